@@ -1,0 +1,2 @@
+Console.Error.WriteLine("agentops: no commands yet");
+return 1;
