@@ -1,0 +1,162 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.Runtime.Engine;
+
+/// <summary>
+/// Runs SDK orchestrators and activities on the Durable Task Framework's <see cref="TaskHubWorker"/> with the
+/// Azure Storage provider. Owns the one provider instance of the process, shared with <see cref="Client"/>.
+/// </summary>
+public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
+{
+    /// <summary>How long start-up waits for storage before it gives up with a clear error.</summary>
+    public static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly DurableEngineOptions options;
+    private readonly StorageConnection storage;
+    private readonly ILogger logger;
+    private readonly AzureStorageOrchestrationService service;
+    private readonly TaskHubWorker worker;
+    private readonly EngineDurableTaskClient client;
+    private int state; // 0 stopped, 1 running, 2 stopping
+
+    public DurableEngine(
+        IOptions<DurableEngineOptions> options,
+        StorageConnection storage,
+        IOptionsMonitor<DurableTaskRegistry> registries,
+        IServiceProvider services,
+        ILoggerFactory loggerFactory)
+    {
+        this.options = options.Value;
+        this.storage = storage;
+        logger = loggerFactory.CreateLogger<DurableEngine>();
+        WorkerId = this.options.WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+
+        service = new AzureStorageOrchestrationService(CreateSettings(this.options, storage, WorkerId, loggerFactory));
+        var changes = new InstanceChangeNotifier();
+        var workerOptions = new DurableTaskWorkerOptions();
+        var shims = new DurableTaskShimFactory(workerOptions, loggerFactory);
+
+        worker = new TaskHubWorker(new NotifyingOrchestrationService(service, changes), loggerFactory);
+        var registry = registries.Get(Options.DefaultName);
+        var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        foreach (var (name, create) in registry.GetOrchestrators())
+        {
+            worker.AddTaskOrchestrations(new ShimOrchestrationCreator(name, shims, () => create(services)));
+        }
+
+        foreach (var (name, create) in registry.GetActivities())
+        {
+            worker.AddTaskActivities(new ShimActivityCreator(name, shims, scopes, create));
+        }
+
+        client = new EngineDurableTaskClient(this.options.HubName, service, changes, workerOptions.DataConverter);
+    }
+
+    /// <summary>The client for this engine's task hub; it shares the engine's provider instance.</summary>
+    public DurableTaskClient Client => client;
+
+    public string HubName => options.HubName;
+
+    public string WorkerId { get; }
+
+    public bool IsRunning => Volatile.Read(ref state) == 1;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await ProbeStorageAsync(cancellationToken);
+        await worker.StartAsync();
+        Volatile.Write(ref state, 1);
+        LogStarted(logger, options.HubName, WorkerId, storage.Describe(), options.StorageProvider.PartitionCount);
+    }
+
+    /// <summary>
+    /// Stops taking work, lets in-flight work items finish, and releases partition leases so another host takes
+    /// over at once; work not finished in time stays in the queues for the next host.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref state, 2, 1) != 1)
+        {
+            return;
+        }
+
+        LogStopping(logger, options.HubName, WorkerId);
+        await worker.StopAsync(isForced: false).WaitAsync(cancellationToken);
+        LogStopped(logger, options.HubName, WorkerId);
+    }
+
+    /// <summary>Fails fast, naming the endpoint, when storage cannot be reached (instead of retrying for minutes).</summary>
+    public async Task ProbeStorageAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StorageProbeTimeout);
+        try
+        {
+            var tables = storage.CreateProbeClient(StorageProbeTimeout);
+            await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: timeout.Token))
+            {
+                break;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw new StorageUnreachableException(storage.Describe(), ex);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        await client.DisposeAsync();
+        service.Dispose();
+    }
+
+    private static AzureStorageOrchestrationServiceSettings CreateSettings(
+        DurableEngineOptions options, StorageConnection storage, string workerId, ILoggerFactory loggerFactory)
+    {
+        var provider = options.StorageProvider;
+        return new AzureStorageOrchestrationServiceSettings
+        {
+            TaskHubName = options.HubName,
+            StorageAccountClientProvider = storage.CreateClientProvider(),
+            PartitionCount = provider.PartitionCount,
+            MaxQueuePollingInterval = provider.MaxQueuePollingInterval,
+            ControlQueueBatchSize = provider.ControlQueueBatchSize,
+            ControlQueueBufferThreshold = provider.ControlQueueBufferThreshold,
+            MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
+            MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
+            ExtendedSessionsEnabled = options.ExtendedSessionsEnabled,
+            ExtendedSessionIdleTimeout = TimeSpan.FromSeconds(options.ExtendedSessionIdleTimeoutInSeconds),
+            WorkerId = workerId,
+            // Every host of a task hub is one app: the app lease would let only one machine work at a time.
+            UseAppLease = false,
+            LoggerFactory = loggerFactory,
+        };
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Durable engine started: hub {HubName}, worker {WorkerId}, storage {Endpoint}, {PartitionCount} partitions")]
+    private static partial void LogStarted(ILogger logger, string hubName, string workerId, string endpoint, int partitionCount);
+
+    [LoggerMessage(2, LogLevel.Information, "Durable engine stopping: hub {HubName}, worker {WorkerId}; in-flight work finishes or stays queued for another host")]
+    private static partial void LogStopping(ILogger logger, string hubName, string workerId);
+
+    [LoggerMessage(3, LogLevel.Information, "Durable engine stopped: hub {HubName}, worker {WorkerId}")]
+    private static partial void LogStopped(ILogger logger, string hubName, string workerId);
+}
+
+/// <summary>Storage could not be reached at start-up; the message names the endpoint.</summary>
+public sealed class StorageUnreachableException(string endpoint, Exception inner)
+    : Exception($"Storage is unreachable at {endpoint}: {inner.Message.Split('\n')[0].Trim()} " +
+        "Start the emulator (./build.sh azurite) or fix the AzureWebJobsStorage setting.", inner)
+{
+    public string Endpoint { get; } = endpoint;
+}
