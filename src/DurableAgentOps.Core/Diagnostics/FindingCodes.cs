@@ -1,0 +1,67 @@
+namespace DurableAgentOps.Core.Diagnostics;
+
+/// <summary>
+/// Stable finding codes. Numbers are never reused: CI filters and docs refer to them.
+/// docs/WORKFLOWS.md lists each with an example.
+/// </summary>
+public static class FindingCodes
+{
+    // Reading the file.
+    public const string FileUnreadable = "DAO000";
+    public const string YamlSyntax = "DAO001";
+    public const string UnknownKey = "DAO002";
+    public const string WrongType = "DAO003";
+    public const string MissingField = "DAO004";
+    public const string InvalidValue = "DAO005";
+    public const string DuplicateKey = "DAO006";
+    public const string UnsupportedYaml = "DAO007";
+
+    // Steps.
+    public const string DuplicateStepId = "DAO010";
+    public const string FromMissingStep = "DAO011";
+    public const string FromLaterStep = "DAO012";
+    public const string OperationNotInScope = "DAO013";
+    public const string OperationSystemMismatch = "DAO014";
+    public const string UnknownOperation = "DAO015";
+    public const string KindOperationMismatch = "DAO016";
+    public const string InvalidCondition = "DAO017";
+    public const string InvalidPattern = "DAO018";
+
+    // Identities and scope.
+    public const string UnknownIdentity = "DAO020";
+    public const string OperationNotGranted = "DAO021";
+    public const string FieldNotGranted = "DAO022";
+    public const string RecordsWiderThanGrant = "DAO023";
+    public const string NonWriteStepHoldsWriteGrant = "DAO030";
+    public const string IdentityWritesAndReads = "DAO031";
+    public const string DrafterHasBusinessGrants = "DAO032";
+
+    // Approvals.
+    public const string WriteWithoutGate = "DAO040";
+    public const string WriteApprovalNone = "DAO041";
+    public const string UnknownGate = "DAO042";
+    public const string GateWithoutApprovers = "DAO043";
+    public const string QuorumTooLarge = "DAO044";
+    public const string InvalidDuration = "DAO045";
+    public const string EscalationLoop = "DAO046";
+    public const string RouteWithoutGate = "DAO047";
+    public const string ApprovalOnNonWriteStep = "DAO048";
+    public const string TimeoutEscalateWithoutEscalation = "DAO049";
+
+    // Catalogue.
+    public const string UnusedGrant = "DAO050";
+    public const string UnusedIdentity = "DAO051";
+    public const string InvalidClientId = "DAO052";
+    public const string UnknownSystem = "DAO053";
+    public const string CatalogueMissing = "DAO054";
+
+    // Diff: widenings (flagged) and other changes (informational).
+    public const string WidenedOperation = "DAO201";
+    public const string WidenedField = "DAO202";
+    public const string WidenedRecords = "DAO203";
+    public const string GateRemoved = "DAO204";
+    public const string LongerTimeout = "DAO205";
+    public const string SmallerQuorum = "DAO206";
+    public const string SeparationOfDutiesOff = "DAO207";
+    public const string Changed = "DAO250";
+}

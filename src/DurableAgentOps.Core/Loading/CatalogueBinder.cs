@@ -1,0 +1,137 @@
+using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Yaml;
+
+namespace DurableAgentOps.Core.Loading;
+
+/// <summary>Binds workflows/identities.yaml.</summary>
+internal static class CatalogueBinder
+{
+    private static readonly Dictionary<string, SystemKind> SystemKinds = new(StringComparer.Ordinal)
+    {
+        ["business"] = SystemKind.Business,
+        ["model"] = SystemKind.Model,
+    };
+
+    public static IdentityCatalogue Bind(YNode? root, Binder binder)
+    {
+        if (root is null)
+        {
+            return IdentityCatalogue.Empty;
+        }
+
+        binder.Index(root, string.Empty);
+        var top = binder.Mapping(root, string.Empty, "identity catalogue");
+        if (top is null)
+        {
+            return IdentityCatalogue.Empty;
+        }
+
+        var systems = BindSystems(top.Take("systems", required: true), top.PathOf("systems"), binder);
+        var identities = new List<IdentityDefinition>();
+        if (binder.Mapping(top.Take("identities", required: true), top.PathOf("identities"), "identities") is { } map)
+        {
+            foreach (var (key, value) in map.Entries)
+            {
+                map.Take(key.Value);
+                if (!Names.IsValid(key.Value))
+                {
+                    binder.Error(key.Position, FindingCodes.InvalidValue, $"identity name '{key.Value}' must start with a letter and use letters, digits, '-' or '_'");
+                }
+
+                identities.Add(BindIdentity(key.Value, value, map.PathOf(key.Value), binder));
+            }
+        }
+
+        top.Done();
+        return new IdentityCatalogue(systems, identities);
+    }
+
+    private static List<SystemDefinition> BindSystems(YNode? node, string path, Binder binder)
+    {
+        var systems = new List<SystemDefinition>();
+        if (binder.Mapping(node, path, "systems") is not { } map)
+        {
+            return systems;
+        }
+
+        foreach (var (key, value) in map.Entries)
+        {
+            map.Take(key.Value);
+            var what = $"system '{key.Value}'";
+            if (binder.Mapping(value, map.PathOf(key.Value), what) is not { } system)
+            {
+                continue;
+            }
+
+            systems.Add(new SystemDefinition(
+                key.Value,
+                system.Choice("kind", SystemKinds, required: true) ?? SystemKind.Business,
+                system.Text("description") ?? string.Empty,
+                system.TextList("resources", required: true)));
+            system.Done();
+        }
+
+        return systems;
+    }
+
+    private static IdentityDefinition BindIdentity(string name, YNode node, string path, Binder binder)
+    {
+        var what = $"identity '{name}'";
+        if (binder.Mapping(node, path, what) is not { } identity)
+        {
+            return new IdentityDefinition(name, string.Empty, new Dictionary<string, string>(), []);
+        }
+
+        var description = identity.Text("description", required: true) ?? string.Empty;
+        var clientIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (binder.Mapping(identity.Take("clientIds", required: true), identity.PathOf("clientIds"), $"{what} clientIds") is { } ids)
+        {
+            foreach (var (env, value) in ids.Entries)
+            {
+                ids.Take(env.Value);
+                if (binder.Text(value, $"{what} clientIds.{env.Value}") is { } id)
+                {
+                    clientIds[env.Value] = id;
+                }
+            }
+        }
+
+        var grants = new List<SystemGrant>();
+        if (binder.Mapping(identity.Take("grants"), identity.PathOf("grants"), $"{what} grants") is { } grantMap)
+        {
+            foreach (var (system, value) in grantMap.Entries)
+            {
+                grantMap.Take(system.Value);
+                grants.Add(BindGrant(system.Value, value, grantMap.PathOf(system.Value), binder, what));
+            }
+        }
+
+        identity.Done();
+        return new IdentityDefinition(name, description, clientIds, grants);
+    }
+
+    /// <summary>A grant is either a list of operations (crm: [accounts.read]) or a mapping with records and fields.</summary>
+    private static SystemGrant BindGrant(string system, YNode node, string path, Binder binder, string what)
+    {
+        var grantWhat = $"{what} grant '{system}'";
+        IReadOnlyList<string> operations;
+        IReadOnlyDictionary<string, IReadOnlyList<string>> records = new Dictionary<string, IReadOnlyList<string>>();
+        IReadOnlyList<string> fields = [];
+        if (node is YMapping)
+        {
+            var grant = binder.Mapping(node, path, grantWhat)!;
+            operations = grant.TextList("operations", required: true);
+            records = binder.Records(grant.Take("records"), grant.PathOf("records"), $"{grantWhat} records");
+            fields = grant.TextList("fields");
+            grant.Done();
+        }
+        else
+        {
+            operations = binder.TextList(node, grantWhat);
+        }
+
+        // Written relative to the system in the file; qualified in the model.
+        return new SystemGrant(system, operations.Select(op => $"{system}.{op}").ToList(), records, fields);
+    }
+}

@@ -1,0 +1,69 @@
+using DurableAgentOps.Core.Diagnostics;
+
+namespace DurableAgentOps.Core.Loading;
+
+public sealed record ValidationReport(IReadOnlyList<string> Files, IReadOnlyList<Finding> Findings)
+{
+    public int Errors => Findings.Count(f => f.Severity == Severity.Error);
+
+    public int Warnings => Findings.Count(f => f.Severity == Severity.Warning);
+}
+
+/// <summary>
+/// Validates files and folders the way CI does: each workflow against the catalogue beside it, each catalogue once,
+/// and, for a catalogue that is itself part of the set, the over-privilege check over the workflows in the set.
+/// </summary>
+public static class WorkflowSetValidator
+{
+    public static ValidationReport Validate(IEnumerable<string> paths)
+    {
+        var findings = new List<Finding>();
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                files.AddRange(Directory.EnumerateFiles(path).Where(IsYaml).Order(StringComparer.Ordinal));
+            }
+            else if (File.Exists(path))
+            {
+                files.Add(path);
+            }
+            else
+            {
+                findings.Add(new Finding(path, 1, 1, Severity.Error, FindingCodes.FileUnreadable, "no such file or directory"));
+            }
+        }
+
+        files = [.. files.Distinct(StringComparer.Ordinal)];
+        var catalogues = new Dictionary<string, LoadedCatalogue>(StringComparer.Ordinal);
+        LoadedCatalogue CatalogueAt(string path)
+        {
+            var full = Path.GetFullPath(path);
+            if (!catalogues.TryGetValue(full, out var catalogue))
+            {
+                catalogue = WorkflowLoader.LoadCatalogue(path);
+                catalogues[full] = catalogue;
+                findings.AddRange(catalogue.Findings);
+            }
+
+            return catalogue;
+        }
+
+        var checkedCatalogues = files.Where(IsCatalogue).Select(CatalogueAt).ToList();
+        var workflows = files.Where(f => !IsCatalogue(f))
+            .Select(f => WorkflowLoader.Load(f, CatalogueAt(WorkflowLoader.CataloguePathFor(f))))
+            .ToList();
+        findings.AddRange(workflows.SelectMany(w => w.Findings));
+        foreach (var catalogue in checkedCatalogues.Where(c => c.Exists && !c.HasErrors))
+        {
+            findings.AddRange(WorkflowLoader.FindUnusedGrants(catalogue, workflows.Where(w => ReferenceEquals(w.Catalogue, catalogue))));
+        }
+
+        return new ValidationReport(files, findings.Distinct().ToList());
+    }
+
+    public static bool IsCatalogue(string path) => string.Equals(Path.GetFileName(path), WorkflowLoader.CatalogueFileName, StringComparison.Ordinal);
+
+    private static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
+}

@@ -1,0 +1,47 @@
+namespace DurableAgentOps.Core.Model;
+
+/// <summary>What a system is: business systems hold records; a model system only answers prompts.</summary>
+public enum SystemKind
+{
+    Business,
+    Model,
+}
+
+/// <summary>A system steps may call, with the resources its operations name.</summary>
+public sealed record SystemDefinition(string Name, SystemKind Kind, string Description, IReadOnlyList<string> Resources);
+
+/// <summary>
+/// What one identity may do in one system. Operations are stored fully qualified (crm.accounts.read) even though
+/// the catalogue file writes them under the system key (crm: accounts.read), so grants and steps compare as-is.
+/// </summary>
+public sealed record SystemGrant(
+    string System,
+    IReadOnlyList<string> Operations,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Records,
+    IReadOnlyList<string> Fields);
+
+/// <summary>One logical identity: in Azure, one user-assigned managed identity.</summary>
+public sealed record IdentityDefinition(
+    string Name,
+    string Description,
+    IReadOnlyDictionary<string, string> ClientIds,
+    IReadOnlyList<SystemGrant> Grants)
+{
+    public SystemGrant? GrantFor(string system) => Grants.FirstOrDefault(g => g.System == system);
+
+    public IEnumerable<string> GrantedOperations => Grants.SelectMany(g => g.Operations);
+}
+
+/// <summary>workflows/identities.yaml: the systems and the identities steps run as.</summary>
+public sealed record IdentityCatalogue(IReadOnlyList<SystemDefinition> Systems, IReadOnlyList<IdentityDefinition> Identities)
+{
+    public static IdentityCatalogue Empty { get; } = new([], []);
+
+    public IdentityDefinition? Find(string name) => Identities.FirstOrDefault(i => i.Name == name);
+
+    public SystemDefinition? FindSystem(string name) => Systems.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>True when the operation changes a business system (any verb but a read verb).</summary>
+    public bool IsWrite(string operation) =>
+        OperationName.TryParse(operation, out var op) && !op.IsRead && FindSystem(op.System)?.Kind == SystemKind.Business;
+}

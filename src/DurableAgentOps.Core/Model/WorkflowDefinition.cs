@@ -1,0 +1,118 @@
+namespace DurableAgentOps.Core.Model;
+
+public enum StepKind
+{
+    Read,
+    Draft,
+    Route,
+    Write,
+}
+
+/// <summary>Where the write step's identity lives; explain reports it because it decides whether identities are a real boundary.</summary>
+public enum Isolation
+{
+    /// <summary>All identities are attached to one app: any code in it could use any of them.</summary>
+    SharedApp,
+
+    /// <summary>The write step runs in its own worker that holds only the writer identity.</summary>
+    SeparateWriter,
+}
+
+public enum TimeoutAction
+{
+    Reject,
+    Escalate,
+    Cancel,
+}
+
+public sealed record InputField(string Name, string Type, bool Required, string? Pattern, string? Description);
+
+public sealed record RetryPolicy(int MaxAttempts, string? Backoff);
+
+/// <summary>What a step declares it may touch; checked against the identity's grants and enforced at run time.</summary>
+public sealed record StepScope(
+    IReadOnlyList<string> Operations,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Records,
+    IReadOnlyList<string> Fields)
+{
+    public static StepScope Empty { get; } = new([], new Dictionary<string, IReadOnlyList<string>>(), []);
+}
+
+/// <summary>A route: the first whose condition holds wins; one without a condition is the default.</summary>
+public sealed record RouteDefinition(string To, string? When, string? Gate);
+
+public enum ApprovalMode
+{
+    /// <summary>No approval declared (only valid for non-write steps).</summary>
+    Unspecified,
+
+    /// <summary>Explicitly automatic, with a justification.</summary>
+    None,
+
+    /// <summary>Always waits for one gate (or for it only when <see cref="ApprovalPolicy.When"/> holds).</summary>
+    Gate,
+
+    /// <summary>Waits for the gate the named route step picked.</summary>
+    Routed,
+}
+
+public sealed record ApprovalPolicy(ApprovalMode Mode, string? Gate, string? When, string? RouteStep, string? Justification)
+{
+    public static ApprovalPolicy Unspecified { get; } = new(ApprovalMode.Unspecified, null, null, null, null);
+}
+
+public sealed record StepDefinition(
+    string Id,
+    StepKind Kind,
+    string Identity,
+    string? System,
+    string? Operation,
+    StepScope Scope,
+    IReadOnlyList<string> From,
+    RetryPolicy? Retry,
+    IReadOnlyList<RouteDefinition> Routes,
+    ApprovalPolicy Approval,
+    string? Description);
+
+public enum ApproverKind
+{
+    Person,
+    Group,
+}
+
+public sealed record Approver(ApproverKind Kind, string Name);
+
+public sealed record Escalation(string After, string To);
+
+public sealed record GateDefinition(
+    string Id,
+    IReadOnlyList<Approver> Approvers,
+    IReadOnlyList<string> Channels,
+    string Timeout,
+    IReadOnlyList<string> Reminders,
+    Escalation? Escalation,
+    int Quorum,
+    bool SeparationOfDuties,
+    TimeoutAction OnTimeout);
+
+public sealed record EvidencePolicy(string Retention, IReadOnlyList<string> Keep, IReadOnlyList<string> Redact)
+{
+    /// <summary>Record kinds a run can keep; all of them unless the file narrows the list.</summary>
+    public static IReadOnlyList<string> AllKinds { get; } = ["inputs", "reads", "drafts", "routes", "approvals", "writes", "model-usage"];
+}
+
+public sealed record WorkflowDefinition(
+    string Name,
+    int Version,
+    string Owner,
+    string Description,
+    Isolation Isolation,
+    IReadOnlyList<InputField> Input,
+    IReadOnlyList<StepDefinition> Steps,
+    IReadOnlyList<GateDefinition> Gates,
+    EvidencePolicy Evidence)
+{
+    public StepDefinition? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
+
+    public GateDefinition? FindGate(string id) => Gates.FirstOrDefault(g => g.Id == id);
+}

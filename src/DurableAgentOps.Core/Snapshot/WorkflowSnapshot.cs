@@ -1,0 +1,64 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Core.Snapshot;
+
+/// <summary>
+/// What a run executes: the definition, the identities (and systems) its steps use, and the SHA-256 of their
+/// canonical JSON. The orchestration takes this as input so replay stays deterministic when the file changes,
+/// and evidence can name the exact definition that ran.
+/// </summary>
+public sealed record WorkflowSnapshot(
+    WorkflowDefinition Definition,
+    IReadOnlyList<SystemDefinition> Systems,
+    IReadOnlyList<IdentityDefinition> Identities,
+    string Sha256)
+{
+    /// <summary>The options the hash is computed with; use them to store and read snapshots too.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static WorkflowSnapshot Create(WorkflowDefinition definition, IdentityCatalogue catalogue)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(catalogue);
+        var identities = definition.Steps.Select(s => s.Identity).Distinct(StringComparer.Ordinal)
+            .Select(catalogue.Find).OfType<IdentityDefinition>().OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+        var systemNames = identities.SelectMany(i => i.Grants).Select(g => g.System)
+            .Concat(definition.Steps.Select(s => s.System).OfType<string>()).ToHashSet(StringComparer.Ordinal);
+        var systems = catalogue.Systems.Where(s => systemNames.Contains(s.Name)).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        return new WorkflowSnapshot(definition, systems, identities, ComputeSha256(definition, systems, identities));
+    }
+
+    /// <summary>True when <see cref="Sha256"/> still matches the content (e.g. after a round trip through storage).</summary>
+    public bool IsIntact() => string.Equals(Sha256, ComputeSha256(Definition, Systems, Identities), StringComparison.Ordinal);
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static WorkflowSnapshot FromJson(string json) =>
+        JsonSerializer.Deserialize<WorkflowSnapshot>(json, JsonOptions) ?? throw new JsonException("snapshot JSON is null");
+
+    /// <summary>SHA-256 (lowercase hex) over the canonical JSON: object keys sorted ordinally, no whitespace.</summary>
+    public static string ComputeSha256(WorkflowDefinition definition, IReadOnlyList<SystemDefinition> systems, IReadOnlyList<IdentityDefinition> identities)
+    {
+        var node = JsonSerializer.SerializeToNode(new { definition, systems, identities }, JsonOptions);
+        var canonical = Canonicalize(node)?.ToJsonString() ?? "null";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static JsonNode? Canonicalize(JsonNode? node) => node switch
+    {
+        JsonObject obj => new JsonObject(obj.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => KeyValuePair.Create(p.Key, Canonicalize(p.Value)))),
+        JsonArray array => new JsonArray([.. array.Select(Canonicalize)]),
+        null => null,
+        _ => node.DeepClone(),
+    };
+}

@@ -1,0 +1,120 @@
+using System.Text.RegularExpressions;
+using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Core.Validation;
+
+/// <summary>Rules for identities.yaml on its own, and the over-privilege check across the workflows that use it.</summary>
+internal static partial class CatalogueValidator
+{
+    public const string LocalEnvironment = "local";
+
+    public static List<Finding> Validate(IdentityCatalogue catalogue, SourceMap map)
+    {
+        var findings = new List<Finding>();
+        foreach (var system in catalogue.Systems)
+        {
+            if (!Names.IsValid(system.Name))
+            {
+                findings.Add(map.Error($"/systems/{SourceMap.Segment(system.Name)}", FindingCodes.InvalidValue, $"system name '{system.Name}' must start with a letter and use letters, digits, '-' or '_'"));
+            }
+        }
+
+        foreach (var identity in catalogue.Identities)
+        {
+            var path = $"/identities/{SourceMap.Segment(identity.Name)}";
+            if (identity.ClientIds.Count > 0 && !identity.ClientIds.ContainsKey(LocalEnvironment))
+            {
+                findings.Add(map.Error($"{path}/clientIds", FindingCodes.MissingField, $"identity '{identity.Name}': clientIds needs a '{LocalEnvironment}' value for the dev identity endpoint"));
+            }
+
+            foreach (var (environment, clientId) in identity.ClientIds)
+            {
+                var isGuid = Guid.TryParseExact(clientId, "D", out _);
+                if (environment == LocalEnvironment ? !isGuid : !isGuid && !Placeholder().IsMatch(clientId))
+                {
+                    findings.Add(map.Error($"{path}/clientIds/{SourceMap.Segment(environment)}", FindingCodes.InvalidClientId, environment == LocalEnvironment
+                        ? $"identity '{identity.Name}': local client id must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+                        : $"identity '{identity.Name}': {environment} client id must be a GUID or a ${{PLACEHOLDER}} filled in at deployment"));
+                }
+            }
+
+            foreach (var grant in identity.Grants)
+            {
+                var grantPath = $"{path}/grants/{SourceMap.Segment(grant.System)}";
+                if (catalogue.FindSystem(grant.System) is not { } system)
+                {
+                    findings.Add(map.Error(grantPath, FindingCodes.UnknownSystem, $"identity '{identity.Name}': system '{grant.System}' is not under 'systems'"));
+                    continue;
+                }
+
+                for (var j = 0; j < grant.Operations.Count; j++)
+                {
+                    var operation = grant.Operations[j];
+                    var at = GrantOperationPath(map, grantPath, j);
+                    if (!OperationName.TryParse(operation, out var op))
+                    {
+                        findings.Add(map.Error(at, FindingCodes.InvalidValue, $"identity '{identity.Name}': '{operation[(grant.System.Length + 1)..]}' is not <resource>.<verb> (e.g. accounts.read)"));
+                    }
+                    else if (!system.Resources.Contains(op.Resource))
+                    {
+                        findings.Add(map.Error(at, FindingCodes.UnknownOperation, $"identity '{identity.Name}': '{op.Resource}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)})"));
+                    }
+                }
+            }
+        }
+
+        return findings;
+    }
+
+    /// <summary>
+    /// Warns about privileges no workflow needs: an identity no step uses, and granted operations or fields no step
+    /// declares. Only meaningful over the full set of workflows that share the catalogue.
+    /// </summary>
+    public static List<Finding> FindUnused(IdentityCatalogue catalogue, SourceMap map, IEnumerable<WorkflowDefinition> workflows)
+    {
+        var steps = workflows.SelectMany(w => w.Steps).ToList();
+        var findings = new List<Finding>();
+        foreach (var identity in catalogue.Identities)
+        {
+            var path = $"/identities/{SourceMap.Segment(identity.Name)}";
+            var using_ = steps.Where(s => s.Identity == identity.Name).ToList();
+            if (using_.Count == 0)
+            {
+                findings.Add(map.Warning(path, FindingCodes.UnusedIdentity, $"identity '{identity.Name}' is used by no workflow; remove it or its grants"));
+                continue;
+            }
+
+            var usedOperations = using_.SelectMany(s => s.Scope.Operations).ToHashSet(StringComparer.Ordinal);
+            foreach (var grant in identity.Grants)
+            {
+                var grantPath = $"{path}/grants/{SourceMap.Segment(grant.System)}";
+                for (var j = 0; j < grant.Operations.Count; j++)
+                {
+                    if (!usedOperations.Contains(grant.Operations[j]))
+                    {
+                        findings.Add(map.Warning(GrantOperationPath(map, grantPath, j), FindingCodes.UnusedGrant, $"identity '{identity.Name}' is over-privileged: no workflow step uses {grant.Operations[j]}"));
+                    }
+                }
+
+                var usedFields = using_.Where(s => s.System == grant.System).SelectMany(s => s.Scope.Fields).ToHashSet(StringComparer.Ordinal);
+                for (var j = 0; j < grant.Fields.Count; j++)
+                {
+                    if (!usedFields.Contains(grant.Fields[j]))
+                    {
+                        findings.Add(map.Warning($"{grantPath}/fields/{j}", FindingCodes.UnusedGrant, $"identity '{identity.Name}' is over-privileged: no workflow step writes {grant.System} field '{grant.Fields[j]}'"));
+                    }
+                }
+            }
+        }
+
+        return findings;
+    }
+
+    /// <summary>Grants are written either as a list (crm: [..]) or as a mapping with 'operations'.</summary>
+    private static string GrantOperationPath(SourceMap map, string grantPath, int index) =>
+        map.Contains($"{grantPath}/operations") ? $"{grantPath}/operations/{index}" : $"{grantPath}/{index}";
+
+    [GeneratedRegex(@"^\$\{[A-Z][A-Z0-9_]*\}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Placeholder();
+}

@@ -1,0 +1,412 @@
+using System.Text.RegularExpressions;
+using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Core.Validation;
+
+/// <summary>
+/// Cross-reference rules for one workflow against the identity catalogue: the rules that answer "what identity,
+/// what scope, what is automatic" before anything touches a live system.
+/// </summary>
+internal sealed class WorkflowValidator
+{
+    private readonly WorkflowDefinition _workflow;
+    private readonly IdentityCatalogue _catalogue;
+    private readonly SourceMap _map;
+    private readonly bool _haveCatalogue;
+    private readonly List<Finding> _findings = [];
+
+    private WorkflowValidator(WorkflowDefinition workflow, IdentityCatalogue catalogue, SourceMap map, bool haveCatalogue)
+    {
+        _workflow = workflow;
+        _catalogue = catalogue;
+        _map = map;
+        _haveCatalogue = haveCatalogue;
+    }
+
+    public static List<Finding> Validate(WorkflowDefinition workflow, IdentityCatalogue catalogue, SourceMap map, bool haveCatalogue = true)
+    {
+        var validator = new WorkflowValidator(workflow, catalogue, map, haveCatalogue);
+        validator.Run();
+        return validator._findings;
+    }
+
+    private void Run()
+    {
+        CheckInput();
+        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < _workflow.Steps.Count; i++)
+        {
+            var step = _workflow.Steps[i];
+            if (step.Id.Length > 0 && !firstIndex.TryAdd(step.Id, i))
+            {
+                Error($"/steps/{i}/id", FindingCodes.DuplicateStepId, $"duplicate step id '{step.Id}' (first used by step {firstIndex[step.Id] + 1})");
+            }
+        }
+
+        for (var i = 0; i < _workflow.Steps.Count; i++)
+        {
+            var step = _workflow.Steps[i];
+            var path = $"/steps/{i}";
+            CheckFrom(step, i, path, firstIndex);
+            CheckOperations(step, path);
+            CheckIdentity(step, path);
+            CheckApproval(step, i, path, firstIndex);
+            CheckRoutes(step, path);
+            if (step.Retry?.Backoff is { } backoff)
+            {
+                CheckDuration(backoff, $"{path}/retry/backoff", "retry backoff");
+            }
+        }
+
+        CheckGates();
+        CheckDuration(_workflow.Evidence.Retention, "/evidence/retention", "evidence retention", mustBePositive: true);
+    }
+
+    private void CheckInput()
+    {
+        foreach (var field in _workflow.Input.Where(f => f.Pattern is not null))
+        {
+            try
+            {
+                _ = new Regex(field.Pattern!, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+            }
+            catch (ArgumentException ex)
+            {
+                Error($"/input/{SourceMap.Segment(field.Name)}/pattern", FindingCodes.InvalidPattern, $"input '{field.Name}': pattern is not a valid regular expression: {ex.Message}");
+            }
+        }
+    }
+
+    private void CheckFrom(StepDefinition step, int index, string path, Dictionary<string, int> firstIndex)
+    {
+        for (var j = 0; j < step.From.Count; j++)
+        {
+            var source = step.From[j];
+            if (!firstIndex.TryGetValue(source, out var sourceIndex))
+            {
+                Error($"{path}/from/{j}", FindingCodes.FromMissingStep, $"step '{step.Id}': 'from' names '{source}', which is not a step of this workflow");
+            }
+            else if (sourceIndex >= index)
+            {
+                Error($"{path}/from/{j}", FindingCodes.FromLaterStep, $"step '{step.Id}': 'from' names '{source}', which does not run before it (steps run in file order)");
+            }
+        }
+    }
+
+    private void CheckOperations(StepDefinition step, string path)
+    {
+        if (step.Operation is { } operation)
+        {
+            if (CheckOperationName(step, operation, $"{path}/operation") is { } op)
+            {
+                if (!step.Scope.Operations.Contains(operation))
+                {
+                    Error($"{path}/operation", FindingCodes.OperationNotInScope, $"step '{step.Id}': operation {operation} is not listed in its scope.operations");
+                }
+
+                var isWrite = _catalogue.IsWrite(operation);
+                if ((step.Kind == StepKind.Write && !isWrite) || (step.Kind != StepKind.Write && isWrite))
+                {
+                    Error($"{path}/operation", FindingCodes.KindOperationMismatch, step.Kind == StepKind.Write
+                        ? $"step '{step.Id}' is a write step but {op} does not change a business system"
+                        : $"step '{step.Id}' is a {Kind(step.Kind)} step but {op} changes a business system; only write steps may write");
+                }
+            }
+        }
+
+        for (var j = 0; j < step.Scope.Operations.Count; j++)
+        {
+            CheckOperationName(step, step.Scope.Operations[j], $"{path}/scope/operations/{j}");
+        }
+    }
+
+    private OperationName? CheckOperationName(StepDefinition step, string operation, string path)
+    {
+        if (!OperationName.TryParse(operation, out var op))
+        {
+            Error(path, FindingCodes.InvalidValue, $"step '{step.Id}': '{operation}' is not an operation name (<system>.<resource>.<verb>, e.g. crm.accounts.read)");
+            return null;
+        }
+
+        if (step.System is null || op.System != step.System)
+        {
+            Error(path, FindingCodes.OperationSystemMismatch, step.System is null
+                ? $"step '{step.Id}': operation {op} needs 'system: {op.System}' on the step"
+                : $"step '{step.Id}': operation {op} is not in the step's system '{step.System}'");
+            return op;
+        }
+
+        if (!_haveCatalogue)
+        {
+            return op;
+        }
+
+        if (_catalogue.FindSystem(op.System) is not { } system)
+        {
+            Error(path, FindingCodes.UnknownSystem, $"step '{step.Id}': system '{op.System}' is not in the identity catalogue's systems");
+        }
+        else if (!system.Resources.Contains(op.Resource))
+        {
+            Error(path, FindingCodes.UnknownOperation, $"step '{step.Id}': '{op.Resource}' is not a resource of system '{op.System}' (known: {string.Join(", ", system.Resources)})");
+        }
+
+        return op;
+    }
+
+    private void CheckIdentity(StepDefinition step, string path)
+    {
+        if (!_haveCatalogue || step.Identity.Length == 0)
+        {
+            return;
+        }
+
+        if (_catalogue.Find(step.Identity) is not { } identity)
+        {
+            Error($"{path}/identity", FindingCodes.UnknownIdentity, $"step '{step.Id}': identity '{step.Identity}' is not in the identity catalogue");
+            return;
+        }
+
+        CheckScopeAgainstGrants(step, identity, path);
+        var writeGrants = identity.GrantedOperations.Where(_catalogue.IsWrite).ToList();
+        if (step.Kind != StepKind.Write && writeGrants.Count > 0)
+        {
+            Error($"{path}/identity", FindingCodes.NonWriteStepHoldsWriteGrant, $"step '{step.Id}' is a {Kind(step.Kind)} step but identity '{identity.Name}' holds write grants ({string.Join(", ", writeGrants)}); give it a read-only identity");
+        }
+
+        if (step.Kind is StepKind.Read or StepKind.Draft &&
+            _workflow.Steps.FirstOrDefault(s => s.Kind == StepKind.Write && s.Identity == identity.Name) is { } writer)
+        {
+            Error($"{path}/identity", FindingCodes.IdentityWritesAndReads, $"identity '{identity.Name}' is used by write step '{writer.Id}' and by {Kind(step.Kind)} step '{step.Id}'; use separate identities");
+        }
+
+        if (step.Kind == StepKind.Draft)
+        {
+            var business = identity.Grants.Where(g => _catalogue.FindSystem(g.System)?.Kind == SystemKind.Business).Select(g => g.System).ToList();
+            if (business.Count > 0)
+            {
+                Error($"{path}/identity", FindingCodes.DrafterHasBusinessGrants, $"draft step '{step.Id}': identity '{identity.Name}' has grants on business systems ({string.Join(", ", business)}); a drafter may only call the model");
+            }
+        }
+    }
+
+    private void CheckScopeAgainstGrants(StepDefinition step, IdentityDefinition identity, string path)
+    {
+        var granted = identity.GrantedOperations.ToHashSet(StringComparer.Ordinal);
+        for (var j = 0; j < step.Scope.Operations.Count; j++)
+        {
+            var operation = step.Scope.Operations[j];
+            if (OperationName.TryParse(operation, out _) && !granted.Contains(operation))
+            {
+                Error($"{path}/scope/operations/{j}", FindingCodes.OperationNotGranted, $"step '{step.Id}': scope is wider than identity '{identity.Name}' allows: {operation} is not granted");
+            }
+        }
+
+        if (step.System is null)
+        {
+            return;
+        }
+
+        var grant = identity.GrantFor(step.System);
+        var grantedFields = grant?.Fields ?? [];
+        for (var j = 0; j < step.Scope.Fields.Count; j++)
+        {
+            if (!grantedFields.Contains(step.Scope.Fields[j]))
+            {
+                Error($"{path}/scope/fields/{j}", FindingCodes.FieldNotGranted, $"step '{step.Id}': field '{step.Scope.Fields[j]}' is not writable by identity '{identity.Name}' in {step.System}");
+            }
+        }
+
+        if (grant is null)
+        {
+            return;
+        }
+
+        foreach (var (attribute, allowed) in grant.Records)
+        {
+            if (!step.Scope.Records.TryGetValue(attribute, out var declared))
+            {
+                Error($"{path}/scope", FindingCodes.RecordsWiderThanGrant, $"step '{step.Id}': scope does not limit records by '{attribute}', but identity '{identity.Name}' may only touch {attribute} {string.Join(", ", allowed)}");
+                continue;
+            }
+
+            foreach (var value in declared.Where(v => !allowed.Contains(v)))
+            {
+                Error($"{path}/scope/records/{SourceMap.Segment(attribute)}", FindingCodes.RecordsWiderThanGrant, $"step '{step.Id}': records {attribute} '{value}' are outside identity '{identity.Name}''s grant ({string.Join(", ", allowed)})");
+            }
+        }
+    }
+
+    private void CheckApproval(StepDefinition step, int index, string path, Dictionary<string, int> firstIndex)
+    {
+        var approval = step.Approval;
+        var at = $"{path}/approval";
+        if (step.Kind != StepKind.Write)
+        {
+            if (approval.Mode != ApprovalMode.Unspecified)
+            {
+                Error(at, FindingCodes.ApprovalOnNonWriteStep, $"step '{step.Id}': only write steps take an approval; a {Kind(step.Kind)} step changes nothing");
+            }
+
+            return;
+        }
+
+        switch (approval.Mode)
+        {
+            case ApprovalMode.Unspecified:
+                Error(path, FindingCodes.WriteWithoutGate, $"write step '{step.Id}' has no approval gate; add 'approval: <gate>' or 'approval: none' with a 'justification'");
+                break;
+            case ApprovalMode.None when string.IsNullOrWhiteSpace(approval.Justification):
+                Error(at, FindingCodes.WriteWithoutGate, $"write step '{step.Id}' says 'approval: none' without a 'justification'");
+                break;
+            case ApprovalMode.None:
+                _findings.Add(_map.Warning(at, FindingCodes.WriteApprovalNone, $"write step '{step.Id}' writes without approval: {approval.Justification}"));
+                break;
+            case ApprovalMode.Gate when approval.Gate is not null && _workflow.FindGate(approval.Gate) is null:
+                Error(approval.When is null ? at : $"{at}/gate", FindingCodes.UnknownGate, $"step '{step.Id}': approval names gate '{approval.Gate}', which is not under 'gates'");
+                break;
+            case ApprovalMode.Routed:
+                CheckRoutedApproval(step, index, at, approval.RouteStep!, firstIndex);
+                break;
+        }
+
+        if (approval.When is not null && !Condition.IsValid(approval.When))
+        {
+            Error($"{at}/when", FindingCodes.InvalidCondition, $"step '{step.Id}': approval condition '{approval.When}' is not '<path> <op> <value>' (ops: == != < <= > >= in)");
+        }
+    }
+
+    private void CheckRoutedApproval(StepDefinition step, int index, string at, string routeStep, Dictionary<string, int> firstIndex)
+    {
+        if (!firstIndex.TryGetValue(routeStep, out var routeIndex) || _workflow.Steps[routeIndex].Kind != StepKind.Route)
+        {
+            Error($"{at}/route", FindingCodes.UnknownGate, $"step '{step.Id}': approval route '{routeStep}' is not a route step of this workflow");
+            return;
+        }
+
+        if (routeIndex >= index)
+        {
+            Error($"{at}/route", FindingCodes.FromLaterStep, $"step '{step.Id}': approval route '{routeStep}' does not run before it");
+        }
+
+        var routes = _workflow.Steps[routeIndex].Routes;
+        for (var r = 0; r < routes.Count; r++)
+        {
+            if (routes[r].Gate is null)
+            {
+                Error($"/steps/{routeIndex}/routes/{r}", FindingCodes.RouteWithoutGate, $"route '{routes[r].To}' of step '{routeStep}' names no gate, but write step '{step.Id}' takes its approval from that route");
+            }
+        }
+    }
+
+    private void CheckRoutes(StepDefinition step, string path)
+    {
+        for (var r = 0; r < step.Routes.Count; r++)
+        {
+            var route = step.Routes[r];
+            var at = $"{path}/routes/{r}";
+            if (route.When is null && r != step.Routes.Count - 1)
+            {
+                Error(at, FindingCodes.InvalidCondition, $"step '{step.Id}': route '{route.To}' has no 'when' but is not the last route (it would hide the routes after it)");
+            }
+            else if (route.When is not null && !Condition.IsValid(route.When))
+            {
+                Error($"{at}/when", FindingCodes.InvalidCondition, $"step '{step.Id}': route condition '{route.When}' is not '<path> <op> <value>' (ops: == != < <= > >= in)");
+            }
+
+            if (route.Gate is not null && _workflow.FindGate(route.Gate) is null)
+            {
+                Error($"{at}/gate", FindingCodes.UnknownGate, $"step '{step.Id}': route '{route.To}' names gate '{route.Gate}', which is not under 'gates'");
+            }
+        }
+
+        if (step.Kind != StepKind.Route && step.Routes.Count > 0)
+        {
+            Error($"{path}/routes", FindingCodes.InvalidValue, $"step '{step.Id}': only route steps have 'routes'");
+        }
+    }
+
+    private void CheckGates()
+    {
+        foreach (var gate in _workflow.Gates)
+        {
+            var path = $"/gates/{SourceMap.Segment(gate.Id)}";
+            if (gate.Approvers.Count == 0)
+            {
+                Error($"{path}/approvers", FindingCodes.GateWithoutApprovers, $"gate '{gate.Id}' has no approvers");
+            }
+            else if (gate.Quorum > gate.Approvers.Count)
+            {
+                Error($"{path}/quorum", FindingCodes.QuorumTooLarge, $"gate '{gate.Id}': quorum {gate.Quorum} is larger than its {gate.Approvers.Count} approver(s)");
+            }
+
+            CheckDuration(gate.Timeout, $"{path}/timeout", $"gate '{gate.Id}' timeout", mustBePositive: true);
+            for (var r = 0; r < gate.Reminders.Count; r++)
+            {
+                CheckDuration(gate.Reminders[r], $"{path}/reminders/{r}", $"gate '{gate.Id}' reminder", mustBePositive: true);
+            }
+
+            if (gate.Escalation is { } escalation)
+            {
+                CheckDuration(escalation.After, $"{path}/escalation/after", $"gate '{gate.Id}' escalation", mustBePositive: true);
+                if (_workflow.FindGate(escalation.To) is null)
+                {
+                    Error($"{path}/escalation/to", FindingCodes.UnknownGate, $"gate '{gate.Id}' escalates to '{escalation.To}', which is not under 'gates'");
+                }
+                else if (EscalationReturns(gate) is { } cycle)
+                {
+                    Error($"{path}/escalation/to", FindingCodes.EscalationLoop, $"gate '{gate.Id}': escalation loops back ({string.Join(" -> ", cycle)})");
+                }
+            }
+            else if (gate.OnTimeout == TimeoutAction.Escalate)
+            {
+                Error($"{path}/onTimeout", FindingCodes.TimeoutEscalateWithoutEscalation, $"gate '{gate.Id}': onTimeout is escalate but the gate has no escalation");
+            }
+        }
+    }
+
+    /// <summary>The chain from <paramref name="start"/> when it comes back to <paramref name="start"/>; null when it ends.</summary>
+    private List<string>? EscalationReturns(GateDefinition start)
+    {
+        var chain = new List<string> { start.Id };
+        var current = start;
+        while (current.Escalation is { } next && _workflow.FindGate(next.To) is { } target)
+        {
+            chain.Add(target.Id);
+            if (target.Id == start.Id)
+            {
+                return chain;
+            }
+
+            if (chain.Count > _workflow.Gates.Count + 1)
+            {
+                return null; // A loop that does not include start: reported at the gates inside it.
+            }
+
+            current = target;
+        }
+
+        return null;
+    }
+
+    private void CheckDuration(string value, string path, string what, bool mustBePositive = false)
+    {
+        if (value.Length == 0)
+        {
+            return; // Reported as missing by the binder.
+        }
+
+        if (!IsoDuration.TryParse(value, out var duration))
+        {
+            Error(path, FindingCodes.InvalidDuration, $"{what} '{value}' is not an ISO 8601 duration (e.g. PT30M, PT4H, P2D, P1W)");
+        }
+        else if (mustBePositive && duration <= TimeSpan.Zero)
+        {
+            Error(path, FindingCodes.InvalidDuration, $"{what} must be longer than zero");
+        }
+    }
+
+    private void Error(string path, string code, string message) => _findings.Add(_map.Error(path, code, message));
+
+    private static string Kind(StepKind kind) => kind.ToString().ToLowerInvariant();
+}
