@@ -1,0 +1,380 @@
+using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Loading;
+using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Validation;
+
+namespace DurableAgentOps.Core.Diff;
+
+/// <summary>What changed between two versions of a workflow; widenings are warnings, everything else info.</summary>
+public sealed record DiffReport(IReadOnlyList<Finding> Changes)
+{
+    public IEnumerable<Finding> Widenings => Changes.Where(c => c.Severity == Severity.Warning);
+
+    public bool HasWidening => Widenings.Any();
+}
+
+/// <summary>
+/// Compares identities, scopes and gates of two loaded workflows (with their catalogues). A widening is anything
+/// that lets a run do more, or more easily: a new operation, field or record, a removed gate, a longer timeout,
+/// a smaller quorum, separation of duties turned off.
+/// </summary>
+public sealed class WorkflowDiffer
+{
+    private readonly LoadedWorkflow _old;
+    private readonly LoadedWorkflow _new;
+    private readonly List<Finding> _changes = [];
+
+    private WorkflowDiffer(LoadedWorkflow old, LoadedWorkflow @new)
+    {
+        _old = old;
+        _new = @new;
+    }
+
+    public static DiffReport Compare(LoadedWorkflow old, LoadedWorkflow @new)
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        ArgumentNullException.ThrowIfNull(@new);
+        if (old.Definition is null || @new.Definition is null)
+        {
+            throw new ArgumentException("both workflows must have loaded; check their findings first");
+        }
+
+        var differ = new WorkflowDiffer(old, @new);
+        differ.Run(old.Definition, @new.Definition);
+        return new DiffReport(differ._changes.Distinct().ToList());
+    }
+
+    private void Run(WorkflowDefinition oldWf, WorkflowDefinition newWf)
+    {
+        for (var i = 0; i < newWf.Steps.Count; i++)
+        {
+            var step = newWf.Steps[i];
+            var path = $"/steps/{i}";
+            var before = oldWf.FindStep(step.Id);
+            if (before is null)
+            {
+                Note(_new.Map, path, $"step '{step.Id}' added");
+                foreach (var op in step.Scope.Operations)
+                {
+                    Widen(_new.Map, path, FindingCodes.WidenedOperation, $"new step '{step.Id}' adds operation {op}");
+                }
+
+                foreach (var field in step.Scope.Fields)
+                {
+                    Widen(_new.Map, path, FindingCodes.WidenedField, $"new step '{step.Id}' adds field '{field}'");
+                }
+
+                continue;
+            }
+
+            CompareStep(oldWf, newWf, before, step, path);
+        }
+
+        for (var i = 0; i < oldWf.Steps.Count; i++)
+        {
+            if (newWf.FindStep(oldWf.Steps[i].Id) is null)
+            {
+                Note(_old.Map, $"/steps/{i}", $"step '{oldWf.Steps[i].Id}' removed");
+            }
+        }
+
+        foreach (var gate in newWf.Gates)
+        {
+            if (oldWf.FindGate(gate.Id) is { } before)
+            {
+                CompareGate(before, gate, $"/gates/{SourceMap.Segment(gate.Id)}", $"gate '{gate.Id}'");
+            }
+            else
+            {
+                Note(_new.Map, $"/gates/{SourceMap.Segment(gate.Id)}", $"gate '{gate.Id}' added");
+            }
+        }
+
+        foreach (var gate in oldWf.Gates.Where(g => newWf.FindGate(g.Id) is null))
+        {
+            Note(_old.Map, $"/gates/{SourceMap.Segment(gate.Id)}", $"gate '{gate.Id}' removed from 'gates'");
+        }
+
+        CompareCatalogues(newWf);
+        if (oldWf.Evidence != newWf.Evidence)
+        {
+            CompareEvidence(oldWf.Evidence, newWf.Evidence);
+        }
+    }
+
+    private void CompareStep(WorkflowDefinition oldWf, WorkflowDefinition newWf, StepDefinition before, StepDefinition after, string path)
+    {
+        var id = after.Id;
+        if (before.Identity != after.Identity)
+        {
+            Note(_new.Map, $"{path}/identity", $"step '{id}' now runs as '{after.Identity}' (was '{before.Identity}')");
+            var oldIdentity = _old.Catalogue.Catalogue.Find(before.Identity);
+            var newIdentity = _new.Catalogue.Catalogue.Find(after.Identity);
+            if (newIdentity is not null)
+            {
+                var oldOps = oldIdentity?.GrantedOperations.ToHashSet(StringComparer.Ordinal) ?? [];
+                foreach (var op in newIdentity.GrantedOperations.Where(o => !oldOps.Contains(o)))
+                {
+                    Widen(_new.Map, $"{path}/identity", FindingCodes.WidenedOperation, $"step '{id}': identity '{after.Identity}' may {op}, which '{before.Identity}' could not");
+                }
+            }
+        }
+
+        if (before.Operation != after.Operation)
+        {
+            Note(_new.Map, $"{path}/operation", $"step '{id}' operation {before.Operation ?? "(none)"} -> {after.Operation ?? "(none)"}");
+        }
+
+        foreach (var op in after.Scope.Operations.Except(before.Scope.Operations))
+        {
+            Widen(_new.Map, $"{path}/scope/operations/{IndexOf(after.Scope.Operations, op)}", FindingCodes.WidenedOperation, $"step '{id}' adds operation {op} to its scope");
+        }
+
+        foreach (var op in before.Scope.Operations.Except(after.Scope.Operations))
+        {
+            Note(_new.Map, $"{path}/scope", $"step '{id}' drops operation {op} from its scope");
+        }
+
+        foreach (var field in after.Scope.Fields.Except(before.Scope.Fields))
+        {
+            Widen(_new.Map, $"{path}/scope/fields/{IndexOf(after.Scope.Fields, field)}", FindingCodes.WidenedField, $"step '{id}' adds field '{field}' to its scope");
+        }
+
+        foreach (var field in before.Scope.Fields.Except(after.Scope.Fields))
+        {
+            Note(_new.Map, $"{path}/scope", $"step '{id}' drops field '{field}' from its scope");
+        }
+
+        CompareRecords(before.Scope.Records, after.Scope.Records, _new.Map, $"{path}/scope", $"step '{id}'");
+        CompareApproval(oldWf, newWf, before, after, path);
+    }
+
+    private void CompareApproval(WorkflowDefinition oldWf, WorkflowDefinition newWf, StepDefinition before, StepDefinition after, string path)
+    {
+        var id = after.Id;
+        var at = $"{path}/approval";
+        bool Gated(ApprovalMode mode) => mode is ApprovalMode.Gate or ApprovalMode.Routed;
+        if (Gated(before.Approval.Mode) && !Gated(after.Approval.Mode))
+        {
+            Widen(_new.Map, _new.Map.Contains(at) ? at : path, FindingCodes.GateRemoved, $"step '{id}' no longer waits for approval");
+            return;
+        }
+
+        if (!Gated(before.Approval.Mode))
+        {
+            if (Gated(after.Approval.Mode))
+            {
+                Note(_new.Map, at, $"step '{id}' now waits for approval");
+            }
+
+            return;
+        }
+
+        if (before.Approval.When is null && after.Approval.When is not null)
+        {
+            Widen(_new.Map, at, FindingCodes.GateRemoved, $"step '{id}' now waits for approval only when {after.Approval.When}");
+        }
+        else if (before.Approval.When != after.Approval.When)
+        {
+            Note(_new.Map, at, $"step '{id}' approval condition '{before.Approval.When}' -> '{after.Approval.When ?? "always"}'");
+        }
+
+        // Gates swapped for others are compared like for like; same-id gates are compared once, under 'gates'.
+        var oldGates = GatesOf(oldWf, before);
+        var newGates = GatesOf(newWf, after);
+        if (before.Approval.Mode == ApprovalMode.Routed && after.Approval.Mode == ApprovalMode.Routed)
+        {
+            CompareRoutes(oldWf, newWf, before, after);
+        }
+        else if (oldGates.Count == 1 && newGates.Count == 1 && oldGates[0].Id != newGates[0].Id)
+        {
+            Note(_new.Map, at, $"step '{id}' gate '{oldGates[0].Id}' -> '{newGates[0].Id}'");
+            CompareGate(oldGates[0], newGates[0], at, $"step '{id}' gate");
+        }
+        else if (!oldGates.Select(g => g.Id).SequenceEqual(newGates.Select(g => g.Id)))
+        {
+            Note(_new.Map, at, $"step '{id}' gates [{string.Join(", ", oldGates.Select(g => g.Id))}] -> [{string.Join(", ", newGates.Select(g => g.Id))}]");
+        }
+    }
+
+    private void CompareRoutes(WorkflowDefinition oldWf, WorkflowDefinition newWf, StepDefinition before, StepDefinition after)
+    {
+        var oldRoutes = oldWf.FindStep(before.Approval.RouteStep!)?.Routes ?? [];
+        var routeIndex = newWf.Steps.ToList().FindIndex(s => s.Id == after.Approval.RouteStep);
+        var newRoutes = routeIndex >= 0 ? newWf.Steps[routeIndex].Routes : [];
+        for (var r = 0; r < newRoutes.Count; r++)
+        {
+            var route = newRoutes[r];
+            var previous = oldRoutes.FirstOrDefault(o => o.To == route.To);
+            var at = $"/steps/{routeIndex}/routes/{r}";
+            if (previous?.Gate is null || route.Gate is null)
+            {
+                if (previous?.Gate is not null)
+                {
+                    Widen(_new.Map, at, FindingCodes.GateRemoved, $"route '{route.To}' no longer names a gate");
+                }
+
+                continue;
+            }
+
+            if (previous.Gate != route.Gate && oldWf.FindGate(previous.Gate) is { } oldGate && newWf.FindGate(route.Gate) is { } newGate)
+            {
+                Note(_new.Map, at, $"route '{route.To}' gate '{previous.Gate}' -> '{route.Gate}'");
+                CompareGate(oldGate, newGate, at, $"route '{route.To}' gate");
+            }
+        }
+    }
+
+    private static List<GateDefinition> GatesOf(WorkflowDefinition workflow, StepDefinition step)
+    {
+        var ids = step.Approval.Mode == ApprovalMode.Routed
+            ? workflow.FindStep(step.Approval.RouteStep!)?.Routes.Select(r => r.Gate).OfType<string>() ?? []
+            : step.Approval.Gate is { } gate ? [gate] : [];
+        return ids.Distinct(StringComparer.Ordinal).Select(workflow.FindGate).OfType<GateDefinition>().ToList();
+    }
+
+    private void CompareGate(GateDefinition before, GateDefinition after, string path, string what)
+    {
+        var atTimeout = _new.Map.Contains($"{path}/timeout") ? $"{path}/timeout" : path;
+        if (IsoDuration.TryParse(before.Timeout, out var oldTimeout) && IsoDuration.TryParse(after.Timeout, out var newTimeout) && oldTimeout != newTimeout)
+        {
+            if (newTimeout > oldTimeout)
+            {
+                Widen(_new.Map, atTimeout, FindingCodes.LongerTimeout, $"{what}: timeout {before.Timeout} -> {after.Timeout} (longer)");
+            }
+            else
+            {
+                Note(_new.Map, atTimeout, $"{what}: timeout {before.Timeout} -> {after.Timeout} (shorter)");
+            }
+        }
+
+        var atQuorum = _new.Map.Contains($"{path}/quorum") ? $"{path}/quorum" : path;
+        if (after.Quorum < before.Quorum)
+        {
+            Widen(_new.Map, atQuorum, FindingCodes.SmallerQuorum, $"{what}: quorum {before.Quorum} -> {after.Quorum} (fewer approvals needed)");
+        }
+        else if (after.Quorum > before.Quorum)
+        {
+            Note(_new.Map, atQuorum, $"{what}: quorum {before.Quorum} -> {after.Quorum}");
+        }
+
+        if (before.SeparationOfDuties && !after.SeparationOfDuties)
+        {
+            Widen(_new.Map, path, FindingCodes.SeparationOfDutiesOff, $"{what}: separation of duties turned off (the initiator may approve)");
+        }
+        else if (!before.SeparationOfDuties && after.SeparationOfDuties)
+        {
+            Note(_new.Map, path, $"{what}: separation of duties turned on");
+        }
+
+        var oldApprovers = before.Approvers.Select(Describe).ToList();
+        var newApprovers = after.Approvers.Select(Describe).ToList();
+        if (!oldApprovers.Order(StringComparer.Ordinal).SequenceEqual(newApprovers.Order(StringComparer.Ordinal)))
+        {
+            Note(_new.Map, path, $"{what}: approvers [{string.Join(", ", oldApprovers)}] -> [{string.Join(", ", newApprovers)}]");
+        }
+
+        if (!before.Channels.SequenceEqual(after.Channels) || !before.Reminders.SequenceEqual(after.Reminders) ||
+            before.Escalation != after.Escalation || before.OnTimeout != after.OnTimeout)
+        {
+            Note(_new.Map, path, $"{what}: channels, reminders, escalation or timeout action changed");
+        }
+    }
+
+    private void CompareCatalogues(WorkflowDefinition newWf)
+    {
+        var oldCatalogue = _old.Catalogue.Catalogue;
+        var newCatalogue = _new.Catalogue.Catalogue;
+        var map = _new.Catalogue.Map;
+        foreach (var name in newWf.Steps.Select(s => s.Identity).Distinct(StringComparer.Ordinal))
+        {
+            if (oldCatalogue.Find(name) is not { } before || newCatalogue.Find(name) is not { } after)
+            {
+                continue;
+            }
+
+            var path = $"/identities/{SourceMap.Segment(name)}";
+            foreach (var grant in after.Grants)
+            {
+                var grantPath = $"{path}/grants/{SourceMap.Segment(grant.System)}";
+                var previous = before.GrantFor(grant.System);
+                foreach (var op in grant.Operations.Except(previous?.Operations ?? []))
+                {
+                    Widen(map, grantPath, FindingCodes.WidenedOperation, $"identity '{name}' is newly granted {op}");
+                }
+
+                foreach (var field in grant.Fields.Except(previous?.Fields ?? []))
+                {
+                    Widen(map, grantPath, FindingCodes.WidenedField, $"identity '{name}' may newly write {grant.System} field '{field}'");
+                }
+
+                if (previous is not null)
+                {
+                    CompareRecords(previous.Records, grant.Records, map, grantPath, $"identity '{name}' in {grant.System}");
+                }
+            }
+
+            foreach (var (environment, clientId) in after.ClientIds)
+            {
+                if (before.ClientIds.TryGetValue(environment, out var oldId) && oldId != clientId)
+                {
+                    Note(map, $"{path}/clientIds", $"identity '{name}': {environment} client id changed");
+                }
+            }
+        }
+    }
+
+    /// <summary>A record restriction removed, or a value added to one, reaches more records.</summary>
+    private void CompareRecords(
+        IReadOnlyDictionary<string, IReadOnlyList<string>> before,
+        IReadOnlyDictionary<string, IReadOnlyList<string>> after,
+        SourceMap map,
+        string path,
+        string what)
+    {
+        foreach (var (attribute, oldValues) in before)
+        {
+            if (!after.TryGetValue(attribute, out var newValues))
+            {
+                Widen(map, path, FindingCodes.WidenedRecords, $"{what} no longer limits records by '{attribute}' (was {string.Join(", ", oldValues)})");
+                continue;
+            }
+
+            foreach (var value in newValues.Except(oldValues))
+            {
+                Widen(map, $"{path}/records/{SourceMap.Segment(attribute)}", FindingCodes.WidenedRecords, $"{what} reaches {attribute} '{value}' too");
+            }
+
+            foreach (var value in oldValues.Except(newValues))
+            {
+                Note(map, $"{path}/records/{SourceMap.Segment(attribute)}", $"{what} no longer reaches {attribute} '{value}'");
+            }
+        }
+
+        foreach (var attribute in after.Keys.Except(before.Keys))
+        {
+            Note(map, $"{path}/records", $"{what} now limits records by '{attribute}'");
+        }
+    }
+
+    private void CompareEvidence(EvidencePolicy before, EvidencePolicy after)
+    {
+        if (before.Retention != after.Retention)
+        {
+            Note(_new.Map, "/evidence/retention", $"evidence retention {before.Retention} -> {after.Retention}");
+        }
+
+        if (!before.Keep.SequenceEqual(after.Keep) || !before.Redact.SequenceEqual(after.Redact))
+        {
+            Note(_new.Map, "/evidence", $"evidence kept [{string.Join(", ", after.Keep)}], redacted [{string.Join(", ", after.Redact)}] (was [{string.Join(", ", before.Keep)}], [{string.Join(", ", before.Redact)}])");
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> list, string value) => list.ToList().IndexOf(value);
+
+    private static string Describe(Approver approver) => $"{approver.Kind.ToString().ToLowerInvariant()} {approver.Name}";
+
+    private void Widen(SourceMap map, string path, string code, string message) => _changes.Add(map.At(path, Severity.Warning, code, message));
+
+    private void Note(SourceMap map, string path, string message) => _changes.Add(map.At(path, Severity.Info, FindingCodes.Changed, message));
+}

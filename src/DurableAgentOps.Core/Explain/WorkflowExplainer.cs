@@ -1,0 +1,87 @@
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Core.Explain;
+
+/// <summary>Turns a valid definition and its catalogue into the answers a reviewer reads (rendering is the CLI's job).</summary>
+public static class WorkflowExplainer
+{
+    public const string NotSet = "(not set)";
+
+    public static WorkflowExplanation Explain(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment = "local")
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(catalogue);
+        var steps = workflow.Steps.Select((step, i) => ExplainStep(workflow, catalogue, environment, step, i + 1)).ToList();
+        var gates = workflow.Gates.Select(ExplainGate).ToList();
+        var isolation = workflow.Isolation == Isolation.SeparateWriter
+            ? "separate-writer: the write step runs in its own worker holding only the writer identity"
+            : "shared-app: all identities are attached to one app, so per-step identities are a policy boundary enforced by the scope guard, not a process boundary";
+        return new WorkflowExplanation(
+            workflow.Name,
+            workflow.Version,
+            workflow.Owner,
+            workflow.Description,
+            environment,
+            isolation,
+            steps,
+            gates,
+            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact));
+    }
+
+    private static StepExplanation ExplainStep(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment, StepDefinition step, int number)
+    {
+        var identity = catalogue.Find(step.Identity);
+        var clientId = identity?.ClientIds.GetValueOrDefault(environment) ?? NotSet;
+        var records = step.Scope.Records.Select(r => $"{r.Key}: {string.Join(", ", r.Value)}").ToList();
+        if (records.Count == 0 && step.System is not null && catalogue.FindSystem(step.System)?.Kind == SystemKind.Business)
+        {
+            records.Add("all records");
+        }
+
+        var (automatic, approval, gates) = DescribeApproval(workflow, step);
+        return new StepExplanation(number, step.Id, step.Kind, step.Identity, clientId, step.System, step.Operation,
+            step.Scope.Operations, records, step.Scope.Fields, automatic, approval, gates);
+    }
+
+    private static (bool Automatic, string Summary, IReadOnlyList<string> Gates) DescribeApproval(WorkflowDefinition workflow, StepDefinition step)
+    {
+        var approval = step.Approval;
+        switch (approval.Mode)
+        {
+            case ApprovalMode.None:
+                return (true, $"automatic (approval: none — {approval.Justification})", []);
+            case ApprovalMode.Gate when approval.When is not null:
+                return (false, $"approval when {approval.When}: {GateSummary(workflow, approval.Gate!)}; automatic otherwise", [approval.Gate!]);
+            case ApprovalMode.Gate:
+                return (false, $"approval: {GateSummary(workflow, approval.Gate!)}", [approval.Gate!]);
+            case ApprovalMode.Routed:
+                var routes = workflow.FindStep(approval.RouteStep!)?.Routes ?? [];
+                var parts = routes.Select(r => $"{r.When ?? "otherwise"} → {GateSummary(workflow, r.Gate ?? WorkflowExplainer.NotSet)}");
+                var gateIds = routes.Select(r => r.Gate).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+                var condition = approval.When is null ? string.Empty : $" when {approval.When}, automatic otherwise";
+                return (false, $"approval by route {approval.RouteStep}{condition}: {string.Join("; ", parts)}", gateIds);
+            default:
+                return (true, step.Kind == StepKind.Write ? "automatic (no approval declared)" : "automatic (changes nothing)", []);
+        }
+    }
+
+    private static string GateSummary(WorkflowDefinition workflow, string gateId) =>
+        workflow.FindGate(gateId) is { } gate
+            ? $"{gate.Id} ({gate.Quorum} of {string.Join(", ", gate.Approvers.Select(Describe))}; timeout {gate.Timeout})"
+            : gateId;
+
+    private static GateExplanation ExplainGate(GateDefinition gate) => new(
+        gate.Id,
+        gate.Approvers.Select(Describe).ToList(),
+        gate.Quorum,
+        gate.Timeout,
+        gate.Channels,
+        gate.Reminders,
+        gate.Escalation?.To,
+        gate.Escalation?.After,
+        gate.SeparationOfDuties,
+        gate.OnTimeout.ToString().ToLowerInvariant());
+
+    public static string Describe(Approver approver) =>
+        approver.Kind == ApproverKind.Group ? $"group {approver.Name}" : $"person {approver.Name}";
+}
