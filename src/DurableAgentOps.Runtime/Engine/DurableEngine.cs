@@ -1,7 +1,9 @@
+using System.Text.Json;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Shims;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +44,8 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
 
         service = new AzureStorageOrchestrationService(CreateSettings(this.options, storage, WorkerId, loggerFactory));
         var changes = new InstanceChangeNotifier();
-        var workerOptions = new DurableTaskWorkerOptions();
+        // Web defaults (camelCase, case-insensitive) so payloads posted over HTTP bind and history reads naturally.
+        var workerOptions = new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(new JsonSerializerOptions(JsonSerializerDefaults.Web)) };
         var shims = new DurableTaskShimFactory(workerOptions, loggerFactory);
 
         worker = new TaskHubWorker(new NotifyingOrchestrationService(service, changes), loggerFactory);
