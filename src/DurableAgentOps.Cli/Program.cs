@@ -1,2 +1,3 @@
-Console.Error.WriteLine("agentops: no commands yet");
-return 1;
+using DurableAgentOps.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using DurableAgentOps.Core.Explain;
+
+namespace DurableAgentOps.Cli.Output;
+
+/// <summary>Renders an explanation for a terminal (ASCII tables) or a pull request (Markdown).</summary>
+internal static class ExplainRenderer
+{
+    public static string Table(WorkflowExplanation e)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{e.Name} v{e.Version} (owner {e.Owner})");
+        text.AppendLine(e.Description);
+        text.AppendLine(CultureInfo.InvariantCulture, $"Isolation: {e.Isolation}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Client ids: {e.Environment} environment");
+        text.AppendLine();
+        var steps = new TextTable(["#", "Step", "Identity / client id", "Scope", "Automatic or approval"], [3, 24, 38, 48, 52]);
+        foreach (var step in e.Steps)
+        {
+            steps.Add(
+                [step.Number.ToString(CultureInfo.InvariantCulture)],
+                [step.Id, $"({Kind(step)})"],
+                [step.Identity, step.ClientId],
+                ScopeLines(step),
+                [step.Automatic ? "AUTOMATIC" : "APPROVAL", .. step.Approval.Split('\n')]);
+        }
+
+        text.Append(steps.Render());
+        if (e.Gates.Count > 0)
+        {
+            text.AppendLine().AppendLine("Gates");
+            var gates = new TextTable(["Gate", "Approvers (quorum)", "Timeout / reminders", "Escalation", "Channels", "Separation of duties"], [22, 44, 22, 26, 14, 10]);
+            foreach (var gate in e.Gates)
+            {
+                gates.Add(
+                    [gate.Id],
+                    [.. gate.Approvers, $"quorum {gate.Quorum} of {gate.Approvers.Count}"],
+                    [$"timeout {gate.Timeout}", $"on timeout: {gate.OnTimeout}", Reminders(gate)],
+                    [Escalation(gate)],
+                    [string.Join(", ", gate.Channels)],
+                    [gate.SeparationOfDuties ? "on" : "OFF"]);
+            }
+
+            text.Append(gates.Render());
+        }
+
+        text.AppendLine().AppendLine("Evidence");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  retention: {e.Evidence.Retention}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  kept:      {string.Join(", ", e.Evidence.Kept)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  redacted:  {Redacted(e)}");
+        return text.ToString();
+    }
+
+    public static string Markdown(WorkflowExplanation e)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"## `{e.Name}` v{e.Version}").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{Cell(e.Description)}").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Owner:** {Cell(e.Owner)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Isolation:** {Cell(e.Isolation)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Client ids:** `{e.Environment}` environment").AppendLine();
+        text.AppendLine("| # | Step | Identity | Client id | Scope | Automatic or approval |");
+        text.AppendLine("|---|------|----------|-----------|-------|-----------------------|");
+        foreach (var step in e.Steps)
+        {
+            var approval = step.Automatic ? $"automatic: {step.Approval}" : $"**approval**: {step.Approval}";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| {step.Number} | `{step.Id}` ({Kind(step)}) | `{step.Identity}` | `{step.ClientId}` | {string.Join("<br>", ScopeLines(step).Select(Cell))} | {Cell(approval)} |");
+        }
+
+        if (e.Gates.Count > 0)
+        {
+            text.AppendLine().AppendLine("### Gates").AppendLine();
+            text.AppendLine("| Gate | Approvers | Quorum | Timeout | Reminders | Escalation | Channels | Separation of duties | On timeout |");
+            text.AppendLine("|------|-----------|--------|---------|-----------|------------|----------|----------------------|------------|");
+            foreach (var gate in e.Gates)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"| `{gate.Id}` | {Cell(string.Join(", ", gate.Approvers))} | {gate.Quorum} of {gate.Approvers.Count} | {gate.Timeout} | {Cell(string.Join(", ", gate.Reminders))} | {Cell(Escalation(gate))} | {string.Join(", ", gate.Channels)} | {(gate.SeparationOfDuties ? "on" : "**off**")} | {gate.OnTimeout} |");
+            }
+        }
+
+        text.AppendLine().AppendLine("### Evidence").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Retention:** {e.Evidence.Retention}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Kept:** {Cell(string.Join(", ", e.Evidence.Kept))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Redacted:** {Cell(Redacted(e))}");
+        return text.ToString();
+    }
+
+    private static List<string> ScopeLines(StepExplanation step)
+    {
+        if (step.System is null)
+        {
+            return ["no system access"];
+        }
+
+        var lines = new List<string> { $"system: {step.System}", $"operations: {string.Join(", ", step.Operations)}" };
+        if (step.Records.Count > 0)
+        {
+            lines.Add($"records: {string.Join("; ", step.Records)}");
+        }
+
+        if (step.Fields.Count > 0)
+        {
+            lines.Add($"fields: {string.Join(", ", step.Fields)}");
+        }
+
+        return lines;
+    }
+
+    private static string Kind(StepExplanation step) => step.Kind.ToString().ToLowerInvariant();
+
+    private static string Reminders(GateExplanation gate) => gate.Reminders.Count == 0 ? "no reminders" : $"reminders {string.Join(", ", gate.Reminders)}";
+
+    private static string Escalation(GateExplanation gate) => gate.EscalatesTo is null ? "none" : $"after {gate.EscalatesAfter} to {gate.EscalatesTo}";
+
+    private static string Redacted(WorkflowExplanation e) => e.Evidence.Redacted.Count == 0 ? "nothing" : string.Join(", ", e.Evidence.Redacted);
+
+    /// <summary>Markdown table cells cannot hold pipes or line breaks.</summary>
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", "<br>", StringComparison.Ordinal);
+}

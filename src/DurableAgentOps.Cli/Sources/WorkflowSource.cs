@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Loading;
+
+namespace DurableAgentOps.Cli.Sources;
+
+internal sealed record SourceLoad(LoadedWorkflow? Workflow, IReadOnlyList<Finding> Findings);
+
+/// <summary>
+/// A workflow named by a path, or by git-rev:path (read with `git show`, together with the identities.yaml of the
+/// same revision, so an old workflow is judged against the catalogue it shipped with).
+/// </summary>
+internal static class WorkflowSource
+{
+    public static SourceLoad Load(string spec)
+    {
+        if (File.Exists(spec))
+        {
+            var loaded = WorkflowLoader.Load(spec);
+            return new SourceLoad(loaded, [.. loaded.Catalogue.Findings, .. loaded.Findings]);
+        }
+
+        var colon = spec.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == spec.Length - 1)
+        {
+            return Failed(spec, "no such file (use a path, or git-rev:path)");
+        }
+
+        var revision = spec[..colon];
+        var path = spec[(colon + 1)..];
+        if (!GitShow(revision, path, out var text, out var error))
+        {
+            return Failed(spec, $"cannot read from git: {error}");
+        }
+
+        var cataloguePath = WorkflowLoader.CataloguePathFor(path);
+        var catalogueName = $"{revision}:{cataloguePath}";
+        var catalogue = GitShow(revision, cataloguePath, out var catalogueText, out var catalogueError)
+            ? WorkflowLoader.ParseCatalogue(catalogueText, catalogueName)
+            : new LoadedCatalogue(catalogueName, false, Core.Model.IdentityCatalogue.Empty, new SourceMap(catalogueName),
+                [new Finding(catalogueName, 1, 1, Severity.Error, FindingCodes.CatalogueMissing, $"cannot read the identity catalogue from git: {catalogueError}")]);
+        var workflow = WorkflowLoader.Parse(text, spec, catalogue);
+        return new SourceLoad(workflow, [.. catalogue.Findings, .. workflow.Findings]);
+    }
+
+    private static SourceLoad Failed(string spec, string message) =>
+        new(null, [new Finding(spec, 1, 1, Severity.Error, FindingCodes.FileUnreadable, message)]);
+
+    /// <summary>Runs `git show rev:./path` (path relative to the current directory, as the user typed it).</summary>
+    private static bool GitShow(string revision, string path, out string text, out string error)
+    {
+        text = string.Empty;
+        var relative = path.StartsWith("./", StringComparison.Ordinal) || path.StartsWith("../", StringComparison.Ordinal) ? path : "./" + path;
+        var start = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("show");
+        start.ArgumentList.Add($"{revision}:{relative}");
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                process.Kill();
+                error = "git show timed out";
+                return false;
+            }
+
+            text = stdout.GetAwaiter().GetResult();
+            error = stderr.GetAwaiter().GetResult().Trim();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            error = $"git is not available ({ex.Message})";
+            return false;
+        }
+    }
+}
