@@ -26,7 +26,14 @@ internal sealed class Binder
             case YMapping mapping:
                 foreach (var (key, value) in mapping.Entries)
                 {
-                    Index(value, $"{path}/{SourceMap.Segment(key.Value)}");
+                    // A nested block starts on the line after its key; findings about it read better on the key.
+                    var childPath = $"{path}/{SourceMap.Segment(key.Value)}";
+                    if (value is not YScalar)
+                    {
+                        Map.Add(childPath, key.Position);
+                    }
+
+                    Index(value, childPath);
                 }
 
                 break;

@@ -15,6 +15,7 @@ internal sealed class YamlTreeParser
     private readonly IParser _parser;
     private readonly string _file;
     private readonly List<Finding> _findings;
+    private SourcePosition _lastPosition = SourcePosition.Start;
 
     private YamlTreeParser(string text, string file, List<Finding> findings)
     {
@@ -36,6 +37,14 @@ internal sealed class YamlTreeParser
             var line = Math.Max(1, (int)Math.Min(ex.Start.Line, int.MaxValue));
             var column = Math.Max(1, (int)Math.Min(ex.Start.Column, int.MaxValue));
             findings.Add(new Finding(file, line, column, Severity.Error, FindingCodes.YamlSyntax, $"YAML syntax error: {Clean(ex.Message)}"));
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (without a Mark) on some malformed flow collections; the last event
+            // it produced is the best position there is.
+            var at = parser._lastPosition;
+            findings.Add(new Finding(file, at.Line, at.Column, Severity.Error, FindingCodes.YamlSyntax, "YAML syntax error: malformed YAML after this point (check brackets and quotes)"));
             return null;
         }
     }
@@ -77,10 +86,10 @@ internal sealed class YamlTreeParser
         switch (current)
         {
             case Scalar scalar:
-                _parser.MoveNext();
+                Next();
                 return new YScalar(Position(scalar.Start), scalar.Value, scalar.Style is ScalarStyle.Plain or ScalarStyle.Any);
             case AnchorAlias alias:
-                _parser.MoveNext();
+                Next();
                 Add(Position(alias.Start), FindingCodes.UnsupportedYaml, "YAML aliases are not supported in workflow files; write the value out");
                 return null;
             case SequenceStart sequence:
@@ -94,7 +103,7 @@ internal sealed class YamlTreeParser
 
     private YSequence ParseSequence(SequenceStart start, int depth)
     {
-        _parser.MoveNext();
+        Next();
         var items = new List<YNode>();
         while (_parser.Current is not SequenceEnd)
         {
@@ -105,13 +114,13 @@ internal sealed class YamlTreeParser
             }
         }
 
-        _parser.MoveNext();
+        Next();
         return new YSequence(Position(start.Start), items);
     }
 
     private YMapping ParseMapping(MappingStart start, int depth)
     {
-        _parser.MoveNext();
+        Next();
         var entries = new List<KeyValuePair<YScalar, YNode>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (_parser.Current is not MappingEnd)
@@ -139,7 +148,7 @@ internal sealed class YamlTreeParser
             entries.Add(new(scalarKey, value ?? new YScalar(Position(keyEvent.Start), string.Empty, IsPlain: true)));
         }
 
-        _parser.MoveNext();
+        Next();
         return new YMapping(Position(start.Start), entries);
     }
 
@@ -154,7 +163,7 @@ internal sealed class YamlTreeParser
                 SequenceEnd or MappingEnd => -1,
                 _ => 0,
             };
-            _parser.MoveNext();
+            Next();
         }
         while (depth > 0);
     }
@@ -164,7 +173,7 @@ internal sealed class YamlTreeParser
     {
         if (_parser.Current is null)
         {
-            _parser.MoveNext();
+            Next();
         }
 
         if (_parser.Current is not T)
@@ -173,6 +182,16 @@ internal sealed class YamlTreeParser
             throw at is null
                 ? new YamlException($"expected {typeof(T).Name}")
                 : new YamlException(at.Start, at.End, $"expected {typeof(T).Name}, found {at.GetType().Name}");
+        }
+
+        Next();
+    }
+
+    private void Next()
+    {
+        if (_parser.Current is { } current)
+        {
+            _lastPosition = Position(current.End);
         }
 
         _parser.MoveNext();
