@@ -1,0 +1,148 @@
+using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Diff;
+using DurableAgentOps.Core.Loading;
+
+namespace DurableAgentOps.Core.Tests;
+
+/// <summary>diff on pairs of files: each kind of widening is flagged, and only that kind.</summary>
+public sealed class DiffTests
+{
+    private static DiffReport Diff(string workflow, Func<string, string> editWorkflow, Func<string, string>? editCatalogue = null)
+    {
+        var catalogueText = TestFiles.Read(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName));
+        var workflowText = TestFiles.Read(TestFiles.Workflow(workflow));
+        var oldCatalogue = WorkflowLoader.ParseCatalogue(catalogueText, "old/identities.yaml");
+        var newCatalogue = WorkflowLoader.ParseCatalogue((editCatalogue ?? (t => t))(catalogueText), "new/identities.yaml");
+        var old = WorkflowLoader.Parse(workflowText, "old.yaml", oldCatalogue);
+        var @new = WorkflowLoader.Parse(editWorkflow(workflowText), "new.yaml", newCatalogue);
+        Assert.False(old.HasErrors);
+        Assert.False(@new.HasErrors, string.Join("\n", @new.Findings.Concat(newCatalogue.Findings)));
+        return WorkflowDiffer.Compare(old, @new);
+    }
+
+    private static Func<string, string> Replace(string from, string to) => text =>
+    {
+        Assert.Contains(from, text, StringComparison.Ordinal);
+        return text.Replace(from, to, StringComparison.Ordinal);
+    };
+
+    private static int LineOf(string workflow, string text) =>
+        Array.FindIndex(File.ReadAllLines(TestFiles.Workflow(workflow)), l => l.Contains(text, StringComparison.Ordinal)) + 1;
+
+    private static string[] WideningCodes(DiffReport report) => [.. report.Widenings.Select(w => w.Code).Distinct().Order(StringComparer.Ordinal)];
+
+    [Fact]
+    public void Compare_SameFiles_ReportsNothing()
+    {
+        var report = Diff("crm-followup", t => t);
+
+        Assert.Empty(report.Changes);
+        Assert.False(report.HasWidening);
+    }
+
+    [Fact]
+    public void Compare_NewOperationInScopeAndGrant_FlagsOnlyNewOperation()
+    {
+        var report = Diff(
+            "crm-followup",
+            Replace("operations: [crm.tasks.create, crm.notes.create]", "operations: [crm.tasks.create, crm.notes.create, crm.contacts.update]"),
+            Replace("operations: [tasks.create, notes.create]", "operations: [tasks.create, notes.create, contacts.update]"));
+
+        Assert.Equal([FindingCodes.WidenedOperation], WideningCodes(report));
+        var stepWidening = report.Widenings.Single(w => w.File == "new.yaml");
+        Assert.Contains("crm.contacts.update", stepWidening.Message, StringComparison.Ordinal);
+        Assert.Equal(LineOf("crm-followup", "operations: [crm.tasks.create, crm.notes.create]"), stepWidening.Line);
+        Assert.Single(report.Widenings, w => w.File == "new/identities.yaml");
+    }
+
+    [Fact]
+    public void Compare_NewField_FlagsOnlyNewField()
+    {
+        var report = Diff(
+            "crm-followup",
+            Replace("fields: [subject, body, dueDate, ownerId]", "fields: [subject, body, dueDate, ownerId, status]"),
+            Replace("fields: [subject, body, dueDate, ownerId]", "fields: [subject, body, dueDate, ownerId, status]"));
+
+        Assert.Equal([FindingCodes.WidenedField], WideningCodes(report));
+        Assert.Equal(2, report.Widenings.Count());
+    }
+
+    [Fact]
+    public void Compare_MoreRecords_FlagsOnlyWiderRecords()
+    {
+        var report = Diff(
+            "support-routing",
+            Replace("region: [emea]", "region: [emea, apac]"),
+            Replace("region: [emea]", "region: [emea, apac]"));
+
+        Assert.Equal([FindingCodes.WidenedRecords], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_GateReplacedByApprovalNone_FlagsOnlyRemovedGate()
+    {
+        var report = Diff(
+            "support-routing",
+            Replace("    approval:\n      gate: support-lead\n      when: ticket.priority in [P1, P2]\n", "    approval: none\n    justification: Assignments are reversible.\n"));
+
+        Assert.Equal([FindingCodes.GateRemoved], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_UnconditionalGateMadeConditional_FlagsOnlyRemovedGate()
+    {
+        var report = Diff(
+            "crm-followup",
+            Replace("      route: route-by-tier\n", "      route: route-by-tier\n      when: account.tier == 'strategic'\n"));
+
+        Assert.Equal([FindingCodes.GateRemoved], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_LongerTimeout_FlagsOnlyLongerTimeout()
+    {
+        var report = Diff("crm-followup", Replace("timeout: P3D", "timeout: P5D"));
+
+        Assert.Equal([FindingCodes.LongerTimeout], WideningCodes(report));
+        Assert.Equal("new.yaml", report.Widenings.Single().File);
+    }
+
+    [Fact]
+    public void Compare_SmallerQuorum_FlagsOnlySmallerQuorum()
+    {
+        var report = Diff("invoice-exceptions", Replace("quorum: 2", "quorum: 1"));
+
+        Assert.Equal([FindingCodes.SmallerQuorum], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_SeparationOfDutiesOff_FlagsOnlyThat()
+    {
+        var report = Diff("crm-followup", Replace("separationOfDuties: true", "separationOfDuties: false"));
+
+        Assert.Equal([FindingCodes.SeparationOfDutiesOff], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_OnlyNarrowingChanges_ReportsChangesButNoWidening()
+    {
+        var report = Diff(
+            "invoice-exceptions",
+            t => Replace("quorum: 2", "quorum: 3")(Replace("timeout: P3D", "timeout: P2D")(Replace("fields: [decision, reason, summary]", "fields: [decision, reason]")(t))));
+
+        Assert.False(report.HasWidening);
+        Assert.Equal(3, report.Changes.Count);
+        Assert.All(report.Changes, c => Assert.Equal((Severity.Info, FindingCodes.Changed), (c.Severity, c.Code)));
+    }
+
+    [Fact]
+    public void Compare_NewStep_FlagsItsOperations()
+    {
+        var report = Diff(
+            "support-routing",
+            Replace("  - id: draft-triage\n", "  - id: read-queues-again\n    kind: read\n    identity: support-reader\n    system: support\n    operation: support.queues.list\n    scope:\n      operations: [support.queues.list]\n      records:\n        region: [emea]\n\n  - id: draft-triage\n"));
+
+        Assert.Equal([FindingCodes.WidenedOperation], WideningCodes(report));
+        Assert.Contains(report.Changes, c => c.Severity == Severity.Info && c.Message.Contains("added", StringComparison.Ordinal));
+    }
+}

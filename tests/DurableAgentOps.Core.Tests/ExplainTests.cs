@@ -1,0 +1,137 @@
+using DurableAgentOps.Core.Explain;
+using DurableAgentOps.Core.Loading;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Core.Tests;
+
+/// <summary>explain for crm-followup, checked field by field against the shipped files.</summary>
+public sealed class ExplainTests
+{
+    private static WorkflowExplanation ExplainCrm(string environment = "local")
+    {
+        var loaded = WorkflowLoader.Load(TestFiles.Workflow("crm-followup"));
+        return WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue, environment);
+    }
+
+    [Fact]
+    public void Explain_CrmFollowup_Header()
+    {
+        var e = ExplainCrm();
+
+        Assert.Equal("crm-followup", e.Name);
+        Assert.Equal(1, e.Version);
+        Assert.Equal("sales-ops@contoso.example", e.Owner);
+        Assert.Equal("local", e.Environment);
+        Assert.StartsWith("shared-app:", e.Isolation, StringComparison.Ordinal);
+        Assert.Equal(["read-account", "read-last-call", "draft-followup", "route-by-tier", "write-followup"], e.Steps.Select(s => s.Id));
+        Assert.Equal([1, 2, 3, 4, 5], e.Steps.Select(s => s.Number));
+    }
+
+    [Fact]
+    public void Explain_CrmFollowup_ReadStep()
+    {
+        var step = ExplainCrm().Steps[0];
+
+        Assert.Equal(StepKind.Read, step.Kind);
+        Assert.Equal("crm-reader", step.Identity);
+        Assert.Equal("6f1c0a10-0000-4000-8000-000000000001", step.ClientId);
+        Assert.Equal("crm", step.System);
+        Assert.Equal("crm.accounts.read", step.Operation);
+        Assert.Equal(["crm.accounts.read"], step.Operations);
+        Assert.Equal(["region: emea"], step.Records);
+        Assert.Empty(step.Fields);
+        Assert.True(step.Automatic);
+        Assert.Equal("automatic (changes nothing)", step.Approval);
+        Assert.Empty(step.Gates);
+    }
+
+    [Fact]
+    public void Explain_CrmFollowup_DraftAndRouteSteps()
+    {
+        var e = ExplainCrm();
+        var draft = e.Steps[2];
+        var route = e.Steps[3];
+
+        Assert.Equal(("drafter", "6f1c0a10-0000-4000-8000-000000000007", "model"), (draft.Identity, draft.ClientId, draft.System));
+        Assert.Equal(["model.completions.create"], draft.Operations);
+        Assert.Empty(draft.Records);
+        Assert.True(draft.Automatic);
+        Assert.Equal(("router", "6f1c0a10-0000-4000-8000-000000000008"), (route.Identity, route.ClientId));
+        Assert.Null(route.System);
+        Assert.Empty(route.Operations);
+        Assert.True(route.Automatic);
+    }
+
+    [Fact]
+    public void Explain_CrmFollowup_WriteStepIsGatedByRoute()
+    {
+        var step = ExplainCrm().Steps[4];
+
+        Assert.Equal(StepKind.Write, step.Kind);
+        Assert.Equal("crm-writer", step.Identity);
+        Assert.Equal("6f1c0a10-0000-4000-8000-000000000002", step.ClientId);
+        Assert.Equal("crm.tasks.create", step.Operation);
+        Assert.Equal(["crm.tasks.create", "crm.notes.create"], step.Operations);
+        Assert.Equal(["region: emea"], step.Records);
+        Assert.Equal(["subject", "body", "dueDate", "ownerId"], step.Fields);
+        Assert.False(step.Automatic);
+        Assert.Equal(["director-review", "manager-review"], step.Gates);
+        Assert.Equal(
+            "approval by route route-by-tier:" +
+            "\n- account.tier == 'strategic' -> director-review (1 of group emea-sales-directors, person head.of.sales@contoso.example; timeout P3D)" +
+            "\n- otherwise -> manager-review (1 of group emea-sales-managers; timeout P2D)",
+            step.Approval);
+    }
+
+    [Fact]
+    public void Explain_CrmFollowup_Gates()
+    {
+        var gates = ExplainCrm().Gates;
+
+        Assert.Equal(2, gates.Count);
+        var manager = gates[0];
+        Assert.Equal("manager-review", manager.Id);
+        Assert.Equal(["group emea-sales-managers"], manager.Approvers);
+        Assert.Equal(1, manager.Quorum);
+        Assert.Equal("P2D", manager.Timeout);
+        Assert.Equal(["teams", "email"], manager.Channels);
+        Assert.Equal(["PT8H", "P1D"], manager.Reminders);
+        Assert.Equal(("director-review", "P1D"), (manager.EscalatesTo, manager.EscalatesAfter));
+        Assert.True(manager.SeparationOfDuties);
+        Assert.Equal("escalate", manager.OnTimeout);
+        var director = gates[1];
+        Assert.Equal(["group emea-sales-directors", "person head.of.sales@contoso.example"], director.Approvers);
+        Assert.Null(director.EscalatesTo);
+        Assert.Equal("reject", director.OnTimeout);
+    }
+
+    [Fact]
+    public void Explain_CrmFollowup_Evidence()
+    {
+        var evidence = ExplainCrm().Evidence;
+
+        Assert.Equal("P400D", evidence.Retention);
+        Assert.Equal(["inputs", "reads", "drafts", "routes", "approvals", "writes", "model-usage"], evidence.Kept);
+        Assert.Equal(["contact.email", "contact.phone", "call.transcript"], evidence.Redacted);
+    }
+
+    [Fact]
+    public void Explain_AzureEnvironment_ShowsPlaceholderClientIds()
+    {
+        var e = ExplainCrm("azure");
+
+        Assert.Equal("${CRM_READER_CLIENT_ID}", e.Steps[0].ClientId);
+        Assert.Equal(WorkflowExplainer.NotSet, ExplainCrm("staging").Steps[0].ClientId);
+    }
+
+    [Fact]
+    public void Explain_SupportRouting_ConditionalGateSaysAutomaticOtherwise()
+    {
+        var loaded = WorkflowLoader.Load(TestFiles.Workflow("support-routing"));
+
+        var write = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue).Steps.Single(s => s.Id == "write-assignment");
+
+        Assert.False(write.Automatic);
+        Assert.Equal("approval when ticket.priority in [P1, P2]: support-lead (1 of group support-leads; timeout PT2H); automatic otherwise", write.Approval);
+    }
+}

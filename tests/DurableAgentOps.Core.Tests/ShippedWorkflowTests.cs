@@ -1,0 +1,55 @@
+using DurableAgentOps.Core.Loading;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Core.Tests;
+
+public sealed class ShippedWorkflowTests
+{
+    public static TheoryData<string> Shipped => new() { "crm-followup", "invoice-exceptions", "support-routing" };
+
+    [Fact]
+    public void Validate_WorkflowsFolder_HasNoFindingsAtAll()
+    {
+        var report = WorkflowSetValidator.Validate([TestFiles.Workflows]);
+
+        Assert.Equal(4, report.Files.Count);
+        Assert.Empty(report.Findings);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shipped))]
+    public void Load_ShippedWorkflow_IsCleanAndWellFormed(string name)
+    {
+        var loaded = WorkflowLoader.Load(TestFiles.Workflow(name));
+
+        Assert.False(loaded.HasErrors);
+        Assert.Empty(loaded.Findings);
+        var definition = loaded.Definition!;
+        Assert.Equal(name, definition.Name);
+        Assert.Equal([StepKind.Read, StepKind.Draft, StepKind.Route, StepKind.Write], definition.Steps.Select(s => s.Kind).Distinct());
+        Assert.All(definition.Steps.Where(s => s.Kind == StepKind.Write), s => Assert.NotEqual(ApprovalMode.None, s.Approval.Mode));
+    }
+
+    [Fact]
+    public void Load_SupportRouting_GatesTheWriteOnlyAbovePriority()
+    {
+        var write = WorkflowLoader.Load(TestFiles.Workflow("support-routing")).Definition!.FindStep("write-assignment")!;
+
+        Assert.Equal(ApprovalMode.Gate, write.Approval.Mode);
+        Assert.Equal("support-lead", write.Approval.Gate);
+        Assert.Equal("ticket.priority in [P1, P2]", write.Approval.When);
+    }
+
+    [Fact]
+    public void LoadCatalogue_Shipped_QualifiesGrantOperationsWithTheirSystem()
+    {
+        var catalogue = TestFiles.ShippedCatalogue().Catalogue;
+
+        Assert.Equal(["crm.accounts.read", "crm.calls.read"], catalogue.Find("crm-reader")!.GrantedOperations);
+        Assert.Equal(["model.completions.create"], catalogue.Find("drafter")!.GrantedOperations);
+        Assert.Empty(catalogue.Find("router")!.Grants);
+        Assert.True(catalogue.IsWrite("crm.tasks.create"));
+        Assert.False(catalogue.IsWrite("crm.accounts.read"));
+        Assert.False(catalogue.IsWrite("model.completions.create"));
+    }
+}
