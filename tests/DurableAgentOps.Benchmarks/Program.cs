@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using DurableAgentOps.Benchmarks;
+using DurableAgentOps.Runtime.Engine;
+using Microsoft.Extensions.Logging;
+
+BenchOptions? options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+if (options is null)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+var connectionString = Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { Length: > 0 } configured
+    ? configured
+    : StorageConnection.DevelopmentStorage;
+var storage = StorageConnection.FromConnectionString(connectionString).Describe();
+var settings = EngineSettings.Benchmark;
+var detectInterval = TimeSpan.FromMilliseconds(20);
+var completionInterval = TimeSpan.FromMilliseconds(10);
+var stamp = DateTime.UtcNow.ToString("MMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+
+using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel));
+await using var engine = new EngineSide($"benchengine{stamp}", connectionString, settings, options.LogLevel, loggerFactory);
+await using var bare = new BareSide($"benchbare{stamp}", connectionString, settings, loggerFactory);
+IBenchSide[] sides = [bare, engine];
+
+Console.WriteLine($"Engine benchmark: {options.Runs} runs per side in {options.Rounds} round(s), {options.Warmup} warm-up runs per side, storage {storage}");
+try
+{
+    // The engine starts first: it probes storage and fails within seconds, naming the endpoint, if it is not there.
+    foreach (var side in sides.Reverse())
+    {
+        var started = Stopwatch.GetTimestamp();
+        await side.StartAsync(CancellationToken.None);
+        Console.WriteLine($"  {side.Name,-6} started on hub {side.HubName} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s");
+    }
+}
+catch (StorageUnreachableException ex)
+{
+    Console.Error.WriteLine($"Cannot reach storage: {ex.Message}");
+    Console.Error.WriteLine("Run the benchmark with ./build.sh bench (it starts Azurite in memory), or set AzureWebJobsStorage.");
+    return 3;
+}
+
+var runner = new BatchRunner(detectInterval, completionInterval, options.Timeout);
+var measured = sides.ToDictionary(s => s, _ => new List<BatchResult>());
+var order = new List<string>();
+try
+{
+    foreach (var side in sides)
+    {
+        var warm = await runner.RunAsync(side, "warm", options.Warmup, showProgress: false);
+        Console.WriteLine($"  {side.Name,-6} warm-up  {warm.Runs} runs in {warm.WallSeconds:0.00} s");
+    }
+
+    // Alternate which side goes first (bare, engine | engine, bare | ...) so drift in the emulator or the
+    // machine over the run falls on both sides alike.
+    var batch = 0;
+    for (var round = 0; round < options.Rounds; round++)
+    {
+        var runs = options.Runs / options.Rounds + (round < options.Runs % options.Rounds ? 1 : 0);
+        foreach (var side in round % 2 == 0 ? sides : sides.Reverse())
+        {
+            var label = $"m{++batch:D2}";
+            var result = await runner.RunAsync(side, label, runs, showProgress: true);
+            measured[side].Add(result);
+            order.Add(side.Name);
+            Console.WriteLine($"  {side.Name,-6} {label,-8} {result.Runs} runs in {result.WallSeconds:0.00} s = {result.Runs / result.WallSeconds:0.00} runs/s" +
+                (result.Failed > 0 ? $", {result.Failed} FAILED" : string.Empty));
+        }
+    }
+}
+finally
+{
+    foreach (var side in sides)
+    {
+        try
+        {
+            await side.StopAndDeleteAsync();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or Azure.RequestFailedException)
+        {
+            Console.Error.WriteLine($"  {side.Name}: could not delete hub {side.HubName}: {ex.Message}");
+        }
+    }
+}
+
+var bareSummary = SideSummary.From(bare, measured[bare]);
+var engineSummary = SideSummary.From(engine, measured[engine]);
+var report = new BenchReport(
+    DateTimeOffset.UtcNow,
+    Environment.MachineName,
+    Environment.ProcessorCount,
+    RuntimeInformation.FrameworkDescription,
+    new BenchConfig(options.Runs, options.Rounds, options.Warmup, string.Join(", ", order), detectInterval.TotalMilliseconds, completionInterval.TotalMilliseconds, storage),
+    settings,
+    bareSummary,
+    engineSummary,
+    Comparison.Of(bareSummary, engineSummary));
+
+Console.WriteLine();
+Console.WriteLine(report.ToText());
+Console.WriteLine($"poll request mean: waiting detector bare {bareSummary.DetectPollRequestMeanMs:0.0} ms / engine {engineSummary.DetectPollRequestMeanMs:0.0} ms; " +
+    $"completion bare {bareSummary.CompletionPollRequestMeanMs:0.0} ms / engine {engineSummary.CompletionPollRequestMeanMs:0.0} ms");
+await report.WriteAsync(options.OutputDirectory);
+Console.WriteLine($"wrote {Path.Combine(options.OutputDirectory, "engine-vs-bare.json")} and engine-vs-bare.md");
+
+// A measurement, not a test: failed runs make the figures meaningless, unmet targets do not.
+return bareSummary.Failed + engineSummary.Failed > 0 ? 1 : 0;

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace DurableAgentOps.Benchmarks;
+
+internal sealed record BatchSummary(string Label, int Runs, double WallSeconds, double RunsPerSecond, double P50Ms, double P95Ms);
+
+/// <summary>One side over all its measured batches: runs/s is runs over the sum of the batches' wall times.</summary>
+internal sealed record SideSummary(
+    string Side,
+    string HubName,
+    int Runs,
+    int Failed,
+    double WallSeconds,
+    double RunsPerSecond,
+    double RaiseToCompletedP50Ms,
+    double RaiseToCompletedP95Ms,
+    double RaiseToCompletedP99Ms,
+    double RaiseToCompletedMeanMs,
+    double RaiseToCompletedMaxMs,
+    double DetectPollRequestMeanMs,
+    double CompletionPollRequestMeanMs,
+    IReadOnlyList<BatchSummary> Batches)
+{
+    public static SideSummary From(IBenchSide side, IReadOnlyList<BatchResult> batches)
+    {
+        var latencies = batches.SelectMany(b => b.RaiseToCompletedMs).Order().ToArray();
+        var runs = batches.Sum(b => b.Runs);
+        var wall = batches.Sum(b => b.WallSeconds);
+        return new SideSummary(
+            side.Name,
+            side.HubName,
+            runs,
+            batches.Sum(b => b.Failed),
+            wall,
+            runs / wall,
+            Percentile(latencies, 0.50),
+            Percentile(latencies, 0.95),
+            Percentile(latencies, 0.99),
+            latencies.Average(),
+            latencies[^1],
+            batches.Average(b => b.DetectPollMeanMs),
+            batches.Average(b => b.CompletionPollMeanMs),
+            [.. batches.Select(b =>
+            {
+                var sorted = b.RaiseToCompletedMs.Order().ToArray();
+                return new BatchSummary(b.Label, b.Runs, b.WallSeconds, b.Runs / b.WallSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.95));
+            })]);
+    }
+
+    /// <summary>Nearest-rank percentile of an ascending array.</summary>
+    private static double Percentile(double[] sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+}
+
+/// <summary>The issue's targets: engine/bare runs/s at least 0.9; p50 and p95 at most 1.5 times the bare ones.</summary>
+internal sealed record Comparison(
+    double RunsPerSecondRatio,
+    double P50Ratio,
+    double P95Ratio,
+    bool RunsPerSecondTargetMet,
+    bool P50TargetMet,
+    bool P95TargetMet)
+{
+    public const double MinRunsPerSecondRatio = 0.9;
+    public const double MaxLatencyRatio = 1.5;
+
+    public bool AllTargetsMet => RunsPerSecondTargetMet && P50TargetMet && P95TargetMet;
+
+    public static Comparison Of(SideSummary bare, SideSummary engine)
+    {
+        var throughput = engine.RunsPerSecond / bare.RunsPerSecond;
+        var p50 = engine.RaiseToCompletedP50Ms / bare.RaiseToCompletedP50Ms;
+        var p95 = engine.RaiseToCompletedP95Ms / bare.RaiseToCompletedP95Ms;
+        return new Comparison(throughput, p50, p95, throughput >= MinRunsPerSecondRatio, p50 <= MaxLatencyRatio, p95 <= MaxLatencyRatio);
+    }
+}
+
+internal sealed record BenchConfig(
+    int Runs,
+    int Rounds,
+    int WarmupRunsPerSide,
+    string Order,
+    double DetectPollIntervalMs,
+    double CompletionPollIntervalMs,
+    string Storage);
+
+internal sealed record BenchReport(
+    DateTimeOffset MeasuredAt,
+    string Machine,
+    int ProcessorCount,
+    string Runtime,
+    BenchConfig Config,
+    EngineSettings Settings,
+    SideSummary Bare,
+    SideSummary Engine,
+    Comparison Comparison)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    /// <summary>The figures as rows: label, bare, engine, engine/bare, target, met.</summary>
+    public IReadOnlyList<string[]> Rows() =>
+    [
+        ["runs/s", F(Bare.RunsPerSecond, 2), F(Engine.RunsPerSecond, 2), F(Comparison.RunsPerSecondRatio, 2),
+            $">= {F(Comparison.MinRunsPerSecondRatio, 1)}", Met(Comparison.RunsPerSecondTargetMet)],
+        ["raise->completed p50 (ms)", F(Bare.RaiseToCompletedP50Ms, 1), F(Engine.RaiseToCompletedP50Ms, 1), F(Comparison.P50Ratio, 2),
+            $"<= {F(Comparison.MaxLatencyRatio, 1)}", Met(Comparison.P50TargetMet)],
+        ["raise->completed p95 (ms)", F(Bare.RaiseToCompletedP95Ms, 1), F(Engine.RaiseToCompletedP95Ms, 1), F(Comparison.P95Ratio, 2),
+            $"<= {F(Comparison.MaxLatencyRatio, 1)}", Met(Comparison.P95TargetMet)],
+        ["raise->completed p99 (ms)", F(Bare.RaiseToCompletedP99Ms, 1), F(Engine.RaiseToCompletedP99Ms, 1),
+            F(Engine.RaiseToCompletedP99Ms / Bare.RaiseToCompletedP99Ms, 2), "", ""],
+        ["raise->completed max (ms)", F(Bare.RaiseToCompletedMaxMs, 1), F(Engine.RaiseToCompletedMaxMs, 1),
+            F(Engine.RaiseToCompletedMaxMs / Bare.RaiseToCompletedMaxMs, 2), "", ""],
+        ["wall time (s)", F(Bare.WallSeconds, 2), F(Engine.WallSeconds, 2), "", "", ""],
+        ["failed runs", Bare.Failed.ToString(CultureInfo.InvariantCulture), Engine.Failed.ToString(CultureInfo.InvariantCulture), "", "", ""],
+    ];
+
+    public string ToText()
+    {
+        string[] header = ["", "bare DTFx", "engine", "engine/bare", "target", "met"];
+        var rows = Rows().Prepend(header).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"targets {(Comparison.AllTargetsMet ? "MET" : "NOT MET")}");
+        return text.ToString();
+    }
+
+    public string ToMarkdown()
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# Engine vs bare Durable Task Framework");
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture,
+            $"{MeasuredAt:yyyy-MM-dd HH:mm} UTC on {Machine} ({ProcessorCount} CPUs, {Runtime}), storage {Config.Storage}. " +
+            $"{Config.Runs} runs per side in {Config.Rounds} round(s), order {Config.Order}, after {Config.WarmupRunsPerSide} warm-up runs per side. " +
+            $"Shape: 4 activities, approval event raised as soon as the run waits, 1 activity. Settings: {Settings.PartitionCount} partitions, " +
+            $"max queue poll {Settings.MaxQueuePollingInterval.TotalSeconds:0.###} s, {Settings.MaxConcurrentActivities} activities / " +
+            $"{Settings.MaxConcurrentOrchestrations} orchestrations at once, extended sessions {(Settings.ExtendedSessions ? "on" : "off")}. " +
+            $"Waiting detected by polling every {Config.DetectPollIntervalMs:0} ms; raise->completed timed by polling every {Config.CompletionPollIntervalMs:0} ms.");
+        md.AppendLine();
+        md.AppendLine("| | bare DTFx | engine | engine/bare | target | met |");
+        md.AppendLine("|---|---:|---:|---:|---|---|");
+        foreach (var row in Rows())
+        {
+            md.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+
+        md.AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"Targets {(Comparison.AllTargetsMet ? "met" : "**not met**")}.");
+        md.AppendLine();
+        md.AppendLine("| batch | side | runs | wall (s) | runs/s | p50 (ms) | p95 (ms) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        foreach (var (side, batch) in Bare.Batches.Select(b => ("bare", b)).Concat(Engine.Batches.Select(b => ("engine", b))).OrderBy(x => x.b.Label, StringComparer.Ordinal))
+        {
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {batch.Label} | {side} | {batch.Runs} | {F(batch.WallSeconds, 2)} | {F(batch.RunsPerSecond, 2)} | {F(batch.P50Ms, 1)} | {F(batch.P95Ms, 1)} |");
+        }
+
+        return md.ToString();
+    }
+
+    public async Task WriteAsync(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        await File.WriteAllTextAsync(Path.Combine(directory, "engine-vs-bare.json"), JsonSerializer.Serialize(this, Json));
+        await File.WriteAllTextAsync(Path.Combine(directory, "engine-vs-bare.md"), ToMarkdown());
+    }
+
+    private static string F(double value, int decimals) => value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+    private static string Met(bool met) => met ? "yes" : "NO";
+}
