@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Loading;
+using DurableAgentOps.Core.Yaml;
+using Json.Schema;
+
+namespace DurableAgentOps.Core.Tests;
+
+/// <summary>The committed JSON Schemas (for editors) agree with the validator on shipped files and structural errors.</summary>
+public sealed class SchemaTests
+{
+    // JsonSchema.Net registers schemas by $id globally: build each once.
+    private static readonly Dictionary<string, JsonSchema> Schemas = new[] { "workflow.schema.json", "identities.schema.json" }
+        .ToDictionary(n => n, n => JsonSchema.FromText(File.ReadAllText(Path.Combine(TestFiles.Workflows, "schema", n))));
+
+    private static JsonSchema Schema(string name) => Schemas[name];
+
+    private static bool IsValid(JsonSchema schema, string yamlPath)
+    {
+        var root = YamlTreeParser.Parse(File.ReadAllText(yamlPath), yamlPath, [])!;
+        using var document = JsonDocument.Parse(ToJson(root)?.ToJsonString() ?? "null");
+        return schema.Evaluate(document.RootElement).IsValid;
+    }
+
+    /// <summary>Plain scalars take YAML's core types (numbers, booleans, null); quoted ones stay strings.</summary>
+    private static JsonNode? ToJson(YNode node) => node switch
+    {
+        YMapping mapping => new JsonObject(mapping.Entries.Select(e => KeyValuePair.Create(e.Key.Value, ToJson(e.Value)))),
+        YSequence sequence => new JsonArray([.. sequence.Items.Select(ToJson)]),
+        YScalar { IsNull: true } => null,
+        YScalar { IsPlain: true, Value: "true" or "false" } s => JsonValue.Create(s.Value == "true"),
+        YScalar { IsPlain: true } s when long.TryParse(s.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => JsonValue.Create(n),
+        YScalar s => JsonValue.Create(s.Value),
+        _ => null,
+    };
+
+    [Theory]
+    [InlineData("crm-followup")]
+    [InlineData("invoice-exceptions")]
+    [InlineData("support-routing")]
+    public void Evaluate_ShippedWorkflow_IsValidAgainstWorkflowSchema(string name) =>
+        Assert.True(IsValid(Schema("workflow.schema.json"), TestFiles.Workflow(name)));
+
+    [Fact]
+    public void Evaluate_ShippedCatalogue_IsValidAgainstIdentitiesSchema() =>
+        Assert.True(IsValid(Schema("identities.schema.json"), Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName)));
+
+    /// <summary>The fixtures below are this file with one thing broken, so their rejection is that one thing.</summary>
+    [Fact]
+    public void Evaluate_BaseRuleFixture_IsValid() =>
+        Assert.True(IsValid(Schema("workflow.schema.json"), Path.Combine(TestFiles.Fixtures, "rules", "valid.yaml")));
+
+    [Theory]
+    [InlineData("DAO002-unknown-key")]
+    [InlineData("DAO003-wrong-type")]
+    [InlineData("DAO004-missing-field")]
+    [InlineData("DAO005-invalid-value")]
+    [InlineData("DAO045-invalid-duration")]
+    public void Evaluate_StructuralRuleFixture_IsRejectedBySchemaToo(string fixture) =>
+        Assert.False(IsValid(Schema("workflow.schema.json"), Path.Combine(TestFiles.Fixtures, "rules", fixture + ".yaml")));
+
+    [Fact]
+    public void Evaluate_InvalidCatalogueFixture_IsRejected() =>
+        Assert.False(IsValid(Schema("identities.schema.json"), Path.Combine(TestFiles.Fixtures, "catalogue", "invalid", WorkflowLoader.CatalogueFileName)));
+}
