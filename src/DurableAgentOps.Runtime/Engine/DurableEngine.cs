@@ -135,6 +135,8 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
             MaxQueuePollingInterval = provider.MaxQueuePollingInterval,
             ControlQueueBatchSize = provider.ControlQueueBatchSize,
             ControlQueueBufferThreshold = provider.ControlQueueBufferThreshold,
+            ControlQueueVisibilityTimeout = provider.ControlQueueVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = provider.WorkItemQueueVisibilityTimeout,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
             ExtendedSessionsEnabled = options.ExtendedSessionsEnabled,
@@ -142,6 +144,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
             WorkerId = workerId,
             // Every host of a task hub is one app: the app lease would let only one machine work at a time.
             UseAppLease = false,
+            ThrowExceptionOnInvalidDedupeStatus = true,
             LoggerFactory = loggerFactory,
         };
     }

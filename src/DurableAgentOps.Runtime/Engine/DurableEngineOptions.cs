@@ -53,6 +53,12 @@ public sealed class StorageProviderOptions
 
     public int ControlQueueBufferThreshold { get; set; } = 256;
 
+    /// <summary>How long a dequeued control message stays hidden; after a crash it reappears after this.</summary>
+    public TimeSpan ControlQueueVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a dequeued activity message stays hidden; after a crash the activity runs again after this.</summary>
+    public TimeSpan WorkItemQueueVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
     public string EffectiveConnectionName =>
         string.IsNullOrWhiteSpace(ConnectionStringName) ? ConnectionName : ConnectionStringName;
 }

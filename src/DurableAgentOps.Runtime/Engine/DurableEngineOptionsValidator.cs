@@ -44,6 +44,18 @@ internal sealed partial class DurableEngineOptionsValidator : IValidateOptions<D
                 "allowed values are 00:00:00.050 or more (the provider's polling floor).");
         }
 
+        foreach (var (setting, value) in new[]
+        {
+            ("controlQueueVisibilityTimeout", storage.ControlQueueVisibilityTimeout),
+            ("workItemQueueVisibilityTimeout", storage.WorkItemQueueVisibilityTimeout),
+        })
+        {
+            if (value < TimeSpan.FromSeconds(1))
+            {
+                errors.Add($"{Prefix}storageProvider.{setting} {value} is too small: allowed values are 00:00:01 or more (default 00:05:00).");
+            }
+        }
+
         RequirePositive(errors, "storageProvider.controlQueueBatchSize", storage.ControlQueueBatchSize, 32);
         RequirePositive(errors, "storageProvider.controlQueueBufferThreshold", storage.ControlQueueBufferThreshold, 256);
         RequirePositive(errors, "maxConcurrentActivityFunctions", options.MaxConcurrentActivityFunctions, 10);

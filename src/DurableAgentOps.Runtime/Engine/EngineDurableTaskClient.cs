@@ -242,7 +242,8 @@ internal sealed class EngineDurableTaskClient : DurableTaskClient
             SerializedInput = withPayloads ? state.Input : null,
             SerializedOutput = withPayloads ? state.Output : null,
             SerializedCustomStatus = state.Status,
-            FailureDetails = ToFailureDetails(state.FailureDetails),
+            FailureDetails = ToFailureDetails(state.FailureDetails)
+                ?? (state.OrchestrationStatus == CoreStatus.Failed ? new TaskFailureDetails("OrchestrationFailed", state.Output ?? "unknown failure", null, null, null) : null),
             Tags = state.Tags is null ? new Dictionary<string, string>() : new Dictionary<string, string>(state.Tags),
         };
 

@@ -10,9 +10,12 @@ namespace DurableAgentOps.Runtime.Engine;
 /// </summary>
 internal static class HistoryJson
 {
+    // Each concrete history class is named after its event type: EventRaised -> EventRaisedEvent.
     private static readonly Dictionary<EventType, Type> TypesByEvent = HistoryEvent.KnownTypes()
-        .Where(t => !t.IsAbstract && Enum.TryParse<EventType>(t.Name.Replace("Event", string.Empty, StringComparison.Ordinal), out _))
-        .ToDictionary(t => Enum.Parse<EventType>(t.Name.Replace("Event", string.Empty, StringComparison.Ordinal)));
+        .Where(t => !t.IsAbstract && t.Name.EndsWith("Event", StringComparison.Ordinal))
+        .Select(t => (Type: t, Name: t.Name[..^"Event".Length]))
+        .Where(t => Enum.TryParse<EventType>(t.Name, out _))
+        .ToDictionary(t => Enum.Parse<EventType>(t.Name), t => t.Type);
 
     private static readonly JsonSerializer Serializer = JsonSerializer.Create(new JsonSerializerSettings
     {
@@ -27,10 +30,9 @@ internal static class HistoryJson
         {
             var eventType = item["EventType"]?.ToObject<EventType>(Serializer)
                 ?? throw new InvalidDataException("A history event has no EventType.");
-            if (TypesByEvent.TryGetValue(eventType, out var type) && item.ToObject(type, Serializer) is HistoryEvent historyEvent)
-            {
-                events.Add(historyEvent);
-            }
+            var type = TypesByEvent.GetValueOrDefault(eventType)
+                ?? throw new InvalidDataException($"History event type {eventType} has no known class.");
+            events.Add((HistoryEvent)item.ToObject(type, Serializer)!);
         }
 
         return events;

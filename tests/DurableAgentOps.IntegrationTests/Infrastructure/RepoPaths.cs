@@ -1,0 +1,29 @@
+namespace DurableAgentOps.IntegrationTests.Infrastructure;
+
+/// <summary>Finds files of the repository the tests run in.</summary>
+internal static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    public static string Configuration =>
+#if DEBUG
+        "Debug";
+#else
+        "Release";
+#endif
+
+    public static string HostDll => Path.Combine(Root, "src", "DurableAgentOps.Host", "bin", Configuration, "net10.0", "DurableAgentOps.Host.dll");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "DurableAgentOps.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Cannot find DurableAgentOps.sln above " + AppContext.BaseDirectory);
+    }
+}
