@@ -1,0 +1,74 @@
+namespace DurableAgentOps.Cli.Tests;
+
+public sealed class DiffCommandTests
+{
+    [Fact]
+    public void Diff_LongerTimeout_ExitsTwoAndFlagsIt()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        var old = Path.Combine(CliRunner.ShippedWorkflows, "crm-followup.yaml");
+        repo.Edit("workflows/crm-followup.yaml", "timeout: P3D", "timeout: P10D");
+
+        var result = CliRunner.InProcess("diff", old, repo.PathOf("workflows/crm-followup.yaml"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("warning DAO205: gate 'director-review': timeout P3D -> P10D (longer)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("1 change(s), 1 widening(s)", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_AllowWidening_ExitsZeroButStillReports()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/invoice-exceptions.yaml", "quorum: 2", "quorum: 1");
+
+        var result = CliRunner.InProcess("diff", "--allow-widening", Path.Combine(CliRunner.ShippedWorkflows, "invoice-exceptions.yaml"), repo.PathOf("workflows/invoice-exceptions.yaml"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("warning DAO206", result.Out, StringComparison.Ordinal);
+        Assert.Contains("(allowed by --allow-widening)", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_NarrowingOnly_ExitsZero()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/invoice-exceptions.yaml", "quorum: 2", "quorum: 3");
+
+        var result = CliRunner.InProcess("diff", Path.Combine(CliRunner.ShippedWorkflows, "invoice-exceptions.yaml"), repo.PathOf("workflows/invoice-exceptions.yaml"));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("info DAO250: gate 'controller-approval': quorum 2 -> 3", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_GitRevisionAgainstWorkingTree_ReadsOldVersionAndItsCatalogueFromGit()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Git("init", "-q");
+        repo.Git("add", "workflows");
+        repo.Git("commit", "-q", "-m", "workflows");
+        repo.Edit("workflows/identities.yaml", "fields: [queue, triageSummary]", "fields: [queue, triageSummary, priority]");
+        repo.Edit("workflows/support-routing.yaml", "fields: [queue, triageSummary]", "fields: [queue, triageSummary, priority]");
+
+        var result = CliRunner.Executable(repo.Root, "diff", "HEAD:workflows/support-routing.yaml", "workflows/support-routing.yaml");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("workflows/support-routing.yaml:", result.Out, StringComparison.Ordinal);
+        Assert.Contains("warning DAO202: step 'write-assignment' adds field 'priority' to its scope", result.Out, StringComparison.Ordinal);
+        Assert.Contains("workflows/identities.yaml:", result.Out, StringComparison.Ordinal);
+        Assert.Contains("warning DAO202: identity 'support-writer' may newly write support field 'priority'", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_UnknownRevision_ExitsOneWithGitError()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Git("init", "-q");
+
+        var result = CliRunner.Executable(repo.Root, "diff", "nope:workflows/crm-followup.yaml", "workflows/crm-followup.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("nope:workflows/crm-followup.yaml:1:1: error DAO000: cannot read from git", result.Error, StringComparison.Ordinal);
+    }
+}

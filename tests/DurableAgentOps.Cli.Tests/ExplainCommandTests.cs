@@ -1,0 +1,65 @@
+namespace DurableAgentOps.Cli.Tests;
+
+public sealed class ExplainCommandTests
+{
+    private static string Crm => Path.Combine(CliRunner.ShippedWorkflows, "crm-followup.yaml");
+
+    [Fact]
+    public void Explain_Table_ShowsEachStepWithIdentityClientIdAndApproval()
+    {
+        var result = CliRunner.InProcess("explain", Crm);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("crm-followup v1 (owner sales-ops@contoso.example)", result.Out, StringComparison.Ordinal);
+        Assert.Matches(@"\| 1 \| read-account +\| crm-reader +\| system: crm +\| AUTOMATIC", result.Out);
+        Assert.Matches(@"\| 5 \| write-followup +\| crm-writer +\| system: crm +\| APPROVAL", result.Out);
+        Assert.Contains("6f1c0a10-0000-4000-8000-000000000002", result.Out, StringComparison.Ordinal);
+        Assert.Contains("retention: P400D", result.Out, StringComparison.Ordinal);
+        Assert.All(result.Out.Split('\n'), line => Assert.True(line.All(char.IsAscii), line));
+    }
+
+    [Fact]
+    public void Explain_Markdown_RendersPullRequestTables()
+    {
+        var result = CliRunner.InProcess("explain", Crm, "--format", "markdown", "--environment", "azure");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("## `crm-followup` v1", result.Out, StringComparison.Ordinal);
+        Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea | automatic: automatic (changes nothing) |", result.Out, StringComparison.Ordinal);
+        Assert.Contains("| `director-review` | group emea-sales-directors, person head.of.sales@contoso.example | 1 of 2 | P3D | P1D | none | teams, email | on | reject |", result.Out, StringComparison.Ordinal);
+        Assert.Contains("- **Redacted:** contact.email, contact.phone, call.transcript", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_BareNameInRepository_FindsWorkflowsFile()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+
+        var result = CliRunner.Executable(repo.Root, "explain", "support-routing");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("approval when ticket.priority in [P1, P2]", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_InvalidWorkflow_ExitsOneWithFindings()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/crm-followup.yaml", "quorum: 1\n    separationOfDuties", "quorum: 5\n    separationOfDuties");
+
+        var result = CliRunner.InProcess("explain", repo.PathOf("workflows/crm-followup.yaml"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Empty(result.Out);
+        Assert.Contains("error DAO044", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_MissingFile_ExitsOne()
+    {
+        var result = CliRunner.InProcess("explain", "nowhere/none.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("nowhere/none.yaml:1:1: error DAO000: cannot read file: file not found", result.Error, StringComparison.Ordinal);
+    }
+}

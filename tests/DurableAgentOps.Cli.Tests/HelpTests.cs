@@ -1,0 +1,26 @@
+namespace DurableAgentOps.Cli.Tests;
+
+public sealed class HelpTests
+{
+    [Theory]
+    [InlineData("validate", "Validate workflow files")]
+    [InlineData("explain", "Explain what each step")]
+    [InlineData("diff", "--allow-widening")]
+    public void Help_EachCommand_PrintsUsageAndExitsZero(string command, string expected)
+    {
+        var result = CliRunner.InProcess(command, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Matches($@"Usage:\n +\S+ {command} ", result.Out);
+        Assert.Contains(expected, result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_Root_ListsEveryRegisteredCommand()
+    {
+        var result = CliRunner.Executable(AppContext.BaseDirectory, "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.All(CliApp.Commands, c => Assert.Contains(c.Create(new CliContext(TextWriter.Null, TextWriter.Null)).Name, result.Out, StringComparison.Ordinal));
+    }
+}
