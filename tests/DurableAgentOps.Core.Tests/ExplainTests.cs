@@ -41,7 +41,7 @@ public sealed class ExplainTests
         Assert.Equal(["region: emea"], step.Records);
         Assert.Empty(step.Fields);
         Assert.True(step.Automatic);
-        Assert.Equal("automatic (changes nothing)", step.Approval);
+        Assert.Equal("changes nothing", step.Approval);
         Assert.Empty(step.Gates);
     }
 
@@ -77,7 +77,7 @@ public sealed class ExplainTests
         Assert.False(step.Automatic);
         Assert.Equal(["director-review", "manager-review"], step.Gates);
         Assert.Equal(
-            "approval by route route-by-tier:" +
+            "by route route-by-tier:" +
             "\n- account.tier == 'strategic' -> director-review (1 of group emea-sales-directors, person head.of.sales@contoso.example; timeout P3D)" +
             "\n- otherwise -> manager-review (1 of group emea-sales-managers; timeout P2D)",
             step.Approval);
@@ -132,6 +132,6 @@ public sealed class ExplainTests
         var write = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue).Steps.Single(s => s.Id == "write-assignment");
 
         Assert.False(write.Automatic);
-        Assert.Equal("approval when ticket.priority in [P1, P2]: support-lead (1 of group support-leads; timeout PT2H); automatic otherwise", write.Approval);
+        Assert.Equal("when ticket.priority in [P1, P2]: support-lead (1 of group support-leads; timeout PT2H); automatic otherwise", write.Approval);
     }
 }

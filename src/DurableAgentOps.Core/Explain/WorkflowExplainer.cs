@@ -49,19 +49,19 @@ public static class WorkflowExplainer
         switch (approval.Mode)
         {
             case ApprovalMode.None:
-                return (true, $"automatic (approval: none - {approval.Justification})", []);
+                return (true, $"no approval: {approval.Justification}", []);
             case ApprovalMode.Gate when approval.When is not null:
-                return (false, $"approval when {approval.When}: {GateSummary(workflow, approval.Gate!)}; automatic otherwise", [approval.Gate!]);
+                return (false, $"when {approval.When}: {GateSummary(workflow, approval.Gate!)}; automatic otherwise", [approval.Gate!]);
             case ApprovalMode.Gate:
-                return (false, $"approval: {GateSummary(workflow, approval.Gate!)}", [approval.Gate!]);
+                return (false, GateSummary(workflow, approval.Gate!), [approval.Gate!]);
             case ApprovalMode.Routed:
                 var routes = workflow.FindStep(approval.RouteStep!)?.Routes ?? [];
                 var parts = routes.Select(r => $"\n- {r.When ?? "otherwise"} -> {GateSummary(workflow, r.Gate ?? NotSet)}");
                 var gateIds = routes.Select(r => r.Gate).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
                 var condition = approval.When is null ? string.Empty : $" when {approval.When}, automatic otherwise";
-                return (false, $"approval by route {approval.RouteStep}{condition}:{string.Concat(parts)}", gateIds);
+                return (false, $"by route {approval.RouteStep}{condition}:{string.Concat(parts)}", gateIds);
             default:
-                return (true, step.Kind == StepKind.Write ? "automatic (no approval declared)" : "automatic (changes nothing)", []);
+                return (true, step.Kind == StepKind.Write ? "no approval declared" : "changes nothing", []);
         }
     }
 
