@@ -63,3 +63,21 @@ public sealed class ExplainCommandTests
         Assert.Contains("nowhere/none.yaml:1:1: error DAO000: cannot read file: file not found", result.Error, StringComparison.Ordinal);
     }
 }
+
+public sealed class WorkflowDocsTests
+{
+    /// <summary>docs/WORKFLOWS.md embeds explain output; this keeps it from going stale.</summary>
+    [Theory]
+    [InlineData("crm-followup")]
+    [InlineData("invoice-exceptions")]
+    [InlineData("support-routing")]
+    public void WorkflowsDoc_EmbeddedExplainOutput_MatchesCurrentOutput(string workflow)
+    {
+        var docs = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "WORKFLOWS.md"));
+        var result = CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, workflow + ".yaml"), "--format", "markdown");
+        var embedded = string.Join('\n', result.Out.Split('\n').Select(l => l.StartsWith("## ", StringComparison.Ordinal) || l.StartsWith("### ", StringComparison.Ordinal) ? "##" + l : l));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains(embedded.TrimEnd(), docs, StringComparison.Ordinal);
+    }
+}
