@@ -71,6 +71,11 @@ internal static class WorkflowBinder
             foreach (var (key, value) in gateMap.Entries)
             {
                 gateMap.Take(key.Value);
+                if (!Names.IsValid(key.Value))
+                {
+                    binder.Error(key.Position, FindingCodes.InvalidValue, $"gate id '{key.Value}' must start with a letter and use letters, digits, '-' or '_'");
+                }
+
                 if (BindGate(key.Value, value, gateMap.PathOf(key.Value), binder) is { } gate)
                 {
                     gates.Add(gate);
