@@ -17,6 +17,10 @@ try
     builder.Services.AddAgentOpsHost(builder.Configuration);
     await using var app = builder.Build();
     app.MapAgentOpsApi();
+
+    // Check settings and storage before the web host starts, so an operator sees one clear message, not a stack.
+    _ = app.Services.GetRequiredService<IOptions<DurableEngineOptions>>().Value;
+    await app.Services.GetRequiredService<DurableEngine>().ProbeStorageAsync(CancellationToken.None);
     if (!demo)
     {
         await app.RunAsync();
@@ -31,6 +35,11 @@ try
 catch (Exception ex) when (ex is StorageUnreachableException or OptionsValidationException or FileNotFoundException or InvalidOperationException { InnerException: FormatException })
 {
     // A bad setting or unreachable storage is the operator's to fix: say what and where, no stack trace.
-    await Console.Error.WriteLineAsync($"DurableAgentOps.Host: cannot start: {ex.Message}");
+    var problems = ex is OptionsValidationException invalid ? invalid.Failures : [ex.Message];
+    foreach (var problem in problems)
+    {
+        await Console.Error.WriteLineAsync($"DurableAgentOps.Host: cannot start: {problem}");
+    }
+
     return ex is StorageUnreachableException ? 3 : 2;
 }

@@ -110,6 +110,20 @@ internal sealed class HostProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
+    /// <summary>SIGTERM, as a service manager or container runtime stops a host.</summary>
+    public Task StopAsync()
+    {
+        if (kill(process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"SIGTERM to {process.Id} failed");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     /// <summary>SIGKILL: no shutdown hooks, no lease release, in-flight work abandoned mid-step.</summary>
     public void Kill() => process.Kill(entireProcessTree: true);
 

@@ -1,0 +1,157 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>
+/// Host processes on one task hub: a killed host's work is finished by another; two hosts share the work;
+/// a graceful stop finishes in-flight work. Driven over the host's HTTP API, as an operator would.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
+{
+    private const string Instances = "/runtime/webhooks/durabletask/instances";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task KilledHost_MidOrchestration_NewHostProcessFinishesRun()
+    {
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        string id;
+        int firstPid;
+        await using (var first = await HostProcess.StartHealthyAsync(settings))
+        {
+            firstPid = first.Id;
+            id = await StartRunAsync(first, stepDelayMs: 1500);
+            await WaitUntilAsync(first, id, s => StepCount(s) >= 1, "first step done");
+            first.Kill(); // SIGKILL between/inside steps: nothing is flushed, no lease released
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        await using var second = await HostProcess.StartHealthyAsync(settings);
+        await WaitUntilAsync(second, id, s => Phase(s) == "awaiting-approval", "awaiting approval on the new host");
+        await ApproveAsync(second, id);
+        var done = await WaitUntilAsync(second, id, s => s.GetProperty("runtimeStatus").GetString() == "Completed", "completed");
+
+        var steps = done.GetProperty("output").GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(["read", "draft", "route", "notify", "write"], steps.Select(s => s.GetProperty("step").GetString()));
+        Assert.Contains(steps, s => s.GetProperty("worker").GetString()!.EndsWith($"-{firstPid}", StringComparison.Ordinal));
+        Assert.Contains(steps, s => s.GetProperty("worker").GetString()!.EndsWith($"-{second.Id}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TwoHosts_OneKilled_BothTookWorkAndSurvivorFinishesEverything()
+    {
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        await using var a = await HostProcess.StartHealthyAsync(settings);
+        await using var b = await HostProcess.StartHealthyAsync(settings);
+
+        var ids = new List<string>();
+        for (var i = 0; i < 16; i++)
+        {
+            ids.Add(await StartRunAsync(i % 2 == 0 ? a : b, stepDelayMs: 100));
+        }
+
+        foreach (var id in ids)
+        {
+            await WaitUntilAsync(b, id, s => Phase(s) == "awaiting-approval", "awaiting approval");
+        }
+
+        var workersBefore = new HashSet<string>();
+        foreach (var id in ids)
+        {
+            var status = await b.GetJsonAsync<JsonElement>($"{Instances}/{id}");
+            foreach (var step in status.GetProperty("customStatus").GetProperty("steps").EnumerateArray())
+            {
+                workersBefore.Add(step.GetProperty("worker").GetString()!);
+            }
+        }
+
+        a.Kill();
+        await a.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        foreach (var id in ids)
+        {
+            await ApproveAsync(b, id);
+        }
+
+        foreach (var id in ids)
+        {
+            var done = await WaitUntilAsync(b, id, s => s.GetProperty("runtimeStatus").GetString() is "Completed" or "Failed", "finished");
+            Assert.Equal("Completed", done.GetProperty("runtimeStatus").GetString());
+            Assert.Equal(5, done.GetProperty("output").GetProperty("steps").GetArrayLength());
+        }
+
+        Assert.Contains(workersBefore, w => w.EndsWith($"-{a.Id}", StringComparison.Ordinal));
+        Assert.Contains(workersBefore, w => w.EndsWith($"-{b.Id}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task GracefulStop_DuringActivity_ActivityFinishesOnStoppingHostAndNextHostContinues()
+    {
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        string id;
+        int firstPid;
+        await using (var first = await HostProcess.StartHealthyAsync(settings))
+        {
+            firstPid = first.Id;
+            id = await StartRunAsync(first, stepDelayMs: 3000);
+            await WaitUntilAsync(first, id, s => StepCount(s) >= 1, "first step done");
+            await first.StopAsync(); // SIGTERM while the second step's activity is running
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(40)));
+        }
+
+        await using var second = await HostProcess.StartHealthyAsync(settings);
+        await WaitUntilAsync(second, id, s => Phase(s) == "awaiting-approval", "awaiting approval on the next host");
+        await ApproveAsync(second, id);
+        var done = await WaitUntilAsync(second, id, s => s.GetProperty("runtimeStatus").GetString() == "Completed", "completed");
+
+        var steps = done.GetProperty("output").GetProperty("steps").EnumerateArray().ToList();
+        Assert.Equal(5, steps.Count);
+        // The step in flight at SIGTERM was finished by the stopping host, not abandoned and run again.
+        Assert.EndsWith($"-{firstPid}", steps[1].GetProperty("worker").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> StartRunAsync(HostProcess host, int stepDelayMs)
+    {
+        var response = await host.Http.PostAsJsonAsync("/api/orchestrators/GovernedRunOrchestrator",
+            new { subject = "cluster test", stepDelayMs, approvalTimeoutSeconds = 600 });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    private static async Task ApproveAsync(HostProcess host, string id)
+    {
+        var response = await host.Http.PostAsJsonAsync($"{Instances}/{id}/raiseEvent/approval",
+            new { approved = true, approver = "ops@contoso.example" });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static async Task<JsonElement> WaitUntilAsync(HostProcess host, string id, Func<JsonElement, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        JsonElement status = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = await host.GetJsonAsync<JsonElement>($"{Instances}/{id}");
+            if (condition(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"run {id} not {what} after {Patience}: last status {status}; host output: {host.Output}");
+    }
+
+    private static string? Phase(JsonElement status) =>
+        status.TryGetProperty("customStatus", out var custom) && custom.ValueKind == JsonValueKind.Object
+            ? custom.GetProperty("phase").GetString()
+            : null;
+
+    private static int StepCount(JsonElement status) =>
+        status.TryGetProperty("customStatus", out var custom) && custom.ValueKind == JsonValueKind.Object
+            ? custom.GetProperty("steps").GetArrayLength()
+            : 0;
+}

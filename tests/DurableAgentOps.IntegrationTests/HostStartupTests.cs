@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>The host process refuses bad settings and unreachable storage with a clear message, and reports health.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class HostStartupTests(AzuriteFixture azurite)
+{
+    private const string Setting = "AzureFunctionsJobHost__extensions__durableTask__";
+
+    [Theory]
+    [InlineData("storageProvider__partitionCount", "0", "storageProvider.partitionCount", "1 to 16")]
+    [InlineData("storageProvider__partitionCount", "17", "storageProvider.partitionCount", "1 to 16")]
+    [InlineData("hubName", "my-hub", "hubName", "3 to 45 letters and digits")]
+    [InlineData("hubName", "ab", "hubName", "3 to 45 letters and digits")]
+    [InlineData("storageProvider__type", "mssql", "storageProvider.type", "'AzureStorage'")]
+    [InlineData("storageProvider__maxQueuePollingInterval", "-00:00:01", "storageProvider.maxQueuePollingInterval", "00:00:00.050 or more")]
+    [InlineData("maxConcurrentActivityFunctions", "-3", "maxConcurrentActivityFunctions", "1 or more")]
+    public async Task Start_InvalidSetting_ExitsNamingSettingAndAllowedValues(string key, string value, string named, string allowed)
+    {
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        settings[Setting + key] = value;
+        await using var host = HostProcess.Start(settings);
+
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"host.json extensions.durableTask.{named}", host.Output, StringComparison.Ordinal);
+        Assert.Contains(allowed, host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_StorageRefusesConnections_ExitsWithin10SecondsNamingEndpoint()
+    {
+        var closedPort = FreePort.Next();
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        settings["AzureWebJobsStorage"] = UnreachableConnection(closedPort);
+        await using var host = HostProcess.Start(settings);
+
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains($"Storage is unreachable at http://127.0.0.1:{closedPort}/devstoreaccount1", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_StorageAcceptsButNeverAnswers_ExitsWithin10SecondsNamingEndpoint()
+    {
+        // A listener that accepts connections and never answers: the case that hangs a naive start-up.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        settings["AzureWebJobsStorage"] = UnreachableConnection(port);
+        await using var host = HostProcess.Start(settings);
+
+        var exitCode = await host.WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains($"Storage is unreachable at http://127.0.0.1:{port}/devstoreaccount1", host.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Healthz_RunningHost_ReportsWorkerRunningAndStorageReachable()
+    {
+        var hub = EngineHost.NewHubName();
+        await using var host = await HostProcess.StartHealthyAsync(HostProcess.DefaultSettings(azurite, hub));
+
+        var health = await host.GetJsonAsync<JsonElement>("/healthz");
+
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        Assert.Equal("running", health.GetProperty("worker").GetString());
+        Assert.Equal("reachable", health.GetProperty("storage").GetString());
+        Assert.Equal(hub, health.GetProperty("hub").GetString());
+    }
+
+    private static string UnreachableConnection(int port) =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";
+}
