@@ -31,6 +31,18 @@ public sealed class SnapshotTests
         Assert.Equal(snapshot.Definition.Steps[^1].Approval, restored.Definition.Steps[^1].Approval);
     }
 
+    /// <summary>The Durable Task SDK's default data converter uses plain System.Text.Json options.</summary>
+    [Fact]
+    public void Serialize_DefaultJsonOptionsRoundTrip_KeepsTheHashValid()
+    {
+        var snapshot = WorkflowLoader.Load(TestFiles.Workflow("support-routing")).ToSnapshot();
+
+        var restored = System.Text.Json.JsonSerializer.Deserialize<WorkflowSnapshot>(System.Text.Json.JsonSerializer.Serialize(snapshot))!;
+
+        Assert.True(restored.IsIntact());
+        Assert.Equal(snapshot.Definition.Steps[^1].Scope.Records["region"], restored.Definition.Steps[^1].Scope.Records["region"]);
+    }
+
     [Fact]
     public void ComputeSha256_CommentsAndLayoutChange_HashStaysTheSame()
     {

@@ -73,19 +73,19 @@ internal static partial class CatalogueValidator
     /// </summary>
     public static List<Finding> FindUnused(IdentityCatalogue catalogue, SourceMap map, IEnumerable<WorkflowDefinition> workflows)
     {
-        var steps = workflows.SelectMany(w => w.Steps).ToList();
+        var allSteps = workflows.SelectMany(w => w.Steps).ToList();
         var findings = new List<Finding>();
         foreach (var identity in catalogue.Identities)
         {
             var path = $"/identities/{SourceMap.Segment(identity.Name)}";
-            var using_ = steps.Where(s => s.Identity == identity.Name).ToList();
-            if (using_.Count == 0)
+            var steps = allSteps.Where(s => s.Identity == identity.Name).ToList();
+            if (steps.Count == 0)
             {
                 findings.Add(map.Warning(path, FindingCodes.UnusedIdentity, $"identity '{identity.Name}' is used by no workflow; remove it or its grants"));
                 continue;
             }
 
-            var usedOperations = using_.SelectMany(s => s.Scope.Operations).ToHashSet(StringComparer.Ordinal);
+            var usedOperations = steps.SelectMany(s => s.Scope.Operations).ToHashSet(StringComparer.Ordinal);
             foreach (var grant in identity.Grants)
             {
                 var grantPath = $"{path}/grants/{SourceMap.Segment(grant.System)}";
@@ -97,7 +97,7 @@ internal static partial class CatalogueValidator
                     }
                 }
 
-                var usedFields = using_.Where(s => s.System == grant.System).SelectMany(s => s.Scope.Fields).ToHashSet(StringComparer.Ordinal);
+                var usedFields = steps.Where(s => s.System == grant.System).SelectMany(s => s.Scope.Fields).ToHashSet(StringComparer.Ordinal);
                 for (var j = 0; j < grant.Fields.Count; j++)
                 {
                     if (!usedFields.Contains(grant.Fields[j]))
