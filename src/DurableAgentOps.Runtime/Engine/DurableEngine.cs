@@ -40,7 +40,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
         this.options = options.Value;
         this.storage = storage;
         logger = loggerFactory.CreateLogger<DurableEngine>();
-        WorkerId = this.options.WorkerId ?? $"{Environment.MachineName}-{Environment.ProcessId}";
+        WorkerId = this.options.WorkerId ?? WorkerInfo.ForThisProcess().WorkerId;
 
         service = new AzureStorageOrchestrationService(CreateSettings(this.options, storage, WorkerId, loggerFactory));
         var changes = new InstanceChangeNotifier();

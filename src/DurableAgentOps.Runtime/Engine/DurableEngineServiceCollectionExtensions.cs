@@ -28,6 +28,7 @@ public static class DurableEngineServiceCollectionExtensions
         services.TryAddSingleton(sp => StorageConnection.FromConfiguration(
             configuration, sp.GetRequiredService<IOptions<DurableEngineOptions>>().Value.StorageProvider.EffectiveConnectionName));
         services.TryAddSingleton<DurableEngine>();
+        services.TryAddSingleton(sp => new WorkerInfo(sp.GetRequiredService<DurableEngine>().WorkerId));
         services.AddHostedService(sp => sp.GetRequiredService<DurableEngine>());
         services.TryAddSingleton<DurableTaskClient>(sp => sp.GetRequiredService<DurableEngine>().Client);
         return new DurableEngineBuilder(services);

@@ -1,4 +1,3 @@
-using DurableAgentOps.Runtime.Engine;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Samples;
@@ -67,7 +66,7 @@ public sealed class GovernedRunOrchestrator : TaskOrchestrator<GovernedRunInput,
 public sealed record SampleStep(string Step, int DelayMs);
 
 /// <summary>A sample step: waits the requested time and reports the worker that ran it.</summary>
-public sealed class SampleStepActivity(DurableEngine engine) : TaskActivity<SampleStep, StepRecord>
+public sealed class SampleStepActivity(WorkerInfo worker) : TaskActivity<SampleStep, StepRecord>
 {
     public const string Name = nameof(SampleStepActivity);
 
@@ -79,6 +78,6 @@ public sealed class SampleStepActivity(DurableEngine engine) : TaskActivity<Samp
             await Task.Delay(input.DelayMs);
         }
 
-        return new StepRecord(input.Step, engine.WorkerId, started, (int)(DateTimeOffset.UtcNow - started).TotalMilliseconds);
+        return new StepRecord(input.Step, worker.WorkerId, started, (int)(DateTimeOffset.UtcNow - started).TotalMilliseconds);
     }
 }
