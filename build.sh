@@ -62,7 +62,7 @@ case "${1:-help}" in
     set -e
     # One closing line for CI readers: totals over every test assembly.
     awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-         END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' .artifacts/test/output.log | tr -d ','
+         END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' .artifacts/test/output.log
     exit "$code"
     ;;
   bench)
