@@ -1,0 +1,16 @@
+using DurableAgentOps.Runtime;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+
+// On Azure, WEBSITE_INSTANCE_ID names the VM instance running this worker; it is what an investigator can match
+// to the platform's logs. Elsewhere (local runs) the machine name and process id are unique enough.
+var instanceId = Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID");
+builder.Services.AddSingleton(string.IsNullOrEmpty(instanceId)
+    ? WorkerInfo.ForThisProcess()
+    : new WorkerInfo($"{instanceId}-{Environment.ProcessId}"));
+
+await builder.Build().RunAsync();
