@@ -32,7 +32,10 @@ internal sealed class BareGovernedRun : TaskOrchestration<string, string>
         }
 
         // Same as the SDK's WaitForExternalEvent(name, timeout): cancel the timeout once the event has come.
-        await timeoutCancel.CancelAsync();
+        // Synchronously: CancelAsync would run the timer's continuation off the orchestration's scheduler.
+#pragma warning disable CA1849 // Call async methods when in an async method
+        timeoutCancel.Cancel();
+#pragma warning restore CA1849
         status = Shape.WriteStep;
         await context.ScheduleTask<string>(typeof(BareStep), Shape.WriteStep);
         status = Shape.CompletedOutput;
@@ -149,5 +152,6 @@ internal sealed class BareSide : IBenchSide
             OrchestrationStatus.Completed => RunState.Completed,
             _ => RunState.Failed,
         },
-        state.Status);
+        state.Status,
+        DateTime.SpecifyKind(state.LastUpdatedTime, DateTimeKind.Utc));
 }

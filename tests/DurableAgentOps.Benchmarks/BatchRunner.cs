@@ -10,154 +10,130 @@ internal sealed record BatchResult(
     int Runs,
     double WallSeconds,
     IReadOnlyList<double> RaiseToCompletedMs,
+    IReadOnlyList<double> RaiseToStampedCompletionMs,
     int Failed,
-    double DetectPollMeanMs,
-    double CompletionPollMeanMs);
+    double PollRequestMeanMs,
+    double PollPeriodMeanMs);
 
 /// <summary>
-/// Drives one batch on one side, open loop: every run is scheduled at once; a detector polls the running instances
-/// and raises the approval the moment one is waiting; from that moment the run's own poller times it to completion.
+/// Drives one batch on one side, open loop: every run is scheduled at once. One poller lists the batch's running
+/// instances every <c>pollInterval</c>: an instance that shows the waiting status gets its approval raised at once;
+/// a raised instance that has left the running set has finished, and its raise->completed time is taken there.
 /// </summary>
-internal sealed class BatchRunner(TimeSpan detectInterval, TimeSpan completionInterval, TimeSpan timeout)
+/// <remarks>
+/// One list query per poll, rather than a read per instance, keeps the measuring load on the emulator small and
+/// the same for both sides: per-instance reads every 10-20 ms for a hundred waiting runs would be thousands of
+/// requests a second, and would measure the emulator's queueing instead of the engines.
+/// </remarks>
+internal sealed class BatchRunner(TimeSpan pollInterval, TimeSpan timeout)
 {
-    // Creates in flight at once: enough to keep both engines busy, few enough not to queue inside the SDK's HTTP pool.
+    // Creates in flight at once: enough to keep both engines busy, few enough not to queue in the HTTP pool.
     private const int ScheduleParallelism = 16;
 
     public async Task<BatchResult> RunAsync(IBenchSide side, string label, int runs, bool showProgress)
     {
         using var cancel = new CancellationTokenSource(timeout);
         var token = cancel.Token;
-        // Labels are unique within a hub and end in a dash, so no batch's prefix matches another's ids.
+        // Labels are unique within a hub, and the dash keeps "m1-" from matching "m10-...".
         var prefix = label + "-";
         var ids = Enumerable.Range(0, runs).Select(i => prefix + i.ToString("D5", CultureInfo.InvariantCulture)).ToArray();
-        var raised = new bool[runs];
-        var raiseToCompleted = new double[runs];
-        var completedAt = new long[runs];
-        var failed = 0;
+        var raisedAt = new long[runs];
+        var raisedAtUtc = new DateTime[runs];
+        var doneAt = new long[runs];
+        var raises = new List<Task>(runs);
         var scheduled = 0;
-        var completed = 0;
-        var completionPolls = new PollClock();
-        var detectPolls = new PollClock();
-        var timings = new List<Task>();
-
-        async Task TimeCompletionAsync(int index)
-        {
-            var raisedAt = Stopwatch.GetTimestamp();
-            await side.RaiseApprovalAsync(ids[index], token);
-            while (true)
-            {
-                var pollStart = Stopwatch.GetTimestamp();
-                var snapshot = await side.GetAsync(ids[index], token);
-                var seenAt = Stopwatch.GetTimestamp();
-                completionPolls.Add(pollStart, seenAt);
-                if (snapshot is { State: RunState.Completed or RunState.Failed } done)
-                {
-                    raiseToCompleted[index] = Stopwatch.GetElapsedTime(raisedAt, seenAt).TotalMilliseconds;
-                    completedAt[index] = seenAt;
-                    if (done.State == RunState.Failed)
-                    {
-                        Interlocked.Increment(ref failed);
-                    }
-
-                    Interlocked.Increment(ref completed);
-                    return;
-                }
-
-                await DelayRestAsync(pollStart, completionInterval, token);
-            }
-        }
+        var raised = 0;
+        var done = 0;
+        var polls = 0;
+        var pollTicks = 0L;
 
         var started = Stopwatch.GetTimestamp();
-        using var progress = showProgress ? StartProgress(side.Name, label, runs, () => scheduled, () => timings.Count, () => completed, started) : null;
+        using var progress = showProgress
+            ? new Timer(_ => Console.WriteLine(
+                    $"  {side.Name,-6} {label,-5} {Stopwatch.GetElapsedTime(started).TotalSeconds,6:0.0} s  " +
+                    $"scheduled {Volatile.Read(ref scheduled),4}/{runs}  raised {Volatile.Read(ref raised),4}  completed {Volatile.Read(ref done),4}"),
+                null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2))
+            : null;
 
-        // The detector runs from the first schedule, so no run waits on it longer than one poll.
-        var detector = Task.Run(async () =>
+        // The poller runs from the first schedule, so no run waits on it longer than one poll.
+        var poller = Task.Run(async () =>
         {
-            var raisedCount = 0;
-            while (raisedCount < runs)
+            var running = new HashSet<int>();
+            while (Volatile.Read(ref done) < runs)
             {
                 var pollStart = Stopwatch.GetTimestamp();
-                var running = await side.QueryRunningAsync(prefix, token);
-                detectPolls.Add(pollStart, Stopwatch.GetTimestamp());
-                foreach (var instance in running)
+                var snapshots = await side.QueryRunningAsync(prefix, token);
+                var seenAt = Stopwatch.GetTimestamp();
+                polls++;
+                pollTicks += Stopwatch.GetElapsedTime(pollStart, seenAt).Ticks;
+                running.Clear();
+                foreach (var instance in snapshots)
                 {
-                    if (!Shape.IsWaiting(instance.CustomStatus))
+                    var index = IndexOf(instance.InstanceId, prefix);
+                    running.Add(index);
+                    if (raisedAt[index] == 0 && Shape.IsWaiting(instance.CustomStatus))
                     {
-                        continue;
-                    }
-
-                    var index = int.Parse(instance.InstanceId.AsSpan(prefix.Length), CultureInfo.InvariantCulture);
-                    if (!raised[index])
-                    {
-                        raised[index] = true;
-                        raisedCount++;
-                        lock (timings)
-                        {
-                            timings.Add(TimeCompletionAsync(index));
-                        }
+                        raisedAtUtc[index] = DateTime.UtcNow;
+                        raisedAt[index] = Stopwatch.GetTimestamp();
+                        raises.Add(side.RaiseApprovalAsync(instance.InstanceId, token));
+                        Interlocked.Increment(ref raised);
                     }
                 }
 
-                await DelayRestAsync(pollStart, detectInterval, token);
+                // A raised run was running and waiting; once it is out of the running set it has finished.
+                for (var i = 0; i < runs; i++)
+                {
+                    if (raisedAt[i] != 0 && doneAt[i] == 0 && !running.Contains(i))
+                    {
+                        doneAt[i] = seenAt;
+                        Interlocked.Increment(ref done);
+                    }
+                }
+
+                var rest = pollInterval - Stopwatch.GetElapsedTime(pollStart);
+                if (rest > TimeSpan.Zero)
+                {
+                    await Task.Delay(rest, token);
+                }
             }
         }, token);
 
-        await Parallel.ForEachAsync(
-            ids,
-            new ParallelOptions { MaxDegreeOfParallelism = ScheduleParallelism, CancellationToken = token },
-            async (id, ct) =>
-            {
-                await side.ScheduleAsync(id, ct);
-                Interlocked.Increment(ref scheduled);
-            });
-
         try
         {
-            await detector;
-            Task[] all;
-            lock (timings)
-            {
-                all = [.. timings];
-            }
-
-            await Task.WhenAll(all);
+            await Parallel.ForEachAsync(
+                ids,
+                new ParallelOptions { MaxDegreeOfParallelism = ScheduleParallelism, CancellationToken = token },
+                async (id, ct) =>
+                {
+                    await side.ScheduleAsync(id, ct);
+                    Interlocked.Increment(ref scheduled);
+                });
+            await poller;
+            await Task.WhenAll(raises);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             throw new TimeoutException(
-                $"{side.Name} {label}: not done after {timeout.TotalSeconds:0} s ({Volatile.Read(ref scheduled)} scheduled, " +
-                $"{timings.Count} raised, {Volatile.Read(ref completed)} completed). Raise --timeout, or look for errors above.");
+                $"{side.Name} {label}: not done after {timeout.TotalSeconds:0} s ({scheduled} scheduled, {raised} raised, " +
+                $"{done} completed). Raise --timeout, or look for errors above.");
         }
 
-        var wall = Stopwatch.GetElapsedTime(started, completedAt.Max()).TotalSeconds;
-        return new BatchResult(side.Name, label, runs, wall, raiseToCompleted, failed, detectPolls.MeanMs, completionPolls.MeanMs);
+        var wall = Stopwatch.GetElapsedTime(started, doneAt.Max()).TotalSeconds;
+
+        // After the clock stops: the final states, for failures and for the completion time the worker stamped.
+        var finals = await Task.WhenAll(ids.Select(id => side.GetAsync(id, CancellationToken.None)));
+        return new BatchResult(
+            side.Name,
+            label,
+            runs,
+            wall,
+            [.. Enumerable.Range(0, runs).Select(i => Stopwatch.GetElapsedTime(raisedAt[i], doneAt[i]).TotalMilliseconds)],
+            [.. Enumerable.Range(0, runs).Select(i => ((finals[i]?.LastUpdatedUtc ?? raisedAtUtc[i]) - raisedAtUtc[i]).TotalMilliseconds)],
+            finals.Count(f => f?.State != RunState.Completed),
+            TimeSpan.FromTicks(pollTicks / Math.Max(polls, 1)).TotalMilliseconds,
+            wall * 1000 / Math.Max(polls, 1));
     }
 
-    /// <summary>Waits what is left of one poll interval, so the interval is from poll start to poll start.</summary>
-    private static Task DelayRestAsync(long pollStart, TimeSpan interval, CancellationToken token)
-    {
-        var rest = interval - Stopwatch.GetElapsedTime(pollStart);
-        return rest > TimeSpan.Zero ? Task.Delay(rest, token) : Task.CompletedTask;
-    }
-
-    private static Timer StartProgress(string side, string label, int runs, Func<int> scheduled, Func<int> raised, Func<int> completed, long started) =>
-        new(_ => Console.WriteLine(
-                $"  {side,-6} {label,-8} {Stopwatch.GetElapsedTime(started).TotalSeconds,6:0.0} s  " +
-                $"scheduled {scheduled(),4}/{runs}  raised {raised(),4}  completed {completed(),4}"),
-            null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
-
-    /// <summary>Mean request time of a poll: when it exceeds the interval, the effective interval is this instead.</summary>
-    private sealed class PollClock
-    {
-        private long count;
-        private long ticks;
-
-        public double MeanMs => count == 0 ? 0 : TimeSpan.FromTicks(ticks / count).TotalMilliseconds;
-
-        public void Add(long start, long end)
-        {
-            Interlocked.Increment(ref count);
-            Interlocked.Add(ref ticks, Stopwatch.GetElapsedTime(start, end).Ticks);
-        }
-    }
+    private static int IndexOf(string instanceId, string prefix) =>
+        int.Parse(instanceId.AsSpan(prefix.Length), CultureInfo.InvariantCulture);
 }

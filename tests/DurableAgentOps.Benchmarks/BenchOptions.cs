@@ -15,7 +15,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, TimeSpan T
           --runs N        measured runs per side (default 200)
           --rounds R      split the runs into R rounds, sides alternating bare/engine then engine/bare (default 2)
           --warmup N      warm-up runs per side before measuring, not counted (default 10)
-          --timeout S     give up on a batch after S seconds (default 600)
+          --timeout S     give up on a batch after S seconds (default 300)
           --out DIR       where to write engine-vs-bare.json and .md (default .artifacts/bench)
           --log-level L   log level of the engines' own logs (default Warning)
           --help          show this text
@@ -24,7 +24,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, TimeSpan T
         127.0.0.1:10000-10002). Each side gets a fresh task hub, deleted at the end.
         """;
 
-    public static BenchOptions Default { get; } = new(200, 2, 10, TimeSpan.FromSeconds(600), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
+    public static BenchOptions Default { get; } = new(200, 2, 10, TimeSpan.FromSeconds(300), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
 
     /// <summary>Parses <paramref name="args"/>; null means help was asked for. Throws <see cref="FormatException"/> on bad input.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)

@@ -1,6 +1,5 @@
 namespace DurableAgentOps.Benchmarks;
 
-/// <summary>What the driver sees of an instance: enough to know when to raise the event and when it finished.</summary>
 internal enum RunState
 {
     Pending,
@@ -9,7 +8,8 @@ internal enum RunState
     Failed,
 }
 
-internal readonly record struct InstanceSnapshot(string InstanceId, RunState State, string? CustomStatus);
+/// <summary>What the driver sees of an instance; <paramref name="LastUpdatedUtc"/> is stamped by the worker that ran it.</summary>
+internal readonly record struct InstanceSnapshot(string InstanceId, RunState State, string? CustomStatus, DateTime LastUpdatedUtc);
 
 /// <summary>
 /// One engine under test, hosting the shape on its own task hub. The driver treats both sides alike; each side

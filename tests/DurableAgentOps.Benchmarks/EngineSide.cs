@@ -149,7 +149,8 @@ internal sealed class EngineSide : IBenchSide
             OrchestrationRuntimeStatus.Completed => RunState.Completed,
             _ => RunState.Failed,
         },
-        metadata.SerializedCustomStatus);
+        metadata.SerializedCustomStatus,
+        metadata.LastUpdatedAt.UtcDateTime);
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

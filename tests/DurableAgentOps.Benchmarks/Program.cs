@@ -27,13 +27,25 @@ var connectionString = Environment.GetEnvironmentVariable("AzureWebJobsStorage")
     : StorageConnection.DevelopmentStorage;
 var storage = StorageConnection.FromConnectionString(connectionString).Describe();
 var settings = EngineSettings.Benchmark;
-var detectInterval = TimeSpan.FromMilliseconds(20);
-var completionInterval = TimeSpan.FromMilliseconds(10);
+var pollInterval = TimeSpan.FromMilliseconds(20);
 var stamp = DateTime.UtcNow.ToString("MMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel));
-await using var engine = new EngineSide($"benchengine{stamp}", connectionString, settings, options.LogLevel, loggerFactory);
-await using var bare = new BareSide($"benchbare{stamp}", connectionString, settings, loggerFactory);
+EngineSide engine;
+BareSide bare;
+try
+{
+    engine = new EngineSide($"benchengine{stamp}", connectionString, settings, options.LogLevel, loggerFactory);
+    bare = new BareSide($"benchbare{stamp}", connectionString, settings, loggerFactory);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine($"AzureWebJobsStorage is not a usable storage connection string: {ex.Message}");
+    return 2;
+}
+
+await using var engineLifetime = engine;
+await using var bareLifetime = bare;
 IBenchSide[] sides = [bare, engine];
 
 Console.WriteLine($"Engine benchmark: {options.Runs} runs per side in {options.Rounds} round(s), {options.Warmup} warm-up runs per side, storage {storage}");
@@ -54,7 +66,7 @@ catch (StorageUnreachableException ex)
     return 3;
 }
 
-var runner = new BatchRunner(detectInterval, completionInterval, options.Timeout);
+var runner = new BatchRunner(pollInterval, options.Timeout);
 var measured = sides.ToDictionary(s => s, _ => new List<BatchResult>());
 var order = new List<string>();
 try
@@ -82,6 +94,11 @@ try
         }
     }
 }
+catch (TimeoutException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
 finally
 {
     foreach (var side in sides)
@@ -104,7 +121,7 @@ var report = new BenchReport(
     Environment.MachineName,
     Environment.ProcessorCount,
     RuntimeInformation.FrameworkDescription,
-    new BenchConfig(options.Runs, options.Rounds, options.Warmup, string.Join(", ", order), detectInterval.TotalMilliseconds, completionInterval.TotalMilliseconds, storage),
+    new BenchConfig(options.Runs, options.Rounds, options.Warmup, string.Join(", ", order), pollInterval.TotalMilliseconds, storage),
     settings,
     bareSummary,
     engineSummary,
@@ -112,8 +129,6 @@ var report = new BenchReport(
 
 Console.WriteLine();
 Console.WriteLine(report.ToText());
-Console.WriteLine($"poll request mean: waiting detector bare {bareSummary.DetectPollRequestMeanMs:0.0} ms / engine {engineSummary.DetectPollRequestMeanMs:0.0} ms; " +
-    $"completion bare {bareSummary.CompletionPollRequestMeanMs:0.0} ms / engine {engineSummary.CompletionPollRequestMeanMs:0.0} ms");
 await report.WriteAsync(options.OutputDirectory);
 Console.WriteLine($"wrote {Path.Combine(options.OutputDirectory, "engine-vs-bare.json")} and engine-vs-bare.md");
 
