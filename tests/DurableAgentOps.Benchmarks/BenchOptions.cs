@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Benchmarks;
 
 /// <summary>Command-line options; small enough not to need a parser library.</summary>
-internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, TimeSpan Timeout, string OutputDirectory, LogLevel LogLevel)
+internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int SerialRuns, TimeSpan Timeout, string OutputDirectory, LogLevel LogLevel)
 {
     public const string Usage = """
         DurableAgentOps engine benchmark: the engine against a bare DTFx TaskHubWorker, same shape, same settings.
@@ -15,6 +15,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, TimeSpan T
           --runs N        measured runs per side (default 200)
           --rounds R      split the runs into R rounds, sides alternating bare/engine then engine/bare (default 2)
           --warmup N      warm-up runs per side before measuring, not counted (default 10)
+          --serial N      then N runs per side one at a time, for latency without a backlog (default 20)
           --timeout S     give up on a batch after S seconds (default 300)
           --out DIR       where to write engine-vs-bare.json and .md (default .artifacts/bench)
           --log-level L   log level of the engines' own logs (default Warning)
@@ -24,7 +25,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, TimeSpan T
         127.0.0.1:10000-10002). Each side gets a fresh task hub, deleted at the end.
         """;
 
-    public static BenchOptions Default { get; } = new(200, 2, 10, TimeSpan.FromSeconds(300), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
+    public static BenchOptions Default { get; } = new(200, 2, 10, 20, TimeSpan.FromSeconds(300), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
 
     /// <summary>Parses <paramref name="args"/>; null means help was asked for. Throws <see cref="FormatException"/> on bad input.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)
@@ -39,6 +40,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, TimeSpan T
                 "--runs" => options with { Runs = Positive("--runs", Value()) },
                 "--rounds" => options with { Rounds = Positive("--rounds", Value()) },
                 "--warmup" => options with { Warmup = Positive("--warmup", Value()) },
+                "--serial" => options with { SerialRuns = Positive("--serial", Value()) },
                 "--timeout" => options with { Timeout = TimeSpan.FromSeconds(Positive("--timeout", Value())) },
                 "--out" => options with { OutputDirectory = Value() },
                 "--log-level" => options with

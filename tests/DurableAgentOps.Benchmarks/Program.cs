@@ -68,6 +68,7 @@ catch (StorageUnreachableException ex)
 
 var runner = new BatchRunner(pollInterval, options.Timeout);
 var measured = sides.ToDictionary(s => s, _ => new List<BatchResult>());
+var serial = sides.ToDictionary(s => s, _ => new List<BatchResult>());
 var order = new List<string>();
 try
 {
@@ -93,6 +94,17 @@ try
                 (result.Failed > 0 ? $", {result.Failed} FAILED" : string.Empty));
         }
     }
+
+    // One run at a time, sides alternating run by run: latency with nothing queued in front of the event.
+    for (var i = 0; i < options.SerialRuns; i++)
+    {
+        foreach (var side in i % 2 == 0 ? sides : sides.Reverse())
+        {
+            serial[side].Add(await runner.RunAsync(side, $"s{i:D4}", 1, showProgress: false));
+        }
+    }
+
+    Console.WriteLine($"  one at a time: {options.SerialRuns} runs per side done");
 }
 catch (TimeoutException ex)
 {
@@ -116,16 +128,20 @@ finally
 
 var bareSummary = SideSummary.From(bare, measured[bare]);
 var engineSummary = SideSummary.From(engine, measured[engine]);
+var bareSerial = SerialLatency.From(serial[bare]);
+var engineSerial = SerialLatency.From(serial[engine]);
 var report = new BenchReport(
     DateTimeOffset.UtcNow,
     Environment.MachineName,
     Environment.ProcessorCount,
     RuntimeInformation.FrameworkDescription,
-    new BenchConfig(options.Runs, options.Rounds, options.Warmup, string.Join(", ", order), pollInterval.TotalMilliseconds, storage),
+    new BenchConfig(options.Runs, options.Rounds, options.Warmup, options.SerialRuns, string.Join(", ", order), pollInterval.TotalMilliseconds, storage),
     settings,
     bareSummary,
     engineSummary,
-    Comparison.Of(bareSummary, engineSummary));
+    bareSerial,
+    engineSerial,
+    Comparison.Of(bareSummary, engineSummary, bareSerial, engineSerial));
 
 Console.WriteLine();
 Console.WriteLine(report.ToText());
@@ -133,4 +149,4 @@ await report.WriteAsync(options.OutputDirectory);
 Console.WriteLine($"wrote {Path.Combine(options.OutputDirectory, "engine-vs-bare.json")} and engine-vs-bare.md");
 
 // A measurement, not a test: failed runs make the figures meaningless, unmet targets do not.
-return bareSummary.Failed + engineSummary.Failed > 0 ? 1 : 0;
+return bareSummary.Failed + engineSummary.Failed + serial.Values.Sum(b => b.Sum(r => r.Failed)) > 0 ? 1 : 0;
