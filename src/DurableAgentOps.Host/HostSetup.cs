@@ -1,5 +1,6 @@
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Samples;
+using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.Host;
 
@@ -17,6 +18,7 @@ internal static class HostSetup
         services.Configure<AgentOpsHostOptions>(configuration.GetSection("Host"));
         services.Configure<HostOptions>(o => o.ShutdownTimeout = configuration.GetValue("Host:ShutdownTimeout", TimeSpan.FromSeconds(30)));
         services.AddDurableEngine(configuration)
+            .AddAgentWorkflows(configuration)
             .AddTasks(tasks => tasks
                 .AddOrchestrator<GovernedRunOrchestrator>()
                 .AddActivity<SampleStepActivity>());

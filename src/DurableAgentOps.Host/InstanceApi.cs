@@ -16,6 +16,7 @@ internal static class InstanceApi
     public static void MapAgentOpsApi(this WebApplication app)
     {
         app.MapGet("/healthz", Health);
+        app.MapRunApi();
         app.MapPost("/api/orchestrators/{name}/{instanceId?}", Start);
         app.MapGet(Instances, List);
         app.MapGet(Instances + "/{instanceId}", Get);
