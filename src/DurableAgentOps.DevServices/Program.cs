@@ -1,3 +1,36 @@
-var app = WebApplication.CreateBuilder(args).Build();
-app.MapGet("/healthz", () => "ok");
-app.Run();
+using DurableAgentOps.DevServices;
+using DurableAgentOps.DevServices.Storage;
+using Microsoft.Extensions.Options;
+
+// Local stand-ins with no emulator of their own: the managed-identity endpoint and the sample systems, one port.
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddDevIdentityEndpoint(builder.Configuration).AddSampleSystems(builder.Configuration);
+if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+{
+    // One address for clients and for the tokens' issuer, unless urls / ASPNETCORE_URLS says otherwise.
+    builder.WebHost.UseUrls(builder.Configuration.GetValue($"{DevServicesOptions.Section}:PublicUrl", new Uri("http://127.0.0.1:7080"))!.GetLeftPart(UriPartial.Authority));
+}
+
+try
+{
+    await using var app = builder.Build();
+    app.MapDevIdentityEndpoint();
+    app.MapSampleSystems();
+    app.MapGet("/healthz", async (IOptions<DevServicesOptions> options, CancellationToken cancellationToken) =>
+        await StorageProbe.CheckAsync(options.Value.StorageConnectionString, TimeSpan.FromSeconds(2), cancellationToken) is { } problem
+            ? Results.Json(new { status = "unhealthy", reason = problem }, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new { status = "ok" }));
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is DevServicesStartupException or OptionsValidationException)
+{
+    // The operator's to fix: say what and where, no stack trace.
+    var problems = ex is OptionsValidationException invalid ? invalid.Failures : [ex.Message];
+    foreach (var problem in problems)
+    {
+        await Console.Error.WriteLineAsync($"DurableAgentOps.DevServices: cannot start: {problem}");
+    }
+
+    return ex is DevServicesStartupException ? 3 : 2;
+}

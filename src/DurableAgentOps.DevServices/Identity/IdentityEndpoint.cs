@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.DevServices.Identity;
+
+/// <summary>
+/// The App Service managed-identity protocol (IDENTITY_ENDPOINT / IDENTITY_HEADER), so Azure.Identity's real
+/// ManagedIdentityCredential runs against it, plus the OpenID metadata and JWKS the sample systems trust.
+/// </summary>
+internal static partial class IdentityEndpoint
+{
+    public const string TokenPath = "/msi/token";
+    public const string ApiVersion = "2019-08-01";
+    public const string HeaderName = "X-IDENTITY-HEADER";
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(TokenPath, GetToken);
+        endpoints.MapGet("/.well-known/openid-configuration", (IOptions<DevServicesOptions> options) =>
+        {
+            var issuer = options.Value.Issuer;
+            return Results.Json(new Dictionary<string, object>
+            {
+                ["issuer"] = issuer,
+                ["jwks_uri"] = issuer + ".well-known/jwks.json",
+                ["token_endpoint"] = issuer + TokenPath.TrimStart('/'),
+                ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
+                ["token_endpoint_auth_methods_supported"] = new[] { "identity_header" },
+                ["response_types_supported"] = new[] { "token" },
+                ["subject_types_supported"] = new[] { "public" },
+                ["claims_supported"] = new[] { "iss", "aud", "sub", "appid", "idn", "roles", "xms_records", "xms_fields", "iat", "nbf", "exp", "jti" },
+            }, DevJson.Options);
+        });
+        endpoints.MapGet("/.well-known/jwks.json", (SigningKey key) => Results.Text(key.JwksJson, "application/json"));
+        endpoints.MapGet("/_dev/token-requests", (TokenRequestCounter counter) => Results.Json(counter.Snapshot(), DevJson.Options));
+        endpoints.MapDelete("/_dev/token-requests", (TokenRequestCounter counter) =>
+        {
+            counter.Clear();
+            return Results.NoContent();
+        });
+    }
+
+    private static IResult GetToken(
+        HttpRequest request, IdentityDirectory directory, TokenIssuer issuer, TokenRequestCounter counter, IdentityHeaderSecret secret,
+        IOptions<DevServicesOptions> options, ILogger<TokenIssuer> logger)
+    {
+        var header = request.Headers[HeaderName].ToString();
+        if (header.Length == 0)
+        {
+            return Refuse(logger, StatusCodes.Status401Unauthorized, "unauthorized", $"the {HeaderName} header is missing", null);
+        }
+
+        if (!secret.Matches(header))
+        {
+            return Refuse(logger, StatusCodes.Status401Unauthorized, "unauthorized", $"the {HeaderName} header does not match IDENTITY_HEADER", null);
+        }
+
+        string? apiVersion = request.Query["api-version"], resource = request.Query["resource"], clientId = request.Query["client_id"];
+        if (apiVersion != ApiVersion)
+        {
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"api-version '{apiVersion}' is not supported; use {ApiVersion}", clientId);
+        }
+
+        var prefix = options.Value.AudiencePrefix;
+        var system = resource is not null && resource.StartsWith(prefix, StringComparison.Ordinal) ? resource[prefix.Length..] : null;
+        if (system is null || !directory.IsSystem(system))
+        {
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource", $"resource '{resource}' is not a system of the catalogue ({prefix}<system>)", clientId);
+        }
+
+        counter.Requested(clientId ?? string.Empty, resource!);
+        if (string.IsNullOrEmpty(clientId))
+        {
+            // Every step runs as a user-assigned identity; there is no system-assigned one to fall back to.
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", "client_id is required: only user-assigned identities exist here", clientId);
+        }
+
+        var identity = directory.Find(clientId);
+        if (identity is null)
+        {
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"Identity not found: {clientId}", clientId);
+        }
+
+        var token = issuer.Issue(identity, resource!, system);
+        counter.Issued(identity.ClientId, resource!);
+        LogIssued(logger, identity.ClientId, identity.Name, resource!);
+        return Results.Json(new Dictionary<string, string>
+        {
+            ["access_token"] = token.Value,
+            ["expires_on"] = token.ExpiresOn.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["resource"] = resource!,
+            ["token_type"] = "Bearer",
+            ["client_id"] = identity.ClientId,
+        }, DevJson.Options);
+    }
+
+    private static IResult Refuse(ILogger logger, int status, string error, string description, string? clientId)
+    {
+        LogRefused(logger, status, clientId ?? "(none)", description);
+        return Results.Json(new Dictionary<string, string> { ["error"] = error, ["error_description"] = description }, DevJson.Options, statusCode: status);
+    }
+
+    // Subject and resource only: the token and the identity header never reach a log.
+    [LoggerMessage(100, LogLevel.Information, "Token issued: subject {ClientId} ({Identity}), resource {Resource}")]
+    private static partial void LogIssued(ILogger logger, string clientId, string identity, string resource);
+
+    [LoggerMessage(101, LogLevel.Warning, "Token refused ({Status}): client id {ClientId}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, int status, string clientId, string reason);
+}
+
+/// <summary>The shared secret of the protocol; compared in constant time and never logged.</summary>
+internal sealed class IdentityHeaderSecret
+{
+    private readonly byte[] value;
+
+    public IdentityHeaderSecret(IOptions<DevServicesOptions> options)
+    {
+        var configured = options.Value.IdentityHeader;
+        var text = string.IsNullOrEmpty(configured) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(32)) : configured;
+        value = Encoding.UTF8.GetBytes(text);
+        if (options.Value.IdentityHeaderFile is { Length: > 0 } file)
+        {
+            WriteOwnerOnly(file, text);
+        }
+    }
+
+    public bool Matches(string candidate) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(candidate), value);
+
+    private static void WriteOwnerOnly(string file, string text)
+    {
+        var full = Path.GetFullPath(file);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var streamOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            streamOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(full, streamOptions);
+        stream.Write(Encoding.UTF8.GetBytes(text));
+    }
+}

@@ -1,0 +1,30 @@
+namespace DurableAgentOps.DevServices.Systems;
+
+// The sample systems' records, as their APIs return them (camelCase JSON). Fields a workflow redacts in its
+// evidence (contact.email, call.transcript, vendor.bankAccount, ticket.customerEmail...) exist here on purpose.
+internal sealed record Account(string Id, string Name, string Tier, string Region, string OwnerId, string Team);
+
+internal sealed record Contact(string Id, string AccountId, string Name, string Title, string Email, string Phone);
+
+internal sealed record Call(string Id, string AccountId, DateTimeOffset Date, string Summary, string Outcome, string ContactId, string Transcript);
+
+internal sealed record CrmTask(string Id, string AccountId, string Subject, string? Body, string? DueDate, string? OwnerId, string CreatedBy, DateTimeOffset CreatedAt);
+
+internal sealed record Note(string Id, string AccountId, string Subject, string? Body, string CreatedBy, DateTimeOffset CreatedAt);
+
+internal sealed record Ticket(
+    string Id, string Subject, string Description, string Priority, string Category, string Region,
+    string Customer, string CustomerEmail, string CustomerPhone, string Status, string? Queue);
+
+internal sealed record Queue(string Id, string Name);
+
+internal sealed record Assignment(string TicketId, string Queue, string TriageSummary, string AssignedBy, DateTimeOffset AssignedAt);
+
+internal sealed record Vendor(string Id, string Name, string TaxId, string BankAccount);
+
+internal sealed record Invoice(
+    string Id, string Entity, Vendor Vendor, decimal Amount, string Currency, string PoNumber, string Status, string IssuedOn, string DueOn);
+
+internal sealed record PurchaseOrder(string Id, string Entity, Vendor Vendor, decimal Amount, string Currency, string Status, string Requester, string ApprovedOn);
+
+internal sealed record ExceptionDecision(string InvoiceId, string Decision, string Reason, string Summary, string DecidedBy, DateTimeOffset DecidedAt);
