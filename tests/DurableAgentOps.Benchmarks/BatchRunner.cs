@@ -59,6 +59,7 @@ internal sealed class BatchRunner(TimeSpan pollInterval, TimeSpan timeout)
         var poller = Task.Run(async () =>
         {
             var running = new HashSet<int>();
+            var seenRunning = new bool[runs];
             while (Volatile.Read(ref done) < runs)
             {
                 var pollStart = Stopwatch.GetTimestamp();
@@ -71,6 +72,7 @@ internal sealed class BatchRunner(TimeSpan pollInterval, TimeSpan timeout)
                 {
                     var index = IndexOf(instance.InstanceId, prefix);
                     running.Add(index);
+                    seenRunning[index] = true;
                     if (raisedAt[index] == 0 && Shape.IsWaiting(instance.CustomStatus))
                     {
                         raisedAtUtc[index] = DateTime.UtcNow;
@@ -87,6 +89,13 @@ internal sealed class BatchRunner(TimeSpan pollInterval, TimeSpan timeout)
                     {
                         doneAt[i] = seenAt;
                         Interlocked.Increment(ref done);
+                    }
+                    else if (raisedAt[i] == 0 && seenRunning[i] && !running.Contains(i))
+                    {
+                        // Ended before it waited: the shape is broken on this side, and its figures would mean nothing.
+                        var final = await side.GetAsync(ids[i], token);
+                        throw new InvalidOperationException(
+                            $"{side.Name} {ids[i]} ended as {final?.State} before waiting for the approval; run with --log-level Information to see why.");
                     }
                 }
 

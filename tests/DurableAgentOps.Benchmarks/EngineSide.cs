@@ -75,7 +75,9 @@ internal sealed class EngineSide : IBenchSide
             [$"{Section}:maxConcurrentOrchestratorFunctions"] = Invariant(settings.MaxConcurrentOrchestrations),
             [$"{Section}:extendedSessionsEnabled"] = settings.ExtendedSessions ? "true" : "false",
         });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel)
+            // A failed start is reported once, by the program, without the host's stack trace.
+            .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.AddDurableEngine(builder.Configuration)
             .AddTasks(tasks => tasks.AddOrchestrator<BenchOrchestrator>().AddActivity<BenchStepActivity>());
         host = builder.Build();

@@ -106,7 +106,7 @@ try
 
     Console.WriteLine($"  one at a time: {options.SerialRuns} runs per side done");
 }
-catch (TimeoutException ex)
+catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
 {
     Console.Error.WriteLine(ex.Message);
     return 1;
