@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Benchmarks;
 
 /// <summary>Command-line options; small enough not to need a parser library.</summary>
-internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int SerialRuns, TimeSpan Timeout, string OutputDirectory, LogLevel LogLevel)
+internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int SerialRuns, TimeSpan PollInterval, TimeSpan Timeout, string OutputDirectory, LogLevel LogLevel)
 {
     public const string Usage = """
         DurableAgentOps engine benchmark: the engine against a bare DTFx TaskHubWorker, same shape, same settings.
@@ -16,6 +16,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int Serial
           --rounds R      split the runs into R rounds, sides alternating bare/engine then engine/bare (default 2)
           --warmup N      warm-up runs per side before measuring, not counted (default 10)
           --serial N      then N runs per side one at a time, for latency without a backlog (default 20)
+          --poll-ms M     poll interval of the waiting/completion poller (default 20; the issue asks for <= 20)
           --timeout S     give up on a batch after S seconds (default 300)
           --out DIR       where to write engine-vs-bare.json and .md (default .artifacts/bench)
           --log-level L   log level of the engines' own logs (default Warning)
@@ -25,7 +26,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int Serial
         127.0.0.1:10000-10002). Each side gets a fresh task hub, deleted at the end.
         """;
 
-    public static BenchOptions Default { get; } = new(200, 2, 10, 20, TimeSpan.FromSeconds(300), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
+    public static BenchOptions Default { get; } = new(200, 2, 10, 20, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(300), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
 
     /// <summary>Parses <paramref name="args"/>; null means help was asked for. Throws <see cref="FormatException"/> on bad input.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)
@@ -41,6 +42,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int Serial
                 "--rounds" => options with { Rounds = Positive("--rounds", Value()) },
                 "--warmup" => options with { Warmup = Positive("--warmup", Value()) },
                 "--serial" => options with { SerialRuns = Positive("--serial", Value()) },
+                "--poll-ms" => options with { PollInterval = TimeSpan.FromMilliseconds(Positive("--poll-ms", Value())) },
                 "--timeout" => options with { Timeout = TimeSpan.FromSeconds(Positive("--timeout", Value())) },
                 "--out" => options with { OutputDirectory = Value() },
                 "--log-level" => options with

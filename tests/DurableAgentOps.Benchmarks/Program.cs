@@ -27,7 +27,7 @@ var connectionString = Environment.GetEnvironmentVariable("AzureWebJobsStorage")
     : StorageConnection.DevelopmentStorage;
 var storage = StorageConnection.FromConnectionString(connectionString).Describe();
 var settings = EngineSettings.Benchmark;
-var pollInterval = TimeSpan.FromMilliseconds(20);
+var pollInterval = options.PollInterval;
 var stamp = DateTime.UtcNow.ToString("MMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel));
