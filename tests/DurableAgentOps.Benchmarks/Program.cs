@@ -48,6 +48,7 @@ await using var engineLifetime = engine;
 await using var bareLifetime = bare;
 IBenchSide[] sides = [bare, engine];
 
+var loadAtStart = BenchReport.ReadLoadAverage();
 Console.WriteLine($"Engine benchmark: {options.Runs} runs per side in {options.Rounds} round(s), {options.Warmup} warm-up runs per side, storage {storage}");
 try
 {
@@ -135,6 +136,8 @@ var report = new BenchReport(
     Environment.MachineName,
     Environment.ProcessorCount,
     RuntimeInformation.FrameworkDescription,
+    loadAtStart,
+    BenchReport.ReadLoadAverage(),
     new BenchConfig(options.Runs, options.Rounds, options.Warmup, options.SerialRuns, string.Join(", ", order), pollInterval.TotalMilliseconds, storage),
     settings,
     bareSummary,
@@ -145,6 +148,7 @@ var report = new BenchReport(
 
 Console.WriteLine();
 Console.WriteLine(report.ToText());
+Console.WriteLine($"load average {loadAtStart} at start, {report.LoadAverageAtEnd} at end ({Environment.ProcessorCount} CPUs)");
 await report.WriteAsync(options.OutputDirectory);
 Console.WriteLine($"wrote {Path.Combine(options.OutputDirectory, "engine-vs-bare.json")} and engine-vs-bare.md");
 

@@ -23,6 +23,7 @@ internal sealed record SideSummary(
     double StampedP95Ms,
     double PollRequestMeanMs,
     double PollPeriodMeanMs,
+    double ProcessCpuMsPerRun,
     IReadOnlyList<BatchSummary> Batches)
 {
     public static SideSummary From(IBenchSide side, IReadOnlyList<BatchResult> batches)
@@ -47,6 +48,7 @@ internal sealed record SideSummary(
             Percentile(stamped, 0.95),
             batches.Average(b => b.PollRequestMeanMs),
             batches.Average(b => b.PollPeriodMeanMs),
+            batches.Sum(b => b.ProcessCpuMsPerRun * b.Runs) / runs,
             [.. batches.Select(b =>
             {
                 var sorted = b.RaiseToCompletedMs.Order().ToArray();
@@ -126,6 +128,8 @@ internal sealed record BenchReport(
     string Machine,
     int ProcessorCount,
     string Runtime,
+    string LoadAverageAtStart,
+    string LoadAverageAtEnd,
     BenchConfig Config,
     EngineSettings Settings,
     SideSummary Bare,
@@ -159,6 +163,8 @@ internal sealed record BenchReport(
         ["raise->completion stamp p95 (ms)", F(Bare.StampedP95Ms, 1), F(Engine.StampedP95Ms, 1), F(Engine.StampedP95Ms / Bare.StampedP95Ms, 2), "", ""],
         ["poll request mean / period (ms)", $"{F(Bare.PollRequestMeanMs, 1)} / {F(Bare.PollPeriodMeanMs, 1)}",
             $"{F(Engine.PollRequestMeanMs, 1)} / {F(Engine.PollPeriodMeanMs, 1)}", "", "", ""],
+        ["process CPU per run (ms)", F(Bare.ProcessCpuMsPerRun, 1), F(Engine.ProcessCpuMsPerRun, 1),
+            F(Engine.ProcessCpuMsPerRun / Bare.ProcessCpuMsPerRun, 2), "", ""],
         ["wall time (s)", F(Bare.WallSeconds, 2), F(Engine.WallSeconds, 2), "", "", ""],
         ["failed runs", Bare.Failed.ToString(CultureInfo.InvariantCulture), Engine.Failed.ToString(CultureInfo.InvariantCulture), "", "", ""],
     ];
@@ -184,7 +190,8 @@ internal sealed record BenchReport(
         md.AppendLine("# Engine vs bare Durable Task Framework");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture,
-            $"{MeasuredAt:yyyy-MM-dd HH:mm} UTC on {Machine} ({ProcessorCount} CPUs, {Runtime}), storage {Config.Storage}. " +
+            $"{MeasuredAt:yyyy-MM-dd HH:mm} UTC on {Machine} ({ProcessorCount} CPUs, {Runtime}), storage {Config.Storage}, " +
+            $"load average (1/5/15 min) {LoadAverageAtStart} at start and {LoadAverageAtEnd} at end. " +
             $"{Config.Runs} runs per side in {Config.Rounds} round(s), order {Config.Order}, after {Config.WarmupRunsPerSide} warm-up runs per side; " +
             $"then {Config.SerialRunsPerSide} runs per side one at a time, sides alternating. " +
             $"Shape: 4 activities, approval event raised as soon as the run waits, 1 activity. Settings: {Settings.PartitionCount} partitions, " +
@@ -221,6 +228,10 @@ internal sealed record BenchReport(
         await File.WriteAllTextAsync(Path.Combine(directory, "engine-vs-bare.json"), JsonSerializer.Serialize(this, Json));
         await File.WriteAllTextAsync(Path.Combine(directory, "engine-vs-bare.md"), ToMarkdown());
     }
+
+    /// <summary>Other work on the machine moves these figures; the load average says how much there was.</summary>
+    public static string ReadLoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static string F(double value, int decimals) => value.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
