@@ -29,7 +29,9 @@ public static class ConnectorOperations
         ["support.queues.list"] = d => Get("support.queues.list", "/support/queues", null),
         ["support.assignments.write"] = d => Write("support.assignments.write", HttpMethod.Put, d, "assignment", ("ticketId", "region"), id => $"/support/tickets/{id}/assignment"),
         ["finance.invoices.read"] = d => Get("finance.invoices.read", $"/finance/invoices/{Need(d, "input.invoiceId")}", Ref(d, "input.invoiceId")),
-        ["finance.purchaseOrders.read"] = d => Get("finance.purchaseOrders.read", $"/finance/purchase-orders/{Need(d, "invoice.poNumber")}", Ref(d, "invoice.poNumber", ("entity", "invoice.entity"))),
+        ["finance.purchaseOrders.read"] = d => RunData.Text(d, "input.purchaseOrderId") is not null
+            ? Get("finance.purchaseOrders.read", $"/finance/purchase-orders/{Need(d, "input.purchaseOrderId")}", Ref(d, "input.purchaseOrderId"))
+            : Get("finance.purchaseOrders.read", $"/finance/purchase-orders/{Need(d, "invoice.poNumber")}", Ref(d, "invoice.poNumber", ("entity", "invoice.entity"))),
         ["finance.exceptions.write"] = d => Write("finance.exceptions.write", HttpMethod.Put, d, "exception", ("invoiceId", "entity"), id => $"/finance/invoices/{id}/exception"),
     };
 

@@ -51,7 +51,9 @@ public sealed class OfflineDrafter : IChatClient
         {
             var name = Text(account, "name") ?? "the customer";
             var call = data["call"] as JsonObject;
-            var callDate = DateOnly.TryParse(Text(call, "date"), CultureInfo.InvariantCulture, out var d) ? d : (DateOnly?)null;
+            var callDate = DateTimeOffset.TryParse(Text(call, "date"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)
+                ? DateOnly.FromDateTime(d.UtcDateTime)
+                : (DateOnly?)null;
             return new JsonObject
             {
                 ["target"] = new JsonObject { ["accountId"] = Text(account, "id"), ["region"] = Text(account, "region") },

@@ -12,7 +12,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// </summary>
 public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, RunResult>
 {
-    public const string Name = "AgentWorkflow";
+    public const string Name = nameof(AgentWorkflowOrchestrator);
     public const string ApprovalEvent = "approval";
 
     private readonly List<StepRecord> steps = [];
@@ -27,7 +27,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             var data = RunData.Build(run.Input, step.From.Select(id => (definition.FindStep(id)!, outputs.GetValueOrDefault(id))));
             if (step.Kind == StepKind.Write)
             {
-                var gate = GateFor(step, definition, data);
+                var gate = GateFor(step, definition, RunData.Build(run.Input, outputs.Select(o => (definition.FindStep(o.Key)!, o.Value))));
                 if (gate is not null)
                 {
                     var outcome = await WaitForApprovalAsync(context, run, step, gate, definition);
@@ -73,13 +73,16 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             ? id
             : throw new InvalidOperationException($"identity '{identity.Name}' has no client id for environment '{environment}'");
 
-    /// <summary>The gate a write waits at, or null when it runs without approval.</summary>
-    private GateDefinition? GateFor(StepDefinition step, WorkflowDefinition definition, JsonObject data)
+    /// <summary>
+    /// The gate a write waits at, or null when it runs without approval. Conditions see everything the run has read
+    /// (not only the step's <c>from</c>), and fail closed: a condition on data the run does not have asks for approval.
+    /// </summary>
+    private GateDefinition? GateFor(StepDefinition step, WorkflowDefinition definition, JsonObject runData)
     {
         var approval = step.Approval;
         var gateId = approval.Mode switch
         {
-            ApprovalMode.Gate when approval.When is null || ConditionEvaluator.Evaluate(approval.When, data) => approval.Gate,
+            ApprovalMode.Gate when approval.When is null || !HasPath(approval.When, runData) || ConditionEvaluator.Evaluate(approval.When, runData) => approval.Gate,
             ApprovalMode.Routed => RunData.Text(new JsonObject { ["route"] = outputs.GetValueOrDefault(approval.RouteStep!)?.DeepClone() }, "route.gate"),
             _ => null,
         };
@@ -137,6 +140,12 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         return "timed-out";
+    }
+
+    private static bool HasPath(string condition, JsonObject data)
+    {
+        var path = condition.TrimStart().Split([' ', '=', '!', '<', '>'], 2)[0];
+        return RunData.Text(data, path) is not null;
     }
 
     private static string Judge(ApprovalDecision decision, RunRequest run, GateDefinition gate, HashSet<string> approvers)

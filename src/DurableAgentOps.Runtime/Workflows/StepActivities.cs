@@ -78,7 +78,7 @@ public abstract partial class StepActivityBase(WorkerInfo worker, IOptions<Agent
 public sealed class ReadStepActivity(SystemClient systems, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<ReadStepActivity> logger)
     : StepActivityBase(worker, options, logger)
 {
-    public const string Name = "ReadStep";
+    public const string Name = nameof(ReadStepActivity);
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
@@ -95,7 +95,7 @@ public sealed class DraftStepActivity(
     IChatClient chat, StepCredentials credentials, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<DraftStepActivity> logger)
     : StepActivityBase(worker, options, logger)
 {
-    public const string Name = "DraftStep";
+    public const string Name = nameof(DraftStepActivity);
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
@@ -115,7 +115,7 @@ public sealed class DraftStepActivity(
 public sealed class RouteStepActivity(WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<RouteStepActivity> logger)
     : StepActivityBase(worker, options, logger)
 {
-    public const string Name = "RouteStep";
+    public const string Name = nameof(RouteStepActivity);
 
     protected override Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
@@ -132,7 +132,7 @@ public sealed class RouteStepActivity(WorkerInfo worker, IOptions<AgentOpsRunOpt
 public sealed class WriteStepActivity(SystemClient systems, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
     : StepActivityBase(worker, options, logger)
 {
-    public const string Name = "WriteStep";
+    public const string Name = nameof(WriteStepActivity);
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
