@@ -125,6 +125,35 @@ public sealed class IdempotentWriteTests(DevServicesFixture services)
         Assert.StartsWith("NOTE-", (await note.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CreateTask_TransientFaultBeforeCommit_Returns503ThenRetrySucceedsOnce()
+    {
+        var writer = await services.TokenAsync("crm-writer", "crm");
+        var task = new { subject = Unique("After a 503"), dueDate = (string?)null };
+        var key = Guid.NewGuid().ToString();
+        (await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode = "fail-before-commit" })).Dispose();
+
+        using var failed = await services.SendAsync(HttpMethod.Post, Tasks, writer, task, key);
+        var countAfterFailure = await CountTasksAsync(task.subject);
+        using var retry = await services.SendAsync(HttpMethod.Post, Tasks, writer, task, key);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Equal(0, countAfterFailure);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.False(retry.Headers.Contains("Idempotency-Replayed"));
+        Assert.Equal(1, await CountTasksAsync(task.subject));
+    }
+
+    [Fact]
+    public async Task Faults_BadRule_Returns400AndIsNotAdded()
+    {
+        using var response = await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode = "explode" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var rules = await services.Http.GetFromJsonAsync<JsonElement>("/_dev/faults");
+        Assert.DoesNotContain(rules.EnumerateArray(), r => r.GetProperty("mode").GetString() == "explode");
+    }
+
     private async Task<int> CountTasksAsync(string subject)
     {
         var reader = await services.TokenAsync("crm-reader", "crm");

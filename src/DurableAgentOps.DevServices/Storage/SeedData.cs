@@ -79,23 +79,23 @@ internal static class SeedData
 
     public static readonly Invoice[] Invoices =
     [
-        new("INV-00000001", "contoso-eu", Litware, 1240.50m, "EUR", "PO-00000001", "mismatch", "2026-11-02", "2026-12-02"),
-        new("INV-00000002", "contoso-eu", Proseware, 18750.00m, "EUR", "PO-00000002", "mismatch", "2026-11-09", "2026-12-09"),
-        new("INV-00000003", "contoso-eu", Litware, 72400.00m, "EUR", "PO-00000003", "mismatch", "2026-11-16", "2026-12-16"),
-        new("INV-00000004", "contoso-eu", Proseware, 9450.00m, "EUR", "PO-00000004", "open", "2026-11-20", "2026-12-20"),
-        new("INV-00000005", "contoso-us", Lamna, 3980.00m, "USD", "PO-00000005", "mismatch", "2026-11-12", "2026-12-12"),
-        new("INV-00000006", "contoso-us", Lamna, 54100.00m, "USD", "PO-00000006", "mismatch", "2026-11-18", "2026-12-18"),
+        Invoice("INV-00000001", "contoso-eu", Litware, 1240.50m, "EUR", "PO-00000001", "mismatch", "2026-11-02", "2026-12-02"),
+        Invoice("INV-00000002", "contoso-eu", Proseware, 18750.00m, "EUR", "PO-00000002", "mismatch", "2026-11-09", "2026-12-09"),
+        Invoice("INV-00000003", "contoso-eu", Litware, 72400.00m, "EUR", "PO-00000003", "mismatch", "2026-11-16", "2026-12-16"),
+        Invoice("INV-00000004", "contoso-eu", Proseware, 9450.00m, "EUR", "PO-00000004", "open", "2026-11-20", "2026-12-20"),
+        Invoice("INV-00000005", "contoso-us", Lamna, 3980.00m, "USD", "PO-00000005", "mismatch", "2026-11-12", "2026-12-12"),
+        Invoice("INV-00000006", "contoso-us", Lamna, 54100.00m, "USD", "PO-00000006", "mismatch", "2026-11-18", "2026-12-18"),
     ];
 
     /// <summary>The purchase orders the invoices name; amounts differ where the invoice is a mismatch.</summary>
     public static readonly PurchaseOrder[] PurchaseOrders =
     [
-        new("PO-00000001", "contoso-eu", Litware, 1100.00m, "EUR", "received", "eva.lindqvist@contoso.example", "2026-10-12"),
-        new("PO-00000002", "contoso-eu", Proseware, 17500.00m, "EUR", "received", "marco.bianchi@contoso.example", "2026-10-20"),
-        new("PO-00000003", "contoso-eu", Litware, 70000.00m, "EUR", "partially-received", "eva.lindqvist@contoso.example", "2026-10-28"),
-        new("PO-00000004", "contoso-eu", Proseware, 9450.00m, "EUR", "received", "marco.bianchi@contoso.example", "2026-11-01"),
-        new("PO-00000005", "contoso-us", Lamna, 3500.00m, "USD", "received", "tom.harris@contoso.example", "2026-10-25"),
-        new("PO-00000006", "contoso-us", Lamna, 49800.00m, "USD", "received", "tom.harris@contoso.example", "2026-10-30"),
+        new("PO-00000001", "contoso-eu", Litware.Name, Litware.Id, 1100.00m, "EUR", "received", "eva.lindqvist@contoso.example", "2026-10-12"),
+        new("PO-00000002", "contoso-eu", Proseware.Name, Proseware.Id, 17500.00m, "EUR", "received", "marco.bianchi@contoso.example", "2026-10-20"),
+        new("PO-00000003", "contoso-eu", Litware.Name, Litware.Id, 70000.00m, "EUR", "partially-received", "eva.lindqvist@contoso.example", "2026-10-28"),
+        new("PO-00000004", "contoso-eu", Proseware.Name, Proseware.Id, 9450.00m, "EUR", "received", "marco.bianchi@contoso.example", "2026-11-01"),
+        new("PO-00000005", "contoso-us", Lamna.Name, Lamna.Id, 3500.00m, "USD", "received", "tom.harris@contoso.example", "2026-10-25"),
+        new("PO-00000006", "contoso-us", Lamna.Name, Lamna.Id, 49800.00m, "USD", "received", "tom.harris@contoso.example", "2026-10-30"),
     ];
 
     public static async Task SeedAsync(SampleTables tables, CancellationToken cancellationToken)
@@ -125,6 +125,9 @@ internal static class SeedData
             // Already there from an earlier start: keep it, with whatever runs changed.
         }
     }
+
+    private static Invoice Invoice(string id, string entity, Vendor vendor, decimal amount, string currency, string poNumber, string status, string issuedOn, string dueOn) =>
+        new(id, entity, vendor.Name, vendor.Id, vendor.TaxId, vendor.BankAccount, amount, currency, poNumber, status, issuedOn, dueOn);
 
     private static Call Call(int number, string accountId, string date, string summary, string outcome, string contactId) =>
         new($"CALL-{number:D8}", accountId, DateTimeOffset.Parse(date, System.Globalization.CultureInfo.InvariantCulture), summary, outcome, contactId,

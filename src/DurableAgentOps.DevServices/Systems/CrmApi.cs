@@ -136,7 +136,7 @@ internal static class CrmApi
         var problem = bodyProblem
             ?? (await FindAccountAsync(call, tables, accountId)).Problem
             ?? call.CheckFields(body)
-            ?? call.CheckKnown(fields, known, what)
+            ?? call.CheckKnown(body, known, what)
             ?? (string.IsNullOrWhiteSpace(fields.GetValueOrDefault("subject")) ? call.Invalid("subject is required") : null);
         return (key, fields, body, problem);
     }

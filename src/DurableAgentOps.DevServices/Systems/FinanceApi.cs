@@ -64,7 +64,7 @@ internal static class FinanceApi
 
         var (fields, body, bodyProblem) = await call.ReadBodyAsync();
         var (invoice, invoiceProblem) = bodyProblem is null ? await FindInvoiceAsync(call, tables, invoiceId) : (null, bodyProblem);
-        problem = invoiceProblem ?? call.CheckFields(body) ?? call.CheckKnown(fields, ExceptionFields, "an exception decision");
+        problem = invoiceProblem ?? call.CheckFields(body) ?? call.CheckKnown(body, ExceptionFields, "an exception decision");
         if (problem is not null)
         {
             return problem;

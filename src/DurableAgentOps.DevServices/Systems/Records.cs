@@ -20,11 +20,13 @@ internal sealed record Queue(string Id, string Name);
 
 internal sealed record Assignment(string TicketId, string Queue, string TriageSummary, string AssignedBy, DateTimeOffset AssignedAt);
 
+/// <summary>Seed-time vendor master data; invoices carry the name as <c>vendor</c> and the rest flat beside it.</summary>
 internal sealed record Vendor(string Id, string Name, string TaxId, string BankAccount);
 
 internal sealed record Invoice(
-    string Id, string Entity, Vendor Vendor, decimal Amount, string Currency, string PoNumber, string Status, string IssuedOn, string DueOn);
+    string Id, string Entity, string Vendor, string VendorId, string VendorTaxId, string VendorBankAccount,
+    decimal Amount, string Currency, string PoNumber, string Status, string IssuedOn, string DueOn);
 
-internal sealed record PurchaseOrder(string Id, string Entity, Vendor Vendor, decimal Amount, string Currency, string Status, string Requester, string ApprovedOn);
+internal sealed record PurchaseOrder(string Id, string Entity, string Vendor, string VendorId, decimal Amount, string Currency, string Status, string Requester, string ApprovedOn);
 
 internal sealed record ExceptionDecision(string InvoiceId, string Decision, string Reason, string Summary, string DecidedBy, DateTimeOffset DecidedAt);

@@ -55,7 +55,7 @@ internal static class SupportApi
 
         var (fields, body, bodyProblem) = await call.ReadBodyAsync();
         var (ticket, ticketProblem) = bodyProblem is null ? await FindTicketAsync(call, tables, ticketId) : (null, bodyProblem);
-        problem = ticketProblem ?? call.CheckFields(body) ?? call.CheckKnown(fields, AssignmentFields, "an assignment");
+        problem = ticketProblem ?? call.CheckFields(body) ?? call.CheckKnown(body, AssignmentFields, "an assignment");
         if (problem is not null)
         {
             return problem;

@@ -77,7 +77,7 @@ internal sealed class SystemCall(HttpContext http, SystemOperation operation)
             : Forbidden($"field {denied} is not writable by this token (xms_fields: [{string.Join(", ", Caller.Fields.Order(StringComparer.Ordinal))}])");
     }
 
-    /// <summary>A write's body: a JSON object of string fields, each one the endpoint knows.</summary>
+    /// <summary>A write's body: a JSON object of string (or null) fields.</summary>
     public async Task<(Dictionary<string, string> Fields, JsonElement Body, IResult? Problem)> ReadBodyAsync()
     {
         JsonElement body;
@@ -99,9 +99,15 @@ internal sealed class SystemCall(HttpContext http, SystemOperation operation)
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in body.EnumerateObject())
         {
+            // null means "not given" (a draft may leave a field empty); the field check still sees its name.
+            if (property.Value.ValueKind == JsonValueKind.Null)
+            {
+                continue;
+            }
+
             if (property.Value.ValueKind != JsonValueKind.String)
             {
-                return ([], body, Invalid($"field {property.Name} must be a string"));
+                return ([], body, Invalid($"field {property.Name} must be a string or null"));
             }
 
             fields[property.Name] = property.Value.GetString()!;
@@ -111,9 +117,9 @@ internal sealed class SystemCall(HttpContext http, SystemOperation operation)
     }
 
     /// <summary>Fields the token may write but the endpoint does not know are a caller bug: 400, after the 403 check.</summary>
-    public IResult? CheckKnown(IReadOnlyDictionary<string, string> fields, IReadOnlyCollection<string> known, string what)
+    public IResult? CheckKnown(JsonElement body, IReadOnlyCollection<string> known, string what)
     {
-        var unknown = fields.Keys.FirstOrDefault(k => !known.Contains(k));
+        var unknown = body.EnumerateObject().Select(p => p.Name).FirstOrDefault(k => !known.Contains(k));
         return unknown is null ? null : Invalid($"{unknown} is not a field of {what} (fields: {string.Join(", ", known)})");
     }
 }
