@@ -91,7 +91,8 @@ try
             var result = await runner.RunAsync(side, label, runs, showProgress: true);
             measured[side].Add(result);
             order.Add(side.Name);
-            Console.WriteLine($"  {side.Name,-6} {label,-8} {result.Runs} runs in {result.WallSeconds:0.00} s = {result.Runs / result.WallSeconds:0.00} runs/s" +
+            Console.WriteLine($"  {side.Name,-6} {label,-8} {result.Runs} runs in {result.WallSeconds:0.00} s = {result.Runs / result.WallSeconds:0.00} runs/s, " +
+                $"CPU {result.ProcessCpuMsPerRun:0.0} ms/run, list poll {result.PollRequestMeanMs:0.0} ms" +
                 (result.Failed > 0 ? $", {result.Failed} FAILED" : string.Empty));
         }
     }

@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace DurableAgentOps.Benchmarks;
 
-internal sealed record BatchSummary(string Label, int Runs, double WallSeconds, double RunsPerSecond, double P50Ms, double P95Ms);
+internal sealed record BatchSummary(
+    string Label, int Runs, double WallSeconds, double RunsPerSecond, double P50Ms, double P95Ms, double ProcessCpuMsPerRun, double PollRequestMeanMs);
 
 /// <summary>One side over all its measured batches: runs/s is runs over the sum of the batches' wall times.</summary>
 internal sealed record SideSummary(
@@ -52,7 +53,8 @@ internal sealed record SideSummary(
             [.. batches.Select(b =>
             {
                 var sorted = b.RaiseToCompletedMs.Order().ToArray();
-                return new BatchSummary(b.Label, b.Runs, b.WallSeconds, b.Runs / b.WallSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.95));
+                return new BatchSummary(
+                    b.Label, b.Runs, b.WallSeconds, b.Runs / b.WallSeconds, Percentile(sorted, 0.50), Percentile(sorted, 0.95), b.ProcessCpuMsPerRun, b.PollRequestMeanMs);
             })]);
     }
 
@@ -211,12 +213,12 @@ internal sealed record BenchReport(
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Targets {(Comparison.AllTargetsMet ? "met" : "**not met**")}.");
         md.AppendLine();
-        md.AppendLine("| batch | side | runs | wall (s) | runs/s | p50 (ms) | p95 (ms) |");
-        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        md.AppendLine("| batch | side | runs | wall (s) | runs/s | p50 (ms) | p95 (ms) | CPU/run (ms) | list poll (ms) |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (side, batch) in Bare.Batches.Select(b => ("bare", b)).Concat(Engine.Batches.Select(b => ("engine", b))).OrderBy(x => x.b.Label, StringComparer.Ordinal))
         {
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {batch.Label} | {side} | {batch.Runs} | {F(batch.WallSeconds, 2)} | {F(batch.RunsPerSecond, 2)} | {F(batch.P50Ms, 1)} | {F(batch.P95Ms, 1)} |");
+                $"| {batch.Label} | {side} | {batch.Runs} | {F(batch.WallSeconds, 2)} | {F(batch.RunsPerSecond, 2)} | {F(batch.P50Ms, 1)} | {F(batch.P95Ms, 1)} | {F(batch.ProcessCpuMsPerRun, 1)} | {F(batch.PollRequestMeanMs, 1)} |");
         }
 
         return md.ToString();
