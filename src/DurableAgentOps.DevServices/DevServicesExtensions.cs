@@ -55,26 +55,25 @@ public static class DevServicesExtensions
     private static void AddDevServicesCore(this IServiceCollection services, IConfiguration configuration, Action<DevServicesOptions>? configure)
     {
         var options = services.AddOptions<DevServicesOptions>();
+        if (!services.Any(d => d.ServiceType == typeof(SigningKey)))
+        {
+            options.Bind(configuration.GetSection(DevServicesOptions.Section)).Configure(o =>
+            {
+                if (configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
+                {
+                    o.StorageConnectionString = storage;
+                }
+            });
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevServicesOptions>, DevServicesOptionsValidator>());
+            services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton<SigningKey>();
+            services.AddHostedService<DevServicesStartup>();
+        }
+
+        // After binding, so code wins over configuration.
         if (configure is not null)
         {
             options.Configure(configure);
         }
-
-        if (services.Any(d => d.ServiceType == typeof(SigningKey)))
-        {
-            return;
-        }
-
-        options.Bind(configuration.GetSection(DevServicesOptions.Section)).Configure(o =>
-        {
-            if (configuration["AzureWebJobsStorage"] is { Length: > 0 } storage)
-            {
-                o.StorageConnectionString = storage;
-            }
-        });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevServicesOptions>, DevServicesOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<SigningKey>();
-        services.AddHostedService<DevServicesStartup>();
     }
 }

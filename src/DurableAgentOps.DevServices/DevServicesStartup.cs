@@ -18,6 +18,10 @@ internal sealed partial class DevServicesStartup(IServiceProvider services, IOpt
         {
             _ = services.GetRequiredService<IdentityHeaderSecret>();
             LogIdentityEndpoint(logger, settings.Issuer, directory.File, directory.Identities.Count);
+            if (string.IsNullOrEmpty(settings.IdentityHeader) && string.IsNullOrEmpty(settings.IdentityHeaderFile))
+            {
+                LogNoWayToLearnHeader(logger);
+            }
         }
 
         if (services.GetService<SampleTables>() is { } tables)
@@ -36,6 +40,9 @@ internal sealed partial class DevServicesStartup(IServiceProvider services, IOpt
 
     [LoggerMessage(1, LogLevel.Information, "Dev identity endpoint: issuer {Issuer}, catalogue {Catalogue} ({Count} identities with a local client id)")]
     private static partial void LogIdentityEndpoint(ILogger logger, string issuer, string catalogue, int count);
+
+    [LoggerMessage(3, LogLevel.Warning, "The identity header is random and written nowhere: no client can get a token. Set DevServices:IdentityHeader or DevServices:IdentityHeaderFile")]
+    private static partial void LogNoWayToLearnHeader(ILogger logger);
 
     [LoggerMessage(2, LogLevel.Information, "Sample systems seeded: tables {TablePrefix}crm*/support*/finance* at {Endpoint}")]
     private static partial void LogSampleSystems(ILogger logger, Uri endpoint, string tablePrefix);

@@ -1,10 +1,14 @@
 using DurableAgentOps.DevServices;
 using DurableAgentOps.DevServices.Storage;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 // Local stand-ins with no emulator of their own: the managed-identity endpoint and the sample systems, one port.
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddDevIdentityEndpoint(builder.Configuration).AddSampleSystems(builder.Configuration);
+
+// A failed start is reported once, below, as one line; the host would log it again with a stack trace.
+builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
 if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 {
     // One address for clients and for the tokens' issuer, unless urls / ASPNETCORE_URLS says otherwise.
@@ -23,7 +27,7 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is DevServicesStartupException or OptionsValidationException)
+catch (Exception ex) when (ex is DevServicesStartupException or OptionsValidationException or IOException { InnerException: AddressInUseException })
 {
     // The operator's to fix: say what and where, no stack trace.
     var problems = ex is OptionsValidationException invalid ? invalid.Failures : [ex.Message];

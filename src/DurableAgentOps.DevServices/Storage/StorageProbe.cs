@@ -27,11 +27,11 @@ internal static class StorageProbe
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var why = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : FirstLine(ex.Message);
+            var why = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0} s" : FirstLine(ex.GetBaseException().Message);
             return $"table storage at {service.Uri} is unreachable: {why}";
         }
     }
 
-    // Azure SDK messages append request and response headers after the first line; the first line says it.
+    // The innermost error says what happened ("Connection refused"); Azure SDK messages append headers after line one.
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 }
