@@ -13,9 +13,9 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int Serial
                dotnet DurableAgentOps.Benchmarks.dll [options]
 
           --runs N        measured runs per side (default 200)
-          --rounds R      split the runs into R rounds, sides alternating bare/engine then engine/bare (default 2)
-          --warmup N      warm-up runs per side before measuring, not counted (default 10)
-          --serial N      then N runs per side one at a time, for latency without a backlog (default 20)
+          --rounds R      split the runs into R rounds, sides alternating: bare/engine, engine/bare, ... (default 4)
+          --warmup N      warm-up runs per side before measuring, not counted (default 40, in two alternating halves)
+          --serial N      then N runs per side one at a time, for latency without a backlog (default 40)
           --poll-ms M     poll interval of the waiting/completion poller (default 20; the issue asks for <= 20)
           --timeout S     give up on a batch after S seconds (default 300)
           --out DIR       where to write engine-vs-bare.json and .md (default .artifacts/bench)
@@ -26,7 +26,7 @@ internal sealed record BenchOptions(int Runs, int Rounds, int Warmup, int Serial
         127.0.0.1:10000-10002). Each side gets a fresh task hub, deleted at the end.
         """;
 
-    public static BenchOptions Default { get; } = new(200, 2, 10, 20, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(300), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
+    public static BenchOptions Default { get; } = new(200, 4, 40, 40, TimeSpan.FromMilliseconds(20), TimeSpan.FromSeconds(300), Path.Combine(".artifacts", "bench"), LogLevel.Warning);
 
     /// <summary>Parses <paramref name="args"/>; null means help was asked for. Throws <see cref="FormatException"/> on bad input.</summary>
     public static BenchOptions? Parse(IReadOnlyList<string> args)
