@@ -17,6 +17,12 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int Failed = 1;
     public const int Widened = 2;
+
+    /// <summary>No answer from the host (refused, unresolvable, timed out): a different problem from a refusal.</summary>
+    public const int Unreachable = 3;
+
+    /// <summary>Ctrl+C (128 + SIGINT): the CLI stopped; a run it watched goes on.</summary>
+    public const int Interrupted = 130;
 }
 
 internal static class CliApp
@@ -27,17 +33,22 @@ internal static class CliApp
         new ValidateCommand(),
         new ExplainCommand(),
         new DiffCommand(),
+        new RunCommand(),
+        new ApproveCommand(),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var context = new CliContext(output, error);
-        var root = new RootCommand("agentops: validate, explain and compare DurableAgentOps workflow files.");
+        var root = new RootCommand("agentops: validate, explain and compare DurableAgentOps workflow files; run them on a host and answer their approvals.");
         foreach (var command in Commands)
         {
             root.Subcommands.Add(command.Create(context));
         }
 
-        return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
+        // Invoked asynchronously for Ctrl+C handling (it cancels a command's token); off the caller's thread so a
+        // synchronization context (a test runner's) cannot deadlock the wait.
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        return Task.Run(() => root.Parse(args).InvokeAsync(configuration)).GetAwaiter().GetResult();
     }
 }

@@ -17,10 +17,16 @@ internal static class CliRunner
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
-    public static CliResult Executable(string workingDirectory, params string[] args) =>
-        Run(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "agentops.exe" : "agentops"), workingDirectory, args);
+    public static CliResult Executable(string workingDirectory, params string[] args) => Executable(workingDirectory, new Dictionary<string, string?>(), args);
 
-    public static CliResult Run(string program, string workingDirectory, params string[] args)
+    /// <summary>The built executable with extra environment variables (a null value removes one).</summary>
+    public static CliResult Executable(string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Run(Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "agentops.exe" : "agentops"), workingDirectory, environment, args);
+
+    public static CliResult Run(string program, string workingDirectory, params string[] args) =>
+        Run(program, workingDirectory, new Dictionary<string, string?>(), args);
+
+    public static CliResult Run(string program, string workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -29,6 +35,10 @@ internal static class CliRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);

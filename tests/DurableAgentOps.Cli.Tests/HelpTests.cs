@@ -6,6 +6,8 @@ public sealed class HelpTests
     [InlineData("validate", "Validate workflow files")]
     [InlineData("explain", "Explain what each step")]
     [InlineData("diff", "--allow-widening")]
+    [InlineData("run", "--input-json")]
+    [InlineData("approve", "--reject")]
     public void Help_EachCommand_PrintsUsageAndExitsZero(string command, string expected)
     {
         var result = CliRunner.InProcess(command, "--help");

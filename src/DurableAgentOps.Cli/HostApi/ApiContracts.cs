@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace DurableAgentOps.Cli.HostApi;
+
+// The host's run API as the CLI reads it. Only the fields the CLI shows are declared, and most are nullable:
+// unknown fields are ignored and missing ones stay null, so a newer or older host does not break the CLI.
+
+internal static class ApiJson
+{
+    /// <summary>camelCase and case-insensitive, as the host writes.</summary>
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web);
+}
+
+/// <summary>RFC 9457 problem details; <see cref="Errors"/> lists bad input fields on a 400.</summary>
+internal sealed record ProblemDto(string? Title, string? Detail, int? Status, IReadOnlyList<FieldErrorDto>? Errors);
+
+internal sealed record FieldErrorDto(string? Field, string? Message);
+
+/// <summary>The 202 answer to POST /api/workflows/{name}/runs.</summary>
+internal sealed record RunStartedDto(string? RunId, string? Workflow, string? StatusUrl);
+
+/// <summary>The 202 answer to POST /api/runs/{id}/approvals.</summary>
+internal sealed record ApprovalRecordedDto(string? RunId, string? Gate, string? StepId, string? Approver, bool? Approved);
+
+/// <summary>GET /api/runs/{id}.</summary>
+internal sealed record RunStatusDto(
+    string? RunId,
+    string? Workflow,
+    string? Status,
+    string? Phase,
+    string? CurrentStep,
+    string? Outcome,
+    WaitingForDto? WaitingFor,
+    IReadOnlyList<StepDto>? Steps,
+    FailureDto? Failure)
+{
+    /// <summary>Statuses after which nothing more happens (Suspended is not one: it can resume).</summary>
+    public bool IsFinished => Status is "Completed" or "Failed" or "Terminated" or "Canceled";
+}
+
+internal sealed record WaitingForDto(string? StepId, string? Gate, IReadOnlyList<string>? Approvers, int? Quorum, string? Timeout, int? ApprovalsSoFar);
+
+/// <summary>One finished step. <see cref="Kind"/> is kept as JSON: hosts may write the step kind as a name or a number.</summary>
+internal sealed record StepDto(
+    string? StepId,
+    JsonElement Kind,
+    string? Identity,
+    string? ClientId,
+    IReadOnlyList<string>? Operations,
+    IReadOnlyList<string>? Records,
+    int? DurationMs,
+    string? Outcome);
+
+internal sealed record FailureDto(string? Step, string? Identity, string? Reason);

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace DurableAgentOps.Cli.HostApi;
+
+/// <summary>What the host answered: the status code and the body as text (kept raw so --format json can print it as is).</summary>
+internal sealed record HostResponse(HttpStatusCode Status, string Body)
+{
+    public bool IsSuccess => (int)Status is >= 200 and < 300;
+
+    public T? Read<T>() where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(Body, ApiJson.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The problem's detail (or title), else the status line: never empty, so every refusal prints a reason.</summary>
+    public string Explain() =>
+        Read<ProblemDto>() is { } problem && (problem.Detail ?? problem.Title) is { Length: > 0 } text
+            ? text
+            : $"the host answered {(int)Status} {Status}";
+}
+
+/// <summary>No answer from the host at all (refused, unresolvable, timed out): distinct from any HTTP answer.</summary>
+internal sealed class HostUnreachableException(Uri host, string reason, Exception inner)
+    : Exception($"cannot reach the DurableAgentOps host at {HostClient.Display(host)}: {reason}", inner)
+{
+    public Uri Host { get; } = host;
+
+    public string Reason { get; } = reason;
+}
+
+/// <summary>The run API of a DurableAgentOps host (standalone host or Functions app), over plain HTTP.</summary>
+internal sealed class HostClient : IDisposable
+{
+    public const string HostVariable = "AGENTOPS_HOST";
+    public const string DefaultHost = "http://127.0.0.1:7071";
+
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient http;
+
+    public HostClient(Uri host)
+    {
+        Host = host;
+        http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public Uri Host { get; }
+
+    /// <summary>The URL as people write it (no trailing slash), for messages.</summary>
+    public static string Display(Uri host) => host.AbsoluteUri.TrimEnd('/');
+
+    /// <summary>--host if given, else $AGENTOPS_HOST, else the local default; null (with a reason) if it is not an http(s) URL.</summary>
+    public static Uri? ResolveHost(string? option, string? environment, out string? problem)
+    {
+        var text = !string.IsNullOrWhiteSpace(option) ? option : !string.IsNullOrWhiteSpace(environment) ? environment : DefaultHost;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            problem = null;
+            return uri;
+        }
+
+        problem = $"the host must be an http(s) URL; got '{text}'";
+        return null;
+    }
+
+    public Task<HostResponse> GetAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(path)), cancellationToken);
+
+    public Task<HostResponse> PostAsync(string path, object body, CancellationToken cancellationToken) =>
+        // Serialized up front so the request has a Content-Length: some proxies refuse chunked request bodies.
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = new StringContent(JsonSerializer.Serialize(body, ApiJson.Options), Encoding.UTF8, "application/json") }, cancellationToken);
+
+    public void Dispose() => http.Dispose();
+
+    /// <summary>HttpRequestException's own message is often just "An error occurred while sending the request."; the cause is inside.</summary>
+    private static Exception Innermost(Exception ex) => ex.InnerException is { } inner ? Innermost(inner) : ex;
+
+    /// <summary>Keeps any path base of the host URL (e.g. a reverse proxy prefix) and escapes nothing: callers escape ids.</summary>
+    private Uri Url(string path) => new(Display(Host) + path);
+
+    private async Task<HostResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(RequestTimeout);
+            try
+            {
+                using var response = await http.SendAsync(request, timeout.Token);
+                return new HostResponse(response.StatusCode, await response.Content.ReadAsStringAsync(timeout.Token));
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new HostUnreachableException(Host, Innermost(ex).Message, ex);
+            }
+            catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new HostUnreachableException(Host, $"no answer within {RequestTimeout.TotalSeconds:0} s", ex);
+            }
+        }
+    }
+}
