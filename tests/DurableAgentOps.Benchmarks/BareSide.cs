@@ -33,9 +33,7 @@ internal sealed class BareGovernedRun : TaskOrchestration<string, string>
 
         // Same as the SDK's WaitForExternalEvent(name, timeout): cancel the timeout once the event has come.
         // Synchronously: CancelAsync would run the timer's continuation off the orchestration's scheduler.
-#pragma warning disable CA1849 // Call async methods when in an async method
         timeoutCancel.Cancel();
-#pragma warning restore CA1849
         status = Shape.WriteStep;
         await context.ScheduleTask<string>(typeof(BareStep), Shape.WriteStep);
         status = Shape.CompletedOutput;
