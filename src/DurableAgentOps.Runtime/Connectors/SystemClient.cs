@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Connectors;
 
 /// <summary>
-/// Sends a <see cref="SystemCall"/> with the step identity's token. Transient faults (network, 408, 429, 5xx) are
+/// Sends a <see cref="SystemCall"/> with the step identity's token. Transient faults (network, 408, 409, 429, 5xx) are
 /// retried with back-off; 401 and 403 never are: they are refusals and end the step.
 /// </summary>
 public sealed partial class SystemClient(HttpClient http, StepCredentials credentials, IOptions<SystemsOptions> systems, ILogger<SystemClient> logger)
@@ -71,8 +71,9 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
         }
     }
 
+    // 409: the record changed under a concurrent write; the write is idempotent, so trying again is safe.
     private static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     private static string Trim(string text) => text.Length <= 300 ? text : text[..300] + "…";
 

@@ -20,7 +20,7 @@ namespace DurableAgentOps.Runtime.Engine;
 public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
 {
     /// <summary>How long start-up waits for storage before it gives up with a clear error.</summary>
-    public static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(4);
 
     private readonly DurableEngineOptions options;
     private readonly StorageConnection storage;
@@ -97,22 +97,33 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
         LogStopped(logger, options.HubName, WorkerId);
     }
 
-    /// <summary>Fails fast, naming the endpoint, when storage cannot be reached (instead of retrying for minutes).</summary>
+    /// <summary>
+    /// Fails fast, naming the endpoint, when storage cannot be reached (instead of retrying for minutes): two tries
+    /// of <see cref="StorageProbeTimeout"/> each, so a briefly slow emulator is not mistaken for a missing one.
+    /// </summary>
     public async Task ProbeStorageAsync(CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(StorageProbeTimeout);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var tables = storage.CreateProbeClient(StorageProbeTimeout);
-            await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: timeout.Token))
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(StorageProbeTimeout);
+            try
             {
-                break;
+                var tables = storage.CreateProbeClient(StorageProbeTimeout);
+                await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: timeout.Token))
+                {
+                    break;
+                }
+
+                return;
             }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            throw new StorageUnreachableException(storage.Describe(), ex);
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                if (attempt == 2 || ex is not (OperationCanceledException or TaskCanceledException))
+                {
+                    throw new StorageUnreachableException(storage.Describe(), ex);
+                }
+            }
         }
     }
 

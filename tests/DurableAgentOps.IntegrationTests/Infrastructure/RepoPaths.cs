@@ -12,6 +12,10 @@ internal static class RepoPaths
         "Release";
 #endif
 
+    public static string DevServicesDll => Path.Combine(Root, "src", "DurableAgentOps.DevServices", "bin", Configuration, "net10.0", "DurableAgentOps.DevServices.dll");
+
+    public static string CliDll => Path.Combine(Root, "src", "DurableAgentOps.Cli", "bin", Configuration, "net10.0", "agentops.dll");
+
     public static string HostDll => Path.Combine(Root, "src", "DurableAgentOps.Host", "bin", Configuration, "net10.0", "DurableAgentOps.Host.dll");
 
     private static string FindRoot()

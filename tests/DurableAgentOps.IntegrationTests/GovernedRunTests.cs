@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DurableAgentOps.Core.Loading;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>
+/// Workflow files run as governed runs against the sample systems: real Azurite, the real ManagedIdentityCredential
+/// in the host process, real HTTP. Driven through the host's run API as the CLI and the demo drive it.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private static readonly Core.Model.IdentityCatalogue Catalogue =
+        WorkflowLoader.LoadCatalogue(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml")).Catalogue;
+
+    private DevServicesProcess dev = null!;
+    private HostProcess host = null!;
+
+    public async Task InitializeAsync()
+    {
+        dev = await DevServicesProcess.StartAsync(azurite);
+        host = await HostProcess.StartHealthyAsync(Settings(EngineHost.NewHubName()));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await dev.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Run_CrmFollowup_EachStepActsUnderItsOwnCatalogueIdentity()
+    {
+        var runId = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
+        await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+        await ApproveAsync(host, runId, "bob.manager@contoso.example");
+        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+
+        Assert.Equal("completed", done.GetProperty("outcome").GetString());
+        foreach (var step in done.GetProperty("steps").EnumerateArray())
+        {
+            var identity = Catalogue.Find(step.GetProperty("identity").GetString()!)!;
+            Assert.Equal(identity.ClientIds["local"], step.GetProperty("clientId").GetString());
+        }
+
+        var crm = await dev.RequestsAsync("crm");
+        var reader = Catalogue.Find("crm-reader")!.ClientIds["local"];
+        var writer = Catalogue.Find("crm-writer")!.ClientIds["local"];
+        Assert.All(crm.Where(r => r.GetProperty("method").GetString() == "GET"), r => Assert.Equal(reader, r.GetProperty("subject").GetString()));
+        var writes = crm.Where(r => r.GetProperty("method").GetString() == "POST").ToList();
+        Assert.Equal(["crm.notes.create", "crm.tasks.create"], writes.Select(r => r.GetProperty("operation").GetString()).Order());
+        Assert.All(writes, r => Assert.Equal(writer, r.GetProperty("subject").GetString()));
+        var tasks = await dev.GetAsAsync(reader, "crm", "/crm/accounts/ACC-000002/tasks");
+        Assert.Single(tasks!.AsArray());
+    }
+
+    [Fact]
+    public async Task Run_BadInput_Returns400NamingEachField()
+    {
+        var response = await host.Http.PostAsJsonAsync("/api/workflows/crm-followup/runs",
+            new { input = new { accountId = "not-an-account", colour = "blue" }, initiator = "alice@contoso.example" });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var fields = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).Order().ToList();
+        Assert.Equal(["accountId", "colour"], fields);
+        Assert.Empty(await dev.RequestsAsync());
+    }
+
+    [Fact]
+    public async Task Approve_ByInitiator_IsRefusedAndRunKeepsWaiting()
+    {
+        var runId = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
+        await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+
+        var response = await host.Http.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approver = "alice@contoso.example", approved = true });
+        var status = await host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("awaiting-approval", status.GetProperty("phase").GetString());
+        Assert.DoesNotContain(await dev.RequestsAsync("crm"), r => r.GetProperty("method").GetString() == "POST");
+    }
+
+    [Fact]
+    public async Task Write_ConnectionDroppedAfterCommit_TaskCreatedExactlyOnce()
+    {
+        var fault = await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = "/crm/accounts/ACC-000002/tasks", mode = "drop-after-commit", count = 1 });
+        fault.EnsureSuccessStatusCode();
+
+        var runId = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
+        await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+        await ApproveAsync(host, runId, "bob.manager@contoso.example");
+        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+
+        Assert.Equal("completed", done.GetProperty("outcome").GetString());
+        var taskPosts = (await dev.RequestsAsync("crm")).Count(r => r.GetProperty("path").GetString() == "/crm/accounts/ACC-000002/tasks"
+            && r.GetProperty("method").GetString() == "POST");
+        Assert.True(taskPosts >= 2, $"expected the dropped request and its retry, saw {taskPosts} POSTs");
+        var tasks = await dev.GetAsAsync(Catalogue.Find("crm-reader")!.ClientIds["local"], "crm", "/crm/accounts/ACC-000002/tasks");
+        Assert.Single(tasks!.AsArray());
+    }
+
+    [Fact]
+    public async Task Write_HostKilledAfterCommitBeforeResultSaved_NextHostAppliesNothingTwice()
+    {
+        // This test owns its hosts: the first dies by the test hook right after committing the task.
+        var hub = EngineHost.NewHubName();
+        await using var doomed = await HostProcess.StartHealthyAsync(Settings(hub, ("AgentOps__TestKillAfterWriteStep", "write-followup")));
+        var runId = await StartAsync(doomed, "crm-followup", new { accountId = "ACC-000002" });
+        await WaitAsync(doomed, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+        await ApproveAsync(doomed, runId, "bob.manager@contoso.example");
+        Assert.NotEqual(0, await doomed.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        await using var next = await HostProcess.StartHealthyAsync(Settings(hub));
+        var done = await WaitAsync(next, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+
+        Assert.Equal("completed", done.GetProperty("outcome").GetString());
+        var reader = Catalogue.Find("crm-reader")!.ClientIds["local"];
+        Assert.Single((await dev.GetAsAsync(reader, "crm", "/crm/accounts/ACC-000002/tasks"))!.AsArray());
+        Assert.Single((await dev.GetAsAsync(reader, "crm", "/crm/accounts/ACC-000002/notes"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task Runs_ManyOnOneHost_AtMostOneTokenRequestPerIdentityAndResource()
+    {
+        // P3/P4 tickets need no approval: each run reads, drafts, routes and writes on its own.
+        var runs = new List<string>();
+        for (var i = 0; i < 100; i++)
+        {
+            runs.Add(await StartAsync(host, "support-routing", new { ticketId = i % 2 == 0 ? "TCK-0000003" : "TCK-0000004" }));
+        }
+
+        foreach (var runId in runs)
+        {
+            var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+            Assert.True(done.GetProperty("outcome").GetString() == "completed", done.GetProperty("failure").ToString());
+        }
+
+        var counts = await dev.TokenRequestsAsync();
+        Assert.NotEmpty(counts);
+        Assert.All(counts, c => Assert.Equal(1, c.GetProperty("count").GetInt32()));
+        Assert.Equal(3, counts.Count); // support-reader, drafter (model), support-writer
+    }
+
+    private Dictionary<string, string?> Settings(string hub, params (string Key, string Value)[] extra)
+    {
+        var settings = HostProcess.DefaultSettings(azurite, hub);
+        foreach (var (key, value) in dev.HostSettings())
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private static async Task<string> StartAsync(HostProcess host, string workflow, object input)
+    {
+        var response = await host.Http.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input, initiator = "alice@contoso.example" });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+    }
+
+    private static async Task ApproveAsync(HostProcess host, string runId, string approver)
+    {
+        var response = await host.Http.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approver, approved = true, comment = "ok" });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<JsonElement> WaitAsync(HostProcess host, string runId, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        JsonElement status = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = await host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
+            if (condition(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"run {runId}: condition not met in {Patience}; last status {status}; host output: {host.Output}");
+    }
+}
