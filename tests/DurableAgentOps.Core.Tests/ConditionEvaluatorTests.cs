@@ -57,6 +57,13 @@ public sealed class ConditionEvaluatorTests
     public void Evaluate_In_MatchesAnyListItem(string condition, bool expected) => Assert.Equal(expected, Eval(condition));
 
     [Fact]
+    public void Evaluate_InWithSingleValue_TreatedAsOneItemList()
+    {
+        Assert.True(Eval("ticket.priority in P2"));
+        Assert.False(Eval("ticket.priority in P1"));
+    }
+
+    [Fact]
     public void Evaluate_NumbersWithDecimals_CompareExactly()
     {
         // 0.1 is not exact in binary floating point; amounts must not be off by a rounding error.
@@ -125,9 +132,26 @@ public sealed class ConditionEvaluatorTests
     [InlineData("amount ~ 5")]
     [InlineData("ticket.priority == [P1]")]
     [InlineData("ticket.priority in [P1,,P2]")]
+    [InlineData("ticket.missing in [P1,,P2]")]
     public void Evaluate_TextOutsideTheGrammar_ThrowsFormatException(string condition)
     {
         Assert.Throws<FormatException>(() => Eval(condition));
+    }
+
+    [Fact]
+    public void TryEvaluate_PathResolves_ReturnsTrueWithTheResult()
+    {
+        Assert.True(ConditionEvaluator.TryEvaluate("ticket.priority in [P1, P2]", Data, out var holds));
+        Assert.True(holds);
+        Assert.True(ConditionEvaluator.TryEvaluate("invoice.amount < 100", Data, out var small));
+        Assert.False(small);
+    }
+
+    [Fact]
+    public void TryEvaluate_PathMissing_ReturnsFalseSoCallersCanFailClosed()
+    {
+        Assert.False(ConditionEvaluator.TryEvaluate("ticket.queue != 'general'", Data, out var result));
+        Assert.False(result);
     }
 
     [Fact]

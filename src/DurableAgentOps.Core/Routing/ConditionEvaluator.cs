@@ -18,44 +18,67 @@ namespace DurableAgentOps.Core.Routing;
 /// </remarks>
 public static partial class ConditionEvaluator
 {
-    public static bool Evaluate(string condition, JsonObject data)
+    public static bool Evaluate(string condition, JsonObject data) => TryEvaluate(condition, data, out var result) && result;
+
+    /// <summary>
+    /// Evaluates the condition when its path resolves to a value and returns true; returns false (result false) when the
+    /// path is missing or null. Callers that must fail closed, such as an approval <c>when</c>, ask for approval then.
+    /// </summary>
+    public static bool TryEvaluate(string condition, JsonObject data, out bool result)
     {
         ArgumentNullException.ThrowIfNull(condition);
         ArgumentNullException.ThrowIfNull(data);
+        result = false;
         var match = ConditionSyntax().Match(condition);
         if (!match.Success)
         {
             throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. invoice.amount >= 50000)");
         }
 
+        // The value is parsed before the data is looked at, so a malformed condition fails whatever the data.
         var op = match.Groups["op"].Value;
-        var literal = match.Groups["value"].Value;
+        var expected = Values(op, match.Groups["value"].Value, condition);
         if (Resolve(data, match.Groups["path"].Value) is not JsonValue actual)
         {
             return false;
         }
 
-        if (op == "in")
+        result = op == "in" ? expected.Any(item => Compare(actual, item) == 0) : Holds(op, Compare(actual, expected[0]));
+        return true;
+    }
+
+    private static bool Holds(string op, int? order) => op switch
+    {
+        "==" => order == 0,
+        "!=" => order != 0,
+        "<" => order < 0,
+        "<=" => order <= 0,
+        ">" => order > 0,
+        ">=" => order >= 0,
+        _ => false,
+    };
+
+    /// <summary>The literal(s) to compare with: a list for <c>in</c> (a single value counts as a one-item list).</summary>
+    private static List<Literal> Values(string op, string literal, string condition)
+    {
+        if (!literal.StartsWith('['))
         {
-            return literal.StartsWith('[') && ListItems(literal, condition).Any(item => Compare(actual, item) == 0);
+            return [Parse(literal)];
         }
 
-        if (literal.StartsWith('['))
+        if (op != "in")
         {
             throw new FormatException($"'{condition}': a list needs the 'in' operator");
         }
 
-        var order = Compare(actual, Parse(literal));
-        return op switch
+        var inner = literal[1..^1];
+        var items = ListItemSyntax().Matches(inner);
+        if (items.Sum(m => m.Length) != inner.Length)
         {
-            "==" => order == 0,
-            "!=" => order != 0,
-            "<" => order < 0,
-            "<=" => order <= 0,
-            ">" => order > 0,
-            ">=" => order >= 0,
-            _ => false,
-        };
+            throw new FormatException($"'{condition}': list items must be numbers, quoted strings, true/false or bare words, separated by commas");
+        }
+
+        return [.. items.Select(m => Parse(m.Groups["item"].Value))];
     }
 
     /// <summary>The value at a dotted path, or null when any segment is missing or not an object.</summary>
@@ -106,18 +129,6 @@ public static partial class ConditionEvaluator
         _ when text[0] == '-' || char.IsAsciiDigit(text[0]) => new NumberLiteral(text),
         _ => new TextLiteral(text),
     };
-
-    private static IEnumerable<Literal> ListItems(string list, string condition)
-    {
-        var inner = list[1..^1];
-        var items = ListItemSyntax().Matches(inner);
-        if (items.Sum(m => m.Length) != inner.Length)
-        {
-            throw new FormatException($"'{condition}': list items must be numbers, quoted strings, true/false or bare words, separated by commas");
-        }
-
-        return items.Select(m => Parse(m.Groups["item"].Value));
-    }
 
     private abstract record Literal;
 
