@@ -20,7 +20,7 @@ namespace DurableAgentOps.Runtime.Engine;
 public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
 {
     /// <summary>How long start-up waits for storage before it gives up with a clear error.</summary>
-    public static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(4);
+    public static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(3.5);
 
     private readonly DurableEngineOptions options;
     private readonly StorageConnection storage;

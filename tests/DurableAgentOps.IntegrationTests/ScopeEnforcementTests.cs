@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Loading;
+using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Scope;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+using DurableAgentOps.Runtime;
+using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Workflows;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>
+/// Scope is enforced twice: the scope guard refuses before a call leaves the process, and the target system refuses
+/// from the token's claims when the guard is bypassed. Step activities run in this process with the real
+/// ManagedIdentityCredential against the dev identity endpoint.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
+{
+    private static readonly LoadedWorkflow CrmFollowup = WorkflowLoader.Load(Path.Combine(RepoPaths.Root, "workflows", "crm-followup.yaml"));
+
+    // One test, one DevServices: Azure.Identity caches tokens process-wide, whichever endpoint signed them.
+    [Fact]
+    public async Task StepActivities_OutOfScopeCalls_GuardRefusesBeforeSendingAndSystemRefusesWhenBypassed()
+    {
+        await using var dev = await DevServicesProcess.StartAsync(azurite);
+        Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", $"{dev.BaseUrl}/msi/token");
+        Environment.SetEnvironmentVariable("IDENTITY_HEADER", dev.IdentityHeader);
+        var write = CrmFollowup.Definition!.FindStep("write-followup")!;
+        var read = CrmFollowup.Definition.FindStep("read-account")!;
+
+        // A read identity and the draft identity try the write step's operation.
+        foreach (var identity in new[] { "crm-reader", "drafter" })
+        {
+            var invocation = Invocation(write, identity, Draft("ACC-000002", "emea"));
+            var refused = await Assert.ThrowsAsync<ScopeViolationException>(() => RunAsync<WriteStepActivity>(dev, invocation, guard: true));
+            Assert.Contains("crm.tasks.create", refused.Message, StringComparison.Ordinal);
+            Assert.Empty(await dev.RequestsAsync("crm"));
+
+            var bySystem = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, invocation, guard: false));
+            Assert.Contains("403", bySystem.Message, StringComparison.Ordinal);
+            Assert.Contains(await dev.RequestsAsync("crm"), r => r.GetProperty("status").GetInt32() == 403
+                && r.GetProperty("subject").GetString() == ClientId(identity));
+            await dev.Http.DeleteAsync("/_dev/requests");
+        }
+
+        // The writer targets another region's account (the draft says where the change goes).
+        var otherRegion = Invocation(write, "crm-writer", Draft("ACC-000003", "amer"));
+        var recordRefused = await Assert.ThrowsAsync<ScopeViolationException>(() => RunAsync<WriteStepActivity>(dev, otherRegion, guard: true));
+        Assert.Contains("ACC-000003", recordRefused.Message, StringComparison.Ordinal);
+        Assert.Empty(await dev.RequestsAsync("crm"));
+        var recordBySystem = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, otherRegion, guard: false));
+        Assert.Contains("403", recordBySystem.Message, StringComparison.Ordinal);
+
+        // Reading another region's account: the guard cannot know the region before the read, the system refuses.
+        var readOther = Invocation(read, "crm-reader", new JsonObject { ["input"] = new JsonObject { ["accountId"] = "ACC-000003" } });
+        var readRefused = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<ReadStepActivity>(dev, readOther, guard: true));
+        Assert.Contains("403", readRefused.Message, StringComparison.Ordinal);
+
+        // And in scope, the same activity works.
+        var readOwn = Invocation(read, "crm-reader", new JsonObject { ["input"] = new JsonObject { ["accountId"] = "ACC-000002" } });
+        var record = await RunAsync<ReadStepActivity>(dev, readOwn, guard: true);
+        Assert.Equal("emea", record.Output!["region"]!.GetValue<string>());
+    }
+
+    private static JsonObject Draft(string accountId, string region) => new()
+    {
+        ["input"] = new JsonObject { ["accountId"] = accountId },
+        ["draft"] = new JsonObject
+        {
+            ["target"] = new JsonObject { ["accountId"] = accountId, ["region"] = region },
+            ["task"] = new JsonObject { ["subject"] = "Follow up", ["body"] = "Call back", ["dueDate"] = "2026-12-01", ["ownerId"] = "anna.weber@contoso.example" },
+        },
+    };
+
+    private static string ClientId(string identity) => CrmFollowup.Catalogue.Catalogue.Find(identity)!.ClientIds["local"];
+
+    private static StepInvocation Invocation(StepDefinition step, string identity, JsonObject data) =>
+        new("scope-test-" + Guid.NewGuid().ToString("N")[..8], "crm-followup", step,
+            CrmFollowup.Catalogue.Catalogue.Find(identity)!, ClientId(identity), data);
+
+    private static async Task<StepRecord> RunAsync<TActivity>(DevServicesProcess dev, StepInvocation invocation, bool guard)
+        where TActivity : StepActivityBase
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.Configure<SystemsOptions>(o => o.DefaultBaseUrl = new Uri(dev.BaseUrl));
+        services.Configure<AgentOpsRunOptions>(o => o.ScopeGuardEnabled = guard);
+        services.AddSingleton<StepCredentials>();
+        services.AddSingleton(new WorkerInfo("scope-test"));
+        services.AddHttpClient<SystemClient>();
+        services.AddTransient<TActivity>();
+        await using var provider = services.BuildServiceProvider();
+        return await provider.GetRequiredService<TActivity>().RunAsync(null!, invocation);
+    }
+}
