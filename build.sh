@@ -45,12 +45,67 @@ start_azurite() { # $1 = extra args (e.g. --inMemoryPersistence or --location di
 }
 stop_azurite() { [ -n "$AZURITE_PID" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null; AZURITE_PID=; }
 
+
+PIDS=()
+stop_services() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  PIDS=()
+  stop_azurite
+}
+wait_healthy() { # $1 = name, $2 = URL, $3 = log
+  for _ in $(seq 1 300); do
+    node -e "fetch('$2/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && return
+    sleep 0.2
+  done
+  die "$1 did not become healthy; see $3"
+}
+
+# The demo: crm-followup on the sample CRM. DevServices issues each step's token (the real ManagedIdentityCredential
+# asks it) and logs who called what; the host runs the orchestration; the CLI starts, watches and approves it.
+run_governed_demo() {
+  trap stop_services EXIT
+  local bin="bin/$CONFIG/net10.0" dev=http://127.0.0.1:7080 api=http://127.0.0.1:7071 logs=.azurite
+  local header; header=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # shared secret, never printed
+  say "starting the dev identity endpoint and sample systems ($dev)"
+  DevServices__IdentityHeader=$header DevServices__PublicUrl=$dev \
+    dotnet "src/DurableAgentOps.DevServices/$bin/DurableAgentOps.DevServices.dll" --urls $dev >$logs/devservices.log 2>&1 &
+  PIDS+=($!)
+  wait_healthy DevServices $dev $logs/devservices.log
+  say "starting the DurableAgentOps host ($api)"
+  IDENTITY_ENDPOINT=$dev/msi/token IDENTITY_HEADER=$header Host__PublicBaseUrl=$api \
+    dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
+  PIDS+=($!)
+  wait_healthy Host $api $logs/host.log
+
+  local agentops="dotnet src/DurableAgentOps.Cli/$bin/agentops.dll"
+  say "the four answers for crm-followup, from its file"
+  $agentops explain crm-followup
+  say "running crm-followup for account ACC-000002 as alice@contoso.example"
+  $agentops run crm-followup --input accountId=ACC-000002 --as alice@contoso.example --host $api | tee $logs/demo-run.log &
+  local watcher=$! run=
+  for _ in $(seq 1 300); do
+    run=$(sed -n 's/^run \([^ ]*\) started.*/\1/p' $logs/demo-run.log | head -n 1)
+    [ -n "$run" ] && grep -q "waiting for approval" $logs/demo-run.log && break
+    sleep 0.2
+  done
+  [ -n "$run" ] || die "the run did not reach its approval gate; see $logs/host.log"
+  say "alice tries to approve her own run (separation of duties)"
+  $agentops approve "$run" --as alice@contoso.example --host $api || true
+  say "bob.manager approves"
+  $agentops approve "$run" --as bob.manager@contoso.example --comment "follow-up looks right" --host $api
+  wait "$watcher" || die "the run did not complete; see $logs/host.log"
+  say "who acted on the sample CRM (its request log: token subject -> identity)"
+  node -e '
+    fetch(process.argv[1]).then(r => r.json()).then(log => {
+      for (const r of log) console.log(`  ${r.method.padEnd(5)} ${r.path.padEnd(36)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
+    });' "$dev/_dev/requests?system=crm"
+}
+
 case "${1:-help}" in
   demo)
     setup
     start_azurite --location .azurite/data
-    say "demo: a sample governed run (read, draft, route, notify, approval, write) on the durable engine"
-    dotnet "src/DurableAgentOps.Host/bin/$CONFIG/net10.0/DurableAgentOps.Host.dll" demo --urls http://127.0.0.1:7071
+    run_governed_demo
     ;;
   test)
     setup

@@ -2,18 +2,11 @@ using DurableAgentOps.Host;
 using DurableAgentOps.Runtime.Engine;
 using Microsoft.Extensions.Options;
 
-// `DurableAgentOps.Host` serves the HTTP API; `DurableAgentOps.Host demo` also drives one sample run through it.
-var demo = args.Length > 0 && args[0] == "demo";
-var builder = WebApplication.CreateBuilder(demo ? args[1..] : args);
+// The standalone host: the durable engine, the governed-run API and the instance API (see docs/ARCHITECTURE.md).
+var builder = WebApplication.CreateBuilder(args);
 try
 {
     builder.Configuration.AddHostJson(builder.Configuration);
-    if (demo)
-    {
-        // The demo prints its own progress; keep framework logs to warnings.
-        builder.Configuration.AddInMemoryCollection([new("logging:logLevel:default", "Warning")]);
-    }
-
     builder.Services.AddAgentOpsHost(builder.Configuration);
     await using var app = builder.Build();
     app.MapAgentOpsApi();
@@ -21,16 +14,8 @@ try
     // Check settings and storage before the web host starts, so an operator sees one clear message, not a stack.
     _ = app.Services.GetRequiredService<IOptions<DurableEngineOptions>>().Value;
     await app.Services.GetRequiredService<DurableEngine>().ProbeStorageAsync(CancellationToken.None);
-    if (!demo)
-    {
-        await app.RunAsync();
-        return 0;
-    }
-
-    await app.StartAsync();
-    var exitCode = await DemoRun.RunAsync(app, Console.Out);
-    await app.StopAsync();
-    return exitCode;
+    await app.RunAsync();
+    return 0;
 }
 catch (Exception ex) when (ex is StorageUnreachableException or OptionsValidationException or FileNotFoundException or InvalidOperationException { InnerException: FormatException })
 {

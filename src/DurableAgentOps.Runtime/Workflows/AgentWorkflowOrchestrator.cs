@@ -82,7 +82,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         var approval = step.Approval;
         var gateId = approval.Mode switch
         {
-            ApprovalMode.Gate when approval.When is null || !HasPath(approval.When, runData) || ConditionEvaluator.Evaluate(approval.When, runData) => approval.Gate,
+            ApprovalMode.Gate when approval.When is null || !ConditionEvaluator.TryEvaluate(approval.When, runData, out var applies) || applies => approval.Gate,
             ApprovalMode.Routed => RunData.Text(new JsonObject { ["route"] = outputs.GetValueOrDefault(approval.RouteStep!)?.DeepClone() }, "route.gate"),
             _ => null,
         };
@@ -140,12 +140,6 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         return "timed-out";
-    }
-
-    private static bool HasPath(string condition, JsonObject data)
-    {
-        var path = condition.TrimStart().Split([' ', '=', '!', '<', '>'], 2)[0];
-        return RunData.Text(data, path) is not null;
     }
 
     private static string Judge(ApprovalDecision decision, RunRequest run, GateDefinition gate, HashSet<string> approvers)
