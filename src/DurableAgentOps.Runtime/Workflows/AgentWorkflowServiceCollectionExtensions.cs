@@ -2,7 +2,6 @@ using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Drafting;
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Identity;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,7 +21,9 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.TryAddSingleton<StepCredentials>();
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton<RunService>();
-        services.TryAddSingleton<IChatClient, OfflineDrafter>();
+        services.Configure<DraftModelOptions>(configuration.GetSection(DraftModelOptions.Section));
+        services.TryAddSingleton<OfflineDrafter>();
+        services.TryAddSingleton<DraftModel>();
         services.AddHttpClient<SystemClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
         return builder.AddTasks(tasks => tasks
             .AddOrchestrator<AgentWorkflowOrchestrator>()

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Routing;
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Drafting;
 using DurableAgentOps.Runtime.Identity;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.AI;
@@ -92,15 +93,21 @@ public sealed class ReadStepActivity(SystemClient systems, WorkerInfo worker, IO
 
 /// <summary>A draft step: the model writes from the data, under the drafter identity, which holds no business grant.</summary>
 public sealed class DraftStepActivity(
-    IChatClient chat, StepCredentials credentials, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<DraftStepActivity> logger)
+    DraftModel model, StepCredentials credentials, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<DraftStepActivity> logger)
     : StepActivityBase(worker, options, logger)
 {
     public const string Name = nameof(DraftStepActivity);
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
-        // The model is called under the drafter's own identity, as a deployed model endpoint would require.
-        await credentials.GetTokenAsync(input.ClientId, input.Step.System ?? "model", CancellationToken.None);
+        // The model is called under the drafter's own identity and no other. The offline drafter needs no token, but
+        // asking for one still proves the identity exists and is the drafter's.
+        var chat = model.For(credentials.For(input.ClientId));
+        if (model.IsOffline)
+        {
+            await credentials.GetTokenAsync(input.ClientId, input.Step.System ?? "model", CancellationToken.None);
+        }
+
         var messages = DraftPrompt.Build(input);
         var response = await chat.GetResponseAsync(messages, new ChatOptions { ResponseFormat = ChatResponseFormat.Json });
         var output = JsonNode.Parse(response.Text) as JsonObject
