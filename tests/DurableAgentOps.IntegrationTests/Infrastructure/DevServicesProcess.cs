@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -11,30 +9,15 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// The DevServices process (dev managed-identity endpoint + sample CRM, support and finance systems), started as
 /// the demo starts it, with its own table prefix so its data is this test's alone.
 /// </summary>
-internal sealed class DevServicesProcess : IAsyncDisposable
+internal sealed class DevServicesProcess : ServiceProcess
 {
-    private readonly Process process;
-    private readonly StringBuilder output = new();
-
-    private DevServicesProcess(Process process, int port, string identityHeader)
+    private DevServicesProcess(int port, string identityHeader, IEnumerable<KeyValuePair<string, string?>> environment)
+        : base(RepoPaths.DevServicesDll, port, environment)
     {
-        this.process = process;
-        Port = port;
         IdentityHeader = identityHeader;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
-    public int Port { get; }
-
     public string IdentityHeader { get; }
-
-    public HttpClient Http { get; }
-
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     /// <summary>Settings a Host process needs to take tokens from this endpoint and call these systems.</summary>
     public Dictionary<string, string?> HostSettings() => new()
@@ -48,54 +31,16 @@ internal sealed class DevServicesProcess : IAsyncDisposable
     {
         var port = FreePort.Next();
         var header = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var info = new ProcessStartInfo("dotnet")
+        var dev = new DevServicesProcess(port, header, new Dictionary<string, string?>
         {
-            ArgumentList = { RepoPaths.DevServicesDll, "--urls", $"http://127.0.0.1:{port}" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoPaths.Root,
-        };
-        info.Environment["AzureWebJobsStorage"] = azurite.ConnectionString;
-        info.Environment["DevServices__PublicUrl"] = $"http://127.0.0.1:{port}";
-        info.Environment["DevServices__IdentityHeader"] = header;
-        info.Environment["DevServices__TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..10];
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        var dev = new DevServicesProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"), port, header);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (dev.process.HasExited)
-            {
-                throw new InvalidOperationException($"DevServices exited with {dev.process.ExitCode}: {dev.Output}");
-            }
-
-            try
-            {
-                if ((await dev.Http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return dev;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"DevServices not healthy: {dev.Output}");
-    }
-
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["DevServices__PublicUrl"] = $"http://127.0.0.1:{port}",
+            ["DevServices__IdentityHeader"] = header,
+            ["DevServices__TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..10],
+            ["Logging__LogLevel__Default"] = "Warning",
+        });
+        await dev.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        return dev;
     }
 
     /// <summary>The systems' request log: who (token subject) did what.</summary>
@@ -125,28 +70,5 @@ internal sealed class DevServicesProcess : IAsyncDisposable
         using var response = await Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonNode>();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        Http.Dispose();
-        process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
     }
 }

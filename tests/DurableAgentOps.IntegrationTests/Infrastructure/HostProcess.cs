@@ -1,41 +1,13 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 
 namespace DurableAgentOps.IntegrationTests.Infrastructure;
 
 /// <summary>A DurableAgentOps.Host process, started as an operator would start it: settings through the environment.</summary>
-internal sealed class HostProcess : IAsyncDisposable
+internal sealed class HostProcess : ServiceProcess
 {
-    private readonly Process process;
-    private readonly StringBuilder output = new();
-
-    private HostProcess(Process process, int port)
+    private HostProcess(int port, IDictionary<string, string?> environment)
+        : base(RepoPaths.HostDll, port, environment.Append(new("Host__PublicBaseUrl", $"http://127.0.0.1:{port}")))
     {
-        this.process = process;
-        Port = port;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
-
-    public int Port { get; }
-
-    public HttpClient Http { get; }
-
-    public int Id => process.Id;
-
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
     }
 
     /// <summary>Settings a test host gets unless the test says otherwise: short queue visibility so a crash is recovered quickly.</summary>
@@ -49,24 +21,7 @@ internal sealed class HostProcess : IAsyncDisposable
         ["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning",
     };
 
-    public static HostProcess Start(IDictionary<string, string?> environment)
-    {
-        var port = FreePort.Next();
-        var info = new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { RepoPaths.HostDll, "--urls", $"http://127.0.0.1:{port}" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = RepoPaths.Root,
-        };
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        info.Environment["Host__PublicBaseUrl"] = $"http://127.0.0.1:{port}";
-        return new HostProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"), port);
-    }
+    public static HostProcess Start(IDictionary<string, string?> environment) => new(FreePort.Next(), environment);
 
     public static async Task<HostProcess> StartHealthyAsync(IDictionary<string, string?> environment)
     {
@@ -75,47 +30,19 @@ internal sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
-    public async Task WaitHealthyAsync(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"Host exited with code {process.ExitCode}: {Output}");
-            }
-
-            try
-            {
-                if ((await Http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Host on port {Port} not healthy after {timeout}: {Output}");
-    }
-
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cts.Token);
-        return process.ExitCode;
+        await Process.WaitForExitAsync(cts.Token);
+        return Process.ExitCode;
     }
 
     /// <summary>SIGTERM, as a service manager or container runtime stops a host.</summary>
     public Task StopAsync()
     {
-        if (kill(process.Id, 15) != 0)
+        if (kill(Process.Id, 15) != 0)
         {
-            throw new InvalidOperationException($"SIGTERM to {process.Id} failed");
+            throw new InvalidOperationException($"SIGTERM to {Process.Id} failed");
         }
 
         return Task.CompletedTask;
@@ -125,31 +52,8 @@ internal sealed class HostProcess : IAsyncDisposable
     private static extern int kill(int pid, int signal);
 
     /// <summary>SIGKILL: no shutdown hooks, no lease release, in-flight work abandoned mid-step.</summary>
-    public void Kill() => process.Kill(entireProcessTree: true);
+    public void Kill() => Process.Kill(entireProcessTree: true);
 
     public async Task<T> GetJsonAsync<T>(string path) =>
         await Http.GetFromJsonAsync<T>(path) ?? throw new InvalidOperationException($"GET {path} returned null");
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        Http.Dispose();
-        process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
 }
