@@ -56,6 +56,13 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.All(writes, r => Assert.Equal(writer, r.GetProperty("subject").GetString()));
         var tasks = await dev.GetAsAsync(reader, "crm", "/crm/accounts/ACC-000002/tasks");
         Assert.Single(tasks!.AsArray());
+
+        // The drafter took its own token, for the model only; the router took none.
+        var tokens = await dev.TokenRequestsAsync();
+        var drafter = Catalogue.Find("drafter")!.ClientIds["local"];
+        Assert.Equal(["api://durableagentops/model"], tokens.Where(t => t.GetProperty("clientId").GetString() == drafter)
+            .Select(t => t.GetProperty("resource").GetString()));
+        Assert.DoesNotContain(tokens, t => t.GetProperty("clientId").GetString() == Catalogue.Find("router")!.ClientIds["local"]);
     }
 
     [Fact]

@@ -31,12 +31,13 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         var write = CrmFollowup.Definition!.FindStep("write-followup")!;
         var read = CrmFollowup.Definition.FindStep("read-account")!;
 
-        // A read identity and the draft identity try the write step's operation.
+        // A write step that a read identity or the draft identity runs (a definition the validator would reject).
         foreach (var identity in new[] { "crm-reader", "drafter" })
         {
-            var invocation = Invocation(write, identity, Draft("ACC-000002", "emea"));
+            var invocation = Invocation(write with { Identity = identity }, identity, Draft("ACC-000002", "emea"));
             var refused = await Assert.ThrowsAsync<ScopeViolationException>(() => RunAsync<WriteStepActivity>(dev, invocation, guard: true));
-            Assert.Contains("crm.tasks.create", refused.Message, StringComparison.Ordinal);
+            Assert.Equal("crm.tasks.create", refused.Operation);
+            Assert.Contains($"not granted to identity {identity}", refused.Reason, StringComparison.Ordinal);
             Assert.Empty(await dev.RequestsAsync("crm"));
 
             var bySystem = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, invocation, guard: false));
@@ -49,7 +50,8 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         // The writer targets another region's account (the draft says where the change goes).
         var otherRegion = Invocation(write, "crm-writer", Draft("ACC-000003", "amer"));
         var recordRefused = await Assert.ThrowsAsync<ScopeViolationException>(() => RunAsync<WriteStepActivity>(dev, otherRegion, guard: true));
-        Assert.Contains("ACC-000003", recordRefused.Message, StringComparison.Ordinal);
+        Assert.Equal("ACC-000003", recordRefused.Record);
+        Assert.Contains("region 'amer'", recordRefused.Reason, StringComparison.Ordinal);
         Assert.Empty(await dev.RequestsAsync("crm"));
         var recordBySystem = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, otherRegion, guard: false));
         Assert.Contains("403", recordBySystem.Message, StringComparison.Ordinal);
