@@ -129,6 +129,9 @@ internal sealed class BareSide : IBenchSide
     public Task RaiseApprovalAsync(string instanceId, CancellationToken cancellation) =>
         client.RaiseEventAsync(new OrchestrationInstance { InstanceId = instanceId }, Shape.ApprovalEvent, "approved");
 
+    public Task PurgeFinishedAsync() =>
+        service.PurgeInstanceHistoryAsync(DateTime.UtcNow.AddDays(-1), null, [OrchestrationStatus.Completed]);
+
     public async Task StopAndDeleteAsync()
     {
         await worker.StopAsync(isForced: true);

@@ -33,6 +33,9 @@ internal interface IBenchSide : IAsyncDisposable
 
     Task RaiseApprovalAsync(string instanceId, CancellationToken cancellation);
 
+    /// <summary>Purges finished instances (untimed, after each batch) so every batch meets storage of the same size.</summary>
+    Task PurgeFinishedAsync();
+
     /// <summary>Stops the worker and deletes the task hub, so a persistent emulator does not fill up.</summary>
     Task StopAndDeleteAsync();
 }

@@ -117,6 +117,9 @@ internal sealed class EngineSide : IBenchSide
     public Task RaiseApprovalAsync(string instanceId, CancellationToken cancellation) =>
         client.RaiseEventAsync(instanceId, Shape.ApprovalEvent, "approved", cancellation);
 
+    public Task PurgeFinishedAsync() =>
+        client.PurgeAllInstancesAsync(new PurgeInstancesFilter(DateTimeOffset.UtcNow.AddDays(-1), null, [OrchestrationRuntimeStatus.Completed]));
+
     public async Task StopAndDeleteAsync()
     {
         await host.StopAsync();

@@ -79,6 +79,7 @@ try
         foreach (var side in sides)
         {
             var warm = await runner.RunAsync(side, $"w{half}", Math.Max(1, options.Warmup / 2), showProgress: false);
+            await side.PurgeFinishedAsync();
             Console.WriteLine($"  {side.Name,-6} warm-up  {warm.Runs} runs in {warm.WallSeconds:0.00} s");
         }
     }
@@ -95,6 +96,10 @@ try
             var result = await runner.RunAsync(side, label, runs, showProgress: true);
             measured[side].Add(result);
             order.Add(side.Name);
+
+            // Untimed: both sides start each batch with the same (empty) history, so emulator slow-down from
+            // accumulated rows does not fall on whichever side runs last.
+            await side.PurgeFinishedAsync();
             Console.WriteLine($"  {side.Name,-6} {label,-8} {result.Runs} runs in {result.WallSeconds:0.00} s = {result.Runs / result.WallSeconds:0.00} runs/s, " +
                 $"CPU {result.ProcessCpuMsPerRun:0.0} ms/run, list poll {result.PollRequestMeanMs:0.0} ms" +
                 (result.Failed > 0 ? $", {result.Failed} FAILED" : string.Empty));

@@ -18,6 +18,8 @@ namespace DurableAgentOps.Runtime.Engine;
 /// </summary>
 internal sealed class EngineDurableTaskClient : DurableTaskClient
 {
+    // Azure Table Storage holds no date before 1601; an open "from" means from then.
+    private static readonly DateTime EarliestTableTime = new(1601, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LastPoll = TimeSpan.FromSeconds(1);
 
@@ -164,7 +166,7 @@ internal sealed class EngineDurableTaskClient : DurableTaskClient
         var statuses = (filter.Statuses ?? [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated])
             .Select(s => (CoreStatus)s).ToList();
         var result = await service.PurgeInstanceHistoryAsync(
-            filter.CreatedFrom?.UtcDateTime ?? DateTime.MinValue, filter.CreatedTo?.UtcDateTime, statuses);
+            filter.CreatedFrom?.UtcDateTime ?? EarliestTableTime, filter.CreatedTo?.UtcDateTime, statuses);
         return new PurgeResult(result.InstancesDeleted);
     }
 
