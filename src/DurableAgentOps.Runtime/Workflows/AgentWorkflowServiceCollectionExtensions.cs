@@ -8,28 +8,42 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DurableAgentOps.Runtime.Workflows;
 
-/// <summary>Set-up of governed runs on the engine: orchestrator, step activities, identities, connectors, drafter.</summary>
+/// <summary>Set-up of governed runs: orchestrator, step activities, identities, connectors, drafter.</summary>
 public static class AgentWorkflowServiceCollectionExtensions
 {
+    /// <summary>Governed runs on the standalone engine: the services below plus the orchestrator and activities.</summary>
     public static DurableEngineBuilder AddAgentWorkflows(this DurableEngineBuilder builder, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
-        services.Configure<AgentOpsRunOptions>(configuration.GetSection(AgentOpsRunOptions.Section));
-        services.Configure<SystemsOptions>(configuration.GetSection(SystemsOptions.Section));
-        services.Configure<WorkflowFilesOptions>(configuration.GetSection(WorkflowFilesOptions.Section));
-        services.TryAddSingleton<StepCredentials>();
-        services.TryAddSingleton<WorkflowCatalog>();
-        services.TryAddSingleton<RunService>();
-        services.Configure<DraftModelOptions>(configuration.GetSection(DraftModelOptions.Section));
-        services.TryAddSingleton<OfflineDrafter>();
-        services.TryAddSingleton<DraftModel>();
-        services.AddHttpClient<SystemClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddAgentWorkflowServices(configuration);
+        builder.Services.TryAddSingleton<RunService>(); // over the engine's own DurableTaskClient
         return builder.AddTasks(tasks => tasks
             .AddOrchestrator<AgentWorkflowOrchestrator>()
             .AddActivity<ReadStepActivity>()
             .AddActivity<DraftStepActivity>()
             .AddActivity<RouteStepActivity>()
             .AddActivity<WriteStepActivity>());
+    }
+
+    /// <summary>
+    /// What step activities and the run service need, for any host (the standalone engine or Azure Functions, whose
+    /// trigger wrappers resolve the activity classes registered here).
+    /// </summary>
+    public static IServiceCollection AddAgentWorkflowServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AgentOpsRunOptions>(configuration.GetSection(AgentOpsRunOptions.Section));
+        services.Configure<SystemsOptions>(configuration.GetSection(SystemsOptions.Section));
+        services.Configure<WorkflowFilesOptions>(configuration.GetSection(WorkflowFilesOptions.Section));
+        services.Configure<DraftModelOptions>(configuration.GetSection(DraftModelOptions.Section));
+        services.TryAddSingleton<StepCredentials>();
+        services.TryAddSingleton<WorkflowCatalog>();
+        services.TryAddSingleton<OfflineDrafter>();
+        services.TryAddSingleton<DraftModel>();
+        services.AddHttpClient<SystemClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddTransient<ReadStepActivity>();
+        services.TryAddTransient<DraftStepActivity>();
+        services.TryAddTransient<RouteStepActivity>();
+        services.TryAddTransient<WriteStepActivity>();
+        return services;
     }
 }
