@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DurableAgentOps.Runtime.Engine;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -56,9 +57,9 @@ internal static class InstanceApi
         {
             try
             {
-                input = await request.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct);
+                input = await request.ReadFromJsonAsync<JsonElement>(ct);
             }
-            catch (System.Text.Json.JsonException ex)
+            catch (JsonException ex)
             {
                 return Problem(400, "The request body is not valid JSON.", ex.Message);
             }
@@ -142,14 +143,14 @@ internal static class InstanceApi
             return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}; it no longer accepts events.");
         }
 
-        System.Text.Json.JsonElement? payload = null;
+        JsonElement? payload = null;
         if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
         {
             try
             {
-                payload = await request.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct);
+                payload = await request.ReadFromJsonAsync<JsonElement>(ct);
             }
-            catch (System.Text.Json.JsonException ex)
+            catch (JsonException ex)
             {
                 return Problem(400, "The event payload is not valid JSON.", ex.Message);
             }
@@ -218,7 +219,7 @@ internal static class InstanceApi
         historyEvents = history,
     };
 
-    private static System.Text.Json.JsonElement? Parse(string? json)
+    private static JsonElement? Parse(string? json)
     {
         if (string.IsNullOrEmpty(json))
         {
@@ -227,11 +228,11 @@ internal static class InstanceApi
 
         try
         {
-            return System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
+            return JsonDocument.Parse(json).RootElement.Clone();
         }
-        catch (System.Text.Json.JsonException)
+        catch (JsonException)
         {
-            return System.Text.Json.JsonSerializer.SerializeToElement(json);
+            return JsonSerializer.SerializeToElement(json);
         }
     }
 
