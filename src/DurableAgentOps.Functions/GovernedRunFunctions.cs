@@ -55,12 +55,4 @@ internal sealed class GovernedRunFunctions(WorkerInfo worker)
         var id = await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId), ct);
         return await client.CreateCheckStatusResponseAsync(request, id, ct);
     }
-
-    /// <summary>What an activity knows of its invocation, taken from the Functions trigger.</summary>
-    private sealed class TriggerActivityContext(TaskName name, string instanceId) : TaskActivityContext
-    {
-        public override TaskName Name { get; } = name;
-
-        public override string InstanceId { get; } = instanceId;
-    }
 }

@@ -1,4 +1,5 @@
 using DurableAgentOps.Runtime;
+using DurableAgentOps.Runtime.Workflows;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,5 +13,18 @@ var instanceId = Environment.GetEnvironmentVariable("WEBSITE_INSTANCE_ID");
 builder.Services.AddSingleton(string.IsNullOrEmpty(instanceId)
     ? WorkerInfo.ForThisProcess()
     : new WorkerInfo($"{instanceId}-{Environment.ProcessId}"));
+
+// Governed runs: the same step activities, identities, connectors and drafter as the standalone host.
+builder.Services.AddAgentWorkflowServices(builder.Configuration);
+
+// The csproj deploys workflows/ next to the app. A Functions worker's working directory need not be the app folder,
+// so the catalogue's walk up from it is not relied on: the default is that deployed copy.
+builder.Services.PostConfigure<WorkflowFilesOptions>(o =>
+{
+    if (string.IsNullOrEmpty(o.Path))
+    {
+        o.Path = Path.Combine(AppContext.BaseDirectory, "workflows");
+    }
+});
 
 await builder.Build().RunAsync();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 using DurableAgentOps.Runtime.Samples;
+using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.IntegrationTests;
 
@@ -11,6 +12,9 @@ namespace DurableAgentOps.IntegrationTests;
 public sealed class FunctionsMetadataTests
 {
     private const string Starter = "StartOrchestration";
+    private const string StartRun = "StartRun";
+    private const string GetRun = "GetRun";
+    private const string ApproveRun = "ApproveRun";
 
     private static readonly string Output = Path.Combine(RepoPaths.Root, "src", "DurableAgentOps.Functions", "bin", RepoPaths.Configuration, "net10.0");
 
@@ -20,7 +24,12 @@ public sealed class FunctionsMetadataTests
     public void Metadata_BuiltApp_ListsExactlyTheWrappers()
     {
         Assert.Equal(
-            new[] { GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter }.Order(StringComparer.Ordinal),
+            new[]
+            {
+                GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
+                AgentWorkflowOrchestrator.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
+                StartRun, GetRun, ApproveRun,
+            }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
 
@@ -28,6 +37,14 @@ public sealed class FunctionsMetadataTests
     [InlineData(GovernedRunOrchestrator.Name, "orchestrationTrigger:In")]
     [InlineData(SampleStepActivity.Name, "activityTrigger:In")]
     [InlineData(Starter, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(AgentWorkflowOrchestrator.Name, "orchestrationTrigger:In")]
+    [InlineData(ReadStepActivity.Name, "activityTrigger:In")]
+    [InlineData(DraftStepActivity.Name, "activityTrigger:In")]
+    [InlineData(RouteStepActivity.Name, "activityTrigger:In")]
+    [InlineData(WriteStepActivity.Name, "activityTrigger:In")]
+    [InlineData(StartRun, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(GetRun, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(ApproveRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -38,14 +55,20 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(expected.Order(StringComparer.Ordinal), bindings.Order(StringComparer.Ordinal));
     }
 
-    [Fact]
-    public void Metadata_HttpStarter_PostsToTheStandaloneHostsRoute()
+    // The standalone host's routes (the Functions route prefix "api" is added by the host).
+    [Theory]
+    [InlineData(Starter, "post", "orchestrators/{name}/{instanceId?}")]
+    [InlineData(StartRun, "post", "workflows/{name}/runs")]
+    [InlineData(GetRun, "get", "runs/{runId}")]
+    [InlineData(ApproveRun, "post", "runs/{runId}/approvals")]
+    public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
     {
-        var trigger = Functions.Value[Starter].GetProperty("bindings").EnumerateArray()
+        Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
+        var trigger = metadata.GetProperty("bindings").EnumerateArray()
             .Single(b => b.GetProperty("type").GetString() == "httpTrigger");
 
-        Assert.Equal("orchestrators/{name}/{instanceId?}", trigger.GetProperty("route").GetString());
-        Assert.Equal(["post"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
     }
 
     [Fact]
@@ -55,6 +78,19 @@ public sealed class FunctionsMetadataTests
         var output = Path.Combine(Output, "host.json");
         Assert.True(File.Exists(output), $"No host.json in {Output}.");
         Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")), File.ReadAllText(output));
+    }
+
+    [Theory]
+    [InlineData("identities.yaml")]
+    [InlineData("crm-followup.yaml")]
+    [InlineData("support-routing.yaml")]
+    [InlineData("invoice-exceptions.yaml")]
+    public void Output_Workflows_AreTheRepositoryFiles(string file)
+    {
+        // The app starts runs from the workflows/ folder deployed next to it, so the build output must carry it.
+        var output = Path.Combine(Output, "workflows", file);
+        Assert.True(File.Exists(output), $"No workflows/{file} in {Output}.");
+        Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "workflows", file)), File.ReadAllText(output));
     }
 
     private static Dictionary<string, JsonElement> Load()

@@ -1,0 +1,33 @@
+using DurableAgentOps.Runtime.Workflows;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+
+namespace DurableAgentOps.Functions;
+
+/// <summary>
+/// Governed runs on Azure Functions: the orchestrator and one activity per step kind, each delegating to the
+/// Runtime class the standalone host runs. The activity classes come from DI (AddAgentWorkflowServices).
+/// </summary>
+internal sealed class AgentWorkflowFunctions(ReadStepActivity read, DraftStepActivity draft, RouteStepActivity route, WriteStepActivity write)
+{
+    [Function(AgentWorkflowOrchestrator.Name)]
+    public static Task<RunResult> AgentWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new AgentWorkflowOrchestrator().RunAsync(context, context.GetInput<RunRequest>()!);
+
+    // instanceId is not a binding: the worker fills it from the activity trigger's metadata.
+    [Function(ReadStepActivity.Name)]
+    public Task<StepRecord> ReadStep([ActivityTrigger] StepInvocation input, string instanceId) =>
+        read.RunAsync(new TriggerActivityContext(ReadStepActivity.Name, instanceId), input);
+
+    [Function(DraftStepActivity.Name)]
+    public Task<StepRecord> DraftStep([ActivityTrigger] StepInvocation input, string instanceId) =>
+        draft.RunAsync(new TriggerActivityContext(DraftStepActivity.Name, instanceId), input);
+
+    [Function(RouteStepActivity.Name)]
+    public Task<StepRecord> RouteStep([ActivityTrigger] StepInvocation input, string instanceId) =>
+        route.RunAsync(new TriggerActivityContext(RouteStepActivity.Name, instanceId), input);
+
+    [Function(WriteStepActivity.Name)]
+    public Task<StepRecord> WriteStep([ActivityTrigger] StepInvocation input, string instanceId) =>
+        write.RunAsync(new TriggerActivityContext(WriteStepActivity.Name, instanceId), input);
+}
