@@ -91,6 +91,7 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         services.Configure<SystemsOptions>(o => o.DefaultBaseUrl = new Uri(dev.BaseUrl));
         services.Configure<AgentOpsRunOptions>(o => o.ScopeGuardEnabled = guard);
         services.AddSingleton<StepCredentials>();
+        services.AddSingleton(new ClientIdResolver(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
         services.AddSingleton(new WorkerInfo("scope-test"));
         services.AddHttpClient<SystemClient>();
         services.AddTransient<TActivity>();

@@ -36,6 +36,7 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.Configure<WorkflowFilesOptions>(configuration.GetSection(WorkflowFilesOptions.Section));
         services.Configure<DraftModelOptions>(configuration.GetSection(DraftModelOptions.Section));
         services.TryAddSingleton<StepCredentials>();
+        services.TryAddSingleton<ClientIdResolver>();
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton<OfflineDrafter>();
         services.TryAddSingleton<DraftModel>();

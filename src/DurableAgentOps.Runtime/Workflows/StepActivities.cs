@@ -35,7 +35,7 @@ public sealed class AgentOpsRunOptions
 }
 
 /// <summary>What every step activity shares: the guard, the clock for the record, the record itself.</summary>
-public abstract partial class StepActivityBase(WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger logger)
+public abstract partial class StepActivityBase(WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger logger)
     : TaskActivity<StepInvocation, StepRecord>
 {
     protected AgentOpsRunOptions Options => options.Value;
@@ -45,6 +45,7 @@ public abstract partial class StepActivityBase(WorkerInfo worker, IOptions<Agent
     public override async Task<StepRecord> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        input = input with { ClientId = clientIds.Resolve(input.ClientId) };
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var (output, operations, records, usage) = await RunStepAsync(input);
@@ -76,8 +77,8 @@ public abstract partial class StepActivityBase(WorkerInfo worker, IOptions<Agent
 }
 
 /// <summary>A read step: one read operation under a reader identity.</summary>
-public sealed class ReadStepActivity(SystemClient systems, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<ReadStepActivity> logger)
-    : StepActivityBase(worker, options, logger)
+public sealed class ReadStepActivity(SystemClient systems, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<ReadStepActivity> logger)
+    : StepActivityBase(worker, clientIds, options, logger)
 {
     public const string Name = nameof(ReadStepActivity);
 
@@ -93,8 +94,8 @@ public sealed class ReadStepActivity(SystemClient systems, WorkerInfo worker, IO
 
 /// <summary>A draft step: the model writes from the data, under the drafter identity, which holds no business grant.</summary>
 public sealed class DraftStepActivity(
-    DraftModel model, StepCredentials credentials, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<DraftStepActivity> logger)
-    : StepActivityBase(worker, options, logger)
+    DraftModel model, StepCredentials credentials, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<DraftStepActivity> logger)
+    : StepActivityBase(worker, clientIds, options, logger)
 {
     public const string Name = nameof(DraftStepActivity);
 
@@ -119,8 +120,8 @@ public sealed class DraftStepActivity(
 }
 
 /// <summary>A route step: deterministic rules over the data choose a queue or a gate; it calls no system.</summary>
-public sealed class RouteStepActivity(WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<RouteStepActivity> logger)
-    : StepActivityBase(worker, options, logger)
+public sealed class RouteStepActivity(WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<RouteStepActivity> logger)
+    : StepActivityBase(worker, clientIds, options, logger)
 {
     public const string Name = nameof(RouteStepActivity);
 
@@ -136,8 +137,8 @@ public sealed class RouteStepActivity(WorkerInfo worker, IOptions<AgentOpsRunOpt
 /// A write step: each write operation in the step's scope that the draft gave content for, under the writer
 /// identity, with an idempotency key per run, step and operation, because activities run at least once.
 /// </summary>
-public sealed class WriteStepActivity(SystemClient systems, WorkerInfo worker, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
-    : StepActivityBase(worker, options, logger)
+public sealed class WriteStepActivity(SystemClient systems, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
+    : StepActivityBase(worker, clientIds, options, logger)
 {
     public const string Name = nameof(WriteStepActivity);
 
