@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using DurableAgentOps.Core.Routing;
 
 namespace DurableAgentOps.Core.Validation;
 
@@ -7,10 +7,27 @@ namespace DurableAgentOps.Core.Validation;
 /// <c>account.tier == 'strategic'</c>, <c>ticket.priority in [P1, P2]</c>. Kept this small on purpose: a reviewer
 /// must be able to read every condition, and the runtime evaluates them without a scripting engine.
 /// </summary>
-public static partial class Condition
+public static class Condition
 {
-    public static bool IsValid(string? text) => text is not null && ConditionPattern().IsMatch(text);
+    /// <summary>
+    /// True when the runtime can evaluate the text: validation asks the evaluator's own parser (with no data), so a
+    /// condition that passes `agentops validate` never fails at run time.
+    /// </summary>
+    public static bool IsValid(string? text)
+    {
+        if (text is null)
+        {
+            return false;
+        }
 
-    [GeneratedRegex(@"^\s*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\s*(?:==|!=|<=|>=|<|>|\bin\b)\s*(?:-?\d+(?:\.\d+)?|'[^']*'|""[^""]*""|true|false|[A-Za-z_][\w-]*|\[\s*[^\[\]]+\])\s*$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 1000)]
-    private static partial Regex ConditionPattern();
+        try
+        {
+            ConditionEvaluator.TryEvaluate(text, [], out _);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
 }
