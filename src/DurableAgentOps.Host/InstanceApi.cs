@@ -52,17 +52,10 @@ internal static class InstanceApi
     private static async Task<IResult> Start(
         string name, string? instanceId, HttpRequest request, DurableTaskClient client, IOptions<AgentOpsHostOptions> options, CancellationToken ct)
     {
-        object? input = null;
-        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        var (input, invalid) = await ReadOptionalJsonAsync(request, "The request body is not valid JSON.", ct);
+        if (invalid is not null)
         {
-            try
-            {
-                input = await request.ReadFromJsonAsync<JsonElement>(ct);
-            }
-            catch (JsonException ex)
-            {
-                return Problem(400, "The request body is not valid JSON.", ex.Message);
-            }
+            return invalid;
         }
 
         try
@@ -143,17 +136,10 @@ internal static class InstanceApi
             return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}; it no longer accepts events.");
         }
 
-        JsonElement? payload = null;
-        if (request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0)
+        var (payload, invalid) = await ReadOptionalJsonAsync(request, "The event payload is not valid JSON.", ct);
+        if (invalid is not null)
         {
-            try
-            {
-                payload = await request.ReadFromJsonAsync<JsonElement>(ct);
-            }
-            catch (JsonException ex)
-            {
-                return Problem(400, "The event payload is not valid JSON.", ex.Message);
-            }
+            return invalid;
         }
 
         await client.RaiseEventAsync(instanceId, eventName, payload, ct);
@@ -187,6 +173,24 @@ internal static class InstanceApi
         catch (InvalidOperationException ex)
         {
             return Problem(409, "The instance is still running.", ex.Message);
+        }
+    }
+
+    /// <summary>The body as JSON, or null when there is none; a body that is not JSON is a 400 naming the problem.</summary>
+    private static async Task<(JsonElement? Body, IResult? Invalid)> ReadOptionalJsonAsync(HttpRequest request, string title, CancellationToken ct)
+    {
+        if (request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            return (await request.ReadFromJsonAsync<JsonElement>(ct), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problem(400, title, ex.Message));
         }
     }
 

@@ -29,6 +29,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
     private readonly TaskHubWorker worker;
     private readonly EngineDurableTaskClient client;
     private int state; // 0 stopped, 1 running, 2 stopping
+    private bool storageVerified;
 
     public DurableEngine(
         IOptions<DurableEngineOptions> options,
@@ -75,7 +76,11 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await ProbeStorageAsync(cancellationToken);
+        // A host that probed just before starting (to fail with a clean message) does not ask storage twice.
+        if (!storageVerified)
+        {
+            await ProbeStorageAsync(cancellationToken);
+        }
         await worker.StartAsync();
         Volatile.Write(ref state, 1);
         LogStarted(logger, options.HubName, WorkerId, storage.Describe(), options.StorageProvider.PartitionCount);
@@ -115,6 +120,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
                     break;
                 }
 
+                storageVerified = true;
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -237,7 +237,7 @@ internal sealed class EngineDurableTaskClient : DurableTaskClient
     private OrchestrationMetadata ToMetadata(OrchestrationState state, bool withPayloads) =>
         new(state.Name, state.OrchestrationInstance.InstanceId)
         {
-            DataConverter = withPayloads ? converter : null,
+            DataConverter = converter, // custom status is always read, payloads or not
             RuntimeStatus = (OrchestrationRuntimeStatus)state.OrchestrationStatus,
             CreatedAt = state.CreatedTime,
             LastUpdatedAt = state.LastUpdatedTime,

@@ -17,17 +17,16 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
     private readonly List<StepRecord> steps = [];
     private readonly List<ApprovalRecord> approvals = [];
-    private readonly Dictionary<string, JsonObject?> outputs = new(StringComparer.Ordinal);
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
     {
         var definition = run.Snapshot.Definition;
         foreach (var step in definition.Steps)
         {
-            var data = RunData.Build(run.Input, step.From.Select(id => (definition.FindStep(id)!, outputs.GetValueOrDefault(id))));
+            var data = RunData.Build(run.Input, step.From.Select(id => (definition.FindStep(id)!, OutputOf(id))));
             if (step.Kind == StepKind.Write)
             {
-                var gate = GateFor(step, definition, RunData.Build(run.Input, outputs.Select(o => (definition.FindStep(o.Key)!, o.Value))));
+                var gate = GateFor(step, definition, RunData.Build(run.Input, steps.Select(r => (definition.FindStep(r.StepId)!, r.Output))));
                 if (gate is not null)
                 {
                     var outcome = await WaitForApprovalAsync(context, run, step, gate, definition);
@@ -46,7 +45,6 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             {
                 var record = await context.CallActivityAsync<StepRecord>(ActivityFor(step.Kind), invocation, RetryOptions(step));
                 steps.Add(record);
-                outputs[step.Id] = record.Output;
             }
             catch (TaskFailedException failed)
             {
@@ -83,7 +81,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         var gateId = approval.Mode switch
         {
             ApprovalMode.Gate when approval.When is null || !ConditionEvaluator.TryEvaluate(approval.When, runData, out var applies) || applies => approval.Gate,
-            ApprovalMode.Routed => RunData.Text(new JsonObject { ["route"] = outputs.GetValueOrDefault(approval.RouteStep!)?.DeepClone() }, "route.gate"),
+            ApprovalMode.Routed => OutputOf(approval.RouteStep!)?["gate"]?.GetValue<string>(),
             _ => null,
         };
         return gateId is null ? null : definition.FindGate(gateId);
@@ -156,6 +154,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
         return "counted";
     }
+
+    private JsonObject? OutputOf(string stepId) => steps.FirstOrDefault(r => r.StepId == stepId)?.Output;
 
     private static TaskOptions? RetryOptions(StepDefinition step)
     {

@@ -69,10 +69,17 @@ public sealed class RunService(DurableTaskClient client, WorkflowCatalog workflo
 
     public async Task<RunStatus?> GetAsync(string runId, CancellationToken cancellationToken)
     {
-        var metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken);
+        // Status is polled often (the CLI every 250 ms): read without payloads, so the definition snapshot in the
+        // input is not downloaded each time; the output is read once the run has one.
+        var metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken);
         if (metadata is null || metadata.Name != AgentWorkflowOrchestrator.Name)
         {
             return null;
+        }
+
+        if (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed)
+        {
+            metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken) ?? metadata;
         }
 
         var progress = metadata.ReadCustomStatusAs<RunProgress>();
