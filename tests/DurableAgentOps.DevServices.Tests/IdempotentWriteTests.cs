@@ -145,13 +145,30 @@ public sealed class IdempotentWriteTests(DevServicesFixture services)
     }
 
     [Fact]
-    public async Task Faults_BadRule_Returns400AndIsNotAdded()
+    public async Task CreateTask_FaultWithRetryAfter_AnswerCarriesRetryAfterHeader()
     {
-        using var response = await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode = "explode" });
+        var writer = await services.TokenAsync("crm-writer", "crm");
+        (await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode = "fail-before-commit", status = 429, retryAfter = 7 })).Dispose();
+
+        using var failed = await services.SendAsync(HttpMethod.Post, Tasks, writer, new { subject = Unique("Throttled") }, Guid.NewGuid().ToString());
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, failed.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(7), failed.Headers.RetryAfter?.Delta);
+    }
+
+    [Theory]
+    [InlineData("explode", 1, null, "mode must be")]
+    [InlineData("fail-before-commit", 0, null, "count must be")]
+    [InlineData("fail-before-commit", 1, 0, "retryAfter must be")]
+    [InlineData("drop-after-commit", 1, 5, "retryAfter must be")]
+    public async Task Faults_BadRule_Returns400NamingTheFieldAndIsNotAdded(string mode, int count, int? retryAfter, string problem)
+    {
+        using var response = await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode, count, retryAfter });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(problem, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var rules = await services.Http.GetFromJsonAsync<JsonElement>("/_dev/faults");
-        Assert.DoesNotContain(rules.EnumerateArray(), r => r.GetProperty("mode").GetString() == "explode");
+        Assert.DoesNotContain(rules.EnumerateArray(), r => r.GetProperty("mode").GetString() == mode && r.GetProperty("count").GetInt32() == count);
     }
 
     private async Task<int> CountTasksAsync(string subject)

@@ -111,6 +111,39 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Single(tasks!.AsArray());
     }
 
+    [Theory]
+    [InlineData(409)] // the ticket changed under a concurrent writer (optimistic concurrency)
+    [InlineData(503)]
+    public async Task Write_FiveTransientFaultsInARow_StepRetriesUntilTheWriteLands(int status)
+    {
+        // support-routing's write step has no workflow retry block: only the client's own retries can save it.
+        const string Assignment = "/support/tickets/TCK-0000003/assignment";
+        (await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = Assignment, mode = "fail-before-commit", status, count = 5 })).EnsureSuccessStatusCode();
+
+        var runId = await StartAsync(host, "support-routing", new { ticketId = "TCK-0000003" });
+        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+
+        Assert.True(done.GetProperty("outcome").GetString() == "completed", done.GetProperty("failure").ToString());
+        var puts = (await dev.RequestsAsync("support")).Where(r => r.GetProperty("path").GetString() == Assignment).ToList();
+        Assert.Equal([status, status, status, status, status, 200], puts.Select(r => r.GetProperty("status").GetInt32()));
+    }
+
+    [Fact]
+    public async Task Write_SystemAnswersRetryAfter_NextAttemptWaitsThatLong()
+    {
+        const string Assignment = "/support/tickets/TCK-0000004/assignment";
+        (await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = Assignment, mode = "fail-before-commit", status = 429, retryAfter = 2 })).EnsureSuccessStatusCode();
+
+        var runId = await StartAsync(host, "support-routing", new { ticketId = "TCK-0000004" });
+        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+
+        Assert.True(done.GetProperty("outcome").GetString() == "completed", done.GetProperty("failure").ToString());
+        var puts = (await dev.RequestsAsync("support")).Where(r => r.GetProperty("path").GetString() == Assignment).ToList();
+        Assert.Equal([429, 200], puts.Select(r => r.GetProperty("status").GetInt32()));
+        var waited = puts[1].GetProperty("time").GetDateTimeOffset() - puts[0].GetProperty("time").GetDateTimeOffset();
+        Assert.True(waited >= TimeSpan.FromSeconds(1.9), $"retried after {waited.TotalMilliseconds:F0} ms; the system asked for 2 s");
+    }
+
     [Fact]
     public async Task Write_HostKilledAfterCommitBeforeResultSaved_NextHostAppliesNothingTwice()
     {

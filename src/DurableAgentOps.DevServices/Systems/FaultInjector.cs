@@ -2,9 +2,10 @@ namespace DurableAgentOps.DevServices.Systems;
 
 /// <summary>
 /// A fault to inject (dev only): <c>drop-after-commit</c> commits a write, then aborts the connection without a
-/// response; <c>fail-before-commit</c> answers <see cref="Status"/> (503 by default) and changes nothing.
+/// response; <c>fail-before-commit</c> answers <see cref="Status"/> (503 by default), with a Retry-After of
+/// <see cref="RetryAfter"/> seconds when set, and changes nothing.
 /// </summary>
-internal sealed record FaultRule(string Path, string Mode, int Count = 1, string? Method = null, int? Status = null);
+internal sealed record FaultRule(string Path, string Mode, int Count = 1, string? Method = null, int? Status = null, int? RetryAfter = null);
 
 /// <summary>Faults the next matching requests take; each match uses up one of the rule's count.</summary>
 internal sealed class FaultInjector
@@ -20,6 +21,8 @@ internal sealed class FaultInjector
         { Mode: not (DropAfterCommit or FailBeforeCommit) } => $"mode must be {DropAfterCommit} or {FailBeforeCommit}",
         { Count: < 1 or > 1000 } => "count must be 1..1000",
         { Status: not null and (< 400 or > 599) } => "status must be 400..599",
+        { RetryAfter: not null } and ({ RetryAfter: < 1 or > 3600 } or { Mode: not FailBeforeCommit }) =>
+            $"retryAfter must be 1..3600 seconds, on {FailBeforeCommit} only",
         _ => null,
     };
 

@@ -28,6 +28,11 @@ internal sealed partial class SystemCallFilter(
         var request = call.Http.Request;
         if (faults.TryTake(FaultInjector.FailBeforeCommit, request.Method, request.Path.Value ?? string.Empty) is { } fault)
         {
+            if (fault.RetryAfter is { } seconds)
+            {
+                call.Http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
             return call.Refuse(fault.Status ?? StatusCodes.Status503ServiceUnavailable, "unavailable", $"fault injected: {FaultInjector.FailBeforeCommit}");
         }
 

@@ -11,11 +11,19 @@ namespace DurableAgentOps.Runtime.Connectors;
 
 /// <summary>
 /// Sends a <see cref="SystemCall"/> with the step identity's token. Transient faults (network, 408, 409, 429, 5xx) are
-/// retried with back-off; 401 and 403 never are: they are refusals and end the step.
+/// retried with jittered exponential back-off, or after the system's Retry-After; 400, 401, 403 and 404 never are:
+/// they are refusals and end the step.
 /// </summary>
 public sealed partial class SystemClient(HttpClient http, StepCredentials credentials, IOptions<SystemsOptions> systems, ILogger<SystemClient> logger)
 {
-    private static readonly TimeSpan[] Backoff = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1)];
+    /// <summary>Retries after the first attempt; with the delays below a call gives up after about 6 s of faults.</summary>
+    public const int MaxRetries = 6;
+
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(3);
+
+    // A system that names its own wait is believed, up to this long; a longer wait is the step's retry policy's job.
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
 
     public async Task<JsonNode?> SendAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -41,10 +49,10 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
             {
                 response = await http.SendAsync(request, cancellationToken);
             }
-            catch (HttpRequestException ex) when (attempt < Backoff.Length)
+            catch (HttpRequestException ex) when (attempt < MaxRetries)
             {
                 LogTransient(logger, call.Operation, call.Path, attempt + 1, ex.Message);
-                await Task.Delay(Backoff[attempt], cancellationToken);
+                await Task.Delay(Backoff(attempt), cancellationToken);
                 continue;
             }
 
@@ -56,10 +64,10 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
                 }
 
                 var reason = await response.Content.ReadAsStringAsync(cancellationToken);
-                if (IsTransient(response.StatusCode) && attempt < Backoff.Length)
+                if (IsTransient(response.StatusCode) && attempt < MaxRetries)
                 {
                     LogTransient(logger, call.Operation, call.Path, attempt + 1, $"HTTP {(int)response.StatusCode}");
-                    await Task.Delay(Backoff[attempt], cancellationToken);
+                    await Task.Delay(RetryAfter(response) ?? Backoff(attempt), cancellationToken);
                     continue;
                 }
 
@@ -69,6 +77,23 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
                     : new HttpRequestException(message, null, response.StatusCode);
             }
         }
+    }
+
+    /// <summary>
+    /// Doubling delays from 100 ms up to 3 s, each drawn from its upper half: writers that collided on one record
+    /// (409) would collide again if they all waited the same time.
+    /// </summary>
+    private static TimeSpan Backoff(int attempt)
+    {
+        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, attempt));
+        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        return wait is { } w && w > TimeSpan.Zero ? (w < MaxRetryAfter ? w : MaxRetryAfter) : null;
     }
 
     // 409: the record changed under a concurrent write; the write is idempotent, so trying again is safe.
