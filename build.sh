@@ -97,7 +97,8 @@ run_governed_demo() {
   say "who acted on the sample CRM (its request log: token subject -> identity)"
   node -e '
     fetch(process.argv[1]).then(r => r.json()).then(log => {
-      for (const r of log) console.log(`  ${r.method.padEnd(5)} ${r.path.padEnd(36)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
+      const width = Math.max(...log.map(r => r.path.length));
+      for (const r of log) console.log(`  ${r.method.padEnd(5)} ${r.path.padEnd(width)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
     });' "$dev/_dev/requests?system=crm"
 }
 
