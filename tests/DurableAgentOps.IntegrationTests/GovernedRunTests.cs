@@ -145,6 +145,23 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Write_SystemAsksToRetryAfterMinutes_StepFailsAtOnceNamingTheWait()
+    {
+        // Holding an activity for minutes is left to a step's retry block (a durable timer); this step has none.
+        const string Assignment = "/support/tickets/TCK-0000004/assignment";
+        (await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = Assignment, mode = "fail-before-commit", retryAfter = 120 })).EnsureSuccessStatusCode();
+
+        var runId = await StartAsync(host, "support-routing", new { ticketId = "TCK-0000004" });
+        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+
+        Assert.Equal("Failed", done.GetProperty("status").GetString());
+        var failure = done.GetProperty("failure").ToString();
+        Assert.Contains("write-assignment", failure, StringComparison.Ordinal);
+        Assert.Contains("503 ServiceUnavailable (asked to retry after 120 s)", failure, StringComparison.Ordinal);
+        Assert.Single(await dev.RequestsAsync("support"), r => r.GetProperty("path").GetString() == Assignment);
+    }
+
+    [Fact]
     public async Task Write_HostKilledAfterCommitBeforeResultSaved_NextHostAppliesNothingTwice()
     {
         // This test owns its hosts: the first dies by the test hook right after committing the task.

@@ -11,7 +11,7 @@ namespace DurableAgentOps.Runtime.Connectors;
 
 /// <summary>
 /// Sends a <see cref="SystemCall"/> with the step identity's token. Transient faults (network, 408, 409, 429, 5xx) are
-/// retried with jittered exponential back-off, or after the system's Retry-After; 400, 401, 403 and 404 never are:
+/// retried with jittered exponential back-off, or after the system's Retry-After (up to 30 s); 400, 401, 403 and 404 never are:
 /// they are refusals and end the step.
 /// </summary>
 public sealed partial class SystemClient(HttpClient http, StepCredentials credentials, IOptions<SystemsOptions> systems, ILogger<SystemClient> logger)
@@ -22,7 +22,8 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(3);
 
-    // A system that names its own wait is believed, up to this long; a longer wait is the step's retry policy's job.
+    // A system that names its own wait is believed up to this long. A longer wait ends the attempt: holding an activity
+    // slot for minutes is worse than the step's retry policy, which waits on a durable timer.
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
 
     public async Task<JsonNode?> SendAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
@@ -64,14 +65,16 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
                 }
 
                 var reason = await response.Content.ReadAsStringAsync(cancellationToken);
-                if (IsTransient(response.StatusCode) && attempt < MaxRetries)
+                var retryAfter = RetryAfter(response);
+                if (IsTransient(response.StatusCode) && attempt < MaxRetries && !(retryAfter > MaxRetryAfter))
                 {
                     LogTransient(logger, call.Operation, call.Path, attempt + 1, $"HTTP {(int)response.StatusCode}");
-                    await Task.Delay(RetryAfter(response) ?? Backoff(attempt), cancellationToken);
+                    await Task.Delay(retryAfter ?? Backoff(attempt), cancellationToken);
                     continue;
                 }
 
-                var message = $"{call.System} answered {(int)response.StatusCode} {response.StatusCode} to {call.Operation} ({call.Method} {call.Path}): {Trim(reason)}";
+                var asked = retryAfter is { } wait ? $" (asked to retry after {wait.TotalSeconds:F0} s)" : string.Empty;
+                var message = $"{call.System} answered {(int)response.StatusCode} {response.StatusCode}{asked} to {call.Operation} ({call.Method} {call.Path}): {Trim(reason)}";
                 throw response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.NotFound
                     ? new StepRefusedException(message)
                     : new HttpRequestException(message, null, response.StatusCode);
@@ -93,7 +96,7 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
     {
         var header = response.Headers.RetryAfter;
         var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        return wait is { } w && w > TimeSpan.Zero ? (w < MaxRetryAfter ? w : MaxRetryAfter) : null;
+        return wait > TimeSpan.Zero ? wait : null;
     }
 
     // 409: the record changed under a concurrent write; the write is idempotent, so trying again is safe.
