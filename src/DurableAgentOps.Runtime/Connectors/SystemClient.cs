@@ -11,12 +11,12 @@ namespace DurableAgentOps.Runtime.Connectors;
 
 /// <summary>
 /// Sends a <see cref="SystemCall"/> with the step identity's token. Transient faults (network, 408, 409, 429, 5xx) are
-/// retried with jittered exponential back-off, or after the system's Retry-After (up to 30 s); 400, 401, 403 and 404 never are:
-/// they are refusals and end the step.
+/// retried with jittered exponential back-off, or after the system's Retry-After (up to 30 s); 400, 401, 403 and 404
+/// never are: they are refusals and end the step.
 /// </summary>
 public sealed partial class SystemClient(HttpClient http, StepCredentials credentials, IOptions<SystemsOptions> systems, ILogger<SystemClient> logger)
 {
-    /// <summary>Retries after the first attempt; with the delays below a call gives up after about 6 s of faults.</summary>
+    /// <summary>Retries after the first attempt; with the delays below a call gives up after 3 to 6 s of faults.</summary>
     public const int MaxRetries = 6;
 
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
@@ -66,7 +66,7 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
 
                 var reason = await response.Content.ReadAsStringAsync(cancellationToken);
                 var retryAfter = RetryAfter(response);
-                if (IsTransient(response.StatusCode) && attempt < MaxRetries && !(retryAfter > MaxRetryAfter))
+                if (IsTransient(response.StatusCode) && attempt < MaxRetries && (retryAfter is null || retryAfter <= MaxRetryAfter))
                 {
                     LogTransient(logger, call.Operation, call.Path, attempt + 1, $"HTTP {(int)response.StatusCode}");
                     await Task.Delay(retryAfter ?? Backoff(attempt), cancellationToken);
