@@ -38,7 +38,7 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var runId = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
         await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
         await ApproveAsync(host, runId, "bob.manager@contoso.example");
-        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+        var done = await WaitFinishedAsync(host, runId);
 
         Assert.Equal("completed", done.GetProperty("outcome").GetString());
         foreach (var step in done.GetProperty("steps").EnumerateArray())
@@ -95,17 +95,15 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Write_ConnectionDroppedAfterCommit_TaskCreatedExactlyOnce()
     {
-        var fault = await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = "/crm/accounts/ACC-000002/tasks", mode = "drop-after-commit", count = 1 });
-        fault.EnsureSuccessStatusCode();
+        await dev.InjectFaultAsync(new { path = "/crm/accounts/ACC-000002/tasks", mode = "drop-after-commit", count = 1 });
 
         var runId = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
         await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
         await ApproveAsync(host, runId, "bob.manager@contoso.example");
-        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+        var done = await WaitFinishedAsync(host, runId);
 
         Assert.Equal("completed", done.GetProperty("outcome").GetString());
-        var taskPosts = (await dev.RequestsAsync("crm")).Count(r => r.GetProperty("path").GetString() == "/crm/accounts/ACC-000002/tasks"
-            && r.GetProperty("method").GetString() == "POST");
+        var taskPosts = (await dev.RequestsToAsync("crm", "/crm/accounts/ACC-000002/tasks")).Count(r => r.GetProperty("method").GetString() == "POST");
         Assert.True(taskPosts >= 2, $"expected the dropped request and its retry, saw {taskPosts} POSTs");
         var tasks = await dev.GetAsAsync(Catalogue.Find("crm-reader")!.ClientIds["local"], "crm", "/crm/accounts/ACC-000002/tasks");
         Assert.Single(tasks!.AsArray());
@@ -118,13 +116,13 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // support-routing's write step has no workflow retry block: only the client's own retries can save it.
         const string Assignment = "/support/tickets/TCK-0000003/assignment";
-        (await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = Assignment, mode = "fail-before-commit", status, count = 5 })).EnsureSuccessStatusCode();
+        await dev.InjectFaultAsync(new { path = Assignment, mode = "fail-before-commit", status, count = 5 });
 
         var runId = await StartAsync(host, "support-routing", new { ticketId = "TCK-0000003" });
-        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+        var done = await WaitFinishedAsync(host, runId);
 
         Assert.True(done.GetProperty("outcome").GetString() == "completed", done.GetProperty("failure").ToString());
-        var puts = (await dev.RequestsAsync("support")).Where(r => r.GetProperty("path").GetString() == Assignment).ToList();
+        var puts = await dev.RequestsToAsync("support", Assignment);
         Assert.Equal([status, status, status, status, status, 200], puts.Select(r => r.GetProperty("status").GetInt32()));
     }
 
@@ -132,13 +130,13 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Write_SystemAnswersRetryAfter_NextAttemptWaitsThatLong()
     {
         const string Assignment = "/support/tickets/TCK-0000004/assignment";
-        (await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = Assignment, mode = "fail-before-commit", status = 429, retryAfter = 2 })).EnsureSuccessStatusCode();
+        await dev.InjectFaultAsync(new { path = Assignment, mode = "fail-before-commit", status = 429, retryAfter = 2 });
 
         var runId = await StartAsync(host, "support-routing", new { ticketId = "TCK-0000004" });
-        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+        var done = await WaitFinishedAsync(host, runId);
 
         Assert.True(done.GetProperty("outcome").GetString() == "completed", done.GetProperty("failure").ToString());
-        var puts = (await dev.RequestsAsync("support")).Where(r => r.GetProperty("path").GetString() == Assignment).ToList();
+        var puts = await dev.RequestsToAsync("support", Assignment);
         Assert.Equal([429, 200], puts.Select(r => r.GetProperty("status").GetInt32()));
         var waited = puts[1].GetProperty("time").GetDateTimeOffset() - puts[0].GetProperty("time").GetDateTimeOffset();
         Assert.True(waited >= TimeSpan.FromSeconds(1.9), $"retried after {waited.TotalMilliseconds:F0} ms; the system asked for 2 s");
@@ -149,16 +147,16 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Holding an activity for minutes is left to a step's retry block (a durable timer); this step has none.
         const string Assignment = "/support/tickets/TCK-0000004/assignment";
-        (await dev.Http.PostAsJsonAsync("/_dev/faults", new { path = Assignment, mode = "fail-before-commit", retryAfter = 120 })).EnsureSuccessStatusCode();
+        await dev.InjectFaultAsync(new { path = Assignment, mode = "fail-before-commit", retryAfter = 120 });
 
         var runId = await StartAsync(host, "support-routing", new { ticketId = "TCK-0000004" });
-        var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+        var done = await WaitFinishedAsync(host, runId);
 
         Assert.Equal("Failed", done.GetProperty("status").GetString());
         var failure = done.GetProperty("failure").ToString();
         Assert.Contains("write-assignment", failure, StringComparison.Ordinal);
         Assert.Contains("503 ServiceUnavailable (asked to retry after 120 s)", failure, StringComparison.Ordinal);
-        Assert.Single(await dev.RequestsAsync("support"), r => r.GetProperty("path").GetString() == Assignment);
+        Assert.Single(await dev.RequestsToAsync("support", Assignment));
     }
 
     [Fact]
@@ -173,7 +171,7 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.NotEqual(0, await doomed.WaitForExitAsync(TimeSpan.FromSeconds(60)));
 
         await using var next = await HostProcess.StartHealthyAsync(Settings(hub));
-        var done = await WaitAsync(next, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+        var done = await WaitFinishedAsync(next, runId);
 
         Assert.Equal("completed", done.GetProperty("outcome").GetString());
         var reader = Catalogue.Find("crm-reader")!.ClientIds["local"];
@@ -193,7 +191,7 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
 
         foreach (var runId in runs)
         {
-            var done = await WaitAsync(host, runId, s => s.GetProperty("status").GetString() is "Completed" or "Failed");
+            var done = await WaitFinishedAsync(host, runId);
             Assert.True(done.GetProperty("outcome").GetString() == "completed", done.GetProperty("failure").ToString());
         }
 
@@ -232,21 +230,9 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task<JsonElement> WaitAsync(HostProcess host, string runId, Func<JsonElement, bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        JsonElement status = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            status = await host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
-            if (condition(status))
-            {
-                return status;
-            }
+    private static Task<JsonElement> WaitAsync(HostProcess host, string runId, Func<JsonElement, bool> condition) =>
+        host.WaitForJsonAsync($"/api/runs/{runId}", condition, Patience, "in the awaited state");
 
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"run {runId}: condition not met in {Patience}; last status {status}; host output: {host.Output}");
-    }
+    private static Task<JsonElement> WaitFinishedAsync(HostProcess host, string runId) =>
+        host.WaitForJsonAsync($"/api/runs/{runId}", s => s.GetProperty("status").GetString() is "Completed" or "Failed", Patience, "finished");
 }

@@ -127,23 +127,8 @@ public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
     }
 
-    private static async Task<JsonElement> WaitUntilAsync(HostProcess host, string id, Func<JsonElement, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        JsonElement status = default;
-        while (DateTime.UtcNow < deadline)
-        {
-            status = await host.GetJsonAsync<JsonElement>($"{Instances}/{id}");
-            if (condition(status))
-            {
-                return status;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"run {id} not {what} after {Patience}: last status {status}; host output: {host.Output}");
-    }
+    private static Task<JsonElement> WaitUntilAsync(HostProcess host, string id, Func<JsonElement, bool> condition, string what) =>
+        host.WaitForJsonAsync($"{Instances}/{id}", condition, Patience, what);
 
     private static string? Phase(JsonElement status) =>
         status.TryGetProperty("customStatus", out var custom) && custom.ValueKind == JsonValueKind.Object

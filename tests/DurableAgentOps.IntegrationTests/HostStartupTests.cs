@@ -39,15 +39,7 @@ public sealed class HostStartupTests(AzuriteFixture azurite)
     [Fact]
     public async Task Start_StorageRefusesConnections_ExitsInsteadOfHangingNamingEndpoint()
     {
-        var closedPort = FreePort.Next();
-        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
-        settings["AzureWebJobsStorage"] = UnreachableConnection(closedPort);
-        await using var host = HostProcess.Start(settings);
-
-        var exitCode = await host.WaitForExitAsync(StorageGiveUp);
-
-        Assert.Equal(3, exitCode);
-        Assert.Contains($"Storage is unreachable at http://127.0.0.1:{closedPort}/devstoreaccount1", host.Output, StringComparison.Ordinal);
+        await AssertStartGivesUpOnStorageAsync(FreePort.Next());
     }
 
     [Fact]
@@ -56,15 +48,7 @@ public sealed class HostStartupTests(AzuriteFixture azurite)
         // A listener that accepts connections and never answers: the case that hangs a naive start-up.
         using var silent = new TcpListener(IPAddress.Loopback, 0);
         silent.Start();
-        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
-        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
-        settings["AzureWebJobsStorage"] = UnreachableConnection(port);
-        await using var host = HostProcess.Start(settings);
-
-        var exitCode = await host.WaitForExitAsync(StorageGiveUp);
-
-        Assert.Equal(3, exitCode);
-        Assert.Contains($"Storage is unreachable at http://127.0.0.1:{port}/devstoreaccount1", host.Output, StringComparison.Ordinal);
+        await AssertStartGivesUpOnStorageAsync(((IPEndPoint)silent.LocalEndpoint).Port);
     }
 
     [Fact]
@@ -79,6 +63,19 @@ public sealed class HostStartupTests(AzuriteFixture azurite)
         Assert.Equal("running", health.GetProperty("worker").GetString());
         Assert.Equal("reachable", health.GetProperty("storage").GetString());
         Assert.Equal(hub, health.GetProperty("hub").GetString());
+    }
+
+    /// <summary>A host whose storage is on <paramref name="port"/> exits with code 3 naming that endpoint.</summary>
+    private async Task AssertStartGivesUpOnStorageAsync(int port)
+    {
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        settings["AzureWebJobsStorage"] = UnreachableConnection(port);
+        await using var host = HostProcess.Start(settings);
+
+        var exitCode = await host.WaitForExitAsync(StorageGiveUp);
+
+        Assert.Equal(3, exitCode);
+        Assert.Contains($"Storage is unreachable at http://127.0.0.1:{port}/devstoreaccount1", host.Output, StringComparison.Ordinal);
     }
 
     private static string UnreachableConnection(int port) =>

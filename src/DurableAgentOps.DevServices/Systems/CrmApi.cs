@@ -85,7 +85,7 @@ internal static class CrmApi
             return call.Invalid("dueDate must be an ISO 8601 date (2026-12-01) or date and time");
         }
 
-        return await writes.CommitAsync(call, tables.CrmActivities, accountId, key!, body, () =>
+        return await writes.CommitAsync(call, tables.CrmActivities, accountId, key, body, () =>
         {
             var task = new CrmTask(NewId("TASK"), accountId, fields["subject"], fields.GetValueOrDefault("body"), dueDate,
                 fields.GetValueOrDefault("ownerId"), call.Caller.Subject, time.GetUtcNow());
@@ -101,7 +101,7 @@ internal static class CrmApi
             return problem;
         }
 
-        return await writes.CommitAsync(call, tables.CrmActivities, accountId, key!, body, () =>
+        return await writes.CommitAsync(call, tables.CrmActivities, accountId, key, body, () =>
         {
             var note = new Note(NewId("NOTE"), accountId, fields["subject"], fields.GetValueOrDefault("body"), call.Caller.Subject, time.GetUtcNow());
             return new WritePlan([new(TableTransactionActionType.Add, SampleTables.Row(accountId, "note-" + note.Id, note))], StatusCodes.Status201Created, note);
@@ -127,18 +127,14 @@ internal static class CrmApi
         return Results.Json(records, DevJson.Options);
     }
 
-    /// <summary>Key, body and account checks shared by the writes: 400 key/body, 404 account, 403 record, 403 field, 400 field.</summary>
-    private static async Task<(string? Key, Dictionary<string, string> Fields, System.Text.Json.JsonElement Body, IResult? Problem)> PrepareWriteAsync(
+    /// <summary>The checks every write makes (<see cref="SystemCall.PrepareWriteAsync"/>) on the account, then a subject.</summary>
+    private static async Task<(string Key, Dictionary<string, string> Fields, System.Text.Json.JsonElement Body, IResult? Problem)> PrepareWriteAsync(
         SystemCall call, SampleTables tables, string accountId, string[] known, string what)
     {
-        var (key, keyProblem) = IdempotentWrites.RequireKey(call);
-        var (fields, body, bodyProblem) = keyProblem is null ? await call.ReadBodyAsync() : ([], default, keyProblem);
-        var problem = bodyProblem
-            ?? (await FindAccountAsync(call, tables, accountId)).Problem
-            ?? call.CheckFields(body)
-            ?? call.CheckKnown(body, known, what)
-            ?? (string.IsNullOrWhiteSpace(fields.GetValueOrDefault("subject")) ? call.Invalid("subject is required") : null);
-        return (key, fields, body, problem);
+        var prepared = await call.PrepareWriteAsync(async () => (await FindAccountAsync(call, tables, accountId)).Problem, known, what);
+        return prepared.Problem is null && string.IsNullOrWhiteSpace(prepared.Fields.GetValueOrDefault("subject"))
+            ? prepared with { Problem = call.Invalid("subject is required") }
+            : prepared;
     }
 
     /// <summary>The account, or the 404 / 403 (region outside the token's scope) the caller gets instead.</summary>

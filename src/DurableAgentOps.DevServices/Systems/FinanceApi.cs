@@ -56,15 +56,15 @@ internal static class FinanceApi
 
     private static async Task<IResult> Decide(string invoiceId, SystemCall call, SampleTables tables, IdempotentWrites writes, TimeProvider time)
     {
-        var (key, problem) = IdempotentWrites.RequireKey(call);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var (fields, body, bodyProblem) = await call.ReadBodyAsync();
-        var (invoice, invoiceProblem) = bodyProblem is null ? await FindInvoiceAsync(call, tables, invoiceId) : (null, bodyProblem);
-        problem = invoiceProblem ?? call.CheckFields(body) ?? call.CheckKnown(body, ExceptionFields, "an exception decision");
+        (Invoice Record, Azure.ETag ETag)? invoice = null;
+        var (key, fields, body, problem) = await call.PrepareWriteAsync(
+            async () =>
+            {
+                (invoice, var notFound) = await FindInvoiceAsync(call, tables, invoiceId);
+                return notFound;
+            },
+            ExceptionFields,
+            "an exception decision");
         if (problem is not null)
         {
             return problem;
@@ -76,7 +76,7 @@ internal static class FinanceApi
             return call.Invalid("decision is required (at most 64 characters)");
         }
 
-        return await writes.CommitAsync(call, tables.FinanceInvoices, invoiceId, key!, body, () =>
+        return await writes.CommitAsync(call, tables.FinanceInvoices, invoiceId, key, body, () =>
         {
             var (record, etag) = invoice!.Value;
             var recorded = new ExceptionDecision(invoiceId, decision, fields.GetValueOrDefault("reason") ?? string.Empty,

@@ -47,15 +47,15 @@ internal static class SupportApi
 
     private static async Task<IResult> Assign(string ticketId, SystemCall call, SampleTables tables, IdempotentWrites writes, TimeProvider time)
     {
-        var (key, problem) = IdempotentWrites.RequireKey(call);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        var (fields, body, bodyProblem) = await call.ReadBodyAsync();
-        var (ticket, ticketProblem) = bodyProblem is null ? await FindTicketAsync(call, tables, ticketId) : (null, bodyProblem);
-        problem = ticketProblem ?? call.CheckFields(body) ?? call.CheckKnown(body, AssignmentFields, "an assignment");
+        (Ticket Record, Azure.ETag ETag)? ticket = null;
+        var (key, fields, body, problem) = await call.PrepareWriteAsync(
+            async () =>
+            {
+                (ticket, var notFound) = await FindTicketAsync(call, tables, ticketId);
+                return notFound;
+            },
+            AssignmentFields,
+            "an assignment");
         if (problem is not null)
         {
             return problem;
@@ -72,7 +72,7 @@ internal static class SupportApi
             return call.Invalid($"queue {queue} does not exist (GET /support/queues lists them)");
         }
 
-        return await writes.CommitAsync(call, tables.SupportTickets, ticketId, key!, body, () =>
+        return await writes.CommitAsync(call, tables.SupportTickets, ticketId, key, body, () =>
         {
             var (record, etag) = ticket!.Value;
             var assignment = new Assignment(ticketId, queue, fields.GetValueOrDefault("triageSummary") ?? string.Empty, call.Caller.Subject, time.GetUtcNow());

@@ -69,7 +69,7 @@ internal sealed class SystemCall(HttpContext http, SystemOperation operation)
     }
 
     /// <summary>Every field a write sends must be in the token's xms_fields; a token without it may write no field.</summary>
-    public IResult? CheckFields(JsonElement body)
+    private IResult? CheckFields(JsonElement body)
     {
         var denied = body.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !Caller.Fields.Contains(name));
         return denied is null
@@ -78,7 +78,7 @@ internal sealed class SystemCall(HttpContext http, SystemOperation operation)
     }
 
     /// <summary>A write's body: a JSON object of string (or null) fields.</summary>
-    public async Task<(Dictionary<string, string> Fields, JsonElement Body, IResult? Problem)> ReadBodyAsync()
+    private async Task<(Dictionary<string, string> Fields, JsonElement Body, IResult? Problem)> ReadBodyAsync()
     {
         JsonElement body;
         try
@@ -117,9 +117,28 @@ internal sealed class SystemCall(HttpContext http, SystemOperation operation)
     }
 
     /// <summary>Fields the token may write but the endpoint does not know are a caller bug: 400, after the 403 check.</summary>
-    public IResult? CheckKnown(JsonElement body, IReadOnlyCollection<string> known, string what)
+    private IResult? CheckKnown(JsonElement body, IReadOnlyCollection<string> known, string what)
     {
         var unknown = body.EnumerateObject().Select(p => p.Name).FirstOrDefault(k => !known.Contains(k));
         return unknown is null ? null : Invalid($"{unknown} is not a field of {what} (fields: {string.Join(", ", known)})");
+    }
+
+    /// <summary>
+    /// The checks every write makes before it plans a change, in the order a caller sees their answers: 400 key or
+    /// body, then the record (<paramref name="checkRecord"/>: 404 missing, 403 out of scope), 403 unwritable field,
+    /// 400 unknown field.
+    /// </summary>
+    public async Task<(string Key, Dictionary<string, string> Fields, JsonElement Body, IResult? Problem)> PrepareWriteAsync(
+        Func<Task<IResult?>> checkRecord, IReadOnlyCollection<string> known, string what)
+    {
+        var (key, keyProblem) = IdempotentWrites.RequireKey(this);
+        if (keyProblem is not null)
+        {
+            return (string.Empty, [], default, keyProblem);
+        }
+
+        var (fields, body, problem) = await ReadBodyAsync();
+        problem ??= await checkRecord() ?? CheckFields(body) ?? CheckKnown(body, known, what);
+        return (key!, fields, body, problem);
     }
 }

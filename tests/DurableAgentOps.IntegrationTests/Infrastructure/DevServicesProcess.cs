@@ -47,6 +47,17 @@ internal sealed class DevServicesProcess : ServiceProcess
     public async Task<List<JsonElement>> RequestsAsync(string? system = null) =>
         await Http.GetFromJsonAsync<List<JsonElement>>("/_dev/requests" + (system is null ? string.Empty : $"?system={system}")) ?? [];
 
+    /// <summary>The logged requests to one path (any method), oldest first.</summary>
+    public async Task<List<JsonElement>> RequestsToAsync(string system, string path) =>
+        [.. (await RequestsAsync(system)).Where(r => r.GetProperty("path").GetString() == path)];
+
+    /// <summary>Adds a fault rule (see docs/DEVSERVICES.md, "Fault injection"); a rule the service refuses fails the test.</summary>
+    public async Task InjectFaultAsync(object rule)
+    {
+        using var response = await Http.PostAsJsonAsync("/_dev/faults", rule);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
     /// <summary>Token requests per (client id, resource), as the identity endpoint counted them.</summary>
     public async Task<List<JsonElement>> TokenRequestsAsync() =>
         await Http.GetFromJsonAsync<List<JsonElement>>("/_dev/token-requests") ?? [];

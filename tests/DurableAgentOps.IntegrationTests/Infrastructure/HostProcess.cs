@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json;
 
 namespace DurableAgentOps.IntegrationTests.Infrastructure;
 
@@ -56,4 +57,23 @@ internal sealed class HostProcess : ServiceProcess
 
     public async Task<T> GetJsonAsync<T>(string path) =>
         await Http.GetFromJsonAsync<T>(path) ?? throw new InvalidOperationException($"GET {path} returned null");
+
+    /// <summary>Polls a status document until <paramref name="condition"/> holds; the timeout names what was awaited and shows the host's output.</summary>
+    public async Task<JsonElement> WaitForJsonAsync(string path, Func<JsonElement, bool> condition, TimeSpan patience, string what)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        JsonElement status = default;
+        while (DateTime.UtcNow < deadline)
+        {
+            status = await GetJsonAsync<JsonElement>(path);
+            if (condition(status))
+            {
+                return status;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"GET {path}: not {what} after {patience}; last status {status}; host output: {Output}");
+    }
 }
