@@ -43,14 +43,17 @@ public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
     [Fact]
     public async Task TwoHosts_OneKilled_BothTookWorkAndSurvivorFinishesEverything()
     {
+        // Two activities at a time per host: 16 runs of 200 ms steps queue seconds of work, more than either host's
+        // 1 s queue poll, so the second host is sure to take some even if the first started polling earlier.
         var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        settings["AzureFunctionsJobHost__extensions__durableTask__maxConcurrentActivityFunctions"] = "2";
         await using var a = await HostProcess.StartHealthyAsync(settings);
         await using var b = await HostProcess.StartHealthyAsync(settings);
 
         var ids = new List<string>();
         for (var i = 0; i < 16; i++)
         {
-            ids.Add(await StartRunAsync(i % 2 == 0 ? a : b, stepDelayMs: 100));
+            ids.Add(await StartRunAsync(i % 2 == 0 ? a : b, stepDelayMs: 200));
         }
 
         foreach (var id in ids)
