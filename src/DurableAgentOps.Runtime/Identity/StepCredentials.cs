@@ -10,23 +10,31 @@ public sealed class SystemsOptions
 {
     public const string Section = "AgentOps:Systems";
 
-    /// <summary>Per system name: base URL and resource. Unlisted systems use the defaults below.</summary>
+    /// <summary>Per system name: base URL and resource; what a system's entry leaves out comes from the defaults below.</summary>
     public Dictionary<string, SystemEndpoint> Endpoints { get; } = new(StringComparer.Ordinal);
 
     public Uri DefaultBaseUrl { get; set; } = new("http://127.0.0.1:7080");
 
     public string ResourcePrefix { get; set; } = "api://durableagentops/";
 
-    public SystemEndpoint For(string system) => Endpoints.TryGetValue(system, out var endpoint)
-        ? endpoint
-        : new SystemEndpoint { BaseUrl = DefaultBaseUrl, Resource = ResourcePrefix + system };
+    public SystemAddress For(string system)
+    {
+        var listed = Endpoints.GetValueOrDefault(system);
+        return new SystemAddress(
+            listed?.BaseUrl ?? DefaultBaseUrl,
+            string.IsNullOrEmpty(listed?.Resource) ? ResourcePrefix + system : listed.Resource);
+    }
 }
 
+/// <summary>Where a system is and the token audience it expects, defaults applied.</summary>
+public sealed record SystemAddress(Uri BaseUrl, string Resource);
+
+/// <summary>One system's settings as configured; what is left out takes the default (see <see cref="SystemsOptions.For"/>).</summary>
 public sealed class SystemEndpoint
 {
-    public Uri BaseUrl { get; set; } = new("http://127.0.0.1:7080");
+    public Uri? BaseUrl { get; set; }
 
-    public string Resource { get; set; } = string.Empty;
+    public string? Resource { get; set; }
 }
 
 /// <summary>
