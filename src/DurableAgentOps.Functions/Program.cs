@@ -17,14 +17,4 @@ builder.Services.AddSingleton(string.IsNullOrEmpty(instanceId)
 // Governed runs: the same step activities, identities, connectors and drafter as the standalone host.
 builder.Services.AddAgentWorkflowServices(builder.Configuration);
 
-// The csproj deploys workflows/ next to the app. A Functions worker's working directory need not be the app folder,
-// so the catalogue's walk up from it is not relied on: the default is that deployed copy.
-builder.Services.PostConfigure<WorkflowFilesOptions>(o =>
-{
-    if (string.IsNullOrEmpty(o.Path))
-    {
-        o.Path = Path.Combine(AppContext.BaseDirectory, "workflows");
-    }
-});
-
 await builder.Build().RunAsync();

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Samples;
 using DurableAgentOps.Runtime.Workflows;
@@ -18,7 +16,6 @@ internal static class HostSetup
     public static IServiceCollection AddAgentOpsHost(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AgentOpsHostOptions>(configuration.GetSection("Host"));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.Configure<HostOptions>(o => o.ShutdownTimeout = configuration.GetValue("Host:ShutdownTimeout", TimeSpan.FromSeconds(30)));
         services.AddDurableEngine(configuration)
             .AddAgentWorkflows(configuration)

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Engine;
+using DurableAgentOps.Runtime.Workflows;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -52,7 +54,7 @@ internal static class InstanceApi
     private static async Task<IResult> Start(
         string name, string? instanceId, HttpRequest request, DurableTaskClient client, IOptions<AgentOpsHostOptions> options, CancellationToken ct)
     {
-        var (input, invalid) = await ReadOptionalJsonAsync(request, "The request body is not valid JSON.", ct);
+        var (input, invalid) = await RunHttp.ReadJsonBodyAsync<JsonNode>(request, ct, optional: true);
         if (invalid is not null)
         {
             return invalid;
@@ -125,25 +127,8 @@ internal static class InstanceApi
 
     private static async Task<IResult> RaiseEvent(string instanceId, string eventName, HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
-        var metadata = await client.GetInstanceAsync(instanceId, ct);
-        if (metadata is null)
-        {
-            return NotFound(instanceId);
-        }
-
-        if (metadata.IsCompleted)
-        {
-            return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}; it no longer accepts events.");
-        }
-
-        var (payload, invalid) = await ReadOptionalJsonAsync(request, "The event payload is not valid JSON.", ct);
-        if (invalid is not null)
-        {
-            return invalid;
-        }
-
-        await client.RaiseEventAsync(instanceId, eventName, payload, ct);
-        return Results.Accepted();
+        var (payload, invalid) = await RunHttp.ReadJsonBodyAsync<JsonNode>(request, ct, optional: true);
+        return invalid ?? await Control(instanceId, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
     }
 
     private static async Task<IResult> Control(string instanceId, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
@@ -156,7 +141,7 @@ internal static class InstanceApi
 
         if (metadata.IsCompleted)
         {
-            return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}.");
+            return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}; it no longer accepts events or control.");
         }
 
         await action(client);
@@ -173,24 +158,6 @@ internal static class InstanceApi
         catch (InvalidOperationException ex)
         {
             return Problem(409, "The instance is still running.", ex.Message);
-        }
-    }
-
-    /// <summary>The body as JSON, or null when there is none; a body that is not JSON is a 400 naming the problem.</summary>
-    private static async Task<(JsonElement? Body, IResult? Invalid)> ReadOptionalJsonAsync(HttpRequest request, string title, CancellationToken ct)
-    {
-        if (request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
-        {
-            return (null, null);
-        }
-
-        try
-        {
-            return (await request.ReadFromJsonAsync<JsonElement>(ct), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, Problem(400, title, ex.Message));
         }
     }
 

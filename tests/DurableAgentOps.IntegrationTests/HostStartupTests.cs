@@ -65,6 +65,19 @@ public sealed class HostStartupTests(AzuriteFixture azurite)
         Assert.Equal(hub, health.GetProperty("hub").GetString());
     }
 
+    [Fact]
+    public async Task InstanceApi_BodyOfWrongTypeOrBadJson_415Or400NeverA500()
+    {
+        await using var host = await HostProcess.StartHealthyAsync(HostProcess.DefaultSettings(azurite, EngineHost.NewHubName()));
+
+        using var form = await host.Http.PostAsync("/api/orchestrators/GovernedRunOrchestrator", new StringContent("subject=x", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        using var broken = await host.Http.PostAsync("/api/orchestrators/GovernedRunOrchestrator", new StringContent("{oops", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, form.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, broken.StatusCode);
+        Assert.Contains("not valid JSON", await broken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     /// <summary>A host whose storage is on <paramref name="port"/> exits with code 3 naming that endpoint.</summary>
     private async Task AssertStartGivesUpOnStorageAsync(int port)
     {

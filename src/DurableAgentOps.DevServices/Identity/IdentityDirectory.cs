@@ -80,19 +80,7 @@ internal sealed class IdentityDirectory
             return Path.GetFullPath(configured);
         }
 
-        var relative = Path.Combine("workflows", WorkflowLoader.CatalogueFileName);
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, relative);
-                if (System.IO.File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        throw new DevServicesStartupException($"no {relative} found above {Directory.GetCurrentDirectory()}; set {DevServicesOptions.Section}:Catalogue");
+        return AppFiles.Find(AppFiles.CataloguePath) ?? throw new DevServicesStartupException(
+            $"no {AppFiles.CataloguePath} found above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}; set {DevServicesOptions.Section}:Catalogue");
     }
 }

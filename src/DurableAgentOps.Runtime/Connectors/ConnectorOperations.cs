@@ -16,44 +16,49 @@ public sealed record SystemCall(string Operation, string System, HttpMethod Meth
 /// </summary>
 public static class ConnectorOperations
 {
-    private static readonly Dictionary<string, Func<JsonObject, SystemCall>> Calls = new(StringComparer.Ordinal)
+    // Each entry gets its own operation name (op) and the step's data (d).
+    private static readonly Dictionary<string, Func<string, JsonObject, SystemCall>> Calls = new(StringComparer.Ordinal)
     {
-        ["crm.accounts.read"] = d => Get("crm.accounts.read", $"/crm/accounts/{Need(d, "input.accountId")}", Ref(d, "input.accountId")),
-        ["crm.calls.read"] = d => RunData.Text(d, "input.callId") is { } callId
-            ? Get("crm.calls.read", $"/crm/calls/{callId}", Ref(d, "input.callId", ("region", "account.region")))
-            : Get("crm.calls.read", $"/crm/accounts/{Need(d, "input.accountId")}/calls/latest", Ref(d, "input.accountId", ("region", "account.region"))),
-        ["crm.contacts.read"] = d => Get("crm.contacts.read", $"/crm/contacts/{Need(d, "call.contactId")}", Ref(d, "call.contactId", ("region", "account.region"))),
-        ["crm.tasks.create"] = d => Write("crm.tasks.create", HttpMethod.Post, d, "task", ("accountId", "region"), id => $"/crm/accounts/{id}/tasks"),
-        ["crm.notes.create"] = d => Write("crm.notes.create", HttpMethod.Post, d, "note", ("accountId", "region"), id => $"/crm/accounts/{id}/notes"),
-        ["support.tickets.read"] = d => Get("support.tickets.read", $"/support/tickets/{Need(d, "input.ticketId")}", Ref(d, "input.ticketId")),
-        ["support.queues.list"] = d => Get("support.queues.list", "/support/queues", null),
-        ["support.assignments.write"] = d => Write("support.assignments.write", HttpMethod.Put, d, "assignment", ("ticketId", "region"), id => $"/support/tickets/{id}/assignment"),
-        ["finance.invoices.read"] = d => Get("finance.invoices.read", $"/finance/invoices/{Need(d, "input.invoiceId")}", Ref(d, "input.invoiceId")),
-        ["finance.purchaseOrders.read"] = d => RunData.Text(d, "input.purchaseOrderId") is not null
-            ? Get("finance.purchaseOrders.read", $"/finance/purchase-orders/{Need(d, "input.purchaseOrderId")}", Ref(d, "input.purchaseOrderId"))
-            : Get("finance.purchaseOrders.read", $"/finance/purchase-orders/{Need(d, "invoice.poNumber")}", Ref(d, "invoice.poNumber", ("entity", "invoice.entity"))),
-        ["finance.exceptions.write"] = d => Write("finance.exceptions.write", HttpMethod.Put, d, "exception", ("invoiceId", "entity"), id => $"/finance/invoices/{id}/exception"),
+        ["crm.accounts.read"] = (op, d) => Get(op, $"/crm/accounts/{Need(d, "input.accountId")}", Ref(d, "input.accountId")),
+        ["crm.calls.read"] = (op, d) => RunData.Text(d, "input.callId") is { } callId
+            ? Get(op, $"/crm/calls/{Uri.EscapeDataString(callId)}", Ref(d, "input.callId", ("region", "account.region")))
+            : Get(op, $"/crm/accounts/{Need(d, "input.accountId")}/calls/latest", Ref(d, "input.accountId", ("region", "account.region"))),
+        ["crm.contacts.read"] = (op, d) => Get(op, $"/crm/contacts/{Need(d, "call.contactId")}", Ref(d, "call.contactId", ("region", "account.region"))),
+        ["crm.tasks.create"] = (op, d) => Write(op, HttpMethod.Post, d, "task", ("accountId", "region"), id => $"/crm/accounts/{id}/tasks"),
+        ["crm.notes.create"] = (op, d) => Write(op, HttpMethod.Post, d, "note", ("accountId", "region"), id => $"/crm/accounts/{id}/notes"),
+        ["support.tickets.read"] = (op, d) => Get(op, $"/support/tickets/{Need(d, "input.ticketId")}", Ref(d, "input.ticketId")),
+        ["support.queues.list"] = (op, _) => Get(op, "/support/queues", null),
+        ["support.assignments.write"] = (op, d) => Write(op, HttpMethod.Put, d, "assignment", ("ticketId", "region"), id => $"/support/tickets/{id}/assignment", routeField: "queue"),
+        ["finance.invoices.read"] = (op, d) => Get(op, $"/finance/invoices/{Need(d, "input.invoiceId")}", Ref(d, "input.invoiceId")),
+        ["finance.purchaseOrders.read"] = (op, d) => RunData.Text(d, "input.purchaseOrderId") is not null
+            ? Get(op, $"/finance/purchase-orders/{Need(d, "input.purchaseOrderId")}", Ref(d, "input.purchaseOrderId"))
+            : Get(op, $"/finance/purchase-orders/{Need(d, "invoice.poNumber")}", Ref(d, "invoice.poNumber", ("entity", "invoice.entity"))),
+        ["finance.exceptions.write"] = (op, d) => Write(op, HttpMethod.Put, d, "exception", ("invoiceId", "entity"), id => $"/finance/invoices/{id}/exception"),
     };
 
     public static bool IsKnown(string operation) => Calls.ContainsKey(operation);
 
     /// <summary>The call for <paramref name="operation"/> with <paramref name="data"/>, or a refusal naming what is missing.</summary>
     public static SystemCall Build(string operation, JsonObject data) => Calls.TryGetValue(operation, out var build)
-        ? build(data)
+        ? build(operation, data)
         : throw new StepRefusedException($"operation '{operation}' has no connector (known: {string.Join(", ", Calls.Keys)})");
 
     private static SystemCall Get(string operation, string path, RecordRef? record) =>
         new(operation, operation.Split('.')[0], HttpMethod.Get, path, record, null);
 
-    /// <summary>A write takes its body from the draft (the exact change the approver saw) and its target record from it.</summary>
+    /// <summary>
+    /// A write takes its body from the draft (the exact change the approver saw) and its target record from it;
+    /// <paramref name="routeField"/>, when given, is the body field the route step's choice fills.
+    /// </summary>
     private static SystemCall Write(
-        string operation, HttpMethod method, JsonObject data, string draftKey, (string Id, string Attribute) target, Func<string, string> path)
+        string operation, HttpMethod method, JsonObject data, string draftKey, (string Id, string Attribute) target, Func<string, string> path,
+        string? routeField = null)
     {
         var body = (data["draft"]?[draftKey] as JsonObject)?.DeepClone().AsObject()
             ?? throw new StepRefusedException($"operation '{operation}' needs 'draft.{draftKey}' from an earlier draft step");
-        if (operation == "support.assignments.write" && RunData.Text(data, "route.to") is { } queue)
+        if (routeField is not null && RunData.Text(data, "route.to") is { } chosen)
         {
-            body["queue"] = queue; // the route step chose the queue
+            body[routeField] = chosen;
         }
 
         var id = Target(data, target.Id);

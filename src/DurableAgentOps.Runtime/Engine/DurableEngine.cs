@@ -31,6 +31,9 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
     private int state; // 0 stopped, 1 running, 2 stopping
     private bool storageVerified;
 
+    // Built on first use and reused: /healthz probes on every request.
+    private Azure.Data.Tables.TableServiceClient? probeClient;
+
     public DurableEngine(
         IOptions<DurableEngineOptions> options,
         StorageConnection storage,
@@ -114,7 +117,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
             timeout.CancelAfter(StorageProbeTimeout);
             try
             {
-                var tables = storage.CreateProbeClient(StorageProbeTimeout);
+                var tables = probeClient ??= storage.CreateProbeClient(StorageProbeTimeout);
                 await foreach (var _ in tables.QueryAsync(maxPerPage: 1, cancellationToken: timeout.Token))
                 {
                     break;
@@ -125,7 +128,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                if (attempt == 2 || ex is not (OperationCanceledException or TaskCanceledException))
+                if (attempt == 2 || ex is not OperationCanceledException)
                 {
                     throw new StorageUnreachableException(storage.Describe(), ex);
                 }
@@ -179,7 +182,4 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
 /// <summary>Storage could not be reached at start-up; the message names the endpoint.</summary>
 public sealed class StorageUnreachableException(string endpoint, Exception inner)
     : Exception($"Storage is unreachable at {endpoint}: {inner.Message.Split('\n')[0].Trim()} " +
-        "Start the emulator (./build.sh azurite) or fix the AzureWebJobsStorage setting.", inner)
-{
-    public string Endpoint { get; } = endpoint;
-}
+        "Start the emulator (./build.sh azurite) or fix the AzureWebJobsStorage setting.", inner);

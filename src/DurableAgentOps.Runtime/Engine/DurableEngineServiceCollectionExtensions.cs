@@ -35,7 +35,7 @@ public static class DurableEngineServiceCollectionExtensions
     }
 }
 
-/// <summary>Registers what the engine runs and where it stores it.</summary>
+/// <summary>Registers what the engine runs.</summary>
 public sealed class DurableEngineBuilder(IServiceCollection services)
 {
     public IServiceCollection Services { get; } = services;
@@ -44,20 +44,6 @@ public sealed class DurableEngineBuilder(IServiceCollection services)
     public DurableEngineBuilder AddTasks(Action<DurableTaskRegistry> configure)
     {
         Services.Configure(configure);
-        return this;
-    }
-
-    /// <summary>Uses this storage connection instead of the one host.json names.</summary>
-    public DurableEngineBuilder UseStorage(StorageConnection connection)
-    {
-        Services.Replace(ServiceDescriptor.Singleton(connection));
-        return this;
-    }
-
-    /// <summary>Adjusts settings after host.json and app settings are applied.</summary>
-    public DurableEngineBuilder Configure(Action<DurableEngineOptions> configure)
-    {
-        Services.PostConfigure(configure);
         return this;
     }
 }

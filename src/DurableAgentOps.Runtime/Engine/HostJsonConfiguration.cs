@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Loading;
 using Microsoft.Extensions.Configuration;
 
 namespace DurableAgentOps.Runtime.Engine;
@@ -28,26 +29,12 @@ public static class HostJsonConfiguration
             return full;
         }
 
-        var found = Find(Directory.GetCurrentDirectory()) ?? Find(AppContext.BaseDirectory);
+        var found = AppFiles.Find("host.json");
         if (found is not null)
         {
             builder.AddJsonFile(found, optional: false, reloadOnChange: false);
         }
 
         return found;
-    }
-
-    private static string? Find(string start)
-    {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "host.json");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }

@@ -3,9 +3,9 @@ using DurableTask.Core;
 namespace DurableAgentOps.Runtime.Engine;
 
 /// <summary>
-/// The one orchestration service of a process, shared by the worker and the client. It delegates everything to
-/// the Azure Storage provider and, after each committed orchestration step, wakes the client's waiters.
-/// Sharing one provider instance matters: messages the client sends reset the worker's queue back-off.
+/// The worker's view of the process's one Azure Storage provider: it delegates everything to the provider and,
+/// after each committed orchestration step, wakes the client's waiters. The client talks to the same provider
+/// instance directly; sharing it matters, since messages the client sends reset the worker's queue back-off.
 /// </summary>
 internal sealed class NotifyingOrchestrationService(IOrchestrationService inner, InstanceChangeNotifier notifier)
     : IOrchestrationService

@@ -26,7 +26,7 @@ public static class RunHttp
     public static async Task<IResult> StartAsync(RunService runs, string workflow, HttpRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        var (body, invalid) = await ReadAsync<StartRunBody>(request, ct);
+        var (body, invalid) = await ReadJsonBodyAsync<StartRunBody>(request, ct);
         return invalid ?? await Handle(async () =>
         {
             var runId = await runs.StartAsync(workflow, body?.Input, body?.Initiator ?? string.Empty, ct);
@@ -45,7 +45,7 @@ public static class RunHttp
     public static async Task<IResult> ApproveAsync(RunService runs, string runId, HttpRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        var (body, invalid) = await ReadAsync<ApprovalBody>(request, ct);
+        var (body, invalid) = await ReadJsonBodyAsync<ApprovalBody>(request, ct);
         return invalid ?? await Handle(async () =>
         {
             var decision = new ApprovalDecision(body?.Approver ?? string.Empty, body?.Approved ?? false, body?.Channel ?? "api", body?.Comment);
@@ -54,10 +54,19 @@ public static class RunHttp
         });
     }
 
-    private static async Task<(T? Body, IResult? Invalid)> ReadAsync<T>(HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// A JSON request body: another media type is a 415 and unparsable JSON a 400 naming the problem, never a 500.
+    /// With <paramref name="optional"/>, a request without a body reads as null.
+    /// </summary>
+    public static async Task<(T? Body, IResult? Invalid)> ReadJsonBodyAsync<T>(HttpRequest request, CancellationToken ct, bool optional = false)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (optional && request.ContentLength is null or 0 && request.Headers.TransferEncoding.Count == 0)
+        {
+            return (null, null);
+        }
+
         if (!request.HasJsonContentType())
         {
             // ReadFromJsonAsync would throw (a 500); say what is wrong instead, as minimal API binding does.

@@ -70,29 +70,25 @@ public sealed class RunService(DurableTaskClient client, WorkflowCatalog workflo
     public async Task<RunStatus?> GetAsync(string runId, CancellationToken cancellationToken)
     {
         // Status is polled often (the CLI every 250 ms): read without payloads, so the definition snapshot in the
-        // input is not downloaded each time; the output is read once the run has one.
+        // input is not downloaded. The custom status has all a status shows: the orchestrator reports the outcome
+        // (as the phase), steps and approvals before it returns its result.
         var metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken);
         if (metadata is null || metadata.Name != AgentWorkflowOrchestrator.Name)
         {
             return null;
         }
 
-        if (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed)
-        {
-            metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken) ?? metadata;
-        }
-
         var progress = metadata.ReadCustomStatusAs<RunProgress>();
-        var result = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? metadata.ReadOutputAs<RunResult>() : null;
         var failure = progress?.Failure ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
             ? new RunFailure(progress?.CurrentStep ?? "unknown", "unknown", metadata.FailureDetails?.ErrorMessage ?? "unknown failure")
             : null);
+        var outcome = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? progress?.Phase : failure is null ? null : "failed";
         metadata.Tags.TryGetValue("workflow", out var workflow);
         metadata.Tags.TryGetValue("initiator", out var initiator);
         metadata.Tags.TryGetValue("definitionSha256", out var sha);
         return new RunStatus(runId, workflow ?? "unknown", sha ?? string.Empty, metadata.RuntimeStatus.ToString(),
-            progress?.Phase ?? "pending", progress?.CurrentStep, initiator ?? "unknown", result?.Outcome ?? (failure is null ? null : "failed"),
-            metadata.IsCompleted ? null : progress?.WaitingFor, result?.Steps ?? progress?.Steps ?? [], result?.Approvals ?? progress?.Approvals ?? [],
+            progress?.Phase ?? "pending", progress?.CurrentStep, initiator ?? "unknown", outcome,
+            metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [],
             failure, metadata.CreatedAt, metadata.LastUpdatedAt);
     }
 

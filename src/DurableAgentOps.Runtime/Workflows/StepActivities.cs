@@ -40,8 +40,6 @@ public abstract partial class StepActivityBase(WorkerInfo worker, ClientIdResolv
 {
     protected AgentOpsRunOptions Options => options.Value;
 
-    protected ILogger Logger => logger;
-
     public override async Task<StepRecord> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         ArgumentNullException.ThrowIfNull(input);

@@ -3,7 +3,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// <summary>
 /// A refusal that retrying cannot fix (scope guard, 401/403 from a system, bad data): step retry policies skip it.
 /// </summary>
-public sealed class StepRefusedException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class StepRefusedException(string message) : Exception(message);
 
 /// <summary>The run ended because a step failed; the message names step, identity and reason.</summary>
 public sealed class WorkflowStepFailedException(RunFailure failure)

@@ -8,7 +8,7 @@ public sealed class WorkflowFilesOptions
 {
     public const string Section = "AgentOps:Workflows";
 
-    /// <summary>Folder with the workflow files and identities.yaml; default: the first <c>workflows/</c> walking up from the working directory.</summary>
+    /// <summary>Folder with the workflow files and identities.yaml; default: the first <c>workflows/</c> walking up from the working directory, then from the app's folder.</summary>
     public string? Path { get; set; }
 }
 
@@ -34,18 +34,8 @@ public sealed class WorkflowCatalog(IOptions<WorkflowFilesOptions> options)
         return File.Exists(file) ? WorkflowLoader.Load(file) : null;
     }
 
-    private static string FindFolder()
-    {
-        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-        {
-            var candidate = System.IO.Path.Combine(dir.FullName, "workflows");
-            if (File.Exists(System.IO.Path.Combine(candidate, WorkflowLoader.CatalogueFileName)))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException(
-            $"No workflows/ folder with {WorkflowLoader.CatalogueFileName} above {Directory.GetCurrentDirectory()}; set {WorkflowFilesOptions.Section}:Path.");
-    }
+    private static string FindFolder() => AppFiles.Find(AppFiles.CataloguePath) is { } catalogue
+        ? System.IO.Path.GetDirectoryName(catalogue)!
+        : throw new DirectoryNotFoundException(
+            $"No {AppFiles.CataloguePath} above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}; set {WorkflowFilesOptions.Section}:Path.");
 }
