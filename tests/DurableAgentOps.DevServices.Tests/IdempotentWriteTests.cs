@@ -35,10 +35,7 @@ public sealed class IdempotentWriteTests(DevServicesFixture services)
         var writer = await services.TokenAsync("crm-writer", "crm");
         var task = new { subject = Unique("Propose volume discount"), body = "10% on 400 seats." };
         var key = Guid.NewGuid().ToString();
-        using (var fault = await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode = "drop-after-commit", count = 1 }))
-        {
-            Assert.Equal(HttpStatusCode.Created, fault.StatusCode);
-        }
+        await services.InjectFaultAsync(new { path = Tasks, mode = "drop-after-commit", count = 1 });
 
         // A new connection: HttpClient silently re-sends a request that failed on a reused one.
         using (var fresh = new HttpClient { BaseAddress = services.Host.BaseUrl })
@@ -131,7 +128,7 @@ public sealed class IdempotentWriteTests(DevServicesFixture services)
         var writer = await services.TokenAsync("crm-writer", "crm");
         var task = new { subject = Unique("After a 503"), dueDate = (string?)null };
         var key = Guid.NewGuid().ToString();
-        (await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode = "fail-before-commit" })).Dispose();
+        await services.InjectFaultAsync(new { path = Tasks, mode = "fail-before-commit" });
 
         using var failed = await services.SendAsync(HttpMethod.Post, Tasks, writer, task, key);
         var countAfterFailure = await CountTasksAsync(task.subject);
@@ -148,7 +145,7 @@ public sealed class IdempotentWriteTests(DevServicesFixture services)
     public async Task CreateTask_FaultWithRetryAfter_AnswerCarriesRetryAfterHeader()
     {
         var writer = await services.TokenAsync("crm-writer", "crm");
-        (await services.Http.PostAsJsonAsync("/_dev/faults", new { path = Tasks, mode = "fail-before-commit", status = 429, retryAfter = 7 })).Dispose();
+        await services.InjectFaultAsync(new { path = Tasks, mode = "fail-before-commit", status = 429, retryAfter = 7 });
 
         using var failed = await services.SendAsync(HttpMethod.Post, Tasks, writer, new { subject = Unique("Throttled") }, Guid.NewGuid().ToString());
 

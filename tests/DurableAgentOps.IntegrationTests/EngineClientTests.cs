@@ -214,11 +214,7 @@ public sealed class EngineClientTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("entities are not supported", error.Message, StringComparison.Ordinal);
     }
 
-    private async Task<OrchestrationMetadata> WaitAsync(string id)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        return await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
-    }
+    private Task<OrchestrationMetadata> WaitAsync(string id) => engine.WaitForCompletionAsync(id);
 
     private async Task WaitForStatusAsync(string id, OrchestrationRuntimeStatus status)
     {

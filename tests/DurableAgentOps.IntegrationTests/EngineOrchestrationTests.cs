@@ -86,9 +86,5 @@ public sealed class EngineOrchestrationTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal(3, done.ReadInputAs<int>());
     }
 
-    private async Task<OrchestrationMetadata> Wait(string id)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        return await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
-    }
+    private Task<OrchestrationMetadata> Wait(string id) => engine.WaitForCompletionAsync(id);
 }

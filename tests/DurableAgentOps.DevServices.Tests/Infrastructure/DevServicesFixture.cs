@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
@@ -101,6 +102,13 @@ public sealed class DevServicesFixture : IAsyncLifetime
         }
 
         return (client ?? Http).SendAsync(request);
+    }
+
+    /// <summary>Adds a fault rule (docs/DEVSERVICES.md, "Fault injection"); the service must accept it (201).</summary>
+    public async Task InjectFaultAsync(object rule)
+    {
+        using var response = await Http.PostAsJsonAsync("/_dev/faults", rule);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>Request-log entries for one path, oldest first.</summary>

@@ -24,6 +24,13 @@ internal sealed class EngineHost : IAsyncDisposable
 
     public IServiceProvider Services => host.Services;
 
+    /// <summary>Waits (up to a minute) for the instance to finish; returns it with its input and output.</summary>
+    public async Task<OrchestrationMetadata> WaitForCompletionAsync(string id)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        return await Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+    }
+
     public static string NewHubName() => "t" + Guid.NewGuid().ToString("N")[..16];
 
     public static async Task<EngineHost> StartAsync(
