@@ -18,7 +18,7 @@ internal sealed class DiffCommand : ICliCommand
         {
             oldArg, newArg, allow, format,
         };
-        command.SetAction(result => Run(context, result.GetValue(oldArg)!, result.GetValue(newArg)!, result.GetValue(allow), result.GetValue(format) ?? "text"));
+        command.SetAction(result => Run(context, result.GetValue(oldArg)!, result.GetValue(newArg)!, result.GetValue(allow), result.GetValue(format)!));
         return command;
     }
 

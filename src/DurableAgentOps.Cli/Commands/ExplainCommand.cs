@@ -2,6 +2,7 @@ using System.CommandLine;
 using DurableAgentOps.Cli.Output;
 using DurableAgentOps.Core.Explain;
 using DurableAgentOps.Core.Loading;
+using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Cli.Commands;
 
@@ -15,10 +16,10 @@ internal sealed class ExplainCommand : ICliCommand
         var environment = new Option<string>("--environment", "-e")
         {
             Description = "Which client id to show for each identity (a key under clientIds in identities.yaml).",
-            DefaultValueFactory = _ => "local",
+            DefaultValueFactory = _ => IdentityCatalogue.LocalEnvironment,
         };
         var command = new Command("explain", "Explain what each step of a workflow may do, under which identity, and what needs approval.") { workflow, format, environment };
-        command.SetAction(result => Run(context, result.GetValue(workflow)!, result.GetValue(format) ?? "table", result.GetValue(environment) ?? "local"));
+        command.SetAction(result => Run(context, result.GetValue(workflow)!, result.GetValue(format)!, result.GetValue(environment)!));
         return command;
     }
 
@@ -28,7 +29,7 @@ internal sealed class ExplainCommand : ICliCommand
         var loaded = WorkflowLoader.Load(path);
         if (loaded.HasErrors)
         {
-            FindingWriter.WriteText(context.Error, loaded.Catalogue.Findings.Concat(loaded.Findings).Where(f => f.IsError));
+            FindingWriter.WriteText(context.Error, loaded.AllFindings.Where(f => f.IsError));
             context.Error.WriteLine($"agentops explain: {path} has errors; fix them first (agentops validate {path})");
             return ExitCodes.Failed;
         }

@@ -16,8 +16,7 @@ internal sealed record RunArguments(
     string? Host,
     string Initiator,
     bool NoWait,
-    string Format,
-    string WorkflowsFolder = ValidateCommand.DefaultPath);
+    string Format);
 
 /// <summary>agentops run &lt;workflow&gt;: start a run on a host and watch it step by step until it ends.</summary>
 internal sealed class RunCommand : ICliCommand
@@ -52,7 +51,7 @@ internal sealed class RunCommand : ICliCommand
             result.GetValue(host),
             result.GetValue(initiator) ?? HostOptions.CurrentUser(),
             result.GetValue(noWait),
-            result.GetValue(format) ?? "text"), cancellationToken));
+            result.GetValue(format)!), cancellationToken));
         return command;
     }
 
@@ -182,7 +181,7 @@ internal sealed class RunCommand : ICliCommand
     /// <summary>The input fields of workflows/&lt;name&gt;.yaml when the file is here; the CLI works without it (all values are text).</summary>
     private static IReadOnlyList<InputField> LocalSchema(RunArguments args)
     {
-        var path = Path.Combine(args.WorkflowsFolder, args.Workflow + ".yaml");
+        var path = ExplainCommand.ResolveWorkflowPath(args.Workflow);
         return File.Exists(path) ? WorkflowLoader.Load(path).Definition?.Input ?? [] : [];
     }
 }

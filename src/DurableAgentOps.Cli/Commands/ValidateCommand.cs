@@ -18,7 +18,7 @@ internal sealed class ValidateCommand : ICliCommand
         };
         var format = CommonOptions.Format("Output format: text (file:line:col: severity CODE: message) or json.", "text", "json");
         var command = new Command("validate", "Validate workflow files and the identity catalogue; exit 1 on any error.") { paths, format };
-        command.SetAction(result => Run(context, result.GetValue(paths) ?? [], result.GetValue(format) ?? "text"));
+        command.SetAction(result => Run(context, result.GetValue(paths) ?? [], result.GetValue(format)!));
         return command;
     }
 

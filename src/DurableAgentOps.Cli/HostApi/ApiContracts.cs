@@ -2,8 +2,9 @@ using System.Text.Json;
 
 namespace DurableAgentOps.Cli.HostApi;
 
-// The host's run API as the CLI reads it. Only the fields the CLI shows are declared, and most are nullable:
-// unknown fields are ignored and missing ones stay null, so a newer or older host does not break the CLI.
+// The host's run API as the CLI reads it. The records declare the fields the CLI uses and a few it does not, kept to
+// document the answer (e.g. statusUrl, phase). Most are nullable: unknown fields are ignored and missing ones stay null,
+// so a newer or older host does not break the CLI.
 
 internal static class ApiJson
 {

@@ -30,12 +30,7 @@ internal sealed record HostResponse(HttpStatusCode Status, string Body)
 
 /// <summary>No answer from the host at all (refused, unresolvable, timed out): distinct from any HTTP answer.</summary>
 internal sealed class HostUnreachableException(Uri host, string reason, Exception inner)
-    : Exception($"cannot reach the DurableAgentOps host at {HostClient.Display(host)}: {reason}", inner)
-{
-    public Uri Host { get; } = host;
-
-    public string Reason { get; } = reason;
-}
+    : Exception($"cannot reach the DurableAgentOps host at {HostClient.Display(host)}: {reason}", inner);
 
 /// <summary>The run API of a DurableAgentOps host (standalone host or Functions app), over plain HTTP.</summary>
 internal sealed class HostClient : IDisposable

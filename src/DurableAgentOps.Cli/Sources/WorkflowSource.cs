@@ -17,7 +17,7 @@ internal static class WorkflowSource
         if (File.Exists(spec))
         {
             var loaded = WorkflowLoader.Load(spec);
-            return new SourceLoad(loaded, [.. loaded.Catalogue.Findings, .. loaded.Findings]);
+            return new SourceLoad(loaded, [.. loaded.AllFindings]);
         }
 
         var colon = spec.IndexOf(':', StringComparison.Ordinal);
@@ -37,10 +37,9 @@ internal static class WorkflowSource
         var catalogueName = $"{revision}:{cataloguePath}";
         var catalogue = GitShow(revision, cataloguePath, out var catalogueText, out var catalogueError)
             ? WorkflowLoader.ParseCatalogue(catalogueText, catalogueName)
-            : new LoadedCatalogue(catalogueName, false, Core.Model.IdentityCatalogue.Empty, new SourceMap(catalogueName),
-                [new Finding(catalogueName, 1, 1, Severity.Error, FindingCodes.CatalogueMissing, $"cannot read the identity catalogue from git: {catalogueError}")]);
+            : LoadedCatalogue.Missing(catalogueName, $"cannot read the identity catalogue from git: {catalogueError}");
         var workflow = WorkflowLoader.Parse(text, spec, catalogue);
-        return new SourceLoad(workflow, [.. catalogue.Findings, .. workflow.Findings]);
+        return new SourceLoad(workflow, [.. workflow.AllFindings]);
     }
 
     private static SourceLoad Failed(string spec, string message) =>

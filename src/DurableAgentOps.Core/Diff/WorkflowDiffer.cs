@@ -1,4 +1,5 @@
 using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Explain;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Validation;
@@ -156,7 +157,7 @@ public sealed class WorkflowDiffer
         bool Gated(ApprovalMode mode) => mode is ApprovalMode.Gate or ApprovalMode.Routed;
         if (Gated(before.Approval.Mode) && !Gated(after.Approval.Mode))
         {
-            Widen(_new.Map, _new.Map.Contains(at) ? at : path, FindingCodes.GateRemoved, $"step '{id}' no longer waits for approval");
+            Widen(_new.Map, at, FindingCodes.GateRemoved, $"step '{id}' no longer waits for approval");
             return;
         }
 
@@ -235,27 +236,25 @@ public sealed class WorkflowDiffer
 
     private void CompareGate(GateDefinition before, GateDefinition after, string path, string what)
     {
-        var atTimeout = _new.Map.Contains($"{path}/timeout") ? $"{path}/timeout" : path;
         if (IsoDuration.TryParse(before.Timeout, out var oldTimeout) && IsoDuration.TryParse(after.Timeout, out var newTimeout) && oldTimeout != newTimeout)
         {
             if (newTimeout > oldTimeout)
             {
-                Widen(_new.Map, atTimeout, FindingCodes.LongerTimeout, $"{what}: timeout {before.Timeout} -> {after.Timeout} (longer)");
+                Widen(_new.Map, $"{path}/timeout", FindingCodes.LongerTimeout, $"{what}: timeout {before.Timeout} -> {after.Timeout} (longer)");
             }
             else
             {
-                Note(_new.Map, atTimeout, $"{what}: timeout {before.Timeout} -> {after.Timeout} (shorter)");
+                Note(_new.Map, $"{path}/timeout", $"{what}: timeout {before.Timeout} -> {after.Timeout} (shorter)");
             }
         }
 
-        var atQuorum = _new.Map.Contains($"{path}/quorum") ? $"{path}/quorum" : path;
         if (after.Quorum < before.Quorum)
         {
-            Widen(_new.Map, atQuorum, FindingCodes.SmallerQuorum, $"{what}: quorum {before.Quorum} -> {after.Quorum} (fewer approvals needed)");
+            Widen(_new.Map, $"{path}/quorum", FindingCodes.SmallerQuorum, $"{what}: quorum {before.Quorum} -> {after.Quorum} (fewer approvals needed)");
         }
         else if (after.Quorum > before.Quorum)
         {
-            Note(_new.Map, atQuorum, $"{what}: quorum {before.Quorum} -> {after.Quorum}");
+            Note(_new.Map, $"{path}/quorum", $"{what}: quorum {before.Quorum} -> {after.Quorum}");
         }
 
         if (before.SeparationOfDuties && !after.SeparationOfDuties)
@@ -267,8 +266,8 @@ public sealed class WorkflowDiffer
             Note(_new.Map, path, $"{what}: separation of duties turned on");
         }
 
-        var oldApprovers = before.Approvers.Select(Describe).ToList();
-        var newApprovers = after.Approvers.Select(Describe).ToList();
+        var oldApprovers = before.Approvers.Select(WorkflowExplainer.Describe).ToList();
+        var newApprovers = after.Approvers.Select(WorkflowExplainer.Describe).ToList();
         if (!oldApprovers.Order(StringComparer.Ordinal).SequenceEqual(newApprovers.Order(StringComparer.Ordinal)))
         {
             Note(_new.Map, path, $"{what}: approvers [{string.Join(", ", oldApprovers)}] -> [{string.Join(", ", newApprovers)}]");
@@ -371,8 +370,6 @@ public sealed class WorkflowDiffer
     }
 
     private static int IndexOf(IReadOnlyList<string> list, string value) => list.ToList().IndexOf(value);
-
-    private static string Describe(Approver approver) => $"{approver.Kind.ToString().ToLowerInvariant()} {approver.Name}";
 
     private void Widen(SourceMap map, string path, string code, string message) => _changes.Add(map.At(path, Severity.Warning, code, message));
 

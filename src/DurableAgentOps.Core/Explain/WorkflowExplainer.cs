@@ -7,7 +7,7 @@ public static class WorkflowExplainer
 {
     public const string NotSet = "(not set)";
 
-    public static WorkflowExplanation Explain(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment = "local")
+    public static WorkflowExplanation Explain(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment = IdentityCatalogue.LocalEnvironment)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(catalogue);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Yaml;
 
 namespace DurableAgentOps.Core.Loading;
@@ -49,6 +50,15 @@ internal sealed class Binder
 
     public void Error(SourcePosition at, string code, string message) =>
         Findings.Add(new Finding(Map.File, at.Line, at.Column, Severity.Error, code, message));
+
+    /// <summary>Reports <paramref name="name"/> when it is not a valid name; <paramref name="what"/> begins the message.</summary>
+    public void CheckName(string name, string what, SourcePosition at)
+    {
+        if (!Names.IsValid(name))
+        {
+            Error(at, FindingCodes.InvalidValue, $"{what} must start with a letter and use letters, digits, '-' or '_'");
+        }
+    }
 
     public MappingReader? Mapping(YNode? node, string path, string what)
     {

@@ -1,4 +1,3 @@
-using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Yaml;
 
@@ -33,12 +32,7 @@ internal static class CatalogueBinder
         {
             foreach (var (key, value) in map.Entries)
             {
-                map.Take(key.Value);
-                if (!Names.IsValid(key.Value))
-                {
-                    binder.Error(key.Position, FindingCodes.InvalidValue, $"identity name '{key.Value}' must start with a letter and use letters, digits, '-' or '_'");
-                }
-
+                binder.CheckName(key.Value, $"identity name '{key.Value}'", key.Position);
                 identities.Add(BindIdentity(key.Value, value, map.PathOf(key.Value), binder));
             }
         }
@@ -57,13 +51,13 @@ internal static class CatalogueBinder
 
         foreach (var (key, value) in map.Entries)
         {
-            map.Take(key.Value);
             var what = $"system '{key.Value}'";
             if (binder.Mapping(value, map.PathOf(key.Value), what) is not { } system)
             {
                 continue;
             }
 
+            binder.CheckName(key.Value, $"system name '{key.Value}'", key.Position);
             systems.Add(new SystemDefinition(
                 key.Value,
                 system.Choice("kind", SystemKinds, required: true) ?? SystemKind.Business,
@@ -89,7 +83,6 @@ internal static class CatalogueBinder
         {
             foreach (var (env, value) in ids.Entries)
             {
-                ids.Take(env.Value);
                 if (binder.Text(value, $"{what} clientIds.{env.Value}") is { } id)
                 {
                     clientIds[env.Value] = id;
@@ -102,7 +95,6 @@ internal static class CatalogueBinder
         {
             foreach (var (system, value) in grantMap.Entries)
             {
-                grantMap.Take(system.Value);
                 grants.Add(BindGrant(system.Value, value, grantMap.PathOf(system.Value), binder, what));
             }
         }

@@ -70,12 +70,7 @@ internal static class WorkflowBinder
         {
             foreach (var (key, value) in gateMap.Entries)
             {
-                gateMap.Take(key.Value);
-                if (!Names.IsValid(key.Value))
-                {
-                    binder.Error(key.Position, FindingCodes.InvalidValue, $"gate id '{key.Value}' must start with a letter and use letters, digits, '-' or '_'");
-                }
-
+                binder.CheckName(key.Value, $"gate id '{key.Value}'", key.Position);
                 if (BindGate(key.Value, value, gateMap.PathOf(key.Value), binder) is { } gate)
                 {
                     gates.Add(gate);
@@ -85,9 +80,9 @@ internal static class WorkflowBinder
 
         var evidence = BindEvidence(top.Take("evidence", required: true), top.PathOf("evidence"), binder);
         top.Done();
-        if (name.Length > 0 && !Names.IsValid(name))
+        if (name.Length > 0)
         {
-            binder.Error(binder.Map.Find("/name"), FindingCodes.InvalidValue, $"workflow name '{name}' must start with a letter and use letters, digits, '-' or '_'");
+            binder.CheckName(name, $"workflow name '{name}'", binder.Map.Find("/name"));
         }
 
         return new WorkflowDefinition(name, version, owner, description, isolation, input, steps, gates, evidence);
@@ -103,7 +98,6 @@ internal static class WorkflowBinder
 
         foreach (var (key, value) in map.Entries)
         {
-            map.Take(key.Value);
             var what = $"input '{key.Value}'";
             if (binder.Mapping(value, map.PathOf(key.Value), what) is not { } field)
             {
@@ -132,9 +126,9 @@ internal static class WorkflowBinder
 
         var id = step.Text("id", required: true) ?? string.Empty;
         var what = id.Length > 0 ? $"step '{id}'" : "step";
-        if (id.Length > 0 && !Names.IsValid(id))
+        if (id.Length > 0)
         {
-            binder.Error(binder.Map.Find(step.PathOf("id")), FindingCodes.InvalidValue, $"{what}: id must start with a letter and use letters, digits, '-' or '_'");
+            binder.CheckName(id, $"{what}: id", binder.Map.Find(step.PathOf("id")));
         }
 
         var kind = step.Choice("kind", Kinds, required: true) ?? StepKind.Read;

@@ -10,6 +10,10 @@ namespace DurableAgentOps.Core.Loading;
 public sealed record LoadedCatalogue(string File, bool Exists, IdentityCatalogue Catalogue, SourceMap Map, IReadOnlyList<Finding> Findings)
 {
     public bool HasErrors => Findings.Any(f => f.IsError);
+
+    /// <summary>No catalogue to judge by: an empty one, with the error that says why.</summary>
+    public static LoadedCatalogue Missing(string file, string message) =>
+        new(file, false, IdentityCatalogue.Empty, new SourceMap(file), [new Finding(file, 1, 1, Severity.Error, FindingCodes.CatalogueMissing, message)]);
 }
 
 /// <summary>A workflow file after loading and validation: the definition (null only if the file is unusable) and every finding.</summary>
@@ -17,6 +21,9 @@ public sealed record LoadedWorkflow(string File, WorkflowDefinition? Definition,
 {
     /// <summary>Errors in the workflow or in its catalogue make it unfit to run or explain.</summary>
     public bool HasErrors => Definition is null || Findings.Any(f => f.IsError) || Catalogue.HasErrors;
+
+    /// <summary>The catalogue's findings, then the workflow's.</summary>
+    public IEnumerable<Finding> AllFindings => Catalogue.Findings.Concat(Findings);
 
     /// <summary>The input a run's orchestration takes; refuses definitions with errors.</summary>
     public WorkflowSnapshot ToSnapshot()
@@ -65,8 +72,7 @@ public static class WorkflowLoader
     {
         if (!File.Exists(path))
         {
-            var missing = new Finding(path, 1, 1, Severity.Error, FindingCodes.CatalogueMissing, $"identity catalogue not found (expected {CatalogueFileName} beside the workflow)");
-            return new LoadedCatalogue(path, false, IdentityCatalogue.Empty, new SourceMap(path), [missing]);
+            return LoadedCatalogue.Missing(path, $"identity catalogue not found (expected {CatalogueFileName} beside the workflow)");
         }
 
         return TryRead(path, out var text, out var failure)

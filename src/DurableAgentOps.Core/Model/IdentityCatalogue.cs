@@ -35,6 +35,9 @@ public sealed record IdentityDefinition(
 /// <summary>workflows/identities.yaml: the systems and the identities steps run as.</summary>
 public sealed record IdentityCatalogue(IReadOnlyList<SystemDefinition> Systems, IReadOnlyList<IdentityDefinition> Identities)
 {
+    /// <summary>The clientIds key every identity needs: the dev identity endpoint issues tokens for it.</summary>
+    public const string LocalEnvironment = "local";
+
     public static IdentityCatalogue Empty { get; } = new([], []);
 
     public IdentityDefinition? Find(string name) => Identities.FirstOrDefault(i => i.Name == name);

@@ -7,33 +7,23 @@ namespace DurableAgentOps.Core.Validation;
 /// <summary>Rules for identities.yaml on its own, and the over-privilege check across the workflows that use it.</summary>
 internal static partial class CatalogueValidator
 {
-    public const string LocalEnvironment = "local";
-
     public static List<Finding> Validate(IdentityCatalogue catalogue, SourceMap map)
     {
         var findings = new List<Finding>();
-        foreach (var system in catalogue.Systems)
-        {
-            if (!Names.IsValid(system.Name))
-            {
-                findings.Add(map.Error($"/systems/{SourceMap.Segment(system.Name)}", FindingCodes.InvalidValue, $"system name '{system.Name}' must start with a letter and use letters, digits, '-' or '_'"));
-            }
-        }
-
         foreach (var identity in catalogue.Identities)
         {
             var path = $"/identities/{SourceMap.Segment(identity.Name)}";
-            if (identity.ClientIds.Count > 0 && !identity.ClientIds.ContainsKey(LocalEnvironment))
+            if (identity.ClientIds.Count > 0 && !identity.ClientIds.ContainsKey(IdentityCatalogue.LocalEnvironment))
             {
-                findings.Add(map.Error($"{path}/clientIds", FindingCodes.MissingField, $"identity '{identity.Name}': clientIds needs a '{LocalEnvironment}' value for the dev identity endpoint"));
+                findings.Add(map.Error($"{path}/clientIds", FindingCodes.MissingField, $"identity '{identity.Name}': clientIds needs a '{IdentityCatalogue.LocalEnvironment}' value for the dev identity endpoint"));
             }
 
             foreach (var (environment, clientId) in identity.ClientIds)
             {
                 var isGuid = Guid.TryParseExact(clientId, "D", out _);
-                if (environment == LocalEnvironment ? !isGuid : !isGuid && !Placeholder().IsMatch(clientId))
+                if (environment == IdentityCatalogue.LocalEnvironment ? !isGuid : !isGuid && !Placeholder().IsMatch(clientId))
                 {
-                    findings.Add(map.Error($"{path}/clientIds/{SourceMap.Segment(environment)}", FindingCodes.InvalidClientId, environment == LocalEnvironment
+                    findings.Add(map.Error($"{path}/clientIds/{SourceMap.Segment(environment)}", FindingCodes.InvalidClientId, environment == IdentityCatalogue.LocalEnvironment
                         ? $"identity '{identity.Name}': local client id must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
                         : $"identity '{identity.Name}': {environment} client id must be a GUID or a ${{PLACEHOLDER}} filled in at deployment"));
                 }

@@ -24,7 +24,7 @@ internal sealed class WorkflowValidator
         _haveCatalogue = haveCatalogue;
     }
 
-    public static List<Finding> Validate(WorkflowDefinition workflow, IdentityCatalogue catalogue, SourceMap map, bool haveCatalogue = true)
+    public static List<Finding> Validate(WorkflowDefinition workflow, IdentityCatalogue catalogue, SourceMap map, bool haveCatalogue)
     {
         var validator = new WorkflowValidator(workflow, catalogue, map, haveCatalogue);
         validator.Run();
@@ -270,9 +270,9 @@ internal sealed class WorkflowValidator
                 break;
         }
 
-        if (approval.When is not null && !Condition.IsValid(approval.When))
+        if (approval.When is not null)
         {
-            Error($"{at}/when", FindingCodes.InvalidCondition, $"step '{step.Id}': approval condition '{approval.When}' is not '<path> <op> <value>' (ops: == != < <= > >= in)");
+            CheckCondition(step, "approval", approval.When, $"{at}/when");
         }
     }
 
@@ -309,9 +309,9 @@ internal sealed class WorkflowValidator
             {
                 Error(at, FindingCodes.InvalidCondition, $"step '{step.Id}': route '{route.To}' has no 'when' but is not the last route (it would hide the routes after it)");
             }
-            else if (route.When is not null && !Condition.IsValid(route.When))
+            else if (route.When is not null)
             {
-                Error($"{at}/when", FindingCodes.InvalidCondition, $"step '{step.Id}': route condition '{route.When}' is not '<path> <op> <value>' (ops: == != < <= > >= in)");
+                CheckCondition(step, "route", route.When, $"{at}/when");
             }
 
             if (route.Gate is not null && _workflow.FindGate(route.Gate) is null)
@@ -323,6 +323,14 @@ internal sealed class WorkflowValidator
         if (step.Kind != StepKind.Route && step.Routes.Count > 0)
         {
             Error($"{path}/routes", FindingCodes.InvalidValue, $"step '{step.Id}': only route steps have 'routes'");
+        }
+    }
+
+    private void CheckCondition(StepDefinition step, string what, string condition, string path)
+    {
+        if (!Condition.IsValid(condition))
+        {
+            Error(path, FindingCodes.InvalidCondition, $"step '{step.Id}': {what} condition '{condition}' is not '<path> <op> <value>' (ops: == != < <= > >= in)");
         }
     }
 
