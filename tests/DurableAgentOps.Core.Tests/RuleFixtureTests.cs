@@ -66,10 +66,12 @@ public sealed class RuleFixtureTests
         Assert.DoesNotContain(report.Findings, f => f.Code is FindingCodes.UnusedGrant or FindingCodes.UnusedIdentity);
     }
 
-    [Fact]
-    public void LoadCatalogue_InvalidFixture_ReportsExactlyTheMarkedCodesOnTheMarkedLines()
+    [Theory]
+    [InlineData("invalid")]
+    [InlineData("empty-client-ids")]
+    public void LoadCatalogue_InvalidFixture_ReportsExactlyTheMarkedCodesOnTheMarkedLines(string fixture)
     {
-        var path = Path.Combine(TestFiles.Fixtures, "catalogue", "invalid", WorkflowLoader.CatalogueFileName);
+        var path = Path.Combine(TestFiles.Fixtures, "catalogue", fixture, WorkflowLoader.CatalogueFileName);
 
         var loaded = WorkflowLoader.LoadCatalogue(path);
 

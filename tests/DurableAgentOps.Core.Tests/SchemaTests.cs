@@ -55,12 +55,17 @@ public sealed class SchemaTests
     [InlineData("DAO002-unknown-key")]
     [InlineData("DAO003-wrong-type")]
     [InlineData("DAO004-missing-field")]
+    [InlineData("DAO004-empty-owner")]
+    [InlineData("DAO004-empty-description")]
+    [InlineData("DAO004-empty-steps")]
     [InlineData("DAO005-invalid-value")]
     [InlineData("DAO045-invalid-duration")]
     public void Evaluate_StructuralRuleFixture_IsRejectedBySchemaToo(string fixture) =>
         Assert.False(IsValid(Schema("workflow.schema.json"), Path.Combine(TestFiles.Fixtures, "rules", fixture + ".yaml")));
 
-    [Fact]
-    public void Evaluate_InvalidCatalogueFixture_IsRejected() =>
-        Assert.False(IsValid(Schema("identities.schema.json"), Path.Combine(TestFiles.Fixtures, "catalogue", "invalid", WorkflowLoader.CatalogueFileName)));
+    [Theory]
+    [InlineData("invalid")]
+    [InlineData("empty-client-ids")]
+    public void Evaluate_InvalidCatalogueFixture_IsRejected(string fixture) =>
+        Assert.False(IsValid(Schema("identities.schema.json"), Path.Combine(TestFiles.Fixtures, "catalogue", fixture, WorkflowLoader.CatalogueFileName)));
 }

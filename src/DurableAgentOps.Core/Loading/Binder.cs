@@ -210,8 +210,22 @@ internal sealed class MappingReader
         return null;
     }
 
-    public string? Text(string key, bool required = false) =>
-        Take(key, required) is { } node ? _binder.Text(node, $"{_what}: '{key}'") : null;
+    public string? Text(string key, bool required = false)
+    {
+        if (Take(key, required) is not { } node || _binder.Text(node, $"{_what}: '{key}'") is not { } text)
+        {
+            return null;
+        }
+
+        // A quoted "" is present but says nothing: for a required field it counts as missing.
+        if (required && text.Length == 0)
+        {
+            _binder.Error(node.Position, FindingCodes.MissingField, $"{_what}: '{key}' is required and must not be empty");
+            return null;
+        }
+
+        return text;
+    }
 
     public IReadOnlyList<string> TextList(string key, bool required = false) =>
         Take(key, required) is { } node ? _binder.TextList(node, $"{_what}: '{key}'") : [];

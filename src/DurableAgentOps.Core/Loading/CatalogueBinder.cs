@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Yaml;
 
@@ -87,6 +88,12 @@ internal static class CatalogueBinder
                 {
                     clientIds[env.Value] = id;
                 }
+            }
+
+            // Checked here, where an empty mapping is told apart from a missing one (reported by Take).
+            if (!clientIds.ContainsKey(IdentityCatalogue.LocalEnvironment))
+            {
+                binder.Error(binder.Map.Find(ids.Path), FindingCodes.MissingField, $"{what}: clientIds needs a '{IdentityCatalogue.LocalEnvironment}' value for the dev identity endpoint");
             }
         }
 

@@ -55,6 +55,11 @@ internal static class WorkflowBinder
         var steps = new List<StepDefinition>();
         if (top.Take("steps", required: true) is { } stepsNode)
         {
+            if (stepsNode is YSequence { Items.Count: 0 })
+            {
+                binder.Error(stepsNode.Position, FindingCodes.MissingField, "workflow: 'steps' is required and must not be empty");
+            }
+
             var items = binder.Items(stepsNode, "steps");
             for (var i = 0; i < items.Count; i++)
             {

@@ -13,11 +13,6 @@ internal static partial class CatalogueValidator
         foreach (var identity in catalogue.Identities)
         {
             var path = $"/identities/{SourceMap.Segment(identity.Name)}";
-            if (identity.ClientIds.Count > 0 && !identity.ClientIds.ContainsKey(IdentityCatalogue.LocalEnvironment))
-            {
-                findings.Add(map.Error($"{path}/clientIds", FindingCodes.MissingField, $"identity '{identity.Name}': clientIds needs a '{IdentityCatalogue.LocalEnvironment}' value for the dev identity endpoint"));
-            }
-
             foreach (var (environment, clientId) in identity.ClientIds)
             {
                 var isGuid = Guid.TryParseExact(clientId, "D", out _);
