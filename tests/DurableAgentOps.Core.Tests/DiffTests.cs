@@ -20,11 +20,7 @@ public sealed class DiffTests
         return WorkflowDiffer.Compare(old, @new);
     }
 
-    private static Func<string, string> Replace(string from, string to) => text =>
-    {
-        Assert.Contains(from, text, StringComparison.Ordinal);
-        return text.Replace(from, to, StringComparison.Ordinal);
-    };
+    private static Func<string, string> Replace(string from, string to) => text => TestFiles.Edit(text, from, to);
 
     private static int LineOf(string workflow, string text) =>
         Array.FindIndex(File.ReadAllLines(TestFiles.Workflow(workflow)), l => l.Contains(text, StringComparison.Ordinal)) + 1;

@@ -15,6 +15,13 @@ internal static partial class TestFiles
 
     public static string Read(string path) => File.ReadAllText(path);
 
+    /// <summary><paramref name="text"/> with <paramref name="from"/> replaced; fails when it is not there, so an edit never silently does nothing.</summary>
+    public static string Edit(string text, string from, string to)
+    {
+        Assert.Contains(from, text, StringComparison.Ordinal);
+        return text.Replace(from, to, StringComparison.Ordinal);
+    }
+
     public static LoadedCatalogue ShippedCatalogue() => WorkflowLoader.LoadCatalogue(Path.Combine(Workflows, WorkflowLoader.CatalogueFileName));
 
     /// <summary>Lines marked "# expect: DAO0xx [DAO0yy]" as (code, line) pairs.</summary>
