@@ -32,9 +32,20 @@ public sealed record IdentityDefinition(
     public IEnumerable<string> GrantedOperations => Grants.SelectMany(g => g.Operations);
 }
 
-/// <summary>workflows/identities.yaml: the systems and the identities steps run as.</summary>
-public sealed record IdentityCatalogue(IReadOnlyList<SystemDefinition> Systems, IReadOnlyList<IdentityDefinition> Identities)
+/// <summary>
+/// A group of people that gates and starters name. In Azure each is an Entra group, known by its object id; locally the
+/// dev directory's group of the same name has the <c>local</c> object id.
+/// </summary>
+public sealed record GroupDefinition(string Name, string Description, IReadOnlyDictionary<string, string> ObjectIds);
+
+/// <summary>workflows/identities.yaml: the systems, the identities steps run as, and the groups of people gates name.</summary>
+public sealed record IdentityCatalogue(
+    IReadOnlyList<SystemDefinition> Systems,
+    IReadOnlyList<IdentityDefinition> Identities,
+    IReadOnlyList<GroupDefinition>? Groups = null)
 {
+    public IReadOnlyList<GroupDefinition> Groups { get; init; } = Groups ?? [];
+
     /// <summary>The clientIds key every identity needs: the dev identity endpoint issues tokens for it.</summary>
     public const string LocalEnvironment = "local";
 
@@ -43,6 +54,8 @@ public sealed record IdentityCatalogue(IReadOnlyList<SystemDefinition> Systems, 
     public IdentityDefinition? Find(string name) => Identities.FirstOrDefault(i => i.Name == name);
 
     public SystemDefinition? FindSystem(string name) => Systems.FirstOrDefault(s => s.Name == name);
+
+    public GroupDefinition? FindGroup(string name) => Groups.FirstOrDefault(g => g.Name == name);
 
     /// <summary>True when the operation changes a business system (any verb but a read verb).</summary>
     public bool IsWrite(string operation) =>

@@ -95,6 +95,16 @@ public sealed record GateDefinition(
     bool SeparationOfDuties,
     TimeoutAction OnTimeout);
 
+/// <summary>Who may start a workflow: a person (by user principal name), a group (by catalogue name) or an app role.</summary>
+public enum StarterKind
+{
+    Person,
+    Group,
+    Role,
+}
+
+public sealed record Starter(StarterKind Kind, string Name);
+
 public sealed record EvidencePolicy(string Retention, IReadOnlyList<string> Keep, IReadOnlyList<string> Redact)
 {
     /// <summary>Record kinds a run can keep; all of them unless the file narrows the list.</summary>
@@ -110,8 +120,12 @@ public sealed record WorkflowDefinition(
     IReadOnlyList<InputField> Input,
     IReadOnlyList<StepDefinition> Steps,
     IReadOnlyList<GateDefinition> Gates,
-    EvidencePolicy Evidence)
+    EvidencePolicy Evidence,
+    IReadOnlyList<Starter>? Starters = null)
 {
+    /// <summary>Who may start a run besides holding the starter role; empty means anyone who holds it.</summary>
+    public IReadOnlyList<Starter> Starters { get; init; } = Starters ?? [];
+
     public StepDefinition? FindStep(string id) => Steps.FirstOrDefault(s => s.Id == id);
 
     public GateDefinition? FindGate(string id) => Gates.FirstOrDefault(g => g.Id == id);
