@@ -16,6 +16,7 @@ internal static class HostSetup
     public static IServiceCollection AddAgentOpsHost(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AgentOpsHostOptions>(configuration.GetSection("Host"));
+        services.AddProblemDetails();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = configuration.GetValue("Host:ShutdownTimeout", TimeSpan.FromSeconds(30)));
         services.AddDurableEngine(configuration)
             .AddAgentWorkflows(configuration)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Engine;
+using DurableAgentOps.Runtime.Security;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -10,27 +11,64 @@ namespace DurableAgentOps.Host;
 
 /// <summary>
 /// The instance management API, with Durable Functions' routes and payload names, so scripts written for a
-/// Functions deployment work against the standalone host too.
+/// Functions deployment work against the standalone host too. Administrators only (the app role, or the system key
+/// as Durable Functions requires its system key); governed runs start only through the run API.
 /// </summary>
 internal static class InstanceApi
 {
+    /// <summary>Largest event payload raiseEvent takes; larger ones would spill into blobs and slow the hub.</summary>
+    public const int MaxEventBytes = 16 * 1024;
+
+    /// <summary>Longest reason text for terminate, suspend and resume.</summary>
+    public const int MaxReasonLength = 500;
+
     private const string Instances = "/runtime/webhooks/durabletask/instances";
+
+    // Governed runs start only through POST /api/workflows/{name}/runs, which checks the caller, the workflow and its input.
+    private static readonly HashSet<string> Governed = new(StringComparer.OrdinalIgnoreCase) { AgentWorkflowOrchestrator.Name };
+
+    private static readonly IReadOnlyList<string> AnyStatus = Enum.GetNames<OrchestrationRuntimeStatus>();
 
     public static void MapAgentOpsApi(this WebApplication app)
     {
-        app.MapGet("/healthz", Health);
+        app.MapGet("/healthz", Health).AllowAnonymous();
         app.MapRunApi();
-        app.MapPost("/api/orchestrators/{name}/{instanceId?}", Start);
-        app.MapGet(Instances, List);
-        app.MapGet(Instances + "/{instanceId}", Get);
-        app.MapPost(Instances + "/{instanceId}/raiseEvent/{eventName}", RaiseEvent);
-        app.MapPost(Instances + "/{instanceId}/terminate", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            Control(instanceId, client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)));
-        app.MapPost(Instances + "/{instanceId}/suspend", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            Control(instanceId, client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)));
-        app.MapPost(Instances + "/{instanceId}/resume", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            Control(instanceId, client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)));
-        app.MapDelete(Instances + "/{instanceId}", Purge);
+        var admin = app.MapGroup(string.Empty).AddEndpointFilter(RequireAdministrator);
+        admin.MapPost("/api/orchestrators/{name}/{instanceId?}", Start);
+        admin.MapGet(Instances, List);
+        admin.MapGet(Instances + "/{instanceId}", Get);
+        admin.MapPost(Instances + "/{instanceId}/raiseEvent/{eventName}", RaiseEvent);
+        admin.MapPost(Instances + "/{instanceId}/terminate", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
+            Control(instanceId, reason, client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)));
+        admin.MapPost(Instances + "/{instanceId}/suspend", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
+            Control(instanceId, reason, client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)));
+        admin.MapPost(Instances + "/{instanceId}/resume", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
+            Control(instanceId, reason, client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)));
+        admin.MapDelete(Instances + "/{instanceId}", Purge);
+    }
+
+    /// <summary>401 without a verified caller (the bearer challenge says what to send); 403 naming the role for anyone else.</summary>
+    private static async ValueTask<object?> RequireAdministrator(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var (caller, refused) = await RunHttp.AuthenticateAsync(context.HttpContext);
+        if (caller is null)
+        {
+            return refused;
+        }
+
+        if (!caller.IsInRole(AppRoles.Administrator))
+        {
+            return Problem(403, "Not allowed.",
+                $"The instance API needs the app role {AppRoles.Administrator} or the host's system key (x-functions-key); {caller.Name} has neither.");
+        }
+
+        if (context.HttpContext.Request.RouteValues.TryGetValue("instanceId", out var id) && id is string instanceId
+            && RunHttp.InvalidId(instanceId, "instanceId") is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await next(context);
     }
 
     private static async Task<IResult> Health(DurableEngine engine, CancellationToken ct)
@@ -52,8 +90,22 @@ internal static class InstanceApi
     }
 
     private static async Task<IResult> Start(
-        string name, string? instanceId, HttpRequest request, DurableTaskClient client, IOptions<AgentOpsHostOptions> options, CancellationToken ct)
+        string name, string? instanceId, HttpRequest request, DurableTaskClient client, DurableEngine engine, IOptions<AgentOpsHostOptions> options,
+        CancellationToken ct)
     {
+        var startable = engine.OrchestratorNames.Where(n => !Governed.Contains(n)).ToList();
+        if (Governed.Contains(name))
+        {
+            return Problem(400, "Governed runs start through the run API.",
+                $"{name} runs only through POST /api/workflows/{{workflow}}/runs, which checks who starts it, the workflow and its input.");
+        }
+
+        if (!startable.Contains(name, StringComparer.Ordinal))
+        {
+            var known = startable.Count == 0 ? "none" : string.Join(", ", startable);
+            return Problem(400, "Unknown orchestrator.", $"This host runs no orchestrator named '{Bounded(name)}'; it can start: {known}.");
+        }
+
         var (input, invalid) = await RunHttp.ReadJsonBodyAsync<JsonNode>(request, ct, optional: true);
         if (invalid is not null)
         {
@@ -62,13 +114,14 @@ internal static class InstanceApi
 
         try
         {
-            var id = await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId), ct);
+            // Any status deduplicates: an id that exists, running or finished, is never reused (it would replace the run).
+            var id = await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId) { DedupeStatuses = AnyStatus }, ct);
             var status = StatusLinks(options.Value.PublicBaseUrl, id);
             return Results.Json(status, statusCode: 202);
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
-            return Problem(409, "The instance id is in use.", ex.Message);
+            return Problem(409, "The instance id is in use.", $"An instance with id '{instanceId}' exists; ids are never reused. Pick another.");
         }
     }
 
@@ -90,6 +143,11 @@ internal static class InstanceApi
         HttpContext http, string? runtimeStatus, DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? instanceIdPrefix,
         int? top, bool? showInput, DurableTaskClient client, CancellationToken ct)
     {
+        if (top is < 1 or > 1000)
+        {
+            return Problem(400, "Invalid top.", $"top must be between 1 and 1000, not {top}.");
+        }
+
         OrchestrationRuntimeStatus[]? statuses;
         try
         {
@@ -127,12 +185,32 @@ internal static class InstanceApi
 
     private static async Task<IResult> RaiseEvent(string instanceId, string eventName, HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
+        if (RunHttp.InvalidId(eventName, "eventName") is { } badName)
+        {
+            return badName;
+        }
+
+        if (request.ContentLength > MaxEventBytes)
+        {
+            return Problem(413, "Event payload too large.", $"An event payload may be at most {MaxEventBytes} bytes.");
+        }
+
         var (payload, invalid) = await RunHttp.ReadJsonBodyAsync<JsonNode>(request, ct, optional: true);
-        return invalid ?? await Control(instanceId, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
+        if (invalid is null && payload is not null && payload.ToJsonString().Length > MaxEventBytes)
+        {
+            invalid = Problem(413, "Event payload too large.", $"An event payload may be at most {MaxEventBytes} bytes.");
+        }
+
+        return invalid ?? await Control(instanceId, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
     }
 
-    private static async Task<IResult> Control(string instanceId, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
+    private static async Task<IResult> Control(string instanceId, string? reason, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
     {
+        if (reason is { Length: > MaxReasonLength })
+        {
+            return Problem(400, "The reason is too long.", $"'reason' is {reason.Length} characters; the limit is {MaxReasonLength}.");
+        }
+
         var metadata = await client.GetInstanceAsync(instanceId, ct);
         if (metadata is null)
         {
@@ -206,6 +284,8 @@ internal static class InstanceApi
             return JsonSerializer.SerializeToElement(json);
         }
     }
+
+    private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     private static IResult NotFound(string instanceId) => Problem(404, "No such instance.", $"No orchestration instance has id '{instanceId}'.");
 

@@ -1,5 +1,6 @@
 using DurableAgentOps.Host;
 using DurableAgentOps.Runtime.Engine;
+using DurableAgentOps.Runtime.Security;
 using Microsoft.Extensions.Options;
 
 // The standalone host: the durable engine, the governed-run API and the instance API (see docs/ARCHITECTURE.md).
@@ -9,10 +10,18 @@ try
     builder.Configuration.AddHostJson(builder.Configuration);
     builder.Services.AddAgentOpsHost(builder.Configuration);
     await using var app = builder.Build();
+
+    // Every answer has a body: an unexpected error is a 500 problem (no stack, no server path), an unmatched route or a
+    // bad binding a 4xx problem; then every endpoint but /healthz needs a verified caller.
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseAuthentication();
+    app.UseAuthorization();
     app.MapAgentOpsApi();
 
     // Check settings and storage before the web host starts, so an operator sees one clear message, not a stack.
     _ = app.Services.GetRequiredService<IOptions<DurableEngineOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
     await app.Services.GetRequiredService<DurableEngine>().ProbeStorageAsync(CancellationToken.None);
     await app.RunAsync();
     return 0;

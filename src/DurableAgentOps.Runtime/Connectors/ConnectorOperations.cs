@@ -16,6 +16,11 @@ public sealed record SystemCall(string Operation, string System, HttpMethod Meth
 /// </summary>
 public static class ConnectorOperations
 {
+    // Where a write's target record comes from: the run's input names it, and the read of that record says where it lives.
+    private static readonly WriteTarget Account = new("accountId", "account", "region");
+    private static readonly WriteTarget Ticket = new("ticketId", "ticket", "region");
+    private static readonly WriteTarget Invoice = new("invoiceId", "invoice", "entity");
+
     // Each entry gets its own operation name (op) and the step's data (d).
     private static readonly Dictionary<string, Func<string, JsonObject, SystemCall>> Calls = new(StringComparer.Ordinal)
     {
@@ -24,16 +29,16 @@ public static class ConnectorOperations
             ? Get(op, $"/crm/calls/{Uri.EscapeDataString(callId)}", Ref(d, "input.callId", ("region", "account.region")))
             : Get(op, $"/crm/accounts/{Need(d, "input.accountId")}/calls/latest", Ref(d, "input.accountId", ("region", "account.region"))),
         ["crm.contacts.read"] = (op, d) => Get(op, $"/crm/contacts/{Need(d, "call.contactId")}", Ref(d, "call.contactId", ("region", "account.region"))),
-        ["crm.tasks.create"] = (op, d) => Write(op, HttpMethod.Post, d, "task", ("accountId", "region"), id => $"/crm/accounts/{id}/tasks"),
-        ["crm.notes.create"] = (op, d) => Write(op, HttpMethod.Post, d, "note", ("accountId", "region"), id => $"/crm/accounts/{id}/notes"),
+        ["crm.tasks.create"] = (op, d) => Write(op, HttpMethod.Post, d, "task", Account, id => $"/crm/accounts/{id}/tasks"),
+        ["crm.notes.create"] = (op, d) => Write(op, HttpMethod.Post, d, "note", Account, id => $"/crm/accounts/{id}/notes"),
         ["support.tickets.read"] = (op, d) => Get(op, $"/support/tickets/{Need(d, "input.ticketId")}", Ref(d, "input.ticketId")),
         ["support.queues.list"] = (op, _) => Get(op, "/support/queues", null),
-        ["support.assignments.write"] = (op, d) => Write(op, HttpMethod.Put, d, "assignment", ("ticketId", "region"), id => $"/support/tickets/{id}/assignment", routeField: "queue"),
+        ["support.assignments.write"] = (op, d) => Write(op, HttpMethod.Put, d, "assignment", Ticket, id => $"/support/tickets/{id}/assignment", routeField: "queue"),
         ["finance.invoices.read"] = (op, d) => Get(op, $"/finance/invoices/{Need(d, "input.invoiceId")}", Ref(d, "input.invoiceId")),
         ["finance.purchaseOrders.read"] = (op, d) => RunData.Text(d, "input.purchaseOrderId") is not null
             ? Get(op, $"/finance/purchase-orders/{Need(d, "input.purchaseOrderId")}", Ref(d, "input.purchaseOrderId"))
             : Get(op, $"/finance/purchase-orders/{Need(d, "invoice.poNumber")}", Ref(d, "invoice.poNumber", ("entity", "invoice.entity"))),
-        ["finance.exceptions.write"] = (op, d) => Write(op, HttpMethod.Put, d, "exception", ("invoiceId", "entity"), id => $"/finance/invoices/{id}/exception"),
+        ["finance.exceptions.write"] = (op, d) => Write(op, HttpMethod.Put, d, "exception", Invoice, id => $"/finance/invoices/{id}/exception"),
     };
 
     public static bool IsKnown(string operation) => Calls.ContainsKey(operation);
@@ -47,11 +52,13 @@ public static class ConnectorOperations
         new(operation, operation.Split('.')[0], HttpMethod.Get, path, record, null);
 
     /// <summary>
-    /// A write takes its body from the draft (the exact change the approver saw) and its target record from it;
+    /// A write takes its body from the draft (the exact change the approver saw), but its target record from what the
+    /// workflow declares: the run's input, or the record an earlier step read. The model does not choose the record:
+    /// a draft whose <c>target</c> names another record, or places it elsewhere, is refused.
     /// <paramref name="routeField"/>, when given, is the body field the route step's choice fills.
     /// </summary>
     private static SystemCall Write(
-        string operation, HttpMethod method, JsonObject data, string draftKey, (string Id, string Attribute) target, Func<string, string> path,
+        string operation, HttpMethod method, JsonObject data, string draftKey, WriteTarget target, Func<string, string> path,
         string? routeField = null)
     {
         var body = (data["draft"]?[draftKey] as JsonObject)?.DeepClone().AsObject()
@@ -61,22 +68,42 @@ public static class ConnectorOperations
             body[routeField] = chosen;
         }
 
-        var id = Target(data, target.Id);
-        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (RunData.Text(data, $"draft.target.{target.Attribute}") is { } value)
+        var id = RunData.Text(data, $"input.{target.IdKey}") ?? RunData.Text(data, $"{target.Source}.id")
+            ?? throw new StepRefusedException($"no target record: neither input.{target.IdKey} nor a read {target.Source} names one");
+        if (RunData.Text(data, $"{target.Source}.id") is { } read && read != id)
         {
-            attributes[target.Attribute] = value;
+            throw new StepRefusedException($"the {target.Source} read ('{read}') is not the record the input names ('{id}')");
+        }
+
+        if (RunData.Text(data, $"draft.target.{target.IdKey}") is { } drafted && drafted != id)
+        {
+            throw new StepRefusedException(
+                $"the draft names {target.IdKey} '{Bounded(drafted)}', but this run's record is '{id}': the model may not choose the record a write targets");
+        }
+
+        var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var known = RunData.Text(data, $"{target.Source}.{target.Attribute}");
+        if (RunData.Text(data, $"draft.target.{target.Attribute}") is { } draftedPlace && draftedPlace != known)
+        {
+            throw new StepRefusedException(
+                $"the draft places {id} in {target.Attribute} '{Bounded(draftedPlace)}', but the {target.Source} read says '{known ?? "(not read)"}'");
+        }
+
+        if (known is not null)
+        {
+            attributes[target.Attribute] = known;
         }
 
         return new(operation, operation.Split('.')[0], method, path(Uri.EscapeDataString(id)), new RecordRef(id, attributes), body);
     }
 
-    private static string Target(JsonObject data, string key) =>
-        RunData.Text(data, $"draft.target.{key}") ?? RunData.Text(data, $"input.{key}")
-        ?? throw new StepRefusedException($"no target {key}: neither draft.target.{key} nor input.{key} is set");
+    private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
     private static string Need(JsonObject data, string path) => Uri.EscapeDataString(RunData.Text(data, path)
         ?? throw new StepRefusedException($"'{path}' is missing: add the step that provides it to 'from'"));
+
+    /// <summary>The input field naming a write's record, the read step alias that holds it, and the attribute scopes constrain.</summary>
+    private sealed record WriteTarget(string IdKey, string Source, string Attribute);
 
     private static RecordRef? Ref(JsonObject data, string idPath, params (string Attribute, string Path)[] known)
     {

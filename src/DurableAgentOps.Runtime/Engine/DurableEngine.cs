@@ -55,8 +55,10 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
         worker = new TaskHubWorker(new NotifyingOrchestrationService(service, changes), loggerFactory);
         var registry = registries.Get(Options.DefaultName);
         var scopes = services.GetRequiredService<IServiceScopeFactory>();
+        var names = new List<string>();
         foreach (var (name, create) in registry.GetOrchestrators())
         {
+            names.Add(name.Name);
             worker.AddTaskOrchestrations(new ShimOrchestrationCreator(name, shims, () => create(services)));
         }
 
@@ -65,6 +67,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
             worker.AddTaskActivities(new ShimActivityCreator(name, shims, scopes, create));
         }
 
+        OrchestratorNames = names.Order(StringComparer.Ordinal).ToList();
         client = new EngineDurableTaskClient(this.options.HubName, service, changes, workerOptions.DataConverter);
     }
 
@@ -72,6 +75,9 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
     public DurableTaskClient Client => client;
 
     public string HubName => options.HubName;
+
+    /// <summary>The orchestrators this engine runs, by name.</summary>
+    public IReadOnlyList<string> OrchestratorNames { get; }
 
     public string WorkerId { get; }
 

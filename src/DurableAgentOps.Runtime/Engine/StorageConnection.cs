@@ -81,6 +81,16 @@ public sealed class StorageConnection
         ? new StorageAccountClientProvider(ConnectionString)
         : new StorageAccountClientProvider(BlobEndpoint!, QueueEndpoint!, TableEndpoint!, Credential!);
 
+    /// <summary>A table service client for the product's own tables (decisions), beside the task hub's.</summary>
+    public TableServiceClient CreateTableServiceClient() => ConnectionString is not null
+        ? new TableServiceClient(ConnectionString)
+        : new TableServiceClient(TableEndpoint!, Credential!);
+
+    /// <summary>A blob service client for the product's own containers (deployed definitions).</summary>
+    public Azure.Storage.Blobs.BlobServiceClient CreateBlobServiceClient() => ConnectionString is not null
+        ? new Azure.Storage.Blobs.BlobServiceClient(ConnectionString)
+        : new Azure.Storage.Blobs.BlobServiceClient(BlobEndpoint!, Credential!);
+
     /// <summary>A table client that fails fast: no retries and a short network timeout, for probes.</summary>
     internal TableServiceClient CreateProbeClient(TimeSpan timeout)
     {

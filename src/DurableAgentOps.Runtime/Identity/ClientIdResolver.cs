@@ -21,7 +21,7 @@ public sealed partial class ClientIdResolver(IConfiguration configuration)
         var name = placeholder.Groups["name"].Value;
         return configuration[name] is { Length: > 0 } value
             ? value
-            : throw new StepRefusedException($"client id setting '{name}' (named by identities.yaml as ${{{name}}}) is not set on this host");
+            : throw new StepRefusedException($"setting '{name}' (named by identities.yaml as ${{{name}}}) is not set on this host");
     }
 
     [GeneratedRegex(@"^\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)\}$")]

@@ -1,14 +1,16 @@
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Drafting;
 using DurableAgentOps.Runtime.Engine;
+using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DurableAgentOps.Runtime.Workflows;
 
-/// <summary>Set-up of governed runs: orchestrator, step activities, identities, connectors, drafter.</summary>
+/// <summary>Set-up of governed runs: orchestrator, step activities, identities, connectors, drafter, callers and approvals.</summary>
 public static class AgentWorkflowServiceCollectionExtensions
 {
     /// <summary>Governed runs on the standalone engine: the services below plus the orchestrator and activities.</summary>
@@ -19,6 +21,8 @@ public static class AgentWorkflowServiceCollectionExtensions
         builder.Services.TryAddSingleton<RunService>(); // over the engine's own DurableTaskClient
         return builder.AddTasks(tasks => tasks
             .AddOrchestrator<AgentWorkflowOrchestrator>()
+            .AddActivity<LoadDefinitionActivity>()
+            .AddActivity<VerifyDecisionActivity>()
             .AddActivity<ReadStepActivity>()
             .AddActivity<DraftStepActivity>()
             .AddActivity<RouteStepActivity>()
@@ -27,7 +31,7 @@ public static class AgentWorkflowServiceCollectionExtensions
 
     /// <summary>
     /// What step activities and the run service need, for any host (the standalone engine or Azure Functions, whose
-    /// trigger wrappers resolve the activity classes registered here).
+    /// trigger wrappers resolve the activity classes registered here), including caller authentication.
     /// </summary>
     public static IServiceCollection AddAgentWorkflowServices(this IServiceCollection services, IConfiguration configuration)
     {
@@ -35,12 +39,23 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.Configure<SystemsOptions>(configuration.GetSection(SystemsOptions.Section));
         services.Configure<WorkflowFilesOptions>(configuration.GetSection(WorkflowFilesOptions.Section));
         services.Configure<DraftModelOptions>(configuration.GetSection(DraftModelOptions.Section));
+        services.Configure<DirectoryOptions>(configuration.GetSection(DirectoryOptions.Section));
+        services.AddAgentOpsAuthentication(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration, "AzureWebJobsStorage"));
+        services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>()));
+        services.TryAddSingleton<DefinitionStore>();
+        services.TryAddSingleton<DecisionStore>();
+        services.AddHttpClient<PrincipalDirectory>(http => http.Timeout = TimeSpan.FromSeconds(15));
+        services.TryAddSingleton<PrincipalMatcher>();
         services.TryAddSingleton<StepCredentials>();
         services.TryAddSingleton<ClientIdResolver>();
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton<OfflineDrafter>();
         services.TryAddSingleton<DraftModel>();
         services.AddHttpClient<SystemClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.TryAddTransient<LoadDefinitionActivity>();
+        services.TryAddTransient<VerifyDecisionActivity>();
         services.TryAddTransient<ReadStepActivity>();
         services.TryAddTransient<DraftStepActivity>();
         services.TryAddTransient<RouteStepActivity>();

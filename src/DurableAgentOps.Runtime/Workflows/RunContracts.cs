@@ -1,11 +1,18 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Model;
-using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Security;
 
 namespace DurableAgentOps.Runtime.Workflows;
 
-/// <summary>The orchestration input: the exact definition that runs (with its hash), the input, who started it.</summary>
-public sealed record RunRequest(string RunId, WorkflowSnapshot Snapshot, JsonObject Input, string Initiator, string Environment);
+/// <summary>
+/// The orchestration input: which deployed definition runs (name and SHA-256; the orchestration loads it from the
+/// definition store, so no input can carry a definition of its own), the validated input, and the verified principal
+/// who started it.
+/// </summary>
+public sealed record RunRequest(string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment);
+
+/// <summary>A deployed definition by name and hash.</summary>
+public sealed record DefinitionRef(string Workflow, string Sha256);
 
 /// <summary>What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced.</summary>
 public sealed record StepInvocation(
@@ -14,8 +21,12 @@ public sealed record StepInvocation(
 /// <summary>Model use of a draft step: which model, the prompt, and tokens in and out.</summary>
 public sealed record ModelUsage(string Model, string Prompt, long InputTokens, long OutputTokens);
 
+/// <summary>Model use as a run's status shows it: no prompt (that is detail, not status).</summary>
+public sealed record ModelTokens(string Model, long InputTokens, long OutputTokens);
+
 /// <summary>
-/// What one step did, under which identity and scope: the run's status shows it, and the evidence ledger keeps it.
+/// What one step did, under which identity and scope, with its output: an activity's result, kept in the
+/// orchestration history (the raw material of the evidence ledger).
 /// </summary>
 public sealed record StepRecord(
     string StepId,
@@ -30,31 +41,63 @@ public sealed record StepRecord(
     string Outcome,
     string Worker,
     JsonObject? Output,
-    ModelUsage? ModelUsage);
+    ModelUsage? ModelUsage)
+{
+    public StepSummary Summarize() => new(StepId, Kind, Identity, ClientId, Scope, Operations, Records, StartedAt, DurationMs, Outcome, Worker,
+        ModelUsage is null ? null : new ModelTokens(ModelUsage.Model, ModelUsage.InputTokens, ModelUsage.OutputTokens));
+}
 
-/// <summary>An approver's answer (the external event's payload).</summary>
-public sealed record ApprovalDecision(string Approver, bool Approved, string Channel = "api", string? Comment = null);
+/// <summary>A step as the run's status shows it: who acted, with what scope, on which records — not what it read.</summary>
+public sealed record StepSummary(
+    string StepId,
+    StepKind Kind,
+    string Identity,
+    string ClientId,
+    StepScope Scope,
+    IReadOnlyList<string> Operations,
+    IReadOnlyList<string> Records,
+    DateTimeOffset StartedAt,
+    int DurationMs,
+    string Outcome,
+    string Worker,
+    ModelTokens? Model);
 
-/// <summary>A decision as the run recorded it, with whether it counted.</summary>
+/// <summary>The <c>approval</c> event's payload: only the id of a decision the approval service recorded.</summary>
+public sealed record ApprovalSignal(string DecisionId);
+
+/// <summary>
+/// A decision or event as the run recorded it, with whether it counted. Ignored events (not recorded by the approval
+/// service, for another gate, repeated) keep their reason; they have no principal when none could be verified.
+/// </summary>
 public sealed record ApprovalRecord(
-    string StepId, string Gate, string Approver, bool Approved, string Channel, string? Comment, DateTime At, string Counted);
+    string StepId,
+    string Gate,
+    string? DecisionId,
+    PrincipalRef? Approver,
+    bool? Approved,
+    string? Channel,
+    string? MatchedAs,
+    string? Comment,
+    DateTime At,
+    string Counted);
 
 /// <summary>The gate a run waits at.</summary>
 public sealed record ApprovalWait(
     string StepId, string Gate, IReadOnlyList<string> Approvers, int Quorum, string Timeout, DateTime ExpiresAt,
-    int ApprovalsSoFar, bool SeparationOfDuties, string Initiator);
+    int ApprovalsSoFar, bool SeparationOfDuties, PrincipalRef Initiator);
 
 /// <summary>Why a run stopped: the step, its identity and the reason.</summary>
 public sealed record RunFailure(string Step, string Identity, string Reason);
 
-/// <summary>Live progress of a run (the orchestration's custom status).</summary>
+/// <summary>Live progress of a run (the orchestration's custom status): a summary, small whatever the data.</summary>
 public sealed record RunProgress(
     string Phase,
     string? CurrentStep,
-    IReadOnlyList<StepRecord> Steps,
+    IReadOnlyList<StepSummary> Steps,
     IReadOnlyList<ApprovalRecord> Approvals,
     ApprovalWait? WaitingFor,
-    RunFailure? Failure);
+    RunFailure? Failure,
+    int IgnoredEvents = 0);
 
 /// <summary>The run's result: completed, rejected, timed-out or cancelled, with every step and decision.</summary>
-public sealed record RunResult(string Outcome, IReadOnlyList<StepRecord> Steps, IReadOnlyList<ApprovalRecord> Approvals);
+public sealed record RunResult(string Outcome, IReadOnlyList<StepSummary> Steps, IReadOnlyList<ApprovalRecord> Approvals);

@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Runs;
+using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Security;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -14,16 +18,20 @@ public sealed record RunStatus(
     string Status,
     string Phase,
     string? CurrentStep,
-    string Initiator,
+    PrincipalRef Initiator,
     string? Outcome,
     ApprovalWait? WaitingFor,
-    IReadOnlyList<StepRecord> Steps,
+    IReadOnlyList<StepSummary> Steps,
     IReadOnlyList<ApprovalRecord> Approvals,
+    int IgnoredEvents,
     RunFailure? Failure,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt);
 
-/// <summary>Why a run request was refused: unknown workflow, invalid definition or bad input (each field named).</summary>
+/// <summary>What the approval service recorded for the caller.</summary>
+public sealed record DecisionReceipt(string RunId, string Gate, string StepId, string DecisionId, PrincipalRef Approver, bool Approved, string MatchedAs, bool AlreadyRecorded);
+
+/// <summary>Why a run request was refused: unknown workflow, invalid definition or bad input (each field named), not allowed.</summary>
 public sealed class RunRequestException(int status, string title, string detail, IReadOnlyList<InputError>? errors = null) : Exception(detail)
 {
     public int Status { get; } = status;
@@ -33,45 +41,135 @@ public sealed class RunRequestException(int status, string title, string detail,
     public IReadOnlyList<InputError> Errors { get; } = errors ?? [];
 }
 
-/// <summary>Starts governed runs, reads their status and records approvals; shared by the HTTP API and tests.</summary>
-public sealed class RunService(DurableTaskClient client, WorkflowCatalog workflows, IOptions<AgentOpsRunOptions> options)
+/// <summary>
+/// Starts governed runs, reads their status and records approval decisions, always for a verified <see cref="Caller"/>:
+/// who starts is the initiator; who decides must be an approver of the gate the run waits at, by principal id.
+/// Shared by the HTTP API of both hosts.
+/// </summary>
+public sealed class RunService(
+    DurableTaskClient client,
+    WorkflowCatalog workflows,
+    DefinitionStore definitions,
+    DecisionStore decisions,
+    PrincipalMatcher matcher,
+    TimeProvider time,
+    IOptions<AgentOpsRunOptions> options)
 {
-    public async Task<string> StartAsync(string workflow, JsonObject? input, string initiator, CancellationToken cancellationToken)
+    /// <summary>Longest approval comment kept; it lands in durable state and in evidence.</summary>
+    public const int MaxCommentLength = 1000;
+
+    // Every status: a run id is never reused, even after the run finished (a finished run would be replaced).
+    private static readonly IReadOnlyList<OrchestrationRuntimeStatus> AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
+
+    public async Task<string> StartAsync(string workflow, JsonObject? input, Caller caller, CancellationToken cancellationToken)
     {
-        var loaded = workflows.Find(workflow)
-            ?? throw new RunRequestException(404, "Unknown workflow.", $"No workflow named '{workflow}' in {workflows.Folder}.");
-        if (loaded.HasErrors)
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.IsInRole(AppRoles.Starter))
         {
-            var first = loaded.Findings.Concat(loaded.Catalogue.Findings).FirstOrDefault(f => f.IsError);
-            throw new RunRequestException(422, "The workflow file has errors.", $"{first}; run 'agentops validate' to see every finding.");
+            throw Forbidden($"starting a run needs the app role {AppRoles.Starter}; {caller.Name} holds {Roles(caller)}.");
         }
 
-        var errors = RunInputValidator.Validate(loaded.Definition!, input);
+        var loaded = workflows.Find(workflow)
+            ?? throw new RunRequestException(404, "Unknown workflow.", $"This host has no workflow named '{Bounded(workflow)}'.");
+        if (loaded.HasErrors)
+        {
+            var first = loaded.AllFindings.FirstOrDefault(f => f.IsError);
+            var where = first is null ? string.Empty : $"{Path.GetFileName(first.File)}:{first.Line}:{first.Column}: {first.Code}: {first.Message}";
+            throw new RunRequestException(422, "The workflow file has errors.", $"{where}; run 'agentops validate' to see every finding.");
+        }
+
+        var definition = loaded.Definition!;
+        var errors = RunInputValidator.Validate(definition, input);
         if (errors.Count > 0)
         {
             throw new RunRequestException(400, "The run input is invalid.",
                 string.Join("; ", errors.Select(e => $"input.{e.Field}: {e.Message}")), errors);
         }
 
-        if (string.IsNullOrWhiteSpace(initiator))
+        var snapshot = loaded.ToSnapshot();
+        if (definition.Starters.Count > 0 && await Check(() => matcher.MatchStarterAsync(definition.Starters, snapshot.Groups, caller, cancellationToken)) is null)
         {
-            throw new RunRequestException(400, "Who starts the run?", "'initiator' is required: approvals are checked against it (separation of duties).");
+            throw Forbidden($"{caller.Name} may not start {definition.Name}: its starters are {string.Join(", ", definition.Starters.Select(Describe))}.");
         }
 
-        var snapshot = loaded.ToSnapshot();
-        var runId = $"{workflow}-{Guid.NewGuid():N}"[..Math.Min(workflow.Length + 13, 64)];
-        var request = new RunRequest(runId, snapshot, input ?? [], initiator, options.Value.Environment);
-        var tags = new Dictionary<string, string> { ["workflow"] = workflow, ["initiator"] = initiator, ["definitionSha256"] = snapshot.Sha256 };
+        await definitions.PublishAsync(snapshot, cancellationToken);
+        var runId = $"{definition.Name}-{Guid.NewGuid():N}"[..Math.Min(definition.Name.Length + 13, 64)];
+        var initiator = caller.ToPrincipal();
+        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, input ?? [], initiator, options.Value.Environment);
+        var tags = new Dictionary<string, string>
+        {
+            ["workflow"] = definition.Name,
+            ["definitionSha256"] = snapshot.Sha256,
+            ["initiatorId"] = initiator.Id,
+            ["initiator"] = initiator.Name,
+            ["initiatorUpn"] = initiator.Upn ?? string.Empty,
+        };
         await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
-            new StartOrchestrationOptions(runId) { Tags = tags }, cancellationToken);
+            new StartOrchestrationOptions(runId) { Tags = tags, DedupeStatuses = AnyStatus.Select(s => s.ToString()).ToList() }, cancellationToken);
         return runId;
     }
 
-    public async Task<RunStatus?> GetAsync(string runId, CancellationToken cancellationToken)
+    /// <summary>The run's status for a caller who may read it: its initiator, an approver of its gate, or a reader.</summary>
+    public async Task<RunStatus?> GetAsync(string runId, Caller caller, CancellationToken cancellationToken)
     {
-        // Status is polled often (the CLI every 250 ms): read without payloads, so the definition snapshot in the
-        // input is not downloaded. The custom status has all a status shows: the orchestrator reports the outcome
-        // (as the phase), steps and approvals before it returns its result.
+        ArgumentNullException.ThrowIfNull(caller);
+        var status = await ReadAsync(runId, cancellationToken);
+        if (status is null)
+        {
+            return null;
+        }
+
+        if (caller.IsInRole(AppRoles.Reader) || caller.IsInRole(AppRoles.Administrator) || caller.Id == status.Initiator.Id)
+        {
+            return status;
+        }
+
+        if (status.WaitingFor is { } wait && await MatchGateAsync(status, wait.Gate, caller, cancellationToken) is not null)
+        {
+            return status;
+        }
+
+        throw Forbidden($"{caller.Name} may not read run '{runId}': only its initiator, the approvers of the gate it waits at, " +
+            $"and holders of {AppRoles.Reader} or {AppRoles.Administrator} may.");
+    }
+
+    /// <summary>Records the caller's decision for the gate the run waits at, then tells the run its id.</summary>
+    public async Task<DecisionReceipt> DecideAsync(string runId, Caller caller, bool approved, string? comment, string channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (comment is { Length: > MaxCommentLength })
+        {
+            throw new RunRequestException(400, "The comment is too long.", $"'comment' is {comment.Length} characters; the limit is {MaxCommentLength}.");
+        }
+
+        var status = await ReadAsync(runId, cancellationToken)
+            ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
+        var wait = status.WaitingFor
+            ?? throw new RunRequestException(409, "The run is not waiting for approval.", $"Run '{runId}' is {status.Status} ({status.Phase}).");
+        if (wait.SeparationOfDuties && caller.Id == status.Initiator.Id)
+        {
+            throw Forbidden($"{caller.Name} started run '{runId}' and may not decide it (gate {wait.Gate} separates duties).");
+        }
+
+        var matchedAs = await MatchGateAsync(status, wait.Gate, caller, cancellationToken)
+            ?? throw Forbidden($"{caller.Name} is not an approver of gate {wait.Gate} (approvers: {string.Join(", ", wait.Approvers)}).");
+        var decision = new RecordedDecision(runId, DecisionStore.DecisionIdFor(wait.Gate, caller.Id), wait.StepId, wait.Gate, caller.Id, caller.Name, caller.Upn,
+            approved, channel, caller.ClientId, matchedAs, comment, time.GetUtcNow());
+        var (recorded, existing) = await decisions.TryRecordAsync(decision, cancellationToken);
+        if (!recorded && existing.Approved != approved)
+        {
+            throw new RunRequestException(409, "Already answered.",
+                $"{caller.Name} already {(existing.Approved ? "approved" : "rejected")} gate {wait.Gate} of run '{runId}' at {existing.At:u}; a decision cannot be changed.");
+        }
+
+        // Raised again for a repeated identical answer: if the first raise was lost, the run still hears it; if not, it counts it once.
+        await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, new ApprovalSignal(decision.DecisionId), cancellationToken);
+        return new DecisionReceipt(runId, wait.Gate, wait.StepId, decision.DecisionId, caller.ToPrincipal(), approved, existing.MatchedAs, !recorded);
+    }
+
+    private async Task<RunStatus?> ReadAsync(string runId, CancellationToken cancellationToken)
+    {
+        // Status is polled often (the CLI every 250 ms): read without payloads. The custom status has all a status shows.
         var metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken);
         if (metadata is null || metadata.Name != AgentWorkflowOrchestrator.Name)
         {
@@ -83,33 +181,50 @@ public sealed class RunService(DurableTaskClient client, WorkflowCatalog workflo
             ? new RunFailure(progress?.CurrentStep ?? "unknown", "unknown", metadata.FailureDetails?.ErrorMessage ?? "unknown failure")
             : null);
         var outcome = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? progress?.Phase : failure is null ? null : "failed";
-        metadata.Tags.TryGetValue("workflow", out var workflow);
-        metadata.Tags.TryGetValue("initiator", out var initiator);
-        metadata.Tags.TryGetValue("definitionSha256", out var sha);
-        return new RunStatus(runId, workflow ?? "unknown", sha ?? string.Empty, metadata.RuntimeStatus.ToString(),
-            progress?.Phase ?? "pending", progress?.CurrentStep, initiator ?? "unknown", outcome,
-            metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [],
+        string Tag(string name) => metadata.Tags.TryGetValue(name, out var value) ? value : string.Empty;
+        var initiator = new PrincipalRef(Tag("initiatorId"), Tag("initiator"), Tag("initiatorUpn") is { Length: > 0 } upn ? upn : null);
+        return new RunStatus(runId, Tag("workflow"), Tag("definitionSha256"), metadata.RuntimeStatus.ToString(),
+            progress?.Phase ?? "pending", progress?.CurrentStep, initiator, outcome,
+            metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [], progress?.IgnoredEvents ?? 0,
             failure, metadata.CreatedAt, metadata.LastUpdatedAt);
     }
 
-    /// <summary>Records an approver's decision for the gate the run waits at.</summary>
-    public async Task<ApprovalWait> ApproveAsync(string runId, ApprovalDecision decision, CancellationToken cancellationToken)
+    /// <summary>The approver entry of the run's gate the caller is, judged against the definition the run executes.</summary>
+    private async Task<string?> MatchGateAsync(RunStatus status, string gateId, Caller caller, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(decision.Approver))
+        WorkflowSnapshot snapshot;
+        try
         {
-            throw new RunRequestException(400, "Who approves?", "'approver' is required.");
+            snapshot = await definitions.LoadAsync(status.Workflow, status.DefinitionSha256, cancellationToken);
+        }
+        catch (DefinitionRefusedException ex)
+        {
+            throw new RunRequestException(409, "The run's definition is not deployed here.", ex.Message);
         }
 
-        var status = await GetAsync(runId, cancellationToken)
-            ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
-        var wait = status.WaitingFor
-            ?? throw new RunRequestException(409, "The run is not waiting for approval.", $"Run '{runId}' is {status.Status} ({status.Phase}).");
-        if (wait.SeparationOfDuties && string.Equals(wait.Initiator, decision.Approver, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RunRequestException(403, "Separation of duties.", $"{decision.Approver} started run '{runId}' and may not approve it.");
-        }
-
-        await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, decision, cancellationToken);
-        return wait;
+        var gate = snapshot.Definition.FindGate(gateId)
+            ?? throw new RunRequestException(409, "Unknown gate.", $"The run's definition has no gate '{gateId}'.");
+        return await Check(() => matcher.MatchApproverAsync(gate.Approvers, snapshot.Groups, caller, cancellationToken));
     }
+
+    /// <summary>A directory outage refuses (503, with the reason): it never lets a check pass.</summary>
+    private static async Task<string?> Check(Func<Task<string?>> match)
+    {
+        try
+        {
+            return await match();
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            throw new RunRequestException(503, "The directory cannot be asked.", $"Cannot check who you are in the directory: {ex.Message}.");
+        }
+    }
+
+    private static RunRequestException Forbidden(string detail) => new(403, "Not allowed.", detail);
+
+    private static string Roles(Caller caller) => caller.Roles.Count == 0 ? "no app role" : string.Join(", ", caller.Roles.Order(StringComparer.Ordinal));
+
+    private static string Describe(Starter starter) => $"{starter.Kind.ToString().ToLowerInvariant()} {starter.Name}";
+
+    private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -1,0 +1,34 @@
+using DurableAgentOps.Runtime.Governance;
+using Microsoft.DurableTask;
+
+namespace DurableAgentOps.Runtime.Workflows;
+
+/// <summary>Which decision an <c>approval</c> event names, for the gate the run waits at.</summary>
+public sealed record DecisionCheckRequest(string RunId, string StepId, string Gate, string DecisionId);
+
+/// <summary>The recorded decision, or why the event does not count (<see cref="Reason"/>).</summary>
+public sealed record DecisionCheck(RecordedDecision? Decision, string? Reason);
+
+/// <summary>
+/// Reads back the decision an event names from the decision store. The orchestration counts only decisions found
+/// there for this run and this gate: an event raised any other way (the instance API, a hand-made body) names no
+/// recorded decision, and is kept as ignored with the reason.
+/// </summary>
+public sealed class VerifyDecisionActivity(DecisionStore decisions) : TaskActivity<DecisionCheckRequest, DecisionCheck>
+{
+    public const string Name = nameof(VerifyDecisionActivity);
+
+    public override async Task<DecisionCheck> RunAsync(TaskActivityContext context, DecisionCheckRequest input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var decision = await decisions.GetAsync(input.RunId, input.DecisionId, CancellationToken.None);
+        if (decision is null)
+        {
+            return new DecisionCheck(null, "ignored: no decision with this id was recorded by the approval service for this run");
+        }
+
+        return decision.Gate != input.Gate || decision.StepId != input.StepId
+            ? new DecisionCheck(null, $"ignored: the decision is for gate '{decision.Gate}', not '{input.Gate}' where the run waits")
+            : new DecisionCheck(decision, null);
+    }
+}
