@@ -52,4 +52,18 @@ public sealed class ShippedWorkflowTests
         Assert.False(catalogue.IsWrite("crm.accounts.read"));
         Assert.False(catalogue.IsWrite("model.completions.create"));
     }
+
+    [Fact]
+    public void LoadCatalogue_Shipped_BindsGroupsWithLocalAndAzureObjectIds()
+    {
+        var catalogue = TestFiles.ShippedCatalogue().Catalogue;
+
+        Assert.Equal(
+            ["emea-sales", "emea-sales-managers", "emea-sales-directors", "ap-clerks", "finance-managers", "finance-controllers", "support-leads"],
+            catalogue.Groups.Select(g => g.Name));
+        var managers = catalogue.FindGroup("emea-sales-managers")!;
+        Assert.Equal("9a000001-0000-4000-8000-000000000001", managers.ObjectIds["local"]);
+        Assert.Equal("${EMEA_SALES_MANAGERS_GROUP_ID}", managers.ObjectIds["azure"]);
+        Assert.NotEmpty(managers.Description);
+    }
 }

@@ -54,6 +54,8 @@ public static class FindingCodes
     public const string InvalidClientId = "DAO052";
     public const string UnknownSystem = "DAO053";
     public const string CatalogueMissing = "DAO054";
+    public const string UnknownGroup = "DAO055";
+    public const string DuplicateObjectId = "DAO056";
 
     // Diff: widenings (flagged) and other changes (informational).
     public const string WidenedOperation = "DAO201";
