@@ -21,6 +21,12 @@ internal static class ExitCodes
     /// <summary>No answer from the host (refused, unresolvable, timed out): a different problem from a refusal.</summary>
     public const int Unreachable = 3;
 
+    /// <summary>Not signed in, the sign-in expired, or the host refused the token (401): sign in again.</summary>
+    public const int SignInRequired = 4;
+
+    /// <summary>Signed in, but not allowed (403): another role or another person is needed.</summary>
+    public const int Forbidden = 5;
+
     /// <summary>Ctrl+C (128 + SIGINT): the CLI stopped; a run it watched goes on.</summary>
     public const int Interrupted = 130;
 }
@@ -30,6 +36,9 @@ internal static class CliApp
     /// <summary>Every subcommand; adding one is one line here.</summary>
     public static IReadOnlyList<ICliCommand> Commands { get; } =
     [
+        new LoginCommand(),
+        new LogoutCommand(),
+        new WhoamiCommand(),
         new ValidateCommand(),
         new ExplainCommand(),
         new DiffCommand(),
@@ -40,7 +49,7 @@ internal static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var context = new CliContext(output, error);
-        var root = new RootCommand("agentops: validate, explain and compare DurableAgentOps workflow files; run them on a host and answer their approvals.");
+        var root = new RootCommand("agentops: validate, explain and compare DurableAgentOps workflow files; sign in, run them on a host and answer their approvals.");
         foreach (var command in Commands)
         {
             root.Subcommands.Add(command.Create(context));

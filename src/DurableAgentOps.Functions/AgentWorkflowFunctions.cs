@@ -8,13 +8,22 @@ namespace DurableAgentOps.Functions;
 /// Governed runs on Azure Functions: the orchestrator and one activity per step kind, each delegating to the
 /// Runtime class the standalone host runs. The activity classes come from DI (AddAgentWorkflowServices).
 /// </summary>
-internal sealed class AgentWorkflowFunctions(ReadStepActivity read, DraftStepActivity draft, RouteStepActivity route, WriteStepActivity write)
+internal sealed class AgentWorkflowFunctions(
+    LoadDefinitionActivity load, VerifyDecisionActivity verify, ReadStepActivity read, DraftStepActivity draft, RouteStepActivity route, WriteStepActivity write)
 {
     [Function(AgentWorkflowOrchestrator.Name)]
     public static Task<RunResult> AgentWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
         new AgentWorkflowOrchestrator().RunAsync(context, context.GetInput<RunRequest>()!);
 
     // instanceId is not a binding: the worker fills it from the activity trigger's metadata.
+    [Function(LoadDefinitionActivity.Name)]
+    public Task<Core.Snapshot.WorkflowSnapshot> LoadDefinition([ActivityTrigger] DefinitionRef input, string instanceId) =>
+        load.RunAsync(new TriggerActivityContext(LoadDefinitionActivity.Name, instanceId), input);
+
+    [Function(VerifyDecisionActivity.Name)]
+    public Task<DecisionCheck> VerifyDecision([ActivityTrigger] DecisionCheckRequest input, string instanceId) =>
+        verify.RunAsync(new TriggerActivityContext(VerifyDecisionActivity.Name, instanceId), input);
+
     [Function(ReadStepActivity.Name)]
     public Task<StepRecord> ReadStep([ActivityTrigger] StepInvocation input, string instanceId) =>
         read.RunAsync(new TriggerActivityContext(ReadStepActivity.Name, instanceId), input);

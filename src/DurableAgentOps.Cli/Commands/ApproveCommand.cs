@@ -5,26 +5,25 @@ using DurableAgentOps.Cli.HostApi;
 namespace DurableAgentOps.Cli.Commands;
 
 /// <summary>What `agentops approve` was asked to do.</summary>
-internal sealed record ApproveArguments(string RunId, bool Reject, string Approver, string? Comment, string? Host);
+internal sealed record ApproveArguments(string RunId, bool Reject, string? Comment, string? Host);
 
-/// <summary>agentops approve &lt;runId&gt;: answer the approval gate a run waits at.</summary>
+/// <summary>agentops approve &lt;runId&gt;: answer the approval gate a run waits at, as the signed-in person.</summary>
 internal sealed class ApproveCommand : ICliCommand
 {
     public Command Create(CliContext context)
     {
         var runId = new Argument<string>("runId") { Description = "The run waiting for approval (as printed by 'agentops run')." };
         var reject = new Option<bool>("--reject") { Description = "Reject instead of approving." };
-        var approver = HostOptions.As("answers; the gate checks them against its approvers and the run's initiator");
-        var comment = new Option<string?>("--comment") { Description = "Why: recorded with the decision." };
+        var comment = new Option<string?>("--comment") { Description = "Why: recorded with the decision (at most 1000 characters)." };
         var host = HostOptions.Host();
-        var command = new Command("approve", "Approve (or --reject) the gate a run waits at; the decision is recorded with who gave it and the 'cli' channel.")
+        var command = new Command("approve",
+            "Approve (or --reject) the gate a run waits at, as the person you signed in as (agentops login); the host checks that you are one of the gate's approvers and not the run's initiator.")
         {
-            runId, reject, approver, comment, host,
+            runId, reject, comment, host,
         };
         command.SetAction((result, cancellationToken) => RunAsync(context, new ApproveArguments(
             result.GetValue(runId)!,
             result.GetValue(reject),
-            result.GetValue(approver) ?? HostOptions.CurrentUser(),
             result.GetValue(comment),
             result.GetValue(host)), cancellationToken));
         return command;
@@ -32,31 +31,41 @@ internal sealed class ApproveCommand : ICliCommand
 
     internal static async Task<int> RunAsync(CliContext context, ApproveArguments args, CancellationToken cancellationToken)
     {
-        using var client = HostOptions.Connect(context, "approve", args.Host);
+        var (client, code) = await HostOptions.ConnectAsync(context, "approve", args.Host, cancellationToken);
         if (client is null)
         {
-            return ExitCodes.Failed;
+            return code;
         }
 
-        var body = new { approver = args.Approver, approved = !args.Reject, comment = args.Comment, channel = "cli" };
-        HostResponse response;
-        try
+        using (client)
         {
-            response = await client.PostAsync($"/api/runs/{Uri.EscapeDataString(args.RunId)}/approvals", body, cancellationToken);
-        }
-        catch (HostUnreachableException ex)
-        {
-            return HostOptions.Unreachable(context, ex);
-        }
+            var body = new Dictionary<string, object?> { ["approved"] = !args.Reject };
+            if (args.Comment is not null)
+            {
+                body["comment"] = args.Comment;
+            }
 
-        if (response.Status != HttpStatusCode.Accepted)
-        {
-            context.Error.WriteLine($"agentops approve: {response.Explain()}");
-            return ExitCodes.Failed;
-        }
+            HostResponse response;
+            try
+            {
+                response = await client.PostAsync($"/api/runs/{Uri.EscapeDataString(args.RunId)}/approvals", body, cancellationToken);
+            }
+            catch (HostUnreachableException ex)
+            {
+                return HostOptions.Unreachable(context, ex);
+            }
 
-        var gate = response.Read<ApprovalRecordedDto>()?.Gate ?? "its gate";
-        context.Out.WriteLine($"approval recorded: {args.Approver} {(args.Reject ? "rejected" : "approved")} {args.RunId} at {gate}");
-        return ExitCodes.Ok;
+            if (response.Status != HttpStatusCode.Accepted)
+            {
+                return HostOptions.Refused(context, "approve", response);
+            }
+
+            var receipt = response.Read<DecisionRecordedDto>();
+            var who = receipt?.Approver?.Name ?? "you";
+            var again = receipt?.AlreadyRecorded == true ? " (already recorded)" : string.Empty;
+            context.Out.WriteLine($"decision recorded{again}: {who} {(args.Reject ? "rejected" : "approved")} {args.RunId} at {receipt?.Gate ?? "its gate"}" +
+                (receipt?.MatchedAs is { } matched ? $" as {matched}" : string.Empty));
+            return ExitCodes.Ok;
+        }
     }
 }

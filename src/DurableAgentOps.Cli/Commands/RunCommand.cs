@@ -14,7 +14,6 @@ internal sealed record RunArguments(
     IReadOnlyList<string> Inputs,
     string? InputJson,
     string? Host,
-    string Initiator,
     bool NoWait,
     string Format);
 
@@ -37,19 +36,17 @@ internal sealed class RunCommand : ICliCommand
         };
         var inputJson = new Option<string?>("--input-json") { HelpName = "json", Description = "The input as a JSON object, e.g. '{\"accountId\":\"ACC-000001\"}'." };
         var host = HostOptions.Host();
-        var initiator = HostOptions.As("starts the run; separation of duties keeps them from approving it");
         var noWait = new Option<bool>("--no-wait") { Description = "Print the run id and return at once instead of watching the run." };
         var format = CommonOptions.Format("Output format: text (live progress) or json (the host's final status, or its answer with --no-wait).", "text", "json");
-        var command = new Command("run", "Start a workflow run on a DurableAgentOps host and show each step (identity, client id, records touched) as it finishes.")
+        var command = new Command("run", "Start a workflow run on a DurableAgentOps host, as the person you signed in as (agentops login), and show each step (identity, client id, records touched) as it finishes.")
         {
-            workflow, inputs, inputJson, host, initiator, noWait, format,
+            workflow, inputs, inputJson, host, noWait, format,
         };
         command.SetAction((result, cancellationToken) => RunAsync(context, new RunArguments(
             result.GetValue(workflow)!,
             result.GetValue(inputs) ?? [],
             result.GetValue(inputJson),
             result.GetValue(host),
-            result.GetValue(initiator) ?? HostOptions.CurrentUser(),
             result.GetValue(noWait),
             result.GetValue(format)!), cancellationToken));
         return command;
@@ -59,22 +56,30 @@ internal sealed class RunCommand : ICliCommand
     {
         var input = RunInputBuilder.Build(args.Inputs, args.InputJson, LocalSchema(args), out var problems);
         problems.ForEach(p => context.Error.WriteLine($"agentops run: {p}"));
-        using var client = problems.Count == 0 ? HostOptions.Connect(context, "run", args.Host) : null;
-        if (client is null)
+        if (problems.Count > 0)
         {
             return ExitCodes.Failed;
         }
 
+        var (connected, exitCode) = await HostOptions.ConnectAsync(context, "run", args.Host, cancellationToken);
+        if (connected is null)
+        {
+            return exitCode;
+        }
+
+        using var client = connected;
+
         string? runId = null;
         try
         {
-            var started = await client.PostAsync($"/api/workflows/{Uri.EscapeDataString(args.Workflow)}/runs", new { input, initiator = args.Initiator }, cancellationToken);
+            var started = await client.PostAsync($"/api/workflows/{Uri.EscapeDataString(args.Workflow)}/runs", new { input }, cancellationToken);
             if (started.Status != HttpStatusCode.Accepted || started.Read<RunStartedDto>()?.RunId is not { } id)
             {
                 return Refused(context, args.Workflow, client.Host, started);
             }
 
             runId = id;
+            var initiator = started.Read<RunStartedDto>()?.Initiator?.Name ?? "you";
             if (args.NoWait)
             {
                 context.Out.WriteLine(args.Format == "json" ? started.Body : $"run {runId} started ({args.Workflow}); status: {HostClient.Display(client.Host)}/api/runs/{runId}");
@@ -83,7 +88,7 @@ internal sealed class RunCommand : ICliCommand
 
             // In json mode stdout carries only the final document; progress still reaches a person, on stderr.
             var progress = new RunProgressWriter(args.Format == "json" ? context.Error : context.Out, runId);
-            (args.Format == "json" ? context.Error : context.Out).WriteLine($"run {runId} started ({args.Workflow}) as {args.Initiator}");
+            (args.Format == "json" ? context.Error : context.Out).WriteLine($"run {runId} started ({args.Workflow}) as {initiator}");
             return await WatchAsync(context, client, runId, progress, args.Format, cancellationToken);
         }
         catch (HostUnreachableException ex)
@@ -119,8 +124,7 @@ internal sealed class RunCommand : ICliCommand
 
             if (!response.IsSuccess || response.Read<RunStatusDto>() is not { } status)
             {
-                context.Error.WriteLine($"agentops run: cannot read the status of run {runId}: {response.Explain()}");
-                return ExitCodes.Failed;
+                return HostOptions.Refused(context, "run", response);
             }
 
             missed = 0;
@@ -172,7 +176,7 @@ internal sealed class RunCommand : ICliCommand
         }
         else
         {
-            context.Error.WriteLine($"agentops run: the host refused to start {workflow}: {response.Explain()}");
+            return HostOptions.Refused(context, "run", response);
         }
 
         return ExitCodes.Failed;

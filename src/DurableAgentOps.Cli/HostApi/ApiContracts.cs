@@ -17,11 +17,15 @@ internal sealed record ProblemDto(string? Title, string? Detail, int? Status, IR
 
 internal sealed record FieldErrorDto(string? Field, string? Message);
 
+/// <summary>A verified principal as the host shows it: the id it compares, and names to read.</summary>
+internal sealed record PrincipalDto(string? Id, string? Name, string? Upn);
+
 /// <summary>The 202 answer to POST /api/workflows/{name}/runs.</summary>
-internal sealed record RunStartedDto(string? RunId, string? Workflow, string? StatusUrl);
+internal sealed record RunStartedDto(string? RunId, string? Workflow, PrincipalDto? Initiator, string? StatusUrl);
 
 /// <summary>The 202 answer to POST /api/runs/{id}/approvals.</summary>
-internal sealed record ApprovalRecordedDto(string? RunId, string? Gate, string? StepId, string? Approver, bool? Approved);
+internal sealed record DecisionRecordedDto(
+    string? RunId, string? Gate, string? StepId, string? DecisionId, PrincipalDto? Approver, bool? Approved, string? MatchedAs, bool? AlreadyRecorded);
 
 /// <summary>GET /api/runs/{id}.</summary>
 internal sealed record RunStatusDto(

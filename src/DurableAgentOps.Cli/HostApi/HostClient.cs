@@ -42,10 +42,14 @@ internal sealed class HostClient : IDisposable
 
     private readonly HttpClient http;
 
-    public HostClient(Uri host)
+    public HostClient(Uri host, string? bearerToken = null)
     {
         Host = host;
         http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        if (bearerToken is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearerToken);
+        }
     }
 
     public Uri Host { get; }
