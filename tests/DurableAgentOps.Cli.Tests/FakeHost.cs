@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Cli.Tests;
 
 /// <summary>A request the fake host received.</summary>
-internal sealed record ReceivedRequest(string Method, string Path, JsonObject? Body);
+internal sealed record ReceivedRequest(string Method, string Path, JsonObject? Body, string? Authorization);
 
 /// <summary>
 /// A real HTTP peer for the run and approve commands: Kestrel on a free loopback port, serving the run API's routes
@@ -30,11 +30,16 @@ internal sealed class FakeHost : IAsyncDisposable
 
     /// <summary>Answer to POST /api/workflows/{name}/runs (default: 202 with run id "run-1").</summary>
     public Func<string, IResult> StartRun { get; set; } =
-        name => Results.Json(new { runId = "run-1", workflow = name, statusUrl = "/api/runs/run-1" }, statusCode: 202);
+        name => Results.Json(new { runId = "run-1", workflow = name, initiator = new { id = "t/a1", name = "Alice Martin", upn = "alice@contoso.example" }, statusUrl = "/api/runs/run-1" }, statusCode: 202);
 
     /// <summary>Answer to POST /api/runs/{id}/approvals (default: 202 at gate manager-review).</summary>
     public Func<string, IResult> Approve { get; set; } =
-        id => Results.Json(new { runId = id, gate = "manager-review", stepId = "write-followup" }, statusCode: 202);
+        id => Results.Json(new
+        {
+            runId = id, gate = "manager-review", stepId = "write-followup", decisionId = "manager-review~ab",
+            approver = new { id = "t/b2", name = "Bob Manager", upn = "bob.manager@contoso.example" }, approved = true,
+            matchedAs = "group emea-sales-managers", alreadyRecorded = false,
+        }, statusCode: 202);
 
     public static async Task<FakeHost> StartAsync()
     {
@@ -72,7 +77,7 @@ internal sealed class FakeHost : IAsyncDisposable
 
     private FakeHost Record(HttpRequest request, JsonObject? body)
     {
-        requests.Enqueue(new ReceivedRequest(request.Method, request.Path.Value ?? string.Empty, body));
+        requests.Enqueue(new ReceivedRequest(request.Method, request.Path.Value ?? string.Empty, body, request.Headers.Authorization.FirstOrDefault()));
         return this;
     }
 

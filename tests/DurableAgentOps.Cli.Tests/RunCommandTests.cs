@@ -23,10 +23,10 @@ public sealed class RunCommandTests : IAsyncLifetime
         return $"http://127.0.0.1:{port}";
     }
 
-    private CliResult Run(params string[] args) => CliRunner.InProcess(["run", "crm-followup", "--host", host.Url, "--as", "alice", .. args]);
+    private CliResult Run(params string[] args) => CliRunner.InProcess(["run", "crm-followup", "--host", host.Url, .. args]);
 
     [Fact]
-    public void Run_Accepted_PostsInputAndInitiatorThenWatchesEachStepToCompletion()
+    public void Run_Accepted_PostsInputWithTheSignedInTokenThenWatchesEachStepToCompletion()
     {
         host.EnqueueStatus(RunStatuses.ApprovedRun());
 
@@ -35,10 +35,11 @@ public sealed class RunCommandTests : IAsyncLifetime
         Assert.Equal(0, result.ExitCode);
         var start = host.Requests[0];
         Assert.Equal(("POST", "/api/workflows/crm-followup/runs"), (start.Method, start.Path));
-        Assert.Equal("""{"input":{"accountId":"ACC-000001"},"initiator":"alice"}""", start.Body!.ToJsonString());
+        Assert.Equal("""{"input":{"accountId":"ACC-000001"}}""", start.Body!.ToJsonString());
+        Assert.All(host.Requests, r => Assert.Equal("Bearer " + SignedIn.Token, r.Authorization));
         Assert.Equal(
             """
-            run run-1 started (crm-followup) as alice
+            run run-1 started (crm-followup) as Alice Martin
               ✓ read-account (read) as crm-reader [6f1c0a10-0000-4000-8000-000000000001]: ok; touched ACC-000001
               ✓ read-last-call (read) as crm-reader [6f1c0a10-0000-4000-8000-000000000001]: ok; touched CALL-00000042
               ✓ draft-followup (draft) as drafter [6f1c0a10-0000-4000-8000-000000000007]: ok; touched nothing
@@ -106,7 +107,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         var result = Run("--input", "accountId=ACC-000001", "--no-wait", "--format", "json");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("""{"runId":"run-1","workflow":"crm-followup","statusUrl":"/api/runs/run-1"}""" + "\n", result.Out);
+        Assert.Equal("""{"runId":"run-1","workflow":"crm-followup","initiator":{"id":"t/a1","name":"Alice Martin","upn":"alice@contoso.example"},"statusUrl":"/api/runs/run-1"}""" + "\n", result.Out);
     }
 
     [Fact]
@@ -207,7 +208,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         using var interrupt = new CancellationTokenSource();
 
         var watching = RunCommand.RunAsync(new CliContext(output, error),
-            new RunArguments("crm-followup", ["accountId=ACC-000001"], null, host.Url, "alice", NoWait: false, "text"), interrupt.Token);
+            new RunArguments("crm-followup", ["accountId=ACC-000001"], null, host.Url, NoWait: false, "text"), interrupt.Token);
         while (host.Requests.Count(r => r.Method == "GET") < 2)
         {
             Assert.False(watching.IsCompleted, "the CLI stopped before it was interrupted");
@@ -228,13 +229,13 @@ public sealed class RunCommandTests : IAsyncLifetime
     {
         using var repo = CliRunner.CopyOfWorkflows();
         repo.Edit("workflows/crm-followup.yaml", "input:\n", "input:\n  maxTasks:\n    type: integer\n  urgent:\n    type: boolean\n");
-        var environment = new Dictionary<string, string?> { ["AGENTOPS_HOST"] = host.Url, ["USER"] = "bob" };
+        var environment = new Dictionary<string, string?> { ["AGENTOPS_HOST"] = host.Url };
 
         var result = CliRunner.Executable(repo.Root, environment, "run", "crm-followup", "--no-wait",
             "-i", "accountId=000001", "-i", "maxTasks=2", "-i", "urgent=false");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("""{"input":{"accountId":"000001","maxTasks":2,"urgent":false},"initiator":"bob"}""", host.Requests[0].Body!.ToJsonString());
+        Assert.Equal("""{"input":{"accountId":"000001","maxTasks":2,"urgent":false}}""", host.Requests[0].Body!.ToJsonString());
     }
 
     [Fact]
@@ -245,6 +246,53 @@ public sealed class RunCommandTests : IAsyncLifetime
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("--input-json must be a JSON object", result.Error, StringComparison.Ordinal);
         Assert.Contains("--input 'accountId': expected key=value", result.Error, StringComparison.Ordinal);
+        Assert.Empty(host.Requests);
+    }
+
+    [Fact]
+    public void Run_NotSignedIn_ExitsFourWithoutCallingTheHost()
+    {
+        using var home = SignedIn.EmptyHome();
+
+        var result = CliRunner.Executable(AppContext.BaseDirectory, home.Environment, "run", "crm-followup", "--host", host.Url, "-i", "accountId=ACC-000001");
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Equal("agentops run: not signed in: run 'agentops login' (locally: 'agentops login --dev <person>')\n", result.Error);
+        Assert.Empty(host.Requests);
+    }
+
+    [Fact]
+    public void Run_SignInExpired_ExitsFourNamingWhoAndWhen()
+    {
+        using var home = SignedIn.Home(expiresOn: DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        var result = CliRunner.Executable(AppContext.BaseDirectory, home.Environment, "run", "crm-followup", "--host", host.Url, "-i", "accountId=ACC-000001");
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("agentops run: your sign-in as Alice Martin <alice@contoso.example> expired at ", result.Error, StringComparison.Ordinal);
+        Assert.Empty(host.Requests);
+    }
+
+    [Theory]
+    [InlineData(401, "The token is for audience 'api://other'; this host accepts only 'api://durableagentops'.", 4, "the host refused your sign-in: ")]
+    [InlineData(403, "starting a run needs the app role AgentOps.Starter; Mallory holds no app role.", 5, "not allowed: ")]
+    public void Run_HostRefusesTheCaller_PrintsWhyAndExitsWithItsCode(int status, string detail, int exitCode, string prefix)
+    {
+        host.StartRun = _ => Results.Problem(detail, statusCode: status);
+
+        var result = Run("--input", "accountId=ACC-000001");
+
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.Equal($"agentops run: {prefix}{detail}\n", result.Error);
+    }
+
+    [Fact]
+    public void Run_AsOption_IsGoneAndRefused()
+    {
+        var result = Run("--as", "alice", "--input", "accountId=ACC-000001");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("--as", result.Error, StringComparison.Ordinal);
         Assert.Empty(host.Requests);
     }
 }

@@ -174,9 +174,13 @@ internal sealed class RunCommand : ICliCommand
         {
             context.Error.WriteLine($"agentops run: the host at {HostClient.Display(host)} has no workflow named '{workflow}' ({response.Explain()})");
         }
-        else
+        else if (response.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             return HostOptions.Refused(context, "run", response);
+        }
+        else
+        {
+            context.Error.WriteLine($"agentops run: the host refused to start {workflow}: {response.Explain()}");
         }
 
         return ExitCodes.Failed;
