@@ -41,6 +41,14 @@ public sealed class ShippedWorkflowTests
     }
 
     [Fact]
+    public void Load_CrmFollowup_OnlyEmeaSalesStart()
+    {
+        var definition = WorkflowLoader.Load(TestFiles.Workflow("crm-followup")).Definition!;
+
+        Assert.Equal([new Starter(StarterKind.Group, "emea-sales")], definition.Starters);
+    }
+
+    [Fact]
     public void LoadCatalogue_Shipped_QualifiesGrantOperationsWithTheirSystem()
     {
         var catalogue = TestFiles.ShippedCatalogue().Catalogue;

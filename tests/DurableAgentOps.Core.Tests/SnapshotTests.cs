@@ -15,7 +15,7 @@ public sealed class SnapshotTests
 
         Assert.Equal(["crm-reader", "crm-writer", "drafter", "router"], snapshot.Identities.Select(i => i.Name));
         Assert.Equal(["crm", "model"], snapshot.Systems.Select(s => s.Name));
-        Assert.Equal(["emea-sales-directors", "emea-sales-managers"], snapshot.Groups.Select(g => g.Name));
+        Assert.Equal(["emea-sales", "emea-sales-directors", "emea-sales-managers"], snapshot.Groups.Select(g => g.Name));
         Assert.Matches("^[0-9a-f]{64}$", snapshot.Sha256);
     }
 

@@ -65,5 +65,6 @@ public static class FindingCodes
     public const string LongerTimeout = "DAO205";
     public const string SmallerQuorum = "DAO206";
     public const string SeparationOfDutiesOff = "DAO207";
+    public const string WiderStarters = "DAO208";
     public const string Changed = "DAO250";
 }

@@ -60,6 +60,14 @@ internal sealed class WorkflowValidator
         }
 
         CheckGates();
+        for (var i = 0; i < _workflow.Starters.Count; i++)
+        {
+            if (_workflow.Starters[i].Kind == StarterKind.Group)
+            {
+                CheckGroup(_workflow.Starters[i].Name, $"/starters/{i}/group", "starters");
+            }
+        }
+
         CheckDuration(_workflow.Evidence.Retention, "/evidence/retention", "evidence retention", mustBePositive: true);
     }
 
@@ -384,7 +392,8 @@ internal sealed class WorkflowValidator
     /// <summary>A group is known by its object id, and only the catalogue says which: a name it lacks matches nobody.</summary>
     private void CheckGroup(string name, string path, string what)
     {
-        if (_haveCatalogue && _catalogue.FindGroup(name) is null)
+        // An invalid name is already reported by the binder.
+        if (_haveCatalogue && Names.IsValid(name) && _catalogue.FindGroup(name) is null)
         {
             Error(path, FindingCodes.UnknownGroup, $"{what}: group '{name}' is not under 'groups' in the identity catalogue");
         }
