@@ -36,5 +36,5 @@ catch (Exception ex) when (ex is DevServicesStartupException or OptionsValidatio
         await Console.Error.WriteLineAsync($"DurableAgentOps.DevServices: cannot start: {problem}");
     }
 
-    return ex is DevServicesStartupException ? 3 : 2;
+    return ex is DevServicesStartupException startup ? startup.ExitCode : DevServicesStartupException.ConfigurationExitCode;
 }

@@ -66,7 +66,7 @@ internal sealed class IdentityDirectory
         if (!loaded.Exists || loaded.HasErrors)
         {
             var errors = string.Join("; ", loaded.Findings.Where(f => f.IsError).Select(f => f.ToString()));
-            throw new DevServicesStartupException($"identity catalogue {path} is unusable: {errors}");
+            throw DevServicesStartupException.Configuration($"identity catalogue {path} is unusable: {errors}");
         }
 
         return new IdentityDirectory(path, loaded.Catalogue);
@@ -80,7 +80,7 @@ internal sealed class IdentityDirectory
             return Path.GetFullPath(configured);
         }
 
-        return AppFiles.Find(AppFiles.CataloguePath) ?? throw new DevServicesStartupException(
+        return AppFiles.Find(AppFiles.CataloguePath) ?? throw DevServicesStartupException.Configuration(
             $"no {AppFiles.CataloguePath} found above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}; set {DevServicesOptions.Section}:Catalogue");
     }
 }

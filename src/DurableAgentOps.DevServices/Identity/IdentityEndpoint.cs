@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices.Identity;
@@ -8,7 +6,7 @@ namespace DurableAgentOps.DevServices.Identity;
 /// The App Service managed-identity protocol (IDENTITY_ENDPOINT / IDENTITY_HEADER), so Azure.Identity's real
 /// ManagedIdentityCredential runs against it, plus the OpenID metadata and JWKS the sample systems trust.
 /// </summary>
-internal static partial class IdentityEndpoint
+internal static class IdentityEndpoint
 {
     public const string TokenPath = "/msi/token";
     public const string ApiVersion = "2019-08-01";
@@ -84,7 +82,7 @@ internal static partial class IdentityEndpoint
 
         var token = issuer.Issue(identity, resource!, system);
         counter.Issued(identity.ClientId, resource!);
-        LogIssued(logger, identity.ClientId, identity.Name, resource!);
+        logger.WorkloadTokenIssued(identity.ClientId, identity.Name, resource!);
         return Results.Json(new Dictionary<string, string>
         {
             ["access_token"] = token.Value,
@@ -97,47 +95,7 @@ internal static partial class IdentityEndpoint
 
     private static IResult Refuse(ILogger logger, int status, string error, string description, string? clientId)
     {
-        LogRefused(logger, status, clientId ?? "(none)", description);
+        logger.WorkloadTokenRefused(status, clientId ?? "(none)", description);
         return Results.Json(new Dictionary<string, string> { ["error"] = error, ["error_description"] = description }, DevJson.Options, statusCode: status);
-    }
-
-    // Subject and resource only: the token and the identity header never reach a log.
-    [LoggerMessage(100, LogLevel.Information, "Token issued: subject {ClientId} ({Identity}), resource {Resource}")]
-    private static partial void LogIssued(ILogger logger, string clientId, string identity, string resource);
-
-    [LoggerMessage(101, LogLevel.Warning, "Token refused ({Status}): client id {ClientId}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, int status, string clientId, string reason);
-}
-
-/// <summary>The shared secret of the protocol; compared in constant time and never logged.</summary>
-internal sealed class IdentityHeaderSecret
-{
-    private readonly byte[] value;
-
-    public IdentityHeaderSecret(IOptions<DevServicesOptions> options)
-    {
-        var configured = options.Value.IdentityHeader;
-        var text = string.IsNullOrEmpty(configured) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(32)) : configured;
-        value = Encoding.UTF8.GetBytes(text);
-        if (options.Value.IdentityHeaderFile is { Length: > 0 } file)
-        {
-            WriteOwnerOnly(file, text);
-        }
-    }
-
-    public bool Matches(string candidate) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(candidate), value);
-
-    private static void WriteOwnerOnly(string file, string text)
-    {
-        var full = Path.GetFullPath(file);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var streamOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            streamOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var stream = new FileStream(full, streamOptions);
-        stream.Write(Encoding.UTF8.GetBytes(text));
     }
 }
