@@ -59,6 +59,5 @@ public sealed class DevServicesOptions
 
     internal string AudienceFor(string system) => AudiencePrefix + system;
 
-    internal bool IsDirectoryReader(string? clientId) =>
-        clientId is not null && DirectoryReaders.Contains(clientId, StringComparer.OrdinalIgnoreCase);
+    internal bool IsDirectoryReader(string? clientId) => DirectoryReaders.Contains(clientId, StringComparer.OrdinalIgnoreCase);
 }

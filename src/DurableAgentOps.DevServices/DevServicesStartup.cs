@@ -1,12 +1,13 @@
 using DurableAgentOps.DevServices.Identity;
+using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Storage;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices;
 
 /// <summary>
-/// Before the server takes requests: check settings, load the catalogue, publish the identity header file, probe
-/// storage (failing in seconds, naming the endpoint) and seed the sample systems.
+/// Before the server takes requests: check settings, load the catalogue and the dev directory, publish the identity
+/// header file, probe storage (failing in seconds, naming the endpoint) and seed the sample systems.
 /// </summary>
 internal sealed class DevServicesStartup(IServiceProvider services, IOptions<DevServicesOptions> options, ILogger<DevServicesStartup> logger)
     : IHostedService
@@ -22,6 +23,11 @@ internal sealed class DevServicesStartup(IServiceProvider services, IOptions<Dev
             {
                 logger.NoWayToLearnIdentityHeader();
             }
+        }
+
+        if (services.GetService<DevDirectory>() is { } people)
+        {
+            logger.SignInReady(settings.SignInIssuer, people.File, people.People.Count, people.Clients.Count, string.Join(", ", settings.DirectoryReaders));
         }
 
         if (services.GetService<SampleTables>() is { } tables)

@@ -24,4 +24,25 @@ internal static partial class Logs
 
     [LoggerMessage(200, LogLevel.Information, "{System} {Method} {Path} -> {Status} (subject {Subject}) {Reason}")]
     public static partial void SystemRequest(this ILogger logger, string system, string method, string path, int status, string subject, string reason);
+
+    [LoggerMessage(4, LogLevel.Information, "Dev sign-in: issuer {Issuer}, directory {Directory} ({People} people, {Clients} clients); Graph-shaped directory for {Readers}")]
+    public static partial void SignInReady(this ILogger logger, string issuer, string directory, int people, int clients, string readers);
+
+    [LoggerMessage(300, LogLevel.Information, "Sign-in: {Person} ({PersonId}) picked for client {ClientId}, redirect {RedirectUri}")]
+    public static partial void PersonPicked(this ILogger logger, string person, string personId, string clientId, string redirectUri);
+
+    [LoggerMessage(301, LogLevel.Warning, "Authorization request refused: client {ClientId}: {Error}: {Description}")]
+    public static partial void AuthorizeRefused(this ILogger logger, string clientId, string error, string description);
+
+    [LoggerMessage(302, LogLevel.Information, "Token issued to {Person} ({PersonId}) for client {ClientId}, audience {Audience}")]
+    public static partial void PersonTokenIssued(this ILogger logger, string person, string personId, string clientId, string audience);
+
+    [LoggerMessage(303, LogLevel.Warning, "Token request refused: client {ClientId}: {Error}: {Description}")]
+    public static partial void TokenRequestRefused(this ILogger logger, string clientId, string error, string description);
+
+    [LoggerMessage(304, LogLevel.Information, "Dev token minted (POST /_dev/signin/tokens) for {Person} ({PersonId}), audience {Audience}")]
+    public static partial void DevPersonTokenMinted(this ILogger logger, string person, string personId, string audience);
+
+    [LoggerMessage(400, LogLevel.Information, "Graph {Method} {Path} -> {Status} (subject {Subject}) {Reason}")]
+    public static partial void GraphRequest(this ILogger logger, string method, string path, int status, string subject, string reason);
 }

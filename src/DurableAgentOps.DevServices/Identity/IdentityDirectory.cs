@@ -39,6 +39,7 @@ internal sealed class IdentityDirectory
     private IdentityDirectory(string file, IdentityCatalogue catalogue)
     {
         File = file;
+        Catalogue = catalogue;
         systems = catalogue.Systems.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         byClientId = new Dictionary<string, LocalIdentity>(StringComparer.OrdinalIgnoreCase);
         foreach (var identity in catalogue.Identities)
@@ -51,6 +52,9 @@ internal sealed class IdentityDirectory
     }
 
     public string File { get; }
+
+    /// <summary>The whole catalogue; the dev directory resolves its people's groups here.</summary>
+    public IdentityCatalogue Catalogue { get; }
 
     public IReadOnlyCollection<LocalIdentity> Identities => byClientId.Values;
 

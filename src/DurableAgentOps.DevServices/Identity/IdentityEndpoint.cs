@@ -4,7 +4,9 @@ namespace DurableAgentOps.DevServices.Identity;
 
 /// <summary>
 /// The App Service managed-identity protocol (IDENTITY_ENDPOINT / IDENTITY_HEADER), so Azure.Identity's real
-/// ManagedIdentityCredential runs against it, plus the OpenID metadata and JWKS the sample systems trust.
+/// ManagedIdentityCredential runs against it, plus the OpenID metadata and JWKS the sample systems and the
+/// Graph-shaped directory trust. Resources: a catalogue system (api://durableagentops/crm), or Microsoft Graph
+/// for the directory readers only.
 /// </summary>
 internal static class IdentityEndpoint
 {
@@ -62,7 +64,8 @@ internal static class IdentityEndpoint
 
         var prefix = options.Value.AudiencePrefix;
         var system = resource is not null && resource.StartsWith(prefix, StringComparison.Ordinal) ? resource[prefix.Length..] : null;
-        if (system is null || !directory.IsSystem(system))
+        var graph = resource == TokenIssuer.GraphResource;
+        if (!graph && (system is null || !directory.IsSystem(system)))
         {
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource", $"resource '{resource}' is not a system of the catalogue ({prefix}<system>)", clientId);
         }
@@ -74,24 +77,50 @@ internal static class IdentityEndpoint
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", "client_id is required: only user-assigned identities exist here", clientId);
         }
 
+        if (graph)
+        {
+            return GetGraphToken(clientId, directory, issuer, counter, options.Value, logger);
+        }
+
         var identity = directory.Find(clientId);
         if (identity is null)
         {
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"Identity not found: {clientId}", clientId);
         }
 
-        var token = issuer.Issue(identity, resource!, system);
+        var token = issuer.Issue(identity, resource!, system!);
         counter.Issued(identity.ClientId, resource!);
         logger.WorkloadTokenIssued(identity.ClientId, identity.Name, resource!);
-        return Results.Json(new Dictionary<string, string>
+        return Answer(token, resource!, identity.ClientId);
+    }
+
+    /// <summary>Only the directory readers (the host's own identity) may read the directory; no catalogue grant applies.</summary>
+    private static IResult GetGraphToken(string clientId, IdentityDirectory directory, TokenIssuer issuer, TokenRequestCounter counter, DevServicesOptions options, ILogger logger)
+    {
+        var reader = options.DirectoryReaders.FirstOrDefault(r => string.Equals(r, clientId, StringComparison.OrdinalIgnoreCase));
+        if (reader is null)
+        {
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource",
+                $"client id {clientId} may not get tokens for {TokenIssuer.GraphResource}: only {DevServicesOptions.Section}:DirectoryReaderClientIds ({string.Join(", ", options.DirectoryReaders)}) read the directory",
+                clientId);
+        }
+
+        var name = directory.Find(reader)?.Name;
+        var token = issuer.IssueDirectoryReader(reader, name);
+        counter.Issued(reader, TokenIssuer.GraphResource);
+        logger.WorkloadTokenIssued(reader, name ?? "directory reader", TokenIssuer.GraphResource);
+        return Answer(token, TokenIssuer.GraphResource, reader);
+    }
+
+    private static IResult Answer(IssuedToken token, string resource, string clientId) =>
+        Results.Json(new Dictionary<string, string>
         {
             ["access_token"] = token.Value,
             ["expires_on"] = token.ExpiresOn.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["resource"] = resource!,
+            ["resource"] = resource,
             ["token_type"] = "Bearer",
-            ["client_id"] = identity.ClientId,
+            ["client_id"] = clientId,
         }, DevJson.Options);
-    }
 
     private static IResult Refuse(ILogger logger, int status, string error, string description, string? clientId)
     {
