@@ -17,6 +17,18 @@ public sealed class DiffCommandTests
     }
 
     [Fact]
+    public void Diff_StartersRemoved_ExitsTwoAndSaysAnyoneWithTheRoleMayStart()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/crm-followup.yaml", "starters:\n  - group: emea-sales\n", string.Empty);
+
+        var result = CliRunner.InProcess("diff", Path.Combine(CliRunner.ShippedWorkflows, "crm-followup.yaml"), repo.PathOf("workflows/crm-followup.yaml"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("warning DAO208: starters removed: anyone holding AgentOps.Starter may now start a run (was group emea-sales)", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Diff_AllowWidening_ExitsZeroButStillReports()
     {
         using var repo = CliRunner.CopyOfWorkflows();

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace DurableAgentOps.Cli.Tests;
 
 public sealed class ExplainCommandTests
@@ -15,6 +17,7 @@ public sealed class ExplainCommandTests
         Assert.Matches(@"\| 5 \| write-followup +\| crm-writer +\| system: crm +\| APPROVAL", result.Out);
         Assert.Contains("6f1c0a10-0000-4000-8000-000000000002", result.Out, StringComparison.Ordinal);
         Assert.Contains("retention: P400D", result.Out, StringComparison.Ordinal);
+        Assert.Contains("Who may start: holders of AgentOps.Starter who are also one of: group emea-sales", result.Out, StringComparison.Ordinal);
         Assert.All(result.Out.Split('\n'), line => Assert.True(line.All(char.IsAscii), line));
     }
 
@@ -28,6 +31,29 @@ public sealed class ExplainCommandTests
         Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea | automatic: changes nothing |", result.Out, StringComparison.Ordinal);
         Assert.Contains("| `director-review` | group emea-sales-directors, person head.of.sales@contoso.example | 1 of 2 | P3D | P1D | none | teams, email | on | reject |", result.Out, StringComparison.Ordinal);
         Assert.Contains("- **Redacted:** contact.email, contact.phone, call.transcript", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_Json_CarriesTheExplanationModel()
+    {
+        var result = CliRunner.InProcess("explain", Crm, "--format", "json");
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Out);
+        var root = json.RootElement;
+        Assert.Equal("crm-followup", root.GetProperty("name").GetString());
+        Assert.Equal("holders of AgentOps.Starter who are also one of: group emea-sales", root.GetProperty("starters").GetProperty("summary").GetString());
+        var write = root.GetProperty("steps")[4];
+        Assert.Equal(("write-followup", "write"), (write.GetProperty("id").GetString(), write.GetProperty("kind").GetString()));
+        Assert.Equal("6f1c0a10-0000-4000-8000-000000000002", write.GetProperty("clientId").GetString());
+    }
+
+    [Fact]
+    public void Explain_NoStarters_SaysAnyoneWithTheRole()
+    {
+        var result = CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, "support-routing.yaml"), "--format", "markdown");
+
+        Assert.Contains("- **Who may start:** anyone holding the AgentOps.Starter role", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]

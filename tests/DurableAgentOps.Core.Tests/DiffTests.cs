@@ -7,13 +7,13 @@ namespace DurableAgentOps.Core.Tests;
 /// <summary>diff on pairs of files: each kind of widening is flagged, and only that kind.</summary>
 public sealed class DiffTests
 {
-    private static DiffReport Diff(string workflow, Func<string, string> editWorkflow, Func<string, string>? editCatalogue = null)
+    private static DiffReport Diff(string workflow, Func<string, string> editWorkflow, Func<string, string>? editCatalogue = null, Func<string, string>? editOldWorkflow = null)
     {
         var catalogueText = TestFiles.Read(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName));
         var workflowText = TestFiles.Read(TestFiles.Workflow(workflow));
         var oldCatalogue = WorkflowLoader.ParseCatalogue(catalogueText, "old/identities.yaml");
         var newCatalogue = WorkflowLoader.ParseCatalogue((editCatalogue ?? (t => t))(catalogueText), "new/identities.yaml");
-        var old = WorkflowLoader.Parse(workflowText, "old.yaml", oldCatalogue);
+        var old = WorkflowLoader.Parse((editOldWorkflow ?? (t => t))(workflowText), "old.yaml", oldCatalogue);
         var @new = WorkflowLoader.Parse(editWorkflow(workflowText), "new.yaml", newCatalogue);
         Assert.False(old.HasErrors);
         Assert.False(@new.HasErrors, string.Join("\n", @new.Findings.Concat(newCatalogue.Findings)));
@@ -140,5 +140,61 @@ public sealed class DiffTests
 
         Assert.Equal([FindingCodes.WidenedOperation], WideningCodes(report));
         Assert.Contains(report.Changes, c => c.Severity == Severity.Info && c.Message.Contains("added", StringComparison.Ordinal));
+    }
+
+    private const string CrmStarters = "starters:\n  - group: emea-sales\n";
+
+    [Fact]
+    public void Compare_StarterAdded_FlagsWiderStartersOnTheNewStarter()
+    {
+        var report = Diff("crm-followup", Replace(CrmStarters, CrmStarters + "  - person: temp.contractor@contoso.example\n"));
+
+        Assert.Equal([FindingCodes.WiderStarters], WideningCodes(report));
+        var widening = report.Widenings.Single();
+        Assert.Equal("new starter: person temp.contractor@contoso.example may now start a run", widening.Message);
+        Assert.Equal(LineOf("crm-followup", "- group: emea-sales") + 1, widening.Line);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("starters: []\n")]
+    public void Compare_StartersRemovedOrEmptied_FlagsWiderStarters(string replacement)
+    {
+        var report = Diff("crm-followup", Replace(CrmStarters, replacement));
+
+        var widening = Assert.Single(report.Widenings);
+        Assert.Equal(FindingCodes.WiderStarters, widening.Code);
+        Assert.StartsWith("starters removed: anyone holding AgentOps.Starter may now start a run", widening.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_StarterSwappedForAnother_FlagsTheNewOne()
+    {
+        var report = Diff("crm-followup", Replace("  - group: emea-sales\n", "  - group: emea-sales-managers\n"));
+
+        Assert.Equal([FindingCodes.WiderStarters], WideningCodes(report));
+        Assert.Contains(report.Changes, c => c.Severity == Severity.Info && c.Message == "starter removed: group emea-sales may no longer start a run");
+    }
+
+    [Fact]
+    public void Compare_StartersAddedWhereAnyoneCouldStart_IsNarrowingOnly()
+    {
+        var report = Diff("support-routing", Replace("isolation: shared-app\n", "isolation: shared-app\nstarters:\n  - group: support-leads\n"));
+
+        Assert.False(report.HasWidening);
+        Assert.Contains(report.Changes, c => c.Message.StartsWith("starters added: only group support-leads", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compare_StarterRemovedFromList_IsNarrowingOnly()
+    {
+        var report = Diff(
+            "crm-followup",
+            t => t,
+            null,
+            Replace(CrmStarters, CrmStarters + "  - role: AgentOps.SalesOps\n"));
+
+        Assert.False(report.HasWidening);
+        Assert.Single(report.Changes, c => c.Message == "starter removed: role AgentOps.SalesOps may no longer start a run");
     }
 }

@@ -134,4 +134,24 @@ public sealed class ExplainTests
         Assert.False(write.Automatic);
         Assert.Equal("when ticket.priority in [P1, P2]: support-lead (1 of group support-leads; timeout PT2H); automatic otherwise", write.Approval);
     }
+
+    [Fact]
+    public void Explain_CrmFollowup_OnlyEmeaSalesMayStart()
+    {
+        var starters = ExplainCrm().Starters;
+
+        Assert.Equal(["group emea-sales"], starters.Allowed);
+        Assert.Equal("holders of AgentOps.Starter who are also one of: group emea-sales", starters.Summary);
+    }
+
+    [Fact]
+    public void Explain_NoStarters_AnyoneHoldingTheStarterRole()
+    {
+        var loaded = WorkflowLoader.Load(TestFiles.Workflow("support-routing"));
+
+        var starters = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue).Starters;
+
+        Assert.Empty(starters.Allowed);
+        Assert.Equal("anyone holding the AgentOps.Starter role", starters.Summary);
+    }
 }

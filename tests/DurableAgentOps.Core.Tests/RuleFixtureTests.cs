@@ -69,6 +69,7 @@ public sealed class RuleFixtureTests
     [Theory]
     [InlineData("invalid")]
     [InlineData("empty-client-ids")]
+    [InlineData("DAO056-duplicate-object-id")]
     public void LoadCatalogue_InvalidFixture_ReportsExactlyTheMarkedCodesOnTheMarkedLines(string fixture)
     {
         var path = Path.Combine(TestFiles.Fixtures, "catalogue", fixture, WorkflowLoader.CatalogueFileName);

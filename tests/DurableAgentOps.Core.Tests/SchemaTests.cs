@@ -60,6 +60,9 @@ public sealed class SchemaTests
     [InlineData("DAO004-empty-steps")]
     [InlineData("DAO005-invalid-value")]
     [InlineData("DAO045-invalid-duration")]
+    [InlineData("DAO003-starters-not-a-list")]
+    [InlineData("DAO004-empty-starter")]
+    [InlineData("DAO005-invalid-starter")]
     public void Evaluate_StructuralRuleFixture_IsRejectedBySchemaToo(string fixture) =>
         Assert.False(IsValid(Schema("workflow.schema.json"), Path.Combine(TestFiles.Fixtures, "rules", fixture + ".yaml")));
 

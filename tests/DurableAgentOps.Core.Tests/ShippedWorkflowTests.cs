@@ -41,6 +41,14 @@ public sealed class ShippedWorkflowTests
     }
 
     [Fact]
+    public void Load_CrmFollowup_OnlyEmeaSalesStart()
+    {
+        var definition = WorkflowLoader.Load(TestFiles.Workflow("crm-followup")).Definition!;
+
+        Assert.Equal([new Starter(StarterKind.Group, "emea-sales")], definition.Starters);
+    }
+
+    [Fact]
     public void LoadCatalogue_Shipped_QualifiesGrantOperationsWithTheirSystem()
     {
         var catalogue = TestFiles.ShippedCatalogue().Catalogue;
@@ -51,5 +59,19 @@ public sealed class ShippedWorkflowTests
         Assert.True(catalogue.IsWrite("crm.tasks.create"));
         Assert.False(catalogue.IsWrite("crm.accounts.read"));
         Assert.False(catalogue.IsWrite("model.completions.create"));
+    }
+
+    [Fact]
+    public void LoadCatalogue_Shipped_BindsGroupsWithLocalAndAzureObjectIds()
+    {
+        var catalogue = TestFiles.ShippedCatalogue().Catalogue;
+
+        Assert.Equal(
+            ["emea-sales", "emea-sales-managers", "emea-sales-directors", "ap-clerks", "finance-managers", "finance-controllers", "support-leads"],
+            catalogue.Groups.Select(g => g.Name));
+        var managers = catalogue.FindGroup("emea-sales-managers")!;
+        Assert.Equal("9a000001-0000-4000-8000-000000000001", managers.ObjectIds["local"]);
+        Assert.Equal("${EMEA_SALES_MANAGERS_GROUP_ID}", managers.ObjectIds["azure"]);
+        Assert.NotEmpty(managers.Description);
     }
 }

@@ -15,7 +15,42 @@ public sealed class SnapshotTests
 
         Assert.Equal(["crm-reader", "crm-writer", "drafter", "router"], snapshot.Identities.Select(i => i.Name));
         Assert.Equal(["crm", "model"], snapshot.Systems.Select(s => s.Name));
+        Assert.Equal(["emea-sales", "emea-sales-directors", "emea-sales-managers"], snapshot.Groups.Select(g => g.Name));
         Assert.Matches("^[0-9a-f]{64}$", snapshot.Sha256);
+    }
+
+    [Fact]
+    public void ToSnapshot_InvoiceExceptions_CarriesTheGroupsItsGatesNameWithObjectIds()
+    {
+        var snapshot = WorkflowLoader.Load(TestFiles.Workflow("invoice-exceptions")).ToSnapshot();
+
+        Assert.Equal(["ap-clerks", "finance-controllers", "finance-managers"], snapshot.Groups.Select(g => g.Name));
+        Assert.Equal("9a000001-0000-4000-8000-000000000003", snapshot.Groups[0].ObjectIds["local"]);
+        Assert.Equal("${AP_CLERKS_GROUP_ID}", snapshot.Groups[0].ObjectIds["azure"]);
+    }
+
+    [Fact]
+    public void ComputeSha256_GroupObjectIdChanges_HashChanges()
+    {
+        var text = TestFiles.Read(TestFiles.Workflow("crm-followup"));
+        var catalogueText = TestFiles.Read(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName));
+        var moved = WorkflowLoader.ParseCatalogue(TestFiles.Edit(catalogueText, "local: 9a000001-0000-4000-8000-000000000001", "local: 9a000001-0000-4000-8000-0000000000ff"), "identities.yaml");
+
+        var changed = WorkflowLoader.Parse(text, "crm-followup.yaml", moved).ToSnapshot();
+
+        Assert.NotEqual(SnapshotOf(text).Sha256, changed.Sha256);
+        Assert.True(changed.IsIntact());
+    }
+
+    [Fact]
+    public void IsIntact_TamperedGroupObjectId_IsFalse()
+    {
+        var snapshot = WorkflowLoader.Load(TestFiles.Workflow("crm-followup")).ToSnapshot();
+        var group = snapshot.Groups[0];
+
+        var tampered = snapshot with { Groups = [group with { ObjectIds = new Dictionary<string, string> { ["local"] = "9a000001-0000-4000-8000-0000000000ff" } }, .. snapshot.Groups.Skip(1)] };
+
+        Assert.False(tampered.IsIntact());
     }
 
     [Fact]

@@ -12,7 +12,7 @@ internal sealed class ExplainCommand : ICliCommand
     public Command Create(CliContext context)
     {
         var workflow = new Argument<string>("workflow") { Description = "A workflow file, or a workflow name under workflows/ (e.g. crm-followup)." };
-        var format = CommonOptions.Format("Output format: table (terminal) or markdown (for a pull request).", "table", "markdown");
+        var format = CommonOptions.Format("Output format: table (terminal; 'text' is the same), markdown (for a pull request) or json.", "table", "text", "markdown", "json");
         var environment = new Option<string>("--environment", "-e")
         {
             Description = "Which client id to show for each identity (a key under clientIds in identities.yaml).",
@@ -35,7 +35,12 @@ internal sealed class ExplainCommand : ICliCommand
         }
 
         var explanation = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue, environment);
-        context.Out.Write(format == "markdown" ? ExplainRenderer.Markdown(explanation) : ExplainRenderer.Table(explanation));
+        context.Out.Write(format switch
+        {
+            "markdown" => ExplainRenderer.Markdown(explanation),
+            "json" => ExplainRenderer.Json(explanation),
+            _ => ExplainRenderer.Table(explanation),
+        });
         return ExitCodes.Ok;
     }
 

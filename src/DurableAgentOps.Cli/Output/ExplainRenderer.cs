@@ -1,18 +1,30 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using DurableAgentOps.Core.Explain;
 
 namespace DurableAgentOps.Cli.Output;
 
-/// <summary>Renders an explanation for a terminal (ASCII tables) or a pull request (Markdown).</summary>
+/// <summary>Renders an explanation for a terminal (ASCII tables), a pull request (Markdown) or a tool (JSON).</summary>
 internal static class ExplainRenderer
 {
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>The explanation model as is, so tools read the same answers the tables show.</summary>
+    public static string Json(WorkflowExplanation e) => JsonSerializer.Serialize(e, JsonOptions) + Environment.NewLine;
+
     public static string Table(WorkflowExplanation e)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"{e.Name} v{e.Version} (owner {e.Owner})");
         text.AppendLine(e.Description);
         text.AppendLine(CultureInfo.InvariantCulture, $"Isolation: {e.Isolation}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Who may start: {e.Starters.Summary}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Client ids: {e.Environment} environment");
         text.AppendLine();
         var steps = new TextTable(["#", "Step", "Identity / client id", "Scope", "Automatic or approval"], [3, 24, 38, 48, 52]);
@@ -59,6 +71,7 @@ internal static class ExplainRenderer
         text.AppendLine(CultureInfo.InvariantCulture, $"{Cell(e.Description)}").AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Owner:** {Cell(e.Owner)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Isolation:** {Cell(e.Isolation)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Who may start:** {Cell(e.Starters.Summary)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Client ids:** `{e.Environment}` environment").AppendLine();
         text.AppendLine("| # | Step | Identity | Client id | Scope | Automatic or approval |");
         text.AppendLine("|---|------|----------|-----------|-------|-----------------------|");

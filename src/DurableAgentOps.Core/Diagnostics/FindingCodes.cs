@@ -54,6 +54,8 @@ public static class FindingCodes
     public const string InvalidClientId = "DAO052";
     public const string UnknownSystem = "DAO053";
     public const string CatalogueMissing = "DAO054";
+    public const string UnknownGroup = "DAO055";
+    public const string DuplicateObjectId = "DAO056";
 
     // Diff: widenings (flagged) and other changes (informational).
     public const string WidenedOperation = "DAO201";
@@ -63,5 +65,6 @@ public static class FindingCodes
     public const string LongerTimeout = "DAO205";
     public const string SmallerQuorum = "DAO206";
     public const string SeparationOfDutiesOff = "DAO207";
+    public const string WiderStarters = "DAO208";
     public const string Changed = "DAO250";
 }

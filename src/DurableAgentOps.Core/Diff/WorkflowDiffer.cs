@@ -15,9 +15,9 @@ public sealed record DiffReport(IReadOnlyList<Finding> Changes)
 }
 
 /// <summary>
-/// Compares identities, scopes and gates of two loaded workflows (with their catalogues). A widening is anything
-/// that lets a run do more, or more easily: a new operation, field or record, a removed gate, a longer timeout,
-/// a smaller quorum, separation of duties turned off.
+/// Compares identities, scopes, gates and starters of two loaded workflows (with their catalogues). A widening is
+/// anything that lets a run do more, or more easily, or lets more people start one: a new operation, field or record,
+/// a removed gate, a longer timeout, a smaller quorum, separation of duties turned off, a new starter or none at all.
 /// </summary>
 public sealed class WorkflowDiffer
 {
@@ -96,6 +96,7 @@ public sealed class WorkflowDiffer
             Note(_old.Map, $"/gates/{SourceMap.Segment(gate.Id)}", $"gate '{gate.Id}' removed from 'gates'");
         }
 
+        CompareStarters(oldWf.Starters, newWf.Starters);
         CompareCatalogues(newWf);
         if (oldWf.Evidence != newWf.Evidence)
         {
@@ -280,6 +281,40 @@ public sealed class WorkflowDiffer
         }
     }
 
+    /// <summary>An empty list lets anyone holding the starter role start a run, so emptying a list is the widest change.</summary>
+    private void CompareStarters(IReadOnlyList<Starter> before, IReadOnlyList<Starter> after)
+    {
+        if (before.Count > 0 && after.Count == 0)
+        {
+            var (map, path) = _new.Map.Contains("/starters") ? (_new.Map, "/starters") : (_old.Map, "/starters");
+            Widen(map, path, FindingCodes.WiderStarters, $"starters removed: anyone holding {AppRoles.Starter} may now start a run (was {string.Join(", ", before.Select(WorkflowExplainer.Describe))})");
+            return;
+        }
+
+        if (before.Count == 0)
+        {
+            if (after.Count > 0)
+            {
+                Note(_new.Map, "/starters", $"starters added: only {string.Join(", ", after.Select(WorkflowExplainer.Describe))} may now start a run (was anyone holding {AppRoles.Starter})");
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < after.Count; i++)
+        {
+            if (!before.Contains(after[i]))
+            {
+                Widen(_new.Map, $"/starters/{i}", FindingCodes.WiderStarters, $"new starter: {WorkflowExplainer.Describe(after[i])} may now start a run");
+            }
+        }
+
+        foreach (var starter in before.Where(s => !after.Contains(s)))
+        {
+            Note(_new.Map, "/starters", $"starter removed: {WorkflowExplainer.Describe(starter)} may no longer start a run");
+        }
+    }
+
     private void CompareCatalogues(WorkflowDefinition newWf)
     {
         var oldCatalogue = _old.Catalogue.Catalogue;
@@ -318,6 +353,25 @@ public sealed class WorkflowDiffer
                 if (before.ClientIds.TryGetValue(environment, out var oldId) && oldId != clientId)
                 {
                     Note(map, $"{path}/clientIds", $"identity '{name}': {environment} client id changed");
+                }
+            }
+        }
+
+        // Gates and starters match people by a group's object id: a new id is another set of people.
+        var named = newWf.Gates.SelectMany(g => g.Approvers).Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name)
+            .Concat(newWf.Starters.Where(s => s.Kind == StarterKind.Group).Select(s => s.Name)).Distinct(StringComparer.Ordinal);
+        foreach (var name in named)
+        {
+            if (oldCatalogue.FindGroup(name) is not { } before || newCatalogue.FindGroup(name) is not { } after)
+            {
+                continue;
+            }
+
+            foreach (var (environment, objectId) in after.ObjectIds)
+            {
+                if (before.ObjectIds.TryGetValue(environment, out var oldId) && oldId != objectId)
+                {
+                    Note(map, $"/groups/{SourceMap.Segment(name)}/objectIds", $"group '{name}': {environment} object id changed");
                 }
             }
         }

@@ -25,7 +25,16 @@ public static class WorkflowExplainer
             isolation,
             steps,
             gates,
-            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact));
+            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact),
+            ExplainStarters(workflow));
+    }
+
+    private static StartersExplanation ExplainStarters(WorkflowDefinition workflow)
+    {
+        var allowed = workflow.Starters.Select(Describe).ToList();
+        return new StartersExplanation(allowed, allowed.Count == 0
+            ? $"anyone holding the {AppRoles.Starter} role"
+            : $"holders of {AppRoles.Starter} who are also one of: {string.Join(", ", allowed)}");
     }
 
     private static StepExplanation ExplainStep(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment, StepDefinition step, int number)
@@ -84,4 +93,6 @@ public static class WorkflowExplainer
 
     public static string Describe(Approver approver) =>
         approver.Kind == ApproverKind.Group ? $"group {approver.Name}" : $"person {approver.Name}";
+
+    public static string Describe(Starter starter) => $"{starter.Kind.ToString().ToLowerInvariant()} {starter.Name}";
 }

@@ -31,6 +31,9 @@ public sealed record StepExplanation(
     string Approval,
     IReadOnlyList<string> Gates);
 
+/// <summary>Who may start a run: <see cref="Allowed"/> lists the starters (empty: anyone holding the starter role).</summary>
+public sealed record StartersExplanation(IReadOnlyList<string> Allowed, string Summary);
+
 public sealed record EvidenceExplanation(string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted);
 
 public sealed record WorkflowExplanation(
@@ -42,4 +45,5 @@ public sealed record WorkflowExplanation(
     string Isolation,
     IReadOnlyList<StepExplanation> Steps,
     IReadOnlyList<GateExplanation> Gates,
-    EvidenceExplanation Evidence);
+    EvidenceExplanation Evidence,
+    StartersExplanation Starters);

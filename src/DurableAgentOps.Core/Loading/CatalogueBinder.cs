@@ -38,8 +38,21 @@ internal static class CatalogueBinder
             }
         }
 
+        var groups = new List<GroupDefinition>();
+        if (binder.Mapping(top.Take("groups"), top.PathOf("groups"), "groups") is { } groupMap)
+        {
+            foreach (var (key, value) in groupMap.Entries)
+            {
+                binder.CheckName(key.Value, $"group name '{key.Value}'", key.Position);
+                if (BindGroup(key.Value, value, groupMap.PathOf(key.Value), binder) is { } group)
+                {
+                    groups.Add(group);
+                }
+            }
+        }
+
         top.Done();
-        return new IdentityCatalogue(systems, identities);
+        return new IdentityCatalogue(systems, identities, groups);
     }
 
     private static List<SystemDefinition> BindSystems(YNode? node, string path, Binder binder)
@@ -79,23 +92,7 @@ internal static class CatalogueBinder
         }
 
         var description = identity.Text("description", required: true) ?? string.Empty;
-        var clientIds = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (binder.Mapping(identity.Take("clientIds", required: true), identity.PathOf("clientIds"), $"{what} clientIds") is { } ids)
-        {
-            foreach (var (env, value) in ids.Entries)
-            {
-                if (binder.Text(value, $"{what} clientIds.{env.Value}") is { } id)
-                {
-                    clientIds[env.Value] = id;
-                }
-            }
-
-            // Checked here, where an empty mapping is told apart from a missing one (reported by Take).
-            if (!clientIds.ContainsKey(IdentityCatalogue.LocalEnvironment))
-            {
-                binder.Error(binder.Map.Find(ids.Path), FindingCodes.MissingField, $"{what}: clientIds needs a '{IdentityCatalogue.LocalEnvironment}' value for the dev identity endpoint");
-            }
-        }
+        var clientIds = BindEnvironmentIds(identity, "clientIds", binder, what, "the dev identity endpoint");
 
         var grants = new List<SystemGrant>();
         if (binder.Mapping(identity.Take("grants"), identity.PathOf("grants"), $"{what} grants") is { } grantMap)
@@ -108,6 +105,46 @@ internal static class CatalogueBinder
 
         identity.Done();
         return new IdentityDefinition(name, description, clientIds, grants);
+    }
+
+    private static GroupDefinition? BindGroup(string name, YNode node, string path, Binder binder)
+    {
+        var what = $"group '{name}'";
+        if (binder.Mapping(node, path, what) is not { } group)
+        {
+            return null;
+        }
+
+        var description = group.Text("description", required: true) ?? string.Empty;
+        var objectIds = BindEnvironmentIds(group, "objectIds", binder, what, "the dev directory");
+        group.Done();
+        return new GroupDefinition(name, description, objectIds);
+    }
+
+    /// <summary>environment -> id (clientIds of an identity, objectIds of a group); 'local' is required.</summary>
+    private static Dictionary<string, string> BindEnvironmentIds(MappingReader owner, string key, Binder binder, string what, string localUser)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (binder.Mapping(owner.Take(key, required: true), owner.PathOf(key), $"{what} {key}") is not { } ids)
+        {
+            return result;
+        }
+
+        foreach (var (env, value) in ids.Entries)
+        {
+            if (binder.Text(value, $"{what} {key}.{env.Value}") is { } id)
+            {
+                result[env.Value] = id;
+            }
+        }
+
+        // Checked here, where an empty mapping is told apart from a missing one (reported by Take).
+        if (!result.ContainsKey(IdentityCatalogue.LocalEnvironment))
+        {
+            binder.Error(binder.Map.Find(ids.Path), FindingCodes.MissingField, $"{what}: {key} needs a '{IdentityCatalogue.LocalEnvironment}' value for {localUser}");
+        }
+
+        return result;
     }
 
     /// <summary>A grant is either a list of operations (crm: [accounts.read]) or a mapping with records and fields.</summary>

@@ -52,6 +52,7 @@ internal static class WorkflowBinder
         var description = top.Text("description", required: true) ?? string.Empty;
         var isolation = top.Choice("isolation", Isolations) ?? Isolation.SharedApp;
         var input = BindInput(top.Take("input"), top.PathOf("input"), binder);
+        var starters = BindStarters(top.Take("starters"), top.PathOf("starters"), binder);
         var steps = new List<StepDefinition>();
         if (top.Take("steps", required: true) is { } stepsNode)
         {
@@ -90,7 +91,67 @@ internal static class WorkflowBinder
             binder.CheckName(name, $"workflow name '{name}'", binder.Map.Find("/name"));
         }
 
-        return new WorkflowDefinition(name, version, owner, description, isolation, input, steps, gates, evidence);
+        return new WorkflowDefinition(name, version, owner, description, isolation, input, steps, gates, evidence) { Starters = starters };
+    }
+
+    /// <summary>starters: a list of person: &lt;upn&gt; | group: &lt;catalogue group&gt; | role: &lt;app role&gt;.</summary>
+    private static List<Starter> BindStarters(YNode? node, string path, Binder binder)
+    {
+        var starters = new List<Starter>();
+        if (node is null)
+        {
+            return starters;
+        }
+
+        var items = binder.Items(node, "starters");
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (binder.Mapping(items[i], $"{path}/{i}", "starter") is not { } reader)
+            {
+                continue;
+            }
+
+            var given = new[] { ("person", StarterKind.Person), ("group", StarterKind.Group), ("role", StarterKind.Role) }
+                .Select(k => (Value: reader.Text(k.Item1), Key: k.Item1, Kind: k.Item2)).Where(k => k.Value is not null).ToList();
+            reader.Done();
+            if (given.Count != 1)
+            {
+                binder.Error(reader.Position, FindingCodes.InvalidValue, "starters: each starter is one of 'person: <user principal name>', 'group: <catalogue group>' or 'role: <app role>'");
+                continue;
+            }
+
+            var (value, key, kind) = given[0];
+            var at = binder.Map.Find(reader.PathOf(key));
+            if (value!.Length == 0)
+            {
+                binder.Error(at, FindingCodes.MissingField, $"starters: '{key}' must not be empty");
+                continue;
+            }
+
+            // A starter is matched against a signed-in principal's claims: a value that cannot be one would match nobody.
+            switch (kind)
+            {
+                case StarterKind.Group:
+                    binder.CheckName(value, $"starters: group '{value}'", at);
+                    break;
+                case StarterKind.Person when !IsUserPrincipalName(value):
+                    binder.Error(at, FindingCodes.InvalidValue, $"starters: person '{value}' must be a user principal name (name@domain)");
+                    break;
+                case StarterKind.Role when value.Any(char.IsWhiteSpace):
+                    binder.Error(at, FindingCodes.InvalidValue, $"starters: role '{value}' must be an app role value, without spaces");
+                    break;
+            }
+
+            starters.Add(new Starter(kind, value));
+        }
+
+        return starters;
+    }
+
+    private static bool IsUserPrincipalName(string text)
+    {
+        var at = text.IndexOf('@', StringComparison.Ordinal);
+        return at > 0 && at == text.LastIndexOf('@') && at < text.Length - 1 && !text.Any(char.IsWhiteSpace);
     }
 
     private static List<InputField> BindInput(YNode? node, string path, Binder binder)
@@ -243,6 +304,11 @@ internal static class WorkflowBinder
                 {
                     binder.Error(approver.Position, FindingCodes.InvalidValue, $"{what}: each approver is either 'person: <email>' or 'group: <name>'");
                     continue;
+                }
+
+                if (group is not null)
+                {
+                    binder.CheckName(group, $"{what}: group '{group}'", binder.Map.Find(approver.PathOf("group")));
                 }
 
                 approvers.Add(person is not null ? new Approver(ApproverKind.Person, person) : new Approver(ApproverKind.Group, group!));

@@ -105,6 +105,13 @@ public enum StarterKind
 
 public sealed record Starter(StarterKind Kind, string Name);
 
+/// <summary>The app roles the hosts authorise by; a workflow's <c>starters</c> narrow <see cref="Starter"/>, never widen it.</summary>
+public static class AppRoles
+{
+    /// <summary>Needed to start any run.</summary>
+    public const string Starter = "AgentOps.Starter";
+}
+
 public sealed record EvidencePolicy(string Retention, IReadOnlyList<string> Keep, IReadOnlyList<string> Redact)
 {
     /// <summary>Record kinds a run can keep; all of them unless the file narrows the list.</summary>

@@ -8,14 +8,15 @@ using DurableAgentOps.Core.Model;
 namespace DurableAgentOps.Core.Snapshot;
 
 /// <summary>
-/// What a run executes: the definition, the identities (and systems) its steps use, and the SHA-256 of their
-/// canonical JSON. The orchestration takes this as input so replay stays deterministic when the file changes,
-/// and evidence can name the exact definition that ran.
+/// What a run executes: the definition, the identities (and systems) its steps use, the groups its gates and starters
+/// name (with their object ids), and the SHA-256 of their canonical JSON. The orchestration takes this as input so
+/// replay stays deterministic when the file changes, and evidence can name the exact definition that ran.
 /// </summary>
 public sealed record WorkflowSnapshot(
     WorkflowDefinition Definition,
     IReadOnlyList<SystemDefinition> Systems,
     IReadOnlyList<IdentityDefinition> Identities,
+    IReadOnlyList<GroupDefinition> Groups,
     string Sha256)
 {
     /// <summary>The options the hash is computed with; use them to store and read snapshots too.</summary>
@@ -34,11 +35,16 @@ public sealed record WorkflowSnapshot(
         var systemNames = identities.SelectMany(i => i.Grants).Select(g => g.System)
             .Concat(definition.Steps.Select(s => s.System).OfType<string>()).ToHashSet(StringComparer.Ordinal);
         var systems = catalogue.Systems.Where(s => systemNames.Contains(s.Name)).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
-        return new WorkflowSnapshot(definition, systems, identities, ComputeSha256(definition, systems, identities));
+
+        // The object ids a run was started with, so a later edit of the catalogue cannot change who may approve it.
+        var groupNames = definition.Gates.SelectMany(g => g.Approvers).Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name)
+            .Concat(definition.Starters.Where(s => s.Kind == StarterKind.Group).Select(s => s.Name)).ToHashSet(StringComparer.Ordinal);
+        var groups = catalogue.Groups.Where(g => groupNames.Contains(g.Name)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
+        return new WorkflowSnapshot(definition, systems, identities, groups, ComputeSha256(definition, systems, identities, groups));
     }
 
     /// <summary>True when <see cref="Sha256"/> still matches the content (e.g. after a round trip through storage).</summary>
-    public bool IsIntact() => string.Equals(Sha256, ComputeSha256(Definition, Systems, Identities), StringComparison.Ordinal);
+    public bool IsIntact() => string.Equals(Sha256, ComputeSha256(Definition, Systems, Identities, Groups), StringComparison.Ordinal);
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
@@ -46,9 +52,13 @@ public sealed record WorkflowSnapshot(
         JsonSerializer.Deserialize<WorkflowSnapshot>(json, JsonOptions) ?? throw new JsonException("snapshot JSON is null");
 
     /// <summary>SHA-256 (lowercase hex) over the canonical JSON: object keys sorted ordinally, no whitespace.</summary>
-    public static string ComputeSha256(WorkflowDefinition definition, IReadOnlyList<SystemDefinition> systems, IReadOnlyList<IdentityDefinition> identities)
+    public static string ComputeSha256(
+        WorkflowDefinition definition,
+        IReadOnlyList<SystemDefinition> systems,
+        IReadOnlyList<IdentityDefinition> identities,
+        IReadOnlyList<GroupDefinition> groups)
     {
-        var node = JsonSerializer.SerializeToNode(new { definition, systems, identities }, JsonOptions);
+        var node = JsonSerializer.SerializeToNode(new { definition, systems, identities, groups }, JsonOptions);
         var canonical = Canonicalize(node)?.ToJsonString() ?? "null";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }

@@ -13,16 +13,7 @@ internal static partial class CatalogueValidator
         foreach (var identity in catalogue.Identities)
         {
             var path = $"/identities/{SourceMap.Segment(identity.Name)}";
-            foreach (var (environment, clientId) in identity.ClientIds)
-            {
-                var isGuid = Guid.TryParseExact(clientId, "D", out _);
-                if (environment == IdentityCatalogue.LocalEnvironment ? !isGuid : !isGuid && !Placeholder().IsMatch(clientId))
-                {
-                    findings.Add(map.Error($"{path}/clientIds/{SourceMap.Segment(environment)}", FindingCodes.InvalidClientId, environment == IdentityCatalogue.LocalEnvironment
-                        ? $"identity '{identity.Name}': local client id must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
-                        : $"identity '{identity.Name}': {environment} client id must be a GUID or a ${{PLACEHOLDER}} filled in at deployment"));
-                }
-            }
+            CheckIds(findings, map, $"identity '{identity.Name}'", $"{path}/clientIds", identity.ClientIds, "client id", null);
 
             foreach (var grant in identity.Grants)
             {
@@ -49,7 +40,48 @@ internal static partial class CatalogueValidator
             }
         }
 
+        var objectIds = new Dictionary<(string Environment, string Id), string>();
+        foreach (var group in catalogue.Groups)
+        {
+            CheckIds(findings, map, $"group '{group.Name}'", $"/groups/{SourceMap.Segment(group.Name)}/objectIds", group.ObjectIds, "object id", objectIds);
+        }
+
         return findings;
+    }
+
+    /// <summary>
+    /// One environment -> id map (an identity's clientIds, a group's objectIds): local is a GUID, other environments a
+    /// GUID or a ${SETTING}. With <paramref name="seen"/>, an id already used in the same environment is an error too:
+    /// two names for one principal would make every check by name meaningless.
+    /// </summary>
+    private static void CheckIds(
+        List<Finding> findings,
+        SourceMap map,
+        string owner,
+        string path,
+        IReadOnlyDictionary<string, string> ids,
+        string kind,
+        Dictionary<(string Environment, string Id), string>? seen)
+    {
+        foreach (var (environment, id) in ids)
+        {
+            var at = $"{path}/{SourceMap.Segment(environment)}";
+            var isGuid = Guid.TryParseExact(id, "D", out var guid);
+            if (environment == IdentityCatalogue.LocalEnvironment ? !isGuid : !isGuid && !Placeholder().IsMatch(id))
+            {
+                findings.Add(map.Error(at, FindingCodes.InvalidClientId, environment == IdentityCatalogue.LocalEnvironment
+                    ? $"{owner}: local {kind} must be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+                    : $"{owner}: {environment} {kind} must be a GUID or a ${{PLACEHOLDER}} filled in at deployment"));
+                continue;
+            }
+
+            // GUIDs compare case-insensitively; a ${SETTING} names one value, so the same setting twice is one id.
+            var key = (environment, isGuid ? guid.ToString("D") : id);
+            if (seen is not null && !seen.TryAdd(key, owner))
+            {
+                findings.Add(map.Error(at, FindingCodes.DuplicateObjectId, $"{owner}: {environment} {kind} {id} is already the {kind} of {seen[key]}"));
+            }
+        }
     }
 
     /// <summary>

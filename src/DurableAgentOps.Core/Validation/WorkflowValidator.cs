@@ -60,6 +60,14 @@ internal sealed class WorkflowValidator
         }
 
         CheckGates();
+        for (var i = 0; i < _workflow.Starters.Count; i++)
+        {
+            if (_workflow.Starters[i].Kind == StarterKind.Group)
+            {
+                CheckGroup(_workflow.Starters[i].Name, $"/starters/{i}/group", "starters");
+            }
+        }
+
         CheckDuration(_workflow.Evidence.Retention, "/evidence/retention", "evidence retention", mustBePositive: true);
     }
 
@@ -348,6 +356,14 @@ internal sealed class WorkflowValidator
                 Error($"{path}/quorum", FindingCodes.QuorumTooLarge, $"gate '{gate.Id}': quorum {gate.Quorum} is larger than its {gate.Approvers.Count} approver(s)");
             }
 
+            for (var a = 0; a < gate.Approvers.Count; a++)
+            {
+                if (gate.Approvers[a].Kind == ApproverKind.Group)
+                {
+                    CheckGroup(gate.Approvers[a].Name, $"{path}/approvers/{a}/group", $"gate '{gate.Id}'");
+                }
+            }
+
             CheckDuration(gate.Timeout, $"{path}/timeout", $"gate '{gate.Id}' timeout", mustBePositive: true);
             for (var r = 0; r < gate.Reminders.Count; r++)
             {
@@ -370,6 +386,16 @@ internal sealed class WorkflowValidator
             {
                 Error($"{path}/onTimeout", FindingCodes.TimeoutEscalateWithoutEscalation, $"gate '{gate.Id}': onTimeout is escalate but the gate has no escalation");
             }
+        }
+    }
+
+    /// <summary>A group is known by its object id, and only the catalogue says which: a name it lacks matches nobody.</summary>
+    private void CheckGroup(string name, string path, string what)
+    {
+        // An invalid name is already reported by the binder.
+        if (_haveCatalogue && Names.IsValid(name) && _catalogue.FindGroup(name) is null)
+        {
+            Error(path, FindingCodes.UnknownGroup, $"{what}: group '{name}' is not under 'groups' in the identity catalogue");
         }
     }
 
