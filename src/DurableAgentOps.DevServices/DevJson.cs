@@ -9,21 +9,3 @@ internal static class DevJson
     /// <summary>Web defaults; relaxed escaping keeps reasons readable (these are JSON APIs, never HTML).</summary>
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
-
-/// <summary>A setting, the catalogue or storage keeps the dev services from starting; the message says which.</summary>
-public sealed class DevServicesStartupException : Exception
-{
-    public DevServicesStartupException()
-    {
-    }
-
-    public DevServicesStartupException(string message)
-        : base(message)
-    {
-    }
-
-    public DevServicesStartupException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}

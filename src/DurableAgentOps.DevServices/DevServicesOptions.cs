@@ -1,14 +1,16 @@
-using Microsoft.Extensions.Options;
-
 namespace DurableAgentOps.DevServices;
 
 /// <summary>
 /// Settings of the dev services (section <c>DevServices</c>; storage from <c>AzureWebJobsStorage</c>). Everything
-/// here is for local use and tests only: the identity endpoint signs tokens for any catalogue identity.
+/// here is for local use and tests only: the identity endpoint signs tokens for any catalogue identity, and the
+/// dev sign-in provider signs anyone in as any person of the dev directory.
 /// </summary>
 public sealed class DevServicesOptions
 {
     public const string Section = "DevServices";
+
+    /// <summary>The host's own dev identity: the one client id that may read the directory unless configured.</summary>
+    public const string DefaultDirectoryReaderClientId = "6f1c0a10-0000-4000-8000-0000000000a0";
 
     /// <summary>Base URL the process is reached at; with a trailing slash it is the tokens' issuer.</summary>
     public Uri PublicUrl { get; set; } = new("http://127.0.0.1:7080");
@@ -16,12 +18,22 @@ public sealed class DevServicesOptions
     /// <summary>identities.yaml; when empty, workflows/identities.yaml is looked for above the working directory.</summary>
     public string? Catalogue { get; set; }
 
+    /// <summary>The dev directory of people and sign-in clients; when empty, directory.yaml next to the app.</summary>
+    public string? Directory { get; set; }
+
+    /// <summary>
+    /// Client ids the identity endpoint issues Microsoft Graph tokens to, and the only ones the Graph-shaped routes
+    /// answer; <see cref="DefaultDirectoryReaderClientId"/> when the list is empty.
+    /// </summary>
+    public IList<string> DirectoryReaderClientIds { get; } = [];
+
     /// <summary>The secret callers send in X-IDENTITY-HEADER (IDENTITY_HEADER); random per process when empty.</summary>
     public string? IdentityHeader { get; set; }
 
     /// <summary>Where to write the identity header for other local processes (never printed).</summary>
     public string? IdentityHeaderFile { get; set; }
 
+    /// <summary>Lifetime of the workload identity endpoint's tokens.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Audiences are this prefix plus a system name: api://durableagentops/crm.</summary>
@@ -33,48 +45,19 @@ public sealed class DevServicesOptions
     /// <summary>Azure Storage connection string of the sample systems' tables (bound from AzureWebJobsStorage).</summary>
     public string StorageConnectionString { get; set; } = "UseDevelopmentStorage=true";
 
+    /// <summary>The dev sign-in provider for people (section <c>DevServices:SignIn</c>).</summary>
+    public DevSignInOptions SignIn { get; set; } = new();
+
+    /// <summary>The workload identity endpoint's issuer: <see cref="PublicUrl"/> with a trailing slash.</summary>
     internal string Issuer => PublicUrl.AbsoluteUri.EndsWith('/') ? PublicUrl.AbsoluteUri : PublicUrl.AbsoluteUri + "/";
 
+    /// <summary>The dev sign-in provider's issuer (and OpenID authority): <see cref="PublicUrl"/> without a trailing slash, plus /signin.</summary>
+    internal string SignInIssuer => PublicUrl.AbsoluteUri.TrimEnd('/') + "/signin";
+
+    internal IReadOnlyList<string> DirectoryReaders =>
+        DirectoryReaderClientIds.Count > 0 ? [.. DirectoryReaderClientIds] : [DefaultDirectoryReaderClientId];
+
     internal string AudienceFor(string system) => AudiencePrefix + system;
-}
 
-/// <summary>Reports every bad setting at once, by its configuration name.</summary>
-internal sealed class DevServicesOptionsValidator : IValidateOptions<DevServicesOptions>
-{
-    public ValidateOptionsResult Validate(string? name, DevServicesOptions options)
-    {
-        var failures = new List<string>();
-        if (!options.PublicUrl.IsAbsoluteUri || options.PublicUrl.Scheme is not ("http" or "https"))
-        {
-            failures.Add($"{DevServicesOptions.Section}:PublicUrl must be an absolute http(s) URL, not '{options.PublicUrl}'");
-        }
-
-        if (options.TokenLifetime < TimeSpan.FromMinutes(1) || options.TokenLifetime > TimeSpan.FromDays(1))
-        {
-            failures.Add($"{DevServicesOptions.Section}:TokenLifetime must be between 00:01:00 and 1.00:00:00, not {options.TokenLifetime}");
-        }
-
-        if (string.IsNullOrEmpty(options.AudiencePrefix) || !options.AudiencePrefix.EndsWith('/'))
-        {
-            failures.Add($"{DevServicesOptions.Section}:AudiencePrefix must end with '/', not '{options.AudiencePrefix}'");
-        }
-
-        // Table names: letters and digits, starting with a letter; the longest suffix is 'financepurchaseorders' (21).
-        if (options.TablePrefix.Length is < 1 or > 40 || !char.IsAsciiLetter(options.TablePrefix[0]) || !options.TablePrefix.All(char.IsAsciiLetterOrDigit))
-        {
-            failures.Add($"{DevServicesOptions.Section}:TablePrefix must be 1-40 letters or digits starting with a letter, not '{options.TablePrefix}'");
-        }
-
-        if (options.IdentityHeader is { Length: < 16 })
-        {
-            failures.Add($"{DevServicesOptions.Section}:IdentityHeader must be at least 16 characters");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.StorageConnectionString))
-        {
-            failures.Add("AzureWebJobsStorage must be a storage connection string");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
+    internal bool IsDirectoryReader(string? clientId) => DirectoryReaders.Contains(clientId, StringComparer.OrdinalIgnoreCase);
 }

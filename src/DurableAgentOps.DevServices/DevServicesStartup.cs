@@ -1,14 +1,15 @@
 using DurableAgentOps.DevServices.Identity;
+using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Storage;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices;
 
 /// <summary>
-/// Before the server takes requests: check settings, load the catalogue, publish the identity header file, probe
-/// storage (failing in seconds, naming the endpoint) and seed the sample systems.
+/// Before the server takes requests: check settings, load the catalogue and the dev directory, publish the identity
+/// header file, probe storage (failing in seconds, naming the endpoint) and seed the sample systems.
 /// </summary>
-internal sealed partial class DevServicesStartup(IServiceProvider services, IOptions<DevServicesOptions> options, ILogger<DevServicesStartup> logger)
+internal sealed class DevServicesStartup(IServiceProvider services, IOptions<DevServicesOptions> options, ILogger<DevServicesStartup> logger)
     : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -17,11 +18,16 @@ internal sealed partial class DevServicesStartup(IServiceProvider services, IOpt
         if (services.GetService<IdentityDirectory>() is { } directory)
         {
             _ = services.GetRequiredService<IdentityHeaderSecret>();
-            LogIdentityEndpoint(logger, settings.Issuer, directory.File, directory.Identities.Count);
+            logger.IdentityEndpointReady(settings.Issuer, directory.File, directory.Identities.Count);
             if (string.IsNullOrEmpty(settings.IdentityHeader) && string.IsNullOrEmpty(settings.IdentityHeaderFile))
             {
-                LogNoWayToLearnHeader(logger);
+                logger.NoWayToLearnIdentityHeader();
             }
+        }
+
+        if (services.GetService<DevDirectory>() is { } people)
+        {
+            logger.SignInReady(settings.SignInIssuer, people.File, people.People.Count, people.Clients.Count, string.Join(", ", settings.DirectoryReaders));
         }
 
         if (services.GetService<SampleTables>() is { } tables)
@@ -32,18 +38,9 @@ internal sealed partial class DevServicesStartup(IServiceProvider services, IOpt
             }
 
             await SeedData.SeedAsync(tables, cancellationToken);
-            LogSampleSystems(logger, tables.Endpoint, settings.TablePrefix);
+            logger.SampleSystemsSeeded(tables.Endpoint, settings.TablePrefix);
         }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    [LoggerMessage(1, LogLevel.Information, "Dev identity endpoint: issuer {Issuer}, catalogue {Catalogue} ({Count} identities with a local client id)")]
-    private static partial void LogIdentityEndpoint(ILogger logger, string issuer, string catalogue, int count);
-
-    [LoggerMessage(3, LogLevel.Warning, "The identity header is random and written nowhere: no client can get a token. Set DevServices:IdentityHeader or DevServices:IdentityHeaderFile")]
-    private static partial void LogNoWayToLearnHeader(ILogger logger);
-
-    [LoggerMessage(2, LogLevel.Information, "Sample systems seeded: tables {TablePrefix}crm*/support*/finance* at {Endpoint}")]
-    private static partial void LogSampleSystems(ILogger logger, Uri endpoint, string tablePrefix);
 }

@@ -3,9 +3,14 @@ using DurableAgentOps.DevServices.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
-// Local stand-ins with no emulator of their own: the managed-identity endpoint and the sample systems, one port.
+// Local stand-ins with no emulator of their own, one port: the managed-identity endpoint, the dev sign-in provider
+// for people, the Graph-shaped directory and the sample systems.
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddDevIdentityEndpoint(builder.Configuration).AddSampleSystems(builder.Configuration);
+builder.Services
+    .AddDevIdentityEndpoint(builder.Configuration)
+    .AddDevSignIn(builder.Configuration)
+    .AddDevGraph(builder.Configuration)
+    .AddSampleSystems(builder.Configuration);
 
 // A failed start is reported once, below, as one line; the host would log it again with a stack trace.
 builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
@@ -19,6 +24,8 @@ try
 {
     await using var app = builder.Build();
     app.MapDevIdentityEndpoint();
+    app.MapDevSignIn();
+    app.MapDevGraph();
     app.MapSampleSystems();
     app.MapGet("/healthz", async (IOptions<DevServicesOptions> options, CancellationToken cancellationToken) =>
         await StorageProbe.CheckAsync(options.Value.StorageConnectionString, TimeSpan.FromSeconds(2), cancellationToken) is { } problem
@@ -36,5 +43,5 @@ catch (Exception ex) when (ex is DevServicesStartupException or OptionsValidatio
         await Console.Error.WriteLineAsync($"DurableAgentOps.DevServices: cannot start: {problem}");
     }
 
-    return ex is DevServicesStartupException ? 3 : 2;
+    return ex is DevServicesStartupException startup ? startup.ExitCode : DevServicesStartupException.ConfigurationExitCode;
 }

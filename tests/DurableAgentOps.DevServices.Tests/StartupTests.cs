@@ -55,6 +55,20 @@ public sealed class StartupTests(DevServicesFixture services)
         Assert.Contains(error.Failures, f => f.Contains("DevServices:TablePrefix", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Not/Base64!Secret-7f3a;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;", "Not/Base64!Secret-7f3a")]
+    [InlineData("Secret-7f3a-pasted-without-a-keyword", "Secret-7f3a")]
+    public async Task Start_MalformedStorageConnectionString_ExitsWithCode2NamingTheSettingWithoutStackTrace(string connectionString, string secret)
+    {
+        var exit = await DevServicesProcess.RunUntilExitAsync(new Dictionary<string, string?> { ["AzureWebJobsStorage"] = connectionString });
+
+        Assert.True(exit.ExitCode == 2, $"exit code {exit.ExitCode}; stderr: {exit.Error}");
+        Assert.Contains("DurableAgentOps.DevServices: cannot start: AzureWebJobsStorage is not a valid storage connection string", exit.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, exit.Output + exit.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", exit.Output + exit.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", exit.Output + exit.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Start_SecondHostOnSameTables_SeedsIdempotentlyAndKeepsWrites()
     {

@@ -39,6 +39,7 @@ internal sealed class IdentityDirectory
     private IdentityDirectory(string file, IdentityCatalogue catalogue)
     {
         File = file;
+        Catalogue = catalogue;
         systems = catalogue.Systems.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         byClientId = new Dictionary<string, LocalIdentity>(StringComparer.OrdinalIgnoreCase);
         foreach (var identity in catalogue.Identities)
@@ -51,6 +52,9 @@ internal sealed class IdentityDirectory
     }
 
     public string File { get; }
+
+    /// <summary>The whole catalogue; the dev directory resolves its people's groups here.</summary>
+    public IdentityCatalogue Catalogue { get; }
 
     public IReadOnlyCollection<LocalIdentity> Identities => byClientId.Values;
 
@@ -66,7 +70,7 @@ internal sealed class IdentityDirectory
         if (!loaded.Exists || loaded.HasErrors)
         {
             var errors = string.Join("; ", loaded.Findings.Where(f => f.IsError).Select(f => f.ToString()));
-            throw new DevServicesStartupException($"identity catalogue {path} is unusable: {errors}");
+            throw DevServicesStartupException.Configuration($"identity catalogue {path} is unusable: {errors}");
         }
 
         return new IdentityDirectory(path, loaded.Catalogue);
@@ -80,7 +84,7 @@ internal sealed class IdentityDirectory
             return Path.GetFullPath(configured);
         }
 
-        return AppFiles.Find(AppFiles.CataloguePath) ?? throw new DevServicesStartupException(
+        return AppFiles.Find(AppFiles.CataloguePath) ?? throw DevServicesStartupException.Configuration(
             $"no {AppFiles.CataloguePath} found above {Directory.GetCurrentDirectory()} or {AppContext.BaseDirectory}; set {DevServicesOptions.Section}:Catalogue");
     }
 }

@@ -1,14 +1,14 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices.Identity;
 
 /// <summary>
 /// The App Service managed-identity protocol (IDENTITY_ENDPOINT / IDENTITY_HEADER), so Azure.Identity's real
-/// ManagedIdentityCredential runs against it, plus the OpenID metadata and JWKS the sample systems trust.
+/// ManagedIdentityCredential runs against it, plus the OpenID metadata and JWKS the sample systems and the
+/// Graph-shaped directory trust. Resources: a catalogue system (api://durableagentops/crm), or Microsoft Graph
+/// for the directory readers only.
 /// </summary>
-internal static partial class IdentityEndpoint
+internal static class IdentityEndpoint
 {
     public const string TokenPath = "/msi/token";
     public const string ApiVersion = "2019-08-01";
@@ -64,7 +64,8 @@ internal static partial class IdentityEndpoint
 
         var prefix = options.Value.AudiencePrefix;
         var system = resource is not null && resource.StartsWith(prefix, StringComparison.Ordinal) ? resource[prefix.Length..] : null;
-        if (system is null || !directory.IsSystem(system))
+        var graph = resource == TokenIssuer.GraphResource;
+        if (!graph && (system is null || !directory.IsSystem(system)))
         {
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource", $"resource '{resource}' is not a system of the catalogue ({prefix}<system>)", clientId);
         }
@@ -76,68 +77,54 @@ internal static partial class IdentityEndpoint
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", "client_id is required: only user-assigned identities exist here", clientId);
         }
 
+        if (graph)
+        {
+            return GetGraphToken(clientId, directory, issuer, counter, options.Value, logger);
+        }
+
         var identity = directory.Find(clientId);
         if (identity is null)
         {
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"Identity not found: {clientId}", clientId);
         }
 
-        var token = issuer.Issue(identity, resource!, system);
+        var token = issuer.Issue(identity, resource!, system!);
         counter.Issued(identity.ClientId, resource!);
-        LogIssued(logger, identity.ClientId, identity.Name, resource!);
-        return Results.Json(new Dictionary<string, string>
+        logger.WorkloadTokenIssued(identity.ClientId, identity.Name, resource!);
+        return Answer(token, resource!, identity.ClientId);
+    }
+
+    /// <summary>Only the directory readers (the host's own identity) may read the directory; no catalogue grant applies.</summary>
+    private static IResult GetGraphToken(string clientId, IdentityDirectory directory, TokenIssuer issuer, TokenRequestCounter counter, DevServicesOptions options, ILogger logger)
+    {
+        var reader = options.DirectoryReaders.FirstOrDefault(r => string.Equals(r, clientId, StringComparison.OrdinalIgnoreCase));
+        if (reader is null)
+        {
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource",
+                $"client id {clientId} may not get tokens for {TokenIssuer.GraphResource}: only {DevServicesOptions.Section}:DirectoryReaderClientIds ({string.Join(", ", options.DirectoryReaders)}) read the directory",
+                clientId);
+        }
+
+        var name = directory.Find(reader)?.Name;
+        var token = issuer.IssueDirectoryReader(reader, name);
+        counter.Issued(reader, TokenIssuer.GraphResource);
+        logger.WorkloadTokenIssued(reader, name ?? "directory reader", TokenIssuer.GraphResource);
+        return Answer(token, TokenIssuer.GraphResource, reader);
+    }
+
+    private static IResult Answer(IssuedToken token, string resource, string clientId) =>
+        Results.Json(new Dictionary<string, string>
         {
             ["access_token"] = token.Value,
             ["expires_on"] = token.ExpiresOn.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["resource"] = resource!,
+            ["resource"] = resource,
             ["token_type"] = "Bearer",
-            ["client_id"] = identity.ClientId,
+            ["client_id"] = clientId,
         }, DevJson.Options);
-    }
 
     private static IResult Refuse(ILogger logger, int status, string error, string description, string? clientId)
     {
-        LogRefused(logger, status, clientId ?? "(none)", description);
+        logger.WorkloadTokenRefused(status, clientId ?? "(none)", description);
         return Results.Json(new Dictionary<string, string> { ["error"] = error, ["error_description"] = description }, DevJson.Options, statusCode: status);
-    }
-
-    // Subject and resource only: the token and the identity header never reach a log.
-    [LoggerMessage(100, LogLevel.Information, "Token issued: subject {ClientId} ({Identity}), resource {Resource}")]
-    private static partial void LogIssued(ILogger logger, string clientId, string identity, string resource);
-
-    [LoggerMessage(101, LogLevel.Warning, "Token refused ({Status}): client id {ClientId}: {Reason}")]
-    private static partial void LogRefused(ILogger logger, int status, string clientId, string reason);
-}
-
-/// <summary>The shared secret of the protocol; compared in constant time and never logged.</summary>
-internal sealed class IdentityHeaderSecret
-{
-    private readonly byte[] value;
-
-    public IdentityHeaderSecret(IOptions<DevServicesOptions> options)
-    {
-        var configured = options.Value.IdentityHeader;
-        var text = string.IsNullOrEmpty(configured) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(32)) : configured;
-        value = Encoding.UTF8.GetBytes(text);
-        if (options.Value.IdentityHeaderFile is { Length: > 0 } file)
-        {
-            WriteOwnerOnly(file, text);
-        }
-    }
-
-    public bool Matches(string candidate) => CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(candidate), value);
-
-    private static void WriteOwnerOnly(string file, string text)
-    {
-        var full = Path.GetFullPath(file);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var streamOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            streamOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using var stream = new FileStream(full, streamOptions);
-        stream.Write(Encoding.UTF8.GetBytes(text));
     }
 }

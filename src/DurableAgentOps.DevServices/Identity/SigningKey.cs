@@ -6,11 +6,15 @@ using Microsoft.IdentityModel.Tokens;
 namespace DurableAgentOps.DevServices.Identity;
 
 /// <summary>
-/// The RS256 key tokens are signed with: generated at start, held in memory only, never written or logged. A
-/// restart makes every issued token invalid, which is what a dev issuer should do.
+/// An RS256 key tokens are signed with: generated at start, held in memory only, never written or logged. A
+/// restart makes every issued token invalid, which is what a dev issuer should do. The workload identity endpoint
+/// has one and the dev sign-in provider another (keyed <see cref="SignInKey"/>), so neither trusts the other's tokens.
 /// </summary>
 internal sealed class SigningKey : IDisposable
 {
+    /// <summary>The service key of the dev sign-in provider's own key.</summary>
+    public const string SignInKey = "signin";
+
     private readonly RSA rsa = RSA.Create(2048);
 
     public SigningKey()
@@ -34,7 +38,22 @@ internal sealed class SigningKey : IDisposable
 
     public IList<SecurityKey> ValidationKeys { get; }
 
-    public byte[] Sign(byte[] data) => rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+    /// <summary>A compact RS256 JWT (header alg, typ, kid) whose payload object <paramref name="writeClaims"/> fills.</summary>
+    public string CreateJwt(Action<Utf8JsonWriter> writeClaims)
+    {
+        var header = JsonSerializer.SerializeToUtf8Bytes(new { alg = "RS256", typ = "JWT", kid = KeyId });
+        using var payload = new MemoryStream();
+        using (var json = new Utf8JsonWriter(payload))
+        {
+            json.WriteStartObject();
+            writeClaims(json);
+            json.WriteEndObject();
+        }
+
+        var signingInput = Base64UrlEncoder.Encode(header) + "." + Base64UrlEncoder.Encode(payload.ToArray());
+        var signature = rsa.SignData(Encoding.ASCII.GetBytes(signingInput), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return signingInput + "." + Base64UrlEncoder.Encode(signature);
+    }
 
     public void Dispose() => rsa.Dispose();
 }

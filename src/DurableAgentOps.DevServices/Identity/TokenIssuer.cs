@@ -1,16 +1,23 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 
 namespace DurableAgentOps.DevServices.Identity;
 
 /// <summary>An issued access token; <see cref="Value"/> is a secret and never logged.</summary>
 internal sealed record IssuedToken(string Value, DateTimeOffset ExpiresOn);
 
-/// <summary>Mints RS256 JWTs whose claims carry an identity's grant for one system.</summary>
+/// <summary>
+/// Mints the workload identity endpoint's RS256 JWTs: for a system, claims carry an identity's grant there; for
+/// Microsoft Graph, the directory-reading roles of a directory reader.
+/// </summary>
 internal sealed class TokenIssuer(SigningKey key, IOptions<DevServicesOptions> options, TimeProvider time)
 {
+    /// <summary>The Microsoft Graph resource (audience) the Graph-shaped routes accept.</summary>
+    public const string GraphResource = "https://graph.microsoft.com";
+
+    /// <summary>Graph application permissions a directory reader's token carries.</summary>
+    public static readonly IReadOnlyList<string> GraphRoles = ["User.Read.All", "GroupMember.Read.All"];
+
     public IssuedToken Issue(LocalIdentity identity, string resource, string system) =>
         Issue(identity, resource, system, time.GetUtcNow(), options.Value.TokenLifetime);
 
@@ -18,30 +25,14 @@ internal sealed class TokenIssuer(SigningKey key, IOptions<DevServicesOptions> o
     internal IssuedToken Issue(LocalIdentity identity, string resource, string system, DateTimeOffset issuedAt, TimeSpan lifetime)
     {
         var access = identity.AccessTo(system);
-        var expires = issuedAt + lifetime;
-        var header = JsonSerializer.SerializeToUtf8Bytes(new { alg = "RS256", typ = "JWT", kid = key.KeyId });
-
-        using var payload = new MemoryStream();
-        using (var json = new Utf8JsonWriter(payload))
+        return Mint(identity.ClientId, identity.Name, resource, access.Roles, issuedAt, lifetime, json =>
         {
-            json.WriteStartObject();
-            json.WriteString("iss", options.Value.Issuer);
-            json.WriteString("aud", resource);
-            json.WriteString("sub", identity.ClientId);
-            json.WriteString("appid", identity.ClientId);
-            json.WriteString("idn", identity.Name);
-            json.WriteString("jti", Guid.NewGuid().ToString("N"));
-            json.WriteStartArray("roles");
-            access.Roles.ToList().ForEach(json.WriteStringValue);
-            json.WriteEndArray();
             if (access.Records.Count > 0)
             {
                 json.WriteStartObject("xms_records");
                 foreach (var (attribute, values) in access.Records)
                 {
-                    json.WriteStartArray(attribute);
-                    values.ToList().ForEach(json.WriteStringValue);
-                    json.WriteEndArray();
+                    WriteStrings(json, attribute, values);
                 }
 
                 json.WriteEndObject();
@@ -49,19 +40,48 @@ internal sealed class TokenIssuer(SigningKey key, IOptions<DevServicesOptions> o
 
             if (access.Fields.Count > 0)
             {
-                json.WriteStartArray("xms_fields");
-                access.Fields.ToList().ForEach(json.WriteStringValue);
-                json.WriteEndArray();
+                WriteStrings(json, "xms_fields", access.Fields);
+            }
+        });
+    }
+
+    /// <summary>A Graph token for a directory reader; <paramref name="identityName"/> when it is also a catalogue identity.</summary>
+    public IssuedToken IssueDirectoryReader(string clientId, string? identityName) =>
+        Mint(clientId, identityName, GraphResource, GraphRoles, time.GetUtcNow(), options.Value.TokenLifetime, _ => { });
+
+    private IssuedToken Mint(
+        string clientId, string? identityName, string resource, IReadOnlyList<string> roles, DateTimeOffset issuedAt, TimeSpan lifetime, Action<Utf8JsonWriter> more)
+    {
+        var expires = issuedAt + lifetime;
+        var jwt = key.CreateJwt(json =>
+        {
+            json.WriteString("iss", options.Value.Issuer);
+            json.WriteString("aud", resource);
+            json.WriteString("sub", clientId);
+            json.WriteString("appid", clientId);
+            if (identityName is not null)
+            {
+                json.WriteString("idn", identityName);
             }
 
+            json.WriteString("jti", Guid.NewGuid().ToString("N"));
+            WriteStrings(json, "roles", roles);
+            more(json);
             json.WriteNumber("iat", issuedAt.ToUnixTimeSeconds());
             json.WriteNumber("nbf", issuedAt.ToUnixTimeSeconds());
             json.WriteNumber("exp", expires.ToUnixTimeSeconds());
-            json.WriteEndObject();
+        });
+        return new IssuedToken(jwt, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+    }
+
+    private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
+    {
+        json.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
         }
 
-        var signingInput = Base64UrlEncoder.Encode(header) + "." + Base64UrlEncoder.Encode(payload.ToArray());
-        var signature = Base64UrlEncoder.Encode(key.Sign(Encoding.ASCII.GetBytes(signingInput)));
-        return new IssuedToken(signingInput + "." + signature, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+        json.WriteEndArray();
     }
 }

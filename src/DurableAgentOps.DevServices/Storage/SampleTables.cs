@@ -70,8 +70,11 @@ internal sealed class SampleTables
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
         {
-            // The exception text may quote the connection string (and its key): say only what is wrong.
-            throw new DevServicesStartupException("AzureWebJobsStorage is not a valid storage connection string", ex);
+            // Options validation refuses these first; the exception text may quote the key, so it is not repeated.
+            throw new DevServicesStartupException("AzureWebJobsStorage is not a valid storage connection string", ex)
+            {
+                ExitCode = DevServicesStartupException.ConfigurationExitCode,
+            };
         }
     }
 

@@ -6,7 +6,7 @@ namespace DurableAgentOps.DevServices.Systems;
 /// Runs around every sample-system endpoint: injected faults, bearer token (401), role (403), then the handler;
 /// logs each request with the token's subject, in memory and to the app log.
 /// </summary>
-internal sealed partial class SystemCallFilter(
+internal sealed class SystemCallFilter(
     TokenValidator validator, RequestLog log, FaultInjector faults, IOptions<DevServicesOptions> options, TimeProvider time, ILogger<SystemCallFilter> logger)
     : IEndpointFilter
 {
@@ -19,7 +19,7 @@ internal sealed partial class SystemCallFilter(
         log.Add(new RequestLogEntry(
             time.GetUtcNow(), call.Operation.System, request.Method, request.Path.Value ?? string.Empty, call.Operation.QualifiedName,
             call.Caller?.Subject, call.Caller?.IdentityName, status, call.Reason));
-        LogRequest(logger, call.Operation.System, request.Method, request.Path.Value ?? string.Empty, status, call.Caller?.Subject ?? "(none)", call.Reason ?? string.Empty);
+        logger.SystemRequest(call.Operation.System, request.Method, request.Path.Value ?? string.Empty, status, call.Caller?.Subject ?? "(none)", call.Reason ?? string.Empty);
         return result;
     }
 
@@ -46,10 +46,6 @@ internal sealed partial class SystemCallFilter(
         call.Caller = caller;
         return caller.Roles.Contains(call.Operation.Role) ? null : call.Forbidden($"role {call.Operation.Role} required");
     }
-
-    // Subject (a client id) only: tokens never reach a log.
-    [LoggerMessage(200, LogLevel.Information, "{System} {Method} {Path} -> {Status} (subject {Subject}) {Reason}")]
-    private static partial void LogRequest(ILogger logger, string system, string method, string path, int status, string subject, string reason);
 }
 
 internal static class SystemEndpointExtensions

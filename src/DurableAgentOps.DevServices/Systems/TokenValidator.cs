@@ -8,13 +8,17 @@ namespace DurableAgentOps.DevServices.Systems;
 
 /// <summary>What a valid bearer token says about its caller. <see cref="Records"/> null: no record restriction.</summary>
 internal sealed record CallerToken(
+    IReadOnlyList<string> Audiences,
     string Subject,
     string? IdentityName,
     IReadOnlySet<string> Roles,
     IReadOnlyDictionary<string, IReadOnlyList<string>>? Records,
     IReadOnlySet<string> Fields);
 
-/// <summary>Validates a system's bearer tokens: RS256 signature by the published keys, issuer, audience, lifetime.</summary>
+/// <summary>
+/// Validates the workload identity endpoint's bearer tokens: RS256 signature by the published keys, issuer, audience
+/// (unless the caller checks it itself: null), lifetime.
+/// </summary>
 internal sealed class TokenValidator(SigningKey key, IOptions<DevServicesOptions> options)
 {
     /// <summary>Clock skew tolerated on nbf/exp: 30 s, no more (the library's default is 5 min).</summary>
@@ -22,7 +26,7 @@ internal sealed class TokenValidator(SigningKey key, IOptions<DevServicesOptions
 
     private readonly JsonWebTokenHandler handler = new() { MapInboundClaims = false };
 
-    public async Task<(CallerToken? Caller, string? Reason)> ValidateAsync(string? authorization, string audience)
+    public async Task<(CallerToken? Caller, string? Reason)> ValidateAsync(string? authorization, string? audience)
     {
         const string scheme = "Bearer ";
         if (string.IsNullOrEmpty(authorization) || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
@@ -34,6 +38,7 @@ internal sealed class TokenValidator(SigningKey key, IOptions<DevServicesOptions
         {
             ValidIssuer = options.Value.Issuer,
             ValidAudience = audience,
+            ValidateAudience = audience is not null,
             IssuerSigningKeys = key.ValidationKeys,
             ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
             ClockSkew = ClockSkew,
@@ -69,7 +74,7 @@ internal sealed class TokenValidator(SigningKey key, IOptions<DevServicesOptions
 
         var roles = root.TryGetProperty("roles", out var r) ? Strings(r).ToHashSet(StringComparer.Ordinal) : [];
         var fields = root.TryGetProperty("xms_fields", out var f) ? Strings(f).ToHashSet(StringComparer.Ordinal) : [];
-        return (new CallerToken(subject, identity, roles, records, fields), null);
+        return (new CallerToken([.. token.Audiences], subject, identity, roles, records, fields), null);
     }
 
     /// <summary>A claim may be one string or an array of strings (as in Entra ID tokens).</summary>
@@ -81,7 +86,7 @@ internal sealed class TokenValidator(SigningKey key, IOptions<DevServicesOptions
     };
 
     // The library hides details as PII by default; say what failed in our own words, never quoting the token.
-    private static string Explain(Exception? exception, string audience) => exception switch
+    private static string Explain(Exception? exception, string? audience) => exception switch
     {
         SecurityTokenExpiredException expired => $"the token expired at {expired.Expires:O} (clock skew allowed: {ClockSkew.TotalSeconds} s)",
         SecurityTokenNotYetValidException => "the token is not valid yet",
