@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using DurableAgentOps.Runtime;
+using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Samples;
-using DurableAgentOps.Runtime.Security;
 using RunHttp = DurableAgentOps.Runtime.Workflows.RunHttp;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Http;

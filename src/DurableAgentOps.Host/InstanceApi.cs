@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Engine;
-using DurableAgentOps.Runtime.Security;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;

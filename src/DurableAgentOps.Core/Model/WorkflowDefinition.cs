@@ -105,11 +105,21 @@ public enum StarterKind
 
 public sealed record Starter(StarterKind Kind, string Name);
 
-/// <summary>The app roles the hosts authorise by; a workflow's <c>starters</c> narrow <see cref="Starter"/>, never widen it.</summary>
+/// <summary>
+/// The app roles the hosts authorise by: Entra app roles of the host's app registration (the token's <c>roles</c>
+/// claim), or the dev directory's roles locally. A workflow's <c>starters</c> narrow <see cref="Starter"/>, never
+/// widen it. Approving needs no role: the gate names its approvers.
+/// </summary>
 public static class AppRoles
 {
     /// <summary>Needed to start any run.</summary>
     public const string Starter = "AgentOps.Starter";
+
+    /// <summary>May read every run's status.</summary>
+    public const string Reader = "AgentOps.Reader";
+
+    /// <summary>May use the instance API (list, raise events, suspend, terminate, purge).</summary>
+    public const string Administrator = "AgentOps.Administrator";
 }
 
 public sealed record EvidencePolicy(string Retention, IReadOnlyList<string> Keep, IReadOnlyList<string> Redact)

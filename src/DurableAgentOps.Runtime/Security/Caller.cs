@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Model;
 using System.Security.Claims;
 
 namespace DurableAgentOps.Runtime.Security;

@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Model;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
