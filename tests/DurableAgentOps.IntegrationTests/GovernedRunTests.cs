@@ -68,8 +68,9 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Run_BadInput_Returns400NamingEachField()
     {
-        var response = await host.Http.PostAsJsonAsync("/api/workflows/crm-followup/runs",
-            new { input = new { accountId = "not-an-account", colour = "blue" }, initiator = "alice@contoso.example" });
+        using var alice = host.As(await dev.SignInAsync("alice@contoso.example"));
+        var response = await alice.PostAsJsonAsync("/api/workflows/crm-followup/runs",
+            new { input = new { accountId = "not-an-account", colour = "blue" } });
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -84,7 +85,8 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var runId = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
         await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
 
-        var response = await host.Http.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approver = "alice@contoso.example", approved = true });
+        using var alice = host.As(await dev.SignInAsync("alice@contoso.example"));
+        var response = await alice.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = true });
         var status = await host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
@@ -217,16 +219,18 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         return settings;
     }
 
-    private static async Task<string> StartAsync(HostProcess host, string workflow, object input)
+    private async Task<string> StartAsync(HostProcess host, string workflow, object input)
     {
-        var response = await host.Http.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input, initiator = "alice@contoso.example" });
+        using var alice = host.As(await dev.SignInAsync("alice@contoso.example"));
+        var response = await alice.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input });
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
     }
 
-    private static async Task ApproveAsync(HostProcess host, string runId, string approver)
+    private async Task ApproveAsync(HostProcess host, string runId, string approver)
     {
-        var response = await host.Http.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approver, approved = true, comment = "ok" });
+        using var client = host.As(await dev.SignInAsync(approver));
+        var response = await client.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = true, comment = "ok" });
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
     }
 

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
+using DurableAgentOps.Cli.SignIn;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,15 +19,49 @@ internal sealed class DevServicesProcess : ServiceProcess
         IdentityHeader = identityHeader;
     }
 
+    /// <summary>The dev directory's tenant (directory.yaml); hosts accept only its people.</summary>
+    public const string TenantId = "7d3e5c1a-0000-4000-8000-0000000000d0";
+
+    /// <summary>The host's own dev identity: the one client id DevServices gives Graph tokens to.</summary>
+    public const string HostClientId = "6f1c0a10-0000-4000-8000-0000000000a0";
+
+    private readonly ConcurrentDictionary<string, Task<string>> people = new(StringComparer.OrdinalIgnoreCase);
+
     public string IdentityHeader { get; }
 
-    /// <summary>Settings a Host process needs to take tokens from this endpoint and call these systems.</summary>
+    /// <summary>The dev sign-in provider's authority.</summary>
+    public string Authority => $"{BaseUrl}/signin";
+
+    /// <summary>
+    /// Settings a Host process needs to take step tokens from this endpoint, call these systems, trust this sign-in
+    /// provider for people, and ask its Graph routes about them.
+    /// </summary>
     public Dictionary<string, string?> HostSettings() => new()
     {
         ["IDENTITY_ENDPOINT"] = $"{BaseUrl}/msi/token",
         ["IDENTITY_HEADER"] = IdentityHeader,
         ["AgentOps__Systems__DefaultBaseUrl"] = BaseUrl,
+        ["AgentOps__Auth__Authority"] = Authority,
+        ["AgentOps__Auth__TenantId"] = TenantId,
+        ["AgentOps__Directory__GraphBaseUrl"] = $"{BaseUrl}/graph/v1.0/",
+        ["AgentOps__Directory__ClientId"] = HostClientId,
     };
+
+    /// <summary>
+    /// An access token for the host API, signed in as <paramref name="person"/> through the provider's real
+    /// authorization-code flow with PKCE (the CLI's dev sign-in); one sign-in per person per DevServices.
+    /// </summary>
+    public Task<string> SignInAsync(string person, string scope = SignInSettings.DefaultScope) =>
+        people.GetOrAdd($"{person}|{scope}", async _ =>
+            (await DevSignIn.SignInAsync(new SignInSettings(new Uri(Authority), SignInSettings.DefaultClientId, scope), person, CancellationToken.None)).AccessToken);
+
+    /// <summary>A token minted by the dev-only route, for what the real flow never gives: an expired one, or another audience.</summary>
+    public async Task<string> MintTokenAsync(string person, string? audience = null, int? lifetimeSeconds = null, int? issuedSecondsAgo = null)
+    {
+        using var response = await Http.PostAsJsonAsync("/_dev/signin/tokens", new { person, audience, lifetimeSeconds, issuedSecondsAgo });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+    }
 
     public static async Task<DevServicesProcess> StartAsync(AzuriteFixture azurite)
     {

@@ -6,9 +6,25 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// <summary>A DurableAgentOps.Host process, started as an operator would start it: settings through the environment.</summary>
 internal sealed class HostProcess : ServiceProcess
 {
+    /// <summary>The system key test hosts get (DefaultSettings); <see cref="ServiceProcess.Http"/> sends it, as an operator's script would.</summary>
+    public static readonly string SystemKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+
     private HostProcess(int port, IDictionary<string, string?> environment)
         : base(RepoPaths.HostDll, port, environment.Append(new("Host__PublicBaseUrl", $"http://127.0.0.1:{port}")))
     {
+        Http.DefaultRequestHeaders.Add("x-functions-key", SystemKey);
+        Anonymous = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>A client that sends no credential at all.</summary>
+    public HttpClient Anonymous { get; }
+
+    /// <summary>A client that sends <paramref name="token"/> as its bearer token (dispose it).</summary>
+    public HttpClient As(string token)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     /// <summary>Settings a test host gets unless the test says otherwise: short queue visibility so a crash is recovered quickly.</summary>
@@ -20,6 +36,10 @@ internal sealed class HostProcess : ServiceProcess
         ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__workItemQueueVisibilityTimeout"] = "00:00:10",
         ["AzureFunctionsJobHost__extensions__durableTask__storageProvider__controlQueueVisibilityTimeout"] = "00:00:10",
         ["AzureFunctionsJobHost__logging__logLevel__default"] = "Warning",
+
+        // A host must name the authority it trusts; tests with DevServices override it with the dev provider's.
+        ["AgentOps__Auth__Authority"] = "http://127.0.0.1:9/signin",
+        ["AgentOps__Auth__SystemKey"] = SystemKey,
     };
 
     public static HostProcess Start(IDictionary<string, string?> environment) => new(FreePort.Next(), environment);
