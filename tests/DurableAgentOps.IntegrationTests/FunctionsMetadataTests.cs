@@ -27,7 +27,7 @@ public sealed class FunctionsMetadataTests
             new[]
             {
                 GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
-                AgentWorkflowOrchestrator.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
+                AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
                 StartRun, GetRun, ApproveRun,
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
@@ -38,6 +38,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(SampleStepActivity.Name, "activityTrigger:In")]
     [InlineData(Starter, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(AgentWorkflowOrchestrator.Name, "orchestrationTrigger:In")]
+    [InlineData(LoadDefinitionActivity.Name, "activityTrigger:In")]
+    [InlineData(VerifyDecisionActivity.Name, "activityTrigger:In")]
     [InlineData(ReadStepActivity.Name, "activityTrigger:In")]
     [InlineData(DraftStepActivity.Name, "activityTrigger:In")]
     [InlineData(RouteStepActivity.Name, "activityTrigger:In")]
@@ -69,6 +71,21 @@ public sealed class FunctionsMetadataTests
 
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    // The handlers authenticate the caller themselves (JWT bearer, the same code as the standalone host), so the
+    // Functions host must not ask for a function key in front of them; no trigger may be left at "function" by accident.
+    [Theory]
+    [InlineData(Starter)]
+    [InlineData(StartRun)]
+    [InlineData(GetRun)]
+    [InlineData(ApproveRun)]
+    public void Metadata_HttpTrigger_IsAnonymousToTheFunctionsHostBecauseItsHandlerAuthenticates(string function)
+    {
+        var trigger = Functions.Value[function].GetProperty("bindings").EnumerateArray()
+            .Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString(), ignoreCase: true);
     }
 
     [Fact]

@@ -56,6 +56,12 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         var recordBySystem = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, otherRegion, guard: false));
         Assert.Contains("403", recordBySystem.Message, StringComparison.Ordinal);
 
+        // The model names another record than the run's: refused before any call, whatever the scope says.
+        var steered = Invocation(write, "crm-writer", Draft("ACC-000002", "emea", draftedAccount: "ACC-000001"));
+        var steeredRefused = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, steered, guard: true));
+        Assert.Contains("the draft names accountId 'ACC-000001', but this run's record is 'ACC-000002'", steeredRefused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(await dev.RequestsAsync("crm"), r => r.GetProperty("method").GetString() == "POST" && r.GetProperty("status").GetInt32() < 300);
+
         // Reading another region's account: the guard cannot know the region before the read, the system refuses.
         var readOther = Invocation(read, "crm-reader", new JsonObject { ["input"] = new JsonObject { ["accountId"] = "ACC-000003" } });
         var readRefused = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<ReadStepActivity>(dev, readOther, guard: true));
@@ -67,12 +73,14 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         Assert.Equal("emea", record.Output!["region"]!.GetValue<string>());
     }
 
-    private static JsonObject Draft(string accountId, string region) => new()
+    /// <summary>A write step's data: the input and the account read name the record; the draft says what to write.</summary>
+    private static JsonObject Draft(string accountId, string region, string? draftedAccount = null) => new()
     {
         ["input"] = new JsonObject { ["accountId"] = accountId },
+        ["account"] = new JsonObject { ["id"] = accountId, ["region"] = region },
         ["draft"] = new JsonObject
         {
-            ["target"] = new JsonObject { ["accountId"] = accountId, ["region"] = region },
+            ["target"] = new JsonObject { ["accountId"] = draftedAccount ?? accountId, ["region"] = region },
             ["task"] = new JsonObject { ["subject"] = "Follow up", ["body"] = "Call back", ["dueDate"] = "2026-12-01", ["ownerId"] = "anna.weber@contoso.example" },
         },
     };
