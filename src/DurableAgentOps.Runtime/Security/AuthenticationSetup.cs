@@ -107,8 +107,8 @@ public static class AuthenticationSetup
             null => (401, $"Send 'Authorization: Bearer <token>' with {wanted}. With the CLI: agentops login."),
             SecurityTokenExpiredException expired => (401,
                 $"The token expired at {expired.Expires.ToString("u", CultureInfo.InvariantCulture)}; sign in again (agentops login)."),
-            SecurityTokenInvalidAudienceException audience => (401,
-                $"The token is for audience '{Bounded(audience.InvalidAudience)}'; this host accepts only '{auth.Audience}'."),
+            SecurityTokenInvalidAudienceException => (401,
+                $"The token is for audience '{Bounded(AudienceOf(context.Request))}'; this host accepts only '{auth.Audience}'."),
             SecurityTokenInvalidIssuerException issuer => (401,
                 $"The token was issued by '{Bounded(issuer.InvalidIssuer)}'; this host trusts only the issuer of '{auth.Authority}'."),
             SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => (401,
@@ -120,6 +120,25 @@ public static class AuthenticationSetup
             AuthenticationFailureException failure => (401, $"The token was refused: {failure.Message}."),
             var other => (401, $"The token was refused ({other.GetType().Name.Replace("Exception", string.Empty, StringComparison.Ordinal)})."),
         };
+    }
+
+    /// <summary>The audience the caller's own token names (read, not trusted: it only goes back into the caller's error).</summary>
+    private static string? AudienceOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            return string.Join(", ", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(header["Bearer ".Length..].Trim()).Audiences);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     internal static Task WriteProblemAsync(HttpResponse response, int status, string title, string detail)

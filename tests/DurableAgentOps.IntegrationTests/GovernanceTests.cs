@@ -1,0 +1,545 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>
+/// The promise that a risky write happens only after the people the workflow names approved it, tried the way an
+/// attacker would: through the run API and the instance API of a real host, with real tokens from the dev sign-in
+/// provider, hand-made tokens and hand-made bodies. Each refusal must leave the sample CRM unwritten.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.SharedServices services) : IAsyncLifetime, IClassFixture<GovernanceTests.SharedServices>
+{
+    private const string Alice = "alice@contoso.example";     // starter, emea-sales (may start crm-followup)
+    private const string Bob = "bob.manager@contoso.example"; // emea-sales-managers (approves manager-review)
+    private const string Ana = "ana.silva@contoso.example";   // starter and manager: may start, may not approve her own run
+    private const string LookAlikeAna = "\u0430na.silva@contoso.example"; // Cyrillic а: another account, in no group
+    private const string Mallory = "mallory@contoso.example"; // no role, no group
+    private const string Frank = "frank.payables@contoso.example"; // starter, but not in emea-sales
+    private const string Olga = "olga.ops@contoso.example";   // administrator
+    private const string Ivan = "ivan.investigator@contoso.example"; // reader
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private DevServicesProcess dev = null!;
+    private HostProcess host = null!;
+
+    // One DevServices and one host for the class (tests in a class run one at a time); each test starts from an
+    // empty request log, so "nothing was written" is about its own runs.
+    public async Task InitializeAsync()
+    {
+        (dev, host) = await services.StartOnceAsync(azurite);
+        await dev.Http.DeleteAsync("/_dev/requests");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public static TheoryData<string, string> EveryRoute() => new()
+    {
+        { "POST", "/api/workflows/crm-followup/runs" },
+        { "GET", "/api/runs/crm-followup-0123" },
+        { "POST", "/api/runs/crm-followup-0123/approvals" },
+        { "POST", "/api/orchestrators/GovernedRunOrchestrator" },
+        { "GET", "/runtime/webhooks/durabletask/instances" },
+        { "GET", "/runtime/webhooks/durabletask/instances/x1" },
+        { "POST", "/runtime/webhooks/durabletask/instances/x1/raiseEvent/approval" },
+        { "POST", "/runtime/webhooks/durabletask/instances/x1/terminate" },
+        { "POST", "/runtime/webhooks/durabletask/instances/x1/suspend" },
+        { "POST", "/runtime/webhooks/durabletask/instances/x1/resume" },
+        { "DELETE", "/runtime/webhooks/durabletask/instances/x1" },
+        { "GET", "/no/such/route" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EveryRoute))]
+    public async Task AnyRoute_NoCredential_Is401WithABodyNamingWhatToSend(string method, string path)
+    {
+        using var response = await host.Anonymous.SendAsync(Request(method, path));
+        var problem = await ProblemAsync(response);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("Authorization: Bearer", problem.Detail, StringComparison.Ordinal);
+        Assert.Contains("api://durableagentops", problem.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Healthz_NoCredential_Answers()
+    {
+        using var response = await host.Anonymous.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Start_ExpiredToken_Is401SayingItExpired()
+    {
+        var expired = await dev.MintTokenAsync(Alice, lifetimeSeconds: 300, issuedSecondsAgo: 900);
+
+        var problem = await StartExpectingAsync(expired, HttpStatusCode.Unauthorized);
+
+        Assert.Contains("The token expired at", problem.Detail, StringComparison.Ordinal);
+        await AssertNothingWrittenAsync();
+    }
+
+    [Fact]
+    public async Task Start_TokenForAnotherAudience_Is401NamingBoth()
+    {
+        var otherAudience = await dev.SignInAsync(Alice, "api://other-app/.default");
+
+        var problem = await StartExpectingAsync(otherAudience, HttpStatusCode.Unauthorized);
+
+        Assert.Equal("The token is for audience 'api://other-app'; this host accepts only 'api://durableagentops'.", problem.Detail);
+    }
+
+    [Fact]
+    public async Task Start_WorkloadTokenFromTheOtherIssuer_Is401()
+    {
+        // A real, correctly signed token of the same machine's workload-identity issuer: not a person, not this audience.
+        var workload = await dev.TokenAsync("6f1c0a10-0000-4000-8000-000000000001", "crm");
+
+        var problem = await StartExpectingAsync(workload, HttpStatusCode.Unauthorized);
+
+        Assert.Contains("token", problem.Detail, StringComparison.OrdinalIgnoreCase);
+        await AssertNothingWrittenAsync();
+    }
+
+    [Fact]
+    public async Task Start_SelfSignedTokenWithTheRightIssuerAndAudience_Is401()
+    {
+        var forged = SelfSigned(new Dictionary<string, object>
+        {
+            ["iss"] = dev.Authority, ["aud"] = "api://durableagentops", ["oid"] = "0e000001-0000-4000-8000-000000000001",
+            ["tid"] = DevServicesProcess.TenantId, ["roles"] = new[] { "AgentOps.Starter", "AgentOps.Administrator" },
+            ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(), ["nbf"] = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(),
+        });
+
+        var problem = await StartExpectingAsync(forged, HttpStatusCode.Unauthorized);
+
+        Assert.Contains("signature", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InstanceApi_WrongSystemKey_Is401AndNonAdministrator_Is403()
+    {
+        using var wrongKey = new HttpClient { BaseAddress = new Uri(host.BaseUrl) };
+        wrongKey.DefaultRequestHeaders.Add("x-functions-key", new string('k', 48));
+        using var alice = host.As(await dev.SignInAsync(Alice));
+        using var olga = host.As(await dev.SignInAsync(Olga));
+
+        using var byKey = await wrongKey.GetAsync("/runtime/webhooks/durabletask/instances");
+        using var byAlice = await alice.GetAsync("/runtime/webhooks/durabletask/instances");
+        using var byOlga = await olga.GetAsync("/runtime/webhooks/durabletask/instances");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, byKey.StatusCode);
+        Assert.Contains("x-functions-key", (await ProblemAsync(byKey)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, byAlice.StatusCode);
+        Assert.Contains("AgentOps.Administrator", (await ProblemAsync(byAlice)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, byOlga.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(Mallory, "starting a run needs the app role AgentOps.Starter")]
+    [InlineData(Bob, "starting a run needs the app role AgentOps.Starter")]
+    [InlineData(Frank, "may not start crm-followup: its starters are group emea-sales")]
+    public async Task Start_ByPersonTheWorkflowDoesNotAllow_Is403NamingWhoMay(string person, string expected)
+    {
+        var problem = await StartExpectingAsync(await dev.SignInAsync(person), HttpStatusCode.Forbidden);
+
+        Assert.Contains(expected, problem.Detail, StringComparison.Ordinal);
+        await AssertNothingWrittenAsync();
+    }
+
+    [Theory]
+    [InlineData("""{"input":{"accountId":"ACC-000002"},"initiator":"bob.manager@contoso.example"}""", "'initiator' is not accepted")]
+    [InlineData("""{"input":{"accountId":"ACC-000002"},"snapshot":{}}""", "'snapshot' is not a field of this request")]
+    [InlineData("""{"input":"ACC-000002"}""", "'input' must be a JSON object")]
+    public async Task Start_BodyClaimingMoreThanInput_Is400(string body, string expected)
+    {
+        using var alice = host.As(await dev.SignInAsync(Alice));
+
+        using var response = await alice.PostAsync("/api/workflows/crm-followup/runs", Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_InitiatorIsTheCallerNotABodyField()
+    {
+        var runId = await StartAsync(Alice);
+        var status = await WaitForGateAsync(runId);
+
+        var initiator = status.GetProperty("initiator");
+        Assert.Equal($"{DevServicesProcess.TenantId}/0e000001-0000-4000-8000-000000000001", initiator.GetProperty("id").GetString());
+        Assert.Equal("Alice Martin", initiator.GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData(Mallory, "is not an approver of gate manager-review")]
+    [InlineData(LookAlikeAna, "is not an approver of gate manager-review")]
+    [InlineData("pat.clerk@contoso.example", "is not an approver of gate manager-review")]
+    [InlineData(Alice, "started run")]
+    public async Task Approve_ByAnyoneButTheGatesApprovers_Is403AndTheRunKeepsWaiting(string person, string expected)
+    {
+        var runId = await StartAsync(Alice);
+        await WaitForGateAsync(runId);
+        using var client = host.As(await dev.SignInAsync(person));
+
+        using var response = await client.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = true });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains(expected, (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
+        var status = await StatusAsync(runId);
+        Assert.Equal("awaiting-approval", status.GetProperty("phase").GetString());
+        Assert.Empty(status.GetProperty("approvals").EnumerateArray());
+        await AssertNothingWrittenAsync();
+    }
+
+    [Fact]
+    public async Task Approve_InitiatorWhoIsAlsoAnApprover_Is403ButAnotherManagerCounts()
+    {
+        var runId = await StartAsync(Ana);
+        await WaitForGateAsync(runId);
+        using var ana = host.As(await dev.SignInAsync(Ana));
+
+        using var own = await ana.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = true });
+        Assert.Equal(HttpStatusCode.Forbidden, own.StatusCode);
+        Assert.Contains("started run", (await ProblemAsync(own)).Detail, StringComparison.Ordinal);
+        await AssertNothingWrittenAsync();
+
+        await ApproveAsync(runId, Bob);
+        var done = await WaitFinishedAsync(runId);
+        Assert.Equal("completed", done.GetProperty("outcome").GetString());
+        var decision = Assert.Single(done.GetProperty("approvals").EnumerateArray());
+        Assert.Equal("Bob Manager", decision.GetProperty("approver").GetProperty("name").GetString());
+        Assert.Equal("group emea-sales-managers", decision.GetProperty("matchedAs").GetString());
+        Assert.Equal("counted", decision.GetProperty("counted").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"approved":true,"approver":"bob.manager@contoso.example"}""", "'approver' is not accepted")]
+    [InlineData("""{"approved":true,"channel":"teams"}""", "'channel' is not accepted")]
+    [InlineData("""{"comment":"no decision"}""", "'approved' is required")]
+    [InlineData("""{"approved":"yes"}""", "'approved' is required")]
+    public async Task Approve_BodyClaimingWhoOrHow_Is400(string body, string expected)
+    {
+        var runId = await StartAsync(Alice);
+        await WaitForGateAsync(runId);
+        using var bob = host.As(await dev.SignInAsync(Bob));
+
+        using var response = await bob.PostAsync($"/api/runs/{runId}/approvals", Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(expected, (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
+        await AssertNothingWrittenAsync();
+    }
+
+    [Theory]
+    [InlineData("""{"approved":true}""")]
+    [InlineData("""{"approved":true,"approver":"bob.manager@contoso.example","channel":"teams"}""")]
+    [InlineData("""{"decisionId":"manager-review~00000000000000000000000000000000"}""")]
+    [InlineData("\"approve\"")]
+    [InlineData("[1,2,3]")]
+    public async Task RaiseEvent_ThroughTheInstanceApi_IsRecordedAsIgnoredAndNothingIsWritten(string payload)
+    {
+        var runId = await StartAsync(Alice);
+        await WaitForGateAsync(runId);
+
+        using var raised = await host.Http.PostAsync($"/runtime/webhooks/durabletask/instances/{runId}/raiseEvent/approval", Json(payload));
+        Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
+        var status = await WaitAsync(runId, s => s.GetProperty("approvals").GetArrayLength() > 0);
+
+        var ignored = Assert.Single(status.GetProperty("approvals").EnumerateArray());
+        Assert.StartsWith("ignored: ", ignored.GetProperty("counted").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, ignored.GetProperty("approver").ValueKind);
+        Assert.Equal("awaiting-approval", status.GetProperty("phase").GetString());
+        await AssertNothingWrittenAsync();
+    }
+
+    [Fact]
+    public async Task RaiseEvent_ARealDecisionOfAnotherRun_IsIgnored()
+    {
+        var first = await StartAsync(Alice);
+        var second = await StartAsync(Alice);
+        await WaitForGateAsync(first);
+        await WaitForGateAsync(second);
+        var decisionId = await ApproveAsync(first, Bob);
+        await WaitFinishedAsync(first);
+        await dev.Http.DeleteAsync("/_dev/requests");
+
+        using var raised = await host.Http.PostAsJsonAsync($"/runtime/webhooks/durabletask/instances/{second}/raiseEvent/approval", new { decisionId });
+        var status = await WaitAsync(second, s => s.GetProperty("approvals").GetArrayLength() > 0);
+
+        Assert.Equal("ignored: no decision with this id was recorded by the approval service for this run",
+            status.GetProperty("approvals")[0].GetProperty("counted").GetString());
+        Assert.Equal("awaiting-approval", status.GetProperty("phase").GetString());
+        await AssertNothingWrittenAsync();
+    }
+
+    [Fact]
+    public async Task Quorum_TwoOfThree_SamePersonTwiceCountsOnceAndASecondPersonCompletes()
+    {
+        var runId = await StartAsync(Alice, "invoice-exceptions", new { invoiceId = "INV-00000003", purchaseOrderId = "PO-00000003" });
+        var waiting = await WaitForGateAsync(runId);
+        Assert.Equal("controller-approval", waiting.GetProperty("waitingFor").GetProperty("gate").GetString());
+
+        var decisionId = await ApproveAsync(runId, "cfo@contoso.example");
+        using var cfo = host.As(await dev.SignInAsync("cfo@contoso.example"));
+        using var again = await cfo.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = true });
+        using var changed = await cfo.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = false });
+        using var replayed = await host.Http.PostAsJsonAsync($"/runtime/webhooks/durabletask/instances/{runId}/raiseEvent/approval", new { decisionId });
+        var status = await WaitAsync(runId, s => s.GetProperty("approvals").GetArrayLength() >= 3);
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.True((await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("alreadyRecorded").GetBoolean());
+        Assert.Equal(HttpStatusCode.Conflict, changed.StatusCode);
+        Assert.Equal(1, status.GetProperty("waitingFor").GetProperty("approvalsSoFar").GetInt32());
+        Assert.Equal("awaiting-approval", status.GetProperty("phase").GetString());
+        Assert.DoesNotContain(await dev.RequestsAsync("finance"), r => r.GetProperty("method").GetString() == "PUT");
+
+        await ApproveAsync(runId, "carl.controller@contoso.example");
+        var done = await WaitFinishedAsync(runId);
+        Assert.Equal("completed", done.GetProperty("outcome").GetString());
+        var counted = done.GetProperty("approvals").EnumerateArray().Where(a => a.GetProperty("counted").GetString() == "counted").ToList();
+        Assert.Equal(["Carl Controller", "Chris Fowler"], counted.Select(a => a.GetProperty("approver").GetProperty("name").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task GetRun_OnlyItsInitiatorItsApproversAndReadersMay()
+    {
+        var runId = await StartAsync(Alice);
+        await WaitForGateAsync(runId);
+
+        foreach (var (person, expected) in new[] { (Alice, HttpStatusCode.OK), (Bob, HttpStatusCode.OK), (Ivan, HttpStatusCode.OK), (Mallory, HttpStatusCode.Forbidden), (Frank, HttpStatusCode.Forbidden) })
+        {
+            using var client = host.As(await dev.SignInAsync(person));
+            using var response = await client.GetAsync($"/api/runs/{runId}");
+            Assert.True(expected == response.StatusCode, $"{person}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [Theory]
+    [InlineData("AgentWorkflowOrchestrator", HttpStatusCode.BadRequest, "runs only through POST /api/workflows/{workflow}/runs")]
+    [InlineData("agentworkfloworchestrator", HttpStatusCode.BadRequest, "runs only through POST /api/workflows/{workflow}/runs")]
+    [InlineData("NoSuchOrchestrator", HttpStatusCode.BadRequest, "it can start: GovernedRunOrchestrator")]
+    public async Task GenericStarter_GovernedOrUnknownOrchestrator_Is400AndStartsNothing(string name, HttpStatusCode status, string expected)
+    {
+        var forged = new
+        {
+            runId = "forged-1", workflow = "crm-followup", definitionSha256 = new string('0', 64), input = new { accountId = "ACC-000002" },
+            initiator = new { id = "x", name = "x" }, environment = "local",
+        };
+
+        using var response = await host.Http.PostAsJsonAsync($"/api/orchestrators/{name}/forged-1", forged);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(expected, (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
+        using var instance = await host.Http.GetAsync("/runtime/webhooks/durabletask/instances/forged-1");
+        Assert.Equal(HttpStatusCode.NotFound, instance.StatusCode);
+    }
+
+    [Fact]
+    public async Task GenericStarter_InstanceIdOfAFinishedRun_Is409AndTheRunSurvives()
+    {
+        using var first = await host.Http.PostAsJsonAsync("/api/orchestrators/GovernedRunOrchestrator/reused-1", new { subject = "first" });
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        await host.WaitForJsonAsync("/runtime/webhooks/durabletask/instances/reused-1", s => s.GetProperty("customStatus").ValueKind == JsonValueKind.Object, Patience, "started");
+        using var terminated = await host.Http.PostAsync("/runtime/webhooks/durabletask/instances/reused-1/terminate?reason=done", null);
+        await host.WaitForJsonAsync("/runtime/webhooks/durabletask/instances/reused-1", s => s.GetProperty("runtimeStatus").GetString() == "Terminated", Patience, "terminated");
+
+        using var second = await host.Http.PostAsJsonAsync("/api/orchestrators/GovernedRunOrchestrator/reused-1", new { subject = "second" });
+        var instance = await host.GetJsonAsync<JsonElement>("/runtime/webhooks/durabletask/instances/reused-1");
+
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Contains("never reused", (await ProblemAsync(second)).Detail, StringComparison.Ordinal);
+        Assert.Equal("Terminated", instance.GetProperty("runtimeStatus").GetString());
+        Assert.Contains("first", instance.GetProperty("input").ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Limits_OversizedFields_AreRefusedNamingFieldAndLimit()
+    {
+        using var alice = host.As(await dev.SignInAsync(Alice));
+        using var bob = host.As(await dev.SignInAsync(Bob));
+        var runId = await StartAsync(Alice);
+        await WaitForGateAsync(runId);
+
+        using var body = await alice.PostAsync("/api/workflows/crm-followup/runs", Json("{\"input\":{\"accountId\":\"" + new string('A', 70_000) + "\"}}"));
+        using var input = await alice.PostAsJsonAsync("/api/workflows/crm-followup/runs", new { input = new { accountId = "ACC-" + new string('0', 5_000) } });
+        using var comment = await bob.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = true, comment = new string('c', 40_000) });
+        using var longId = await alice.GetAsync($"/api/runs/{new string('r', 300)}");
+        using var longEvent = await host.Http.PostAsync($"/runtime/webhooks/durabletask/instances/{runId}/raiseEvent/approval", Json("{\"x\":\"" + new string('e', 20_000) + "\"}"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, body.StatusCode);
+        Assert.Contains("65536 bytes", (await ProblemAsync(body)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, input.StatusCode);
+        Assert.Contains("accountId", (await ProblemAsync(input)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, comment.StatusCode);
+        Assert.Contains("the limit is 1000", (await ProblemAsync(comment)).Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, longId.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, longEvent.StatusCode);
+        Assert.Equal("awaiting-approval", (await StatusAsync(runId)).GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task Status_OfACompletedRun_KeepsEveryStepAndStaysSmall()
+    {
+        var runId = await StartAsync(Alice);
+        await WaitForGateAsync(runId);
+        await ApproveAsync(runId, Bob);
+        var done = await WaitFinishedAsync(runId);
+        var instance = await host.GetJsonAsync<JsonElement>($"/runtime/webhooks/durabletask/instances/{runId}");
+
+        Assert.Equal(5, done.GetProperty("steps").GetArrayLength());
+        var customStatus = instance.GetProperty("customStatus").GetRawText();
+        Assert.True(customStatus.Length < 8_000, $"custom status is {customStatus.Length} characters");
+        Assert.DoesNotContain("transcript", customStatus, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/workflows/no-such-workflow/runs", """{"input":{}}""")]
+    [InlineData("POST", "/api/workflows/crm-followup/runs", "{not json")]
+    [InlineData("GET", "/api/runs/no-such-run", null)]
+    [InlineData("PUT", "/api/runs/x", null)]
+    public async Task Errors_HaveABodyAndNeverAServerPath(string method, string path, string? body)
+    {
+        using var alice = host.As(await dev.SignInAsync(Alice));
+        var request = Request(method, path);
+        if (body is not null)
+        {
+            request.Content = Json(body);
+        }
+
+        using var response = await alice.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.InRange((int)response.StatusCode, 400, 499);
+        Assert.NotEmpty(text);
+        Assert.DoesNotContain(RepoPaths.Root, text, StringComparison.Ordinal);
+        Assert.DoesNotContain("/workflows/", text.Replace(path, string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    private async Task<string> StartAsync(string person, string workflow = "crm-followup", object? input = null)
+    {
+        using var client = host.As(await dev.SignInAsync(person));
+        using var response = await client.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input = input ?? new { accountId = "ACC-000002" } });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+    }
+
+    private async Task<ProblemView> StartExpectingAsync(string token, HttpStatusCode expected)
+    {
+        using var client = host.As(token);
+        using var response = await client.PostAsJsonAsync("/api/workflows/crm-followup/runs", new { input = new { accountId = "ACC-000002" } });
+        Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        return await ProblemAsync(response);
+    }
+
+    private async Task<string> ApproveAsync(string runId, string person)
+    {
+        using var client = host.As(await dev.SignInAsync(person));
+        using var response = await client.PostAsJsonAsync($"/api/runs/{runId}/approvals", new { approved = true, comment = "ok" });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("decisionId").GetString()!;
+    }
+
+    private Task<JsonElement> StatusAsync(string runId) => host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
+
+    private Task<JsonElement> WaitAsync(string runId, Func<JsonElement, bool> condition) =>
+        host.WaitForJsonAsync($"/api/runs/{runId}", condition, Patience, "in the awaited state");
+
+    private Task<JsonElement> WaitForGateAsync(string runId) => WaitAsync(runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+
+    private Task<JsonElement> WaitFinishedAsync(string runId) =>
+        host.WaitForJsonAsync($"/api/runs/{runId}", s => s.GetProperty("status").GetString() is "Completed" or "Failed", Patience, "finished");
+
+    /// <summary>No system saw a successful write (a POST or PUT that succeeded).</summary>
+    private async Task AssertNothingWrittenAsync() =>
+        Assert.DoesNotContain(await dev.RequestsAsync(), r => r.GetProperty("method").GetString() is "POST" or "PUT" && r.GetProperty("status").GetInt32() < 300);
+
+    private static HttpRequestMessage Request(string method, string path) => new(new HttpMethod(method), path);
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private static async Task<ProblemView> ProblemAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        try
+        {
+            var json = JsonDocument.Parse(text).RootElement;
+            return new ProblemView(json.TryGetProperty("title", out var t) ? t.GetString() ?? string.Empty : string.Empty,
+                json.TryGetProperty("detail", out var d) ? d.GetString() ?? string.Empty : string.Empty);
+        }
+        catch (JsonException)
+        {
+            return new ProblemView(string.Empty, $"(not a problem body: {text})");
+        }
+    }
+
+    /// <summary>A JWT signed with a key nobody trusts.</summary>
+    private static string SelfSigned(Dictionary<string, object> claims)
+    {
+        using var rsa = RSA.Create(2048);
+        static string Part(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var input = Part(JsonSerializer.SerializeToUtf8Bytes(new { alg = "RS256", typ = "JWT", kid = "attacker" })) + "." + Part(JsonSerializer.SerializeToUtf8Bytes(claims));
+        return input + "." + Part(rsa.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+    }
+
+    private sealed record ProblemView(string Title, string Detail);
+
+    /// <summary>The processes the class shares, started by its first test and stopped after its last.</summary>
+    public sealed class SharedServices : IAsyncLifetime
+    {
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private DevServicesProcess? dev;
+        private HostProcess? host;
+
+        internal async Task<(DevServicesProcess Dev, HostProcess Host)> StartOnceAsync(AzuriteFixture azurite)
+        {
+            await gate.WaitAsync();
+            try
+            {
+                if (dev is null || host is null)
+                {
+                    dev = await DevServicesProcess.StartAsync(azurite);
+                    var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+                    foreach (var (key, value) in dev.HostSettings())
+                    {
+                        settings[key] = value;
+                    }
+
+                    host = await HostProcess.StartHealthyAsync(settings);
+                }
+
+                return (dev, host);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        public async Task DisposeAsync()
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+
+            if (dev is not null)
+            {
+                await dev.DisposeAsync();
+            }
+
+            gate.Dispose();
+        }
+    }
+}
