@@ -88,8 +88,7 @@ internal static class SignInEndpoints
         var code = codes.Issue(new CodeGrant(
             check.Client.ClientId, parameters.RedirectUri!, person, check.Scope!, parameters.Nonce, parameters.CodeChallenge!, time.GetUtcNow()));
         logger.PersonPicked(person.UserPrincipalName, person.Id, check.Client.ClientId, parameters.RedirectUri!);
-        request.HttpContext.Response.Headers.CacheControl = "no-store";
-        return Results.Redirect(WithQuery(parameters.RedirectUri!, ("code", code), ("state", parameters.State)));
+        return new QuietRedirect(WithQuery(parameters.RedirectUri!, ("code", code), ("state", parameters.State)));
     }
 
     /// <summary>No session is kept here, so there is nothing to end; a loopback post-logout URI gets the person back.</summary>
@@ -97,7 +96,7 @@ internal static class SignInEndpoints
     {
         if (post_logout_redirect_uri is not null && Uri.TryCreate(post_logout_redirect_uri, UriKind.Absolute, out var uri) && DevClient.IsLoopback(uri) && uri.Fragment.Length == 0)
         {
-            return Results.Redirect(WithQuery(post_logout_redirect_uri, ("state", state)));
+            return new QuietRedirect(WithQuery(post_logout_redirect_uri, ("state", state)));
         }
 
         return SignInPages.SignedOut();
@@ -112,7 +111,7 @@ internal static class SignInEndpoints
         }
 
         // RFC 6749 4.1.2.1: the redirect URI is known good here, so the client hears of the error, with its state.
-        return Results.Redirect(WithQuery(request.RedirectUri!, ("error", check.Error), ("error_description", check.Description), ("state", request.State)));
+        return new QuietRedirect(WithQuery(request.RedirectUri!, ("error", check.Error), ("error_description", check.Description), ("state", request.State)));
     }
 
     private static string WithQuery(string uri, params (string Name, string? Value)[] parameters) =>
