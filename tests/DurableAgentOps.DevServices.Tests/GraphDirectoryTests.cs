@@ -56,6 +56,36 @@ public sealed class GraphDirectoryTests(DevServicesFixture services)
         Assert.Contains("may not get tokens for https://graph.microsoft.com", body.GetProperty("error_description").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DirectoryReaderClientIds_Configured_ReplaceTheDefaultReader()
+    {
+        const string header = "a-test-identity-header-0123456789";
+        const string other = "6f1c0a10-0000-4000-8000-0000000000b0";
+        await using var host = await DevServicesHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = services.Tables.ConnectionString,
+            ["DevServices:IdentityHeader"] = header,
+            ["DevServices:DirectoryReaderClientIds:0"] = other,
+        });
+        using var http = new HttpClient { BaseAddress = host.BaseUrl };
+
+        async Task<HttpResponseMessage> TokenAsync(string clientId)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, $"/msi/token?api-version=2019-08-01&resource=https://graph.microsoft.com&client_id={clientId}");
+            request.Headers.Add("X-IDENTITY-HEADER", header);
+            return await http.SendAsync(request);
+        }
+
+        using var configured = await TokenAsync(other);
+        using var formerDefault = await TokenAsync(Reader);
+        var token = (await configured.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString();
+        using var user = await services.SendAsync(HttpMethod.Get, "/graph/v1.0/users/alice@contoso.example", token, client: http);
+
+        Assert.Equal(HttpStatusCode.OK, configured.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, formerDefault.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, user.StatusCode);
+    }
+
     [Theory]
     [InlineData("alice@contoso.example")]
     [InlineData("Alice@Contoso.EXAMPLE")]

@@ -279,6 +279,8 @@ public sealed class SignInTests(DevServicesFixture services) : IDisposable
     [InlineData("redirect_uri", "https://127.0.0.1:51234/callback", "is not allowed for client")]
     [InlineData("redirect_uri", "http://127.0.0.1:51234/callback#fragment", "is not allowed for client")]
     [InlineData("redirect_uri", "http://someone@127.0.0.1:51234/callback", "is not allowed for client")]
+    [InlineData("redirect_uri", "http://127.0.0.1:51234/callback\n", "is not allowed for client")]
+    [InlineData("redirect_uri", "http://127.0.0.1:51234/caf\u00e9", "is not allowed for client")]
     [InlineData("redirect_uri", null, "redirect_uri is required")]
     public async Task Authorize_UnknownClientOrRedirectNotAllowed_Shows400PageAndNeverRedirects(string field, string? value, string problem)
     {

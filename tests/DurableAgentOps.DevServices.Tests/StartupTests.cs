@@ -49,9 +49,13 @@ public sealed class StartupTests(DevServicesFixture services)
             ["AzureWebJobsStorage"] = services.Tables.ConnectionString,
             ["DevServices:TokenLifetime"] = "00:00:10",
             ["DevServices:TablePrefix"] = "9-bad",
+            ["DevServices:SignIn:TokenLifetime"] = "2.00:00:00",
+            ["DevServices:DirectoryReaderClientIds:0"] = " ",
         }));
 
         Assert.Contains(error.Failures, f => f.Contains("DevServices:TokenLifetime", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DevServices:SignIn:TokenLifetime", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DevServices:DirectoryReaderClientIds", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("DevServices:TablePrefix", StringComparison.Ordinal));
     }
 

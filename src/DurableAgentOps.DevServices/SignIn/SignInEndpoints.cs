@@ -13,13 +13,16 @@ internal static class SignInEndpoints
 {
     public const string Base = "/signin";
 
+    /// <summary>The log category of the provider's endpoints.</summary>
+    public const string LogCategory = "DurableAgentOps.DevServices.SignIn";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var signin = endpoints.MapGroup(Base);
         signin.MapGet("/.well-known/openid-configuration", Discovery);
         signin.MapGet("/keys", ([FromKeyedServices(SigningKey.SignInKey)] SigningKey key) => Results.Text(key.JwksJson, "application/json"));
-        signin.MapGet("/authorize", (HttpRequest request, DevDirectory directory, ILogger<DevDirectory> logger) =>
-            Authorize(AuthorizeRequest.From(name => request.Query[name]), directory, logger));
+        signin.MapGet("/authorize", (HttpRequest request, DevDirectory directory, ILoggerFactory loggers) =>
+            Authorize(AuthorizeRequest.From(name => request.Query[name]), directory, loggers.CreateLogger(LogCategory)));
         signin.MapPost("/authorize", PickAsync).DisableAntiforgery();
         signin.MapPost("/token", TokenEndpoint.ExchangeAsync).DisableAntiforgery();
         signin.MapGet("/logout", Logout);
@@ -64,8 +67,9 @@ internal static class SignInEndpoints
     }
 
     /// <summary>The person's choice: everything is checked again (the form is the client's request, replayed), then a code.</summary>
-    private static async Task<IResult> PickAsync(HttpRequest request, DevDirectory directory, AuthorizationCodes codes, TimeProvider time, ILogger<DevDirectory> logger)
+    private static async Task<IResult> PickAsync(HttpRequest request, DevDirectory directory, AuthorizationCodes codes, TimeProvider time, ILoggerFactory loggers)
     {
+        var logger = loggers.CreateLogger(LogCategory);
         if (!request.HasFormContentType)
         {
             return SignInPages.Refused("the sign-in form must be posted as application/x-www-form-urlencoded");
