@@ -35,6 +35,26 @@ public sealed class DirectoryFileTests(DevServicesFixture services)
         Assert.Equal(["emea-sales", "emea-sales-managers"], directory.FindPerson("ana.silva@contoso.example")!.Groups.Select(g => g.Name));
     }
 
+    [Fact]
+    public void Docs_PeopleTable_MatchesTheShippedDirectory()
+    {
+        var directory = services.Host.Service<People.DevDirectory>();
+        var rows = File.ReadAllLines(Path.Combine(TestPaths.RepositoryRoot, "docs", "DEVSERVICES.md"))
+            .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| \d\d \| `"))
+            .Select(l => l.Split('|').Select(c => c.Trim()).ToArray())
+            .ToList();
+
+        Assert.Equal(directory.People.Count, rows.Count);
+        foreach (var (row, person) in rows.Zip(directory.People))
+        {
+            Assert.Equal(person.Id[^2..], row[1]);
+            Assert.Equal(person.UserPrincipalName, row[2].Split('`')[1]);
+            Assert.Equal(person.Name, row[3]);
+            Assert.Equal(string.Join(", ", person.Roles), row[4]);
+            Assert.Equal(string.Join(", ", person.Groups.Select(g => g.Name)), row[5]);
+        }
+    }
+
     [Theory]
     [InlineData("groups: [emea-sales]", "groups: [emea-salez]", 7, "person 'alice@contoso.example' is in group 'emea-salez', which the catalogue")]
     [InlineData("id: 0e000001-0000-4000-8000-000000000001", "id: alice", 4, "person 'alice@contoso.example': id must be a GUID")]
