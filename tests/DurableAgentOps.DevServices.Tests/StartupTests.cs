@@ -3,7 +3,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DurableAgentOps.DevServices.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace DurableAgentOps.DevServices.Tests;
 
@@ -71,6 +76,30 @@ public sealed class StartupTests(DevServicesFixture services)
         Assert.DoesNotContain(secret, exit.Output + exit.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", exit.Output + exit.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", exit.Output + exit.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddDevSignIn_AloneInAnApp_ServesTheProviderWithoutIdentityEndpointOrStorage()
+    {
+        var port = Ports.Free();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DevServices:PublicUrl"] = $"http://127.0.0.1:{port}",
+            ["DevServices:Catalogue"] = TestPaths.Catalogue,
+        });
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Services.AddDevSignIn(builder.Configuration);
+        await using var app = builder.Build();
+        app.MapDevSignIn();
+        await app.StartAsync();
+        using var client = new SignInClient(new Uri($"http://127.0.0.1:{port}/"));
+
+        var tokens = await client.SignInAsync("lee.lead@contoso.example");
+
+        Assert.Equal($"http://127.0.0.1:{port}/signin", new JsonWebToken(tokens.GetProperty("access_token").GetString()!).Issuer);
+        await app.StopAsync();
     }
 
     [Fact]
