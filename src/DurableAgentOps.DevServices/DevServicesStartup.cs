@@ -15,9 +15,10 @@ internal sealed class DevServicesStartup(IServiceProvider services, IOptions<Dev
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (services.GetService<IdentityDirectory>() is { } directory)
+        // The header secret is the identity endpoint's own; the catalogue alone is also loaded for sign-in and Graph.
+        if (services.GetService<IdentityHeaderSecret>() is not null)
         {
-            _ = services.GetRequiredService<IdentityHeaderSecret>();
+            var directory = services.GetRequiredService<IdentityDirectory>();
             logger.IdentityEndpointReady(settings.Issuer, directory.File, directory.Identities.Count);
             if (string.IsNullOrEmpty(settings.IdentityHeader) && string.IsNullOrEmpty(settings.IdentityHeaderFile))
             {

@@ -3,7 +3,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DurableAgentOps.DevServices.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace DurableAgentOps.DevServices.Tests;
 
@@ -49,9 +54,13 @@ public sealed class StartupTests(DevServicesFixture services)
             ["AzureWebJobsStorage"] = services.Tables.ConnectionString,
             ["DevServices:TokenLifetime"] = "00:00:10",
             ["DevServices:TablePrefix"] = "9-bad",
+            ["DevServices:SignIn:TokenLifetime"] = "2.00:00:00",
+            ["DevServices:DirectoryReaderClientIds:0"] = " ",
         }));
 
         Assert.Contains(error.Failures, f => f.Contains("DevServices:TokenLifetime", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DevServices:SignIn:TokenLifetime", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DevServices:DirectoryReaderClientIds", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("DevServices:TablePrefix", StringComparison.Ordinal));
     }
 
@@ -67,6 +76,30 @@ public sealed class StartupTests(DevServicesFixture services)
         Assert.DoesNotContain(secret, exit.Output + exit.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", exit.Output + exit.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", exit.Output + exit.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddDevSignIn_AloneInAnApp_ServesTheProviderWithoutIdentityEndpointOrStorage()
+    {
+        var port = Ports.Free();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["DevServices:PublicUrl"] = $"http://127.0.0.1:{port}",
+            ["DevServices:Catalogue"] = TestPaths.Catalogue,
+        });
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        builder.Services.AddDevSignIn(builder.Configuration);
+        await using var app = builder.Build();
+        app.MapDevSignIn();
+        await app.StartAsync();
+        using var client = new SignInClient(new Uri($"http://127.0.0.1:{port}/"));
+
+        var tokens = await client.SignInAsync("lee.lead@contoso.example");
+
+        Assert.Equal($"http://127.0.0.1:{port}/signin", new JsonWebToken(tokens.GetProperty("access_token").GetString()!).Issuer);
+        await app.StopAsync();
     }
 
     [Fact]

@@ -5,11 +5,12 @@ internal sealed record DevClient(string ClientId, string Description, IReadOnlyL
 {
     /// <summary>
     /// A registered redirect URI (exact), or any loopback one: http on 127.0.0.1 or localhost, any port and path,
-    /// as RFC 8252 (7.3) asks of native apps' ephemeral ports. Never a fragment or user info.
+    /// as RFC 8252 (7.3) asks of native apps' ephemeral ports. Never a fragment or user info, and only printable
+    /// ASCII (RFC 3986 percent-encodes the rest), so the URI goes into a Location header as it is.
     /// </summary>
     public bool Allows(string? redirectUri)
     {
-        if (string.IsNullOrEmpty(redirectUri) || !Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
+        if (string.IsNullOrEmpty(redirectUri) || !redirectUri.All(c => c is > ' ' and < '\u007f') || !Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
             || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0 || redirectUri.Contains('#', StringComparison.Ordinal))
         {
             return false;

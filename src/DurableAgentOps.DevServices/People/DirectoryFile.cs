@@ -64,8 +64,14 @@ internal sealed class DirectoryFile
         }
         catch (YamlException ex)
         {
-            // YamlDotNet's message is about the syntax (and duplicate keys); the text carries no secrets.
+            // YamlDotNet's message is about the syntax (and duplicate keys); the file holds no secrets.
             Problem(ex.Start, $"YAML error: {ex.Message}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, without a position, on some malformed flow lists ([a, b).
+            problems.Add($"{file}: YAML error: malformed YAML (check brackets and quotes)");
             return null;
         }
 
@@ -95,7 +101,7 @@ internal sealed class DirectoryFile
             Problem(clientsNode?.Start ?? root.Start, "clients must list at least one client");
         }
 
-        return new DevDirectory(file, tenantId ?? string.Empty, people, clients, [.. groups.Values.OfType<DevGroup>()]);
+        return problems.Count > 0 ? null : new DevDirectory(file, tenantId!, people, clients, [.. groups.Values.OfType<DevGroup>()]);
     }
 
     /// <summary>The catalogue's groups by name; null for one without a local object id (it cannot be used here).</summary>

@@ -15,7 +15,7 @@ internal static class DevSignInTokens
     public const string DefaultClientId = "agentops-cli";
     public const string DefaultAudience = "api://durableagentops";
 
-    public static IResult Mint(DevTokenRequest request, DevDirectory directory, PersonTokenIssuer issuer, TimeProvider time, ILogger<DevDirectory> logger)
+    public static IResult Mint(DevTokenRequest request, DevDirectory directory, PersonTokenIssuer issuer, TimeProvider time, ILoggerFactory loggers)
     {
         var person = directory.FindPerson(request.Person);
         var (scope, scopeProblem) = RequestedScope.Parse(request.Scope, requireOpenId: false);
@@ -39,7 +39,7 @@ internal static class DevSignInTokens
         var issuedAt = time.GetUtcNow() - TimeSpan.FromSeconds(request.IssuedSecondsAgo ?? 0);
         var lifetime = request.LifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : issuer.Lifetime;
         var token = issuer.AccessToken(person!, clientId, audience, scope!.ScopeNames, issuedAt, lifetime);
-        logger.DevPersonTokenMinted(person!.UserPrincipalName, person.Id, audience);
+        loggers.CreateLogger(SignInEndpoints.LogCategory).DevPersonTokenMinted(person!.UserPrincipalName, person.Id, audience);
         return Results.Json(new Dictionary<string, object>
         {
             ["access_token"] = token.Value,

@@ -13,13 +13,16 @@ internal static class SignInEndpoints
 {
     public const string Base = "/signin";
 
+    /// <summary>The log category of the provider's endpoints.</summary>
+    public const string LogCategory = "DurableAgentOps.DevServices.SignIn";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var signin = endpoints.MapGroup(Base);
         signin.MapGet("/.well-known/openid-configuration", Discovery);
         signin.MapGet("/keys", ([FromKeyedServices(SigningKey.SignInKey)] SigningKey key) => Results.Text(key.JwksJson, "application/json"));
-        signin.MapGet("/authorize", (HttpRequest request, DevDirectory directory, ILogger<DevDirectory> logger) =>
-            Authorize(AuthorizeRequest.From(name => request.Query[name]), directory, logger));
+        signin.MapGet("/authorize", (HttpRequest request, DevDirectory directory, ILoggerFactory loggers) =>
+            Authorize(AuthorizeRequest.From(name => request.Query[name]), directory, loggers.CreateLogger(LogCategory)));
         signin.MapPost("/authorize", PickAsync).DisableAntiforgery();
         signin.MapPost("/token", TokenEndpoint.ExchangeAsync).DisableAntiforgery();
         signin.MapGet("/logout", Logout);
@@ -64,8 +67,9 @@ internal static class SignInEndpoints
     }
 
     /// <summary>The person's choice: everything is checked again (the form is the client's request, replayed), then a code.</summary>
-    private static async Task<IResult> PickAsync(HttpRequest request, DevDirectory directory, AuthorizationCodes codes, TimeProvider time, ILogger<DevDirectory> logger)
+    private static async Task<IResult> PickAsync(HttpRequest request, DevDirectory directory, AuthorizationCodes codes, TimeProvider time, ILoggerFactory loggers)
     {
+        var logger = loggers.CreateLogger(LogCategory);
         if (!request.HasFormContentType)
         {
             return SignInPages.Refused("the sign-in form must be posted as application/x-www-form-urlencoded");
@@ -88,8 +92,7 @@ internal static class SignInEndpoints
         var code = codes.Issue(new CodeGrant(
             check.Client.ClientId, parameters.RedirectUri!, person, check.Scope!, parameters.Nonce, parameters.CodeChallenge!, time.GetUtcNow()));
         logger.PersonPicked(person.UserPrincipalName, person.Id, check.Client.ClientId, parameters.RedirectUri!);
-        request.HttpContext.Response.Headers.CacheControl = "no-store";
-        return Results.Redirect(WithQuery(parameters.RedirectUri!, ("code", code), ("state", parameters.State)));
+        return new QuietRedirect(WithQuery(parameters.RedirectUri!, ("code", code), ("state", parameters.State)));
     }
 
     /// <summary>No session is kept here, so there is nothing to end; a loopback post-logout URI gets the person back.</summary>
@@ -97,7 +100,7 @@ internal static class SignInEndpoints
     {
         if (post_logout_redirect_uri is not null && Uri.TryCreate(post_logout_redirect_uri, UriKind.Absolute, out var uri) && DevClient.IsLoopback(uri) && uri.Fragment.Length == 0)
         {
-            return Results.Redirect(WithQuery(post_logout_redirect_uri, ("state", state)));
+            return new QuietRedirect(WithQuery(post_logout_redirect_uri, ("state", state)));
         }
 
         return SignInPages.SignedOut();
@@ -112,7 +115,7 @@ internal static class SignInEndpoints
         }
 
         // RFC 6749 4.1.2.1: the redirect URI is known good here, so the client hears of the error, with its state.
-        return Results.Redirect(WithQuery(request.RedirectUri!, ("error", check.Error), ("error_description", check.Description), ("state", request.State)));
+        return new QuietRedirect(WithQuery(request.RedirectUri!, ("error", check.Error), ("error_description", check.Description), ("state", request.State)));
     }
 
     private static string WithQuery(string uri, params (string Name, string? Value)[] parameters) =>

@@ -38,6 +38,7 @@ internal static class SignInPages
                 .Append("<span class=\"name\">").Append(Html.Encode(person.Name)).Append("</span> ")
                 .Append("<span class=\"upn\">").Append(Html.Encode(person.UserPrincipalName)).Append("</span>")
                 .Append(hint ? " <span class=\"hinted\">(suggested by login_hint)</span>" : string.Empty)
+                .Append(LookAlikeNote(person.UserPrincipalName))
                 .Append("<span class=\"meta roles\">roles: ").Append(Html.Encode(List(person.Roles))).Append("</span>")
                 .Append("<span class=\"meta groups\">groups: ").Append(Html.Encode(List(person.Groups.Select(g => g.Name)))).Append("</span>")
                 .Append("<span class=\"meta id\">object id ").Append(Html.Encode(person.Id)).Append("</span>")
@@ -58,6 +59,13 @@ internal static class SignInPages
         new HtmlPage(StatusCodes.Status200OK, Title + ": signed out",
             $"<h1>{Html.Encode(Title)}</h1><h2>You are signed out</h2>"
             + "<p>The dev sign-in provider keeps no session: the next sign-in shows the list of people again. Close this window, or sign in again from the application.</p>");
+
+    /// <summary>A name with letters outside ASCII may imitate another (Cyrillic 'а' for 'a'): say which, so nobody picks it by mistake.</summary>
+    private static string LookAlikeNote(string name)
+    {
+        var foreign = name.Where(c => c > '\u007f').Distinct().Select(c => $"U+{(int)c:X4}").ToList();
+        return foreign.Count == 0 ? string.Empty : $"<span class=\"meta lookalike\">not plain ASCII: {Html.Encode(string.Join(", ", foreign))}</span>";
+    }
 
     private static string List(IEnumerable<string> items) => string.Join(", ", items) is { Length: > 0 } text ? text : "none";
 

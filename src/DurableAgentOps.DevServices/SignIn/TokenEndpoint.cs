@@ -9,8 +9,9 @@ namespace DurableAgentOps.DevServices.SignIn;
 internal static class TokenEndpoint
 {
     public static async Task<IResult> ExchangeAsync(
-        HttpRequest request, DevDirectory directory, AuthorizationCodes codes, PersonTokenIssuer issuer, ILogger<DevDirectory> logger)
+        HttpRequest request, DevDirectory directory, AuthorizationCodes codes, PersonTokenIssuer issuer, ILoggerFactory loggers)
     {
+        var logger = loggers.CreateLogger(SignInEndpoints.LogCategory);
         request.HttpContext.Response.Headers.CacheControl = "no-store";
         request.HttpContext.Response.Headers.Pragma = "no-cache";
         if (!request.HasFormContentType)

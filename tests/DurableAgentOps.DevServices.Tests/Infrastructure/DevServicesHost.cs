@@ -23,8 +23,11 @@ public sealed class DevServicesHost : IAsyncDisposable
 
     public CapturedLogs Logs { get; }
 
-    /// <summary>Builds and starts a host; <paramref name="settings"/> override the defaults (null removes one).</summary>
-    public static async Task<DevServicesHost> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <summary>
+    /// Builds and starts a host; <paramref name="settings"/> override the defaults (null removes one), and
+    /// <paramref name="services"/> may register replacements first (a fake <see cref="TimeProvider"/>).
+    /// </summary>
+    public static async Task<DevServicesHost> StartAsync(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var port = Ports.Free();
         var baseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -43,10 +46,17 @@ public sealed class DevServicesHost : IAsyncDisposable
         builder.WebHost.UseUrls(baseUrl.GetLeftPart(UriPartial.Authority));
         var logs = new CapturedLogs();
         builder.Logging.ClearProviders().AddProvider(logs);
-        builder.Services.AddDevIdentityEndpoint(builder.Configuration).AddSampleSystems(builder.Configuration);
+        services?.Invoke(builder.Services);
+        builder.Services
+            .AddDevIdentityEndpoint(builder.Configuration)
+            .AddDevSignIn(builder.Configuration)
+            .AddDevGraph(builder.Configuration)
+            .AddSampleSystems(builder.Configuration);
 
         var app = builder.Build();
         app.MapDevIdentityEndpoint();
+        app.MapDevSignIn();
+        app.MapDevGraph();
         app.MapSampleSystems();
         try
         {
