@@ -114,10 +114,8 @@ internal static class ExplainRenderer
             lines.Add($"records: {string.Join("; ", step.Records)}");
         }
 
-        if (step.Fields.Count > 0)
-        {
-            lines.Add($"fields: {string.Join(", ", step.Fields)}");
-        }
+        // The scope guard refuses every field a step's scope does not list: none listed, none written.
+        lines.Add(step.Fields.Count > 0 ? $"fields: {string.Join(", ", step.Fields)}" : "fields: none may be written");
 
         return lines;
     }

@@ -127,6 +127,12 @@ internal sealed class WorkflowValidator
         {
             CheckOperationName(step, step.Scope.Operations[j], $"{path}/scope/operations/{j}");
         }
+
+        // The guard lets a write touch only the fields its scope lists; a missing scope is reported by the binder.
+        if (step.Kind == StepKind.Write && step.Scope.Fields.Count == 0 && _map.Contains($"{path}/scope"))
+        {
+            Error($"{path}/scope", FindingCodes.WriteScopeWithoutFields, $"write step '{step.Id}': scope lists no 'fields', so it may write none; list the fields it writes");
+        }
     }
 
     private OperationName? CheckOperationName(StepDefinition step, string operation, string path)
