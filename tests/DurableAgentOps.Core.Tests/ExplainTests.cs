@@ -154,4 +154,27 @@ public sealed class ExplainTests
         Assert.Empty(starters.Allowed);
         Assert.Equal("anyone holding the AgentOps.Starter role", starters.Summary);
     }
+
+    [Fact]
+    public void Explain_CrmFollowup_InputFieldsWithTheirLimits()
+    {
+        var e = ExplainCrm();
+
+        Assert.Equal(
+            [new InputExplanation("accountId", "string", true, "^ACC-[0-9]{6}$", InputField.DefaultMaxLength, "CRM account id.")],
+            e.Input.Take(1));
+        Assert.Equal(16384, e.MaxInputBytes);
+    }
+
+    [Fact]
+    public void Explain_DeclaredMaxLength_IsShown()
+    {
+        var text = TestFiles.Edit(TestFiles.Read(TestFiles.Workflow("invoice-exceptions")), "    pattern: \"^INV-[0-9]{8}$\"\n", "    pattern: \"^INV-[0-9]{8}$\"\n    maxLength: 10\n");
+        var loaded = WorkflowLoader.Parse(text, "invoice-exceptions.yaml", TestFiles.ShippedCatalogue());
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Findings));
+
+        var input = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue).Input;
+
+        Assert.Equal(10, input.Single(f => f.Name == "invoiceId").MaxLength);
+    }
 }

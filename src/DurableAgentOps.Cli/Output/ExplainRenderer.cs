@@ -26,6 +26,12 @@ internal static class ExplainRenderer
         text.AppendLine(CultureInfo.InvariantCulture, $"Isolation: {e.Isolation}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Who may start: {e.Starters.Summary}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Client ids: {e.Environment} environment");
+        text.AppendLine().AppendLine(InputHeading(e));
+        foreach (var field in e.Input)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {field.Name}: {InputRule(field, p => p)}{(field.Description is null ? string.Empty : " - " + field.Description)}");
+        }
+
         text.AppendLine();
         var steps = new TextTable(["#", "Step", "Identity / client id", "Scope", "Automatic or approval"], [3, 24, 38, 48, 52]);
         foreach (var step in e.Steps)
@@ -73,6 +79,20 @@ internal static class ExplainRenderer
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Isolation:** {Cell(e.Isolation)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Who may start:** {Cell(e.Starters.Summary)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Client ids:** `{e.Environment}` environment").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"### {InputHeading(e)}").AppendLine();
+        if (e.Input.Count > 0)
+        {
+            text.AppendLine("| Field | Accepted | Description |");
+            text.AppendLine("|-------|----------|-------------|");
+            foreach (var field in e.Input)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| `{field.Name}` | {Cell(InputRule(field, p => $"`{p}`"))} | {Cell(field.Description ?? string.Empty)} |");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine("### Steps").AppendLine();
         text.AppendLine("| # | Step | Identity | Client id | Scope | Automatic or approval |");
         text.AppendLine("|---|------|----------|-----------|-------|-----------------------|");
         foreach (var step in e.Steps)
@@ -118,6 +138,26 @@ internal static class ExplainRenderer
         lines.Add(step.Fields.Count > 0 ? $"fields: {string.Join(", ", step.Fields)}" : "fields: none may be written");
 
         return lines;
+    }
+
+    private static string InputHeading(WorkflowExplanation e) =>
+        e.Input.Count == 0 ? "Input: none accepted" : $"Input (at most {e.MaxInputBytes} bytes as JSON; no other field accepted)";
+
+    /// <summary>What the run input validator accepts for one field, in its words.</summary>
+    private static string InputRule(InputExplanation field, Func<string, string> pattern)
+    {
+        var parts = new List<string> { field.Type, field.Required ? "required" : "optional" };
+        if (field.MaxLength is { } max)
+        {
+            parts.Add($"at most {max} characters");
+        }
+
+        if (field.Pattern is not null)
+        {
+            parts.Add($"whole value matching {pattern(field.Pattern)}");
+        }
+
+        return string.Join(", ", parts);
     }
 
     private static string Kind(StepExplanation step) => step.Kind.ToString().ToLowerInvariant();

@@ -26,7 +26,8 @@ public static class WorkflowExplainer
             steps,
             gates,
             new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact),
-            ExplainStarters(workflow));
+            ExplainStarters(workflow),
+            workflow.Input.Select(f => new InputExplanation(f.Name, f.Type, f.Required, f.Pattern, f.StringLimit, f.Description)).ToList());
     }
 
     private static StartersExplanation ExplainStarters(WorkflowDefinition workflow)

@@ -31,6 +31,9 @@ public sealed record StepExplanation(
     string Approval,
     IReadOnlyList<string> Gates);
 
+/// <summary>One run input field; <see cref="MaxLength"/> is set for strings (declared or the default).</summary>
+public sealed record InputExplanation(string Name, string Type, bool Required, string? Pattern, int? MaxLength, string? Description);
+
 /// <summary>Who may start a run: <see cref="Allowed"/> lists the starters (empty: anyone holding the starter role).</summary>
 public sealed record StartersExplanation(IReadOnlyList<string> Allowed, string Summary);
 
@@ -46,4 +49,9 @@ public sealed record WorkflowExplanation(
     IReadOnlyList<StepExplanation> Steps,
     IReadOnlyList<GateExplanation> Gates,
     EvidenceExplanation Evidence,
-    StartersExplanation Starters);
+    StartersExplanation Starters,
+    IReadOnlyList<InputExplanation> Input)
+{
+    /// <summary>The whole input's limit as compact JSON, enforced with the fields' own.</summary>
+    public int MaxInputBytes => Runs.RunInputValidator.MaxInputBytes;
+}

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Runs;
 
 namespace DurableAgentOps.Core.Validation;
 
@@ -77,7 +78,8 @@ internal sealed class WorkflowValidator
         {
             try
             {
-                _ = new Regex(field.Pattern!, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+                // Compiled as it runs (anchored): a pattern valid alone can break once wrapped, e.g. by an (?x) comment.
+                _ = new Regex(InputPattern.Anchor(field.Pattern!), RegexOptions.CultureInvariant, InputPattern.Timeout);
             }
             catch (ArgumentException ex)
             {
