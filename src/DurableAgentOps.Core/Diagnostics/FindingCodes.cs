@@ -59,6 +59,7 @@ public static class FindingCodes
     public const string DuplicateObjectId = "DAO056";
     public const string DuplicateClientId = "DAO057";
     public const string WriteGrantWithoutFields = "DAO058";
+    public const string DuplicateWorkflowName = "DAO059";
 
     // Diff: widenings (flagged) and other changes (informational).
     public const string WidenedOperation = "DAO201";
