@@ -14,7 +14,7 @@ public enum Isolation
     /// <summary>All identities are attached to one app: any code in it could use any of them.</summary>
     SharedApp,
 
-    /// <summary>The write step runs in its own worker that holds only the writer identity.</summary>
+    /// <summary>Asks for the write step to run in its own worker holding only the writer identity; no host provides it yet.</summary>
     SeparateWriter,
 }
 
