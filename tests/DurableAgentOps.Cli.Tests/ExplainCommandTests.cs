@@ -137,6 +137,22 @@ public sealed class ExplainCommandTests
 
 public sealed class WorkflowDocsTests
 {
+    private static string Docs => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "WORKFLOWS.md"));
+
+    /// <summary>The finding and diff code tables in docs/WORKFLOWS.md list every code once, and no code the product lacks.</summary>
+    [Fact]
+    public void WorkflowsDoc_CodeTables_ListEveryFindingCodeOnce()
+    {
+        var documented = Docs.Split('\n').Where(l => l.StartsWith("| DAO", StringComparison.Ordinal)).Select(l => l[2..8]).ToList();
+        var codes = typeof(DurableAgentOps.Core.Diagnostics.FindingCodes)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (string)f.GetValue(null)!)
+            .Where(c => c != DurableAgentOps.Core.Diagnostics.FindingCodes.Changed);
+
+        Assert.Equal(documented.Distinct(), documented);
+        Assert.Equal(codes.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
+    }
+
     /// <summary>docs/WORKFLOWS.md embeds explain output; this keeps it from going stale.</summary>
     [Theory]
     [InlineData("crm-followup")]
@@ -144,7 +160,7 @@ public sealed class WorkflowDocsTests
     [InlineData("support-routing")]
     public void WorkflowsDoc_EmbeddedExplainOutput_MatchesCurrentOutput(string workflow)
     {
-        var docs = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "WORKFLOWS.md"));
+        var docs = Docs;
         var result = CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, workflow + ".yaml"), "--format", "markdown");
         var embedded = string.Join('\n', result.Out.Split('\n').Select(l => l.StartsWith("## ", StringComparison.Ordinal) || l.StartsWith("### ", StringComparison.Ordinal) ? "##" + l : l));
 
