@@ -28,9 +28,9 @@ public sealed class ExplainCommandTests
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("## `crm-followup` v1", result.Out, StringComparison.Ordinal);
-        Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea | automatic: changes nothing |", result.Out, StringComparison.Ordinal);
-        Assert.Contains("| `director-review` | group emea-sales-directors, person head.of.sales@contoso.example | 1 of 2 | P3D | P1D | none | teams, email | on | reject |", result.Out, StringComparison.Ordinal);
-        Assert.Contains("- **Redacted:** contact.email, contact.phone, call.transcript", result.Out, StringComparison.Ordinal);
+        Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea<br>fields: none may be written | automatic: changes nothing |", result.Out, StringComparison.Ordinal);
+        Assert.Contains("| `director-review` | group emea-sales-directors, person head.of.sales@contoso.example | 1 of 2 | P3D | P1D (declared, not enforced by this host: no reminders are sent) | none | teams, email (declared, not enforced by this host: no notifications are sent) | on | reject |", result.Out, StringComparison.Ordinal);
+        Assert.Contains("- **Redacted:** contact.email, contact.phone, call.transcript (declared, not enforced by this host)", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -46,6 +46,51 @@ public sealed class ExplainCommandTests
         var write = root.GetProperty("steps")[4];
         Assert.Equal(("write-followup", "write"), (write.GetProperty("id").GetString(), write.GetProperty("kind").GetString()));
         Assert.Equal("6f1c0a10-0000-4000-8000-000000000002", write.GetProperty("clientId").GetString());
+    }
+
+    [Fact]
+    public void Explain_SeparateWriter_SaysItIsNotEnforcedInEveryFormat()
+    {
+        const string Marked = "separate-writer (declared, not enforced by this host: every step runs in the same process, holding every identity)";
+        var invoice = Path.Combine(CliRunner.ShippedWorkflows, "invoice-exceptions.yaml");
+
+        var table = CliRunner.InProcess("explain", invoice);
+        var markdown = CliRunner.InProcess("explain", invoice, "--format", "markdown");
+        var json = CliRunner.InProcess("explain", invoice, "--format", "json");
+
+        Assert.Contains($"Isolation: {Marked}", table.Out, StringComparison.Ordinal);
+        Assert.Contains($"- **Isolation:** {Marked}", markdown.Out, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Out);
+        var isolation = document.RootElement.GetProperty("isolation");
+        Assert.Equal("separate-writer", isolation.GetProperty("declared").GetString());
+        Assert.False(isolation.GetProperty("enforcement").GetProperty("enforced").GetBoolean());
+        Assert.Equal("every step runs in the same process, holding every identity", isolation.GetProperty("enforcement").GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public void Explain_Table_MarksEveryDeclaredOnlyLine()
+    {
+        var result = CliRunner.InProcess("explain", Crm);
+        var evidence = result.Out[result.Out.IndexOf("\nEvidence", StringComparison.Ordinal)..].Trim().Split('\n');
+
+        Assert.Equal("Evidence (declared, not enforced by this host: no evidence ledger yet; step records live only in the orchestration's history and status)", evidence[0]);
+        Assert.All(evidence.Skip(1), line => Assert.EndsWith("(declared, not enforced by this host)", line, StringComparison.Ordinal));
+        // Table cells wrap, so only a short piece of the gates' channel mark stays on one line.
+        Assert.Contains("host: no notifications", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_Json_CarriesGateAndEvidenceMarks()
+    {
+        var result = CliRunner.InProcess("explain", Crm, "--format", "json");
+
+        using var json = JsonDocument.Parse(result.Out);
+        var manager = json.RootElement.GetProperty("gates")[0];
+        Assert.False(manager.GetProperty("channelsEnforcement").GetProperty("enforced").GetBoolean());
+        Assert.False(manager.GetProperty("remindersEnforcement").GetProperty("enforced").GetBoolean());
+        Assert.True(manager.GetProperty("escalatesToEnforcement").GetProperty("enforced").GetBoolean());
+        Assert.False(manager.GetProperty("escalatesAfterEnforcement").GetProperty("enforced").GetBoolean());
+        Assert.False(json.RootElement.GetProperty("evidence").GetProperty("enforcement").GetProperty("enforced").GetBoolean());
     }
 
     [Fact]
@@ -92,6 +137,22 @@ public sealed class ExplainCommandTests
 
 public sealed class WorkflowDocsTests
 {
+    private static string Docs => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "WORKFLOWS.md"));
+
+    /// <summary>The finding and diff code tables in docs/WORKFLOWS.md list every code once, and no code the product lacks.</summary>
+    [Fact]
+    public void WorkflowsDoc_CodeTables_ListEveryFindingCodeOnce()
+    {
+        var documented = Docs.Split('\n').Where(l => l.StartsWith("| DAO", StringComparison.Ordinal)).Select(l => l[2..8]).ToList();
+        var codes = typeof(DurableAgentOps.Core.Diagnostics.FindingCodes)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Select(f => (string)f.GetValue(null)!)
+            .Where(c => c != DurableAgentOps.Core.Diagnostics.FindingCodes.Changed);
+
+        Assert.Equal(documented.Distinct(), documented);
+        Assert.Equal(codes.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
+    }
+
     /// <summary>docs/WORKFLOWS.md embeds explain output; this keeps it from going stale.</summary>
     [Theory]
     [InlineData("crm-followup")]
@@ -99,7 +160,7 @@ public sealed class WorkflowDocsTests
     [InlineData("support-routing")]
     public void WorkflowsDoc_EmbeddedExplainOutput_MatchesCurrentOutput(string workflow)
     {
-        var docs = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "WORKFLOWS.md"));
+        var docs = Docs;
         var result = CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, workflow + ".yaml"), "--format", "markdown");
         var embedded = string.Join('\n', result.Out.Split('\n').Select(l => l.StartsWith("## ", StringComparison.Ordinal) || l.StartsWith("### ", StringComparison.Ordinal) ? "##" + l : l));
 

@@ -123,6 +123,20 @@ public sealed class RunCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Run_InputTooLarge400_PrintsTheWholeInputErrorWithoutAField()
+    {
+        host.StartRun = _ => Results.Problem("input is 20000 bytes; the limit is 16384", statusCode: 400, title: "The run input is invalid.", extensions: new Dictionary<string, object?>
+        {
+            ["errors"] = new[] { new { field = string.Empty, message = "input is 20000 bytes; the limit is 16384" } },
+        });
+
+        var result = Run("--input", "accountId=ACC-000001");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("agentops run: the host refused the input of crm-followup:\ninput is 20000 bytes; the limit is 16384\n", result.Error);
+    }
+
+    [Fact]
     public void Run_BadInput400_PrintsEachFieldAndExitsOne()
     {
         host.StartRun = _ => Results.Problem("input.accountId: ...; input.extra: ...", statusCode: 400, title: "The run input is invalid.", extensions: new Dictionary<string, object?>

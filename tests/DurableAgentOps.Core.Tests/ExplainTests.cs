@@ -22,7 +22,9 @@ public sealed class ExplainTests
         Assert.Equal(1, e.Version);
         Assert.Equal("sales-ops@contoso.example", e.Owner);
         Assert.Equal("local", e.Environment);
-        Assert.StartsWith("shared-app:", e.Isolation, StringComparison.Ordinal);
+        Assert.Equal("shared-app", e.Isolation.Declared);
+        Assert.StartsWith("shared-app:", e.Isolation.Summary, StringComparison.Ordinal);
+        Assert.True(e.Isolation.Enforcement.Enforced);
         Assert.Equal(["read-account", "read-last-call", "draft-followup", "route-by-tier", "write-followup"], e.Steps.Select(s => s.Id));
         Assert.Equal([1, 2, 3, 4, 5], e.Steps.Select(s => s.Number));
     }
@@ -153,5 +155,111 @@ public sealed class ExplainTests
 
         Assert.Empty(starters.Allowed);
         Assert.Equal("anyone holding the AgentOps.Starter role", starters.Summary);
+    }
+
+    [Fact]
+    public void Explain_CrmFollowup_InputFieldsWithTheirLimits()
+    {
+        var e = ExplainCrm();
+
+        Assert.Equal(
+            [new InputExplanation("accountId", "string", true, "^ACC-[0-9]{6}$", InputField.DefaultMaxLength, "CRM account id.")],
+            e.Input.Take(1));
+        Assert.Equal(16384, e.MaxInputBytes);
+    }
+
+    [Fact]
+    public void Explain_DeclaredMaxLength_IsShown()
+    {
+        var text = TestFiles.Edit(TestFiles.Read(TestFiles.Workflow("invoice-exceptions")), "    pattern: \"^INV-[0-9]{8}$\"\n", "    pattern: \"^INV-[0-9]{8}$\"\n    maxLength: 10\n");
+        var loaded = WorkflowLoader.Parse(text, "invoice-exceptions.yaml", TestFiles.ShippedCatalogue());
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Findings));
+
+        var input = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue).Input;
+
+        Assert.Equal(10, input.Single(f => f.Name == "invoiceId").MaxLength);
+    }
+
+    private static WorkflowExplanation Explain(string workflow, Func<string, string>? edit = null)
+    {
+        var text = (edit ?? (t => t))(TestFiles.Read(TestFiles.Workflow(workflow)));
+        var loaded = WorkflowLoader.Parse(text, workflow + ".yaml", TestFiles.ShippedCatalogue());
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Findings));
+        return WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue);
+    }
+
+    [Fact]
+    public void Explain_SeparateWriter_IsDeclaredNotEnforced()
+    {
+        var isolation = Explain("invoice-exceptions").Isolation;
+
+        Assert.Equal("separate-writer", isolation.Declared);
+        Assert.False(isolation.Enforcement.Enforced);
+        Assert.Equal(
+            "separate-writer (declared, not enforced by this host: every step runs in the same process, holding every identity)",
+            isolation.Enforcement.Mark(isolation.Summary));
+    }
+
+    [Fact]
+    public void Explain_Gates_ChannelsAndRemindersAreDeclaredNotEnforced()
+    {
+        var manager = ExplainCrm().Gates[0];
+
+        Assert.Equal(Enforcement.DeclaredOnly("no notifications are sent"), manager.ChannelsEnforcement);
+        Assert.Equal(Enforcement.DeclaredOnly("no reminders are sent"), manager.RemindersEnforcement);
+    }
+
+    [Fact]
+    public void Explain_GateWithoutReminders_ClaimsNothingAboutThem()
+    {
+        var duty = Explain("support-routing").Gates.Single(g => g.Id == "duty-manager");
+
+        Assert.Empty(duty.Reminders);
+        Assert.True(duty.RemindersEnforcement.Enforced);
+    }
+
+    [Fact]
+    public void Explain_EscalationAfterBeforeTheTimeout_OnlyTheDeadlineIsEnforced()
+    {
+        // manager-review: escalation after P1D, timeout P2D, onTimeout escalate.
+        var manager = ExplainCrm().Gates[0];
+
+        Assert.True(manager.EscalatesToEnforcement.Enforced);
+        Assert.Equal(Enforcement.DeclaredOnly("escalation happens only at the gate's timeout"), manager.EscalatesAfterEnforcement);
+    }
+
+    [Fact]
+    public void Explain_EscalationAfterEqualToTheTimeout_IsEnforced()
+    {
+        // clerk-approval: escalation after P1D, timeout P1D, onTimeout escalate.
+        var clerk = Explain("invoice-exceptions").Gates.Single(g => g.Id == "clerk-approval");
+
+        Assert.True(clerk.EscalatesToEnforcement.Enforced);
+        Assert.True(clerk.EscalatesAfterEnforcement.Enforced);
+    }
+
+    [Fact]
+    public void Explain_EscalationWithOnTimeoutReject_IsDeclaredNotEnforced()
+    {
+        var manager = Explain("crm-followup", t => TestFiles.Edit(t, "    quorum: 1\n    onTimeout: escalate\n", "    quorum: 1\n    onTimeout: reject\n")).Gates[0];
+
+        Assert.False(manager.EscalatesToEnforcement.Enforced);
+        Assert.Equal("escalation happens only at the gate's timeout with onTimeout: escalate, and this gate's onTimeout is reject", manager.EscalatesToEnforcement.Reason);
+    }
+
+    [Fact]
+    public void Explain_Evidence_IsDeclaredNotEnforced()
+    {
+        var evidence = ExplainCrm().Evidence;
+
+        Assert.False(evidence.Enforcement.Enforced);
+        Assert.Equal("no evidence ledger yet; step records live only in the orchestration's history and status", evidence.Enforcement.Reason);
+    }
+
+    [Fact]
+    public void Mark_EnforcedAndDeclaredOnly_TextAloneOrWithTheMarkAndReason()
+    {
+        Assert.Equal("quorum 2", Enforcement.ByThisHost.Mark("quorum 2"));
+        Assert.Equal("teams (declared, not enforced by this host: no notifications are sent)", Enforcement.DeclaredOnly("no notifications are sent").Mark("teams"));
     }
 }

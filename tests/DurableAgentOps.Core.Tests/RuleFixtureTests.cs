@@ -70,6 +70,8 @@ public sealed class RuleFixtureTests
     [InlineData("invalid")]
     [InlineData("empty-client-ids")]
     [InlineData("DAO056-duplicate-object-id")]
+    [InlineData("DAO057-duplicate-client-id")]
+    [InlineData("DAO058-write-grant-without-fields")]
     public void LoadCatalogue_InvalidFixture_ReportsExactlyTheMarkedCodesOnTheMarkedLines(string fixture)
     {
         var path = Path.Combine(TestFiles.Fixtures, "catalogue", fixture, WorkflowLoader.CatalogueFileName);

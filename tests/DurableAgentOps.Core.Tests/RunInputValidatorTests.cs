@@ -10,16 +10,18 @@ public sealed class RunInputValidatorTests
     private static WorkflowDefinition Shipped(string name) => WorkflowLoader.Load(TestFiles.Workflow(name)).Definition!;
 
     /// <summary>crm-followup with one extra input field of the given type, to exercise every type the model allows.</summary>
-    private static WorkflowDefinition WithField(string type, string? pattern = null, bool required = true)
+    private static WorkflowDefinition WithField(string type, string? pattern = null, bool required = true, int? maxLength = null)
     {
         var crm = Shipped("crm-followup");
-        return crm with { Input = [.. crm.Input, new InputField("extra", type, required, pattern, null)] };
+        return crm with { Input = [.. crm.Input, new InputField("extra", type, required, pattern, null, maxLength)] };
     }
 
     private static JsonObject Input(string json) => JsonNode.Parse(json)!.AsObject();
 
-    private static IReadOnlyList<InputError> ValidateExtra(string type, string extraJson, string? pattern = null) =>
-        RunInputValidator.Validate(WithField(type, pattern), Input($$"""{"accountId":"ACC-000001","extra":{{extraJson}}}"""));
+    private static IReadOnlyList<InputError> ValidateExtra(string type, string extraJson, string? pattern = null, int? maxLength = null) =>
+        RunInputValidator.Validate(WithField(type, pattern, maxLength: maxLength), Input($$"""{"accountId":"ACC-000001","extra":{{extraJson}}}"""));
+
+    private static string Quoted(string text) => JsonValue.Create(text).ToJsonString();
 
     [Fact]
     public void Validate_GoodInput_NoErrors()
@@ -134,9 +136,94 @@ public sealed class RunInputValidatorTests
     }
 
     [Fact]
-    public void Validate_UnanchoredPattern_MatchesAsWritten()
+    public void Validate_AnchoredPatternValueWithTrailingNewline_Refused()
     {
-        Assert.Empty(ValidateExtra("string", "\"order 42 please\"", pattern: "[0-9]+"));
+        // '$' alone matches before a final newline; the pattern must match the whole value.
+        var error = Assert.Single(RunInputValidator.Validate(Shipped("crm-followup"), Input("""{"accountId":"ACC-000001\n"}""")));
+
+        Assert.Equal("accountId: expected a string matching ^ACC-[0-9]{6}$, got string 'ACC-000001?'", error.Message);
+    }
+
+    [Fact]
+    public void Validate_UnanchoredPattern_MustMatchTheWholeValue()
+    {
+        var error = Assert.Single(ValidateExtra("string", "\"order 42 please\"", pattern: "[0-9]+"));
+
+        Assert.Equal("extra: expected a string matching [0-9]+, got string 'order 42 please'", error.Message);
+        Assert.Empty(ValidateExtra("string", "\"42\"", pattern: "[0-9]+"));
+    }
+
+    [Theory]
+    [InlineData("\"ACC-1 or anything\"")]
+    [InlineData("\"anything or CALL-1\"")]
+    public void Validate_AlternationPattern_AnchoredAsAWhole(string value)
+    {
+        // Written ^A|B$, each branch would be anchored at one end only; wrapped, the whole alternation is anchored.
+        Assert.Single(ValidateExtra("string", value, pattern: "^ACC-[0-9]|CALL-[0-9]$"));
+    }
+
+    [Fact]
+    public void Validate_StringLongerThanDefaultMaxLength_NamesFieldAndLimit()
+    {
+        var error = Assert.Single(ValidateExtra("string", Quoted(new string('x', InputField.DefaultMaxLength + 1))));
+
+        Assert.Equal("extra", error.Field);
+        Assert.Equal("extra: expected at most 1000 characters, got 1001", error.Message);
+    }
+
+    [Fact]
+    public void Validate_StringAtMaxLength_NoErrors()
+    {
+        Assert.Empty(ValidateExtra("string", Quoted(new string('x', InputField.DefaultMaxLength))));
+    }
+
+    [Fact]
+    public void Validate_DeclaredMaxLength_IsTheLimit()
+    {
+        var error = Assert.Single(ValidateExtra("string", "\"abcdef\"", maxLength: 5));
+
+        Assert.Equal("extra: expected at most 5 characters, got 6", error.Message);
+    }
+
+    [Fact]
+    public void Validate_MaxLength_CountsCharactersNotUtf16Units()
+    {
+        // Five emoji are ten UTF-16 units but five characters.
+        Assert.Empty(ValidateExtra("string", Quoted(string.Concat(Enumerable.Repeat("\U0001F600", 5))), maxLength: 5));
+    }
+
+    [Fact]
+    public void Validate_TooLongValueWithPattern_ReportsLengthWithoutMatching()
+    {
+        var error = Assert.Single(ValidateExtra("string", Quoted(new string('a', 50)), pattern: "(a+)+b", maxLength: 10));
+
+        Assert.Equal("extra: expected at most 10 characters, got 50", error.Message);
+    }
+
+    [Fact]
+    public void Validate_InputOverByteLimit_OneErrorAboutTheWholeInput()
+    {
+        var input = Input($$"""{"accountId":"ACC-000001","a":{{Quoted(new string('x', 9000))}},"b":{{Quoted(new string('x', 9000))}}}""");
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(input.ToJsonString());
+
+        var error = Assert.Single(RunInputValidator.Validate(Shipped("crm-followup"), input));
+
+        Assert.Equal(string.Empty, error.Field);
+        Assert.Equal($"input is {bytes} bytes; the limit is 16384", error.Message);
+        Assert.Equal(16384, RunInputValidator.MaxInputBytes);
+    }
+
+    [Fact]
+    public void Validate_InputExactlyAtByteLimit_IsJudgedFieldByField()
+    {
+        var prefix = """{"accountId":"ACC-000001","extra":""";
+        var padding = RunInputValidator.MaxInputBytes - prefix.Length - 3; // the two quotes and the closing brace
+        var input = Input(prefix + Quoted(new string('x', padding)) + "}");
+        Assert.Equal(RunInputValidator.MaxInputBytes, System.Text.Encoding.UTF8.GetByteCount(input.ToJsonString()));
+
+        var error = Assert.Single(RunInputValidator.Validate(WithField("string", maxLength: InputField.MaxMaxLength), input));
+
+        Assert.Equal($"extra: expected at most 8000 characters, got {padding}", error.Message);
     }
 
     [Fact]

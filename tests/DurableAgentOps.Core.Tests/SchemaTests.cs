@@ -63,6 +63,7 @@ public sealed class SchemaTests
     [InlineData("DAO003-starters-not-a-list")]
     [InlineData("DAO004-empty-starter")]
     [InlineData("DAO005-invalid-starter")]
+    [InlineData("DAO005-invalid-max-length")]
     public void Evaluate_StructuralRuleFixture_IsRejectedBySchemaToo(string fixture) =>
         Assert.False(IsValid(Schema("workflow.schema.json"), Path.Combine(TestFiles.Fixtures, "rules", fixture + ".yaml")));
 

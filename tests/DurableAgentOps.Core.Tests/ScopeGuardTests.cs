@@ -105,14 +105,47 @@ public sealed class ScopeGuardTests
     }
 
     [Fact]
-    public void Check_FieldNotWritableByGrantWhenStepDeclaresNone_Refused()
+    public void Check_StepDeclaresNoFields_RefusesEveryField()
     {
         var step = Step("write-followup");
         var undeclared = step with { Scope = step.Scope with { Fields = [] } };
 
-        var error = Refused(undeclared, "crm-writer", "crm.tasks.create", Account("emea"), "accountTier");
+        var error = Refused(undeclared, "crm-writer", "crm.tasks.create", Account("emea"), "subject");
+
+        Assert.Equal("field 'subject' is outside the step's scope (allowed: none)", error.Reason);
+    }
+
+    [Fact]
+    public void Check_FieldInStepScopeButNotInGrant_Refused()
+    {
+        var step = Step("write-followup");
+        var widened = step with { Scope = step.Scope with { Fields = [.. step.Scope.Fields, "accountTier"] } };
+
+        var error = Refused(widened, "crm-writer", "crm.tasks.create", Account("emea"), "subject", "accountTier");
 
         Assert.Equal("field 'accountTier' is not writable by crm-writer (allowed: subject, body, dueDate, ownerId)", error.Reason);
+    }
+
+    [Fact]
+    public void Check_GrantDeclaresNoFields_RefusesEveryField()
+    {
+        var writer = Identity("crm-writer");
+        var noFields = writer with { Grants = [writer.GrantFor("crm")! with { Fields = [] }] };
+
+        var error = Assert.Throws<ScopeViolationException>(() =>
+            ScopeGuard.Check(Step("write-followup"), noFields, "crm.tasks.create", Account("emea"), ["subject"]));
+
+        Assert.Equal("field 'subject' is not writable by crm-writer (allowed: none)", error.Reason);
+    }
+
+    [Fact]
+    public void Check_WriteWithNoFieldsAtAllWhenNoneDeclared_Allowed()
+    {
+        var step = Step("write-followup");
+        var undeclared = step with { Scope = step.Scope with { Fields = [] } };
+
+        // Nothing to refuse: the rule is about fields written, and this call writes none.
+        ScopeGuard.Check(undeclared, Identity("crm-writer"), "crm.tasks.create", Account("emea"), []);
     }
 
     [Fact]

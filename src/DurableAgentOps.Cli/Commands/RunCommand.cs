@@ -167,7 +167,8 @@ internal sealed class RunCommand : ICliCommand
             context.Error.WriteLine($"agentops run: the host refused the input of {workflow}:");
             foreach (var error in errors)
             {
-                context.Error.WriteLine($"input.{error.Field}: {error.Message}");
+                // An error with no field is about the input as a whole (e.g. its size).
+                context.Error.WriteLine(string.IsNullOrEmpty(error.Field) ? error.Message : $"input.{error.Field}: {error.Message}");
             }
         }
         else if (response.Status == HttpStatusCode.NotFound)

@@ -23,9 +23,15 @@ internal static class ExplainRenderer
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"{e.Name} v{e.Version} (owner {e.Owner})");
         text.AppendLine(e.Description);
-        text.AppendLine(CultureInfo.InvariantCulture, $"Isolation: {e.Isolation}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Isolation: {Isolation(e)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Who may start: {e.Starters.Summary}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Client ids: {e.Environment} environment");
+        text.AppendLine().AppendLine(InputHeading(e));
+        foreach (var field in e.Input)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {field.Name}: {InputRule(field, p => p)}{(field.Description is null ? string.Empty : " - " + field.Description)}");
+        }
+
         text.AppendLine();
         var steps = new TextTable(["#", "Step", "Identity / client id", "Scope", "Automatic or approval"], [3, 24, 38, 48, 52]);
         foreach (var step in e.Steps)
@@ -42,7 +48,7 @@ internal static class ExplainRenderer
         if (e.Gates.Count > 0)
         {
             text.AppendLine().AppendLine("Gates");
-            var gates = new TextTable(["Gate", "Approvers (quorum)", "Timeout / reminders", "Escalation", "Channels", "Separation of duties"], [22, 44, 22, 26, 14, 10]);
+            var gates = new TextTable(["Gate", "Approvers (quorum)", "Timeout / reminders", "Escalation", "Channels", "Separation of duties"], [22, 40, 26, 30, 24, 10]);
             foreach (var gate in e.Gates)
             {
                 gates.Add(
@@ -50,17 +56,17 @@ internal static class ExplainRenderer
                     [.. gate.Approvers, $"quorum {gate.Quorum} of {gate.Approvers.Count}"],
                     [$"timeout {gate.Timeout}", $"on timeout: {gate.OnTimeout}", Reminders(gate)],
                     [Escalation(gate)],
-                    [string.Join(", ", gate.Channels)],
+                    [Channels(gate)],
                     [gate.SeparationOfDuties ? "on" : "OFF"]);
             }
 
             text.Append(gates.Render());
         }
 
-        text.AppendLine().AppendLine("Evidence");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  retention: {e.Evidence.Retention}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  kept:      {string.Join(", ", e.Evidence.Kept)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  redacted:  {Redacted(e)}");
+        text.AppendLine().AppendLine(e.Evidence.Enforcement.Mark("Evidence"));
+        text.AppendLine(CultureInfo.InvariantCulture, $"  retention: {Declared(e.Evidence.Enforcement, e.Evidence.Retention)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  kept:      {Declared(e.Evidence.Enforcement, string.Join(", ", e.Evidence.Kept))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  redacted:  {Declared(e.Evidence.Enforcement, Redacted(e))}");
         return text.ToString();
     }
 
@@ -70,9 +76,23 @@ internal static class ExplainRenderer
         text.AppendLine(CultureInfo.InvariantCulture, $"## `{e.Name}` v{e.Version}").AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"{Cell(e.Description)}").AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Owner:** {Cell(e.Owner)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Isolation:** {Cell(e.Isolation)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Isolation:** {Cell(Isolation(e))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Who may start:** {Cell(e.Starters.Summary)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Client ids:** `{e.Environment}` environment").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"### {InputHeading(e)}").AppendLine();
+        if (e.Input.Count > 0)
+        {
+            text.AppendLine("| Field | Accepted | Description |");
+            text.AppendLine("|-------|----------|-------------|");
+            foreach (var field in e.Input)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| `{field.Name}` | {Cell(InputRule(field, p => $"`{p}`"))} | {Cell(field.Description ?? string.Empty)} |");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine("### Steps").AppendLine();
         text.AppendLine("| # | Step | Identity | Client id | Scope | Automatic or approval |");
         text.AppendLine("|---|------|----------|-----------|-------|-----------------------|");
         foreach (var step in e.Steps)
@@ -90,14 +110,19 @@ internal static class ExplainRenderer
             foreach (var gate in e.Gates)
             {
                 text.AppendLine(CultureInfo.InvariantCulture,
-                    $"| `{gate.Id}` | {Cell(string.Join(", ", gate.Approvers))} | {gate.Quorum} of {gate.Approvers.Count} | {gate.Timeout} | {Cell(string.Join(", ", gate.Reminders))} | {Cell(Escalation(gate))} | {string.Join(", ", gate.Channels)} | {(gate.SeparationOfDuties ? "on" : "**off**")} | {gate.OnTimeout} |");
+                    $"| `{gate.Id}` | {Cell(string.Join(", ", gate.Approvers))} | {gate.Quorum} of {gate.Approvers.Count} | {gate.Timeout} | {Cell(gate.Reminders.Count == 0 ? string.Empty : gate.RemindersEnforcement.Mark(string.Join(", ", gate.Reminders)))} | {Cell(Escalation(gate))} | {Cell(Channels(gate))} | {(gate.SeparationOfDuties ? "on" : "**off**")} | {gate.OnTimeout} |");
             }
         }
 
         text.AppendLine().AppendLine("### Evidence").AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Retention:** {e.Evidence.Retention}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Kept:** {Cell(string.Join(", ", e.Evidence.Kept))}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Redacted:** {Cell(Redacted(e))}");
+        if (!e.Evidence.Enforcement.Enforced)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"_{Enforcement.NotEnforced}: {Cell(e.Evidence.Enforcement.Reason ?? string.Empty)}._").AppendLine();
+        }
+
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Retention:** {Declared(e.Evidence.Enforcement, e.Evidence.Retention)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Kept:** {Cell(Declared(e.Evidence.Enforcement, string.Join(", ", e.Evidence.Kept)))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Redacted:** {Cell(Declared(e.Evidence.Enforcement, Redacted(e)))}");
         return text.ToString();
     }
 
@@ -114,19 +139,60 @@ internal static class ExplainRenderer
             lines.Add($"records: {string.Join("; ", step.Records)}");
         }
 
-        if (step.Fields.Count > 0)
-        {
-            lines.Add($"fields: {string.Join(", ", step.Fields)}");
-        }
+        // The scope guard refuses every field a step's scope does not list: none listed, none written.
+        lines.Add(step.Fields.Count > 0 ? $"fields: {string.Join(", ", step.Fields)}" : "fields: none may be written");
 
         return lines;
     }
 
+    private static string InputHeading(WorkflowExplanation e) =>
+        e.Input.Count == 0 ? "Input: none accepted" : $"Input (at most {e.MaxInputBytes} bytes as JSON; no other field accepted)";
+
+    /// <summary>What the run input validator accepts for one field, in its words.</summary>
+    private static string InputRule(InputExplanation field, Func<string, string> pattern)
+    {
+        var parts = new List<string> { field.Type, field.Required ? "required" : "optional" };
+        if (field.MaxLength is { } max)
+        {
+            parts.Add($"at most {max} characters");
+        }
+
+        if (field.Pattern is not null)
+        {
+            parts.Add($"whole value matching {pattern(field.Pattern)}");
+        }
+
+        return string.Join(", ", parts);
+    }
+
     private static string Kind(StepExplanation step) => step.Kind.ToString().ToLowerInvariant();
 
-    private static string Reminders(GateExplanation gate) => gate.Reminders.Count == 0 ? "no reminders" : $"reminders {string.Join(", ", gate.Reminders)}";
+    private static string Isolation(WorkflowExplanation e) => e.Isolation.Enforcement.Mark(e.Isolation.Summary);
 
-    private static string Escalation(GateExplanation gate) => gate.EscalatesTo is null ? "none" : $"after {gate.EscalatesAfter} to {gate.EscalatesTo}";
+    private static string Channels(GateExplanation gate) => gate.ChannelsEnforcement.Mark(string.Join(", ", gate.Channels));
+
+    private static string Reminders(GateExplanation gate) =>
+        gate.Reminders.Count == 0 ? "no reminders" : gate.RemindersEnforcement.Mark($"reminders {string.Join(", ", gate.Reminders)}");
+
+    /// <summary>What happens at the deadline is enforced; an earlier 'after' is said to be declared only.</summary>
+    private static string Escalation(GateExplanation gate)
+    {
+        if (gate.EscalatesTo is null)
+        {
+            return "none";
+        }
+
+        var declared = $"after {gate.EscalatesAfter} to {gate.EscalatesTo}";
+        if (!gate.EscalatesToEnforcement.Enforced || gate.EscalatesAfterEnforcement.Enforced)
+        {
+            return gate.EscalatesToEnforcement.Mark(declared);
+        }
+
+        return $"to {gate.EscalatesTo} at the timeout ({gate.Timeout}); {gate.EscalatesAfterEnforcement.Mark($"after {gate.EscalatesAfter}")}";
+    }
+
+    /// <summary>One line of a section whose reason was given once, at its heading.</summary>
+    private static string Declared(Enforcement enforcement, string text) => enforcement.Enforced ? text : $"{text} ({Enforcement.NotEnforced})";
 
     private static string Redacted(WorkflowExplanation e) => e.Evidence.Redacted.Count == 0 ? "nothing" : string.Join(", ", e.Evidence.Redacted);
 

@@ -28,27 +28,30 @@ internal static class WorkflowSource
 
         var revision = spec[..colon];
         var path = spec[(colon + 1)..];
-        if (!GitShow(revision, path, out var text, out var error))
+        if (!GitShow(revision, path, out var bytes, out var error))
         {
             return Failed(spec, $"cannot read from git: {error}");
         }
 
         var cataloguePath = WorkflowLoader.CataloguePathFor(path);
         var catalogueName = $"{revision}:{cataloguePath}";
-        var catalogue = GitShow(revision, cataloguePath, out var catalogueText, out var catalogueError)
-            ? WorkflowLoader.ParseCatalogue(catalogueText, catalogueName)
+        var catalogue = GitShow(revision, cataloguePath, out var catalogueBytes, out var catalogueError)
+            ? WorkflowLoader.ParseCatalogue(catalogueBytes, catalogueName)
             : LoadedCatalogue.Missing(catalogueName, $"cannot read the identity catalogue from git: {catalogueError}");
-        var workflow = WorkflowLoader.Parse(text, spec, catalogue);
+        var workflow = WorkflowLoader.Parse(bytes, spec, catalogue);
         return new SourceLoad(workflow, [.. workflow.AllFindings]);
     }
 
     private static SourceLoad Failed(string spec, string message) =>
         new(null, [new Finding(spec, 1, 1, Severity.Error, FindingCodes.FileUnreadable, message)]);
 
-    /// <summary>Runs `git show rev:./path` (path relative to the current directory, as the user typed it).</summary>
-    private static bool GitShow(string revision, string path, out string text, out string error)
+    /// <summary>
+    /// Runs `git show rev:./path` (path relative to the current directory, as the user typed it). The bytes are kept
+    /// as they are, so the loader decodes them as strictly as a file on disk.
+    /// </summary>
+    private static bool GitShow(string revision, string path, out byte[] bytes, out string error)
     {
-        text = string.Empty;
+        bytes = [];
         var relative = path.StartsWith("./", StringComparison.Ordinal) || path.StartsWith("../", StringComparison.Ordinal) ? path : "./" + path;
         var start = new ProcessStartInfo("git")
         {
@@ -61,7 +64,8 @@ internal static class WorkflowSource
         try
         {
             using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
+            using var buffer = new MemoryStream();
+            var stdout = process.StandardOutput.BaseStream.CopyToAsync(buffer);
             var stderr = process.StandardError.ReadToEndAsync();
             if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
             {
@@ -70,7 +74,8 @@ internal static class WorkflowSource
                 return false;
             }
 
-            text = stdout.GetAwaiter().GetResult();
+            stdout.GetAwaiter().GetResult();
+            bytes = buffer.ToArray();
             error = stderr.GetAwaiter().GetResult().Trim();
             return process.ExitCode == 0;
         }

@@ -32,6 +32,7 @@ public static class FindingCodes
     public const string OperationNotGranted = "DAO021";
     public const string FieldNotGranted = "DAO022";
     public const string RecordsWiderThanGrant = "DAO023";
+    public const string WriteScopeWithoutFields = "DAO024";
     public const string NonWriteStepHoldsWriteGrant = "DAO030";
     public const string IdentityWritesAndReads = "DAO031";
     public const string DrafterHasBusinessGrants = "DAO032";
@@ -56,6 +57,9 @@ public static class FindingCodes
     public const string CatalogueMissing = "DAO054";
     public const string UnknownGroup = "DAO055";
     public const string DuplicateObjectId = "DAO056";
+    public const string DuplicateClientId = "DAO057";
+    public const string WriteGrantWithoutFields = "DAO058";
+    public const string DuplicateWorkflowName = "DAO059";
 
     // Diff: widenings (flagged) and other changes (informational).
     public const string WidenedOperation = "DAO201";

@@ -1,4 +1,5 @@
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Validation;
 
 namespace DurableAgentOps.Core.Explain;
 
@@ -7,15 +8,19 @@ public static class WorkflowExplainer
 {
     public const string NotSet = "(not set)";
 
+    private static readonly Enforcement EvidenceNotKept =
+        Enforcement.DeclaredOnly("no evidence ledger yet; step records live only in the orchestration's history and status");
+
     public static WorkflowExplanation Explain(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment = IdentityCatalogue.LocalEnvironment)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(catalogue);
         var steps = workflow.Steps.Select((step, i) => ExplainStep(workflow, catalogue, environment, step, i + 1)).ToList();
         var gates = workflow.Gates.Select(ExplainGate).ToList();
+        // Both hosts run every activity in one process that can get a token for any identity of the snapshot.
         var isolation = workflow.Isolation == Isolation.SeparateWriter
-            ? "separate-writer: the write step runs in its own worker holding only the writer identity"
-            : "shared-app: all identities are attached to one app, so per-step identities are a policy boundary enforced by the scope guard, not a process boundary";
+            ? new IsolationExplanation("separate-writer", "separate-writer", Enforcement.DeclaredOnly("every step runs in the same process, holding every identity"))
+            : new IsolationExplanation("shared-app", "shared-app: all identities are attached to one app, so per-step identities are a policy boundary enforced by the scope guard, not a process boundary", Enforcement.ByThisHost);
         return new WorkflowExplanation(
             workflow.Name,
             workflow.Version,
@@ -25,8 +30,9 @@ public static class WorkflowExplainer
             isolation,
             steps,
             gates,
-            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact),
-            ExplainStarters(workflow));
+            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact, EvidenceNotKept),
+            ExplainStarters(workflow),
+            workflow.Input.Select(f => new InputExplanation(f.Name, f.Type, f.Required, f.Pattern, f.StringLimit, f.Description)).ToList());
     }
 
     private static StartersExplanation ExplainStarters(WorkflowDefinition workflow)
@@ -79,17 +85,38 @@ public static class WorkflowExplainer
             ? $"{gate.Id} ({gate.Quorum} of {string.Join(", ", gate.Approvers.Select(Describe))}; timeout {gate.Timeout})"
             : gateId;
 
-    private static GateExplanation ExplainGate(GateDefinition gate) => new(
-        gate.Id,
-        gate.Approvers.Select(Describe).ToList(),
-        gate.Quorum,
-        gate.Timeout,
-        gate.Channels,
-        gate.Reminders,
-        gate.Escalation?.To,
-        gate.Escalation?.After,
-        gate.SeparationOfDuties,
-        gate.OnTimeout.ToString().ToLowerInvariant());
+    private static GateExplanation ExplainGate(GateDefinition gate)
+    {
+        // The orchestrator escalates only when the gate times out with onTimeout: escalate, so 'after' holds only when
+        // it is the timeout itself.
+        var escalatesAtTimeout = gate.OnTimeout == TimeoutAction.Escalate;
+        var escalatesTo = gate.Escalation is null || escalatesAtTimeout
+            ? Enforcement.ByThisHost
+            : Enforcement.DeclaredOnly($"escalation happens only at the gate's timeout with onTimeout: escalate, and this gate's onTimeout is {OnTimeout(gate)}");
+        var escalatesAfter = gate.Escalation is null || (escalatesAtTimeout && SameDuration(gate.Escalation.After, gate.Timeout))
+            ? Enforcement.ByThisHost
+            : Enforcement.DeclaredOnly("escalation happens only at the gate's timeout");
+        return new GateExplanation(
+            gate.Id,
+            gate.Approvers.Select(Describe).ToList(),
+            gate.Quorum,
+            gate.Timeout,
+            gate.Channels,
+            gate.Reminders,
+            gate.Escalation?.To,
+            gate.Escalation?.After,
+            gate.SeparationOfDuties,
+            OnTimeout(gate),
+            Enforcement.DeclaredOnly("no notifications are sent"),
+            gate.Reminders.Count == 0 ? Enforcement.ByThisHost : Enforcement.DeclaredOnly("no reminders are sent"),
+            escalatesTo,
+            escalatesAfter);
+    }
+
+    private static string OnTimeout(GateDefinition gate) => gate.OnTimeout.ToString().ToLowerInvariant();
+
+    private static bool SameDuration(string a, string b) =>
+        IsoDuration.TryParse(a, out var x) && IsoDuration.TryParse(b, out var y) && x == y;
 
     public static string Describe(Approver approver) =>
         approver.Kind == ApproverKind.Group ? $"group {approver.Name}" : $"person {approver.Name}";

@@ -2,7 +2,27 @@ using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Core.Explain;
 
-/// <summary>One approver gate as a reviewer needs to see it.</summary>
+/// <summary>
+/// Whether this host does at run time what an explained line says. Whatever explain shows is either enforced or
+/// carries this mark with its reason, so a reviewer never reads a promise the code does not keep. Parts of the
+/// explanation without an <see cref="Enforcement"/> (steps, approvers, quorum, timeouts, input, starters) are enforced.
+/// </summary>
+public sealed record Enforcement(bool Enforced, string? Reason)
+{
+    public const string NotEnforced = "declared, not enforced by this host";
+
+    public static Enforcement ByThisHost { get; } = new(true, null);
+
+    public static Enforcement DeclaredOnly(string reason) => new(false, reason);
+
+    /// <summary><paramref name="text"/>, followed when not enforced by the mark and its reason.</summary>
+    public string Mark(string text) => Enforced ? text : $"{text} ({NotEnforced}: {Reason})";
+}
+
+/// <summary>
+/// One approver gate as a reviewer needs to see it. Approvers, quorum, timeout, onTimeout (escalating to the next gate
+/// at the deadline) and separation of duties are enforced; channels, reminders and escalation say whether they are.
+/// </summary>
 public sealed record GateExplanation(
     string Id,
     IReadOnlyList<string> Approvers,
@@ -13,7 +33,14 @@ public sealed record GateExplanation(
     string? EscalatesTo,
     string? EscalatesAfter,
     bool SeparationOfDuties,
-    string OnTimeout);
+    string OnTimeout,
+    Enforcement ChannelsEnforcement,
+    Enforcement RemindersEnforcement,
+    Enforcement EscalatesToEnforcement,
+    Enforcement EscalatesAfterEnforcement);
+
+/// <summary>The declared isolation (shared-app or separate-writer), what it means, and whether this host provides it.</summary>
+public sealed record IsolationExplanation(string Declared, string Summary, Enforcement Enforcement);
 
 /// <summary>The four answers for one step: identity, scope, automatic or gated, and (workflow-wide) evidence.</summary>
 public sealed record StepExplanation(
@@ -31,10 +58,14 @@ public sealed record StepExplanation(
     string Approval,
     IReadOnlyList<string> Gates);
 
+/// <summary>One run input field; <see cref="MaxLength"/> is set for strings (declared or the default).</summary>
+public sealed record InputExplanation(string Name, string Type, bool Required, string? Pattern, int? MaxLength, string? Description);
+
 /// <summary>Who may start a run: <see cref="Allowed"/> lists the starters (empty: anyone holding the starter role).</summary>
 public sealed record StartersExplanation(IReadOnlyList<string> Allowed, string Summary);
 
-public sealed record EvidenceExplanation(string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted);
+/// <summary>The declared evidence policy; <see cref="Enforcement"/> says whether a ledger keeps it.</summary>
+public sealed record EvidenceExplanation(string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted, Enforcement Enforcement);
 
 public sealed record WorkflowExplanation(
     string Name,
@@ -42,8 +73,13 @@ public sealed record WorkflowExplanation(
     string Owner,
     string Description,
     string Environment,
-    string Isolation,
+    IsolationExplanation Isolation,
     IReadOnlyList<StepExplanation> Steps,
     IReadOnlyList<GateExplanation> Gates,
     EvidenceExplanation Evidence,
-    StartersExplanation Starters);
+    StartersExplanation Starters,
+    IReadOnlyList<InputExplanation> Input)
+{
+    /// <summary>The whole input's limit as compact JSON, enforced with the fields' own.</summary>
+    public int MaxInputBytes => Runs.RunInputValidator.MaxInputBytes;
+}

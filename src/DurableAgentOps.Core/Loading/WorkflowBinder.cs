@@ -176,7 +176,15 @@ internal static class WorkflowBinder
                 binder.Error(binder.Map.Find(field.PathOf("type")), FindingCodes.InvalidValue, $"{what}: type must be one of {string.Join(", ", InputTypes)}; found '{type}'");
             }
 
-            fields.Add(new InputField(key.Value, type, field.Bool("required") ?? false, field.Text("pattern"), field.Text("description")));
+            var maxLength = field.Int("maxLength", 1, InputField.MaxMaxLength);
+            if (maxLength is not null && type != "string")
+            {
+                binder.Error(binder.Map.Find(field.PathOf("maxLength")), FindingCodes.InvalidValue, $"{what}: maxLength applies to string inputs only");
+            }
+
+            // Bound every string input, declared or not: the default is written down so the snapshot says what ran.
+            var limit = type == "string" ? maxLength ?? InputField.DefaultMaxLength : (int?)null;
+            fields.Add(new InputField(key.Value, type, field.Bool("required") ?? false, field.Text("pattern"), field.Text("description"), limit));
             field.Done();
         }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Snapshot;
@@ -42,6 +44,10 @@ public static class WorkflowLoader
 {
     public const string CatalogueFileName = "identities.yaml";
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     /// <summary>Loads a workflow with the identities.yaml beside it.</summary>
     public static LoadedWorkflow Load(string path) => Load(path, LoadCatalogue(CataloguePathFor(path)));
 
@@ -49,6 +55,12 @@ public static class WorkflowLoader
         TryRead(path, out var text, out var failure)
             ? Parse(text, path, catalogue)
             : new LoadedWorkflow(path, null, new SourceMap(path), [failure], catalogue);
+
+    /// <summary>Decodes (strict UTF-8, see <see cref="TryDecode"/>), parses and validates workflow bytes.</summary>
+    public static LoadedWorkflow Parse(byte[] bytes, string file, LoadedCatalogue catalogue) =>
+        TryDecode(bytes, file, out var text, out var failure)
+            ? Parse(text, file, catalogue)
+            : new LoadedWorkflow(file, null, new SourceMap(file), [failure], catalogue);
 
     /// <summary>Parses and validates workflow text; <paramref name="file"/> is only used to name findings.</summary>
     public static LoadedWorkflow Parse(string text, string file, LoadedCatalogue catalogue)
@@ -80,6 +92,41 @@ public static class WorkflowLoader
             : new LoadedCatalogue(path, false, IdentityCatalogue.Empty, new SourceMap(path), [failure]);
     }
 
+    /// <summary>Decodes (strict UTF-8, see <see cref="TryDecode"/>) and parses catalogue bytes.</summary>
+    public static LoadedCatalogue ParseCatalogue(byte[] bytes, string file) =>
+        TryDecode(bytes, file, out var text, out var failure)
+            ? ParseCatalogue(text, file)
+            : new LoadedCatalogue(file, false, IdentityCatalogue.Empty, new SourceMap(file), [failure]);
+
+    /// <summary>
+    /// Strict UTF-8 (a leading byte-order mark is allowed and dropped): bytes that are not UTF-8 would otherwise
+    /// become U+FFFD, and a reviewer would approve text the loader did not read. The failure is DAO000 at the line
+    /// and column of the first invalid byte.
+    /// </summary>
+    public static bool TryDecode(byte[] bytes, string file, out string text, [NotNullWhen(false)] out Finding? failure)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        var start = bytes.AsSpan().StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
+        try
+        {
+            text = StrictUtf8.GetString(bytes, start, bytes.Length - start);
+            failure = null;
+            return true;
+        }
+        catch (DecoderFallbackException ex)
+        {
+            // Index is the first invalid byte, counted from start; every byte before it decodes.
+            var at = start + Math.Max(0, ex.Index);
+            var before = bytes.AsSpan(start, at - start);
+            var lineStart = before.LastIndexOf((byte)'\n') + 1;
+            var line = before.Count((byte)'\n') + 1;
+            var column = StrictUtf8.GetCharCount(before[lineStart..]) + 1;
+            text = string.Empty;
+            failure = new Finding(file, line, column, Severity.Error, FindingCodes.FileUnreadable, $"cannot read file: not valid UTF-8 (byte 0x{bytes[at]:X2} at offset {at}); save it as UTF-8");
+            return false;
+        }
+    }
+
     public static LoadedCatalogue ParseCatalogue(string text, string file)
     {
         var findings = new List<Finding>();
@@ -94,14 +141,12 @@ public static class WorkflowLoader
     public static IReadOnlyList<Finding> FindUnusedGrants(LoadedCatalogue catalogue, IEnumerable<LoadedWorkflow> workflows) =>
         Sort(CatalogueValidator.FindUnused(catalogue.Catalogue, catalogue.Map, workflows.Where(w => w.Definition is not null).Select(w => w.Definition!)));
 
-    private static bool TryRead(string path, out string text, out Finding failure)
+    private static bool TryRead(string path, out string text, [NotNullWhen(false)] out Finding? failure)
     {
         text = string.Empty;
-        failure = null!;
         try
         {
-            text = File.ReadAllText(path);
-            return true;
+            return TryDecode(File.ReadAllBytes(path), path, out text, out failure);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

@@ -11,7 +11,8 @@ public sealed record ValidationReport(IReadOnlyList<string> Files, IReadOnlyList
 
 /// <summary>
 /// Validates files and folders the way CI does: each workflow against the catalogue beside it, each catalogue once,
-/// and, for a catalogue that is itself part of the set, the over-privilege check over the workflows in the set.
+/// no two workflows of one folder with the same name, and, for a catalogue that is itself part of the set, the
+/// over-privilege check over the workflows in the set.
 /// </summary>
 public static class WorkflowSetValidator
 {
@@ -55,6 +56,11 @@ public static class WorkflowSetValidator
             .Select(f => WorkflowLoader.Load(f, CatalogueAt(WorkflowLoader.CataloguePathFor(f))))
             .ToList();
         findings.AddRange(workflows.SelectMany(w => w.Findings));
+        foreach (var folder in workflows.GroupBy(w => Path.GetDirectoryName(Path.GetFullPath(w.File)), StringComparer.Ordinal))
+        {
+            findings.AddRange(WorkflowFolder.FindDuplicateNames(folder));
+        }
+
         foreach (var catalogue in checkedCatalogues.Where(c => c.Exists && !c.HasErrors))
         {
             findings.AddRange(WorkflowLoader.FindUnusedGrants(catalogue, workflows.Where(w => ReferenceEquals(w.Catalogue, catalogue))));
@@ -65,5 +71,5 @@ public static class WorkflowSetValidator
 
     public static bool IsCatalogue(string path) => string.Equals(Path.GetFileName(path), WorkflowLoader.CatalogueFileName, StringComparison.Ordinal);
 
-    private static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
+    internal static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
 }

@@ -14,7 +14,7 @@ public enum Isolation
     /// <summary>All identities are attached to one app: any code in it could use any of them.</summary>
     SharedApp,
 
-    /// <summary>The write step runs in its own worker that holds only the writer identity.</summary>
+    /// <summary>Asks for the write step to run in its own worker holding only the writer identity; no host provides it yet.</summary>
     SeparateWriter,
 }
 
@@ -25,7 +25,19 @@ public enum TimeoutAction
     Cancel,
 }
 
-public sealed record InputField(string Name, string Type, bool Required, string? Pattern, string? Description);
+/// <summary>
+/// One run input field. <see cref="MaxLength"/> applies to strings only; null means
+/// <see cref="DefaultMaxLength"/>, so a string input is always bounded.
+/// </summary>
+public sealed record InputField(string Name, string Type, bool Required, string? Pattern, string? Description, int? MaxLength = null)
+{
+    public const int DefaultMaxLength = 1000;
+
+    public const int MaxMaxLength = 8000;
+
+    /// <summary>The longest string value accepted, in characters (Unicode scalar values); null for other types.</summary>
+    public int? StringLimit => Type == "string" ? MaxLength ?? DefaultMaxLength : null;
+}
 
 public sealed record RetryPolicy(int MaxAttempts, string? Backoff);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -6,7 +7,10 @@ using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Core.Runs;
 
-/// <summary>One bad input field: <see cref="Field"/> is the input key, <see cref="Message"/> says what was expected and what came.</summary>
+/// <summary>
+/// One bad input field: <see cref="Field"/> is the input key (empty when the error is about the input as a whole),
+/// <see cref="Message"/> says what was expected and what came.
+/// </summary>
 public sealed record InputError(string Field, string Message);
 
 /// <summary>
@@ -15,19 +19,28 @@ public sealed record InputError(string Field, string Message);
 /// </summary>
 public static class RunInputValidator
 {
+    /// <summary>The largest input accepted, in bytes of its compact JSON: a run's input is stored in durable state.</summary>
+    public const int MaxInputBytes = 16384;
+
     /// <summary>Values are echoed in messages only this far: inputs can hold personal data and end up in logs.</summary>
     private const int MaxEcho = 40;
 
-    private static readonly TimeSpan PatternTimeout = TimeSpan.FromSeconds(1);
-
     /// <summary>
-    /// One error per bad field: a required field missing (a JSON null counts as missing), a value of the wrong type,
-    /// a string that does not match the field's pattern (matched as written: anchors are the author's), or a field the
-    /// workflow does not declare. An empty list means the input is good.
+    /// An input over <see cref="MaxInputBytes"/> is one error about the whole input (empty field). Otherwise one error
+    /// per bad field: a required field missing (a JSON null counts as missing), a value of the wrong type, a string
+    /// longer than its field's maxLength, a value the field's pattern does not match as a whole (the pattern must
+    /// match the entire value, whatever anchors it has), or a field the workflow does not declare. An empty list means
+    /// the input is good.
     /// </summary>
     public static IReadOnlyList<InputError> Validate(WorkflowDefinition workflow, JsonObject? input)
     {
         ArgumentNullException.ThrowIfNull(workflow);
+        var bytes = input is null ? 0 : Encoding.UTF8.GetByteCount(input.ToJsonString());
+        if (bytes > MaxInputBytes)
+        {
+            return [new InputError(string.Empty, $"input is {bytes} bytes; the limit is {MaxInputBytes}")];
+        }
+
         var errors = new List<InputError>();
         foreach (var field in workflow.Input)
         {
@@ -42,7 +55,12 @@ public static class RunInputValidator
                 continue;
             }
 
-            if (Check(field, value) is { } problem)
+            // Checked before the pattern, so a pattern never runs over an unbounded value.
+            if (TooLong(field, value) is { } length)
+            {
+                errors.Add(new InputError(field.Name, $"{field.Name}: expected at most {field.StringLimit} characters, got {length}"));
+            }
+            else if (Check(field, value) is { } problem)
             {
                 errors.Add(new InputError(field.Name, $"{field.Name}: expected {Expected(field)}, got {problem}"));
             }
@@ -86,13 +104,23 @@ public static class RunInputValidator
         var text = kind == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString();
         try
         {
-            return Regex.IsMatch(text, field.Pattern, RegexOptions.CultureInvariant, PatternTimeout) ? null : Describe(value, kind);
+            return InputPattern.IsMatch(text, field.Pattern) ? null : Describe(value, kind);
         }
         catch (RegexMatchTimeoutException)
         {
             return $"{Describe(value, kind)}, which took too long to match";
         }
+        catch (ArgumentException)
+        {
+            // The validator compiles every pattern first; a definition that skipped it still refuses, never accepts.
+            return $"{Describe(value, kind)}, but the field's pattern is not a valid regular expression";
+        }
     }
+
+    /// <summary>The value's length in characters (Unicode scalar values) when it is a string over the field's limit.</summary>
+    private static int? TooLong(InputField field, JsonNode value) =>
+        field.StringLimit is { } limit && value.GetValueKind() == JsonValueKind.String &&
+        value.GetValue<string>().EnumerateRunes().Count() is var length && length > limit ? length : null;
 
     private static bool IsWholeNumber(JsonNode value) =>
         decimal.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number == decimal.Truncate(number);

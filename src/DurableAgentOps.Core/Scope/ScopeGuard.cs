@@ -31,7 +31,7 @@ public static class ScopeGuard
     /// Throws <see cref="ScopeViolationException"/> when the identity is not the step's; the operation is not in the
     /// step's <c>scope.operations</c> or not granted to the identity on its system; a record attribute the record
     /// carries and the step scope (or the grant) constrains has a value outside the allowed list; or a field is outside
-    /// the step's declared fields (when it declares any) or the grant's fields (when it declares any).
+    /// the step's declared fields or the grant's fields. No declared fields means no field may be written (fail closed).
     /// </summary>
     /// <remarks>
     /// Record attributes the scope constrains but <paramref name="record"/> does not carry (e.g. the region of an account
@@ -78,12 +78,12 @@ public static class ScopeGuard
 
         foreach (var field in fields)
         {
-            if (step.Scope.Fields.Count > 0 && !step.Scope.Fields.Contains(field, StringComparer.Ordinal))
+            if (!step.Scope.Fields.Contains(field, StringComparer.Ordinal))
             {
                 Refuse($"field '{field}' is outside the step's scope (allowed: {List(step.Scope.Fields)})");
             }
 
-            if (grant.Fields.Count > 0 && !grant.Fields.Contains(field, StringComparer.Ordinal))
+            if (!grant.Fields.Contains(field, StringComparer.Ordinal))
             {
                 Refuse($"field '{field}' is not writable by {identity.Name} (allowed: {List(grant.Fields)})");
             }

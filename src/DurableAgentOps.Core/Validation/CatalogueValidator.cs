@@ -10,10 +10,11 @@ internal static partial class CatalogueValidator
     public static List<Finding> Validate(IdentityCatalogue catalogue, SourceMap map)
     {
         var findings = new List<Finding>();
+        var clientIds = new Dictionary<(string Environment, string Id), string>();
         foreach (var identity in catalogue.Identities)
         {
             var path = $"/identities/{SourceMap.Segment(identity.Name)}";
-            CheckIds(findings, map, $"identity '{identity.Name}'", $"{path}/clientIds", identity.ClientIds, "client id", null);
+            CheckIds(findings, map, $"identity '{identity.Name}'", $"{path}/clientIds", identity.ClientIds, "client id", clientIds, FindingCodes.DuplicateClientId);
 
             foreach (var grant in identity.Grants)
             {
@@ -22,6 +23,13 @@ internal static partial class CatalogueValidator
                 {
                     findings.Add(map.Error(grantPath, FindingCodes.UnknownSystem, $"identity '{identity.Name}': system '{grant.System}' is not under 'systems'"));
                     continue;
+                }
+
+                // The guard lets a write touch only listed fields: a write grant without any could never be used, or,
+                // if read as "any field", would grant everything. Either way it says nothing a reviewer can check.
+                if (grant.Fields.Count == 0 && grant.Operations.FirstOrDefault(catalogue.IsWrite) is { } write)
+                {
+                    findings.Add(map.Error(grantPath, FindingCodes.WriteGrantWithoutFields, $"identity '{identity.Name}': grant '{grant.System}' includes write operation {write} but no 'fields'; list the fields it may write"));
                 }
 
                 for (var j = 0; j < grant.Operations.Count; j++)
@@ -43,7 +51,7 @@ internal static partial class CatalogueValidator
         var objectIds = new Dictionary<(string Environment, string Id), string>();
         foreach (var group in catalogue.Groups)
         {
-            CheckIds(findings, map, $"group '{group.Name}'", $"/groups/{SourceMap.Segment(group.Name)}/objectIds", group.ObjectIds, "object id", objectIds);
+            CheckIds(findings, map, $"group '{group.Name}'", $"/groups/{SourceMap.Segment(group.Name)}/objectIds", group.ObjectIds, "object id", objectIds, FindingCodes.DuplicateObjectId);
         }
 
         return findings;
@@ -51,8 +59,8 @@ internal static partial class CatalogueValidator
 
     /// <summary>
     /// One environment -> id map (an identity's clientIds, a group's objectIds): local is a GUID, other environments a
-    /// GUID or a ${SETTING}. With <paramref name="seen"/>, an id already used in the same environment is an error too:
-    /// two names for one principal would make every check by name meaningless.
+    /// GUID or a ${SETTING}. An id already in <paramref name="seen"/> for the same environment is a
+    /// <paramref name="duplicateCode"/> error: two names for one principal would make every check by name meaningless.
     /// </summary>
     private static void CheckIds(
         List<Finding> findings,
@@ -61,7 +69,8 @@ internal static partial class CatalogueValidator
         string path,
         IReadOnlyDictionary<string, string> ids,
         string kind,
-        Dictionary<(string Environment, string Id), string>? seen)
+        Dictionary<(string Environment, string Id), string> seen,
+        string duplicateCode)
     {
         foreach (var (environment, id) in ids)
         {
@@ -77,9 +86,9 @@ internal static partial class CatalogueValidator
 
             // GUIDs compare case-insensitively; a ${SETTING} names one value, so the same setting twice is one id.
             var key = (environment, isGuid ? guid.ToString("D") : id);
-            if (seen is not null && !seen.TryAdd(key, owner))
+            if (!seen.TryAdd(key, owner))
             {
-                findings.Add(map.Error(at, FindingCodes.DuplicateObjectId, $"{owner}: {environment} {kind} {id} is already the {kind} of {seen[key]}"));
+                findings.Add(map.Error(at, duplicateCode, $"{owner}: {environment} {kind} {id} is already the {kind} of {seen[key]}"));
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Runs;
 
 namespace DurableAgentOps.Core.Validation;
 
@@ -77,7 +78,8 @@ internal sealed class WorkflowValidator
         {
             try
             {
-                _ = new Regex(field.Pattern!, RegexOptions.None, TimeSpan.FromMilliseconds(100));
+                // Compiled as it runs (anchored): a pattern valid alone can break once wrapped, e.g. by an (?x) comment.
+                _ = new Regex(InputPattern.Anchor(field.Pattern!), RegexOptions.CultureInvariant, InputPattern.Timeout);
             }
             catch (ArgumentException ex)
             {
@@ -126,6 +128,12 @@ internal sealed class WorkflowValidator
         for (var j = 0; j < step.Scope.Operations.Count; j++)
         {
             CheckOperationName(step, step.Scope.Operations[j], $"{path}/scope/operations/{j}");
+        }
+
+        // The guard lets a write touch only the fields its scope lists; a missing scope is reported by the binder.
+        if (step.Kind == StepKind.Write && step.Scope.Fields.Count == 0 && _map.Contains($"{path}/scope"))
+        {
+            Error($"{path}/scope", FindingCodes.WriteScopeWithoutFields, $"write step '{step.Id}': scope lists no 'fields', so it may write none; list the fields it writes");
         }
     }
 
