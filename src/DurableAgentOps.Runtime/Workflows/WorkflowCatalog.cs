@@ -13,8 +13,8 @@ public sealed class WorkflowFilesOptions
 }
 
 /// <summary>
-/// Loads a workflow by name for a run. A file with any validation error is refused: a run only starts from a
-/// definition that `agentops validate` passes.
+/// Loads a workflow by the name it declares for a run (read afresh each time, so a redeployed file counts at once). A
+/// file with any validation error is refused: a run only starts from a definition that `agentops validate` passes.
 /// </summary>
 public sealed class WorkflowCatalog(IOptions<WorkflowFilesOptions> options)
 {
@@ -22,16 +22,15 @@ public sealed class WorkflowCatalog(IOptions<WorkflowFilesOptions> options)
 
     public string Folder => folder.Value;
 
-    /// <summary>The loaded workflow, or null when no such file exists.</summary>
+    /// <summary>The workflow that declares this name, or null when none does (or when two files declare it: ambiguous).</summary>
     public LoadedWorkflow? Find(string name)
     {
-        if (name.Length == 0 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        if (name.Length is 0 or > 64 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
         {
             return null;
         }
 
-        var file = System.IO.Path.Combine(Folder, name + ".yaml");
-        return File.Exists(file) ? WorkflowLoader.Load(file) : null;
+        return WorkflowFolder.Load(Folder).Find(name);
     }
 
     private static string FindFolder() => AppFiles.Find(AppFiles.CataloguePath) is { } catalogue
