@@ -61,27 +61,34 @@ wait_healthy() { # $1 = name, $2 = URL, $3 = log
 }
 
 # The demo: crm-followup on the sample CRM. DevServices issues each step's token (the real ManagedIdentityCredential
-# asks it) and logs who called what; the host runs the orchestration; the CLI starts, watches and approves it.
+# asks it), signs people in (its dev OpenID Connect provider) and logs who called what; the host runs the
+# orchestration and trusts only signed-in callers; the CLI signs in, starts, watches and approves it.
 run_governed_demo() {
   trap stop_services EXIT
   local bin="bin/$CONFIG/net10.0" dev=http://127.0.0.1:7080 api=http://127.0.0.1:7071 logs=.azurite
   local header; header=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # shared secret, never printed
-  say "starting the dev identity endpoint and sample systems ($dev)"
+  say "starting the dev identity endpoint, sign-in provider and sample systems ($dev)"
   DevServices__IdentityHeader=$header DevServices__PublicUrl=$dev \
     dotnet "src/DurableAgentOps.DevServices/$bin/DurableAgentOps.DevServices.dll" --urls $dev >$logs/devservices.log 2>&1 &
   PIDS+=($!)
   wait_healthy DevServices $dev $logs/devservices.log
-  say "starting the DurableAgentOps host ($api)"
+  say "starting the DurableAgentOps host ($api), trusting people signed in at $dev/signin"
   IDENTITY_ENDPOINT=$dev/msi/token IDENTITY_HEADER=$header Host__PublicBaseUrl=$api \
+    AgentOps__Auth__Authority=$dev/signin AgentOps__Auth__TenantId=7d3e5c1a-0000-4000-8000-0000000000d0 \
+    AgentOps__Directory__GraphBaseUrl=$dev/graph/v1.0/ AgentOps__Directory__ClientId=6f1c0a10-0000-4000-8000-0000000000a0 \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
 
-  local agentops="dotnet src/DurableAgentOps.Cli/$bin/agentops.dll"
+  # Each person keeps their own sign-in (AGENTOPS_HOME), as on their own machine.
+  rm -rf $logs/people
+  local cli="dotnet src/DurableAgentOps.Cli/$bin/agentops.dll"
+  as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
   say "the four answers for crm-followup, from its file"
-  $agentops explain crm-followup
-  say "running crm-followup for account ACC-000002 as alice@contoso.example"
-  $agentops run crm-followup --input accountId=ACC-000002 --as alice@contoso.example --host $api | tee $logs/demo-run.log &
+  $cli explain crm-followup
+  say "alice signs in (dev sign-in provider: authorization code + PKCE) and starts crm-followup for ACC-000002"
+  as alice login --dev alice@contoso.example
+  as alice run crm-followup --input accountId=ACC-000002 --host $api | tee $logs/demo-run.log &
   local watcher=$! run=
   for _ in $(seq 1 300); do
     run=$(sed -n 's/^run \([^ ]*\) started.*/\1/p' $logs/demo-run.log | head -n 1)
@@ -89,11 +96,21 @@ run_governed_demo() {
     sleep 0.2
   done
   [ -n "$run" ] || die "the run did not reach its approval gate; see $logs/host.log"
-  say "alice tries to approve her own run (separation of duties)"
-  $agentops approve "$run" --as alice@contoso.example --host $api || true
-  say "bob.manager approves"
-  $agentops approve "$run" --as bob.manager@contoso.example --comment "follow-up looks right" --host $api
+  say "alice tries to approve her own run (separation of duties, by principal id)"
+  as alice approve "$run" --host $api || true
+  say "mallory, signed in but in no approver group, tries to approve"
+  as mallory login --dev mallory@contoso.example >/dev/null
+  as mallory approve "$run" --host $api || true
+  say "bob.manager (group emea-sales-managers) signs in and approves"
+  as bob login --dev bob.manager@contoso.example
+  as bob approve "$run" --comment "follow-up looks right" --host $api
   wait "$watcher" || die "the run did not complete; see $logs/host.log"
+  say "who decided (the run's record: verified principal, how they qualified, channel)"
+  as bob whoami >/dev/null && node -e '
+    fetch(process.argv[1], { headers: { authorization: "Bearer " + require(process.argv[2]).accessToken } }).then(r => r.json()).then(s => {
+      console.log(`  initiator: ${s.initiator.name} (${s.initiator.id})`);
+      for (const a of s.approvals) console.log(`  ${a.approver ? a.approver.name + " (" + a.approver.id + ")" : "(unverified)"} ${a.approved ? "approved" : "rejected"} at ${a.gate} as ${a.matchedAs} via ${a.channel}: ${a.counted}`);
+    });' "$api/api/runs/$run" "$PWD/$logs/people/bob/login.json"
   say "who acted on the sample CRM (its request log: token subject -> identity)"
   node -e '
     fetch(process.argv[1]).then(r => r.json()).then(log => {

@@ -83,7 +83,7 @@ public sealed class RunService(
         if (errors.Count > 0)
         {
             throw new RunRequestException(400, "The run input is invalid.",
-                string.Join("; ", errors.Select(e => $"input.{e.Field}: {e.Message}")), errors);
+                string.Join("; ", errors.Select(e => e.Field.Length == 0 ? e.Message : $"input.{e.Field}: {e.Message}")), errors);
         }
 
         var snapshot = loaded.ToSnapshot();
