@@ -34,6 +34,15 @@ public sealed class ExplainCommandTests
     }
 
     [Fact]
+    public void Explain_TextFormat_IsTheTable()
+    {
+        var text = CliRunner.InProcess("explain", Crm, "--format", "text");
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Equal(CliRunner.InProcess("explain", Crm).Out, text.Out);
+    }
+
+    [Fact]
     public void Explain_Json_CarriesTheExplanationModel()
     {
         var result = CliRunner.InProcess("explain", Crm, "--format", "json");
