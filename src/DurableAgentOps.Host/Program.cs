@@ -26,7 +26,8 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is StorageUnreachableException or OptionsValidationException or FileNotFoundException or InvalidOperationException { InnerException: FormatException })
+catch (Exception ex) when (ex is StorageUnreachableException or StorageSettingException or OptionsValidationException or FileNotFoundException
+    or InvalidOperationException { InnerException: FormatException or StorageSettingException })
 {
     // A bad setting or unreachable storage is the operator's to fix: say what and where, no stack trace.
     var problems = ex is OptionsValidationException invalid ? invalid.Failures : [ex.Message];

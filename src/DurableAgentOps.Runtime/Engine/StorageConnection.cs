@@ -56,7 +56,7 @@ public sealed class StorageConnection
         var section = configuration.GetSection(name);
         if (!string.IsNullOrWhiteSpace(section.Value))
         {
-            return FromConnectionString(section.Value);
+            return FromConnectionString(Checked(name, section.Value));
         }
 
         var accountName = section["accountName"];
@@ -75,6 +75,26 @@ public sealed class StorageConnection
                 : ManagedIdentityId.SystemAssigned)
             : new DefaultAzureCredential();
         return FromAccountEndpoints(Endpoint("blob"), Endpoint("queue"), Endpoint("table"), credential);
+    }
+
+    /// <summary>
+    /// The connection string if the storage SDKs can parse it; otherwise a <see cref="StorageSettingException"/> naming
+    /// the setting and never quoting the value (it holds the account key).
+    /// </summary>
+    private static string Checked(string name, string connectionString)
+    {
+        try
+        {
+            _ = new TableServiceClient(connectionString);
+            _ = new Azure.Storage.Blobs.BlobServiceClient(connectionString);
+            _ = new Azure.Storage.Queues.QueueServiceClient(connectionString);
+            return connectionString;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new StorageSettingException(
+                $"{name} is not a storage connection string (expected UseDevelopmentStorage=true, or DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=...); its value is not shown because it may hold a key");
+        }
     }
 
     internal StorageAccountClientProvider CreateClientProvider() => ConnectionString is not null
@@ -123,3 +143,6 @@ public sealed class StorageConnection
         return new Uri($"{protocol}://{parts.GetValueOrDefault("AccountName", "unknown")}.table.{suffix}");
     }
 }
+
+/// <summary>A storage setting that cannot be used: an operator's mistake, reported by name at start-up (exit code 2).</summary>
+public sealed class StorageSettingException(string message) : Exception(message);
