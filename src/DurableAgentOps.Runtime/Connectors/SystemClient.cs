@@ -19,6 +19,9 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
     /// <summary>Retries after the first attempt; with the delays below a call gives up after 3 to 6 s of faults.</summary>
     public const int MaxRetries = 6;
 
+    /// <summary>Largest answer a step takes from a system (it becomes part of the run's durable history).</summary>
+    public const int MaxAnswerBytes = 256 * 1024;
+
     private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(3);
 
@@ -61,7 +64,7 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
             {
                 if (response.IsSuccessStatusCode)
                 {
-                    return response.Content.Headers.ContentLength == 0 ? null : await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
+                    return await ReadAnswerAsync(call, response, cancellationToken);
                 }
 
                 var reason = await response.Content.ReadAsStringAsync(cancellationToken);
@@ -80,6 +83,34 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
                     : new HttpRequestException(message, null, response.StatusCode);
             }
         }
+    }
+
+    /// <summary>
+    /// The system's answer, refused past <see cref="MaxAnswerBytes"/>: an activity's result is kept in the run's durable
+    /// history, and one huge answer would slow every later replay of the run and the hub's queues.
+    /// </summary>
+    internal static async Task<JsonNode?> ReadAnswerAsync(SystemCall call, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength == 0)
+        {
+            return null;
+        }
+
+        if (response.Content.Headers.ContentLength > MaxAnswerBytes)
+        {
+            throw new StepRefusedException($"{call.System} answered {call.Operation} with {response.Content.Headers.ContentLength} bytes; the limit is {MaxAnswerBytes}");
+        }
+
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(MaxAnswerBytes, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ConfigurationLimitExceeded)
+        {
+            throw new StepRefusedException($"{call.System} answered {call.Operation} with more than {MaxAnswerBytes} bytes, the limit");
+        }
+
+        return await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
     }
 
     /// <summary>
