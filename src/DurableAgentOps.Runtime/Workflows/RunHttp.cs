@@ -59,16 +59,10 @@ public static class RunHttp
     public static async Task<IResult> GetAsync(RunService runs, HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await AuthenticateAsync(http);
+        var (caller, refused) = await AuthenticateForRunAsync(http, runId);
         if (caller is null)
         {
             return refused!;
-        }
-
-        if (InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
         }
 
         return await Handle(async () => await runs.GetAsync(runId, caller, ct) is { } status
@@ -79,16 +73,10 @@ public static class RunHttp
     public static async Task<IResult> ApproveAsync(RunService runs, HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await AuthenticateAsync(http);
+        var (caller, refused) = await AuthenticateForRunAsync(http, runId);
         if (caller is null)
         {
             return refused!;
-        }
-
-        if (InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
         }
 
         var (body, invalid) = await ReadObjectAsync(http.Request, ct, "approved", "comment");
@@ -133,6 +121,13 @@ public static class RunHttp
         return Caller.From(result.Principal) is { } caller
             ? (caller, null)
             : (null, Results.Problem("The token names no object id (oid): there is no stable principal to act as.", statusCode: 401, title: "Sign-in required."));
+    }
+
+    /// <summary>The verified caller of a request about one run, or the refusal: 401 first, then 400 for a bad id.</summary>
+    private static async Task<(Caller? Caller, IResult? Refusal)> AuthenticateForRunAsync(HttpContext http, string runId)
+    {
+        var (caller, refused) = await AuthenticateAsync(http);
+        return caller is null ? (null, refused) : InvalidId(runId, "runId") is { } bad ? (null, bad) : (caller, null);
     }
 
     /// <summary>400 for an id that is empty, too long or holds characters ids never have (so it cannot reach storage keys).</summary>
