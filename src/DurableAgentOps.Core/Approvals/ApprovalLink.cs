@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DurableAgentOps.Core.Approvals;
+
+/// <summary>
+/// What an approval link is bound to: one run's gate, one change (its digest), the channel it was sent on, and — for a
+/// personal link (email) — one approver principal; a channel link (a Teams card) names none and is good for any
+/// approver of the gate who signs in. <see cref="LinkId"/> makes each link single-use.
+/// </summary>
+public sealed record ApprovalLinkClaims(
+    [property: JsonPropertyName("run")] string RunId,
+    [property: JsonPropertyName("gate")] string Gate,
+    [property: JsonPropertyName("step")] string StepId,
+    [property: JsonPropertyName("sub")] string? ApproverId,
+    [property: JsonPropertyName("ch")] string Channel,
+    [property: JsonPropertyName("dig")] string ChangeDigest,
+    [property: JsonPropertyName("lid")] string LinkId,
+    [property: JsonPropertyName("exp")] long ExpiresAt)
+{
+    public DateTimeOffset Expires => DateTimeOffset.FromUnixTimeSeconds(ExpiresAt);
+}
+
+/// <summary>Why a link was refused; each has its own page.</summary>
+public enum LinkProblem
+{
+    None,
+    Malformed,
+    Tampered,
+    Expired,
+}
+
+/// <summary>
+/// Signed approval links: <c>base64url(claims JSON) . base64url(HMAC-SHA256(key, claims JSON))</c>. The signature is
+/// checked in constant time before anything in the claims is believed; the key never leaves configuration.
+/// </summary>
+public sealed class ApprovalLinkSigner
+{
+    /// <summary>Shortest key accepted: 256 bits.</summary>
+    public const int MinKeyBytes = 32;
+
+    /// <summary>Longest token read; a link is a few hundred characters.</summary>
+    public const int MaxTokenLength = 2048;
+
+    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+
+    private readonly byte[] key;
+
+    public ApprovalLinkSigner(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length < MinKeyBytes)
+        {
+            throw new ArgumentException($"the link signing key must be at least {MinKeyBytes} bytes", nameof(key));
+        }
+
+        this.key = [.. key];
+    }
+
+    public string Sign(ApprovalLinkClaims claims)
+    {
+        var payload = JsonSerializer.SerializeToUtf8Bytes(claims, Json);
+        return Base64Url(payload) + "." + Base64Url(HMACSHA256.HashData(key, payload));
+    }
+
+    /// <summary>The claims of a token signed with this key and not expired at <paramref name="now"/>, or the problem.</summary>
+    public LinkProblem Verify(string? token, DateTimeOffset now, out ApprovalLinkClaims? claims)
+    {
+        claims = null;
+        if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength || token.Split('.') is not [var body, var mac]
+            || FromBase64Url(body) is not { } payload || FromBase64Url(mac) is not { } signature)
+        {
+            return LinkProblem.Malformed;
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(key, payload), signature))
+        {
+            return LinkProblem.Tampered;
+        }
+
+        try
+        {
+            claims = JsonSerializer.Deserialize<ApprovalLinkClaims>(payload, Json);
+        }
+        catch (JsonException)
+        {
+            return LinkProblem.Malformed;
+        }
+
+        if (claims is null || string.IsNullOrEmpty(claims.RunId) || string.IsNullOrEmpty(claims.Gate) || string.IsNullOrEmpty(claims.LinkId))
+        {
+            claims = null;
+            return LinkProblem.Malformed;
+        }
+
+        return claims.Expires <= now ? LinkProblem.Expired : LinkProblem.None;
+    }
+
+    /// <summary>A new link id: 128 random bits.</summary>
+    public static string NewLinkId() => Base64Url(RandomNumberGenerator.GetBytes(16));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[]? FromBase64Url(string text)
+    {
+        if (text.Length == 0 || text.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
+        {
+            return null;
+        }
+
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        padded = padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=');
+        try
+        {
+            return Convert.FromBase64String(padded);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
