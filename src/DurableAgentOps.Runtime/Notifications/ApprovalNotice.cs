@@ -1,0 +1,52 @@
+namespace DurableAgentOps.Runtime.Notifications;
+
+/// <summary>Why a notice is sent.</summary>
+public enum NoticeKind
+{
+    /// <summary>A gate opened: please decide.</summary>
+    Request,
+
+    /// <summary>A reminder offset passed and this approver has not answered.</summary>
+    Reminder,
+
+    /// <summary>The gate escalated: these approvers are now asked.</summary>
+    Escalation,
+
+    /// <summary>The gate closed (approved, rejected, timed out, cancelled): sent to the initiator and on the channel.</summary>
+    Outcome,
+}
+
+/// <summary>One field of the exact change the write will send. <see cref="Before"/> is null when the run has no earlier value.</summary>
+public sealed record ChangeLine(string System, string Operation, string Record, string Field, string? Before, string After);
+
+/// <summary>
+/// What an approver is told, whatever the channel: the run, the exact change, the identity that will make it and its
+/// scope, why this gate applies, and until when. Every text in it may hold untrusted input (drafted by a model, or read
+/// from a business system): channels must encode it (HTML-escape, Adaptive Card plain text), never treat it as markup.
+/// </summary>
+public sealed record ApprovalNotice(
+    NoticeKind Kind,
+    string RunId,
+    string Workflow,
+    string StepId,
+    string Gate,
+    string InitiatorName,
+    string WriterIdentity,
+    string WriterClientId,
+    IReadOnlyList<string> WriterScope,
+    IReadOnlyList<ChangeLine> Change,
+    string ChangeDigest,
+    string WhyThisGate,
+    int Quorum,
+    int ApprovalsSoFar,
+    DateTimeOffset Deadline,
+    string? Outcome);
+
+/// <summary>A person a notice goes to, with their own link (email) to the approval page.</summary>
+public sealed record NoticeRecipient(string PrincipalId, string Name, string Email, Uri Link);
+
+/// <summary>How one channel's sending went: the gate still waits either way, but a status shows failures.</summary>
+public sealed record NoticeResult(string Channel, int Sent, IReadOnlyList<string> Failures)
+{
+    public bool AllFailed => Sent == 0 && Failures.Count > 0;
+}
