@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using DurableAgentOps.Core.Canonical;
 using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Core.Snapshot;
@@ -59,16 +57,6 @@ public sealed record WorkflowSnapshot(
         IReadOnlyList<GroupDefinition> groups)
     {
         var node = JsonSerializer.SerializeToNode(new { definition, systems, identities, groups }, JsonOptions);
-        var canonical = Canonicalize(node)?.ToJsonString() ?? "null";
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+        return CanonicalJson.Sha256(node);
     }
-
-    private static JsonNode? Canonicalize(JsonNode? node) => node switch
-    {
-        JsonObject obj => new JsonObject(obj.OrderBy(p => p.Key, StringComparer.Ordinal)
-            .Select(p => KeyValuePair.Create(p.Key, Canonicalize(p.Value)))),
-        JsonArray array => new JsonArray([.. array.Select(Canonicalize)]),
-        null => null,
-        _ => node.DeepClone(),
-    };
 }
