@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -9,7 +10,8 @@ namespace DurableAgentOps.Functions;
 /// Runtime class the standalone host runs. The activity classes come from DI (AddAgentWorkflowServices).
 /// </summary>
 internal sealed class AgentWorkflowFunctions(
-    LoadDefinitionActivity load, VerifyDecisionActivity verify, ReadStepActivity read, DraftStepActivity draft, RouteStepActivity route, WriteStepActivity write)
+    LoadDefinitionActivity load, VerifyDecisionActivity verify, PrepareChangeActivity prepare, NotifyApproversActivity notify,
+    ReadStepActivity read, DraftStepActivity draft, RouteStepActivity route, WriteStepActivity write)
 {
     [Function(AgentWorkflowOrchestrator.Name)]
     public static Task<RunResult> AgentWorkflow([OrchestrationTrigger] TaskOrchestrationContext context) =>
@@ -23,6 +25,14 @@ internal sealed class AgentWorkflowFunctions(
     [Function(VerifyDecisionActivity.Name)]
     public Task<DecisionCheck> VerifyDecision([ActivityTrigger] DecisionCheckRequest input, string instanceId) =>
         verify.RunAsync(new TriggerActivityContext(VerifyDecisionActivity.Name, instanceId), input);
+
+    [Function(PrepareChangeActivity.Name)]
+    public Task<Runtime.Connectors.ProposedChange> PrepareChange([ActivityTrigger] StepInvocation input, string instanceId) =>
+        prepare.RunAsync(new TriggerActivityContext(PrepareChangeActivity.Name, instanceId), input);
+
+    [Function(NotifyApproversActivity.Name)]
+    public Task<NotifyOutcome> NotifyApprovers([ActivityTrigger] NotifyRequest input, string instanceId) =>
+        notify.RunAsync(new TriggerActivityContext(NotifyApproversActivity.Name, instanceId), input);
 
     [Function(ReadStepActivity.Name)]
     public Task<StepRecord> ReadStep([ActivityTrigger] StepInvocation input, string instanceId) =>

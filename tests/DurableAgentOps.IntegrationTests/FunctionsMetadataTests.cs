@@ -27,7 +27,8 @@ public sealed class FunctionsMetadataTests
             new[]
             {
                 GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
-                AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
+                AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
+                PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
                 StartRun, GetRun, ApproveRun,
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
@@ -40,6 +41,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(AgentWorkflowOrchestrator.Name, "orchestrationTrigger:In")]
     [InlineData(LoadDefinitionActivity.Name, "activityTrigger:In")]
     [InlineData(VerifyDecisionActivity.Name, "activityTrigger:In")]
+    [InlineData(PrepareChangeActivity.Name, "activityTrigger:In")]
+    [InlineData(Runtime.Approvals.NotifyApproversActivity.Name, "activityTrigger:In")]
     [InlineData(ReadStepActivity.Name, "activityTrigger:In")]
     [InlineData(DraftStepActivity.Name, "activityTrigger:In")]
     [InlineData(RouteStepActivity.Name, "activityTrigger:In")]

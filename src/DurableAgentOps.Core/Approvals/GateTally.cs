@@ -31,6 +31,9 @@ public sealed class GateTally(GateDefinition gate, string initiatorId)
 
     public bool QuorumReached => !Rejected && Approvals >= Gate.Quorum;
 
+    /// <summary>The principals who answered (approved or rejected), in no particular order.</summary>
+    public IReadOnlyCollection<string> Answered => answered;
+
     public TallyVerdict Count(string principalId, bool approved)
     {
         ArgumentException.ThrowIfNullOrEmpty(principalId);

@@ -4,8 +4,11 @@ using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.Runtime.Connectors;
 
-/// <summary>One call to a system: what it is, which record it touches (and what is known of it), and the body.</summary>
-public sealed record SystemCall(string Operation, string System, HttpMethod Method, string Path, RecordRef? Record, JsonObject? Body)
+/// <summary>
+/// One call to a system: what it is, which record it touches (and what is known of it), and the body. For a write,
+/// <see cref="Source"/> names the run data that holds the record as read (e.g. <c>account</c>), for its values before.
+/// </summary>
+public sealed record SystemCall(string Operation, string System, HttpMethod Method, string Path, RecordRef? Record, JsonObject? Body, string? Source = null)
 {
     public IReadOnlyCollection<string> Fields => Body is null ? [] : Body.Select(p => p.Key).ToList();
 }
@@ -94,7 +97,7 @@ public static class ConnectorOperations
             attributes[target.Attribute] = known;
         }
 
-        return new(operation, operation.Split('.')[0], method, path(Uri.EscapeDataString(id)), new RecordRef(id, attributes), body);
+        return new(operation, operation.Split('.')[0], method, path(Uri.EscapeDataString(id)), new RecordRef(id, attributes), body, target.Source);
     }
 
     private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";

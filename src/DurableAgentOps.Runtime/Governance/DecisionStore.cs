@@ -22,7 +22,9 @@ public sealed record RecordedDecision(
     string? ClientId,
     string MatchedAs,
     string? Comment,
-    DateTimeOffset At);
+    DateTimeOffset At,
+    string? LinkId = null,
+    string? ChangeDigest = null);
 
 /// <summary>
 /// Approval decisions in Azure Tables: one partition per run, one row per (gate, principal), so one person answers a
@@ -82,13 +84,15 @@ public sealed class DecisionStore(GovernanceStorage storage)
         ["MatchedAs"] = d.MatchedAs,
         ["Comment"] = d.Comment,
         ["At"] = d.At,
+        ["LinkId"] = d.LinkId,
+        ["ChangeDigest"] = d.ChangeDigest,
     };
 
     private static RecordedDecision FromEntity(TableEntity e) => new(
         e.PartitionKey, e.RowKey, e.GetString("StepId") ?? string.Empty, e.GetString("Gate") ?? string.Empty,
         e.GetString("PrincipalId") ?? string.Empty, e.GetString("PrincipalName") ?? string.Empty, e.GetString("PrincipalUpn"),
         e.GetBoolean("Approved") ?? false, e.GetString("Channel") ?? "unknown", e.GetString("ClientId"), e.GetString("MatchedAs") ?? string.Empty,
-        e.GetString("Comment"), e.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue);
+        e.GetString("Comment"), e.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue, e.GetString("LinkId"), e.GetString("ChangeDigest"));
 
     // Table keys may not hold / \ # ? or control characters; ids here are short and plain.
     private static bool IsKey(string text) =>

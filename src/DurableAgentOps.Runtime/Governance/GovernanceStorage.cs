@@ -31,6 +31,10 @@ public sealed class GovernanceStorage
 
     public string DefinitionsContainer => Prefix.ToLowerInvariant() + "-definitions";
 
+    public string ChangesContainer => Prefix.ToLowerInvariant() + "-changes";
+
+    public string LinksTable => Prefix + "Links";
+
     /// <summary>
     /// From <c>AgentOps:StorePrefix</c>, else the task hub name (host.json or its app-setting override), else the
     /// default hub name; storage from the same connection the engine uses.

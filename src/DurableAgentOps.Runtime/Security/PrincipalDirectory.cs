@@ -9,6 +9,9 @@ using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Security;
 
+/// <summary>A user as the directory knows them: the object id checks compare, and names and mail for people to read.</summary>
+public sealed record DirectoryUser(string Id, string Name, string? Upn, string? Mail);
+
 /// <summary>The directory could not answer; a check that needed it refuses (fails closed) with this reason.</summary>
 public sealed class DirectoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
@@ -21,35 +24,37 @@ public sealed class PrincipalDirectory(HttpClient http, IOptions<DirectoryOption
 {
     private const int MaxPages = 50;
 
-    private readonly ConcurrentDictionary<string, (DateTimeOffset At, string? Id)> users = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlySet<string> Members)> groups = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset At, DirectoryUser? User)> users = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<DirectoryUser> Members)> groups = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lazy<TokenCredential> credential = new(() => new ManagedIdentityCredential(
         options.Value.ClientId is { Length: > 0 } id ? ManagedIdentityId.FromUserAssignedClientId(id) : ManagedIdentityId.SystemAssigned));
 
     private DirectoryOptions Options => options.Value;
 
     /// <summary>The object id of the user with this user principal name, or null when the directory has no such user.</summary>
-    public async Task<string?> FindUserIdAsync(string userPrincipalName, CancellationToken cancellationToken)
+    public async Task<string?> FindUserIdAsync(string userPrincipalName, CancellationToken cancellationToken) =>
+        (await FindUserAsync(userPrincipalName, cancellationToken))?.Id;
+
+    /// <summary>The user with this user principal name (or object id), or null when the directory has no such user.</summary>
+    public async Task<DirectoryUser?> FindUserAsync(string userPrincipalNameOrId, CancellationToken cancellationToken)
     {
-        if (users.TryGetValue(userPrincipalName, out var cached) && Fresh(cached.At))
+        if (users.TryGetValue(userPrincipalNameOrId, out var cached) && Fresh(cached.At))
         {
-            return cached.Id;
+            return cached.User;
         }
 
-        using var response = await SendAsync($"users/{Uri.EscapeDataString(userPrincipalName)}?$select=id,userPrincipalName", cancellationToken);
-        string? id = null;
-        if (response.StatusCode != HttpStatusCode.NotFound)
-        {
-            var user = await ReadAsync(response, cancellationToken);
-            id = user.TryGetProperty("id", out var value) ? value.GetString()?.ToLowerInvariant() : null;
-        }
-
-        users[userPrincipalName] = (time.GetUtcNow(), id);
-        return id;
+        using var response = await SendAsync($"users/{Uri.EscapeDataString(userPrincipalNameOrId)}?$select=id,displayName,userPrincipalName,mail", cancellationToken);
+        var user = response.StatusCode == HttpStatusCode.NotFound ? null : UserOf(await ReadAsync(response, cancellationToken));
+        users[userPrincipalNameOrId] = (time.GetUtcNow(), user);
+        return user;
     }
 
     /// <summary>True when the user is a member of the group, directly or through nested groups.</summary>
-    public async Task<bool> IsMemberAsync(string groupObjectId, string userObjectId, CancellationToken cancellationToken)
+    public async Task<bool> IsMemberAsync(string groupObjectId, string userObjectId, CancellationToken cancellationToken) =>
+        (await GetMembersAsync(groupObjectId, cancellationToken)).Any(m => string.Equals(m.Id, userObjectId, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The group's users, direct and through nested groups (other member kinds, such as devices, are left out).</summary>
+    public async Task<IReadOnlyList<DirectoryUser>> GetMembersAsync(string groupObjectId, CancellationToken cancellationToken)
     {
         if (!groups.TryGetValue(groupObjectId, out var cached) || !Fresh(cached.At))
         {
@@ -57,13 +62,13 @@ public sealed class PrincipalDirectory(HttpClient http, IOptions<DirectoryOption
             groups[groupObjectId] = cached;
         }
 
-        return cached.Members.Contains(userObjectId);
+        return cached.Members;
     }
 
-    private async Task<IReadOnlySet<string>> ReadMembersAsync(string groupObjectId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<DirectoryUser>> ReadMembersAsync(string groupObjectId, CancellationToken cancellationToken)
     {
-        var members = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        string? next = $"groups/{Uri.EscapeDataString(groupObjectId)}/transitiveMembers?$select=id";
+        var members = new List<DirectoryUser>();
+        string? next = $"groups/{Uri.EscapeDataString(groupObjectId)}/transitiveMembers?$select=id,displayName,userPrincipalName,mail";
         for (var page = 0; next is not null; page++)
         {
             if (page == MaxPages)
@@ -80,13 +85,23 @@ public sealed class PrincipalDirectory(HttpClient http, IOptions<DirectoryOption
             var body = await ReadAsync(response, cancellationToken);
             if (body.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.Array)
             {
-                members.UnionWith(value.EnumerateArray().Select(m => m.TryGetProperty("id", out var id) ? id.GetString() : null).OfType<string>());
+                members.AddRange(value.EnumerateArray()
+                    .Where(m => !m.TryGetProperty("@odata.type", out var type) || type.GetString() == "#microsoft.graph.user")
+                    .Select(UserOf).OfType<DirectoryUser>());
             }
 
             next = body.TryGetProperty("@odata.nextLink", out var link) ? link.GetString() : null;
         }
 
         return members;
+    }
+
+    private static DirectoryUser? UserOf(JsonElement json)
+    {
+        string? Text(string name) => json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        return Text("id") is { Length: > 0 } id
+            ? new DirectoryUser(id.ToLowerInvariant(), Text("displayName") ?? Text("userPrincipalName") ?? id, Text("userPrincipalName"), Text("mail"))
+            : null;
     }
 
     private async Task<HttpResponseMessage> SendAsync(string relativeOrAbsolute, CancellationToken cancellationToken)

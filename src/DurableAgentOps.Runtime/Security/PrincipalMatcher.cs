@@ -90,7 +90,7 @@ public sealed class PrincipalMatcher(PrincipalDirectory directory, ClientIdResol
     }
 
     /// <summary>The group's object id in this host's environment; a group the run cannot resolve fails the check closed.</summary>
-    private string GroupObjectId(string name, IReadOnlyList<GroupDefinition> groups)
+    public string GroupObjectId(string name, IReadOnlyList<GroupDefinition> groups)
     {
         var environment = options.Value.Environment;
         var group = groups.FirstOrDefault(g => g.Name == name)

@@ -5,6 +5,9 @@ using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Routing;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Core.Validation;
+using DurableAgentOps.Runtime.Approvals;
+using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Notifications;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Workflows;
@@ -22,8 +25,12 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// <summary>Ignored events kept in the status; past this only the count grows, so nobody can bloat the run's state.</summary>
     public const int MaxIgnoredRecorded = 10;
 
+    /// <summary>Notices kept in the status; older ones drop off (the ledger will keep them all).</summary>
+    public const int MaxNoticesRecorded = 10;
+
     private readonly List<StepRecord> steps = [];
     private readonly List<ApprovalRecord> approvals = [];
+    private readonly List<NoticeSummary> notices = [];
     private int ignoredEvents;
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
@@ -49,19 +56,31 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         foreach (var step in definition.Steps)
         {
             var data = RunData.Build(run.Input, DataFor(step, definition));
+            var identity = snapshot.Identities.First(i => i.Name == step.Identity);
+            var invocation = new StepInvocation(run.RunId, definition.Name, step, identity, ClientIdOf(identity, run.Environment), data);
             if (step.Kind == StepKind.Write && GateFor(step, definition, RunData.Build(run.Input, AllOutputs(definition))) is { } gate)
             {
-                var outcome = await WaitForApprovalAsync(context, run, step, gate, definition);
+                ProposedChange change;
+                try
+                {
+                    change = await context.CallActivityAsync<ProposedChange>(PrepareChangeActivity.Name, invocation);
+                }
+                catch (TaskFailedException failed)
+                {
+                    throw Fail(context, new RunFailure(step.Id, step.Identity, Reason(failed.FailureDetails)), "failed");
+                }
+
+                var outcome = await WaitForApprovalAsync(context, run, step, gate, definition, change);
                 if (outcome is not null)
                 {
                     Report(context, outcome, null, null);
                     return Result(outcome);
                 }
+
+                invocation = invocation with { ApprovedChangeDigest = change.Digest };
             }
 
             Report(context, "running", step.Id, null);
-            var identity = snapshot.Identities.First(i => i.Name == step.Identity);
-            var invocation = new StepInvocation(run.RunId, definition.Name, step, identity, ClientIdOf(identity, run.Environment), data);
             try
             {
                 steps.Add(await context.CallActivityAsync<StepRecord>(ActivityFor(step.Kind), invocation, RetryOptions(step)));
@@ -117,56 +136,130 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         return gateId is null ? null : definition.FindGate(gateId);
     }
 
-    /// <summary>Waits for a quorum of approvals. Returns null when approved, else the run's final outcome.</summary>
+    /// <summary>
+    /// Waits for a quorum of approvals, telling the approvers when the gate opens, reminding those who have not
+    /// answered at each <c>reminders</c> offset, escalating to the next gate at <c>escalation.after</c> and taking the
+    /// <c>onTimeout</c> action at the deadline — all on durable timers, so a host restart loses none of them. Returns
+    /// null when approved, else the run's final outcome.
+    /// </summary>
     private async Task<string?> WaitForApprovalAsync(
-        TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, WorkflowDefinition definition)
+        TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, WorkflowDefinition definition, ProposedChange change)
     {
+        var why = WhyGate(step, gate);
+        var kind = NoticeKind.Request;
+
         // One wait per gate of the escalation chain; the validator rejects escalation loops, so the chain is finite.
         for (var hop = 0; hop <= definition.Gates.Count; hop++)
         {
             var tally = new GateTally(gate, run.Initiator.Id);
-            var timeout = IsoDuration.TryParse(gate.Timeout, out var span) ? span : TimeSpan.FromDays(1);
-            var expiresAt = context.CurrentUtcDateTime + timeout;
+            var opened = context.CurrentUtcDateTime;
+            var deadline = opened + Duration(gate.Timeout, TimeSpan.FromDays(1));
+            var reminders = new Queue<DateTime>(gate.Reminders.Select(r => opened + Duration(r, TimeSpan.Zero))
+                .Where(at => at > opened && at < deadline).Order());
+            var next = gate.Escalation is { } escalation ? definition.FindGate(escalation.To) : null;
+            DateTime? escalateAt = next is not null && IsoDuration.TryParse(gate.Escalation!.After, out var after) && opened + after < deadline
+                ? opened + after
+                : null;
+            var problem = await NotifyAsync(context, run, step, gate, change, kind, deadline, tally, why, null);
             while (!tally.QuorumReached && !tally.Rejected)
             {
-                var remaining = expiresAt - context.CurrentUtcDateTime;
+                var due = new[] { (At: deadline, What: "deadline"), (At: escalateAt ?? DateTime.MaxValue, What: "escalation"),
+                    (At: reminders.Count > 0 ? reminders.Peek() : DateTime.MaxValue, What: "reminder") }.MinBy(d => d.At);
                 ReportWait(context, new ApprovalWait(step.Id, gate.Id, gate.Approvers.Select(a => $"{a.Kind.ToString().ToLowerInvariant()}:{a.Name}").ToList(),
-                    gate.Quorum, gate.Timeout, expiresAt, tally.Approvals, gate.SeparationOfDuties, run.Initiator));
-                JsonElement signal;
+                    gate.Quorum, gate.Timeout, deadline, tally.Approvals, gate.SeparationOfDuties, run.Initiator, change.Digest, change.Summary, why, problem));
+                var remaining = due.At - context.CurrentUtcDateTime;
                 try
                 {
-                    signal = await context.WaitForExternalEvent<JsonElement>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+                    var signal = await context.WaitForExternalEvent<JsonElement>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+                    await JudgeAsync(context, run, step, tally, signal);
+                    continue;
                 }
                 catch (TaskCanceledException)
                 {
-                    break;
+                    // The earliest of the timers below is due.
                 }
 
-                await JudgeAsync(context, run, step, tally, signal);
+                if (due.What == "reminder")
+                {
+                    reminders.Dequeue();
+                    problem = await NotifyAsync(context, run, step, gate, change, NoticeKind.Reminder, deadline, tally, why, null);
+                    continue;
+                }
+
+                break; // escalation time or the deadline
             }
 
-            if (tally.Rejected)
+            if (tally.Rejected || tally.QuorumReached)
             {
-                return "rejected";
+                var outcome = tally.Rejected ? "rejected" : "approved";
+                await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why, $"{outcome} at gate {gate.Id}");
+                return tally.Rejected ? "rejected" : null;
             }
 
-            if (tally.QuorumReached)
+            // Escalation time, or the deadline with onTimeout: escalate: the next gate's approvers are asked.
+            var escalating = next is not null && (context.CurrentUtcDateTime < deadline || gate.OnTimeout == TimeoutAction.Escalate);
+            if (escalating)
             {
-                return null;
-            }
-
-            // Timed out: reject, cancel, or move to the escalation gate and wait again.
-            if (gate.OnTimeout == TimeoutAction.Escalate && gate.Escalation is { } escalation && definition.FindGate(escalation.To) is { } next)
-            {
-                gate = next;
+                why = $"escalated from gate {gate.Id} ({(context.CurrentUtcDateTime < deadline ? "escalation.after " + gate.Escalation!.After : "timeout " + gate.Timeout)} passed)";
+                gate = next!;
+                kind = NoticeKind.Escalation;
                 continue;
             }
 
-            return gate.OnTimeout == TimeoutAction.Cancel ? "cancelled" : "timed-out";
+            var final = gate.OnTimeout == TimeoutAction.Cancel ? "cancelled" : "timed-out";
+            await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why, $"{final} at gate {gate.Id}");
+            return final;
         }
 
         return "timed-out";
     }
+
+    /// <summary>
+    /// Tells the gate's approvers (or the initiator, for an outcome) and keeps a summary; a failure to tell anyone is
+    /// returned as the problem the run's status shows: the gate still waits, it is not silently stuck.
+    /// </summary>
+    private async Task<string?> NotifyAsync(
+        TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, ProposedChange change, NoticeKind kind,
+        DateTime deadline, GateTally tally, string why, string? outcome)
+    {
+        if (gate.Channels.Count == 0)
+        {
+            return null;
+        }
+
+        var request = new NotifyRequest(kind, run.RunId, run.Workflow, run.DefinitionSha256, step.Id, gate.Id, run.Initiator,
+            [.. tally.Answered], change.Digest, deadline, tally.Approvals, why, outcome);
+        NotifyOutcome result;
+        try
+        {
+            result = await context.CallActivityAsync<NotifyOutcome>(NotifyApproversActivity.Name, request);
+        }
+        catch (TaskFailedException failed)
+        {
+            result = new NotifyOutcome(0, [], [Reason(failed.FailureDetails)]);
+        }
+
+        var failures = result.Results.SelectMany(r => r.Failures.Take(3).Select(f => $"{r.Channel}: {f}")).Concat(result.Problems.Take(3)).ToList();
+        notices.Add(new NoticeSummary(gate.Id, kind.ToString().ToLowerInvariant(), context.CurrentUtcDateTime, result.Recipients,
+            [.. result.Results.Where(r => r.Sent > 0).Select(r => $"{r.Channel}: {r.Sent}")], failures));
+        if (notices.Count > MaxNoticesRecorded)
+        {
+            notices.RemoveAt(0);
+        }
+
+        return result.NobodyTold || (result.Results.Count == 0 && result.Problems.Count > 0)
+            ? $"nobody could be told ({string.Join("; ", failures.DefaultIfEmpty("no recipients"))}); the gate still waits"
+            : null;
+    }
+
+    private static string WhyGate(StepDefinition step, GateDefinition gate) => step.Approval.Mode switch
+    {
+        ApprovalMode.Routed => $"route step {step.Approval.RouteStep} chose gate {gate.Id}",
+        ApprovalMode.Gate when step.Approval.When is { } when => $"{when} (a condition that cannot be judged asks for approval)",
+        _ => $"every run of step {step.Id} waits at gate {gate.Id}",
+    };
+
+    private static TimeSpan Duration(string? text, TimeSpan fallback) => IsoDuration.TryParse(text, out var span) ? span : fallback;
 
     /// <summary>Counts an event only when it names a decision the approval service recorded for this gate.</summary>
     private async Task JudgeAsync(TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateTally tally, JsonElement signal)
@@ -192,7 +285,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         approvals.Add(new ApprovalRecord(step.Id, gate, decisionId, new Security.PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn),
-            decision.Approved, decision.Channel, decision.MatchedAs, decision.Comment, context.CurrentUtcDateTime, GateTally.Describe(verdict)));
+            decision.Approved, decision.Channel, decision.MatchedAs, decision.Comment, context.CurrentUtcDateTime, GateTally.Describe(verdict),
+            decision.LinkId, decision.ChangeDigest));
     }
 
     private void Ignore(TaskOrchestrationContext context, string stepId, string gate, string? decisionId, string reason)
@@ -262,8 +356,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private List<StepSummary> Summaries() => steps.Select(s => s.Summarize()).ToList();
 
     private void Report(TaskOrchestrationContext context, string phase, string? currentStep, RunFailure? failure) =>
-        context.SetCustomStatus(new RunProgress(phase, currentStep, Summaries(), approvals, null, failure, ignoredEvents));
+        context.SetCustomStatus(new RunProgress(phase, currentStep, Summaries(), approvals, null, failure, ignoredEvents, notices));
 
     private void ReportWait(TaskOrchestrationContext context, ApprovalWait wait) =>
-        context.SetCustomStatus(new RunProgress("awaiting-approval", wait.StepId, Summaries(), approvals, wait, null, ignoredEvents));
+        context.SetCustomStatus(new RunProgress("awaiting-approval", wait.StepId, Summaries(), approvals, wait, null, ignoredEvents, notices));
 }

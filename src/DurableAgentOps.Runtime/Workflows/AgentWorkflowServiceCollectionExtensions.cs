@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Drafting;
 using DurableAgentOps.Runtime.Engine;
@@ -7,6 +8,7 @@ using DurableAgentOps.Runtime.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Workflows;
 
@@ -23,6 +25,8 @@ public static class AgentWorkflowServiceCollectionExtensions
             .AddOrchestrator<AgentWorkflowOrchestrator>()
             .AddActivity<LoadDefinitionActivity>()
             .AddActivity<VerifyDecisionActivity>()
+            .AddActivity<PrepareChangeActivity>()
+            .AddActivity<NotifyApproversActivity>()
             .AddActivity<ReadStepActivity>()
             .AddActivity<DraftStepActivity>()
             .AddActivity<RouteStepActivity>()
@@ -46,6 +50,12 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>()));
         services.TryAddSingleton<DefinitionStore>();
         services.TryAddSingleton<DecisionStore>();
+        services.TryAddSingleton<ChangeStore>();
+        services.TryAddSingleton<LinkStore>();
+        services.TryAddSingleton<ApprovalRecipients>();
+        services.AddOptions<ApprovalsOptions>().Bind(configuration.GetSection(ApprovalsOptions.Section))
+            .PostConfigure(o => o.PublicBaseUrl ??= Uri.TryCreate(configuration["Host:PublicBaseUrl"], UriKind.Absolute, out var url) ? url : null);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalsOptions>, ApprovalsOptionsValidator>());
         services.AddHttpClient<PrincipalDirectory>(http => http.Timeout = TimeSpan.FromSeconds(15));
         services.TryAddSingleton<PrincipalMatcher>();
         services.TryAddSingleton<StepCredentials>();
@@ -56,6 +66,8 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.AddHttpClient<SystemClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
         services.TryAddTransient<LoadDefinitionActivity>();
         services.TryAddTransient<VerifyDecisionActivity>();
+        services.TryAddTransient<PrepareChangeActivity>();
+        services.TryAddTransient<NotifyApproversActivity>();
         services.TryAddTransient<ReadStepActivity>();
         services.TryAddTransient<DraftStepActivity>();
         services.TryAddTransient<RouteStepActivity>();

@@ -14,9 +14,12 @@ public sealed record RunRequest(string RunId, string Workflow, string Definition
 /// <summary>A deployed definition by name and hash.</summary>
 public sealed record DefinitionRef(string Workflow, string Sha256);
 
-/// <summary>What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced.</summary>
+/// <summary>
+/// What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced; a
+/// write after a gate also gets the digest of the change that was approved.
+/// </summary>
 public sealed record StepInvocation(
-    string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data);
+    string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data, string? ApprovedChangeDigest = null);
 
 /// <summary>Model use of a draft step: which model, the prompt, and tokens in and out.</summary>
 public sealed record ModelUsage(string Model, string Prompt, long InputTokens, long OutputTokens);
@@ -79,12 +82,21 @@ public sealed record ApprovalRecord(
     string? MatchedAs,
     string? Comment,
     DateTime At,
-    string Counted);
+    string Counted,
+    string? LinkId = null,
+    string? ChangeDigest = null);
 
-/// <summary>The gate a run waits at.</summary>
+/// <summary>
+/// The gate a run waits at: who may answer, the exact change (by digest, with a summary), why this gate applies, and
+/// whether anyone could be told.
+/// </summary>
 public sealed record ApprovalWait(
     string StepId, string Gate, IReadOnlyList<string> Approvers, int Quorum, string Timeout, DateTime ExpiresAt,
-    int ApprovalsSoFar, bool SeparationOfDuties, PrincipalRef Initiator);
+    int ApprovalsSoFar, bool SeparationOfDuties, PrincipalRef Initiator,
+    string? ChangeDigest = null, string? ChangeSummary = null, string? Why = null, string? NotificationProblem = null);
+
+/// <summary>One notice a gate sent (or failed to), as the run's status shows it.</summary>
+public sealed record NoticeSummary(string Gate, string Kind, DateTime At, int Recipients, IReadOnlyList<string> Sent, IReadOnlyList<string> Failures);
 
 /// <summary>Why a run stopped: the step, its identity and the reason.</summary>
 public sealed record RunFailure(string Step, string Identity, string Reason);
@@ -97,7 +109,8 @@ public sealed record RunProgress(
     IReadOnlyList<ApprovalRecord> Approvals,
     ApprovalWait? WaitingFor,
     RunFailure? Failure,
-    int IgnoredEvents = 0);
+    int IgnoredEvents = 0,
+    IReadOnlyList<NoticeSummary>? Notices = null);
 
 /// <summary>The run's result: completed, rejected, timed-out or cancelled, with every step and decision.</summary>
 public sealed record RunResult(string Outcome, IReadOnlyList<StepSummary> Steps, IReadOnlyList<ApprovalRecord> Approvals);

@@ -28,6 +28,9 @@ public sealed record RunStatus(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt);
 
+/// <summary>The approval link a page decision came through: its id, and the gate and change it was issued for.</summary>
+public sealed record UsedLink(string LinkId, string Gate, string ChangeDigest);
+
 /// <summary>What the approval service recorded for the caller.</summary>
 public sealed record DecisionReceipt(string RunId, string Gate, string StepId, string DecisionId, PrincipalRef Approver, bool Approved, string MatchedAs, bool AlreadyRecorded);
 
@@ -133,8 +136,12 @@ public sealed class RunService(
             $"and holders of {AppRoles.Reader} or {AppRoles.Administrator} may.");
     }
 
-    /// <summary>Records the caller's decision for the gate the run waits at, then tells the run its id.</summary>
-    public async Task<DecisionReceipt> DecideAsync(string runId, Caller caller, bool approved, string? comment, string channel, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the caller's decision for the gate the run waits at, then tells the run its id. From the approval page,
+    /// <paramref name="link"/> names the link used (recorded with the decision) and the change it was for.
+    /// </summary>
+    public async Task<DecisionReceipt> DecideAsync(
+        string runId, Caller caller, bool approved, string? comment, string channel, CancellationToken cancellationToken, UsedLink? link = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (comment is { Length: > MaxCommentLength })
@@ -153,8 +160,14 @@ public sealed class RunService(
 
         var matchedAs = await MatchGateAsync(status, wait.Gate, caller, cancellationToken)
             ?? throw Forbidden($"{caller.Name} is not an approver of gate {wait.Gate} (approvers: {string.Join(", ", wait.Approvers)}).");
+        if (link is not null && (link.Gate != wait.Gate || link.ChangeDigest != wait.ChangeDigest))
+        {
+            throw new RunRequestException(409, "The link is superseded.",
+                $"The link is for gate {link.Gate} and change {Short(link.ChangeDigest)}; the run now waits at gate {wait.Gate} for change {Short(wait.ChangeDigest)}.");
+        }
+
         var decision = new RecordedDecision(runId, DecisionStore.DecisionIdFor(wait.Gate, caller.Id), wait.StepId, wait.Gate, caller.Id, caller.Name, caller.Upn,
-            approved, channel, caller.ClientId, matchedAs, comment, time.GetUtcNow());
+            approved, channel, caller.ClientId, matchedAs, comment, time.GetUtcNow(), link?.LinkId, wait.ChangeDigest);
         var (recorded, existing) = await decisions.TryRecordAsync(decision, cancellationToken);
         if (!recorded && existing.Approved != approved)
         {
@@ -219,6 +232,8 @@ public sealed class RunService(
             throw new RunRequestException(503, "The directory cannot be asked.", $"Cannot check who you are in the directory: {ex.Message}.");
         }
     }
+
+    private static string Short(string? digest) => digest is { Length: > 12 } ? digest[..12] + "…" : digest ?? "(none)";
 
     private static RunRequestException Forbidden(string detail) => new(403, "Not allowed.", detail);
 

@@ -1,0 +1,153 @@
+using DurableAgentOps.Core.Approvals;
+using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.Runtime.Workflows;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.Runtime.Approvals;
+
+/// <summary>What a gate tells, to whom: the run names the gate, the change by digest, and who answered so far.</summary>
+public sealed record NotifyRequest(
+    NoticeKind Kind,
+    string RunId,
+    string Workflow,
+    string DefinitionSha256,
+    string StepId,
+    string Gate,
+    PrincipalRef Initiator,
+    IReadOnlyList<string> Answered,
+    string ChangeDigest,
+    DateTime Deadline,
+    int ApprovalsSoFar,
+    string WhyThisGate,
+    string? Outcome);
+
+/// <summary>How telling went: recipients asked and each channel's result; the gate waits either way.</summary>
+public sealed record NotifyOutcome(int Recipients, IReadOnlyList<NoticeResult> Results, IReadOnlyList<string> Problems)
+{
+    /// <summary>True when the gate has channels and not one notice reached anyone.</summary>
+    public bool NobodyTold => Results.Count > 0 && Results.All(r => r.Sent == 0);
+}
+
+/// <summary>
+/// Tells a gate's approvers (or, for an outcome, the initiator) on the gate's channels: each person gets their own
+/// signed link, bound to the run, the gate, the change digest and them, expiring at the gate's deadline; a channel
+/// card gets a link any approver can open after signing in. Failures are reported, never thrown: the gate still waits.
+/// </summary>
+public sealed class NotifyApproversActivity(
+    DefinitionStore definitions,
+    ChangeStore changes,
+    LinkStore links,
+    ApprovalRecipients recipients,
+    PrincipalDirectory directory,
+    IEnumerable<IApprovalChannel> channels,
+    IOptions<ApprovalsOptions> options,
+    IOptions<AgentOpsRunOptions> runOptions)
+    : TaskActivity<NotifyRequest, NotifyOutcome>
+{
+    public const string Name = nameof(NotifyApproversActivity);
+
+    public override async Task<NotifyOutcome> RunAsync(TaskActivityContext context, NotifyRequest input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var snapshot = await definitions.LoadAsync(input.Workflow, input.DefinitionSha256, CancellationToken.None);
+        var gate = snapshot.Definition.FindGate(input.Gate) ?? throw new InvalidOperationException($"gate {input.Gate} is not in the definition");
+        var wanted = channels.Where(c => gate.Channels.Contains(c.Name, StringComparer.Ordinal)).ToList();
+        var results = new List<NoticeResult>(gate.Channels
+            .Where(name => !wanted.Any(c => c.Name == name && c.IsConfigured))
+            .Select(name => new NoticeResult(name, 0, [$"the {name} channel is not configured on this host"])));
+        wanted = [.. wanted.Where(c => c.IsConfigured)];
+        if (wanted.Count == 0)
+        {
+            return new NotifyOutcome(0, results, []);
+        }
+
+        var change = await changes.LoadAsync(input.RunId, input.ChangeDigest, CancellationToken.None)
+            ?? new ProposedChange([], [], input.ChangeDigest);
+        var (people, problems) = await PeopleAsync(input, gate, snapshot.Groups);
+        var notice = Notice(input, snapshot, gate, change);
+        if (options.Value.Key is not { } key)
+        {
+            results.AddRange(wanted.Select(c => new NoticeResult(c.Name, 0, [$"no link can be signed: {ApprovalsOptions.Section}:LinkSigningKey is not set"])));
+            return new NotifyOutcome(people.Count, results, problems);
+        }
+
+        var signer = new ApprovalLinkSigner(key);
+        var personal = new List<NoticeRecipient>();
+        foreach (var person in people.Where(p => p.Mail is { Length: > 0 }))
+        {
+            personal.Add(new NoticeRecipient(person.Id, person.Name, person.Mail!, await IssueAsync(signer, input, person.Id, "email")));
+        }
+
+        problems.AddRange(people.Where(p => p.Mail is not { Length: > 0 }).Select(p => $"{p.Name} has no mail address in the directory"));
+        var channelLink = input.Kind == NoticeKind.Outcome ? null : await IssueAsync(signer, input, null, "teams");
+        foreach (var channel in wanted)
+        {
+            results.Add(await channel.SendAsync(notice, channel.Name == "email" ? personal : [], channelLink, CancellationToken.None));
+        }
+
+        return new NotifyOutcome(people.Count, results, problems);
+    }
+
+    /// <summary>An outcome goes to the initiator; anything else to the gate's approvers who have not answered.</summary>
+    private async Task<(IReadOnlyList<DirectoryUser> People, List<string> Problems)> PeopleAsync(NotifyRequest input, GateDefinition gate, IReadOnlyList<GroupDefinition> groups)
+    {
+        if (input.Kind != NoticeKind.Outcome)
+        {
+            var (asked, problems) = await recipients.ResolveAsync(gate, groups, input.Initiator.Id, input.Answered, CancellationToken.None);
+            return (asked, [.. problems]);
+        }
+
+        try
+        {
+            return (await directory.FindUserAsync(input.Initiator.Id.Split('/').Last(), CancellationToken.None) is { } initiator ? [initiator] : [],
+                []);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            return ([], [$"initiator: {ex.Message}"]);
+        }
+    }
+
+    private async Task<Uri> IssueAsync(ApprovalLinkSigner signer, NotifyRequest input, string? approverId, string channel)
+    {
+        var claims = new ApprovalLinkClaims(input.RunId, input.Gate, input.StepId, approverId, channel, input.ChangeDigest,
+            ApprovalLinkSigner.NewLinkId(), new DateTimeOffset(DateTime.SpecifyKind(input.Deadline, DateTimeKind.Utc)).ToUnixTimeSeconds());
+        await links.IssueAsync(claims, CancellationToken.None);
+        return ApprovalPageLinks.For(BaseUrl, signer.Sign(claims));
+    }
+
+    private Uri BaseUrl => options.Value.PublicBaseUrl ?? new Uri("http://localhost:7071");
+
+    private ApprovalNotice Notice(NotifyRequest input, WorkflowSnapshot snapshot, GateDefinition gate, ProposedChange change)
+    {
+        var step = snapshot.Definition.FindStep(input.StepId)!;
+        var identity = snapshot.Identities.First(i => i.Name == step.Identity);
+        var clientId = identity.ClientIds.GetValueOrDefault(runOptions.Value.Environment, "(none)");
+        return new ApprovalNotice(input.Kind, input.RunId, input.Workflow, input.StepId, input.Gate, input.Initiator.Name, identity.Name, clientId,
+            ScopeLines(identity, step), change.Lines, change.Digest, input.WhyThisGate, gate.Quorum, input.ApprovalsSoFar,
+            new DateTimeOffset(DateTime.SpecifyKind(input.Deadline, DateTimeKind.Utc)), input.Outcome);
+    }
+
+    /// <summary>The writer's granted scope in the step's system, as a reviewer reads it.</summary>
+    public static IReadOnlyList<string> ScopeLines(IdentityDefinition identity, StepDefinition step)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(step);
+        var grant = step.System is null ? null : identity.GrantFor(step.System);
+        if (grant is null)
+        {
+            return ["no grant in this system"];
+        }
+
+        var lines = new List<string> { $"operations: {string.Join(", ", grant.Operations)}" };
+        lines.AddRange(grant.Records.Select(r => $"records: {r.Key} in {string.Join(", ", r.Value)}"));
+        lines.Add(grant.Fields.Count == 0 ? "fields: none may be written" : $"fields: {string.Join(", ", grant.Fields)}");
+        return lines;
+    }
+}

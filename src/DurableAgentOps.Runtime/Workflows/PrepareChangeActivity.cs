@@ -1,0 +1,36 @@
+using DurableAgentOps.Core.Scope;
+using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Identity;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.Runtime.Workflows;
+
+/// <summary>
+/// When a write's gate opens: the exact change the write will send (the same calls it will build), checked against
+/// the step's scope before anyone is asked, kept in the change store for the approval page, and digested.
+/// </summary>
+public sealed class PrepareChangeActivity(ChangeStore changes, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options)
+    : TaskActivity<StepInvocation, ProposedChange>
+{
+    public const string Name = nameof(PrepareChangeActivity);
+
+    public override async Task<ProposedChange> RunAsync(TaskActivityContext context, StepInvocation input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        _ = clientIds.Resolve(input.ClientId); // a writer with no client id here is refused now, not after the approval
+        var calls = WriteChange.BuildCalls(input.Step, input.Data);
+        if (options.Value.ScopeGuardEnabled)
+        {
+            foreach (var call in calls)
+            {
+                ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+            }
+        }
+
+        var change = WriteChange.Describe(calls, input.Data);
+        await changes.SaveAsync(input.RunId, change, CancellationToken.None);
+        return change;
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json.Nodes;
+using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.Runtime.Workflows;
+
+/// <summary>
+/// A write step: each write operation in the step's scope that the draft gave content for, under the writer
+/// identity, with an idempotency key per run, step and operation, because activities run at least once.
+/// </summary>
+public sealed class WriteStepActivity(SystemClient systems, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
+    : StepActivityBase(worker, clientIds, options, logger)
+{
+    public const string Name = nameof(WriteStepActivity);
+
+    protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
+    {
+        var calls = WriteChange.BuildCalls(input.Step, input.Data);
+
+        // What was approved is what is written: the same calls, to the byte, or nothing.
+        if (input.ApprovedChangeDigest is { } approved && WriteChange.Digest(calls) != approved)
+        {
+            throw new StepRefusedException($"the change this step would send ({WriteChange.Digest(calls)[..12]}…) is not the one approved ({approved[..Math.Min(12, approved.Length)]}…)");
+        }
+
+        // Guard every call before any is sent: a refusal must leave the system untouched.
+        foreach (var call in calls)
+        {
+            Guard(input, call);
+        }
+
+        var output = new JsonObject();
+        foreach (var call in calls)
+        {
+            var key = $"{input.RunId}:{input.Step.Id}:{call.Operation}";
+            output[call.Operation] = (await systems.SendAsync(call, input.ClientId, key, CancellationToken.None))?.DeepClone();
+            if (Options.TestKillAfterWriteStep == input.Step.Id)
+            {
+                Environment.FailFast($"test hook: killed after committing {call.Operation} of step {input.Step.Id}");
+            }
+        }
+
+        return (output, calls.Select(c => c.Operation).ToList(), calls.Select(c => c.Record!.Id).Distinct().ToList(), null);
+    }
+}
