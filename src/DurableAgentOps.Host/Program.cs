@@ -8,6 +8,9 @@ var builder = WebApplication.CreateBuilder(args);
 try
 {
     builder.Configuration.AddHostJson(builder.Configuration);
+
+    // Request lines carry paths, and an approval page's path is its link: never log them at Information.
+    builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
     builder.Services.AddAgentOpsHost(builder.Configuration);
     await using var app = builder.Build();
 
@@ -22,6 +25,7 @@ try
     // Check settings and storage before the web host starts, so an operator sees one clear message, not a stack.
     _ = app.Services.GetRequiredService<IOptions<DurableEngineOptions>>().Value;
     _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<DurableAgentOps.Runtime.Approvals.ApprovalsOptions>>().Value;
     await app.Services.GetRequiredService<DurableEngine>().ProbeStorageAsync(CancellationToken.None);
     await app.RunAsync();
     return 0;

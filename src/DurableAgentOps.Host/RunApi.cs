@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.Host;
@@ -14,5 +15,10 @@ internal static class RunApi
             RunHttp.GetAsync(runs, http, runId, ct));
         app.MapPost("/api/runs/{runId}/approvals", (string runId, HttpContext http, RunService runs, CancellationToken ct) =>
             RunHttp.ApproveAsync(runs, http, runId, ct));
+
+        // The approval page: the signed link is what lets a GET show it; deciding needs a sign-in (checked inside).
+        app.MapGet(ApprovalPageLinks.RoutePrefix + "/{token}", (HttpContext http, string token) => ApprovalPages.GetAsync(http, token)).AllowAnonymous();
+        app.MapGet(ApprovalPageLinks.RoutePrefix + "/{token}/sign-in", (HttpContext http, string token) => ApprovalPages.SignInAsync(http, token)).AllowAnonymous();
+        app.MapPost(ApprovalPageLinks.RoutePrefix + "/{token}", (HttpContext http, string token) => ApprovalPages.PostAsync(http, token)).AllowAnonymous();
     }
 }

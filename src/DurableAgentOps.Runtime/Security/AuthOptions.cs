@@ -28,6 +28,12 @@ public sealed class AuthOptions
     /// <summary>The CLI's client id: decisions made with its tokens are recorded on the <c>cli</c> channel, others on <c>api</c>.</summary>
     public string CliClientId { get; set; } = "agentops-cli";
 
+    /// <summary>The client id the approval pages sign people in with (authorization code + PKCE).</summary>
+    public string PagesClientId { get; set; } = "agentops-host";
+
+    /// <summary>The pages' client secret, when the authority requires one for a web app (Entra ID); Key Vault in Azure.</summary>
+    public string? PagesClientSecret { get; set; }
+
     /// <summary>Allowed clock difference when checking a token's lifetime.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 

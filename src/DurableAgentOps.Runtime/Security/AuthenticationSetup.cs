@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
@@ -22,6 +24,15 @@ public static class AuthenticationSetup
     /// <summary>The scheme every endpoint authenticates with: the system key header when sent, else a bearer token.</summary>
     public const string Scheme = "AgentOps";
 
+    /// <summary>The approval pages' sign-in: a cookie set after an OpenID Connect code flow with PKCE.</summary>
+    public const string PagesScheme = "AgentOps.Pages";
+
+    /// <summary>The OpenID Connect handler the pages challenge with (same authority as the API).</summary>
+    public const string PagesSignInScheme = "AgentOps.Pages.OpenIdConnect";
+
+    /// <summary>Where the authority sends the browser back after sign-in.</summary>
+    public const string PagesCallbackPath = "/signin-oidc";
+
     public static IServiceCollection AddAgentOpsAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -37,8 +48,19 @@ public static class AuthenticationSetup
                 o.ForwardForbid = JwtBearerDefaults.AuthenticationScheme;
             })
             .AddScheme<AuthenticationSchemeOptions, SystemKeyHandler>(SystemKeyDefaults.Scheme, null)
-            .AddJwtBearer();
+            .AddJwtBearer()
+            .AddCookie(PagesScheme)
+            .AddOpenIdConnect(PagesSignInScheme, _ => { });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>(Configure);
+        services.AddOptions<CookieAuthenticationOptions>(PagesScheme).Configure(ConfigurePagesCookie);
+        services.AddOptions<OpenIdConnectOptions>(PagesSignInScheme).Configure<IOptions<AuthOptions>>(ConfigurePagesSignIn);
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "agentops.antiforgery";
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__antiforgery";
+            o.SuppressXFrameOptionsHeader = false;
+        });
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build());
         return services;
     }
@@ -89,6 +111,71 @@ public static class AuthenticationSetup
                     : string.Empty;
                 return WriteProblemAsync(context.Response, status, status == 401 ? "Sign-in required." : "Sign-in is unavailable.", detail);
             },
+        };
+    }
+
+    /// <summary>A short-lived, HTTP-only cookie, only for the approval pages; an unauthenticated page request gets a 401, not a redirect.</summary>
+    private static void ConfigurePagesCookie(CookieAuthenticationOptions cookie)
+    {
+        cookie.Cookie.Name = "agentops.pages";
+        cookie.Cookie.HttpOnly = true;
+        cookie.Cookie.SameSite = SameSiteMode.Lax;
+        cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        cookie.ExpireTimeSpan = TimeSpan.FromMinutes(30);
+        cookie.SlidingExpiration = false;
+        cookie.Events.OnRedirectToLogin = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return Task.CompletedTask;
+        };
+        cookie.Events.OnRedirectToAccessDenied = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>
+    /// People sign in to the pages with the authorization-code flow and PKCE at the same authority, answered by query
+    /// (the dev provider's only mode; Entra's too for code), so the correlation cookies can be SameSite=Lax.
+    /// </summary>
+    private static void ConfigurePagesSignIn(OpenIdConnectOptions oidc, IOptions<AuthOptions> options)
+    {
+        var auth = options.Value;
+        oidc.Authority = auth.Authority;
+        oidc.ClientId = auth.PagesClientId;
+        oidc.ClientSecret = auth.PagesClientSecret;
+        oidc.ResponseType = "code";
+        oidc.ResponseMode = "query";
+        oidc.UsePkce = true;
+        oidc.RequireHttpsMetadata = !auth.IsLoopbackAuthority;
+        oidc.MapInboundClaims = false;
+        oidc.SaveTokens = false;
+        oidc.GetClaimsFromUserInfoEndpoint = false;
+        oidc.SignInScheme = PagesScheme;
+        oidc.CallbackPath = PagesCallbackPath;
+        oidc.Scope.Clear();
+        oidc.Scope.Add("openid");
+        oidc.Scope.Add("profile");
+        oidc.TokenValidationParameters.NameClaimType = "name";
+        oidc.TokenValidationParameters.RoleClaimType = "roles";
+        oidc.CorrelationCookie.SameSite = SameSiteMode.Lax;
+        oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        oidc.NonceCookie.SameSite = SameSiteMode.Lax;
+        oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        oidc.Events.OnTokenValidated = context =>
+        {
+            var tid = context.Principal?.FindFirst("tid")?.Value;
+            if (context.Principal?.FindFirst("oid")?.Value is not { Length: > 0 })
+            {
+                context.Fail("the id token names no object id (oid)");
+            }
+            else if (auth.TenantId is { Length: > 0 } tenant && !string.Equals(tid, tenant, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Fail($"the id token is from tenant '{Bounded(tid)}'; this host accepts only tenant '{tenant}'");
+            }
+
+            return Task.CompletedTask;
         };
     }
 

@@ -180,6 +180,16 @@ public sealed class RunService(
         return new DecisionReceipt(runId, wait.Gate, wait.StepId, decision.DecisionId, caller.ToPrincipal(), approved, existing.MatchedAs, !recorded);
     }
 
+    /// <summary>
+    /// The run's status for the holder of a valid approval link (its signature already checked): the page shows the
+    /// run read-only to whoever has the link; deciding still needs the approver to sign in.
+    /// </summary>
+    public Task<RunStatus?> GetForLinkAsync(string runId, CancellationToken cancellationToken) => ReadAsync(runId, cancellationToken);
+
+    /// <summary>The gate approver entry the caller is for this run's waiting gate, or null (the page shows why it offers no form).</summary>
+    public async Task<string?> MatchApproverAsync(RunStatus status, string gate, Caller caller, CancellationToken cancellationToken) =>
+        await MatchGateAsync(status, gate, caller, cancellationToken);
+
     private async Task<RunStatus?> ReadAsync(string runId, CancellationToken cancellationToken)
     {
         // Status is polled often (the CLI every 250 ms): read without payloads. The custom status has all a status shows.
