@@ -43,6 +43,7 @@ internal static class CliApp
         new ExplainCommand(),
         new DiffCommand(),
         new RunCommand(),
+        new ApprovalsCommand(),
         new ApproveCommand(),
     ];
 

@@ -34,5 +34,11 @@ internal sealed class RunApiFunctions(IServiceProvider services)
         string runId) =>
         RunHttp.ApproveAsync(Runs(client), request.HttpContext, runId, request.HttpContext.RequestAborted);
 
+    [Function("PendingApprovals")]
+    public Task<IResult> PendingApprovals(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "approvals")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        RunHttp.PendingAsync(Runs(client), request.HttpContext, request.HttpContext.RequestAborted);
+
     private RunService Runs(DurableTaskClient client) => ActivatorUtilities.CreateInstance<RunService>(services, client);
 }

@@ -13,6 +13,7 @@ internal static class RunApi
             RunHttp.StartAsync(runs, http, name, ct));
         app.MapGet("/api/runs/{runId}", (string runId, HttpContext http, RunService runs, CancellationToken ct) =>
             RunHttp.GetAsync(runs, http, runId, ct));
+        app.MapGet("/api/approvals", (HttpContext http, RunService runs, CancellationToken ct) => RunHttp.PendingAsync(runs, http, ct));
         app.MapPost("/api/runs/{runId}/approvals", (string runId, HttpContext http, RunService runs, CancellationToken ct) =>
             RunHttp.ApproveAsync(runs, http, runId, ct));
 

@@ -56,6 +56,13 @@ public sealed class CliSignInTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("Mallory Outsider is not an approver of gate manager-review", outsider.Error, StringComparison.Ordinal);
 
         Assert.Equal(0, (await CliAsync("bob", "login", "--dev", "bob.manager", "--authority", dev.Authority)).ExitCode);
+        var pending = await CliAsync("bob", "approvals");
+        Assert.True(pending.ExitCode == 0, pending.Error);
+        Assert.Contains(runId, pending.Out, StringComparison.Ordinal);
+        Assert.Contains("crm.tasks.create, crm.notes.create on", pending.Out, StringComparison.Ordinal);
+        Assert.Contains("group emea-sales-managers", pending.Out, StringComparison.Ordinal);
+        var none = await CliAsync("mallory", "approvals");
+        Assert.Equal("nothing waits for Mallory Outsider\n", none.Out);
         var approved = await CliAsync("bob", "approve", runId, "--comment", "looks right");
         Assert.True(approved.ExitCode == 0, approved.Error);
         Assert.Equal($"decision recorded: Bob Manager approved {runId} at manager-review as group emea-sales-managers\n", approved.Out);

@@ -15,6 +15,7 @@ public sealed class FunctionsMetadataTests
     private const string StartRun = "StartRun";
     private const string GetRun = "GetRun";
     private const string ApproveRun = "ApproveRun";
+    private const string PendingApprovals = "PendingApprovals";
 
     private static readonly string Output = Path.Combine(RepoPaths.Root, "src", "DurableAgentOps.Functions", "bin", RepoPaths.Configuration, "net10.0");
 
@@ -29,7 +30,7 @@ public sealed class FunctionsMetadataTests
                 GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
                 AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
-                StartRun, GetRun, ApproveRun,
+                StartRun, GetRun, ApproveRun, PendingApprovals,
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
@@ -50,6 +51,7 @@ public sealed class FunctionsMetadataTests
     [InlineData(StartRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(GetRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(ApproveRun, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(PendingApprovals, "httpTrigger:In", "durableClient:In", "http:Out")]
     public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -66,6 +68,7 @@ public sealed class FunctionsMetadataTests
     [InlineData(StartRun, "post", "workflows/{name}/runs")]
     [InlineData(GetRun, "get", "runs/{runId}")]
     [InlineData(ApproveRun, "post", "runs/{runId}/approvals")]
+    [InlineData(PendingApprovals, "get", "approvals")]
     public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -83,6 +86,7 @@ public sealed class FunctionsMetadataTests
     [InlineData(StartRun)]
     [InlineData(GetRun)]
     [InlineData(ApproveRun)]
+    [InlineData(PendingApprovals)]
     public void Metadata_HttpTrigger_IsAnonymousToTheFunctionsHostBecauseItsHandlerAuthenticates(string function)
     {
         var trigger = Functions.Value[function].GetProperty("bindings").EnumerateArray()

@@ -57,3 +57,9 @@ internal sealed record StepDto(
     string? Outcome);
 
 internal sealed record FailureDto(string? Step, string? Identity, string? Reason);
+
+/// <summary>GET /api/approvals: the gates the caller can answer now.</summary>
+internal sealed record PendingApprovalsDto(PrincipalDto? Approver, IReadOnlyList<PendingApprovalDto>? Pending);
+
+internal sealed record PendingApprovalDto(
+    string? RunId, string? Workflow, string? StepId, string? Gate, string? Change, DateTime? Deadline, int? ApprovalsSoFar, int? Quorum, string? YouAre);

@@ -105,6 +105,19 @@ public static class RunHttp
         });
     }
 
+    /// <summary>The gates the signed-in caller can answer now (<c>GET /api/approvals</c>).</summary>
+    public static async Task<IResult> PendingAsync(RunService runs, HttpContext http, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        var (caller, refused) = await AuthenticateAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        return await Handle(async () => Results.Json(new { approver = caller.ToPrincipal(), pending = await runs.PendingForAsync(caller, ct) }, Json));
+    }
+
     /// <summary>
     /// The verified caller of this request, or the answer to send instead: 401 naming what to send (the bearer
     /// handler's challenge), or 401 for a token that names no principal. The same call on both hosts.

@@ -28,6 +28,11 @@ public sealed record RunStatus(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt);
 
+/// <summary>A gate the caller can answer now.</summary>
+public sealed record PendingApproval(
+    string RunId, string Workflow, string StepId, string Gate, string? Change, string? ChangeDigest, DateTime Deadline,
+    int ApprovalsSoFar, int Quorum, PrincipalRef Initiator, string YouAre);
+
 /// <summary>The approval link a page decision came through: its id, and the gate and change it was issued for.</summary>
 public sealed record UsedLink(string LinkId, string Gate, string ChangeDigest);
 
@@ -178,6 +183,54 @@ public sealed class RunService(
         // Raised again for a repeated identical answer: if the first raise was lost, the run still hears it; if not, it counts it once.
         await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, new ApprovalSignal(decision.DecisionId), cancellationToken);
         return new DecisionReceipt(runId, wait.Gate, wait.StepId, decision.DecisionId, caller.ToPrincipal(), approved, existing.MatchedAs, !recorded);
+    }
+
+    /// <summary>Most runs an approvals query looks at: pending gates are few; a wider search belongs to the evidence ledger.</summary>
+    public const int MaxRunsScanned = 500;
+
+    /// <summary>
+    /// The gates waiting now that the caller can answer: runs at a gate whose approvers include them, which they did
+    /// not start (when the gate separates duties) and have not answered yet.
+    /// </summary>
+    public async Task<IReadOnlyList<PendingApproval>> PendingForAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = false, PageSize = 100 };
+        var pending = new List<PendingApproval>();
+        var scanned = 0;
+        await foreach (var metadata in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        {
+            if (++scanned > MaxRunsScanned)
+            {
+                break;
+            }
+
+            if (metadata.Name != AgentWorkflowOrchestrator.Name || await ReadAsync(metadata.InstanceId, cancellationToken) is not { WaitingFor: { } wait } status)
+            {
+                continue;
+            }
+
+            var answered = status.Approvals.Any(a => a.Gate == wait.Gate && a.Approver?.Id == caller.Id && a.Counted == "counted");
+            if (answered || (wait.SeparationOfDuties && status.Initiator.Id == caller.Id))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (await MatchGateAsync(status, wait.Gate, caller, cancellationToken) is { } matchedAs)
+                {
+                    pending.Add(new PendingApproval(status.RunId, status.Workflow, wait.StepId, wait.Gate, wait.ChangeSummary, wait.ChangeDigest,
+                        wait.ExpiresAt, wait.ApprovalsSoFar, wait.Quorum, status.Initiator, matchedAs));
+                }
+            }
+            catch (RunRequestException)
+            {
+                // A run whose definition or directory cannot be judged is left out of the list, not guessed at.
+            }
+        }
+
+        return pending.OrderBy(p => p.Deadline).ToList();
     }
 
     /// <summary>
