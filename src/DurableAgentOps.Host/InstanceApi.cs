@@ -19,6 +19,9 @@ internal static class InstanceApi
     /// <summary>Largest event payload raiseEvent takes; larger ones would spill into blobs and slow the hub.</summary>
     public const int MaxEventBytes = 16 * 1024;
 
+    /// <summary>Ignored events after which a governed run takes no more through this API.</summary>
+    public const int MaxIgnoredEvents = 50;
+
     /// <summary>Longest reason text for terminate, suspend and resume.</summary>
     public const int MaxReasonLength = 500;
 
@@ -188,6 +191,21 @@ internal static class InstanceApi
         if (RunHttp.InvalidId(eventName, "eventName") is { } badName)
         {
             return badName;
+        }
+
+        // A governed run hears only 'approval', and counts only recorded decisions; events it never reads, or a flood
+        // it ignores, would only grow its history and slow its replays.
+        if (await client.GetInstanceAsync(instanceId, ct) is { Name: AgentWorkflowOrchestrator.Name } governed)
+        {
+            if (eventName != AgentWorkflowOrchestrator.ApprovalEvent)
+            {
+                return Problem(400, "Governed runs hear only 'approval'.", $"Run '{instanceId}' waits for no '{Bounded(eventName)}' event; it listens only for '{AgentWorkflowOrchestrator.ApprovalEvent}'.");
+            }
+
+            if (governed.ReadCustomStatusAs<RunProgress>() is { IgnoredEvents: >= MaxIgnoredEvents } progress)
+            {
+                return Problem(429, "This run ignores events.", $"Run '{instanceId}' has ignored {progress.IgnoredEvents} events; it takes no more through this API. Decisions are made through the run API.");
+            }
         }
 
         if (request.ContentLength > MaxEventBytes)

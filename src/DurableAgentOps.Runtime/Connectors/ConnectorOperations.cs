@@ -44,7 +44,39 @@ public static class ConnectorOperations
         ["finance.exceptions.write"] = (op, d) => Write(op, HttpMethod.Put, d, "exception", Invoice, id => $"/finance/invoices/{id}/exception"),
     };
 
+    // What a read's answer must agree with: a record the input names in passing (a call, a purchase order) must belong
+    // to the run's record, or a run gated for one record could carry another record's data.
+    private static readonly Dictionary<string, (string Answer, string[] MustEqual)> Belongs = new(StringComparer.Ordinal)
+    {
+        ["crm.calls.read"] = ("accountId", ["input.accountId", "account.id"]),
+        ["crm.contacts.read"] = ("accountId", ["input.accountId", "account.id"]),
+        ["finance.purchaseOrders.read"] = ("id", ["invoice.poNumber"]),
+    };
+
     public static bool IsKnown(string operation) => Calls.ContainsKey(operation);
+
+    /// <summary>
+    /// Refuses a read whose answer is not about the run's record: e.g. a call (named by <c>input.callId</c>) of another
+    /// account, or a purchase order that is not the invoice's.
+    /// </summary>
+    public static void CheckAnswer(SystemCall call, JsonObject data, JsonNode? answer)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (!Belongs.TryGetValue(call.Operation, out var rule) || answer is not JsonObject record)
+        {
+            return;
+        }
+
+        var actual = record[rule.Answer] is JsonValue value ? value.ToString() : null;
+        foreach (var path in rule.MustEqual)
+        {
+            if (RunData.Text(data, path) is { } expected && actual != expected)
+            {
+                throw new StepRefusedException(
+                    $"{call.Operation} answered a record whose {rule.Answer} is '{actual ?? "(none)"}', but this run's {path} is '{expected}': it is not this run's record");
+            }
+        }
+    }
 
     /// <summary>The call for <paramref name="operation"/> with <paramref name="data"/>, or a refusal naming what is missing.</summary>
     public static SystemCall Build(string operation, JsonObject data) => Calls.TryGetValue(operation, out var build)

@@ -3,7 +3,14 @@ using Microsoft.DurableTask;
 namespace DurableAgentOps.Runtime.Samples;
 
 /// <summary>Input of the sample governed run: what it is about, and knobs for demos and tests.</summary>
-public sealed record GovernedRunInput(string Subject, int StepDelayMs = 0, int ApprovalTimeoutSeconds = 300);
+public sealed record GovernedRunInput(string Subject, int StepDelayMs = 0, int ApprovalTimeoutSeconds = 300)
+{
+    /// <summary>Longest a sample step may take: a sample must not hold an activity slot for long.</summary>
+    public const int MaxStepDelayMs = 60_000;
+
+    /// <summary>Longest the sample waits for its approval.</summary>
+    public const int MaxApprovalTimeoutSeconds = 86_400;
+}
 
 /// <summary>What one step did, and which worker process did it.</summary>
 public sealed record StepRecord(string Step, string Worker, DateTimeOffset StartedAt, int DurationMs);
@@ -29,6 +36,12 @@ public sealed class GovernedRunOrchestrator : TaskOrchestrator<GovernedRunInput,
 
     public override async Task<GovernedRunResult> RunAsync(TaskOrchestrationContext context, GovernedRunInput input)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        input = (input ?? new GovernedRunInput("(none)")) with
+        {
+            StepDelayMs = Math.Clamp(input?.StepDelayMs ?? 0, 0, GovernedRunInput.MaxStepDelayMs),
+            ApprovalTimeoutSeconds = Math.Clamp(input?.ApprovalTimeoutSeconds ?? 300, 1, GovernedRunInput.MaxApprovalTimeoutSeconds),
+        };
         var steps = new List<StepRecord>();
         foreach (var step in StepsBeforeApproval)
         {
@@ -40,8 +53,9 @@ public sealed class GovernedRunOrchestrator : TaskOrchestrator<GovernedRunInput,
         ApprovalDecision decision;
         try
         {
-            decision = await context.WaitForExternalEvent<ApprovalDecision>(
-                ApprovalEvent, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds));
+            // An event without a body is no decision: it rejects, it does not break the run.
+            decision = await context.WaitForExternalEvent<ApprovalDecision?>(ApprovalEvent, TimeSpan.FromSeconds(input.ApprovalTimeoutSeconds))
+                ?? new ApprovalDecision(false, "(no decision in the event)");
         }
         catch (TaskCanceledException)
         {
@@ -75,7 +89,7 @@ public sealed class SampleStepActivity(WorkerInfo worker) : TaskActivity<SampleS
         var started = DateTimeOffset.UtcNow;
         if (input.DelayMs > 0)
         {
-            await Task.Delay(input.DelayMs);
+            await Task.Delay(Math.Min(input.DelayMs, GovernedRunInput.MaxStepDelayMs));
         }
 
         return new StepRecord(input.Step, worker.WorkerId, started, (int)(DateTimeOffset.UtcNow - started).TotalMilliseconds);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.Core.Model;
@@ -104,11 +103,12 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     };
 
     /// <summary>
-    /// A step sees its <c>from</c> steps; a write also sees every earlier step, because the record it targets comes
-    /// from what the run read (not from the draft).
+    /// A draft or route step sees its <c>from</c> steps only (what the model is shown is what the file says); a read or
+    /// write sees every earlier step, because the record it may touch is the one the run already read (not one the
+    /// input or the draft names in passing).
     /// </summary>
     private IEnumerable<(StepDefinition, JsonObject?)> DataFor(StepDefinition step, WorkflowDefinition definition) =>
-        step.Kind == StepKind.Write
+        step.Kind is StepKind.Write or StepKind.Read
             ? AllOutputs(definition)
             : step.From.Select(id => (definition.FindStep(id)!, OutputOf(id)));
 
@@ -170,7 +170,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 var remaining = due.At - context.CurrentUtcDateTime;
                 try
                 {
-                    var signal = await context.WaitForExternalEvent<JsonElement>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+                    // A reference type: an event with no body (null) must be judged and ignored, not crash the replay.
+                    var signal = await context.WaitForExternalEvent<JsonNode?>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
                     await JudgeAsync(context, run, step, tally, signal);
                     continue;
                 }
@@ -262,7 +263,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private static TimeSpan Duration(string? text, TimeSpan fallback) => IsoDuration.TryParse(text, out var span) ? span : fallback;
 
     /// <summary>Counts an event only when it names a decision the approval service recorded for this gate.</summary>
-    private async Task JudgeAsync(TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateTally tally, JsonElement signal)
+    private async Task JudgeAsync(TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateTally tally, JsonNode? signal)
     {
         var gate = tally.Gate.Id;
         if (DecisionIdOf(signal) is not { } decisionId)
@@ -297,24 +298,21 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
     }
 
-    /// <summary>The decision id of an <c>approval</c> event, or null for anything else (any shape, any size).</summary>
-    private static string? DecisionIdOf(JsonElement signal)
+    /// <summary>The decision id of an <c>approval</c> event, or null for anything else (any shape, any size, no body).</summary>
+    private static string? DecisionIdOf(JsonNode? signal)
     {
-        if (signal.ValueKind != JsonValueKind.Object)
+        try
         {
-            return null;
+            return signal is JsonObject body
+                && body.FirstOrDefault(p => string.Equals(p.Key, "decisionId", StringComparison.OrdinalIgnoreCase)).Value is JsonValue value
+                && value.TryGetValue<string>(out var id) && id is { Length: > 0 and <= 200 }
+                    ? id
+                    : null;
         }
-
-        foreach (var property in signal.EnumerateObject())
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
         {
-            if (string.Equals(property.Name, "decisionId", StringComparison.OrdinalIgnoreCase)
-                && property.Value.ValueKind == JsonValueKind.String && property.Value.GetString() is { Length: > 0 and <= 200 } id)
-            {
-                return id;
-            }
+            return null; // duplicate keys, invalid text: not a decision
         }
-
-        return null;
     }
 
     private JsonObject? OutputOf(string stepId) => steps.FirstOrDefault(r => r.StepId == stepId)?.Output;

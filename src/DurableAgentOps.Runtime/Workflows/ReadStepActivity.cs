@@ -17,6 +17,7 @@ public sealed class ReadStepActivity(SystemClient systems, WorkerInfo worker, Cl
         var call = ConnectorOperations.Build(input.Step.Operation!, input.Data);
         Guard(input, call);
         var result = await systems.SendAsync(call, input.ClientId, idempotencyKey: null, CancellationToken.None);
+        ConnectorOperations.CheckAnswer(call, input.Data, result);
         var output = result as JsonObject ?? new JsonObject { ["items"] = result?.DeepClone() };
         return (output, [call.Operation], call.Record is null ? [] : [call.Record.Id], null);
     }

@@ -226,12 +226,45 @@ public static class RunHttp
 
         try
         {
-            return (JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), Json), null);
+            var body = JsonSerializer.Deserialize<T>(buffer.AsSpan(0, length), Json);
+            Materialize(body as JsonNode);
+            return (body, null);
         }
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" at line {line + 1}, byte {ex.BytePositionInLine + 1}" : string.Empty;
             return (null, Results.Problem($"The body is not valid JSON{where}.", statusCode: 400, title: "The request body is not valid JSON."));
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            // JsonNode reads lazily: a duplicate property or a string that is not valid UTF-8/UTF-16 surfaces only here.
+            return (null, Results.Problem("The body is not valid JSON: a property appears twice in one object, or a string is not valid Unicode.",
+                statusCode: 400, title: "The request body is not valid JSON."));
+        }
+    }
+
+    /// <summary>Reads every object and string once, so a body that would throw later is refused now.</summary>
+    private static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, value) in obj)
+                {
+                    Materialize(value);
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    Materialize(item);
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                _ = value.GetValue<string>();
+                break;
         }
     }
 

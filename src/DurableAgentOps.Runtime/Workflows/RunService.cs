@@ -180,8 +180,14 @@ public sealed class RunService(
                 $"{caller.Name} already {(existing.Approved ? "approved" : "rejected")} gate {wait.Gate} of run '{runId}' at {existing.At:u}; a decision cannot be changed.");
         }
 
-        // Raised again for a repeated identical answer: if the first raise was lost, the run still hears it; if not, it counts it once.
-        await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, new ApprovalSignal(decision.DecisionId), cancellationToken);
+        // A repeated identical answer is raised again only if the run has not heard it (the first raise was lost), so
+        // repeating a decision cannot grow the run's history.
+        var heard = status.Approvals.Any(a => a.DecisionId == decision.DecisionId);
+        if (recorded || !heard)
+        {
+            await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, new ApprovalSignal(decision.DecisionId), cancellationToken);
+        }
+
         return new DecisionReceipt(runId, wait.Gate, wait.StepId, decision.DecisionId, caller.ToPrincipal(), approved, existing.MatchedAs, !recorded);
     }
 
