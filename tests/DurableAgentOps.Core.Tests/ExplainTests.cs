@@ -201,12 +201,12 @@ public sealed class ExplainTests
     }
 
     [Fact]
-    public void Explain_Gates_ChannelsAndRemindersAreDeclaredNotEnforced()
+    public void Explain_Gates_ChannelsAndRemindersAreEnforced()
     {
         var manager = ExplainCrm().Gates[0];
 
-        Assert.Equal(Enforcement.DeclaredOnly("no notifications are sent"), manager.ChannelsEnforcement);
-        Assert.Equal(Enforcement.DeclaredOnly("no reminders are sent"), manager.RemindersEnforcement);
+        Assert.True(manager.ChannelsEnforcement.Enforced);
+        Assert.True(manager.RemindersEnforcement.Enforced);
     }
 
     [Fact]
@@ -219,13 +219,13 @@ public sealed class ExplainTests
     }
 
     [Fact]
-    public void Explain_EscalationAfterBeforeTheTimeout_OnlyTheDeadlineIsEnforced()
+    public void Explain_EscalationAfterBeforeTheTimeout_IsEnforcedWhateverOnTimeoutSays()
     {
-        // manager-review: escalation after P1D, timeout P2D, onTimeout escalate.
-        var manager = ExplainCrm().Gates[0];
+        // manager-review: escalation after P1D, timeout P2D.
+        var manager = Explain("crm-followup", t => TestFiles.Edit(t, "    quorum: 1\n    onTimeout: escalate\n", "    quorum: 1\n    onTimeout: reject\n")).Gates[0];
 
         Assert.True(manager.EscalatesToEnforcement.Enforced);
-        Assert.Equal(Enforcement.DeclaredOnly("escalation happens only at the gate's timeout"), manager.EscalatesAfterEnforcement);
+        Assert.True(manager.EscalatesAfterEnforcement.Enforced);
     }
 
     [Fact]
@@ -239,12 +239,14 @@ public sealed class ExplainTests
     }
 
     [Fact]
-    public void Explain_EscalationWithOnTimeoutReject_IsDeclaredNotEnforced()
+    public void Explain_EscalationAtTheTimeoutWithOnTimeoutReject_IsDeclaredNotEnforced()
     {
-        var manager = Explain("crm-followup", t => TestFiles.Edit(t, "    quorum: 1\n    onTimeout: escalate\n", "    quorum: 1\n    onTimeout: reject\n")).Gates[0];
+        // clerk-approval escalates after P1D with a P1D timeout; with onTimeout reject the timeout wins.
+        var clerk = Explain("invoice-exceptions", t => TestFiles.Edit(t, "    onTimeout: escalate\n\n  manager-approval:", "    onTimeout: reject\n\n  manager-approval:"))
+            .Gates.Single(g => g.Id == "clerk-approval");
 
-        Assert.False(manager.EscalatesToEnforcement.Enforced);
-        Assert.Equal("escalation happens only at the gate's timeout with onTimeout: escalate, and this gate's onTimeout is reject", manager.EscalatesToEnforcement.Reason);
+        Assert.False(clerk.EscalatesToEnforcement.Enforced);
+        Assert.Equal("escalation.after is not before the timeout, and at the timeout this gate's onTimeout is reject", clerk.EscalatesToEnforcement.Reason);
     }
 
     [Fact]

@@ -87,15 +87,12 @@ public static class WorkflowExplainer
 
     private static GateExplanation ExplainGate(GateDefinition gate)
     {
-        // The orchestrator escalates only when the gate times out with onTimeout: escalate, so 'after' holds only when
-        // it is the timeout itself.
-        var escalatesAtTimeout = gate.OnTimeout == TimeoutAction.Escalate;
-        var escalatesTo = gate.Escalation is null || escalatesAtTimeout
+        // The orchestrator escalates at escalation.after when that comes before the timeout, and at the timeout when
+        // onTimeout is escalate; an 'after' at or past the timeout of a gate that rejects or cancels never happens.
+        var early = gate.Escalation is { } e && IsoDuration.TryParse(e.After, out var after) && IsoDuration.TryParse(gate.Timeout, out var timeout) && after < timeout;
+        var escalates = gate.Escalation is null || early || gate.OnTimeout == TimeoutAction.Escalate
             ? Enforcement.ByThisHost
-            : Enforcement.DeclaredOnly($"escalation happens only at the gate's timeout with onTimeout: escalate, and this gate's onTimeout is {OnTimeout(gate)}");
-        var escalatesAfter = gate.Escalation is null || (escalatesAtTimeout && SameDuration(gate.Escalation.After, gate.Timeout))
-            ? Enforcement.ByThisHost
-            : Enforcement.DeclaredOnly("escalation happens only at the gate's timeout");
+            : Enforcement.DeclaredOnly($"escalation.after is not before the timeout, and at the timeout this gate's onTimeout is {OnTimeout(gate)}");
         return new GateExplanation(
             gate.Id,
             gate.Approvers.Select(Describe).ToList(),
@@ -107,16 +104,13 @@ public static class WorkflowExplainer
             gate.Escalation?.After,
             gate.SeparationOfDuties,
             OnTimeout(gate),
-            Enforcement.DeclaredOnly("no notifications are sent"),
-            gate.Reminders.Count == 0 ? Enforcement.ByThisHost : Enforcement.DeclaredOnly("no reminders are sent"),
-            escalatesTo,
-            escalatesAfter);
+            Enforcement.ByThisHost,
+            Enforcement.ByThisHost,
+            escalates,
+            escalates);
     }
 
     private static string OnTimeout(GateDefinition gate) => gate.OnTimeout.ToString().ToLowerInvariant();
-
-    private static bool SameDuration(string a, string b) =>
-        IsoDuration.TryParse(a, out var x) && IsoDuration.TryParse(b, out var y) && x == y;
 
     public static string Describe(Approver approver) =>
         approver.Kind == ApproverKind.Group ? $"group {approver.Name}" : $"person {approver.Name}";
