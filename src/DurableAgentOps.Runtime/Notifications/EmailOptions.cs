@@ -55,6 +55,9 @@ public sealed class EmailOptions
 
     internal bool IsConfigured => !string.IsNullOrWhiteSpace(Host);
 
+    /// <summary>Options objects end up in debug output and logs; this one never shows its password.</summary>
+    public override string ToString() => $"{Section}: {Host}:{EffectivePort} ({Security}), from {From}, user {UserName ?? "(none)"}, password {(string.IsNullOrEmpty(Password) ? "(none)" : "(set)")}";
+
     internal int EffectivePort => Port != 0 ? Port : Security switch
     {
         SmtpSecurity.SslOnConnect => 465,

@@ -116,9 +116,11 @@ internal static class UntrustedText
     /// <see cref="BreakLinks"/>. A host that ignored the escapes would show the backslashes, and still no link: "]("
     /// is never adjacent any more and no URL pattern matches.
     /// </summary>
-    public static string ForMarkdown(string text)
+    public static string ForMarkdown(string text) => EscapeMarkdown(BreakLinks(ForBody(text)));
+
+    /// <summary>The Markdown escaping of <see cref="ForMarkdown"/> alone, for text this service wrote (times, counts).</summary>
+    public static string EscapeMarkdown(string source)
     {
-        var source = BreakLinks(ForBody(text));
         var escaped = new StringBuilder(source.Length + 16);
         var lineStart = true;
         var digitsOnly = false;
