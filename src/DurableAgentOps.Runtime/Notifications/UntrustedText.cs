@@ -20,7 +20,7 @@ internal static class UntrustedText
     /// </summary>
     public static string ForHeader(string? text, int max)
     {
-        var line = new StringBuilder(Math.Min(text?.Length ?? 0, max + 1));
+        var line = new StringBuilder(Math.Min(text?.Length ?? 0, 4096));
         var space = false;
         foreach (var rune in (text ?? string.Empty).EnumerateRunes())
         {
@@ -89,17 +89,25 @@ internal static class UntrustedText
     }
 
     /// <summary>
-    /// Stops clients from turning text into a link: a zero-width space after every '.', ':' and '@' that is followed by
-    /// a letter, digit or '/', so "https://x.example/a" and "a@b.example" read the same but match no URL, domain or
-    /// address pattern. The approval page shows the exact text; a notice is a pointer to it.
+    /// Stops clients from turning text into a link: a zero-width space after every '.' and ':' that is followed by a
+    /// letter, digit or '/', and on both sides of '@', so "https://x.example/a" and "a@b.example" read the same but
+    /// match no URL, domain or address pattern (a scheme needs "://" unbroken, a domain a known top-level name right
+    /// after its dot, an address plain ASCII right before its '@'). The approval page shows the exact text; a notice is
+    /// a pointer to it.
     /// </summary>
     public static string BreakLinks(string text)
     {
         var broken = new StringBuilder(text.Length + 8);
         for (var i = 0; i < text.Length; i++)
         {
+            var next = i + 1 < text.Length ? text[i + 1] : ' ';
+            if (text[i] == '@' && i > 0 && !char.IsWhiteSpace(text[i - 1]))
+            {
+                broken.Append(ZeroWidthSpace);
+            }
+
             broken.Append(text[i]);
-            if (text[i] is '.' or ':' or '@' && i + 1 < text.Length && (char.IsLetterOrDigit(text[i + 1]) || text[i + 1] == '/'))
+            if (text[i] is '.' or ':' or '@' && (char.IsLetterOrDigit(next) || next == '/'))
             {
                 broken.Append(ZeroWidthSpace);
             }

@@ -45,8 +45,12 @@ function main() {
     actions.push({ type: action.getJsonTypeName(), title: action.title, url: action.url });
   }
 
-  // Every text a 1.4 host may treat as Markdown: TextBlock.text, Fact.title and Fact.value.
+  // Every text a 1.4 host may treat as Markdown: TextBlock.text, Fact.title and Fact.value. "texts" is what a reader
+  // sees of each once rendered (tags dropped, entities decoded); "markdown" lists those that rendered as more than text.
   const markdown = [];
+  const texts = [];
+  const decode = (html) => html.replace(/<[^>]*>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'").replace(/&amp;/g, "&");
   const visit = (node) => {
     if (Array.isArray(node)) {
       node.forEach(visit);
@@ -55,11 +59,12 @@ function main() {
     if (!node || typeof node !== "object") {
       return;
     }
-    const texts = [];
-    if (node.type === "TextBlock" && typeof node.text === "string") texts.push(node.text);
-    if (node.type === "FactSet" && Array.isArray(node.facts)) node.facts.forEach((f) => texts.push(f.title, f.value));
-    for (const text of texts) {
+    const own = [];
+    if (node.type === "TextBlock" && typeof node.text === "string") own.push(node.text);
+    if (node.type === "FactSet" && Array.isArray(node.facts)) node.facts.forEach((f) => own.push(f.title, f.value));
+    for (const text of own) {
       const html = md.render(String(text)).trim();
+      texts.push(decode(html));
       // Plain text renders as one paragraph (or several), with nothing inside but text and line breaks.
       const tags = (html.match(/<\/?([a-zA-Z0-9]+)/g) || []).map((t) => t.replace(/[<\/]/g, "").toLowerCase());
       const foreign = [...new Set(tags.filter((t) => t !== "p" && t !== "br"))];
@@ -75,12 +80,13 @@ function main() {
     warnings,
     actions,
     markdown,
+    texts,
   }));
 }
 
 try {
   main();
 } catch (error) {
-  process.stdout.write(JSON.stringify({ version: null, errors: [{ event: "Exception", message: String(error && error.stack || error) }], warnings: [], actions: [], markdown: [] }));
+  process.stdout.write(JSON.stringify({ version: null, errors: [{ event: "Exception", message: String(error && error.stack || error) }], warnings: [], actions: [], markdown: [], texts: [] }));
   process.exitCode = 1;
 }
