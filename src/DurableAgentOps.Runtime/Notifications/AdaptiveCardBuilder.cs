@@ -198,20 +198,32 @@ internal static class AdaptiveCardBuilder
         public bool Cut { get; set; }
 
         /// <summary>Multi-line text (a TextBlock of its own), bounded and plain.</summary>
-        public string Value(string text) => UntrustedText.ForMarkdown(Bound(UntrustedText.ForBody(text)));
+        public string Value(string text) => UntrustedText.ForMarkdown(Bound(text, UntrustedText.ForBody));
 
         /// <summary>One line (a fact, a caption): white space and line breaks become single spaces.</summary>
-        public string Line(string text) => UntrustedText.ForMarkdown(Bound(UntrustedText.ForHeader(text, int.MaxValue)));
+        public string Line(string text) => UntrustedText.ForMarkdown(Bound(text, t => UntrustedText.ForHeader(t, int.MaxValue)));
 
-        private string Bound(string text)
+        /// <summary>
+        /// Normalises, then cuts to the budget. A value far past the budget is cut before it is normalised, so a
+        /// megabyte of drafted text costs no more than a few thousand characters at every budget tried.
+        /// </summary>
+        private string Bound(string text, Func<string, string> normalise)
         {
-            if (text.Length <= max)
+            var early = text.Length > max * 4;
+            if (early)
+            {
+                var end = max * 4;
+                text = text[..(char.IsHighSurrogate(text[end - 1]) ? end - 1 : end)];
+            }
+
+            text = normalise(text);
+            if (!early && text.Length <= max)
             {
                 return text;
             }
 
             Cut = true;
-            return UntrustedText.Cut(text, max);
+            return text.Length > max ? UntrustedText.Cut(text, max) : text + UntrustedText.Ellipsis;
         }
     }
 }
