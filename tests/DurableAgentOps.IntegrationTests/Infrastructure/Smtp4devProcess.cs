@@ -16,6 +16,7 @@ public sealed class Smtp4devProcess : IAsyncLifetime
     private readonly StringBuilder output = new();
     private Process? process;
     private HttpClient? http;
+    private DirectoryInfo? appData;
 
     public int SmtpPort { get; private set; }
 
@@ -46,7 +47,7 @@ public sealed class Smtp4devProcess : IAsyncLifetime
             "tool", "run", "smtp4dev", "--",
             $"--smtpport={SmtpPort.ToString(CultureInfo.InvariantCulture)}", $"--urls=http://127.0.0.1:{web.ToString(CultureInfo.InvariantCulture)}",
             "--bindaddress=127.0.0.1", "--db=", "--imapport=", "--pop3port=", "--nousersettings", "--disablemessagesanitisation",
-            "--messagestokeep=1000", "--sessionstokeep=100", $"--baseappdatapath={Directory.CreateTempSubdirectory("smtp4dev-").FullName}",
+            "--messagestokeep=1000", "--sessionstokeep=100", $"--baseappdatapath={(appData = Directory.CreateTempSubdirectory("smtp4dev-")).FullName}",
         })
         {
             info.ArgumentList.Add(argument);
@@ -148,6 +149,7 @@ public sealed class Smtp4devProcess : IAsyncLifetime
 
         process?.Dispose();
         http?.Dispose();
+        appData?.Delete(recursive: true);
         return Task.CompletedTask;
     }
 
