@@ -21,6 +21,8 @@ setup() {
     say "installing local services (npm ci: azurite)"
     npm ci --no-audit --no-fund --loglevel=error
   fi
+  say "restoring .NET tools (.config/dotnet-tools.json: smtp4dev)"
+  dotnet tool restore >/dev/null
   say "building ($CONFIG)"
   dotnet build DurableAgentOps.sln -c "$CONFIG" --nologo -v quiet -clp:ErrorsOnly
 }

@@ -1,0 +1,38 @@
+using DurableAgentOps.Runtime.Notifications;
+
+namespace DurableAgentOps.IntegrationTests.Notifications;
+
+/// <summary>Notices as the orchestration will send them, for the crm-followup sample run.</summary>
+internal static class Notices
+{
+    public static readonly DateTimeOffset Deadline = new(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
+
+    public static ApprovalNotice Request(string? runId = null, string subject = "Follow up on the renewal", string body = "Call Dana before Friday.") => new(
+        NoticeKind.Request,
+        runId ?? "run-" + Guid.NewGuid().ToString("N")[..12],
+        "crm-followup",
+        "create-task",
+        "sales-manager",
+        "Alice Initiator",
+        "crm-writer",
+        "2b7f6c1e-0000-4000-8000-0000000000c4",
+        ["crm.tasks.create", "crm.tasks:subject,body,dueDate"],
+        [
+            new ChangeLine("crm", "crm.tasks.create", "ACC-000002", "subject", null, subject),
+            new ChangeLine("crm", "crm.tasks.create", "ACC-000002", "body", null, body),
+            new ChangeLine("crm", "crm.tasks.create", "ACC-000002", "dueDate", "2031-05-01", "2031-05-09"),
+        ],
+        "sha256:5f1d3c0b9a8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a392817060f5e",
+        "writes to a customer account need a sales manager (gate sales-manager, policy crm-writes)",
+        2,
+        1,
+        Deadline,
+        null);
+
+    public static NoticeRecipient Person(string name, string email) =>
+        new($"7d3e5c1a-0000-4000-8000-0000000000d0/{Guid.NewGuid()}", name, email,
+            new Uri($"https://agentops.contoso.example/approvals/{Guid.NewGuid():N}?t={Guid.NewGuid():N}"));
+
+    /// <summary>A unique address per test, so mails in the shared smtp4dev are told apart.</summary>
+    public static string Address(string who) => $"{who}.{Guid.NewGuid().ToString("N")[..8]}@contoso.example";
+}
