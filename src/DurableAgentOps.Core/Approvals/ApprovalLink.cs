@@ -7,7 +7,8 @@ namespace DurableAgentOps.Core.Approvals;
 /// <summary>
 /// What an approval link is bound to: one run's gate, one change (its digest), the channel it was sent on, and — for a
 /// personal link (email) — one approver principal; a channel link (a Teams card) names none and is good for any
-/// approver of the gate who signs in. <see cref="LinkId"/> makes each link single-use.
+/// approver of the gate who signs in (<see cref="ApproverId"/> is their directory object id). <see cref="LinkId"/>
+/// makes each personal link single-use.
 /// </summary>
 public sealed record ApprovalLinkClaims(
     [property: JsonPropertyName("run")] string RunId,
@@ -19,6 +20,7 @@ public sealed record ApprovalLinkClaims(
     [property: JsonPropertyName("lid")] string LinkId,
     [property: JsonPropertyName("exp")] long ExpiresAt)
 {
+    [JsonIgnore]
     public DateTimeOffset Expires => DateTimeOffset.FromUnixTimeSeconds(ExpiresAt);
 }
 

@@ -18,6 +18,9 @@ internal static class SeedData
         new("ACC-000004", "Wide World Importers", "standard", "amer", "david.chen@contoso.example", "amer-commercial"),
         new("ACC-000005", "Adventure Works Pty Ltd", "strategic", "apac", "priya.nair@contoso.example", "apac-enterprise"),
         new("ACC-000006", "Coho Winery K.K.", "standard", "apac", "kenji.sato@contoso.example", "apac-commercial"),
+
+        // Hostile on purpose: names and notes that hold markup, so tests see drafts shown as text, never as markup.
+        new("ACC-000007", "Litware <b>Labs</b>", "standard", "emea", "james.okafor@contoso.example", "emea-commercial"),
     ];
 
     public static readonly Contact[] Contacts =
@@ -34,6 +37,7 @@ internal static class SeedData
         new("CNT-000010", "ACC-000005", "Chloe Tan", "Category Manager", "chloe.tan@adventure-works.example", "+61 2 5550 3302"),
         new("CNT-000011", "ACC-000006", "Haruto Suzuki", "General Manager", "haruto.suzuki@cohowinery.example", "+81 3 5550 4401"),
         new("CNT-000012", "ACC-000006", "Yui Tanaka", "Purchasing", "yui.tanaka@cohowinery.example", "+81 3 5550 4402"),
+        new("CNT-000013", "ACC-000007", "Eve Markup", "Tester", "eve.markup@litware.example", "+44 20 5550 7701"),
     ];
 
     /// <summary>Two calls per account; the even-numbered one is the latest.</summary>
@@ -51,6 +55,9 @@ internal static class SeedData
         Call(10, "ACC-000005", "2026-11-26T02:30:00Z", "Roadmap briefing held; asked for a proposal for the APAC rollout.", "proposal-requested", "CNT-000010"),
         Call(11, "ACC-000006", "2026-11-05T04:00:00Z", "Seasonal demand planning for the export season.", "on-track", "CNT-000011"),
         Call(12, "ACC-000006", "2026-11-27T05:15:00Z", "Wants to add two users and move to annual billing.", "upsell", "CNT-000012"),
+        Call(13, "ACC-000007", "2026-11-10T09:00:00Z", "Intro call.", "on-track", "CNT-000013"),
+        Call(14, "ACC-000007", "2026-11-28T09:00:00Z",
+            "<script>document.title='pwned'</script> <b>bold</b> <img src=x onerror=alert(1)> [click](https://evil.example) **stars**", "follow-up-needed", "CNT-000013"),
     ];
 
     public static readonly Ticket[] Tickets =

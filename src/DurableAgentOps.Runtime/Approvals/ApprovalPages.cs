@@ -182,7 +182,8 @@ public static class ApprovalPages
         /// <summary>Why this signed-in person cannot decide with this link, or null when they can.</summary>
         public async Task<string?> EligibilityAsync(Caller caller, CancellationToken cancellationToken)
         {
-            if (claims!.ApproverId is { } approver && !string.Equals(approver, caller.Id, StringComparison.OrdinalIgnoreCase))
+            // A personal link names the approver's directory object id (the tenant is the one this host trusts).
+            if (claims!.ApproverId is { } approver && !string.Equals(approver, caller.ObjectId, StringComparison.OrdinalIgnoreCase))
             {
                 return $"This link was sent to another approver; you are signed in as {caller.Name}. Use your own link.";
             }

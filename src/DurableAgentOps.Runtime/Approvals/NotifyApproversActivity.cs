@@ -85,7 +85,7 @@ public sealed class NotifyApproversActivity(
         }
 
         problems.AddRange(people.Where(p => p.Mail is not { Length: > 0 }).Select(p => $"{p.Name} has no mail address in the directory"));
-        var channelLink = input.Kind == NoticeKind.Outcome ? null : await IssueAsync(signer, input, null, "teams");
+        var channelLink = await IssueAsync(signer, input, null, "teams");
         foreach (var channel in wanted)
         {
             results.Add(await channel.SendAsync(notice, channel.Name == "email" ? personal : [], channelLink, CancellationToken.None));

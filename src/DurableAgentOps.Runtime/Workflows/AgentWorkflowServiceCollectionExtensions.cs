@@ -4,6 +4,7 @@ using DurableAgentOps.Runtime.Drafting;
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Notifications;
 using DurableAgentOps.Runtime.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,6 +54,9 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.TryAddSingleton<ChangeStore>();
         services.TryAddSingleton<LinkStore>();
         services.TryAddSingleton<ApprovalRecipients>();
+        services.AddApprovalNotifiers(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IApprovalChannel, EmailChannel>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IApprovalChannel, TeamsChannel>());
         services.AddOptions<ApprovalsOptions>().Bind(configuration.GetSection(ApprovalsOptions.Section))
             .PostConfigure(o => o.PublicBaseUrl ??= Uri.TryCreate(configuration["Host:PublicBaseUrl"], UriKind.Absolute, out var url) ? url : null);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalsOptions>, ApprovalsOptionsValidator>());

@@ -1,0 +1,447 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using DurableAgentOps.Core.Approvals;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Playwright;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>
+/// Approvers answer from the mail: a run reaches its gate, the approval mail arrives at smtp4dev, its link opens in
+/// headless Chromium, the approver signs in at the dev provider (code + PKCE) and decides on the page. Scanners and
+/// every kind of bad link decide nothing.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devProcess smtp, BrowserFixture browser, ApprovalPageTests.SharedServices services)
+    : IAsyncLifetime, IClassFixture<Smtp4devProcess>, IClassFixture<BrowserFixture>, IClassFixture<ApprovalPageTests.SharedServices>
+{
+    private const string Alice = "alice@contoso.example";
+    private const string Bob = "bob.manager@contoso.example";
+    private const string Ana = "ana.silva@contoso.example";
+
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    private DevServicesProcess dev = null!;
+    private HostProcess host = null!;
+    private TeamsReceiver teams = null!;
+
+    public async Task InitializeAsync()
+    {
+        (dev, host, teams) = await services.StartOnceAsync(azurite, smtp);
+        await dev.Http.DeleteAsync("/_dev/requests");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Page_FromTheMailLink_ApproverSignsInSeesTheChangeAndApproves_ThatChangeIsWritten()
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+
+        var response = await page.GotoAsync(link.AbsoluteUri);
+        Assert.Equal(200, response!.Status);
+        Assert.Equal("no-store", response.Headers["cache-control"]);
+        Assert.Equal("no-referrer", response.Headers["referrer-policy"]);
+        Assert.Contains("frame-ancestors 'none'", response.Headers["content-security-policy"], StringComparison.Ordinal);
+        var change = await page.Locator("#change").InnerTextAsync();
+        Assert.Contains("subject", change, StringComparison.Ordinal);
+        Assert.Contains("Follow up with Northwind Traders Ltd", change, StringComparison.Ordinal);
+        var writer = await page.Locator("#writer").InnerTextAsync();
+        Assert.Contains("crm-writer", writer, StringComparison.Ordinal);
+        Assert.Contains("6f1c0a10-0000-4000-8000-000000000002", writer, StringComparison.Ordinal);
+        Assert.Contains("fields: subject, body, dueDate, ownerId", writer, StringComparison.Ordinal);
+        Assert.Contains("route step route-by-tier chose gate manager-review", await page.Locator("#gate").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#decision").CountAsync()); // no form before sign-in
+
+        await page.ClickAsync("#sign-in");
+        await page.ClickAsync($"button[value='{Bob}']");
+        await page.WaitForSelectorAsync("#decision");
+        Directory.CreateDirectory(Path.Combine(RepoPaths.Root, ".artifacts", "screenshots"));
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.Root, ".artifacts", "screenshots", "approval-page.png"), FullPage = true });
+        await page.FillAsync("#comment", "Looks right to me");
+        await page.ClickAsync("#approve");
+        Assert.Contains("Approved.", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+
+        var done = await WaitFinishedAsync(runId);
+        Assert.Equal("completed", done.GetProperty("outcome").GetString());
+        var decision = done.GetProperty("approvals").EnumerateArray().Single();
+        Assert.Equal("email", decision.GetProperty("channel").GetString());
+        Assert.Equal("Looks right to me", decision.GetProperty("comment").GetString());
+        Assert.Equal(link.Claims.LinkId, decision.GetProperty("linkId").GetString());
+        Assert.Equal(link.Claims.ChangeDigest, decision.GetProperty("changeDigest").GetString());
+        var task = (await dev.RequestsToAsync("crm", "/crm/accounts/ACC-000002/tasks")).Single(r => r.GetProperty("method").GetString() == "POST");
+        Assert.Equal(201, task.GetProperty("status").GetInt32());
+        Assert.Contains(await OutcomeMailAsync(runId), m => m.To.Contains(Alice));
+    }
+
+    [Fact]
+    public async Task Page_ScannersHeadGetRenderAndAutoSubmit_ConsumeAndDecideNothing()
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        using var scanner = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+
+        using var head = await scanner.SendAsync(new HttpRequestMessage(HttpMethod.Head, link.Uri));
+        using var get = await scanner.GetAsync(link.Uri);
+        await using (var context = await browser.Browser.NewContextAsync())
+        {
+            var page = await context.NewPageAsync();
+            await page.GotoAsync(link.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+            Assert.Equal(0, await page.Locator("script").CountAsync());
+        }
+
+        using var submitted = await scanner.PostAsync(link.Uri, new FormUrlEncodedContent(new Dictionary<string, string> { ["decision"] = "approve" }));
+
+        Assert.True((int)head.StatusCode < 500, $"HEAD answered {(int)head.StatusCode}");
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, submitted.StatusCode);
+        Assert.Contains("Sign in to decide", await submitted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var status = await StatusAsync(runId);
+        Assert.Equal("awaiting-approval", status.GetProperty("phase").GetString());
+        Assert.Empty(status.GetProperty("approvals").EnumerateArray());
+        await AssertNothingWrittenAsync();
+
+        // The link was not used up: its approver can still decide with it.
+        await DecideInBrowserAsync(link, Bob, approve: false);
+        Assert.Equal("rejected", (await WaitFinishedAsync(runId)).GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task Page_DraftedMarkupAndScript_AreShownAsTextOnThePageAndInTheMail()
+    {
+        var runId = await StartAsync(Alice, "ACC-000007");
+        var link = await LinkAsync(runId, Bob);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var dialogs = 0;
+        page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
+
+        await page.GotoAsync(link.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+
+        var change = await page.Locator("#change").InnerTextAsync();
+        Assert.Contains("<script>document.title='pwned'</script>", change, StringComparison.Ordinal);
+        Assert.Contains("<b>bold</b>", change, StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#change b, #change script, #change img, #change a").CountAsync());
+        Assert.DoesNotContain("pwned", await page.TitleAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, dialogs);
+        var mail = await smtp.MessageAsync((await MailsToAsync(runId, Bob)).First().Id);
+        Assert.Contains("&lt;script&gt;", mail.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", mail.Html, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, int, string> BadLinks() => new()
+    {
+        { "tampered", 400, "This link is not valid" },
+        { "expired", 410, "This link has expired" },
+        { "other-change", 409, "This link is superseded" },
+        { "unissued", 400, "This host has no record of issuing it" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadLinks))]
+    public async Task Page_BadLink_GetsItsOwnPageAndTheRunKeepsWaiting(string kind, int status, string expected)
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        var signer = new ApprovalLinkSigner(SharedServices.LinkKey);
+        var bad = kind switch
+        {
+            "tampered" => link.Token[..^3] + (link.Token[^3] == 'A' ? "BBB" : "AAA"),
+            "expired" => Reissue(link, c => c with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds() }, signer),
+            "other-change" => Reissue(link, c => c with { ChangeDigest = new string('f', 64) }, signer, issue: true),
+            _ => Reissue(link, c => c with { LinkId = "never-issued" }, signer),
+        };
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+
+        var response = await page.GotoAsync(PageUrl(bad));
+
+        Assert.Equal(status, response!.Status);
+        Assert.Contains(expected, await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#decision").CountAsync());
+        Assert.Equal("awaiting-approval", (await StatusAsync(runId)).GetProperty("phase").GetString());
+        await AssertNothingWrittenAsync();
+    }
+
+    [Fact]
+    public async Task Page_SignedInAsSomeoneElseThanTheLinksApprover_OffersNoFormAndRefusesAPost()
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var bobs = await LinkAsync(runId, Bob);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await SignInAsync(context, bobs, Ana); // Ana manages too, but the link is Bob's
+
+        Assert.Contains("This link was sent to another approver", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#decision").CountAsync());
+        var token = await AntiforgeryOfAnyPageAsync(context, await LinkAsync(runId, Ana));
+        var posted = await context.APIRequest.PostAsync(bobs.AbsoluteUri, new APIRequestContextOptions
+        {
+            Form = FormOf(context, ("decision", "approve"), ("__antiforgery", token)),
+        });
+
+        Assert.Equal(200, posted.Status); // the page again, with the refusal
+        Assert.Contains("sent to another approver", await posted.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal("awaiting-approval", (await StatusAsync(runId)).GetProperty("phase").GetString());
+    }
+
+    [Fact]
+    public async Task Page_TheInitiatorsOwnLink_OffersNoForm()
+    {
+        var runId = await StartAsync(Ana, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        var anasOwn = Reissue(link, c => c with { ApproverId = "0e000001-0000-4000-8000-000000000003", LinkId = "ana-own" },
+            new ApprovalLinkSigner(SharedServices.LinkKey), issue: true);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await SignInAsync(context, new MailedLink(new Uri(PageUrl(anasOwn)), anasOwn, link.Claims with { LinkId = "ana-own" }), Ana);
+
+        Assert.Contains("you started this run", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#decision").CountAsync());
+        Assert.DoesNotContain(await MailsToAsync(runId, null), m => m.To.Contains(Ana)); // and she was never sent one
+    }
+
+    [Fact]
+    public async Task Page_PostWithoutTheAntiforgeryTokenOrReplayed_IsRefusedAndDecidesOnce()
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await SignInAsync(context, link, Bob);
+        var token = await page.Locator("input[name='__antiforgery']").GetAttributeAsync("value");
+
+        var forged = await context.APIRequest.PostAsync(link.AbsoluteUri, new APIRequestContextOptions { Form = FormOf(context, ("decision", "approve")) });
+        Assert.Equal(400, forged.Status);
+        Assert.Contains("anti-forgery", await forged.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal("awaiting-approval", (await StatusAsync(runId)).GetProperty("phase").GetString());
+
+        var first = await context.APIRequest.PostAsync(link.AbsoluteUri, new APIRequestContextOptions { Form = FormOf(context, ("decision", "approve"), ("__antiforgery", token!)) });
+        var replay = await context.APIRequest.PostAsync(link.AbsoluteUri, new APIRequestContextOptions { Form = FormOf(context, ("decision", "approve"), ("__antiforgery", token!)) });
+
+        Assert.Equal(200, first.Status);
+        Assert.Contains("Approved.", await first.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal(409, replay.Status);
+        Assert.Contains("already used", await replay.TextAsync(), StringComparison.Ordinal);
+        var done = await WaitFinishedAsync(runId);
+        Assert.Single(done.GetProperty("approvals").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Teams_TheGatesCardReachesTheWebhookWithTheChannelLinkAndAFollowUpAfterTheDecision()
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        var cards = await WaitForCardsAsync(runId, 1);
+        var card = JsonDocument.Parse(cards[0]).RootElement.GetProperty("attachments")[0].GetProperty("content");
+        var action = card.GetProperty("actions")[0];
+
+        Assert.Equal("1.4", card.GetProperty("version").GetString());
+        Assert.Equal("Action.OpenUrl", action.GetProperty("type").GetString());
+        var channelLink = action.GetProperty("url").GetString()!;
+        Assert.StartsWith($"{host.BaseUrl}/approvals/", channelLink, StringComparison.Ordinal);
+        Assert.NotEqual(link.AbsoluteUri, channelLink);
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(cards[0]) < 28_000);
+
+        // Any approver of the gate can decide through the channel link after signing in.
+        await DecideInBrowserAsync(new MailedLink(new Uri(channelLink), channelLink[(channelLink.LastIndexOf('/') + 1)..], link.Claims), Bob, approve: true);
+        var done = await WaitFinishedAsync(runId);
+        Assert.Equal("teams", done.GetProperty("approvals")[0].GetProperty("channel").GetString());
+        Assert.Equal(2, (await WaitForCardsAsync(runId, 2)).Count);
+    }
+
+    private async Task<string> StartAsync(string person, string account)
+    {
+        using var client = host.As(await dev.SignInAsync(person));
+        using var response = await client.PostAsJsonAsync("/api/workflows/crm-followup/runs", new { input = new { accountId = account } });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+        await host.WaitForJsonAsync($"/api/runs/{runId}", s => s.GetProperty("phase").GetString() == "awaiting-approval", Patience, "waiting");
+        return runId;
+    }
+
+    /// <summary>The link in the request mail this person got for this run.</summary>
+    private async Task<MailedLink> LinkAsync(string runId, string person)
+    {
+        var mail = await smtp.MessageAsync((await MailsToAsync(runId, person)).First().Id);
+        var url = PageLink().Match(mail.PlainText ?? string.Empty);
+        Assert.True(url.Success, $"no approval link in the mail to {person}: {mail.PlainText}");
+        var token = Uri.UnescapeDataString(url.Groups["token"].Value);
+        Assert.Equal(LinkProblem.None, new ApprovalLinkSigner(SharedServices.LinkKey).Verify(token, DateTimeOffset.UtcNow, out var claims));
+        return new MailedLink(new Uri(url.Value), token, claims!);
+    }
+
+    private async Task<IReadOnlyList<Smtp4devSummary>> MailsToAsync(string runId, string? person) =>
+        await smtp.WaitForMessagesAsync(m => m.Subject.Contains(runId, StringComparison.Ordinal) && m.Subject.StartsWith("Approval needed", StringComparison.Ordinal)
+            && (person is null || m.To.Contains(person)), 1, Patience);
+
+    private async Task<IReadOnlyList<Smtp4devSummary>> OutcomeMailAsync(string runId) =>
+        await smtp.WaitForMessagesAsync(m => m.Subject.Contains(runId, StringComparison.Ordinal) && m.Subject.StartsWith("Approved", StringComparison.Ordinal), 1, Patience);
+
+    private async Task<List<string>> WaitForCardsAsync(string runId, int count)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var cards = teams.Posts.Select(p => p.Body).Where(b => b.Contains(runId, StringComparison.Ordinal)).ToList();
+            if (cards.Count >= count || DateTime.UtcNow > deadline)
+            {
+                Assert.True(cards.Count >= count, $"{cards.Count} cards for {runId}, expected {count}");
+                return cards;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    private async Task<IPage> SignInAsync(IBrowserContext context, MailedLink link, string person)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(link.AbsoluteUri);
+        await page.ClickAsync("#sign-in");
+        await page.ClickAsync($"button[value='{person}']");
+        await page.WaitForURLAsync(new Regex("/approvals/"));
+        return page;
+    }
+
+    private async Task DecideInBrowserAsync(MailedLink link, string person, bool approve)
+    {
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await SignInAsync(context, link, person);
+        await page.ClickAsync(approve ? "#approve" : "#reject");
+        Assert.Contains(approve ? "Approved." : "Rejected.", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>An anti-forgery token this context's sign-in legitimately got (from a page it may decide on).</summary>
+    private async Task<string> AntiforgeryOfAnyPageAsync(IBrowserContext context, MailedLink own)
+    {
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(own.AbsoluteUri);
+        return (await page.Locator("input[name='__antiforgery']").GetAttributeAsync("value"))!;
+    }
+
+    private string PageUrl(string token) => $"{host.BaseUrl}/approvals/{Uri.EscapeDataString(token)}";
+
+    private string Reissue(MailedLink link, Func<ApprovalLinkClaims, ApprovalLinkClaims> change, ApprovalLinkSigner signer, bool issue = false)
+    {
+        var claims = change(link.Claims);
+        if (issue)
+        {
+            // As if this host had issued it (the test holds the operator's key and storage): only the page's own checks stand.
+            services.IssueAsync(claims).GetAwaiter().GetResult();
+        }
+
+        return signer.Sign(claims);
+    }
+
+    private Task<JsonElement> StatusAsync(string runId) => host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
+
+    private Task<JsonElement> WaitFinishedAsync(string runId) =>
+        host.WaitForJsonAsync($"/api/runs/{runId}", s => s.GetProperty("status").GetString() is "Completed" or "Failed", Patience, "finished");
+
+    private async Task AssertNothingWrittenAsync() =>
+        Assert.DoesNotContain(await dev.RequestsAsync(), r => r.GetProperty("method").GetString() is "POST" or "PUT" && r.GetProperty("status").GetInt32() < 300);
+
+    private static IFormData FormOf(IBrowserContext context, params (string Name, string Value)[] fields)
+    {
+        var form = context.APIRequest.CreateFormData();
+        foreach (var (name, value) in fields)
+        {
+            form.Set(name, value);
+        }
+
+        return form;
+    }
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:\d+/approvals/(?<token>[A-Za-z0-9%._~-]+)")]
+    private static partial Regex PageLink();
+
+    /// <summary>A link as a mail carried it: the URL, its token, and what the token says.</summary>
+    private sealed record MailedLink(Uri Uri, string Token, ApprovalLinkClaims Claims)
+    {
+        public string AbsoluteUri => Uri.AbsoluteUri;
+    }
+
+    /// <summary>DevServices, the host (mail to smtp4dev, cards to a local receiver) and the link key, for the class.</summary>
+    public sealed class SharedServices : IAsyncLifetime
+    {
+        public static readonly byte[] LinkKey = RandomNumberGenerator.GetBytes(32);
+
+        private readonly SemaphoreSlim gate = new(1, 1);
+        private DevServicesProcess? dev;
+        private HostProcess? host;
+        private TeamsReceiver? teams;
+        private string? connection;
+        private string? prefix;
+
+        internal async Task<(DevServicesProcess, HostProcess, TeamsReceiver)> StartOnceAsync(AzuriteFixture azurite, Smtp4devProcess smtp)
+        {
+            await gate.WaitAsync();
+            try
+            {
+                if (dev is null || host is null || teams is null)
+                {
+                    dev = await DevServicesProcess.StartAsync(azurite);
+                    teams = await TeamsReceiver.StartAsync();
+                    var hub = EngineHost.NewHubName();
+                    (connection, prefix) = (azurite.ConnectionString, hub);
+                    var settings = HostProcess.DefaultSettings(azurite, hub);
+                    foreach (var (key, value) in dev.HostSettings())
+                    {
+                        settings[key] = value;
+                    }
+
+                    settings["AgentOps__Email__Host"] = "127.0.0.1";
+                    settings["AgentOps__Email__Port"] = smtp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    settings["AgentOps__Email__Security"] = "None";
+                    settings["AgentOps__Email__From"] = "approvals@contoso.example";
+                    settings["AgentOps__Teams__WebhookUrl"] = teams.WebhookUrl.AbsoluteUri;
+                    settings["AgentOps__Approvals__LinkSigningKey"] = Convert.ToBase64String(LinkKey);
+                    host = await HostProcess.StartHealthyAsync(settings);
+                }
+
+                return (dev, host, teams);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        /// <summary>Writes a link record as the host would (the test plays an operator who holds the key and the storage).</summary>
+        internal Task IssueAsync(ApprovalLinkClaims claims)
+        {
+            var storage = Runtime.Governance.GovernanceStorage.FromConfiguration(
+                new ConfigurationBuilder().AddInMemoryCollection(
+                    new Dictionary<string, string?> { [Runtime.Governance.GovernanceStorage.PrefixSetting] = prefix }).Build(),
+                Runtime.Engine.StorageConnection.FromConnectionString(connection!));
+            return new Runtime.Governance.LinkStore(storage).IssueAsync(claims, CancellationToken.None);
+        }
+
+        public Task InitializeAsync() => Task.CompletedTask;
+
+        public async Task DisposeAsync()
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+
+            if (teams is not null)
+            {
+                await teams.DisposeAsync();
+            }
+
+            if (dev is not null)
+            {
+                await dev.DisposeAsync();
+            }
+
+            gate.Dispose();
+        }
+    }
+}
