@@ -78,6 +78,29 @@ internal sealed class ApprovalPageHtml
         return this;
     }
 
+    /// <summary>The change as a reviewer reads it: one group per call (operation on record), a row per field, before and after.</summary>
+    public ApprovalPageHtml ChangeTable(string id, IReadOnlyList<Notifications.ChangeLine> lines)
+    {
+        body.Append("<table id=\"").Append(Encode(id)).Append("\" class=\"change\"><thead><tr><th>Field</th><th>Before</th><th>After</th></tr></thead><tbody>");
+        foreach (var call in lines.GroupBy(l => (l.System, l.Operation, l.Record)))
+        {
+            body.Append("<tr class=\"call\"><th colspan=\"3\">").Append(Encode($"{call.Key.Operation} on {call.Key.Record} ({call.Key.System})")).Append("</th></tr>");
+            foreach (var line in call)
+            {
+                body.Append("<tr><td>").Append(Encode(line.Field)).Append("</td><td>").Append(Encode(line.Before ?? "(new)")).Append("</td><td>")
+                    .Append(Encode(line.After)).Append("</td></tr>");
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            body.Append("<tr><td colspan=\"3\">(the change is not available on this host)</td></tr>");
+        }
+
+        body.Append("</tbody></table>");
+        return this;
+    }
+
     public ApprovalPageHtml Link(string href, string text, string id)
     {
         body.Append("<p><a class=\"button\" id=\"").Append(Encode(id)).Append("\" href=\"").Append(Encode(href)).Append("\">").Append(Encode(text)).Append("</a></p>");
@@ -131,5 +154,6 @@ internal sealed class ApprovalPageHtml
         "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0;white-space:pre-wrap;word-break:break-word}" +
         ".banner{padding:.7rem 1rem;border-radius:.4rem;margin:1rem 0}.ok{background:#dafbe1}.wait{background:#fff8c5}.refused{background:#ffebe9}" +
         "a.button,button{display:inline-block;padding:.5rem 1.1rem;border-radius:.4rem;border:1px solid #1f6feb;background:#1f6feb;color:#fff;text-decoration:none;font-size:1rem}" +
-        "button#reject{background:#fff;color:#cf222e;border-color:#cf222e}textarea{width:100%;font:inherit}";
+        "button#reject{background:#fff;color:#cf222e;border-color:#cf222e}textarea{width:100%;font:inherit}" +
+        "table.change td:first-child{width:9rem;font-weight:600}table.change td:nth-child(2){width:30%;color:#57606a}tr.call th{background:#eaeef2}";
 }

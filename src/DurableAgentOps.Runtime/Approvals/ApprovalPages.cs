@@ -259,8 +259,7 @@ public static class ApprovalPages
             ], "run");
 
             page.Section("The exact change").Paragraph($"Change {claims.ChangeDigest} (SHA-256 of the calls the write will send; it sends exactly these or nothing).", "digest");
-            page.Table("change", ["System", "Operation", "Record", "Field", "Before", "After"],
-                (change?.Lines ?? []).Select(l => (IReadOnlyList<string>)[l.System, l.Operation, l.Record, l.Field, l.Before ?? "(new)", l.After]));
+            page.ChangeTable("change", change?.Lines ?? []);
 
             var step = snapshot?.Definition.FindStep(wait?.StepId ?? claims.StepId);
             var identity = step is null ? null : snapshot!.Identities.FirstOrDefault(i => i.Name == step.Identity);
@@ -284,9 +283,16 @@ public static class ApprovalPages
                 ("Separation of duties", gate?.SeparationOfDuties == false ? "off" : "on: the initiator may not decide"),
                 ("Deadline", (wait?.ExpiresAt ?? claims.Expires.UtcDateTime).ToString("u", CultureInfo.InvariantCulture)),
             ], "gate");
-            page.Table("answers", ["Who", "Decision", "When", "Counted"],
-                status.Approvals.Where(a => a.Approver is not null).Select(a => (IReadOnlyList<string>)[a.Approver!.ToString(), a.Approved == true ? "approved" : "rejected",
-                    a.At.ToString("u", CultureInfo.InvariantCulture), a.Counted]));
+            var answers = status.Approvals.Where(a => a.Approver is not null).ToList();
+            if (answers.Count == 0)
+            {
+                page.Paragraph("Nobody has answered yet.", "answers");
+            }
+            else
+            {
+                page.Table("answers", ["Who", "Decision", "When", "Counted"], answers.Select(a => (IReadOnlyList<string>)[a.Approver!.ToString(),
+                    a.Approved == true ? "approved" : "rejected", a.At.ToString("u", CultureInfo.InvariantCulture), a.Counted]));
+            }
 
             page.Section("Evidence so far").Table("evidence", ["Step", "Identity", "Client id", "Operations", "Records", "Outcome"],
                 status.Steps.Select(s => (IReadOnlyList<string>)[s.StepId, s.Identity, s.ClientId, string.Join(", ", s.Operations), string.Join(", ", s.Records), s.Outcome]));
