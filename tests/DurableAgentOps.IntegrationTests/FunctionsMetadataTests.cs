@@ -30,7 +30,7 @@ public sealed class FunctionsMetadataTests
                 GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
                 AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
-                StartRun, GetRun, ApproveRun, PendingApprovals,
+                StartRun, GetRun, ApproveRun, PendingApprovals, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
@@ -87,6 +87,9 @@ public sealed class FunctionsMetadataTests
     [InlineData(GetRun)]
     [InlineData(ApproveRun)]
     [InlineData(PendingApprovals)]
+    [InlineData("ApprovalPage")]
+    [InlineData("ApprovalPageSignIn")]
+    [InlineData("ApprovalSignInCallback")]
     public void Metadata_HttpTrigger_IsAnonymousToTheFunctionsHostBecauseItsHandlerAuthenticates(string function)
     {
         var trigger = Functions.Value[function].GetProperty("bindings").EnumerateArray()

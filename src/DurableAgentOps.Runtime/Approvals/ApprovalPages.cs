@@ -41,7 +41,9 @@ public static class ApprovalPages
             return;
         }
 
-        await http.ChallengeAsync(AuthenticationSetup.PagesSignInScheme, new AuthenticationProperties { RedirectUri = PagePath(token) });
+        // Back to the page this sign-in link hangs under, whatever prefix the host serves it at (Functions: /api).
+        var page = http.Request.PathBase + http.Request.Path.Value![..^"/sign-in".Length];
+        await http.ChallengeAsync(AuthenticationSetup.PagesSignInScheme, new AuthenticationProperties { RedirectUri = page });
     }
 
     public static async Task PostAsync(HttpContext http, string token)
@@ -107,7 +109,8 @@ public static class ApprovalPages
         }
     }
 
-    public static string PagePath(string token) => $"{ApprovalPageLinks.RoutePrefix}/{Uri.EscapeDataString(token)}";
+    /// <summary>The page's own path as this request reached it (the standalone host serves it at /approvals, Functions at /api/approvals).</summary>
+    private static string SelfPath(HttpContext http) => (http.Request.PathBase + http.Request.Path).Value!;
 
     private static ApprovalLinkSigner? Signer(IServiceProvider services) =>
         services.GetRequiredService<IOptions<ApprovalsOptions>>().Value.Key is { } key ? new ApprovalLinkSigner(key) : null;
@@ -152,7 +155,7 @@ public static class ApprovalPages
         var snapshot = await services.GetRequiredService<DefinitionStore>().LoadAsync(status.Workflow, status.DefinitionSha256, http.RequestAborted);
         var change = await services.GetRequiredService<ChangeStore>().LoadAsync(claims.RunId, claims.ChangeDigest, http.RequestAborted);
         var environment = services.GetRequiredService<IOptions<AgentOpsRunOptions>>().Value.Environment;
-        var view = new PageView(token, claims, status, snapshot, change, runs, environment);
+        var view = new PageView(claims, status, snapshot, change, runs, environment);
         if (claims.ApproverId is not null && issued.UsedBy is not null)
         {
             view.Refusal = (409, "This link was already used", $"A decision was made with it at {issued.UsedAt:u}. Nothing was changed.");
@@ -168,7 +171,7 @@ public static class ApprovalPages
 
     /// <summary>What the page shows for one link, and the refusal when it offers no decision.</summary>
     private sealed class PageView(
-        string token, ApprovalLinkClaims? claims, RunStatus? status, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs, string environment)
+        ApprovalLinkClaims? claims, RunStatus? status, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs, string environment)
     {
         public (int Status, string Title, string Detail)? Refusal { get; set; }
 
@@ -177,7 +180,7 @@ public static class ApprovalPages
         public RunStatus? Status => status;
 
         public static PageView Refuse(int code, string title, string detail) =>
-            new(string.Empty, null, null, null, null, null, "local") { Refusal = (code, title, detail) };
+            new(null, null, null, null, null, "local") { Refusal = (code, title, detail) };
 
         /// <summary>Why this signed-in person cannot decide with this link, or null when they can.</summary>
         public async Task<string?> EligibilityAsync(Caller caller, CancellationToken cancellationToken)
@@ -235,13 +238,13 @@ public static class ApprovalPages
             Describe(page);
             if (Refusal is null && caller is null)
             {
-                page.Link($"{PagePath(token)}/sign-in", "Sign in to decide", "sign-in");
+                page.Link($"{SelfPath(http)}/sign-in", "Sign in to decide", "sign-in");
             }
             else if (Refusal is null && caller is not null && why is null)
             {
                 http.User = signedIn.Principal!;
                 var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
-                page.Section($"Your decision, {caller.Name}").DecisionForm(PagePath(token), tokens.FormFieldName, tokens.RequestToken!, RunService.MaxCommentLength);
+                page.Section($"Your decision, {caller.Name}").DecisionForm(SelfPath(http), tokens.FormFieldName, tokens.RequestToken!, RunService.MaxCommentLength);
             }
 
             await page.WriteAsync(http.Response, Refusal?.Status ?? 200, $"Approval: {status.Workflow}");

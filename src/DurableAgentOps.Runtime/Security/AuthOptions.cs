@@ -34,6 +34,9 @@ public sealed class AuthOptions
     /// <summary>The pages' client secret, when the authority requires one for a web app (Entra ID); Key Vault in Azure.</summary>
     public string? PagesClientSecret { get; set; }
 
+    /// <summary>Where the authority returns people after sign-in (the Functions app serves it under /api).</summary>
+    public string PagesCallbackPath { get; set; } = "/signin-oidc";
+
     /// <summary>Allowed clock difference when checking a token's lifetime.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -30,8 +30,6 @@ public static class AuthenticationSetup
     /// <summary>The OpenID Connect handler the pages challenge with (same authority as the API).</summary>
     public const string PagesSignInScheme = "AgentOps.Pages.OpenIdConnect";
 
-    /// <summary>Where the authority sends the browser back after sign-in.</summary>
-    public const string PagesCallbackPath = "/signin-oidc";
 
     public static IServiceCollection AddAgentOpsAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
@@ -153,7 +151,7 @@ public static class AuthenticationSetup
         oidc.SaveTokens = false;
         oidc.GetClaimsFromUserInfoEndpoint = false;
         oidc.SignInScheme = PagesScheme;
-        oidc.CallbackPath = PagesCallbackPath;
+        oidc.CallbackPath = auth.PagesCallbackPath;
         oidc.Scope.Clear();
         oidc.Scope.Add("openid");
         oidc.Scope.Add("profile");
@@ -177,6 +175,17 @@ public static class AuthenticationSetup
 
             return Task.CompletedTask;
         };
+    }
+
+    /// <summary>
+    /// Lets the pages' OpenID Connect handler answer the authority's callback where no authentication middleware runs
+    /// (a Functions trigger); true when it did.
+    /// </summary>
+    public static async Task<bool> HandlePagesCallbackAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var handlers = http.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
+        return await handlers.GetHandlerAsync(http, PagesSignInScheme) is IAuthenticationRequestHandler handler && await handler.HandleRequestAsync();
     }
 
     /// <summary>Why a request was not authenticated, in words that say what to send instead; never the token itself.</summary>
