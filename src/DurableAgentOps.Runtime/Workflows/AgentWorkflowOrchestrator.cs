@@ -192,8 +192,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
             if (tally.Rejected || tally.QuorumReached)
             {
-                var outcome = tally.Rejected ? "rejected" : "approved";
-                await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why, $"{outcome} at gate {gate.Id}");
+                await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why,
+                    $"{(tally.Rejected ? "rejected" : "approved")} at gate {gate.Id}");
                 return tally.Rejected ? "rejected" : null;
             }
 
@@ -208,7 +208,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             }
 
             var final = gate.OnTimeout == TimeoutAction.Cancel ? "cancelled" : "timed-out";
-            await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why, $"{final} at gate {gate.Id}");
+            await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why,
+                $"{(final == "cancelled" ? "cancelled" : "timed out")} at gate {gate.Id} (onTimeout: {gate.OnTimeout.ToString().ToLowerInvariant()})");
             return final;
         }
 

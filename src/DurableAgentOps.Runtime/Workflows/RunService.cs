@@ -26,7 +26,8 @@ public sealed record RunStatus(
     int IgnoredEvents,
     RunFailure? Failure,
     DateTimeOffset CreatedAt,
-    DateTimeOffset LastUpdatedAt);
+    DateTimeOffset LastUpdatedAt,
+    IReadOnlyList<NoticeSummary> Notices);
 
 /// <summary>A gate the caller can answer now.</summary>
 public sealed record PendingApproval(
@@ -268,7 +269,7 @@ public sealed class RunService(
         return new RunStatus(runId, Tag("workflow"), Tag("definitionSha256"), metadata.RuntimeStatus.ToString(),
             progress?.Phase ?? "pending", progress?.CurrentStep, initiator, outcome,
             metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [], progress?.IgnoredEvents ?? 0,
-            failure, metadata.CreatedAt, metadata.LastUpdatedAt);
+            failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? []);
     }
 
     /// <summary>The approver entry of the run's gate the caller is, judged against the definition the run executes.</summary>
