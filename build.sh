@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # DurableAgentOps build entry point. Usage: ./build.sh <command>
-#   demo     set up what is missing, start Azurite, run the demo of a governed run, stop Azurite
+#   demo     set up what is missing, start the local services, run the demo of a governed run, stop them
+#            (--interactive: you approve in a browser from the mail in smtp4dev, instead of the demo's headless chromium)
 #   test     set up what is missing, build (warnings are errors), run every test (tests start their own services)
 #   bench    run the engine benchmark against Azurite (in-memory) and write .artifacts/bench/*.{json,md}
 #   azurite  run Azurite in the foreground with data in .azurite/ (for working with the host by hand)
@@ -18,8 +19,14 @@ setup() {
   command -v dotnet >/dev/null || die "the .NET SDK is required (dotnet not on PATH)"
   command -v npm >/dev/null || die "Node.js and npm are required (npm not on PATH)"
   if [ ! -x node_modules/.bin/azurite ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "installing local services (npm ci: azurite)"
+    say "installing local services and test tools (npm ci: azurite, adaptivecards, playwright-core)"
     npm ci --no-audit --no-fund --loglevel=error
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    # The approval pages are tested, and the demo approves, in Debian's chromium (no browser download).
+    say "installing chromium (apt)"
+    local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null || die "could not install chromium (apt-get install chromium)"
   fi
   say "restoring .NET tools (.config/dotnet-tools.json: smtp4dev)"
   dotnet tool restore >/dev/null
@@ -50,7 +57,8 @@ stop_azurite() { [ -n "$AZURITE_PID" ] && kill "$AZURITE_PID" 2>/dev/null && wai
 
 PIDS=()
 stop_services() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  # Children first: `dotnet tool run` starts the tool as a child process.
+  for pid in "${PIDS[@]}"; do pkill -TERM -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
   PIDS=()
   stop_azurite
 }
@@ -66,9 +74,16 @@ wait_healthy() { # $1 = name, $2 = URL, $3 = log
 # asks it), signs people in (its dev OpenID Connect provider) and logs who called what; the host runs the
 # orchestration and trusts only signed-in callers; the CLI signs in, starts, watches and approves it.
 run_governed_demo() {
+  local interactive=${1:-}
   trap stop_services EXIT
-  local bin="bin/$CONFIG/net10.0" dev=http://127.0.0.1:7080 api=http://127.0.0.1:7071 logs=.azurite
+  local bin="bin/$CONFIG/net10.0" dev=http://127.0.0.1:7080 api=http://127.0.0.1:7071 mail=http://127.0.0.1:5080 logs=.azurite
   local header; header=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # shared secret, never printed
+  local linkkey; linkkey=$(head -c 32 /dev/urandom | base64)                  # signs approval links, never printed
+  say "starting smtp4dev ($mail: the approval mails land here)"
+  dotnet tool run smtp4dev -- --smtpport=2525 --urls=$mail --bindaddress=127.0.0.1 --db= --imapport= --pop3port= --nousersettings \
+    >$logs/smtp4dev.log 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 150); do node -e "fetch('$mail/api/messages').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 0.2; done
   say "starting the dev identity endpoint, sign-in provider and sample systems ($dev)"
   DevServices__IdentityHeader=$header DevServices__PublicUrl=$dev \
     dotnet "src/DurableAgentOps.DevServices/$bin/DurableAgentOps.DevServices.dll" --urls $dev >$logs/devservices.log 2>&1 &
@@ -78,6 +93,8 @@ run_governed_demo() {
   IDENTITY_ENDPOINT=$dev/msi/token IDENTITY_HEADER=$header Host__PublicBaseUrl=$api \
     AgentOps__Auth__Authority=$dev/signin AgentOps__Auth__TenantId=7d3e5c1a-0000-4000-8000-0000000000d0 \
     AgentOps__Directory__GraphBaseUrl=$dev/graph/v1.0/ AgentOps__Directory__ClientId=6f1c0a10-0000-4000-8000-0000000000a0 \
+    AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
+    AgentOps__Approvals__LinkSigningKey=$linkkey \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
@@ -103,16 +120,21 @@ run_governed_demo() {
   say "mallory, signed in but in no approver group, tries to approve"
   as mallory login --dev mallory@contoso.example >/dev/null
   as mallory approve "$run" --host $api || true
-  say "bob.manager (group emea-sales-managers) signs in and approves"
-  as bob login --dev bob.manager@contoso.example
-  as bob approve "$run" --comment "follow-up looks right" --host $api
+  if [ "$interactive" = "--interactive" ]; then
+    say "your turn: open $mail, open the mail to bob.manager@contoso.example, follow its link, sign in as Bob Manager and decide"
+    node -e 'fetch(process.argv[1] + "/api/messages?pageSize=1000").then(r => r.json()).then(m => { for (const x of m.results) if (x.subject.includes(process.argv[2])) console.log(`  mail: ${x.subject} -> ${x.to.join(", ")}`); });' $mail "$run"
+  else
+    say "bob.manager gets the approval mail (smtp4dev, $mail), opens its link in chromium, signs in and approves on the page"
+    node demo/approve-by-mail.mjs --smtp $mail --run "$run" --as bob.manager@contoso.example --comment "follow-up looks right"
+  fi
   wait "$watcher" || die "the run did not complete; see $logs/host.log"
   say "who decided (the run's record: verified principal, how they qualified, channel)"
-  as bob whoami >/dev/null && node -e '
+  as alice whoami >/dev/null && node -e '
     fetch(process.argv[1], { headers: { authorization: "Bearer " + require(process.argv[2]).accessToken } }).then(r => r.json()).then(s => {
       console.log(`  initiator: ${s.initiator.name} (${s.initiator.id})`);
-      for (const a of s.approvals) console.log(`  ${a.approver ? a.approver.name + " (" + a.approver.id + ")" : "(unverified)"} ${a.approved ? "approved" : "rejected"} at ${a.gate} as ${a.matchedAs} via ${a.channel}: ${a.counted}`);
-    });' "$api/api/runs/$run" "$PWD/$logs/people/bob/login.json"
+      for (const a of s.approvals) console.log(`  ${a.approver ? a.approver.name + " (" + a.approver.id + ")" : "(unverified)"} ${a.approved ? "approved" : "rejected"} at ${a.gate} as ${a.matchedAs} via ${a.channel}, link ${a.linkId ?? "-"}, change ${(a.changeDigest ?? "").slice(0, 12)}: ${a.counted}`);
+      for (const n of s.notices) console.log(`  notice ${n.kind} at ${n.gate} to ${n.recipients}: sent ${n.sent.join(", ") || "nothing"}${n.failures.length ? "; " + n.failures.join("; ") : ""}`);
+    });' "$api/api/runs/$run" "$PWD/$logs/people/alice/login.json"
   say "who acted on the sample CRM (its request log: token subject -> identity)"
   node -e '
     fetch(process.argv[1]).then(r => r.json()).then(log => {
@@ -125,7 +147,7 @@ case "${1:-help}" in
   demo)
     setup
     start_azurite --location .azurite/data
-    run_governed_demo
+    run_governed_demo "${2:-}"
     ;;
   test)
     setup

@@ -60,7 +60,7 @@ public sealed class OfflineDrafter : IChatClient
                 ["task"] = new JsonObject
                 {
                     ["subject"] = $"Follow up with {name}",
-                    ["body"] = $"Follow up on the call of {Text(call, "date") ?? "recently"}: {Text(call, "summary") ?? "no call notes"}. Outcome: {Text(call, "outcome") ?? "unknown"}.",
+                    ["body"] = $"Follow up on the call of {Text(call, "date") ?? "recently"}: {(Text(call, "summary") ?? "no call notes").TrimEnd('.')}. Outcome: {Text(call, "outcome") ?? "unknown"}.",
                     ["dueDate"] = callDate?.AddDays(3).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                     ["ownerId"] = Text(account, "ownerId"),
                 },
