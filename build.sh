@@ -4,6 +4,7 @@
 #            (--interactive: you approve in a browser from the mail in smtp4dev, instead of the demo's headless chromium)
 #   test     set up what is missing, build (warnings are errors), run every test (tests start their own services)
 #   bench    run the engine benchmark against Azurite (in-memory) and write .artifacts/bench/*.{json,md}
+#            (--approvals [--runs N]: approval page POST -> write completed, p50/p95, through the local stack)
 #   azurite  run Azurite in the foreground with data in .azurite/ (for working with the host by hand)
 #   setup    only install what is missing (npm packages, .NET tools) and build
 set -euo pipefail
@@ -73,10 +74,12 @@ wait_healthy() { # $1 = name, $2 = URL, $3 = log
 # The demo: crm-followup on the sample CRM. DevServices issues each step's token (the real ManagedIdentityCredential
 # asks it), signs people in (its dev OpenID Connect provider) and logs who called what; the host runs the
 # orchestration and trusts only signed-in callers; the CLI signs in, starts, watches and approves it.
-run_governed_demo() {
-  local interactive=${1:-}
+# The local stack of the demo and the approvals benchmark: smtp4dev, DevServices (identity endpoint, sign-in provider,
+# directory, sample systems) and the host, on fixed local ports; stopped by stop_services.
+BIN="bin/$CONFIG/net10.0" DEV=http://127.0.0.1:7080 API=http://127.0.0.1:7071 MAIL=http://127.0.0.1:5080 LOGS=.azurite
+start_stack() {
   trap stop_services EXIT
-  local bin="bin/$CONFIG/net10.0" dev=http://127.0.0.1:7080 api=http://127.0.0.1:7071 mail=http://127.0.0.1:5080 logs=.azurite
+  local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
   local header; header=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # shared secret, never printed
   local linkkey; linkkey=$(head -c 32 /dev/urandom | base64)                  # signs approval links, never printed
   say "starting smtp4dev ($mail: the approval mails land here)"
@@ -98,7 +101,12 @@ run_governed_demo() {
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
+}
 
+run_governed_demo() {
+  local interactive=${1:-}
+  local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
+  start_stack
   # Each person keeps their own sign-in (AGENTOPS_HOME), as on their own machine.
   rm -rf $logs/people
   local cli="dotnet src/DurableAgentOps.Cli/$bin/agentops.dll"
@@ -165,7 +173,15 @@ case "${1:-help}" in
   bench)
     setup
     start_azurite --inMemoryPersistence
-    dotnet "tests/DurableAgentOps.Benchmarks/bin/$CONFIG/net10.0/DurableAgentOps.Benchmarks.dll" "${@:2}"
+    if [ "${2:-}" = "--approvals" ]; then
+      # Approval page POST -> write completed, p50/p95 over --runs N (default 50), through the real stack.
+      start_stack
+      rm -rf $LOGS/people
+      AGENTOPS_HOME=$LOGS/people/alice dotnet "src/DurableAgentOps.Cli/$BIN/agentops.dll" login --dev alice@contoso.example >/dev/null
+      node demo/measure-approvals.mjs --api $API --smtp $MAIL --starter "$LOGS/people/alice/login.json" --as bob.manager@contoso.example "${@:3}"
+    else
+      dotnet "tests/DurableAgentOps.Benchmarks/bin/$CONFIG/net10.0/DurableAgentOps.Benchmarks.dll" "${@:2}"
+    fi
     ;;
   azurite)
     setup
@@ -173,5 +189,5 @@ case "${1:-help}" in
     exec node_modules/.bin/azurite --skipApiVersionCheck --loose --location .azurite/data
     ;;
   setup) setup ;;
-  *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
+  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
 esac

@@ -1,0 +1,76 @@
+// Measures approval-page decision → write completed, as an approver experiences it: for each of N runs, the approval
+// mail's link is opened in headless chromium (signed in once, as a person keeps their session), and the time from the
+// click on Approve (the page's POST) to the end of the write step (its server-side end: start + duration) is taken.
+// Prints p50/p95 and writes .artifacts/bench/approvals.{json,md}. Local use: run by ./build.sh bench --approvals.
+//
+//   node demo/measure-approvals.mjs --api http://127.0.0.1:7071 --smtp http://127.0.0.1:5080 --starter <login.json> --as bob.manager@contoso.example [--runs 50]
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) =>
+  arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs, []));
+const runs = Number(args.runs ?? 50);
+const token = JSON.parse(readFileSync(args.starter, 'utf8')).accessToken;
+const api = (path, init = {}) => fetch(`${args.api}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+async function waitFor(what, probe, timeoutMs = 60000, everyMs = 20) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function linkFor(runId) {
+  return waitFor(`the mail about ${runId}`, async () => {
+    const list = (await (await fetch(`${args.smtp}/api/messages?pageSize=1000`)).json()).results ?? [];
+    const mail = list.find(m => m.subject.includes(runId) && m.subject.startsWith('Approval needed') && m.to.some(t => t.includes(args.as)));
+    if (!mail) return null;
+    const text = await (await fetch(`${args.smtp}/api/messages/${mail.id}/plaintext`)).text();
+    return text.match(/https?:\/\/\S+\/approvals\/[A-Za-z0-9%._~-]+/)?.[0] ?? null;
+  }, 60000, 100);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+});
+const samples = [];
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  for (let i = 0; i < runs; i++) {
+    const started = await (await api('/api/workflows/crm-followup/runs', { method: 'POST', body: JSON.stringify({ input: { accountId: 'ACC-000002' } }) })).json();
+    await waitFor('the gate', async () => (await (await api(`/api/runs/${started.runId}`)).json()).phase === 'awaiting-approval', 60000, 50);
+    await page.goto(await linkFor(started.runId));
+    if (await page.locator('#sign-in').count() > 0) {
+      await page.click('#sign-in');
+      await page.click(`button[value='${args.as}']`);
+    }
+    await page.waitForSelector('#decision');
+    const clicked = Date.now();
+    await page.click('#approve');
+    await page.waitForSelector('.banner.ok');
+    const done = await waitFor('the write', async () => {
+      const status = await (await api(`/api/runs/${started.runId}`)).json();
+      return status.steps.find(s => s.kind === 'write' || s.stepId === 'write-followup') ? status : null;
+    });
+    const write = done.steps.find(s => s.stepId === 'write-followup');
+    const writeEnded = Date.parse(write.startedAt) + write.durationMs;
+    samples.push(writeEnded - clicked);
+    process.stdout.write(`  run ${i + 1}/${runs}: ${writeEnded - clicked} ms\r`);
+  }
+} finally {
+  await browser.close();
+}
+
+const sorted = [...samples].sort((a, b) => a - b);
+const pct = p => sorted[Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)];
+const result = { runs, p50Ms: pct(50), p95Ms: pct(95), minMs: sorted[0], maxMs: sorted.at(-1), samplesMs: samples };
+console.log(`\n  approval page POST -> write completed over ${runs} runs: p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms (min ${result.minMs}, max ${result.maxMs})`);
+mkdirSync('.artifacts/bench', { recursive: true });
+writeFileSync('.artifacts/bench/approvals.json', JSON.stringify(result, null, 2) + '\n');
+writeFileSync('.artifacts/bench/approvals.md', `# Approval page POST → write completed\n\n| runs | p50 | p95 | min | max |\n|---|---|---|---|---|\n| ${runs} | ${result.p50Ms} ms | ${result.p95Ms} ms | ${result.minMs} ms | ${result.maxMs} ms |\n\nMeasured from the click on Approve (client clock) to the write step's end (server clock, same machine), with the standalone host, Azurite on disk, DevServices and smtp4dev on this machine (./build.sh bench --approvals).\n`);
