@@ -53,13 +53,13 @@ start_azurite() { # $1 = extra args (e.g. --inMemoryPersistence or --location di
   done
   die "Azurite did not start; see .azurite/azurite.log"
 }
-stop_azurite() { [ -n "$AZURITE_PID" ] && kill "$AZURITE_PID" 2>/dev/null && wait "$AZURITE_PID" 2>/dev/null; AZURITE_PID=; }
+stop_azurite() { if [ -n "$AZURITE_PID" ]; then kill "$AZURITE_PID" 2>/dev/null || true; wait "$AZURITE_PID" 2>/dev/null || true; fi; AZURITE_PID=; }
 
 
 PIDS=()
 stop_services() {
   # Children first: `dotnet tool run` starts the tool as a child process.
-  for pid in "${PIDS[@]}"; do pkill -TERM -P "$pid" 2>/dev/null; kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   PIDS=()
   stop_azurite
 }

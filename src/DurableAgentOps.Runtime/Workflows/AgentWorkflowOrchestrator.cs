@@ -30,6 +30,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private readonly List<StepRecord> steps = [];
     private readonly List<ApprovalRecord> approvals = [];
     private readonly List<NoticeSummary> notices = [];
+    private (GateDefinition Gate, ProposedChange Change, DateTime Deadline, GateTally Tally, string Why)? approvedAt;
     private int ignoredEvents;
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
@@ -80,13 +81,27 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             }
 
             Report(context, "running", step.Id, null);
+            RunFailure? failure = null;
             try
             {
                 steps.Add(await context.CallActivityAsync<StepRecord>(ActivityFor(step.Kind), invocation, RetryOptions(step)));
             }
             catch (TaskFailedException failed)
             {
-                throw Fail(context, new RunFailure(step.Id, step.Identity, Reason(failed.FailureDetails)), "failed");
+                failure = new RunFailure(step.Id, step.Identity, Reason(failed.FailureDetails));
+            }
+
+            if (approvedAt is { } approved)
+            {
+                // Told after the write, so telling people does not stand between the decision and the change.
+                approvedAt = null;
+                await NotifyAsync(context, run, step, approved.Gate, approved.Change, NoticeKind.Outcome, approved.Deadline, approved.Tally, approved.Why,
+                    $"approved at gate {approved.Gate.Id}; {(failure is null ? "the change was written" : "the write failed")}");
+            }
+
+            if (failure is not null)
+            {
+                throw Fail(context, failure, "failed");
             }
         }
 
@@ -190,11 +205,16 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 break; // escalation time or the deadline
             }
 
-            if (tally.Rejected || tally.QuorumReached)
+            if (tally.Rejected)
             {
-                await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why,
-                    $"{(tally.Rejected ? "rejected" : "approved")} at gate {gate.Id}");
-                return tally.Rejected ? "rejected" : null;
+                await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why, $"rejected at gate {gate.Id}");
+                return "rejected";
+            }
+
+            if (tally.QuorumReached)
+            {
+                approvedAt = (gate, change, deadline, tally, why);
+                return null;
             }
 
             // Escalation time, or the deadline with onTimeout: escalate: the next gate's approvers are asked.
