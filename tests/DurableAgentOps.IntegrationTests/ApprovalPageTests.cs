@@ -238,6 +238,8 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         var link = await LinkAsync(runId, Bob);
         var cards = await WaitForCardsAsync(runId, 1);
         var card = JsonDocument.Parse(cards[0]).RootElement.GetProperty("attachments")[0].GetProperty("content");
+        Directory.CreateDirectory(Path.Combine(RepoPaths.Root, ".artifacts", "cards"));
+        await File.WriteAllTextAsync(Path.Combine(RepoPaths.Root, ".artifacts", "cards", "approval-card.json"), card.GetRawText());
         var action = card.GetProperty("actions")[0];
 
         Assert.Equal("1.4", card.GetProperty("version").GetString());

@@ -175,6 +175,9 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
         var runId = await StartAsync(Alice);
         var status = await WaitForGateAsync(runId);
 
+        // This host has no mail or Teams settings: the gate says nobody could be told, and waits anyway.
+        Assert.Contains("nobody could be told", status.GetProperty("waitingFor").GetProperty("notificationProblem").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not configured", status.GetProperty("waitingFor").GetProperty("notificationProblem").GetString(), StringComparison.Ordinal);
         var initiator = status.GetProperty("initiator");
         Assert.Equal($"{DevServicesProcess.TenantId}/0e000001-0000-4000-8000-000000000001", initiator.GetProperty("id").GetString());
         Assert.Equal("Alice Martin", initiator.GetProperty("name").GetString());
