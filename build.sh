@@ -82,6 +82,7 @@ start_stack() {
   local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
   local header; header=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # shared secret, never printed
   local linkkey; linkkey=$(head -c 32 /dev/urandom | base64)                  # signs approval links, never printed
+  local vaultkey; vaultkey=$(head -c 32 /dev/urandom | base64)                # seals redacted values, never printed
   say "starting smtp4dev ($mail: the approval mails land here)"
   dotnet tool run smtp4dev -- --smtpport=2525 --urls=$mail --bindaddress=127.0.0.1 --db= --imapport= --pop3port= --nousersettings \
     >$logs/smtp4dev.log 2>&1 &
@@ -97,7 +98,7 @@ start_stack() {
     AgentOps__Auth__Authority=$dev/signin AgentOps__Auth__TenantId=7d3e5c1a-0000-4000-8000-0000000000d0 \
     AgentOps__Directory__GraphBaseUrl=$dev/graph/v1.0/ AgentOps__Directory__ClientId=6f1c0a10-0000-4000-8000-0000000000a0 \
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
-    AgentOps__Approvals__LinkSigningKey=$linkkey \
+    AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log

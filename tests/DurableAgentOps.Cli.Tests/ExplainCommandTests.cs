@@ -30,7 +30,7 @@ public sealed class ExplainCommandTests
         Assert.StartsWith("## `crm-followup` v1", result.Out, StringComparison.Ordinal);
         Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea<br>fields: none may be written | automatic: changes nothing |", result.Out, StringComparison.Ordinal);
         Assert.Contains("| `director-review` | group emea-sales-directors, person head.of.sales@contoso.example | 1 of 2 | P3D | P1D | none | teams, email | on | reject |", result.Out, StringComparison.Ordinal);
-        Assert.Contains("- **Redacted:** contact.email, contact.phone, call.transcript (declared, not enforced by this host)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("- **Redacted:** call.transcript (declared, not enforced by this host)", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -114,7 +114,7 @@ public sealed class ExplainTests
 
         Assert.Equal("P400D", evidence.Retention);
         Assert.Equal(["inputs", "reads", "drafts", "routes", "approvals", "writes", "model-usage"], evidence.Kept);
-        Assert.Equal(["contact.email", "contact.phone", "call.transcript"], evidence.Redacted);
+        Assert.Equal(["call.transcript"], evidence.Redacted);
     }
 
     [Fact]

@@ -19,6 +19,8 @@ namespace DurableAgentOps.IntegrationTests;
 [Collection(AzuriteCollection.Name)]
 public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
 {
+    private readonly string connection = azurite.ConnectionString;
+
     private static readonly LoadedWorkflow CrmFollowup = WorkflowLoader.Load(Path.Combine(RepoPaths.Root, "workflows", "crm-followup.yaml"));
 
     // One test, one DevServices: Azure.Identity caches tokens process-wide, whichever endpoint signed them.
@@ -91,7 +93,7 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         new("scope-test-" + Guid.NewGuid().ToString("N")[..8], "crm-followup", step,
             CrmFollowup.Catalogue.Catalogue.Find(identity)!, ClientId(identity), data);
 
-    private static async Task<StepRecord> RunAsync<TActivity>(DevServicesProcess dev, StepInvocation invocation, bool guard)
+    private async Task<StepRecord> RunAsync<TActivity>(DevServicesProcess dev, StepInvocation invocation, bool guard)
         where TActivity : StepActivityBase
     {
         var services = new ServiceCollection();
@@ -102,6 +104,10 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         services.AddSingleton(new ClientIdResolver(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
         services.AddSingleton(new WorkerInfo("scope-test"));
         services.AddHttpClient<SystemClient>();
+        services.AddSingleton(Runtime.Governance.GovernanceStorage.FromConfiguration(
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Runtime.Engine.StorageConnection.FromConnectionString(connection)));
+        services.AddSingleton<Runtime.Evidence.PayloadVault>();
+        services.AddSingleton<Runtime.Evidence.Redactor>();
         services.AddTransient<TActivity>();
         await using var provider = services.BuildServiceProvider();
         return await provider.GetRequiredService<TActivity>().RunAsync(null!, invocation);

@@ -49,6 +49,9 @@ public static class FindingCodes
     public const string ApprovalOnNonWriteStep = "DAO048";
     public const string TimeoutEscalateWithoutEscalation = "DAO049";
 
+    // Evidence.
+    public const string RedactPathMatchesNothing = "DAO060";
+
     // Catalogue.
     public const string UnusedGrant = "DAO050";
     public const string UnusedIdentity = "DAO051";

@@ -70,6 +70,23 @@ internal sealed class WorkflowValidator
         }
 
         CheckDuration(_workflow.Evidence.Retention, "/evidence/retention", "evidence retention", mustBePositive: true);
+        CheckRedaction();
+    }
+
+    /// <summary>A redaction path names data by the alias a step's output goes by; one that no step produces redacts nothing.</summary>
+    private void CheckRedaction()
+    {
+        var aliases = _workflow.Steps.Select(StepAliases.Of).Prepend(StepAliases.Input).Distinct(StringComparer.Ordinal).ToList();
+        for (var i = 0; i < _workflow.Evidence.Redact.Count; i++)
+        {
+            var path = _workflow.Evidence.Redact[i];
+            var alias = path.Split('.')[0];
+            if (!aliases.Contains(alias, StringComparer.Ordinal) || !path.Contains('.', StringComparison.Ordinal))
+            {
+                _findings.Add(_map.Warning($"/evidence/redact/{i}", FindingCodes.RedactPathMatchesNothing,
+                    $"redaction path '{path}' redacts nothing: its first part must be the data of a step of this workflow ({string.Join(", ", aliases)})"));
+            }
+        }
     }
 
     private void CheckInput()

@@ -1,7 +1,7 @@
 namespace DurableAgentOps.DevServices.Systems;
 
 // The sample systems' records, as their APIs return them (camelCase JSON). Fields a workflow redacts in its
-// evidence (contact.email, call.transcript, vendor.bankAccount, ticket.customerEmail...) exist here on purpose.
+// evidence (contact.email, call.transcript, invoice.vendorBankAccount, ticket.customerEmail...) exist here on purpose.
 internal sealed record Account(string Id, string Name, string Tier, string Region, string OwnerId, string Team);
 
 internal sealed record Contact(string Id, string AccountId, string Name, string Title, string Email, string Phone);

@@ -35,6 +35,8 @@ public sealed class GovernanceStorage
 
     public string LinksTable => Prefix + "Links";
 
+    public string VaultContainer => Prefix.ToLowerInvariant() + "-vault";
+
     /// <summary>
     /// From <c>AgentOps:StorePrefix</c>, else the task hub name (host.json or its app-setting override), else the
     /// default hub name; storage from the same connection the engine uses.

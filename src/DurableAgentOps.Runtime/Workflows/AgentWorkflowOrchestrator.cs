@@ -57,7 +57,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         {
             var data = RunData.Build(run.Input, DataFor(step, definition));
             var identity = snapshot.Identities.First(i => i.Name == step.Identity);
-            var invocation = new StepInvocation(run.RunId, definition.Name, step, identity, ClientIdOf(identity, run.Environment), data);
+            var invocation = new StepInvocation(run.RunId, definition.Name, step, identity, ClientIdOf(identity, run.Environment), data,
+                RedactPaths: definition.Evidence.Redact);
             if (step.Kind == StepKind.Write && GateFor(step, definition, RunData.Build(run.Input, AllOutputs(definition))) is { } gate)
             {
                 ProposedChange change;

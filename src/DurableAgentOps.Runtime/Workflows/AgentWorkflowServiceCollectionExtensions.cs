@@ -2,6 +2,7 @@ using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Drafting;
 using DurableAgentOps.Runtime.Engine;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Notifications;
@@ -53,6 +54,10 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.TryAddSingleton<DecisionStore>();
         services.TryAddSingleton<ChangeStore>();
         services.TryAddSingleton<LinkStore>();
+        services.AddOptions<EvidenceOptions>().Bind(configuration.GetSection(EvidenceOptions.Section));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
+        services.TryAddSingleton<PayloadVault>();
+        services.TryAddSingleton<Redactor>();
         services.TryAddSingleton<ApprovalRecipients>();
         services.AddApprovalNotifiers(configuration);
         services.TryAddEnumerable(ServiceDescriptor.Transient<IApprovalChannel, EmailChannel>());

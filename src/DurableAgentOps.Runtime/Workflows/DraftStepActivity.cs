@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Drafting;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,8 @@ namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>A draft step: the model writes from the data, under the drafter identity, which holds no business grant.</summary>
 public sealed class DraftStepActivity(
-    DraftModel model, StepCredentials credentials, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<DraftStepActivity> logger)
+    DraftModel model, StepCredentials credentials, Redactor redactor, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options,
+    ILogger<DraftStepActivity> logger)
     : StepActivityBase(worker, clientIds, options, logger)
 {
     public const string Name = nameof(DraftStepActivity);
@@ -24,11 +26,15 @@ public sealed class DraftStepActivity(
             await credentials.GetTokenAsync(input.ClientId, input.Step.System ?? "model", CancellationToken.None);
         }
 
-        var messages = DraftPrompt.Build(input);
+        // The model sees redacted values (it is the processor the workflow chose); what is kept — the prompt, the draft —
+        // holds their markers again, so a model that echoes a value does not put it in clear into the run's history.
+        var (revealed, values) = await redactor.RevealAsync(input.RunId, input.Data, CancellationToken.None);
+        var messages = DraftPrompt.Build(input with { Data = (JsonObject)revealed! });
         var response = await chat.GetResponseAsync(messages, new ChatOptions { ResponseFormat = ChatResponseFormat.Json });
-        var output = JsonNode.Parse(response.Text) as JsonObject
-            ?? throw new StepRefusedException($"the model's draft is not a JSON object: {response.Text[..Math.Min(120, response.Text.Length)]}");
-        var usage = new ModelUsage(response.ModelId ?? "unknown", string.Join("\n\n", messages.Select(m => m.Text)),
+        var draft = JsonNode.Parse(response.Text) as JsonObject
+            ?? throw new StepRefusedException($"the model's draft is not a JSON object ({response.Text.Length} characters)");
+        var output = await redactor.RedactAsync(input.RunId, RunData.AliasOf(input.Step), (JsonObject)Redactor.Scrub(draft, values)!, input.Redact, CancellationToken.None);
+        var usage = new ModelUsage(response.ModelId ?? "unknown", Redactor.ScrubText(string.Join("\n\n", messages.Select(m => m.Text)), values),
             response.Usage?.InputTokenCount ?? 0, response.Usage?.OutputTokenCount ?? 0);
         return (output, [input.Step.Operation ?? "model.completions.create"], [], usage);
     }

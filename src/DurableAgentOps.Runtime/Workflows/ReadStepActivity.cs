@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -7,18 +8,22 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>A read step: one read operation under a reader identity.</summary>
-public sealed class ReadStepActivity(SystemClient systems, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<ReadStepActivity> logger)
+public sealed class ReadStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<ReadStepActivity> logger)
     : StepActivityBase(worker, clientIds, options, logger)
 {
     public const string Name = nameof(ReadStepActivity);
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
-        var call = ConnectorOperations.Build(input.Step.Operation!, input.Data);
+        var (data, values) = await redactor.RevealAsync(input.RunId, input.Data, CancellationToken.None);
+        var call = ConnectorOperations.Build(input.Step.Operation!, (JsonObject)data!);
         Guard(input, call);
         var result = await systems.SendAsync(call, input.ClientId, idempotencyKey: null, CancellationToken.None);
-        ConnectorOperations.CheckAnswer(call, input.Data, result);
-        var output = result as JsonObject ?? new JsonObject { ["items"] = result?.DeepClone() };
-        return (output, [call.Operation], call.Record is null ? [] : [call.Record.Id], null);
+        ConnectorOperations.CheckAnswer(call, (JsonObject)data!, result);
+        var read = Redactor.Scrub(result as JsonObject ?? new JsonObject { ["items"] = result?.DeepClone() }, values) as JsonObject ?? [];
+
+        // Redacted fields are sealed before the output leaves the activity: history, status and evidence never hold them.
+        var output = await redactor.RedactAsync(input.RunId, RunData.AliasOf(input.Step), read, input.Redact, CancellationToken.None);
+        return (output, [call.Operation], call.Record is null ? [] : [Redactor.ScrubText(call.Record.Id, values)], null);
     }
 }

@@ -19,7 +19,12 @@ public sealed record DefinitionRef(string Workflow, string Sha256);
 /// write after a gate also gets the digest of the change that was approved.
 /// </summary>
 public sealed record StepInvocation(
-    string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data, string? ApprovedChangeDigest = null);
+    string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data, string? ApprovedChangeDigest = null,
+    IReadOnlyList<string>? RedactPaths = null)
+{
+    /// <summary>The workflow's <c>evidence.redact</c> paths: values there are sealed before an output leaves the activity.</summary>
+    public IReadOnlyList<string> Redact => RedactPaths ?? [];
+}
 
 /// <summary>Model use of a draft step: which model, the prompt, and tokens in and out.</summary>
 public sealed record ModelUsage(string Model, string Prompt, long InputTokens, long OutputTokens);

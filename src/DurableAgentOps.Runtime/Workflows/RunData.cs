@@ -10,14 +10,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// </summary>
 public static class RunData
 {
-    public static string AliasOf(StepDefinition step) => step.Kind switch
-    {
-        StepKind.Draft => "draft",
-        StepKind.Route => "route",
-        StepKind.Read when OperationName.TryParse(step.Operation, out var op) =>
-            op.IsRead && op.Verb == "read" && op.Resource.EndsWith('s') ? op.Resource[..^1] : op.Resource,
-        _ => step.Id,
-    };
+    public static string AliasOf(StepDefinition step) => StepAliases.Of(step);
 
     public static JsonObject Build(JsonObject input, IEnumerable<(StepDefinition Step, JsonObject? Output)> from)
     {

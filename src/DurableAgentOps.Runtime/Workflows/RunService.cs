@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Runs;
 using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Security;
 using Microsoft.DurableTask;
@@ -61,6 +62,7 @@ public sealed class RunService(
     DefinitionStore definitions,
     DecisionStore decisions,
     PrincipalMatcher matcher,
+    Redactor redactor,
     TimeProvider time,
     IOptions<AgentOpsRunOptions> options)
 {
@@ -104,7 +106,20 @@ public sealed class RunService(
         await definitions.PublishAsync(snapshot, cancellationToken);
         var runId = $"{definition.Name}-{Guid.NewGuid():N}"[..Math.Min(definition.Name.Length + 13, 64)];
         var initiator = caller.ToPrincipal();
-        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, input ?? [], initiator, options.Value.Environment);
+        var sealedInput = (JsonObject)(input ?? []).DeepClone();
+        if (definition.Evidence.Redact.Any(p => p.StartsWith("input.", StringComparison.Ordinal)))
+        {
+            try
+            {
+                sealedInput = await redactor.RedactAsync(runId, "input", sealedInput, definition.Evidence.Redact, cancellationToken);
+            }
+            catch (StepRefusedException ex)
+            {
+                throw new RunRequestException(503, "Redaction is not set up.", ex.Message);
+            }
+        }
+
+        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, options.Value.Environment);
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,

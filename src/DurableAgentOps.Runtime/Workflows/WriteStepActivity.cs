@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// A write step: each write operation in the step's scope that the draft gave content for, under the writer
 /// identity, with an idempotency key per run, step and operation, because activities run at least once.
 /// </summary>
-public sealed class WriteStepActivity(SystemClient systems, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
+public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
     : StepActivityBase(worker, clientIds, options, logger)
 {
     public const string Name = nameof(WriteStepActivity);
@@ -34,8 +35,11 @@ public sealed class WriteStepActivity(SystemClient systems, WorkerInfo worker, C
         var output = new JsonObject();
         foreach (var call in calls)
         {
+            // The system gets redacted values in clear; what the step keeps of its answer gets their markers back.
+            var (body, values) = await redactor.RevealAsync(input.RunId, call.Body, CancellationToken.None);
             var key = $"{input.RunId}:{input.Step.Id}:{call.Operation}";
-            output[call.Operation] = (await systems.SendAsync(call, input.ClientId, key, CancellationToken.None))?.DeepClone();
+            var answer = await systems.SendAsync(call with { Body = body as JsonObject }, input.ClientId, key, CancellationToken.None);
+            output[call.Operation] = Redactor.Scrub(answer, values);
             if (Options.TestKillAfterWriteStep == input.Step.Id)
             {
                 Environment.FailFast($"test hook: killed after committing {call.Operation} of step {input.Step.Id}");

@@ -9,6 +9,9 @@ internal sealed class HostProcess : ServiceProcess
     /// <summary>The system key test hosts get (DefaultSettings); <see cref="ServiceProcess.Http"/> sends it, as an operator's script would.</summary>
     public static readonly string SystemKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
+    /// <summary>The key test hosts seal redacted values with.</summary>
+    public static readonly string VaultKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private HostProcess(int port, IDictionary<string, string?> environment)
         : base(RepoPaths.HostDll, port, environment.Append(new("Host__PublicBaseUrl", $"http://127.0.0.1:{port}")))
     {
@@ -40,6 +43,7 @@ internal sealed class HostProcess : ServiceProcess
         // A host must name the authority it trusts; tests with DevServices override it with the dev provider's.
         ["AgentOps__Auth__Authority"] = "http://127.0.0.1:9/signin",
         ["AgentOps__Auth__SystemKey"] = SystemKey,
+        ["AgentOps__Evidence__VaultKey"] = VaultKey,
     };
 
     public static HostProcess Start(IDictionary<string, string?> environment) => new(FreePort.Next(), environment);

@@ -1,0 +1,171 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>
+/// Values at a workflow's <c>evidence.redact</c> paths never land in clear: after runs that read a call transcript and
+/// a customer's e-mail and phone, a scan of every table, blob and queue message of the task hub (the product's and the
+/// engine's), of the host's log and of what the APIs answer finds none of them — and the runs still worked.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class RedactionTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    // crm-followup redacts call.transcript; support-routing ticket.customerEmail and ticket.customerPhone (seed data).
+    private static readonly string[] Secrets = ["[transcript of ACC-000002 call 4", "amelia.clarke@northwind.example", "+44 20 5550 2302"];
+
+    private readonly string hub = EngineHost.NewHubName();
+    private DevServicesProcess dev = null!;
+    private HostProcess host = null!;
+
+    public async Task InitializeAsync()
+    {
+        dev = await DevServicesProcess.StartAsync(azurite);
+        var settings = HostProcess.DefaultSettings(azurite, hub);
+        foreach (var (key, value) in dev.HostSettings())
+        {
+            settings[key] = value;
+        }
+
+        settings["Logging__LogLevel__Default"] = "Information";
+        host = await HostProcess.StartHealthyAsync(settings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await dev.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Runs_ThatReadRedactedFields_LeaveNoneOfTheirValuesInStateLogsOrAnswers()
+    {
+        var crm = await StartAsync("crm-followup", new { accountId = "ACC-000002" });
+        await host.WaitForJsonAsync($"/api/runs/{crm}", s => s.GetProperty("phase").GetString() == "awaiting-approval", TimeSpan.FromSeconds(90), "waiting");
+        using (var bob = host.As(await dev.SignInAsync("bob.manager@contoso.example")))
+        {
+            using var approved = await bob.PostAsJsonAsync($"/api/runs/{crm}/approvals", new { approved = true });
+            Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
+        }
+
+        var support = await StartAsync("support-routing", new { ticketId = "TCK-0000003" });
+        foreach (var run in new[] { crm, support })
+        {
+            var done = await host.WaitForJsonAsync($"/api/runs/{run}", s => s.GetProperty("status").GetString() is "Completed" or "Failed", TimeSpan.FromSeconds(90), "finished");
+            Assert.True(done.GetProperty("outcome").GetString() == "completed", done.ToString());
+        }
+
+        // The sample systems did get what they needed in clear (that is their data): redaction is about the product's state.
+        var texts = new List<(string Where, string Text)>();
+        texts.AddRange(await TablesAsync());
+        texts.AddRange(await BlobsAsync());
+        texts.AddRange(await QueuesAsync());
+        foreach (var run in new[] { crm, support })
+        {
+            texts.Add(($"GET /api/runs/{run}", await host.Http.GetStringAsync($"/api/runs/{run}")));
+            texts.Add(($"instance {run} with input and history", await host.Http.GetStringAsync($"/runtime/webhooks/durabletask/instances/{run}?showInput=true&showHistory=true")));
+        }
+
+        texts.Add(("host log", host.Output));
+
+        Assert.True(texts.Count > 20, $"only {texts.Count} places scanned");
+        foreach (var secret in Secrets)
+        {
+            var leaks = texts.Where(t => t.Text.Contains(secret, StringComparison.Ordinal)).Select(t => t.Where).ToList();
+            Assert.True(leaks.Count == 0, $"'{secret}' found in clear in: {string.Join("; ", leaks)}");
+        }
+
+        Assert.Contains(texts, t => t.Text.Contains("redacted:hmac-sha256:", StringComparison.Ordinal)); // the markers stand in their place (JSON may escape «)
+
+    }
+
+    private async Task<string> StartAsync(string workflow, object input)
+    {
+        using var alice = host.As(await dev.SignInAsync("alice@contoso.example"));
+        using var response = await alice.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+    }
+
+    private async Task<List<(string, string)>> TablesAsync()
+    {
+        var service = new TableServiceClient(azurite.ConnectionString);
+        var found = new List<(string, string)>();
+        await foreach (var table in service.QueryAsync())
+        {
+            if (!table.Name.StartsWith(hub, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            await foreach (var entity in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
+            {
+                var text = string.Join("\n", entity.Select(p => p.Value is byte[] bytes ? Decode(bytes) : p.Value?.ToString()));
+                found.Add(($"table {table.Name} {entity.PartitionKey}/{entity.RowKey}", text));
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<List<(string, string)>> BlobsAsync()
+    {
+        var service = new BlobServiceClient(azurite.ConnectionString);
+        var found = new List<(string, string)>();
+        await foreach (var container in service.GetBlobContainersAsync())
+        {
+            if (!container.Name.StartsWith(hub, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var client = service.GetBlobContainerClient(container.Name);
+            await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, default))
+            {
+                var content = (await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
+                found.Add(($"blob {container.Name}/{blob.Name}", Decode(content)));
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<List<(string, string)>> QueuesAsync()
+    {
+        var service = new QueueServiceClient(azurite.ConnectionString);
+        var found = new List<(string, string)>();
+        await foreach (var queue in service.GetQueuesAsync())
+        {
+            if (queue.Name.StartsWith(hub, StringComparison.OrdinalIgnoreCase))
+            {
+                foreach (var message in (await service.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value)
+                {
+                    found.Add(($"queue {queue.Name}", message.Body.ToString()));
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Text of stored bytes; the engine gzips large messages and history, so those are unzipped first.</summary>
+    private static string Decode(byte[] bytes)
+    {
+        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        {
+            using var zip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+            using var plain = new MemoryStream();
+            zip.CopyTo(plain);
+            bytes = plain.ToArray();
+        }
+
+        return Encoding.UTF8.GetString(bytes);
+    }
+}
