@@ -1,0 +1,36 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DurableAgentOps.Core.Evidence;
+
+/// <summary>Signing heads with an <see cref="IEvidenceSigner"/>: SHA-256 of the canonical JSON, signed, base64url.</summary>
+public static class EvidenceSigning
+{
+    public static Task<string> SignAsync(this IEvidenceSigner signer, RunHead head, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return SignTextAsync(signer, head.ToCanonicalJson(), cancellationToken);
+    }
+
+    public static Task<string> SignAsync(this IEvidenceSigner signer, TreeHead head, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        return SignTextAsync(signer, head.ToCanonicalJson(), cancellationToken);
+    }
+
+    /// <exception cref="InvalidOperationException">The signer returned something its own public key does not verify.</exception>
+    private static async Task<string> SignTextAsync(IEvidenceSigner signer, string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        var signature = await signer.SignDigestAsync(SHA256.HashData(Encoding.UTF8.GetBytes(text)), cancellationToken);
+        var encoded = EvidenceFormat.Base64Url(signature ?? []);
+
+        // A signer with the wrong key or format would leave heads nobody can verify: refuse it now, not at audit time.
+        if (!EvidencePublicKey.FromSpki(signer.PublicKeySpki).Verify(text, encoded))
+        {
+            throw new InvalidOperationException($"signer {signer.KeyId} returned a signature its public key does not verify (expected 64-byte IEEE P1363 r||s)");
+        }
+
+        return encoded;
+    }
+}
