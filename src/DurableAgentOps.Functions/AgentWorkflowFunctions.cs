@@ -1,4 +1,5 @@
 using DurableAgentOps.Runtime.Approvals;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -10,7 +11,7 @@ namespace DurableAgentOps.Functions;
 /// Runtime class the standalone host runs. The activity classes come from DI (AddAgentWorkflowServices).
 /// </summary>
 internal sealed class AgentWorkflowFunctions(
-    LoadDefinitionActivity load, VerifyDecisionActivity verify, PrepareChangeActivity prepare, NotifyApproversActivity notify,
+    LoadDefinitionActivity load, VerifyDecisionActivity verify, PrepareChangeActivity prepare, NotifyApproversActivity notify, AppendEvidenceActivity append,
     ReadStepActivity read, DraftStepActivity draft, RouteStepActivity route, WriteStepActivity write)
 {
     [Function(AgentWorkflowOrchestrator.Name)]
@@ -33,6 +34,10 @@ internal sealed class AgentWorkflowFunctions(
     [Function(NotifyApproversActivity.Name)]
     public Task<NotifyOutcome> NotifyApprovers([ActivityTrigger] NotifyRequest input, string instanceId) =>
         notify.RunAsync(new TriggerActivityContext(NotifyApproversActivity.Name, instanceId), input);
+
+    [Function(AppendEvidenceActivity.Name)]
+    public Task<long> AppendEvidence([ActivityTrigger] EvidenceBatch input, string instanceId) =>
+        append.RunAsync(new TriggerActivityContext(AppendEvidenceActivity.Name, instanceId), input);
 
     [Function(ReadStepActivity.Name)]
     public Task<StepRecord> ReadStep([ActivityTrigger] StepInvocation input, string instanceId) =>

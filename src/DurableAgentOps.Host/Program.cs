@@ -26,6 +26,7 @@ try
     _ = app.Services.GetRequiredService<IOptions<DurableEngineOptions>>().Value;
     _ = app.Services.GetRequiredService<IOptions<AuthOptions>>().Value;
     _ = app.Services.GetRequiredService<IOptions<DurableAgentOps.Runtime.Approvals.ApprovalsOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<DurableAgentOps.Runtime.Evidence.EvidenceOptions>>().Value;
     await app.Services.GetRequiredService<DurableEngine>().ProbeStorageAsync(CancellationToken.None);
     await app.RunAsync();
     return 0;

@@ -32,9 +32,11 @@ public sealed class DefinitionRefusalTests(AzuriteFixture azurite) : IAsyncLifet
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             [GovernanceStorage.PrefixSetting] = prefix,
             ["AgentOps:Workflows:Path"] = Workflows,
+            ["AgentOps:Evidence:SigningKey"] = HostProcess.EvidenceKey,
         }).Build();
         engine = await EngineHost.StartAsync(azurite,
             tasks => tasks.AddOrchestrator<AgentWorkflowOrchestrator>().AddActivity<LoadDefinitionActivity>().AddActivity<VerifyDecisionActivity>()
+                .AddActivity<Runtime.Evidence.AppendEvidenceActivity>()
                 .AddActivity<ReadStepActivity>().AddActivity<DraftStepActivity>().AddActivity<RouteStepActivity>().AddActivity<WriteStepActivity>(),
             services => services.AddAgentWorkflowServices(configuration),
             new Dictionary<string, string?> { [GovernanceStorage.PrefixSetting] = prefix });
@@ -48,7 +50,9 @@ public sealed class DefinitionRefusalTests(AzuriteFixture azurite) : IAsyncLifet
         var done = await RunAsync(Request(new string('0', 64)));
 
         AssertRefusedBeforeAnyStep(done, $"no definition of 'crm-followup' with SHA-256 {new string('0', 64)} was deployed on this host");
-        Assert.Equal(["LoadDefinitionActivity"], await ScheduledActivitiesAsync(done.InstanceId));
+        Assert.Equal(["LoadDefinitionActivity", "AppendEvidenceActivity"], await ScheduledActivitiesAsync(done.InstanceId));
+        var evidence = await engine.Services.GetRequiredService<Runtime.Evidence.EvidenceLedger>().ReadRunAsync(done.InstanceId, CancellationToken.None);
+        Assert.Equal(["run-start", "refusal", "run-end"], evidence!.Records.Select(r => r.Record!.Kind));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class FunctionsMetadataTests
             {
                 GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
                 AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
-                PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
+                PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
                 StartRun, GetRun, ApproveRun, PendingApprovals, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
@@ -43,6 +43,7 @@ public sealed class FunctionsMetadataTests
     [InlineData(LoadDefinitionActivity.Name, "activityTrigger:In")]
     [InlineData(VerifyDecisionActivity.Name, "activityTrigger:In")]
     [InlineData(PrepareChangeActivity.Name, "activityTrigger:In")]
+    [InlineData(Runtime.Evidence.AppendEvidenceActivity.Name, "activityTrigger:In")]
     [InlineData(Runtime.Approvals.NotifyApproversActivity.Name, "activityTrigger:In")]
     [InlineData(ReadStepActivity.Name, "activityTrigger:In")]
     [InlineData(DraftStepActivity.Name, "activityTrigger:In")]

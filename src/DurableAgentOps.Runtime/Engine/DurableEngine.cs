@@ -1,4 +1,3 @@
-using System.Text.Json;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.DurableTask;
@@ -49,7 +48,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
         service = new AzureStorageOrchestrationService(CreateSettings(this.options, storage, WorkerId, loggerFactory));
         var changes = new InstanceChangeNotifier();
         // Web defaults (camelCase, case-insensitive) so payloads posted over HTTP bind and history reads naturally.
-        var workerOptions = new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(new JsonSerializerOptions(JsonSerializerDefaults.Web)) };
+        var workerOptions = new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(Evidence.EngineJson.Options) };
         var shims = new DurableTaskShimFactory(workerOptions, loggerFactory);
 
         worker = new TaskHubWorker(new NotifyingOrchestrationService(service, changes), loggerFactory);

@@ -14,6 +14,18 @@ public sealed class EvidenceOptions
     /// </summary>
     public string? VaultKey { get; set; }
 
+    /// <summary>False only to measure what evidence costs (the benchmark): runs then keep no ledger. On by default.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The ECDSA P-256 private key (PEM) run heads and tree heads are signed with, locally.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>In Azure: the Key Vault key (https://{vault}.vault.azure.net/keys/{name}/{version}) that signs instead (ES256).</summary>
+    public Uri? KeyVaultKeyId { get; set; }
+
+    /// <summary>The identity the host asks Key Vault with (user-assigned client id); empty: system-assigned.</summary>
+    public string? KeyVaultClientId { get; set; }
+
     internal byte[]? Key => VaultKey is { Length: > 0 } text && Decode(text) is { Length: 32 } key ? key : null;
 
     internal static byte[]? Decode(string text)
@@ -31,8 +43,42 @@ public sealed class EvidenceOptions
 
 internal sealed class EvidenceOptionsValidator : IValidateOptions<EvidenceOptions>
 {
-    public ValidateOptionsResult Validate(string? name, EvidenceOptions options) =>
-        options.VaultKey is { Length: > 0 } text && EvidenceOptions.Decode(text) is not { Length: 32 }
-            ? ValidateOptionsResult.Fail($"{EvidenceOptions.Section}:VaultKey must be base64 of exactly 32 bytes (openssl rand -base64 32); its value is not shown")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, EvidenceOptions options)
+    {
+        var failures = new List<string>();
+        if (options.VaultKey is { Length: > 0 } text && EvidenceOptions.Decode(text) is not { Length: 32 })
+        {
+            failures.Add($"{EvidenceOptions.Section}:VaultKey must be base64 of exactly 32 bytes (openssl rand -base64 32); its value is not shown");
+        }
+
+        if (options.Enabled && options.SigningKey is not { Length: > 0 } && options.KeyVaultKeyId is null)
+        {
+            failures.Add($"{EvidenceOptions.Section}:SigningKey (an EC P-256 private key, PEM) or {EvidenceOptions.Section}:KeyVaultKeyId is required: run heads are signed");
+        }
+        else if (options.SigningKey is { Length: > 0 } pem && !IsEcKey(pem))
+        {
+            failures.Add($"{EvidenceOptions.Section}:SigningKey must be an EC P-256 private key in PEM (openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt); its value is not shown");
+        }
+
+        if (options.KeyVaultKeyId is { } kid && (!kid.IsAbsoluteUri || kid.Scheme != "https" && !kid.IsLoopback || !kid.AbsolutePath.StartsWith("/keys/", StringComparison.Ordinal)))
+        {
+            failures.Add($"{EvidenceOptions.Section}:KeyVaultKeyId must be a Key Vault key URL, https://<vault>.vault.azure.net/keys/<name>/<version>");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsEcKey(string pem)
+    {
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            key.ImportFromPem(pem);
+            return key.KeySize == 256;
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
 }

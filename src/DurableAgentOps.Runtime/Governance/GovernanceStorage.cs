@@ -37,6 +37,14 @@ public sealed class GovernanceStorage
 
     public string VaultContainer => Prefix.ToLowerInvariant() + "-vault";
 
+    public string EvidenceTable => Prefix + "Evidence";
+
+    public string EvidenceHeadsTable => Prefix + "EvidenceHeads";
+
+    public string EvidenceLogTable => Prefix + "EvidenceLog";
+
+    public string EvidencePayloadsContainer => Prefix.ToLowerInvariant() + "-evidence";
+
     /// <summary>
     /// From <c>AgentOps:StorePrefix</c>, else the task hub name (host.json or its app-setting override), else the
     /// default hub name; storage from the same connection the engine uses.

@@ -6,6 +6,7 @@ using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Core.Validation;
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Notifications;
 using Microsoft.DurableTask;
 
@@ -32,25 +33,32 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private readonly List<NoticeSummary> notices = [];
     private (GateDefinition Gate, ProposedChange Change, DateTime Deadline, GateTally Tally, string Why)? approvedAt;
     private int ignoredEvents;
+    private RunEvidenceRecorder evidence = null!;
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (run?.Initiator?.Id is not { Length: > 0 })
         {
-            throw Fail(context, new RunFailure("(start)", "(none)", "refused: the run names no verified initiator"), "refused");
+            throw await FailAsync(context, new RunFailure("(start)", "(none)", "refused: the run names no verified initiator"), "refused");
         }
 
+        evidence = new RunEvidenceRecorder(run);
         Report(context, "starting", null, null);
         WorkflowSnapshot snapshot;
+        var definitionRef = new DefinitionRef(run.Workflow, run.DefinitionSha256);
         try
         {
-            snapshot = await context.CallActivityAsync<WorkflowSnapshot>(LoadDefinitionActivity.Name, new DefinitionRef(run.Workflow, run.DefinitionSha256));
+            snapshot = await context.CallActivityAsync<WorkflowSnapshot>(LoadDefinitionActivity.Name, definitionRef);
         }
         catch (TaskFailedException failed)
         {
-            throw Fail(context, new RunFailure("(definition)", "(none)", $"refused: {Reason(failed.FailureDetails)}"), "refused");
+            evidence.Start(context, null, definitionRef);
+            throw await FailAsync(context, new RunFailure("(definition)", "(none)", $"refused: {Reason(failed.FailureDetails)}"), "refused", LoadDefinitionActivity.Name, definitionRef);
         }
+
+        evidence.Start(context, snapshot, definitionRef);
+        await evidence.FlushAsync(context, toLog: true);
 
         var definition = snapshot.Definition;
         foreach (var step in definition.Steps)
@@ -68,14 +76,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 }
                 catch (TaskFailedException failed)
                 {
-                    throw Fail(context, new RunFailure(step.Id, step.Identity, Reason(failed.FailureDetails)), "failed");
+                    throw await FailAsync(context, new RunFailure(step.Id, step.Identity, Reason(failed.FailureDetails)), "failed", PrepareChangeActivity.Name, invocation);
                 }
 
-                var outcome = await WaitForApprovalAsync(context, run, step, gate, definition, change);
+                var outcome = await WaitForApprovalAsync(context, run, step, gate, definition, change, invocation);
                 if (outcome is not null)
                 {
                     Report(context, outcome, null, null);
-                    return Result(outcome);
+                    return await ResultAsync(context, outcome);
                 }
 
                 invocation = invocation with { ApprovedChangeDigest = change.Digest };
@@ -85,7 +93,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             RunFailure? failure = null;
             try
             {
-                steps.Add(await context.CallActivityAsync<StepRecord>(ActivityFor(step.Kind), invocation, RetryOptions(step)));
+                var record = await context.CallActivityAsync<StepRecord>(ActivityFor(step.Kind), invocation, RetryOptions(step));
+                steps.Add(record);
+                evidence.Step(context, invocation, record, identity);
             }
             catch (TaskFailedException failed)
             {
@@ -102,12 +112,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
             if (failure is not null)
             {
-                throw Fail(context, failure, "failed");
+                throw await FailAsync(context, failure, "failed", ActivityFor(step.Kind), invocation);
             }
+
+            await evidence.FlushAsync(context);
         }
 
         Report(context, "completed", null, null);
-        return Result("completed");
+        return await ResultAsync(context, "completed");
     }
 
     public static string ActivityFor(StepKind kind) => kind switch
@@ -159,10 +171,19 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// null when approved, else the run's final outcome.
     /// </summary>
     private async Task<string?> WaitForApprovalAsync(
-        TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, WorkflowDefinition definition, ProposedChange change)
+        TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, WorkflowDefinition definition, ProposedChange change,
+        StepInvocation invocation)
     {
         var why = WhyGate(step, gate);
         var kind = NoticeKind.Request;
+        evidence.Gate(context, "approval-request", new JsonObject
+        {
+            ["stepId"] = step.Id,
+            ["gate"] = gate.Id,
+            ["why"] = why,
+            ["changeDigest"] = change.Digest,
+            ["change"] = EngineJson.ToNode(change.Lines),
+        }, PrepareChangeActivity.Name, invocation, change);
 
         // One wait per gate of the escalation chain; the validator rejects escalation loops, so the chain is finite.
         for (var hop = 0; hop <= definition.Gates.Count; hop++)
@@ -177,6 +198,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 ? opened + after
                 : null;
             var problem = await NotifyAsync(context, run, step, gate, change, kind, deadline, tally, why, null);
+            await evidence.FlushAsync(context);
             while (!tally.QuorumReached && !tally.Rejected)
             {
                 var due = new[] { (At: deadline, What: "deadline"), (At: escalateAt ?? DateTime.MaxValue, What: "escalation"),
@@ -189,6 +211,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                     // A reference type: an event with no body (null) must be judged and ignored, not crash the replay.
                     var signal = await context.WaitForExternalEvent<JsonNode?>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
                     await JudgeAsync(context, run, step, tally, signal);
+                    await evidence.FlushAsync(context);
                     continue;
                 }
                 catch (TaskCanceledException)
@@ -200,6 +223,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 {
                     reminders.Dequeue();
                     problem = await NotifyAsync(context, run, step, gate, change, NoticeKind.Reminder, deadline, tally, why, null);
+                    await evidence.FlushAsync(context);
                     continue;
                 }
 
@@ -223,12 +247,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             if (escalating)
             {
                 why = $"escalated from gate {gate.Id} ({(context.CurrentUtcDateTime < deadline ? "escalation.after " + gate.Escalation!.After : "timeout " + gate.Timeout)} passed)";
+                evidence.Gate(context, "escalation", new JsonObject { ["stepId"] = step.Id, ["from"] = gate.Id, ["to"] = next!.Id, ["why"] = why });
                 gate = next!;
                 kind = NoticeKind.Escalation;
                 continue;
             }
 
             var final = gate.OnTimeout == TimeoutAction.Cancel ? "cancelled" : "timed-out";
+            evidence.Gate(context, "gate-timeout", new JsonObject { ["stepId"] = step.Id, ["gate"] = gate.Id, ["action"] = gate.OnTimeout.ToString().ToLowerInvariant() });
             await NotifyAsync(context, run, step, gate, change, NoticeKind.Outcome, deadline, tally, why,
                 $"{(final == "cancelled" ? "cancelled" : "timed out")} at gate {gate.Id} (onTimeout: {gate.OnTimeout.ToString().ToLowerInvariant()})");
             return final;
@@ -263,8 +289,10 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         var failures = result.Results.SelectMany(r => r.Failures.Take(3).Select(f => $"{r.Channel}: {f}")).Concat(result.Problems.Take(3)).ToList();
-        notices.Add(new NoticeSummary(gate.Id, kind.ToString().ToLowerInvariant(), context.CurrentUtcDateTime, result.Recipients,
-            [.. result.Results.Where(r => r.Sent > 0).Select(r => $"{r.Channel}: {r.Sent}")], failures));
+        var summary = new NoticeSummary(gate.Id, kind.ToString().ToLowerInvariant(), context.CurrentUtcDateTime, result.Recipients,
+            [.. result.Results.Where(r => r.Sent > 0).Select(r => $"{r.Channel}: {r.Sent}")], failures);
+        notices.Add(summary);
+        evidence.Gate(context, "notice", (JsonObject)EngineJson.ToNode(summary)!, NotifyApproversActivity.Name, request, result);
         if (notices.Count > MaxNoticesRecorded)
         {
             notices.RemoveAt(0);
@@ -290,33 +318,40 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         var gate = tally.Gate.Id;
         if (DecisionIdOf(signal) is not { } decisionId)
         {
-            Ignore(context, step.Id, gate, null, "ignored: not a decision recorded by the approval service (raised directly, or malformed)");
+            Ignore(context, step.Id, gate, null, "ignored: not a decision recorded by the approval service (raised directly, or malformed)", signal, null, null);
             return;
         }
 
-        var check = await context.CallActivityAsync<DecisionCheck>(VerifyDecisionActivity.Name, new DecisionCheckRequest(run.RunId, step.Id, gate, decisionId));
+        var request = new DecisionCheckRequest(run.RunId, step.Id, gate, decisionId);
+        var check = await context.CallActivityAsync<DecisionCheck>(VerifyDecisionActivity.Name, request);
         if (check.Decision is not { } decision)
         {
-            Ignore(context, step.Id, gate, decisionId, check.Reason ?? "ignored: unverifiable decision");
+            Ignore(context, step.Id, gate, decisionId, check.Reason ?? "ignored: unverifiable decision", signal, request, check);
             return;
         }
 
         var verdict = tally.Count(decision.PrincipalId, decision.Approved);
+        var record = new ApprovalRecord(step.Id, gate, decisionId, new Security.PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn),
+            decision.Approved, decision.Channel, decision.MatchedAs, decision.Comment, context.CurrentUtcDateTime, GateTally.Describe(verdict),
+            decision.LinkId, decision.ChangeDigest);
+        evidence.Decision(context, record, request, check, signal);
         if (verdict != TallyVerdict.Counted && ++ignoredEvents > MaxIgnoredRecorded)
         {
             return;
         }
 
-        approvals.Add(new ApprovalRecord(step.Id, gate, decisionId, new Security.PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn),
-            decision.Approved, decision.Channel, decision.MatchedAs, decision.Comment, context.CurrentUtcDateTime, GateTally.Describe(verdict),
-            decision.LinkId, decision.ChangeDigest));
+        approvals.Add(record);
     }
 
-    private void Ignore(TaskOrchestrationContext context, string stepId, string gate, string? decisionId, string reason)
+    /// <summary>An event that does not count: always in the evidence, in the status only up to <see cref="MaxIgnoredRecorded"/>.</summary>
+    private void Ignore(
+        TaskOrchestrationContext context, string stepId, string gate, string? decisionId, string reason, JsonNode? signal, DecisionCheckRequest? request, DecisionCheck? check)
     {
+        var record = new ApprovalRecord(stepId, gate, decisionId, null, null, null, null, null, context.CurrentUtcDateTime, reason);
+        evidence.Decision(context, record, request, check, signal);
         if (++ignoredEvents <= MaxIgnoredRecorded)
         {
-            approvals.Add(new ApprovalRecord(stepId, gate, decisionId, null, null, null, null, null, context.CurrentUtcDateTime, reason));
+            approvals.Add(record);
         }
     }
 
@@ -365,13 +400,26 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         return inner is null ? "unknown failure" : $"{inner.ErrorType.Split('.').Last()}: {inner.ErrorMessage}";
     }
 
-    private WorkflowStepFailedException Fail(TaskOrchestrationContext context, RunFailure failure, string phase)
+    /// <summary>Records the refusal and the run's end in the evidence, reports it, and gives the exception that fails the run.</summary>
+    private async Task<WorkflowStepFailedException> FailAsync(TaskOrchestrationContext context, RunFailure failure, string phase, string? activity = null, object? input = null)
     {
         Report(context, phase, failure.Step, failure);
+        if (evidence is not null)
+        {
+            evidence.Refusal(context, failure, activity, input);
+            evidence.End(context, phase, failure);
+            await evidence.FlushAsync(context, final: true);
+        }
+
         return new WorkflowStepFailedException(failure);
     }
 
-    private RunResult Result(string outcome) => new(outcome, Summaries(), approvals);
+    private async Task<RunResult> ResultAsync(TaskOrchestrationContext context, string outcome)
+    {
+        evidence.End(context, outcome, null);
+        await evidence.FlushAsync(context, final: true);
+        return new RunResult(outcome, Summaries(), approvals);
+    }
 
     private List<StepSummary> Summaries() => steps.Select(s => s.Summarize()).ToList();
 

@@ -29,6 +29,7 @@ public static class AgentWorkflowServiceCollectionExtensions
             .AddActivity<VerifyDecisionActivity>()
             .AddActivity<PrepareChangeActivity>()
             .AddActivity<NotifyApproversActivity>()
+            .AddActivity<AppendEvidenceActivity>()
             .AddActivity<ReadStepActivity>()
             .AddActivity<DraftStepActivity>()
             .AddActivity<RouteStepActivity>()
@@ -57,6 +58,9 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.AddOptions<EvidenceOptions>().Bind(configuration.GetSection(EvidenceOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
         services.TryAddSingleton<PayloadVault>();
+        services.TryAddSingleton<EvidenceKeys>();
+        services.TryAddSingleton<EvidenceLedger>();
+        services.TryAddTransient<AppendEvidenceActivity>();
         services.TryAddSingleton<Redactor>();
         services.TryAddSingleton<ApprovalRecipients>();
         services.AddApprovalNotifiers(configuration);

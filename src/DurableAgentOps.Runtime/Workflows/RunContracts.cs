@@ -9,7 +9,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// definition store, so no input can carry a definition of its own), the validated input, and the verified principal
 /// who started it.
 /// </summary>
-public sealed record RunRequest(string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment);
+public sealed record RunRequest(string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true);
 
 /// <summary>A deployed definition by name and hash.</summary>
 public sealed record DefinitionRef(string Workflow, string Sha256);

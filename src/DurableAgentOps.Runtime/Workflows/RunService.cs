@@ -64,7 +64,8 @@ public sealed class RunService(
     PrincipalMatcher matcher,
     Redactor redactor,
     TimeProvider time,
-    IOptions<AgentOpsRunOptions> options)
+    IOptions<AgentOpsRunOptions> options,
+    IOptions<EvidenceOptions> evidence)
 {
     /// <summary>Longest approval comment kept; it lands in durable state and in evidence.</summary>
     public const int MaxCommentLength = 1000;
@@ -119,7 +120,7 @@ public sealed class RunService(
             }
         }
 
-        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, options.Value.Environment);
+        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, options.Value.Environment, evidence.Value.Enabled);
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,

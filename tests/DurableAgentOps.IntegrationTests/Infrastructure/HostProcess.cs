@@ -10,6 +10,9 @@ internal sealed class HostProcess : ServiceProcess
     public static readonly string SystemKey = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
 
     /// <summary>The key test hosts seal redacted values with.</summary>
+    /// <summary>The EC P-256 key test hosts sign evidence heads with (PEM).</summary>
+    public static readonly string EvidenceKey = Core.Evidence.PemEvidenceSigner.NewPrivateKeyPem();
+
     public static readonly string VaultKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     private HostProcess(int port, IDictionary<string, string?> environment)
@@ -44,6 +47,7 @@ internal sealed class HostProcess : ServiceProcess
         ["AgentOps__Auth__Authority"] = "http://127.0.0.1:9/signin",
         ["AgentOps__Auth__SystemKey"] = SystemKey,
         ["AgentOps__Evidence__VaultKey"] = VaultKey,
+        ["AgentOps__Evidence__SigningKey"] = EvidenceKey,
     };
 
     public static HostProcess Start(IDictionary<string, string?> environment) => new(FreePort.Next(), environment);

@@ -1,0 +1,334 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using DurableAgentOps.Core.Canonical;
+using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Runtime.Governance;
+
+namespace DurableAgentOps.Runtime.Evidence;
+
+/// <summary>A run's evidence as stored: records in storage order, its signed head (kept apart), and its index row.</summary>
+public sealed record StoredRun(IReadOnlyList<StoredRecord> Records, RunHead? Head, string? HeadSignature, RunSummary? Summary);
+
+/// <summary>The log as stored: every leaf, and the latest signed tree head.</summary>
+public sealed record StoredLog(IReadOnlyList<LogLeaf> Leaves, TreeHead? Head, string? HeadSignature);
+
+/// <summary>
+/// The evidence ledger in Azure Tables: records (one partition per run, row = sequence number, so an append is
+/// idempotent: a retried append finds its own record and moves on, and a different record at that number is refused),
+/// run heads in a table of their own, and the log-wide tree (leaves and signed tree heads) in a third. Large payloads go
+/// to blobs, referenced by digest.
+/// </summary>
+public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys, TimeProvider time)
+{
+    /// <summary>Entries whose data is larger than this (canonical JSON characters) keep it in a payload blob.</summary>
+    public const int MaxInlineData = 24_000;
+
+    private const string HeadsPartition = "heads";
+    private const string LogPartition = "log";
+    private const string TreeRow = "tree";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly Lazy<Task<TableClient>> records = new(() => TableAsync(storage, storage.EvidenceTable));
+    private readonly Lazy<Task<TableClient>> heads = new(() => TableAsync(storage, storage.EvidenceHeadsTable));
+    private readonly Lazy<Task<TableClient>> log = new(() => TableAsync(storage, storage.EvidenceLogTable));
+    private readonly Lazy<Task<BlobContainerClient>> payloads = new(async () =>
+    {
+        var client = storage.Blobs.GetBlobContainerClient(storage.EvidencePayloadsContainer);
+        await client.CreateIfNotExistsAsync();
+        return client;
+    });
+
+    /// <summary>
+    /// Appends entries as records <paramref name="firstSeq"/>, … after the run's stored tip, signs the new head, and,
+    /// when <paramref name="toLog"/>, adds the head to the log-wide tree.
+    /// </summary>
+    public async Task<RunHead> AppendAsync(
+        string runId, long firstSeq, IReadOnlyList<EvidenceEntry> entries, bool final, bool toLog, DateTimeOffset at, RunSummary summary,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var table = await records.Value;
+        var tip = ChainTip.Start;
+        if (firstSeq > 0)
+        {
+            var previous = await table.GetEntityIfExistsAsync<TableEntity>(runId, Row(firstSeq - 1), cancellationToken: cancellationToken);
+            tip = previous.HasValue
+                ? new ChainTip(firstSeq - 1, previous.Value!.GetString("Hash") ?? string.Empty)
+                : throw new InvalidOperationException($"evidence of run {runId} has no record {firstSeq - 1} to append {firstSeq} after");
+        }
+
+        var stored = new List<EvidenceEntry>();
+        foreach (var entry in entries)
+        {
+            stored.Add(entry with { Data = await ExternalizeAsync(runId, entry.Data, cancellationToken) });
+        }
+
+        var chain = EvidenceChain.Append(runId, tip, stored);
+        foreach (var record in chain)
+        {
+            var entity = new TableEntity(runId, Row(record.Seq)) { ["Kind"] = record.Kind, ["Json"] = record.ToCanonicalJson(), ["Hash"] = record.Hash };
+            try
+            {
+                await table.AddEntityAsync(entity, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // A retried append (activities run at least once) finds its own record; anything else is a conflict.
+                var existing = await table.GetEntityAsync<TableEntity>(runId, Row(record.Seq), cancellationToken: cancellationToken);
+                if (existing.Value.GetString("Hash") != record.Hash)
+                {
+                    throw new InvalidOperationException($"evidence of run {runId} already holds a different record {record.Seq}; not overwriting it");
+                }
+            }
+        }
+
+        var last = chain.Count > 0 ? chain[^1] : null;
+        var head = last is null
+            ? await ReadHeadAsync(runId, cancellationToken) ?? throw new InvalidOperationException($"run {runId} has no evidence to sign")
+            : RunHead.For(last, final, at);
+        var signer = await keys.SignerAsync(cancellationToken);
+        var signature = await signer.SignAsync(head, cancellationToken);
+        var headRow = new TableEntity(HeadsPartition, runId)
+        {
+            ["Head"] = head.ToCanonicalJson(),
+            ["Signature"] = signature,
+            ["KeyId"] = signer.KeyId,
+            ["Summary"] = JsonSerializer.Serialize(summary, Json),
+            ["Workflow"] = summary.Workflow,
+            ["StartedAt"] = summary.StartedAt,
+        };
+        await (await heads.Value).UpsertEntityAsync(headRow, TableUpdateMode.Replace, cancellationToken);
+        if (toLog)
+        {
+            await AppendLeafAsync(runId, head, cancellationToken);
+        }
+
+        return head;
+    }
+
+    public async Task<StoredRun?> ReadRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var rows = new List<StoredRecord>();
+        await foreach (var row in (await records.Value).QueryAsync<TableEntity>(e => e.PartitionKey == runId, cancellationToken: cancellationToken))
+        {
+            rows.Add(StoredRecord.Parse(row.GetString("Json"), row.GetString("Hash")));
+        }
+
+        var headRow = await (await heads.Value).GetEntityIfExistsAsync<TableEntity>(HeadsPartition, runId, cancellationToken: cancellationToken);
+        if (rows.Count == 0 && !headRow.HasValue)
+        {
+            return null;
+        }
+
+        RunHead? head = null;
+        RunSummary? summary = null;
+        if (headRow.HasValue)
+        {
+            RunHead.TryParse(headRow.Value!.GetString("Head"), out head, out _);
+            summary = TryRead<RunSummary>(headRow.Value.GetString("Summary"));
+        }
+
+        return new StoredRun(rows, head, headRow.HasValue ? headRow.Value!.GetString("Signature") : null, summary);
+    }
+
+    /// <summary>Every run's index row, newest first (the runs query filters them).</summary>
+    public async Task<IReadOnlyList<(string RunId, RunSummary Summary)>> SummariesAsync(CancellationToken cancellationToken)
+    {
+        var found = new List<(string, RunSummary)>();
+        await foreach (var row in (await heads.Value).QueryAsync<TableEntity>(e => e.PartitionKey == HeadsPartition, cancellationToken: cancellationToken))
+        {
+            if (TryRead<RunSummary>(row.GetString("Summary")) is { } summary)
+            {
+                found.Add((row.RowKey, summary));
+            }
+        }
+
+        return [.. found.OrderByDescending(s => s.Item2.StartedAt)];
+    }
+
+    public async Task<StoredLog> ReadLogAsync(CancellationToken cancellationToken)
+    {
+        var table = await log.Value;
+        var leaves = new List<LogLeaf>();
+        TreeHead? tree = null;
+        string? signature = null;
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == LogPartition, cancellationToken: cancellationToken))
+        {
+            if (row.RowKey == TreeRow)
+            {
+                TreeHead.TryParse(row.GetString("Head"), out tree, out _);
+                signature = row.GetString("Signature");
+            }
+            else if (row.RowKey.StartsWith("leaf-", StringComparison.Ordinal)
+                && long.TryParse(row.RowKey["leaf-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                && LogLeaf.TryParse(index, row.GetString("Leaf"), out var leaf, out _))
+            {
+                leaves.Add(leaf);
+            }
+        }
+
+        return new StoredLog([.. leaves.OrderBy(l => l.Index)], tree, signature);
+    }
+
+    public async Task<byte[]?> PayloadAsync(string runId, string digest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await (await payloads.Value).GetBlobClient(PayloadName(runId, digest)).DownloadContentAsync(cancellationToken)).Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Deletes a run's records, head and payloads (its retention has passed) and puts a signed tombstone in the log, so
+    /// verification reports the run as purged by retention, not as missing.
+    /// </summary>
+    public async Task PurgeAsync(string runId, string retention, CancellationToken cancellationToken)
+    {
+        var stored = await ReadRunAsync(runId, cancellationToken) ?? throw new InvalidOperationException($"run {runId} has no evidence");
+        if (stored.Head is not { } head)
+        {
+            throw new InvalidOperationException($"run {runId} has no signed head to purge");
+        }
+
+        await AppendLeafAsync(runId, head, cancellationToken, tombstone: retention);
+        var table = await records.Value;
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == runId, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            await table.DeleteEntityAsync(runId, row.RowKey, cancellationToken: cancellationToken);
+        }
+
+        var blobs = await payloads.Value;
+        await foreach (var blob in blobs.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, runId + "/", cancellationToken))
+        {
+            await blobs.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+        }
+
+        await (await heads.Value).DeleteEntityAsync(HeadsPartition, runId, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Adds a leaf for the run's head (or a tombstone) at the end of the log and signs the new tree head. Appenders race
+    /// for the next index with a conditional insert; the leaves are the truth, the tree row is their signed summary.
+    /// </summary>
+    private async Task AppendLeafAsync(string runId, RunHead head, CancellationToken cancellationToken, string? tombstone = null)
+    {
+        var table = await log.Value;
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var current = await ReadLogAsync(cancellationToken);
+            var existing = current.Leaves.LastOrDefault(l => l.RunId == runId);
+            if (existing is not null && existing.HeadHash == head.Hash && existing.Retention == tombstone)
+            {
+                return; // this head is in the log already (a retried append)
+            }
+
+            var index = current.Leaves.Count;
+            var leaf = tombstone is null ? LogLeaf.ForHead(index, head) : LogLeaf.Tombstone(index, runId, head.Hash, tombstone);
+            try
+            {
+                await table.AddEntityAsync(new TableEntity(LogPartition, LeafRow(index)) { ["Leaf"] = leaf.ToCanonicalJson(), ["RunId"] = runId }, cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20 + Random.Shared.Next(80)), cancellationToken);
+                continue; // another run took this index
+            }
+
+            await SignTreeAsync(table, [.. current.Leaves, leaf], cancellationToken);
+            return;
+        }
+
+        throw new InvalidOperationException($"could not add run {runId} to the evidence log after 50 attempts");
+    }
+
+    /// <summary>Signs the tree of these leaves, unless a bigger tree is signed already (a later appender won).</summary>
+    private async Task SignTreeAsync(TableClient table, IReadOnlyList<LogLeaf> leaves, CancellationToken cancellationToken)
+    {
+        var tree = TreeHead.For(leaves, time.GetUtcNow());
+        var signature = await (await keys.SignerAsync(cancellationToken)).SignAsync(tree, cancellationToken);
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var row = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, TreeRow, cancellationToken: cancellationToken);
+            if (row.HasValue && TreeHead.TryParse(row.Value!.GetString("Head"), out var signed, out _) && signed.Size >= tree.Size)
+            {
+                return;
+            }
+
+            var entity = new TableEntity(LogPartition, TreeRow) { ["Head"] = tree.ToCanonicalJson(), ["Signature"] = signature };
+            try
+            {
+                if (row.HasValue)
+                {
+                    await table.UpdateEntityAsync(entity, row.Value!.ETag, TableUpdateMode.Replace, cancellationToken);
+                }
+                else
+                {
+                    await table.AddEntityAsync(entity, cancellationToken);
+                }
+
+                return;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+            {
+                // Someone signed at the same time: read again and compare sizes.
+            }
+        }
+    }
+
+    private async Task<RunHead?> ReadHeadAsync(string runId, CancellationToken cancellationToken)
+    {
+        var row = await (await heads.Value).GetEntityIfExistsAsync<TableEntity>(HeadsPartition, runId, cancellationToken: cancellationToken);
+        return row.HasValue && RunHead.TryParse(row.Value!.GetString("Head"), out var head, out _) ? head : null;
+    }
+
+    /// <summary>Data too large for a table property goes to a blob named by its digest; the record keeps the reference.</summary>
+    private async Task<JsonObject> ExternalizeAsync(string runId, JsonObject data, CancellationToken cancellationToken)
+    {
+        var canonical = CanonicalJson.Serialize(data);
+        if (canonical.Length <= MaxInlineData)
+        {
+            return data;
+        }
+
+        var digest = "sha256:" + CanonicalJson.Sha256(data);
+        var blob = (await payloads.Value).GetBlobClient(PayloadName(runId, digest));
+        await blob.UploadAsync(BinaryData.FromBytes(Encoding.UTF8.GetBytes(canonical)), overwrite: true, cancellationToken);
+        return new JsonObject { ["$payload"] = digest };
+    }
+
+    private static async Task<TableClient> TableAsync(GovernanceStorage storage, string name)
+    {
+        var client = storage.Tables.GetTableClient(name);
+        await client.CreateIfNotExistsAsync();
+        return client;
+    }
+
+    private static T? TryRead<T>(string? json)
+        where T : class
+    {
+        try
+        {
+            return json is null ? null : JsonSerializer.Deserialize<T>(json, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Row(long seq) => seq.ToString("D12", CultureInfo.InvariantCulture);
+
+    private static string LeafRow(long index) => "leaf-" + index.ToString("D12", CultureInfo.InvariantCulture);
+
+    private static string PayloadName(string runId, string digest) => $"{runId}/{digest.Replace(':', '-')}.json";
+}
