@@ -1,0 +1,40 @@
+namespace DurableAgentOps.Runtime.Evidence;
+
+/// <summary>
+/// What investigators look runs up by. Every filter given must hold; people match by principal id or, ignoring case,
+/// by name or address; <see cref="Wrote"/> is <c>identity:record</c> (e.g. <c>crm-writer:ACC-000002</c>).
+/// </summary>
+public sealed record RunQuery(
+    string? Workflow = null,
+    string? Status = null,
+    string? Initiator = null,
+    string? Approver = null,
+    string? Identity = null,
+    string? Record = null,
+    string? Wrote = null,
+    DateTimeOffset? Since = null,
+    DateTimeOffset? Until = null,
+    int Top = 50,
+    int Skip = 0)
+{
+    public const int MaxTop = 500;
+
+    public bool Matches(RunSummary run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return (Workflow is null || run.Workflow == Workflow)
+            && (Status is null || string.Equals(run.Status, Status, StringComparison.OrdinalIgnoreCase))
+            && (Initiator is null || Is(run.Initiator, Initiator))
+            && (Approver is null || run.Approvers.Any(a => Is(a, Approver)))
+            && (Identity is null || run.Identities.Contains(Identity, StringComparer.Ordinal))
+            && (Record is null || run.Records.Contains(Record, StringComparer.Ordinal))
+            && (Wrote is null || run.Writes.Contains(Wrote, StringComparer.Ordinal))
+            && (Since is null || run.StartedAt >= Since)
+            && (Until is null || run.StartedAt < Until);
+    }
+
+    private static bool Is(Security.PrincipalRef who, string text) =>
+        string.Equals(who.Id, text, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(who.Name, text, StringComparison.OrdinalIgnoreCase)
+        || string.Equals(who.Upn, text, StringComparison.OrdinalIgnoreCase);
+}
