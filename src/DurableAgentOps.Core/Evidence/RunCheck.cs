@@ -25,7 +25,7 @@ internal sealed class RunCheck
         var rows = check.OwnRows(asStored);
         check.Order(rows);
         var groups = rows.GroupBy(r => r.Record!.Seq).OrderBy(g => g.Key).Select(g => g.ToList()).ToList();
-        check.Chain(groups, AnchoredFrom(groups.ToDictionary(g => g[0].Record!.Seq), head, runId));
+        check.Chain(groups, Anchored(groups.ToDictionary(g => g[0].Record!.Seq), head, runId));
         check.Head(groups, head, headSignature, publicKey);
 
         // OrderBy is stable: problems at one place keep the order they were found in.
@@ -72,7 +72,7 @@ internal sealed class RunCheck
         }
     }
 
-    private void Chain(List<List<StoredRecord>> groups, long anchoredFrom)
+    private void Chain(List<List<StoredRecord>> groups, (long From, long To) anchored)
     {
         var expected = 0L;
         HashSet<string>? links = [EvidenceRecord.GenesisHash];
@@ -106,7 +106,7 @@ internal sealed class RunCheck
                 {
                     Add(0, Changed, "changed at seq 0: its prev is not 64 zeros", 0);
                 }
-                else if (seq >= anchoredFrom)
+                else if (seq >= anchored.From && seq <= anchored.To)
                 {
                     Add(seq - 1, Changed, $"changed at seq {seq - 1}: its hash is not the one seq {seq} links to", seq - 1);
                 }
@@ -163,13 +163,13 @@ internal sealed class RunCheck
         }
     }
 
-    /// <summary>The lowest seq whose record is anchored: an unbroken, sound, single-record chain from the head's last record down to it.</summary>
-    private static long AnchoredFrom(Dictionary<long, List<StoredRecord>> bySeq, RunHead? head, string? runId)
+    /// <summary>The seqs whose records are anchored: an unbroken, sound, single-record chain from the head's last record down (none: an empty range).</summary>
+    private static (long From, long To) Anchored(Dictionary<long, List<StoredRecord>> bySeq, RunHead? head, string? runId)
     {
         if (head is null || head.RunId != runId || !bySeq.TryGetValue(head.LastSeq, out var top) || top is not [var last]
             || !last.IsSelfConsistent || last.StoredHash != head.LastHash)
         {
-            return long.MaxValue;
+            return (0, -1);
         }
 
         var from = head.LastSeq;
@@ -179,7 +179,7 @@ internal sealed class RunCheck
             from--;
         }
 
-        return from;
+        return (from, head.LastSeq);
     }
 
     private static string Range(long from, long to) => from == to ? $"{from}" : $"{from}-{to}";
