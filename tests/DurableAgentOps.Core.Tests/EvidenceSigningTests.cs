@@ -145,6 +145,22 @@ public sealed class EvidenceSigningTests
     }
 
     [Fact]
+    public void PublicKeyTryFromSpki_EveryByteOfTheKeyChanged_NeverThrowsAndIsNeverTheKey()
+    {
+        var spki = Key.Spki;
+        for (var i = 0; i < spki.Length; i++)
+        {
+            foreach (var bit in new[] { 0x01, 0x02, 0x10, 0x80 })
+            {
+                var changed = spki.ToArray();
+                changed[i] ^= (byte)bit;
+                var taken = EvidencePublicKey.TryFromSpki(changed, out var key, out var error);
+                Assert.True(taken ? key!.KeyId != Key.KeyId : error is not null, $"byte {i} bit {bit}");
+            }
+        }
+    }
+
+    [Fact]
     public async Task SignAsync_SignerReturningDer_IsRefusedBeforeAnythingIsStored()
     {
         var signer = new DerSigner();
