@@ -151,6 +151,17 @@ public sealed class RunVerificationTests
     }
 
     [Fact]
+    public void VerifyRun_HeadOfAnotherRunWithNoRunNamed_BlamesTheHeadNotTheRecords()
+    {
+        var other = Run(3, "other-run");
+
+        var report = EvidenceVerifier.VerifyRun(Rows(), other.Head, other.HeadSignature, Key);
+
+        Assert.Equal(HeadMismatch, report.First!.Kind);
+        Assert.DoesNotContain(report.Problems, p => p.Kind == Inserted);
+    }
+
+    [Fact]
     public void VerifyRun_HeadEditedAfterSigning_SignatureDoesNotVerify()
     {
         var problem = Assert.Single(Verify(Rows(), Head with { Final = false }, Signature).Problems);

@@ -7,7 +7,7 @@ public static class EvidenceVerifier
     /// Checks one run's records (in storage order) against each other, its head and the head's signature. The report's
     /// first problem is the first record changed, removed, inserted or reordered, else a head problem (docs/EVIDENCE.md).
     /// </summary>
-    /// <remarks><paramref name="runId"/> is the run the records must belong to; by default the head's, else the first record's.</remarks>
+    /// <remarks><paramref name="runId"/> is the run the records must belong to; by default the one most records name (else the head's).</remarks>
     public static EvidenceReport VerifyRun(IReadOnlyList<StoredRecord> asStored, RunHead? head, string? headSignature, EvidencePublicKey publicKey, string? runId = null)
     {
         ArgumentNullException.ThrowIfNull(asStored);

@@ -20,7 +20,9 @@ internal sealed class RunCheck
 
     public static EvidenceReport Verify(IReadOnlyList<StoredRecord> asStored, RunHead? head, string? headSignature, EvidencePublicKey publicKey, string? runId)
     {
-        runId ??= head?.RunId ?? asStored.Select(r => r.Record?.RunId).FirstOrDefault(r => r is not null);
+        // Without a run named, the run most records belong to: one stray record or a swapped head cannot make it another.
+        runId ??= asStored.Where(r => r.Record is not null).GroupBy(r => r.Record!.RunId, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault() ?? head?.RunId;
         var check = new RunCheck(runId);
         var rows = check.OwnRows(asStored);
         check.Order(rows);
@@ -133,9 +135,22 @@ internal sealed class RunCheck
 
         if (head.RunId != runId)
         {
+            // Another run's head says nothing about these records' seqs and hashes.
             Add(AfterRecords, HeadMismatch, $"head does not match: it is the head of run {head.RunId}", null);
         }
+        else
+        {
+            CompareHead(groups, head);
+        }
 
+        if (!publicKey.Verify(head, headSignature))
+        {
+            Add(AfterRecords, HeadSignature, headSignature is null ? "head signature does not verify: there is none" : "head signature does not verify", null);
+        }
+    }
+
+    private void CompareHead(List<List<StoredRecord>> groups, RunHead head)
+    {
         if (head.Records != head.LastSeq + 1)
         {
             Add(AfterRecords, HeadMismatch, $"head does not match: it counts {head.Records} records but its last seq is {head.LastSeq}", head.LastSeq);
@@ -155,11 +170,6 @@ internal sealed class RunCheck
         if (lastStored > head.LastSeq)
         {
             Add(head.LastSeq + 1, AppendedAfterHead, $"appended after the head: seq {Range(head.LastSeq + 1, lastStored)} not covered by the signed head", head.LastSeq + 1);
-        }
-
-        if (!publicKey.Verify(head, headSignature))
-        {
-            Add(AfterRecords, HeadSignature, headSignature is null ? "head signature does not verify: there is none" : "head signature does not verify", null);
         }
     }
 
