@@ -50,9 +50,10 @@ public sealed class EvidencePublicKey
                 : !ecdsa.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(spki) ? "the key is not in its plain DER form (uncompressed point)"
                 : null;
         }
-        catch (CryptographicException ex)
+        catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException)
         {
-            error = "not an EC public key: " + ex.Message;
+            // An unknown curve OID is "not supported" to the platform; to a verifier it is just not the key.
+            error = "not a P-256 public key: " + ex.Message;
         }
 
         key = error is null ? new EvidencePublicKey(spki.ToArray()) : null;

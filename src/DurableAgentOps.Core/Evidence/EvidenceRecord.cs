@@ -69,7 +69,7 @@ public sealed record EvidenceRecord(string RunId, long Seq, string Kind, DateTim
             reader.Time("at"),
             reader.Text("prev", EvidenceFormat.IsHash, "a SHA-256 in lowercase hex"),
             reader.Object("data"));
-        error = reader.Error;
+        error = reader.Error ?? (EvidenceFormat.TryCanonical(parsed.ToJson()) is null ? "data has no canonical JSON form (a lone surrogate?)" : null);
         if (error is not null)
         {
             return false;

@@ -1,21 +1,5 @@
 namespace DurableAgentOps.Core.Evidence;
 
-/// <summary>A run's evidence as storage returns it: records in storage order, the head and its signature (apart).</summary>
-public sealed record RunEvidence(IReadOnlyList<StoredRecord> Records, RunHead? Head, string? HeadSignature);
-
-/// <summary>A run whose latest log leaf is a retention tombstone: deleted on purpose, not missing.</summary>
-public sealed record PurgedRun(string RunId, string HeadHash, string Retention, long LeafIndex);
-
-/// <summary>What a log verification found: problems first-first, the purged runs, how many runs were checked.</summary>
-public sealed record LogReport(IReadOnlyList<EvidenceProblem> Problems, IReadOnlyList<PurgedRun> Purged, int RunsVerified)
-{
-    public bool IsIntact => Problems.Count == 0;
-
-    public EvidenceProblem? First => Problems.Count > 0 ? Problems[0] : null;
-
-    public override string ToString() => IsIntact ? $"intact: {RunsVerified} runs, {Purged.Count} purged" : string.Join('\n', Problems);
-}
-
 /// <summary>Verifies evidence: one run's chain and head (<see cref="VerifyRun"/>), the whole log (<see cref="VerifyLog"/>).</summary>
 public static class EvidenceVerifier
 {
@@ -23,7 +7,7 @@ public static class EvidenceVerifier
     /// Checks one run's records (in storage order) against each other, its head and the head's signature. The report's
     /// first problem is the first record changed, removed, inserted or reordered, else a head problem (docs/EVIDENCE.md).
     /// </summary>
-    /// <remarks><paramref name="runId"/> is the run the records must belong to; by default the head's, else the first record's.</remarks>
+    /// <remarks><paramref name="runId"/> is the run the records must belong to; by default the one most records name (else the head's).</remarks>
     public static EvidenceReport VerifyRun(IReadOnlyList<StoredRecord> asStored, RunHead? head, string? headSignature, EvidencePublicKey publicKey, string? runId = null)
     {
         ArgumentNullException.ThrowIfNull(asStored);

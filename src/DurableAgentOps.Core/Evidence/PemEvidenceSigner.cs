@@ -10,6 +10,7 @@ public sealed class PemEvidenceSigner : IEvidenceSigner, IDisposable
 {
     private readonly ECDsa key;
     private readonly byte[] spki;
+    private readonly Lock signing = new(); // activities sign concurrently; an ECDsa instance promises no thread safety
 
     /// <exception cref="ArgumentException">Not an unencrypted P-256 private key PEM.</exception>
     public PemEvidenceSigner(string privateKeyPem)
@@ -66,7 +67,10 @@ public sealed class PemEvidenceSigner : IEvidenceSigner, IDisposable
             throw new ArgumentException("a SHA-256 digest is 32 bytes", nameof(sha256Digest));
         }
 
-        return Task.FromResult(key.SignHash(sha256Digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        lock (signing)
+        {
+            return Task.FromResult(key.SignHash(sha256Digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        }
     }
 
     public void Dispose() => key.Dispose();

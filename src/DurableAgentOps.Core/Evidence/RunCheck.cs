@@ -20,12 +20,14 @@ internal sealed class RunCheck
 
     public static EvidenceReport Verify(IReadOnlyList<StoredRecord> asStored, RunHead? head, string? headSignature, EvidencePublicKey publicKey, string? runId)
     {
-        runId ??= head?.RunId ?? asStored.Select(r => r.Record?.RunId).FirstOrDefault(r => r is not null);
+        // Without a run named, the run most records belong to: one stray record or a swapped head cannot make it another.
+        runId ??= asStored.Where(r => r.Record is not null).GroupBy(r => r.Record!.RunId, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).Select(g => g.Key).FirstOrDefault() ?? head?.RunId;
         var check = new RunCheck(runId);
         var rows = check.OwnRows(asStored);
         check.Order(rows);
         var groups = rows.GroupBy(r => r.Record!.Seq).OrderBy(g => g.Key).Select(g => g.ToList()).ToList();
-        check.Chain(groups, AnchoredFrom(groups.ToDictionary(g => g[0].Record!.Seq), head, runId));
+        check.Chain(groups, Anchored(groups.ToDictionary(g => g[0].Record!.Seq), head, runId));
         check.Head(groups, head, headSignature, publicKey);
 
         // OrderBy is stable: problems at one place keep the order they were found in.
@@ -72,7 +74,7 @@ internal sealed class RunCheck
         }
     }
 
-    private void Chain(List<List<StoredRecord>> groups, long anchoredFrom)
+    private void Chain(List<List<StoredRecord>> groups, (long From, long To) anchored)
     {
         var expected = 0L;
         HashSet<string>? links = [EvidenceRecord.GenesisHash];
@@ -106,7 +108,7 @@ internal sealed class RunCheck
                 {
                     Add(0, Changed, "changed at seq 0: its prev is not 64 zeros", 0);
                 }
-                else if (seq >= anchoredFrom)
+                else if (seq >= anchored.From && seq <= anchored.To)
                 {
                     Add(seq - 1, Changed, $"changed at seq {seq - 1}: its hash is not the one seq {seq} links to", seq - 1);
                 }
@@ -133,9 +135,22 @@ internal sealed class RunCheck
 
         if (head.RunId != runId)
         {
+            // Another run's head says nothing about these records' seqs and hashes.
             Add(AfterRecords, HeadMismatch, $"head does not match: it is the head of run {head.RunId}", null);
         }
+        else
+        {
+            CompareHead(groups, head);
+        }
 
+        if (!publicKey.Verify(head, headSignature))
+        {
+            Add(AfterRecords, HeadSignature, headSignature is null ? "head signature does not verify: there is none" : "head signature does not verify", null);
+        }
+    }
+
+    private void CompareHead(List<List<StoredRecord>> groups, RunHead head)
+    {
         if (head.Records != head.LastSeq + 1)
         {
             Add(AfterRecords, HeadMismatch, $"head does not match: it counts {head.Records} records but its last seq is {head.LastSeq}", head.LastSeq);
@@ -156,20 +171,15 @@ internal sealed class RunCheck
         {
             Add(head.LastSeq + 1, AppendedAfterHead, $"appended after the head: seq {Range(head.LastSeq + 1, lastStored)} not covered by the signed head", head.LastSeq + 1);
         }
-
-        if (!publicKey.Verify(head, headSignature))
-        {
-            Add(AfterRecords, HeadSignature, headSignature is null ? "head signature does not verify: there is none" : "head signature does not verify", null);
-        }
     }
 
-    /// <summary>The lowest seq whose record is anchored: an unbroken, sound, single-record chain from the head's last record down to it.</summary>
-    private static long AnchoredFrom(Dictionary<long, List<StoredRecord>> bySeq, RunHead? head, string? runId)
+    /// <summary>The seqs whose records are anchored: an unbroken, sound, single-record chain from the head's last record down (none: an empty range).</summary>
+    private static (long From, long To) Anchored(Dictionary<long, List<StoredRecord>> bySeq, RunHead? head, string? runId)
     {
         if (head is null || head.RunId != runId || !bySeq.TryGetValue(head.LastSeq, out var top) || top is not [var last]
             || !last.IsSelfConsistent || last.StoredHash != head.LastHash)
         {
-            return long.MaxValue;
+            return (0, -1);
         }
 
         var from = head.LastSeq;
@@ -179,7 +189,7 @@ internal sealed class RunCheck
             from--;
         }
 
-        return from;
+        return (from, head.LastSeq);
     }
 
     private static string Range(long from, long to) => from == to ? $"{from}" : $"{from}-{to}";

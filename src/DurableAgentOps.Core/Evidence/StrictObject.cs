@@ -116,6 +116,9 @@ internal sealed class StrictObject
     /// <summary>Records a problem found by the caller (the first one wins).</summary>
     public void Fail(string key, string expected) => Error ??= $"{What}: '{key}' is not {expected}";
 
+    /// <summary>Takes a nested reader's problem as this one's (the first one wins).</summary>
+    public void Adopt(string error) => Error ??= error;
+
     private JsonValue? Value(string key, JsonValueKind kind)
     {
         if (obj[key] is JsonValue value && value.GetValueKind() == kind)
