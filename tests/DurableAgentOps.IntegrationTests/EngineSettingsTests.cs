@@ -17,6 +17,7 @@ public sealed class EngineSettingsTests
         Assert.Equal(4, options.StorageProvider.PartitionCount);
         Assert.Equal(TimeSpan.FromSeconds(1), options.StorageProvider.MaxQueuePollingInterval);
         Assert.Equal("AzureWebJobsStorage", options.StorageProvider.EffectiveConnectionName);
+        Assert.True(options.StoreInputsInOrchestrationHistory); // replay compares activity inputs from the history
     }
 
     [Fact]

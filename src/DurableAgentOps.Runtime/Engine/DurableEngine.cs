@@ -90,6 +90,10 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
             await ProbeStorageAsync(cancellationToken);
         }
         await worker.StartAsync();
+
+        // The dispatcher exists only once the worker started; it reads the flag per work item, and the first one needs
+        // partition leases and a storage round trip first, so nothing runs before this line in practice.
+        worker.TaskOrchestrationDispatcher.IncludeParameters = options.StoreInputsInOrchestrationHistory;
         Volatile.Write(ref state, 1);
         LogStarted(logger, options.HubName, WorkerId, storage.Describe(), options.StorageProvider.PartitionCount);
     }

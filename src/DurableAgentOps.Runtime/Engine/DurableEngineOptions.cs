@@ -27,6 +27,12 @@ public sealed class DurableEngineOptions
 
     public int ExtendedSessionIdleTimeoutInSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Keeps each activity's input in the orchestration history (Durable Functions' storeInputsInOrchestrationHistory,
+    /// off by default there): replay compares today's activity inputs with these, which it cannot do without them.
+    /// </summary>
+    public bool StoreInputsInOrchestrationHistory { get; set; }
+
     /// <summary>Name of this worker in leases and logs; defaults to machine name + process id.</summary>
     public string? WorkerId { get; set; }
 }

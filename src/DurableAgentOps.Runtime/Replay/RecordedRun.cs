@@ -1,0 +1,47 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using DurableTask.Core.History;
+
+namespace DurableAgentOps.Runtime.Replay;
+
+/// <summary>
+/// What a run did, whatever it is read from (the Durable history while it exists, the evidence ledger after a purge):
+/// its input (the RunRequest), then every activity result, external event and timer firing it received, in order, and
+/// how it ended (null when the recording stops before the end). Custom status is not part of it.
+/// <see cref="InputsRecorded"/> is false when the source kept no activity inputs: replay then compares names only.
+/// </summary>
+public sealed record RecordedRun(
+    string InstanceId,
+    DateTime StartedAt,
+    JsonNode? Input,
+    IReadOnlyList<RecordedItem> Items,
+    RecordedOutcome? Outcome = null,
+    bool InputsRecorded = true)
+{
+    /// <summary>The documented JSON shape (docs/ARCHITECTURE.md, "Replay"): camelCase, items tagged by <c>kind</c>.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        AllowOutOfOrderMetadataProperties = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Reads a run's Durable history (as <c>DurableTaskClient.GetOrchestrationHistoryAsync</c> returns it).</summary>
+    public static RecordedRun FromHistory(IList<HistoryEvent> history) => HistoryRecording.Read(history);
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public static RecordedRun FromJson(string json)
+    {
+        var run = JsonSerializer.Deserialize<RecordedRun>(json, JsonOptions) ?? throw new JsonException("a recorded run is an object, not null");
+        return run switch
+        {
+            { InstanceId: null or "" } => throw new JsonException("a recorded run needs its instanceId"),
+            { Items: null } => throw new JsonException("a recorded run needs its items (an empty list when it received nothing)"),
+            _ when run.Items.Any(i => i is null || i is RecordedActivity { Name: null or "" } || i is RecordedEvent { Name: null or "" }) =>
+                throw new JsonException("every recorded item needs its kind, and activities and events their name"),
+            _ => run,
+        };
+    }
+}

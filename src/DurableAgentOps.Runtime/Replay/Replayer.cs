@@ -1,0 +1,140 @@
+using System.Globalization;
+using DurableAgentOps.Runtime.Workflows;
+using Microsoft.DurableTask;
+
+namespace DurableAgentOps.Runtime.Replay;
+
+/// <summary>
+/// Runs today's <see cref="AgentWorkflowOrchestrator"/> against a recorded run, every side effect stubbed from the
+/// recording, and reports "same decisions" or the first divergence. The engines' own replay checks the kind, name and
+/// order of scheduled work; this one also compares each activity's input (SHA-256 of its canonical JSON, with the paths
+/// that differ) and how the run ends, so a changed route condition, scope or gate shows. By default the run's
+/// definition is replaced by today's deployed one; with the run's own, only code changes show.
+/// </summary>
+public static class Replayer
+{
+    public static ReplayReport Replay(RecordedRun run, ReplayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(options);
+        var request = ReplayJson.Converter.Deserialize<RunRequest>(run.Input?.ToJsonString())
+            ?? throw new ArgumentException("the recording has no run input (a RunRequest)", nameof(run));
+        var current = options.CurrentDefinition;
+        if (current is null && !options.UseRecordedDefinition)
+        {
+            throw new ArgumentException("pass today's definition of the run's workflow (CurrentDefinition), or replay with the run's own (UseRecordedDefinition)", nameof(options));
+        }
+
+        if (current is not null && current.Definition.Name != request.Workflow)
+        {
+            throw new ArgumentException($"today's definition is of workflow '{current.Definition.Name}'; the run is of '{request.Workflow}'", nameof(options));
+        }
+
+        var definition = new DefinitionCheck(request.Workflow ?? string.Empty, request.DefinitionSha256 ?? string.Empty, current?.Sha256, !options.UseRecordedDefinition);
+        (string, System.Text.Json.Nodes.JsonNode)? substitute = options.UseRecordedDefinition ? null : (LoadDefinitionActivity.Name, ReplayJson.ToNode(current)!);
+        var context = new ReplayContext(run, AgentWorkflowOrchestrator.Name, request, substitute, Math.Max(1, options.MaxDifferences));
+
+        var orchestration = Start(new AgentWorkflowOrchestrator(), context, request);
+        while (!orchestration.IsCompleted && context.Divergence is null && context.Cursor < run.Items.Count)
+        {
+            context.DeliverNext();
+        }
+
+        var today = orchestration.IsCompleted ? OutcomeOf(orchestration) : null;
+        Finish(run, context, today);
+        return new ReplayReport(run.InstanceId, definition, context.Divergence, context.Cursor, run.Items.Count,
+            run.Outcome?.Describe() ?? "none (the recording ends before the run did)", today?.Describe() ?? ReplayReport.NotReached, Notes(run, context));
+    }
+
+    /// <summary>
+    /// Runs the orchestrator on a scheduler that runs continuations inline, as the engine does: it has reached its first
+    /// await when this returns, and every completion the replay makes runs it to its next one.
+    /// </summary>
+    private static Task<object?> Start(ITaskOrchestrator orchestrator, ReplayContext context, object? input)
+    {
+        var started = Task.Factory.StartNew(() => orchestrator.RunAsync(context, input), CancellationToken.None, TaskCreationOptions.None, new InlineTaskScheduler());
+        return started.IsCompletedSuccessfully
+            ? started.Result
+            : Task.FromException<object?>(started.Exception?.InnerException ?? new InvalidOperationException("the orchestrator did not start"));
+    }
+
+    /// <summary>After the last item: today's code still waiting, recorded calls left over, or the outcomes compared.</summary>
+    private static void Finish(RecordedRun run, ReplayContext context, RecordedOutcome? today)
+    {
+        if (context.Divergence is not null)
+        {
+            return;
+        }
+
+        if (today is null)
+        {
+            var finished = run.Outcome is not null;
+            context.Diverge(run.Items.Count, finished ? DivergenceKind.WaitDiffers : DivergenceKind.RecordingEnds,
+                finished
+                    ? $"the recorded run finished ({run.Outcome!.Describe()}); today's code {context.Waiting()}"
+                    : $"the recording ends here (the run had not finished, or its history was cut short); today's code {context.Waiting()}",
+                new ReplayCall("end", "of the recording"), context.WaitingCall());
+            return;
+        }
+
+        var finishedToday = new ReplayCall("finished", today.Describe());
+        var left = Enumerable.Range(context.Cursor, run.Items.Count - context.Cursor).FirstOrDefault(i => run.Items[i] is RecordedActivity, -1);
+        if (left >= 0)
+        {
+            var activity = (RecordedActivity)run.Items[left];
+            context.Diverge(left, DivergenceKind.ActivityMissingToday, $"today's code has finished ({today.Describe()}); the recorded run went on to call {activity.Name}",
+                context.Call(activity), finishedToday);
+            return;
+        }
+
+        if (run.Outcome is not { } recorded)
+        {
+            context.Diverge(run.Items.Count, DivergenceKind.RecordingEnds, $"the recording ends before the run's outcome; today's code finished: {today.Describe()}",
+                new ReplayCall("end", "of the recording"), finishedToday);
+            return;
+        }
+
+        if (!SameOutcome(recorded, today))
+        {
+            var bothCompleted = recorded.Status == RecordedOutcome.Completed && today.Status == RecordedOutcome.Completed;
+            context.Diverge(run.Items.Count, DivergenceKind.OutcomeDiffers, $"the run ends otherwise today: {today.Describe()} (recorded: {recorded.Describe()})",
+                new ReplayCall("finished", recorded.Describe(), bothCompleted ? ReplayJson.Digest(recorded.Output) : null),
+                finishedToday with { Digest = bothCompleted ? ReplayJson.Digest(today.Output) : null },
+                bothCompleted ? (recorded.Output, today.Output) : null);
+        }
+    }
+
+    private static RecordedOutcome OutcomeOf(Task<object?> orchestration) => orchestration switch
+    {
+        { IsCompletedSuccessfully: true } => new RecordedOutcome(RecordedOutcome.Completed, ReplayJson.ToNode(orchestration.Result)),
+        { IsCanceled: true } => new RecordedOutcome(RecordedOutcome.Failed, null, RecordedFailure.From(new TaskCanceledException())),
+        _ => new RecordedOutcome(RecordedOutcome.Failed, null, RecordedFailure.From(orchestration.Exception!.InnerException ?? orchestration.Exception)),
+    };
+
+    /// <summary>
+    /// Same status, and the same result (by digest; a recording without one compares the status only) or the same failure
+    /// message (the engine records a run's failure as its message, so types are compared only where both are known).
+    /// </summary>
+    private static bool SameOutcome(RecordedOutcome recorded, RecordedOutcome today) =>
+        recorded.Status == today.Status && recorded.Status switch
+        {
+            RecordedOutcome.Completed => recorded.Output is null || ReplayJson.Digest(recorded.Output) == ReplayJson.Digest(today.Output),
+            RecordedOutcome.Failed => recorded.Failure?.Message == today.Failure?.Message
+                && (string.IsNullOrEmpty(recorded.Failure?.Type) || string.IsNullOrEmpty(today.Failure?.Type) || recorded.Failure.Type == today.Failure.Type),
+            _ => true,
+        };
+
+    private static List<string> Notes(RecordedRun run, ReplayContext context)
+    {
+        var notes = new List<string>();
+        if (!run.InputsRecorded)
+        {
+            notes.Add("the recording holds no activity inputs (the engine ran without storeInputsInOrchestrationHistory): only activity names and order were compared");
+        }
+
+        notes.AddRange(context.Notes);
+        notes.AddRange(context.UnclaimedEvents.Select(e =>
+            $"event '{e.Name}' received at {e.At.ToString("O", CultureInfo.InvariantCulture)} was never taken by a wait of today's code"));
+        return notes;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Approvals;
+using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Workflows;
+using Microsoft.DurableTask;
+
+namespace DurableAgentOps.IntegrationTests.Replay;
+
+/// <summary>
+/// The real orchestrator with stand-ins under the real activity names: the definition from the test's own files, step
+/// records with canned outputs, an approval service that knows one decision, notices that always reach one person.
+/// The first read of a run whose workflow retries fails once; a write for <see cref="RefusedAccount"/> fails.
+/// </summary>
+internal static class FakeActivities
+{
+    public const string Decision = "decision-1";
+    public const string RefusedAccount = "ACC-000009";
+
+    private static readonly ConcurrentDictionary<string, int> ReadAttempts = new();
+
+    public static void Register(DurableTaskRegistry tasks, IReadOnlyList<WorkflowSnapshot> deployed) => tasks
+        .AddOrchestrator<AgentWorkflowOrchestrator>()
+        .AddActivityFunc<DefinitionRef, WorkflowSnapshot>(LoadDefinitionActivity.Name, (_, wanted) => deployed.Single(s => s.Sha256 == wanted.Sha256))
+        .AddActivityFunc<StepInvocation, StepRecord>(ReadStepActivity.Name, (TaskActivityContext _, StepInvocation step) => Read(step))
+        .AddActivityFunc<StepInvocation, StepRecord>(DraftStepActivity.Name, (_, step) => Record(step, new JsonObject
+        {
+            ["task"] = new JsonObject { ["subject"] = "Follow up on the renewal", ["body"] = "Send the revised quote.", ["dueDate"] = "2031-05-09" },
+        }))
+        .AddActivityFunc<StepInvocation, StepRecord>(RouteStepActivity.Name, (_, step) => Record(step, new JsonObject
+        {
+            ["to"] = "standard-accounts", ["gate"] = "manager-review", ["matchedWhen"] = null,
+        }))
+        .AddActivityFunc<StepInvocation, StepRecord>(WriteStepActivity.Name, (TaskActivityContext _, StepInvocation step) => Write(step))
+        .AddActivityFunc<StepInvocation, ProposedChange>(PrepareChangeActivity.Name, (_, _) => new ProposedChange(
+            [new ChangeLine("crm", "crm.tasks.create", "ACC-000002", "subject", null, "Follow up on the renewal")], ["ACC-000002"], new string('c', 64)))
+        .AddActivityFunc<NotifyRequest, NotifyOutcome>(NotifyApproversActivity.Name, (_, _) => new NotifyOutcome(1, [new NoticeResult("email", 1, [])], []))
+        .AddActivityFunc<DecisionCheckRequest, DecisionCheck>(VerifyDecisionActivity.Name, (_, check) => check.DecisionId == Decision
+            ? new DecisionCheck(new RecordedDecision(check.RunId, check.DecisionId, check.StepId, check.Gate, "tenant/bob", "Bob Manager",
+                "bob.manager@contoso.example", true, "email", null, "group:emea-sales-managers", "Looks right.", new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero)), null)
+            : new DecisionCheck(null, "ignored: no decision with this id was recorded by the approval service for this run"));
+
+    private static StepRecord Read(StepInvocation step)
+    {
+        // A transient failure the step's retry policy absorbs: only workflows that declare a retry see it.
+        if (step.Step.Retry is not null && ReadAttempts.AddOrUpdate(step.RunId, 1, (_, n) => n + 1) == 1)
+        {
+            throw new InvalidOperationException("the CRM did not answer in time");
+        }
+
+        return Record(step, new JsonObject
+        {
+            ["id"] = "ACC-000002", ["name"] = "Fabrikam", ["tier"] = "standard", ["region"] = "emea", ["ownerId"] = "u-000017",
+        });
+    }
+
+    private static StepRecord Write(StepInvocation step) =>
+        RunData.Text(step.Data, "input.accountId") == RefusedAccount
+            ? throw new InvalidOperationException("the CRM refused the task")
+            : Record(step, new JsonObject { ["created"] = new JsonArray("TASK-000001") });
+
+    private static StepRecord Record(StepInvocation step, JsonObject output) => new(step.Step.Id, step.Step.Kind, step.Identity.Name, step.ClientId,
+        step.Step.Scope, [step.Step.Operation ?? "route"], ["ACC-000002"], DateTimeOffset.UtcNow, 3, "succeeded", "fake-worker", output, null);
+}

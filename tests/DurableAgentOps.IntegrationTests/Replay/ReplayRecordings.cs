@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+using DurableAgentOps.Runtime.Replay;
+using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.Runtime.Workflows;
+using DurableTask.Core.History;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace DurableAgentOps.IntegrationTests.Replay;
+
+/// <summary>
+/// Real runs of the orchestrator on the engine (Azurite), recorded once per test run and shared by the replay tests:
+/// their Durable histories, as the engine client returns them.
+/// </summary>
+internal sealed class ReplayRecordings
+{
+    private static readonly SemaphoreSlim Once = new(1, 1);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static ReplayRecordings? recorded;
+
+    /// <summary>A routed gate: a reminder, an event the approval service never recorded (ignored), then an approval.</summary>
+    public required IList<HistoryEvent> Gated { get; init; }
+
+    /// <summary>No gate applies; the first read fails once and is retried after its backoff.</summary>
+    public required IList<HistoryEvent> WithoutGate { get; init; }
+
+    /// <summary>No gate applies and the write fails: the run fails.</summary>
+    public required IList<HistoryEvent> FailedWrite { get; init; }
+
+    /// <summary>The gated workflow's run on an engine that keeps no activity inputs in the history.</summary>
+    public required IList<HistoryEvent> GatedWithoutInputs { get; init; }
+
+    public static async Task<ReplayReport> ReplayAsync(AzuriteFixture azurite, Func<ReplayRecordings, IList<HistoryEvent>> pick, ReplayOptions options) =>
+        Replayer.Replay(RecordedRun.FromHistory(pick(await GetAsync(azurite))), options);
+
+    public static async Task<ReplayRecordings> GetAsync(AzuriteFixture azurite)
+    {
+        await Once.WaitAsync();
+        try
+        {
+            return recorded ??= await RecordAsync(azurite);
+        }
+        finally
+        {
+            Once.Release();
+        }
+    }
+
+    private static async Task<ReplayRecordings> RecordAsync(AzuriteFixture azurite)
+    {
+        IList<HistoryEvent> gated, withoutGate, failed, withoutInputs;
+        await using (var engine = await StartAsync(azurite, storeInputs: true))
+        {
+            gated = await GatedRunAsync(engine);
+            withoutGate = await RunAsync(engine, ReplayWorkflows.WithoutGate, "ACC-000002", "completed");
+            failed = await RunAsync(engine, ReplayWorkflows.WithoutGate, FakeActivities.RefusedAccount, null);
+        }
+
+        await using (var engine = await StartAsync(azurite, storeInputs: false))
+        {
+            withoutInputs = await GatedRunAsync(engine);
+        }
+
+        return new ReplayRecordings { Gated = gated, WithoutGate = withoutGate, FailedWrite = failed, GatedWithoutInputs = withoutInputs };
+    }
+
+    private static Task<EngineHost> StartAsync(AzuriteFixture azurite, bool storeInputs) => EngineHost.StartAsync(azurite,
+        tasks => FakeActivities.Register(tasks, [ReplayWorkflows.Snapshot(ReplayWorkflows.Gated), ReplayWorkflows.Snapshot(ReplayWorkflows.WithoutGate)]),
+        settings: new Dictionary<string, string?> { ["extensions:durableTask:storeInputsInOrchestrationHistory"] = storeInputs ? "true" : "false" });
+
+    private static async Task<IList<HistoryEvent>> GatedRunAsync(EngineHost engine)
+    {
+        var runId = await StartRunAsync(engine, ReplayWorkflows.Gated, "ACC-000002");
+
+        // Events are raised only while the gate waits, so the recording is the same every time it is made.
+        await StatusAsync(engine, runId, p => p.WaitingFor is not null && p.Notices?.Any(n => n.Kind == "reminder") == true);
+        await engine.Client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, new { decisionId = "made-up" });
+        await StatusAsync(engine, runId, p => p.WaitingFor is not null && p.Approvals.Count == 1);
+        await engine.Client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, new ApprovalSignal(FakeActivities.Decision));
+        return await FinishAsync(engine, runId, "completed");
+    }
+
+    private static async Task<IList<HistoryEvent>> RunAsync(EngineHost engine, string workflow, string accountId, string? outcome) =>
+        await FinishAsync(engine, await StartRunAsync(engine, workflow, accountId), outcome);
+
+    private static async Task<string> StartRunAsync(EngineHost engine, string workflow, string accountId)
+    {
+        var runId = "replay-" + Guid.NewGuid().ToString("N")[..12];
+        var request = new RunRequest(runId, ReplayWorkflows.Name, ReplayWorkflows.Snapshot(workflow).Sha256, new JsonObject { ["accountId"] = accountId },
+            new PrincipalRef("tenant/alice", "Alice", "alice@contoso.example"), "local");
+        await engine.Client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request, new StartOrchestrationOptions(runId));
+        return runId;
+    }
+
+    /// <summary>Waits for the run to end (completed with that outcome, or failed when null) and reads its history.</summary>
+    private static async Task<IList<HistoryEvent>> FinishAsync(EngineHost engine, string runId, string? outcome)
+    {
+        var done = await engine.WaitForCompletionAsync(runId);
+        if (outcome is null)
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Failed, done.RuntimeStatus);
+        }
+        else
+        {
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+            Assert.Equal(outcome, done.ReadOutputAs<RunResult>()!.Outcome);
+        }
+
+        return await engine.Client.GetOrchestrationHistoryAsync(runId);
+    }
+
+    private static async Task StatusAsync(EngineHost engine, string runId, Func<RunProgress, bool> reached)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var status = (await engine.Client.GetInstancesAsync(runId, getInputsAndOutputs: false, timeout.Token))?.ReadCustomStatusAs<RunProgress>();
+            if (status is not null && reached(status))
+            {
+                return;
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+}
