@@ -1,4 +1,5 @@
 using DurableAgentOps.Runtime.Approvals;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.Host;
@@ -16,6 +17,13 @@ internal static class RunApi
         app.MapGet("/api/approvals", (HttpContext http, RunService runs, CancellationToken ct) => RunHttp.PendingAsync(runs, http, ct));
         app.MapPost("/api/runs/{runId}/approvals", (string runId, HttpContext http, RunService runs, CancellationToken ct) =>
             RunHttp.ApproveAsync(runs, http, runId, ct));
+
+        // Investigators (Reader role): the evidence ledger outlives the Durable history.
+        app.MapGet("/api/evidence/runs", (HttpContext http, CancellationToken ct) => EvidenceHttp.SearchAsync(http, ct));
+        app.MapGet("/api/evidence/log", (HttpContext http, CancellationToken ct) => EvidenceHttp.LogAsync(http, ct));
+        app.MapGet("/api/evidence/verify", (HttpContext http, CancellationToken ct) => EvidenceHttp.VerifyAsync(http, ct));
+        app.MapGet("/api/runs/{runId}/evidence", (string runId, HttpContext http, CancellationToken ct) => EvidenceHttp.RunAsync(http, runId, ct));
+        app.MapGet("/api/runs/{runId}/evidence/bundle", (string runId, HttpContext http, CancellationToken ct) => EvidenceHttp.BundleAsync(http, runId, ct));
 
         // The approval page: the signed link is what lets a GET show it; deciding needs a sign-in (checked inside).
         app.MapGet(ApprovalPageLinks.RoutePrefix + "/{token}", (HttpContext http, string token) => ApprovalPages.GetAsync(http, token)).AllowAnonymous();

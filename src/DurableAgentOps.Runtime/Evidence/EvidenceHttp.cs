@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Security;
 using DurableAgentOps.Runtime.Workflows;
@@ -45,6 +46,135 @@ public static class EvidenceHttp
         var page = matches.Skip(skip).Take(top).Select(m => new { runId = m.RunId, m.Summary }).ToList();
         return Results.Json(new { total = matches.Count, skip, top, runs = page, next = skip + page.Count < matches.Count ? skip + page.Count : (int?)null }, Json);
     }
+
+    /// <summary><c>GET /api/runs/{runId}/evidence</c>: the run's stored records, signed head and index row, and their verification.</summary>
+    public static async Task<IResult> RunAsync(HttpContext http, string runId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var (caller, refused) = await ReaderAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        if (RunHttp.InvalidId(runId, "runId") is { } bad)
+        {
+            return bad;
+        }
+
+        var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
+        var stored = await evidence.ReadAsync(runId, ct);
+        var verification = await evidence.VerifyRunAsync(runId, ct);
+        if (verification is null)
+        {
+            return NoEvidence(runId);
+        }
+
+        return Results.Json(new
+        {
+            runId,
+            records = stored?.Records.Select(r => new { json = r.Json, hash = r.StoredHash }) ?? [],
+            head = stored?.Head?.ToCanonicalJson(),
+            headSignature = stored?.HeadSignature,
+            summary = stored?.Summary,
+            verification = Describe(verification),
+        }, Json);
+    }
+
+    /// <summary><c>GET /api/runs/{runId}/evidence/bundle</c>: the export bundle, byte for byte as it verifies.</summary>
+    public static async Task<IResult> BundleAsync(HttpContext http, string runId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var (caller, refused) = await ReaderAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        if (RunHttp.InvalidId(runId, "runId") is { } bad)
+        {
+            return bad;
+        }
+
+        var (bundle, problem) = await http.RequestServices.GetRequiredService<EvidenceService>().BundleAsync(runId, ct);
+        if (bundle is null)
+        {
+            return problem is null ? NoEvidence(runId) : Results.Problem(problem, statusCode: 409, title: "Not exportable yet.");
+        }
+
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"{runId}.evidence.json\"";
+        return Results.Text(bundle.ToJson(), "application/json", System.Text.Encoding.UTF8);
+    }
+
+    /// <summary><c>GET /api/evidence/log</c>: every leaf, the signed tree head and the public key it verifies with.</summary>
+    public static async Task<IResult> LogAsync(HttpContext http, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var (caller, refused) = await ReaderAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
+        var log = await evidence.ReadLogAsync(ct);
+        var key = await evidence.PublicKeyAsync(ct);
+        return Results.Json(new
+        {
+            leaves = log.Leaves.Select(l => l.ToCanonicalJson()),
+            treeHead = log.Head?.ToCanonicalJson(),
+            treeHeadSignature = log.HeadSignature,
+            keyId = key.KeyId,
+            publicKey = key.ToPem(),
+        }, Json);
+    }
+
+    /// <summary><c>GET /api/evidence/verify[?run=]</c>: the host's own verification of one run or of the whole log.</summary>
+    public static async Task<IResult> VerifyAsync(HttpContext http, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var (caller, refused) = await ReaderAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
+        if (http.Request.Query["run"].ToString() is { Length: > 0 } runId)
+        {
+            if (RunHttp.InvalidId(runId, "run") is { } bad)
+            {
+                return bad;
+            }
+
+            return await evidence.VerifyRunAsync(runId, ct) is { } one ? Results.Json(Describe(one), Json) : NoEvidence(runId);
+        }
+
+        var (report, breaks, notes) = await evidence.VerifyAllAsync(ct);
+        return Results.Json(new
+        {
+            intact = breaks.Count == 0,
+            runsVerified = report.RunsVerified,
+            purged = report.Purged,
+            breaks = breaks.Select(Describe),
+            notes,
+        }, Json);
+    }
+
+    internal static object Describe(RunVerification verification) => new
+    {
+        verification.RunId,
+        intact = verification.IsIntact,
+        verdict = verification.Verdict,
+        breaks = verification.Breaks.Select(Describe),
+        verification.Notes,
+        verification.Purged,
+    };
+
+    private static object Describe(EvidenceProblem problem) => new { kind = problem.Kind, problem.Message, problem.RunId, problem.Seq };
+
+    private static IResult NoEvidence(string runId) =>
+        Results.Problem($"No evidence of run '{runId}': the ledger holds no record of it and the log names no such run.", statusCode: 404, title: "Not found.");
 
     /// <summary>401 without a caller, 403 without the reader or administrator role.</summary>
     internal static async Task<(Caller? Caller, IResult? Refusal)> ReaderAsync(HttpContext http)

@@ -60,6 +60,7 @@ public static class AgentWorkflowServiceCollectionExtensions
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceLedger>();
+        services.TryAddSingleton<EvidenceService>();
         services.TryAddTransient<AppendEvidenceActivity>();
         services.TryAddSingleton<Redactor>();
         services.TryAddSingleton<ApprovalRecipients>();

@@ -1,0 +1,55 @@
+namespace DurableAgentOps.Core.Evidence;
+
+/// <summary>A run's verification in the log: what `agentops verify &lt;run&gt;` and the host's report say.</summary>
+public static class LoggedRunCheck
+{
+    /// <summary>
+    /// One run against its signed head and the signed log (other runs of the log are not looked at). A non-final head
+    /// newer than the log is a note, not a break: a run is logged at its start and its end.
+    /// </summary>
+    public static RunVerification Verify(string runId, RunEvidence? evidence, IReadOnlyList<LogLeaf> leaves, TreeHead? tree, string? treeSignature, EvidencePublicKey key)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        ArgumentNullException.ThrowIfNull(key);
+        var breaks = new List<EvidenceProblem>();
+        var notes = new List<string>();
+        PurgedRun? purged = null;
+        if (tree is null)
+        {
+            breaks.Add(new EvidenceProblem(EvidenceProblemKind.TreeHeadMismatch, "the evidence log has no signed tree head", runId));
+            if (evidence is not null)
+            {
+                breaks.AddRange(EvidenceVerifier.VerifyRun(evidence.Records, evidence.Head, evidence.HeadSignature, key, runId).Problems);
+            }
+
+            return new RunVerification(runId, breaks, notes);
+        }
+
+        var report = EvidenceVerifier.VerifyLog(leaves, tree, treeSignature, key, id => id == runId ? evidence : null);
+        purged = report.Purged.FirstOrDefault(p => p.RunId == runId);
+        foreach (var problem in report.Problems.Where(p => p.RunId is null || p.RunId == runId))
+        {
+            if (IsPendingLog(problem, evidence?.Head))
+            {
+                notes.Add($"run in progress: its latest head (seq {evidence!.Head!.LastSeq}) is signed but not yet in the log; it is logged when the run ends");
+            }
+            else
+            {
+                breaks.Add(problem);
+            }
+        }
+
+        if (evidence is not null && leaves.All(l => l.RunId != runId))
+        {
+            // Logged at its start, so a run the log does not name at all was either never logged or had its leaf removed.
+            breaks.AddRange(EvidenceVerifier.VerifyRun(evidence.Records, evidence.Head, evidence.HeadSignature, key, runId).Problems);
+            breaks.Add(new EvidenceProblem(EvidenceProblemKind.LeafMismatch, $"run {runId} is in no leaf of the signed log", runId));
+        }
+
+        return new RunVerification(runId, breaks, notes, purged);
+    }
+
+    /// <summary>A run that has not ended is logged again at its end; until then its newer head is not a break.</summary>
+    public static bool IsPendingLog(EvidenceProblem problem, RunHead? head) =>
+        problem.Kind == EvidenceProblemKind.NotLogged && head is { Final: false };
+}

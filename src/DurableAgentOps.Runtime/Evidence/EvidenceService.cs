@@ -1,0 +1,119 @@
+using DurableAgentOps.Core.Evidence;
+
+namespace DurableAgentOps.Runtime.Evidence;
+
+/// <summary>
+/// What investigators read, written once for both hosts and the CLI's server side: a run's stored evidence, its
+/// verification against the run head and the signed log, its export bundle, the whole log's verification.
+/// </summary>
+public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys)
+{
+    public Task<StoredRun?> ReadAsync(string runId, CancellationToken cancellationToken) => ledger.ReadRunAsync(runId, cancellationToken);
+
+    public Task<StoredLog> ReadLogAsync(CancellationToken cancellationToken) => ledger.ReadLogAsync(cancellationToken);
+
+    public Task<EvidencePublicKey> PublicKeyAsync(CancellationToken cancellationToken) => keys.PublicKeyAsync(cancellationToken);
+
+    /// <summary>
+    /// Verifies one run: its records against its signed head, and its head against its latest leaf in the signed log.
+    /// A run whose evidence is gone is a break unless a tombstone says its retention passed; null when neither the
+    /// ledger nor the log knows the run.
+    /// </summary>
+    public async Task<RunVerification?> VerifyRunAsync(string runId, CancellationToken cancellationToken)
+    {
+        var stored = await ledger.ReadRunAsync(runId, cancellationToken);
+        var log = await ledger.ReadLogAsync(cancellationToken);
+        if (stored is null && log.Leaves.All(l => l.RunId != runId))
+        {
+            return null;
+        }
+
+        var key = await keys.PublicKeyAsync(cancellationToken);
+        return LoggedRunCheck.Verify(runId, stored is null ? null : new RunEvidence(stored.Records, stored.Head, stored.HeadSignature), log.Leaves, log.Head, log.HeadSignature, key);
+    }
+
+    /// <summary>Verifies the whole log and every run it names, and any stored run it does not name.</summary>
+    public async Task<(LogReport Report, IReadOnlyList<EvidenceProblem> Breaks, IReadOnlyList<string> Notes)> VerifyAllAsync(CancellationToken cancellationToken)
+    {
+        var log = await ledger.ReadLogAsync(cancellationToken);
+        var key = await keys.PublicKeyAsync(cancellationToken);
+        var runs = new Dictionary<string, StoredRun?>(StringComparer.Ordinal);
+        foreach (var runId in log.Leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal))
+        {
+            runs[runId] = await ledger.ReadRunAsync(runId, cancellationToken);
+        }
+
+        var breaks = new List<EvidenceProblem>();
+        var notes = new List<string>();
+        if (log.Head is not { } tree)
+        {
+            var empty = new LogReport([new EvidenceProblem(EvidenceProblemKind.TreeHeadMismatch, "the evidence log has no signed tree head")], [], 0);
+            return (empty, empty.Problems, notes);
+        }
+
+        var report = EvidenceVerifier.VerifyLog(log.Leaves, tree, log.HeadSignature, key,
+            id => runs.GetValueOrDefault(id) is { } s ? new RunEvidence(s.Records, s.Head, s.HeadSignature) : null);
+        foreach (var problem in report.Problems)
+        {
+            if (problem.RunId is { } id && LoggedRunCheck.IsPendingLog(problem, runs.GetValueOrDefault(id)?.Head))
+            {
+                notes.Add($"run {id} is in progress: its latest head is not yet in the log");
+            }
+            else
+            {
+                breaks.Add(problem);
+            }
+        }
+
+        foreach (var (id, _) in await ledger.SummariesAsync(cancellationToken))
+        {
+            if (!runs.ContainsKey(id))
+            {
+                breaks.Add(new EvidenceProblem(EvidenceProblemKind.LeafMismatch, $"run {id}: stored, but in no leaf of the signed log", id));
+            }
+        }
+
+        return (report, breaks, notes);
+    }
+
+    /// <summary>The run's export bundle; null with a reason when it cannot be made yet (a head not in the log).</summary>
+    public async Task<(EvidenceBundle? Bundle, string? Problem)> BundleAsync(string runId, CancellationToken cancellationToken)
+    {
+        var stored = await ledger.ReadRunAsync(runId, cancellationToken);
+        if (stored is null)
+        {
+            return (null, null);
+        }
+
+        var log = await ledger.ReadLogAsync(cancellationToken);
+        if (log.Head is not { } tree || log.HeadSignature is not { } treeSignature)
+        {
+            return (null, "the evidence log has no signed tree head yet");
+        }
+
+        var payloads = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var digest in stored.Records.Where(r => r.Record is not null).SelectMany(r => EvidencePayload.ReferencesIn(r.Record!.Data)).Distinct(StringComparer.Ordinal))
+        {
+            if (await ledger.PayloadAsync(runId, digest, cancellationToken) is { } bytes)
+            {
+                payloads[digest] = bytes;
+            }
+        }
+
+        var latest = log.Leaves.LastOrDefault(l => l.RunId == runId);
+        if (stored.Head is null || latest is null || latest.HeadHash != stored.Head.Hash)
+        {
+            return (null, $"run {runId} is still in progress (or its head does not match the log): a bundle proves a head the log holds; export it once the run has ended");
+        }
+
+        // The tree head must cover the leaf: leaves appended after the tree row was read are not in it.
+        var leaves = log.Leaves.Take((int)tree.Size).ToList();
+        if (latest.Index >= leaves.Count)
+        {
+            return (null, "the log's signed tree head does not cover this run's leaf yet; try again in a moment");
+        }
+
+        var run = new RunEvidence(stored.Records, stored.Head, stored.HeadSignature);
+        return (EvidenceBundle.For(run, payloads, leaves, tree, treeSignature, await keys.PublicKeyAsync(cancellationToken)), null);
+    }
+}
