@@ -13,7 +13,7 @@ namespace DurableAgentOps.Runtime.Evidence;
 
 /// <summary>
 /// The investigators' API over the evidence ledger, written once for both hosts: search runs, read a run's evidence
-/// as a verifiable bundle, read the log. Readers (and administrators) only: evidence names people and what they did.
+/// as a verifiable bundle, read the log. Investigators (and administrators) only: evidence names people and what they did.
 /// </summary>
 public static class EvidenceHttp
 {
@@ -26,7 +26,7 @@ public static class EvidenceHttp
     public static async Task<IResult> SearchAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
+        var (caller, refused) = await InvestigatorAsync(http);
         if (caller is null)
         {
             return refused!;
@@ -52,7 +52,7 @@ public static class EvidenceHttp
     public static async Task<IResult> RunAsync(HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
+        var (caller, refused) = await InvestigatorAsync(http);
         if (caller is null)
         {
             return refused!;
@@ -86,7 +86,7 @@ public static class EvidenceHttp
     public static async Task<IResult> BundleAsync(HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
+        var (caller, refused) = await InvestigatorAsync(http);
         if (caller is null)
         {
             return refused!;
@@ -111,7 +111,7 @@ public static class EvidenceHttp
     public static async Task<IResult> LogAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
+        var (caller, refused) = await InvestigatorAsync(http);
         if (caller is null)
         {
             return refused!;
@@ -134,7 +134,7 @@ public static class EvidenceHttp
     public static async Task<IResult> VerifyAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
+        var (caller, refused) = await InvestigatorAsync(http);
         if (caller is null)
         {
             return refused!;
@@ -279,8 +279,8 @@ public static class EvidenceHttp
         return false;
     }
 
-    /// <summary>401 without a caller, 403 without the reader or administrator role.</summary>
-    internal static async Task<(Caller? Caller, IResult? Refusal)> ReaderAsync(HttpContext http)
+    /// <summary>401 without a caller, 403 without the investigator or administrator role.</summary>
+    internal static async Task<(Caller? Caller, IResult? Refusal)> InvestigatorAsync(HttpContext http)
     {
         var (caller, refused) = await RunHttp.AuthenticateAsync(http);
         if (caller is null)
@@ -288,9 +288,9 @@ public static class EvidenceHttp
             return (null, refused);
         }
 
-        return caller.IsInRole(AppRoles.Reader) || caller.IsInRole(AppRoles.Administrator)
+        return caller.IsInRole(AppRoles.Investigator) || caller.IsInRole(AppRoles.Administrator)
             ? (caller, null)
-            : (null, Results.Problem($"Evidence needs the app role {AppRoles.Reader} (or {AppRoles.Administrator}); {caller.Name} has neither.", statusCode: 403, title: "Not allowed."));
+            : (null, Results.Problem($"Evidence needs the app role {AppRoles.Investigator} (or {AppRoles.Administrator}); {caller.Name} has neither.", statusCode: 403, title: "Not allowed."));
     }
 
     private static bool TryDate(string? text, string name, out DateTimeOffset? value, out IResult? bad)
