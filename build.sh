@@ -174,7 +174,7 @@ run_investigation() {
   local run=$1 api=$API logs=$LOGS cli="dotnet src/DurableAgentOps.Cli/$BIN/agentops.dll"
   local key=$logs/keys/evidence-public.pem bundle=$logs/$run.evidence.json
   as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
-  say "ivan.investigator (Reader role) finds every run this month in which crm-writer wrote to ACC-000002"
+  say "ivan.investigator (app role AgentOps.Investigator) finds every run this month in which crm-writer wrote to ACC-000002"
   as ivan login --dev ivan.investigator@contoso.example >/dev/null
   as ivan runs --wrote crm-writer:ACC-000002 --since "$(date -u +%Y-%m-01)" --top 5 --host $api
   say "he verifies the run here (hash chain, signed head, place in the signed log) against the key he was given"
