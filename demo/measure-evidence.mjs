@@ -4,25 +4,14 @@
 // One mode per call; ./build.sh bench --evidence runs both against the same stack and compares them.
 //
 //   node demo/measure-evidence.mjs --api URL --starter <login.json> --approver <login.json> --azurite-log <debug.log> --mode on|off [--runs 20] --out file.json
+import { parseArgs, sleep, waitFor } from './common.mjs';
 import { readFileSync, writeFileSync, statSync } from 'node:fs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) =>
-  arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs, []));
+const args = parseArgs(process.argv.slice(2));
 const runs = Number(args.runs ?? 20);
 const tokenOf = file => JSON.parse(readFileSync(file, 'utf8')).accessToken;
 const call = (token, path, init = {}) => fetch(`${args.api}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
 const starter = tokenOf(args.starter), approver = tokenOf(args.approver);
-const sleep = ms => new Promise(r => setTimeout(r, ms));
-
-async function waitFor(what, probe, timeoutMs = 90000, everyMs = 25) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 // Azurite's debug log has one "StorageContextMiddleware: RequestMethod=… RequestURL=…" line per request.
 const logSize = () => statSync(args['azurite-log']).size;

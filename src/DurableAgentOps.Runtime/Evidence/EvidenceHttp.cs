@@ -26,10 +26,9 @@ public static class EvidenceHttp
     public static async Task<IResult> SearchAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await InvestigatorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         var q = http.Request.Query;
@@ -52,15 +51,9 @@ public static class EvidenceHttp
     public static async Task<IResult> RunAsync(HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await InvestigatorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync, runId) is { } refused)
         {
-            return refused!;
-        }
-
-        if (RunHttp.InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
+            return refused;
         }
 
         var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
@@ -86,15 +79,9 @@ public static class EvidenceHttp
     public static async Task<IResult> BundleAsync(HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await InvestigatorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync, runId) is { } refused)
         {
-            return refused!;
-        }
-
-        if (RunHttp.InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
+            return refused;
         }
 
         var (bundle, problem) = await http.RequestServices.GetRequiredService<EvidenceService>().BundleAsync(runId, ct);
@@ -111,10 +98,9 @@ public static class EvidenceHttp
     public static async Task<IResult> LogAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await InvestigatorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
@@ -134,10 +120,9 @@ public static class EvidenceHttp
     public static async Task<IResult> VerifyAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await InvestigatorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
@@ -160,6 +145,13 @@ public static class EvidenceHttp
             breaks = breaks.Select(Describe),
             notes,
         }, Json);
+    }
+
+    /// <summary>The refusal for a caller without the role <paramref name="check"/> asks for, or for a bad run id; null when neither.</summary>
+    private static async Task<IResult?> RefusedAsync(HttpContext http, Func<HttpContext, Task<(Caller? Caller, IResult? Refusal)>> check, string? runId = null)
+    {
+        var (caller, refused) = await check(http);
+        return caller is null ? refused : runId is null ? null : RunHttp.InvalidId(runId, "runId");
     }
 
     internal static object Describe(RunVerification verification) => new
@@ -185,18 +177,12 @@ public static class EvidenceHttp
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(client);
-        var (caller, refused) = await AdministratorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, AdministratorAsync, runId) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
-        if (RunHttp.InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
-        }
-
-        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out bad))
+        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out var bad))
         {
             return bad!;
         }
@@ -227,10 +213,9 @@ public static class EvidenceHttp
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(client);
-        var (caller, refused) = await AdministratorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, AdministratorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out var bad))
