@@ -57,8 +57,7 @@ public static class EvidenceHttp
         }
 
         var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
-        var stored = await evidence.ReadAsync(runId, ct);
-        var verification = await evidence.VerifyRunAsync(runId, ct);
+        var (stored, verification) = await evidence.ReadVerifiedAsync(runId, ct);
         if (verification is null)
         {
             return NoEvidence(runId);
