@@ -11,22 +11,22 @@ public sealed class EvidenceCommandTests : IDisposable
     [InlineData("verify")]
     [InlineData("verify run-1 --all")]
     [InlineData("verify --all --bundle x.json")]
-    public void Verify_NoneOrSeveralOfRunAllAndBundle_ExitsOneSayingWhich(string commandLine)
+    public void Verify_NoneOrSeveralOfRunAllAndBundle_ExitsTwoSayingWhich(string commandLine)
     {
         var result = CliRunner.InProcess(commandLine.Split(' '));
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Equal("agentops verify: give one of: a run id, --all, or --bundle <file>\n", result.Error);
     }
 
     [Fact]
-    public void Verify_BundleFileMissing_ExitsOneNamingTheFile()
+    public void Verify_BundleFileMissing_ExitsTwoNamingTheFile()
     {
         var path = Path.Combine(directory, "nothing.json");
 
         var result = CliRunner.InProcess("verify", "--bundle", path);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.StartsWith($"agentops verify: cannot read the bundle {path}:", result.Error, StringComparison.Ordinal);
     }
 
@@ -43,26 +43,26 @@ public sealed class EvidenceCommandTests : IDisposable
     }
 
     [Fact]
-    public void Verify_PublicKeyFileNotAKey_ExitsOneNamingTheFile()
+    public void Verify_PublicKeyFileNotAKey_ExitsTwoNamingTheFile()
     {
         var key = Path.Combine(directory, "key.pem");
         File.WriteAllText(key, "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n");
 
         var result = CliRunner.InProcess("verify", "--bundle", Path.Combine(directory, "b.json"), "--public-key", key);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.StartsWith($"agentops verify: --public-key: {key} is not an ECDSA P-256 public key in PEM", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Export_OutputExistsWithoutForce_ExitsOneAndKeepsTheFile()
+    public void Export_OutputExistsWithoutForce_ExitsTwoAndKeepsTheFile()
     {
         var path = Path.Combine(directory, "run-1.evidence.json");
         File.WriteAllText(path, "kept");
 
         var result = CliRunner.InProcess("export", "run-1", "--output", path);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Equal($"agentops export: {path} exists; pass --force to replace it\n", result.Error);
         Assert.Equal("kept", File.ReadAllText(path));
     }
@@ -70,11 +70,11 @@ public sealed class EvidenceCommandTests : IDisposable
     [Theory]
     [InlineData("purge")]
     [InlineData("purge run-1 --expired")]
-    public void Purge_NeitherOrBothOfRunAndExpired_ExitsOne(string commandLine)
+    public void Purge_NeitherOrBothOfRunAndExpired_ExitsTwo(string commandLine)
     {
         var result = CliRunner.InProcess(commandLine.Split(' '));
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);
         Assert.Equal("agentops purge: give a run id or --expired (not both)\n", result.Error);
     }
 

@@ -27,7 +27,7 @@ internal sealed class ExportCommand : ICliCommand
         if (File.Exists(path) && !force)
         {
             context.Error.WriteLine($"agentops export: {path} exists; pass --force to replace it");
-            return ExitCodes.Failed;
+            return ExitCodes.Usage;
         }
 
         var (response, code) = await HostOptions.SendAsync(context, "export", hostOption,

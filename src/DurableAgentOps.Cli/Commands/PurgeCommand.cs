@@ -30,7 +30,7 @@ internal sealed class PurgeCommand : ICliCommand
         if ((runId is null) == !expired)
         {
             context.Error.WriteLine("agentops purge: give a run id or --expired (not both)");
-            return ExitCodes.Failed;
+            return ExitCodes.Usage;
         }
 
         var flag = dryRun ? "?dryRun=true" : string.Empty;
