@@ -16,6 +16,8 @@ public sealed class FunctionsMetadataTests
     private const string GetRun = "GetRun";
     private const string ApproveRun = "ApproveRun";
     private const string PendingApprovals = "PendingApprovals";
+    private const string ReplayRun = "ReplayRun";
+    private const string ReplayBundle = "ReplayBundle";
 
     private static readonly string Output = Path.Combine(RepoPaths.Root, "src", "DurableAgentOps.Functions", "bin", RepoPaths.Configuration, "net10.0");
 
@@ -30,7 +32,7 @@ public sealed class FunctionsMetadataTests
                 GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
                 AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
-                StartRun, GetRun, ApproveRun, PendingApprovals, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
+                StartRun, GetRun, ApproveRun, PendingApprovals, ReplayRun, ReplayBundle, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
@@ -53,6 +55,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(GetRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(ApproveRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(PendingApprovals, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(ReplayRun, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(ReplayBundle, "httpTrigger:In", "http:Out")]
     public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -70,6 +74,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(GetRun, "get", "runs/{runId}")]
     [InlineData(ApproveRun, "post", "runs/{runId}/approvals")]
     [InlineData(PendingApprovals, "get", "approvals")]
+    [InlineData(ReplayRun, "get", "runs/{runId}/replay")]
+    [InlineData(ReplayBundle, "post", "replay")]
     public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -88,6 +94,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(GetRun)]
     [InlineData(ApproveRun)]
     [InlineData(PendingApprovals)]
+    [InlineData(ReplayRun)]
+    [InlineData(ReplayBundle)]
     [InlineData("ApprovalPage")]
     [InlineData("ApprovalPageSignIn")]
     [InlineData("ApprovalSignInCallback")]

@@ -84,11 +84,11 @@ internal sealed class ReplayRecordings
     private static async Task<IList<HistoryEvent>> RunAsync(EngineHost engine, string workflow, string accountId, string? outcome) =>
         await FinishAsync(engine, await StartRunAsync(engine, workflow, accountId), outcome);
 
-    private static async Task<string> StartRunAsync(EngineHost engine, string workflow, string accountId)
+    private static async Task<string> StartRunAsync(EngineHost engine, string workflow, string accountId, bool evidence = false)
     {
         var runId = "replay-" + Guid.NewGuid().ToString("N")[..12];
         var request = new RunRequest(runId, ReplayWorkflows.Name, ReplayWorkflows.Snapshot(workflow).Sha256, new JsonObject { ["accountId"] = accountId },
-            new PrincipalRef("tenant/alice", "Alice", "alice@contoso.example"), "local");
+            new PrincipalRef("tenant/alice", "Alice", "alice@contoso.example"), "local", Evidence: evidence);
         await engine.Client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request, new StartOrchestrationOptions(runId));
         return runId;
     }
