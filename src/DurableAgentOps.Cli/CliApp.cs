@@ -45,6 +45,7 @@ internal static class CliApp
         new RunCommand(),
         new ApprovalsCommand(),
         new ApproveCommand(),
+        new ReplayCommand(),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
