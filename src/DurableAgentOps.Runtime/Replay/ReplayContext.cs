@@ -171,6 +171,15 @@ internal sealed class ReplayContext : TaskOrchestrationContext
         }
     }
 
+    /// <summary>Passes over the recording's bookkeeping calls that follow (the last appends after today's code finished).</summary>
+    public void SkipBookkeeping()
+    {
+        while (Cursor < run.Items.Count && run.Items[Cursor] is RecordedActivity { Name: var name } && IsBookkeeping(name))
+        {
+            Cursor++;
+        }
+    }
+
     /// <summary>Records the first divergence; later ones are consequences and are not kept.</summary>
     public void Diverge(int index, DivergenceKind kind, string summary, ReplayCall? expected, ReplayCall? got, (JsonNode? Expected, JsonNode? Got)? values = null)
     {

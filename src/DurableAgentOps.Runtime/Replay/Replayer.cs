@@ -40,6 +40,11 @@ public static class Replayer
             context.DeliverNext();
         }
 
+        if (orchestration.IsCompleted && context.Divergence is null)
+        {
+            context.SkipBookkeeping();
+        }
+
         var today = orchestration.IsCompleted ? OutcomeOf(orchestration) : null;
         Finish(run, context, today);
         return new ReplayReport(run.InstanceId, definition, context.Divergence, context.Cursor, run.Items.Count,

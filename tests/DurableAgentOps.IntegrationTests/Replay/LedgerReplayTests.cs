@@ -120,6 +120,8 @@ public sealed class LedgerReplayTests(AzuriteFixture azurite)
         Assert.Equal(fromHistory.Compared.Bookkeeping, fromLedger.Compared.Bookkeeping);
         Assert.True(fromLedger.Compared.Bookkeeping > 0, "the run appended evidence");
         Assert.Equal(new ReplayCounts(11, 2, 1, fromLedger.Compared.Bookkeeping), fromLedger.Compared); // 11 calls, 2 events, the reminder
+        Assert.Equal(fromHistory.ItemsRecorded, fromHistory.ItemsReplayed); // the appends after the end are passed over too
+        Assert.Equal(fromLedger.ItemsRecorded, fromLedger.ItemsReplayed);
         Assert.Equal(fromHistory.Definition, fromLedger.Definition);
         Assert.Equal(fromHistory.OutcomeToday, fromLedger.OutcomeToday);
         Assert.Equal("completed: completed", fromLedger.OutcomeRecorded);

@@ -13,7 +13,7 @@ namespace DurableAgentOps.IntegrationTests.Replay;
 /// ledger and from its exported bundle; a host whose workflow files changed names the first decision they change.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class ReplayApiTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class ReplayApiTests(AzuriteFixture azurite, Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
@@ -49,6 +49,8 @@ public sealed class ReplayApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(compared.GetProperty("activities").GetInt32() >= 8, compared.ToString()); // load, 2 reads, draft, route, prepare, notify, verify, write…
         Assert.Equal(1, compared.GetProperty("events").GetInt32());
         var cliHistory = await CliAsync("ivan", "replay", runId);
+        output.WriteLine(fromHistory.GetProperty("text").GetString());
+        output.WriteLine(cliHistory.Out);
         Assert.True(cliHistory.ExitCode == 0, cliHistory.Error + cliHistory.Out);
         Assert.StartsWith($"same decisions ({compared.GetProperty("activities").GetInt32()} activities, 1 events, 0 timers compared; source: history)\n", cliHistory.Out, StringComparison.Ordinal);
 
@@ -62,6 +64,12 @@ public sealed class ReplayApiTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(fromLedger.GetProperty("sameDecisions").GetBoolean(), fromLedger.GetProperty("text").GetString());
         Assert.Equal(Counts(compared), Counts(fromLedger.GetProperty("compared")));
         Assert.Equal(fromHistory.GetProperty("report").GetProperty("outcomeToday").GetString(), fromLedger.GetProperty("report").GetProperty("outcomeToday").GetString());
+        foreach (var answer in new[] { fromHistory, fromLedger })
+        {
+            var report = answer.GetProperty("report");
+            Assert.Equal(report.GetProperty("itemsRecorded").GetInt32(), report.GetProperty("itemsReplayed").GetInt32()); // nothing left over
+        }
+
         var cliLedger = await CliAsync("ivan", "replay", runId, "--format", "json");
         Assert.True(cliLedger.ExitCode == 0, cliLedger.Error + cliLedger.Out);
         Assert.Equal("ledger", JsonDocument.Parse(cliLedger.Out).RootElement.GetProperty("source").GetString());
@@ -70,6 +78,8 @@ public sealed class ReplayApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var file = Path.Combine(homes, $"{runId}.evidence.json");
         await File.WriteAllTextAsync(file, bundle);
         var cliBundle = await CliAsync("ivan", "replay", "--bundle", file);
+        output.WriteLine(fromLedger.GetProperty("text").GetString());
+        output.WriteLine(cliBundle.Out);
         Assert.True(cliBundle.ExitCode == 0, cliBundle.Error + cliBundle.Out);
         Assert.StartsWith($"same decisions ({compared.GetProperty("activities").GetInt32()} activities, 1 events, 0 timers compared; source: bundle)\n", cliBundle.Out, StringComparison.Ordinal);
 
@@ -96,6 +106,7 @@ public sealed class ReplayApiTests(AzuriteFixture azurite) : IAsyncLifetime
         var route = await ReplayOnChangedHostAsync(token, runId, "crm-followup.yaml",
             text => Edit(text, "when: account.tier == 'strategic'", "when: account.tier == 'key'"));
         var routeDivergence = Diverged(route, "inputDiffers");
+        output.WriteLine(route.GetProperty("text").GetString());
         Assert.Equal(("activity", "RouteStepActivity", "route-by-tier"), Call(routeDivergence.GetProperty("got")));
         Assert.Contains(routeDivergence.GetProperty("differences").EnumerateArray(), d => d.GetProperty("path").GetString() == "step.routes[0].when");
         Assert.True(route.GetProperty("report").GetProperty("definition").GetProperty("changed").GetBoolean());
@@ -110,6 +121,7 @@ public sealed class ReplayApiTests(AzuriteFixture azurite) : IAsyncLifetime
         // Two steps reordered: where the run drafted, today's code routes.
         var reordered = await ReplayOnChangedHostAsync(token, runId, "crm-followup.yaml", SwapDraftAndRoute);
         var reorderedDivergence = Diverged(reordered, "activityNameDiffers");
+        output.WriteLine(reordered.GetProperty("text").GetString());
         Assert.Equal(("activity", "DraftStepActivity", "draft-followup"), Call(reorderedDivergence.GetProperty("expected")));
         Assert.Equal(("activity", "RouteStepActivity", "route-by-tier"), Call(reorderedDivergence.GetProperty("got")));
 
@@ -127,6 +139,7 @@ public sealed class ReplayApiTests(AzuriteFixture azurite) : IAsyncLifetime
             text => Edit(text, "when: account.tier == 'strategic'", "when: account.tier == 'key'"));
         Assert.Equal("ledger", fromLedger.GetProperty("source").GetString());
         var ledgerDivergence = Diverged(fromLedger, "inputDiffers");
+        output.WriteLine(fromLedger.GetProperty("text").GetString());
         Assert.Equal(Call(routeDivergence.GetProperty("got")), Call(ledgerDivergence.GetProperty("got")));
         Assert.Empty(ledgerDivergence.GetProperty("differences").EnumerateArray());
         Assert.Contains("digests differ", ledgerDivergence.GetProperty("summary").GetString(), StringComparison.Ordinal);
