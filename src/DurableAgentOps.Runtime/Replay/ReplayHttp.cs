@@ -64,6 +64,11 @@ public static class ReplayHttp
             return Unreplayable(runId, ex.Message);
         }
 
+        if (run is null && notes.Count > 0)
+        {
+            return Unreplayable(runId, "this host cannot read its Durable history, and the evidence ledger has no record of it");
+        }
+
         if (run is null)
         {
             return Results.Problem($"No run '{runId}' to replay: no Durable history holds it and the evidence ledger has no record of it.",
@@ -131,9 +136,10 @@ public static class ReplayHttp
         {
             return RecordedRun.FromHistory(await client.GetOrchestrationHistoryAsync(runId, ct));
         }
-        catch (Exception ex) when (ex is NotSupportedException or NotImplementedException)
+        catch (Exception ex) when (ex is NotSupportedException or NotImplementedException or InvalidOperationException || ex.GetType().Name == "RpcException")
         {
-            notes.Add("this host's durable client cannot read orchestration histories: the run was replayed from its evidence ledger");
+            // The Functions host's client reads histories over gRPC, where the backend may not offer it.
+            notes.Add($"this host's durable client could not read the run's history ({ex.GetType().Name}): the run was replayed from its evidence ledger");
             return null;
         }
         catch (ArgumentException)
