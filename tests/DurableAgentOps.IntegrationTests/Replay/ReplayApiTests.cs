@@ -125,6 +125,27 @@ public sealed class ReplayApiTests(AzuriteFixture azurite, Xunit.Abstractions.IT
         Assert.Equal(("activity", "DraftStepActivity", "draft-followup"), Call(reorderedDivergence.GetProperty("expected")));
         Assert.Equal(("activity", "RouteStepActivity", "route-by-tier"), Call(reorderedDivergence.GetProperty("got")));
 
+        // A step added: where the run drafted, today's code reads once more.
+        var added = await ReplayOnChangedHostAsync(token, runId, "crm-followup.yaml", text => Edit(text, "  - id: draft-followup\n", """
+              - id: read-last-call-again
+                kind: read
+                description: Read the last call once more.
+                identity: crm-reader
+                system: crm
+                operation: crm.calls.read
+                scope:
+                  operations: [crm.calls.read]
+                  records:
+                    region: [emea]
+                from: [read-account]
+
+              - id: draft-followup
+
+            """));
+        var addedDivergence = Diverged(added, "activityNameDiffers");
+        Assert.Equal(("activity", "DraftStepActivity", "draft-followup"), Call(addedDivergence.GetProperty("expected")));
+        Assert.Equal(("activity", "ReadStepActivity", "read-last-call-again"), Call(addedDivergence.GetProperty("got")));
+
         // With the run's own definition, the changed file changes nothing: only code changes would show.
         var recorded = await ReplayOnChangedHostAsync(token, runId, "crm-followup.yaml", SwapDraftAndRoute, "?definition=recorded");
         Assert.True(recorded.GetProperty("sameDecisions").GetBoolean(), recorded.GetProperty("text").GetString());
