@@ -175,7 +175,7 @@ public static class ReplayHttp
 
     private static IResult Answer(HttpContext http, string principalId, RecordedRun run, string source, bool recordedDefinition, List<string> notes)
     {
-        var workflow = run.Input?["workflow"]?.GetValue<string>() ?? string.Empty;
+        var workflow = run.Input?["workflow"] is System.Text.Json.Nodes.JsonValue name && name.TryGetValue<string>(out var text) ? text : string.Empty;
         var today = TodaysDefinition(http.RequestServices.GetRequiredService<WorkflowCatalog>(), workflow, out var why);
         if (today is null && !recordedDefinition)
         {
