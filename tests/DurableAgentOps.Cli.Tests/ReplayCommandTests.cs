@@ -26,6 +26,17 @@ public sealed class ReplayCommandTests
     }
 
     [Fact]
+    public void Replay_HostUnreachable_ExitsThreeNamingTheUrl()
+    {
+        var url = RunCommandTests.ClosedPortUrl();
+
+        var result = CliRunner.InProcess("replay", "run-1", "--host", url);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.StartsWith($"agentops: cannot reach the DurableAgentOps host at {url}: ", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Replay_UnknownFormat_Refused()
     {
         var result = CliRunner.InProcess("replay", "run-1", "--format", "yaml");
