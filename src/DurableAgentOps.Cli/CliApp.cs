@@ -55,6 +55,7 @@ internal static class CliApp
         new VerifyCommand(),
         new ExportCommand(),
         new PurgeCommand(),
+        new ReplayCommand(),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)

@@ -1,5 +1,6 @@
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Replay;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.DurableTask.Client;
 
@@ -27,6 +28,11 @@ internal static class RunApi
         app.MapDelete("/api/runs/{runId}/evidence", (string runId, HttpContext http, DurableTaskClient client, CancellationToken ct) => EvidenceHttp.PurgeAsync(http, client, runId, ct));
         app.MapPost("/api/evidence/purge", (HttpContext http, DurableTaskClient client, CancellationToken ct) => EvidenceHttp.PurgeExpiredAsync(http, client, ct));
         app.MapGet("/api/runs/{runId}/evidence/bundle", (string runId, HttpContext http, CancellationToken ct) => EvidenceHttp.BundleAsync(http, runId, ct));
+
+        // Replay (Reader role): today's code against a run's Durable history, else its ledger, or an exported bundle.
+        app.MapGet("/api/runs/{runId}/replay", (string runId, HttpContext http, DurableTaskClient client, CancellationToken ct) =>
+            ReplayHttp.RunAsync(http, client, runId, ct));
+        app.MapPost("/api/replay", (HttpContext http, CancellationToken ct) => ReplayHttp.BundleAsync(http, ct));
 
         // The approval page: the signed link is what lets a GET show it; deciding needs a sign-in (checked inside).
         app.MapGet(ApprovalPageLinks.RoutePrefix + "/{token}", (HttpContext http, string token) => ApprovalPages.GetAsync(http, token)).AllowAnonymous();

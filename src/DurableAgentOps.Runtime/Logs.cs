@@ -5,7 +5,7 @@ namespace DurableAgentOps.Runtime;
 
 /// <summary>
 /// Log messages of the Runtime assembly, so event ids stay unique: 200-219 approval email, 220-239 approval Teams
-/// cards. (Older messages of the engine, step activities and connectors keep their own classes and ids below 200
+/// cards, 260-269 replay. (Older messages of the engine, step activities and connectors keep their own classes and ids below 200
 /// until they move here.) Passwords, webhook URLs, approval links and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
@@ -30,4 +30,7 @@ internal static partial class Logs
 
     [LoggerMessage(222, LogLevel.Error, "Approval card for run {RunId} not posted to Teams: {Reason}")]
     public static partial void TeamsFailed(this ILogger logger, string runId, string reason);
+
+    [LoggerMessage(260, LogLevel.Information, "Replay of run {RunId} from its {Source} ({Definition} definition) by principal {PrincipalId}: {Verdict}")]
+    public static partial void Replayed(this ILogger logger, string runId, string source, string definition, string principalId, string verdict);
 }

@@ -16,6 +16,8 @@ public sealed class FunctionsMetadataTests
     private const string GetRun = "GetRun";
     private const string ApproveRun = "ApproveRun";
     private const string PendingApprovals = "PendingApprovals";
+    private const string ReplayRun = "ReplayRun";
+    private const string ReplayBundle = "ReplayBundle";
 
     private static readonly string Output = Path.Combine(RepoPaths.Root, "src", "DurableAgentOps.Functions", "bin", RepoPaths.Configuration, "net10.0");
 
@@ -30,7 +32,7 @@ public sealed class FunctionsMetadataTests
                 GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
                 AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
-                StartRun, GetRun, ApproveRun, PendingApprovals, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
+                StartRun, GetRun, ApproveRun, PendingApprovals, ReplayRun, ReplayBundle, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
                 "SearchEvidence", "EvidenceLog", "VerifyEvidence", "RunEvidence", "RunEvidenceBundle", "PurgeRunEvidence", "PurgeExpiredEvidence",
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
@@ -57,6 +59,8 @@ public sealed class FunctionsMetadataTests
     [InlineData("RunEvidence", "httpTrigger:In", "http:Out")]
     [InlineData("PurgeRunEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData("PurgeExpiredEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(ReplayRun, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData(ReplayBundle, "httpTrigger:In", "http:Out")]
     public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -81,6 +85,8 @@ public sealed class FunctionsMetadataTests
     [InlineData("RunEvidenceBundle", "get", "runs/{runId}/evidence/bundle")]
     [InlineData("PurgeRunEvidence", "delete", "runs/{runId}/evidence")]
     [InlineData("PurgeExpiredEvidence", "post", "evidence/purge")]
+    [InlineData(ReplayRun, "get", "runs/{runId}/replay")]
+    [InlineData(ReplayBundle, "post", "replay")]
     public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -99,6 +105,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(GetRun)]
     [InlineData(ApproveRun)]
     [InlineData(PendingApprovals)]
+    [InlineData(ReplayRun)]
+    [InlineData(ReplayBundle)]
     [InlineData("ApprovalPage")]
     [InlineData("ApprovalPageSignIn")]
     [InlineData("ApprovalSignInCallback")]

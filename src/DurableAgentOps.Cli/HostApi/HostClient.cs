@@ -81,6 +81,10 @@ internal sealed class HostClient : IDisposable
         // Serialized up front so the request has a Content-Length: some proxies refuse chunked request bodies.
         SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = new StringContent(JsonSerializer.Serialize(body, ApiJson.Options), Encoding.UTF8, "application/json") }, cancellationToken);
 
+    /// <summary>Posts <paramref name="json"/> byte for byte (an evidence bundle verifies only in its exact text).</summary>
+    public Task<HostResponse> PostJsonTextAsync(string path, string json, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = new StringContent(json, new UTF8Encoding(false), "application/json") }, cancellationToken);
+
     public void Dispose() => http.Dispose();
 
     /// <summary>HttpRequestException's own message is often just "An error occurred while sending the request."; the cause is inside.</summary>

@@ -141,6 +141,9 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
     {
         if (Enabled)
         {
+            // The record's own time is in milliseconds; replay from the ledger needs the orchestration's exact clock
+            // (a gate's deadline, in a notice's input, is computed from it).
+            data["clock"] = DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
             pending.Add(new EvidenceEntry(kind, At(context), data));
         }
     }

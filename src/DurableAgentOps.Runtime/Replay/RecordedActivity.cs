@@ -4,6 +4,14 @@ namespace DurableAgentOps.Runtime.Replay;
 
 /// <summary>
 /// An activity call and how it ended: its input as the engine serialized it, and its result, or its failure. Listed
-/// where the run received the result; the run's calls are in the order it made them.
+/// where the run received the result; the run's calls are in the order it made them. A source that keeps only the
+/// input's digest (the evidence ledger) gives <see cref="InputDigest"/> and no <see cref="Input"/>: replay then compares
+/// digests and can name no differing JSON path; <see cref="Step"/> then says which step the call was for.
 /// </summary>
-public sealed record RecordedActivity(string Name, JsonNode? Input, JsonNode? Result, RecordedFailure? Failure, DateTime At) : RecordedItem(At);
+public sealed record RecordedActivity(
+    string Name, JsonNode? Input, JsonNode? Result, RecordedFailure? Failure, DateTime At, string? InputDigest = null, string? Step = null)
+    : RecordedItem(At)
+{
+    /// <summary>The digest replay compares today's input with: the recorded one, else that of the recorded input.</summary>
+    public string ExpectedDigest => InputDigest ?? ReplayJson.Digest(Input);
+}

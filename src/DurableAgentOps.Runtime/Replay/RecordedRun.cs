@@ -27,8 +27,19 @@ public sealed record RecordedRun(
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>What the source could not give exactly (shown as notes of the replay).</summary>
+    public IReadOnlyList<string> Caveats { get; init; } = [];
+
     /// <summary>Reads a run's Durable history (as <c>DurableTaskClient.GetOrchestrationHistoryAsync</c> returns it).</summary>
     public static RecordedRun FromHistory(IList<HistoryEvent> history) => HistoryRecording.Read(history);
+
+    /// <summary>
+    /// Rebuilds a run from its evidence records (the ledger's, or an exported bundle's) and the payloads they keep apart
+    /// (digest to bytes), for when the Durable history is gone. See <see cref="LedgerRecording"/> for what it holds.
+    /// </summary>
+    /// <exception cref="InvalidDataException">No run-start record, or a record's data is in a payload not given.</exception>
+    public static RecordedRun FromEvidence(IEnumerable<DurableAgentOps.Core.Evidence.EvidenceRecord> records, IReadOnlyDictionary<string, byte[]>? payloads = null) =>
+        LedgerRecording.Read(records, payloads);
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using DurableAgentOps.Runtime.Evidence;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,9 @@ namespace DurableAgentOps.Runtime.Replay;
 /// recording and nothing leaves the process. An activity call is compared with the recorded one when it is made (name
 /// and input digest); the replayer then hands over the recording item by item (<see cref="DeliverNext"/>), each
 /// completing what today's code waits for, or recording the first divergence. After a divergence nothing completes:
-/// the orchestrator stays parked at its await (no thread waits on it).
+/// the orchestrator stays parked at its await (no thread waits on it). Bookkeeping activities (the evidence append,
+/// <see cref="IsBookkeeping"/>) are no decisions: today's calls to them are answered at once and not compared, and a
+/// recording's calls to them are passed over, so a run replays the same from its history and from its ledger.
 /// </summary>
 internal sealed class ReplayContext : TaskOrchestrationContext
 {
@@ -43,8 +46,11 @@ internal sealed class ReplayContext : TaskOrchestrationContext
         this.maxDifferences = maxDifferences;
         Name = new TaskName(name);
         now = ReplayJson.Utc(run.StartedAt);
-        recordedCalls = [.. run.Items.Select((item, index) => (item, index)).Where(x => x.item is RecordedActivity).Select(x => x.index)];
+        recordedCalls = [.. run.Items.Select((item, index) => (item, index)).Where(x => x.item is RecordedActivity a && !IsBookkeeping(a.Name)).Select(x => x.index)];
     }
+
+    /// <summary>Today's calls of bookkeeping activities, answered by the replay itself.</summary>
+    public int BookkeepingCalls { get; private set; }
 
     /// <summary>How many recorded items have been handed over.</summary>
     public int Cursor { get; private set; }
@@ -71,9 +77,22 @@ internal sealed class ReplayContext : TaskOrchestrationContext
 
     public override T? GetInput<T>() where T : default => input is T typed ? typed : default;
 
+    /// <summary>
+    /// The evidence append records the decisions replay compares (and, with today's definition in place of the run's,
+    /// its input differs from the very first append, hiding the decision that changed); the ledger does not record it.
+    /// </summary>
+    public static bool IsBookkeeping(string activity) => string.Equals(activity, AppendEvidenceActivity.Name, StringComparison.Ordinal);
+
     public override async Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
     {
         var inputJson = ReplayJson.ToNode(input);
+        if (IsBookkeeping(name.Name))
+        {
+            BookkeepingCalls++;
+            actionId++;
+            return ReplayJson.Converter.Deserialize(BookkeepingResult(inputJson).ToJsonString(), typeof(TResult)) is TResult stub ? stub : default!;
+        }
+
         var firstAttempt = now;
         for (var attempt = 1; ; attempt++)
         {
@@ -132,6 +151,11 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     {
         var index = Cursor++;
         var item = run.Items[index];
+        if (item is RecordedActivity { Name: var skipped } && IsBookkeeping(skipped))
+        {
+            return; // answered when today's code called it (and the orchestrator reads no time before its next await)
+        }
+
         now = ReplayJson.Utc(item.At);
         switch (item)
         {
@@ -144,6 +168,15 @@ internal sealed class ReplayContext : TaskOrchestrationContext
             case RecordedTimer fired:
                 DeliverTimer(index, fired);
                 break;
+        }
+    }
+
+    /// <summary>Passes over the recording's bookkeeping calls that follow (the last appends after today's code finished).</summary>
+    public void SkipBookkeeping()
+    {
+        while (Cursor < run.Items.Count && run.Items[Cursor] is RecordedActivity { Name: var name } && IsBookkeeping(name))
+        {
+            Cursor++;
         }
     }
 
@@ -160,7 +193,7 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     }
 
     public ReplayCall Call(RecordedActivity activity) =>
-        new("activity", activity.Name, run.InputsRecorded ? ReplayJson.Digest(activity.Input) : null, StepOf(activity.Input));
+        new("activity", activity.Name, run.InputsRecorded ? activity.ExpectedDigest : null, StepOf(activity.Input) ?? activity.Step);
 
     /// <summary>What today's code waits for, in words: "waits for event 'approval' or its timer at …".</summary>
     public string Waiting()
@@ -216,7 +249,17 @@ internal sealed class ReplayContext : TaskOrchestrationContext
 
         if (run.InputsRecorded && !string.Equals(expected.Digest, got.Digest, StringComparison.Ordinal))
         {
-            Diverge(index, DivergenceKind.InputDiffers, $"{Describe(got)}: today's input is not the recorded one", expected, got, (recorded.Input, inputJson));
+            if (recorded.Input is null && recorded.InputDigest is not null)
+            {
+                Diverge(index, DivergenceKind.InputDiffers,
+                    $"{Describe(got)}: today's input is not the recorded one (digests differ; the recording keeps only the input's digest, so no JSON paths can be named)",
+                    expected, got);
+            }
+            else
+            {
+                Diverge(index, DivergenceKind.InputDiffers, $"{Describe(got)}: today's input is not the recorded one", expected, got, (recorded.Input, inputJson));
+            }
+
             return never.Task;
         }
 
@@ -224,6 +267,12 @@ internal sealed class ReplayContext : TaskOrchestrationContext
         pending[index] = call;
         return call.Completion.Task;
     }
+
+    /// <summary>What the evidence append returns: the sequence number of the batch's last record.</summary>
+    private static JsonNode BookkeepingResult(JsonNode? batch) =>
+        JsonValue.Create(batch is JsonObject b && b["firstSeq"] is JsonValue first && first.TryGetValue<long>(out var seq)
+            ? seq + ((b["entries"] as JsonArray)?.Count ?? 0) - 1
+            : 0L);
 
     private void DeliverActivity(int index, RecordedActivity activity)
     {
@@ -363,7 +412,7 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     private static string Describe(ReplayCall call) => call.Step is null ? call.Name : $"{call.Name} (step {call.Step})";
 
     /// <summary>The step an activity input is for: a step invocation's <c>step.id</c>, or a request's <c>stepId</c>.</summary>
-    private static string? StepOf(JsonNode? input) => input is JsonObject body
+    internal static string? StepOf(JsonNode? input) => input is JsonObject body
         ? (body["step"] as JsonObject)?["id"] is JsonValue id && id.TryGetValue<string>(out var stepId) ? stepId
         : body["stepId"] is JsonValue other && other.TryGetValue<string>(out var requestStep) ? requestStep : null
         : null;

@@ -22,6 +22,9 @@ public sealed record ReplayReport(
 
     public bool SameDecisions => Divergence is null;
 
+    /// <summary>What was handed to today's code, by kind (the replay's own count, not the recording's).</summary>
+    public ReplayCounts Compared { get; init; } = new(0, 0, 0);
+
     /// <summary>The report as a person reads it (the CLI prints this).</summary>
     public string ToText()
     {
@@ -46,6 +49,7 @@ public sealed record ReplayReport(
 
         Line(text, 1, $"definition: {DefinitionText()}");
         Line(text, 1, $"replayed {ItemsReplayed} of {ItemsRecorded} recorded items; outcome recorded: {OutcomeRecorded}; today: {OutcomeToday}");
+        Line(text, 1, $"compared: {Compared}" + (Compared.Bookkeeping > 0 ? $" ({Compared.Bookkeeping} evidence appends answered by the replay, not compared)" : string.Empty));
         foreach (var note in Notes)
         {
             Line(text, 1, $"note: {note}");

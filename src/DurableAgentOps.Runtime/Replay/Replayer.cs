@@ -40,10 +40,18 @@ public static class Replayer
             context.DeliverNext();
         }
 
+        if (orchestration.IsCompleted && context.Divergence is null)
+        {
+            context.SkipBookkeeping();
+        }
+
         var today = orchestration.IsCompleted ? OutcomeOf(orchestration) : null;
         Finish(run, context, today);
         return new ReplayReport(run.InstanceId, definition, context.Divergence, context.Cursor, run.Items.Count,
-            run.Outcome?.Describe() ?? "none (the recording ends before the run did)", today?.Describe() ?? ReplayReport.NotReached, Notes(run, context));
+            run.Outcome?.Describe() ?? "none (the recording ends before the run did)", today?.Describe() ?? ReplayReport.NotReached, Notes(run, context))
+        {
+            Compared = Count(run, context),
+        };
     }
 
     /// <summary>
@@ -78,7 +86,8 @@ public static class Replayer
         }
 
         var finishedToday = new ReplayCall("finished", today.Describe());
-        var left = Enumerable.Range(context.Cursor, run.Items.Count - context.Cursor).FirstOrDefault(i => run.Items[i] is RecordedActivity, -1);
+        var left = Enumerable.Range(context.Cursor, run.Items.Count - context.Cursor)
+            .FirstOrDefault(i => run.Items[i] is RecordedActivity a && !ReplayContext.IsBookkeeping(a.Name), -1);
         if (left >= 0)
         {
             var activity = (RecordedActivity)run.Items[left];
@@ -118,20 +127,39 @@ public static class Replayer
     private static bool SameOutcome(RecordedOutcome recorded, RecordedOutcome today) =>
         recorded.Status == today.Status && recorded.Status switch
         {
-            RecordedOutcome.Completed => recorded.Output is null || ReplayJson.Digest(recorded.Output) == ReplayJson.Digest(today.Output),
+            RecordedOutcome.Completed => recorded.Output is null
+                ? recorded.RunOutcome is null || string.Equals(recorded.RunOutcome, today.OutcomeOfResult(), StringComparison.Ordinal)
+                : ReplayJson.Digest(recorded.Output) == ReplayJson.Digest(today.Output),
             RecordedOutcome.Failed => recorded.Failure?.Message == today.Failure?.Message
                 && (string.IsNullOrEmpty(recorded.Failure?.Type) || string.IsNullOrEmpty(today.Failure?.Type) || recorded.Failure.Type == today.Failure.Type),
             _ => true,
         };
 
+    /// <summary>The recorded items handed over, by kind; bookkeeping activities are not counted.</summary>
+    private static ReplayCounts Count(RecordedRun run, ReplayContext context)
+    {
+        var consumed = run.Items.Take(context.Cursor).ToList();
+        return new ReplayCounts(
+            consumed.Count(i => i is RecordedActivity a && !ReplayContext.IsBookkeeping(a.Name)),
+            consumed.Count(i => i is RecordedEvent),
+            consumed.Count(i => i is RecordedTimer),
+            context.BookkeepingCalls);
+    }
+
     private static List<string> Notes(RecordedRun run, ReplayContext context)
     {
         var notes = new List<string>();
+        if (run.Outcome is { Status: RecordedOutcome.Completed, Output: null, RunOutcome: not null })
+        {
+            notes.Add("the recording keeps the run's outcome, not its result: the result was compared by its outcome only");
+        }
+
         if (!run.InputsRecorded)
         {
             notes.Add("the recording holds no activity inputs (the engine ran without storeInputsInOrchestrationHistory): only activity names and order were compared");
         }
 
+        notes.AddRange(run.Caveats);
         notes.AddRange(context.Notes);
         notes.AddRange(context.UnclaimedEvents.Select(e =>
             $"event '{e.Name}' received at {e.At.ToString("O", CultureInfo.InvariantCulture)} was never taken by a wait of today's code"));

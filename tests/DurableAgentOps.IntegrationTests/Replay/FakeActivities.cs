@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Notifications;
 using DurableAgentOps.Runtime.Workflows;
@@ -21,6 +23,18 @@ internal static class FakeActivities
     public const string RefusedAccount = "ACC-000009";
 
     private static readonly ConcurrentDictionary<string, int> ReadAttempts = new();
+    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<long, EvidenceEntry>> Evidence = new();
+
+    /// <summary>
+    /// The evidence a run appended, as the ledger would hold it: chained records read back from their canonical text
+    /// (so times are in milliseconds, as stored).
+    /// </summary>
+    public static IReadOnlyList<EvidenceRecord> EvidenceOf(string runId)
+    {
+        var entries = Evidence.TryGetValue(runId, out var appended) ? appended.OrderBy(e => e.Key).Select(e => e.Value).ToList() : [];
+        return [.. EvidenceChain.Append(runId, ChainTip.Start, entries)
+            .Select(r => EvidenceRecord.TryParse(r.ToCanonicalJson(), out var read, out var error) ? read : throw new InvalidOperationException(error))];
+    }
 
     public static void Register(DurableTaskRegistry tasks, IReadOnlyList<WorkflowSnapshot> deployed) => tasks
         .AddOrchestrator<AgentWorkflowOrchestrator>()
@@ -37,11 +51,23 @@ internal static class FakeActivities
         .AddActivityFunc<StepInvocation, StepRecord>(WriteStepActivity.Name, (TaskActivityContext _, StepInvocation step) => Write(step))
         .AddActivityFunc<StepInvocation, ProposedChange>(PrepareChangeActivity.Name, (_, _) => new ProposedChange(
             [new ChangeLine("crm", "crm.tasks.create", "ACC-000002", "subject", null, "Follow up on the renewal")], ["ACC-000002"], new string('c', 64)))
+        .AddActivityFunc<EvidenceBatch, long>(AppendEvidenceActivity.Name, (_, batch) => Append(batch))
         .AddActivityFunc<NotifyRequest, NotifyOutcome>(NotifyApproversActivity.Name, (_, _) => new NotifyOutcome(1, [new NoticeResult("email", 1, [])], []))
         .AddActivityFunc<DecisionCheckRequest, DecisionCheck>(VerifyDecisionActivity.Name, (_, check) => check.DecisionId == Decision
             ? new DecisionCheck(new RecordedDecision(check.RunId, check.DecisionId, check.StepId, check.Gate, "tenant/bob", "Bob Manager",
                 "bob.manager@contoso.example", true, "email", null, "group:emea-sales-managers", "Looks right.", new DateTimeOffset(2031, 5, 6, 7, 8, 9, TimeSpan.Zero)), null)
             : new DecisionCheck(null, "ignored: no decision with this id was recorded by the approval service for this run"));
+
+    private static long Append(EvidenceBatch batch)
+    {
+        var run = Evidence.GetOrAdd(batch.RunId, _ => new ConcurrentDictionary<long, EvidenceEntry>());
+        for (var i = 0; i < batch.Entries.Count; i++)
+        {
+            run[batch.FirstSeq + i] = batch.Entries[i];
+        }
+
+        return batch.FirstSeq + batch.Entries.Count - 1;
+    }
 
     private static StepRecord Read(StepInvocation step)
     {

@@ -22,6 +22,12 @@ internal sealed class ReplayRecordings
     /// <summary>A routed gate: a reminder, an event the approval service never recorded (ignored), then an approval.</summary>
     public required IList<HistoryEvent> Gated { get; init; }
 
+    /// <summary>The gated run with evidence on: its history, and the records its evidence appends wrote.</summary>
+    public required (IList<HistoryEvent> History, IReadOnlyList<Core.Evidence.EvidenceRecord> Evidence) GatedWithEvidence { get; init; }
+
+    /// <summary>A run without a gate that fails at its write, with evidence on.</summary>
+    public required (IList<HistoryEvent> History, IReadOnlyList<Core.Evidence.EvidenceRecord> Evidence) FailedWriteWithEvidence { get; init; }
+
     /// <summary>No gate applies; the first read fails once and is retried after its backoff.</summary>
     public required IList<HistoryEvent> WithoutGate { get; init; }
 
@@ -50,9 +56,14 @@ internal sealed class ReplayRecordings
     private static async Task<ReplayRecordings> RecordAsync(AzuriteFixture azurite)
     {
         IList<HistoryEvent> gated, withoutGate, failed, withoutInputs;
+        (IList<HistoryEvent>, IReadOnlyList<Core.Evidence.EvidenceRecord>) gatedWithEvidence, failedWithEvidence;
         await using (var engine = await StartAsync(azurite, storeInputs: true))
         {
             gated = await GatedRunAsync(engine);
+            var evidenced = await StartRunAsync(engine, ReplayWorkflows.Gated, "ACC-000002", evidence: true);
+            gatedWithEvidence = (await GatedRunAsync(engine, evidenced), FakeActivities.EvidenceOf(evidenced));
+            var failing = await StartRunAsync(engine, ReplayWorkflows.WithoutGate, FakeActivities.RefusedAccount, evidence: true);
+            failedWithEvidence = (await FinishAsync(engine, failing, null), FakeActivities.EvidenceOf(failing));
             withoutGate = await RunAsync(engine, ReplayWorkflows.WithoutGate, "ACC-000002", "completed");
             failed = await RunAsync(engine, ReplayWorkflows.WithoutGate, FakeActivities.RefusedAccount, null);
         }
@@ -62,16 +73,20 @@ internal sealed class ReplayRecordings
             withoutInputs = await GatedRunAsync(engine);
         }
 
-        return new ReplayRecordings { Gated = gated, WithoutGate = withoutGate, FailedWrite = failed, GatedWithoutInputs = withoutInputs };
+        return new ReplayRecordings
+        {
+            Gated = gated, WithoutGate = withoutGate, FailedWrite = failed, GatedWithoutInputs = withoutInputs,
+            GatedWithEvidence = gatedWithEvidence, FailedWriteWithEvidence = failedWithEvidence,
+        };
     }
 
     private static Task<EngineHost> StartAsync(AzuriteFixture azurite, bool storeInputs) => EngineHost.StartAsync(azurite,
         tasks => FakeActivities.Register(tasks, [ReplayWorkflows.Snapshot(ReplayWorkflows.Gated), ReplayWorkflows.Snapshot(ReplayWorkflows.WithoutGate)]),
         settings: new Dictionary<string, string?> { ["extensions:durableTask:storeInputsInOrchestrationHistory"] = storeInputs ? "true" : "false" });
 
-    private static async Task<IList<HistoryEvent>> GatedRunAsync(EngineHost engine)
+    private static async Task<IList<HistoryEvent>> GatedRunAsync(EngineHost engine, string? started = null)
     {
-        var runId = await StartRunAsync(engine, ReplayWorkflows.Gated, "ACC-000002");
+        var runId = started ?? await StartRunAsync(engine, ReplayWorkflows.Gated, "ACC-000002");
 
         // Events are raised only while the gate waits, so the recording is the same every time it is made.
         await StatusAsync(engine, runId, p => p.WaitingFor is not null && p.Notices?.Any(n => n.Kind == "reminder") == true);
@@ -84,11 +99,11 @@ internal sealed class ReplayRecordings
     private static async Task<IList<HistoryEvent>> RunAsync(EngineHost engine, string workflow, string accountId, string? outcome) =>
         await FinishAsync(engine, await StartRunAsync(engine, workflow, accountId), outcome);
 
-    private static async Task<string> StartRunAsync(EngineHost engine, string workflow, string accountId)
+    private static async Task<string> StartRunAsync(EngineHost engine, string workflow, string accountId, bool evidence = false)
     {
         var runId = "replay-" + Guid.NewGuid().ToString("N")[..12];
         var request = new RunRequest(runId, ReplayWorkflows.Name, ReplayWorkflows.Snapshot(workflow).Sha256, new JsonObject { ["accountId"] = accountId },
-            new PrincipalRef("tenant/alice", "Alice", "alice@contoso.example"), "local");
+            new PrincipalRef("tenant/alice", "Alice", "alice@contoso.example"), "local", Evidence: evidence);
         await engine.Client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request, new StartOrchestrationOptions(runId));
         return runId;
     }
@@ -112,16 +127,20 @@ internal sealed class ReplayRecordings
 
     private static async Task StatusAsync(EngineHost engine, string runId, Func<RunProgress, bool> reached)
     {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
+        var deadline = DateTime.UtcNow + Patience;
+        OrchestrationMetadata? instance = null;
+        while (DateTime.UtcNow < deadline)
         {
-            var status = (await engine.Client.GetInstancesAsync(runId, getInputsAndOutputs: false, timeout.Token))?.ReadCustomStatusAs<RunProgress>();
+            instance = await engine.Client.GetInstancesAsync(runId, getInputsAndOutputs: true);
+            var status = instance?.ReadCustomStatusAs<RunProgress>();
             if (status is not null && reached(status))
             {
                 return;
             }
 
-            await Task.Delay(50, timeout.Token);
+            await Task.Delay(50);
         }
+
+        throw new TimeoutException($"run {runId} did not reach the awaited state in {Patience}: {instance?.RuntimeStatus} {instance?.SerializedCustomStatus} {instance?.FailureDetails?.ErrorMessage}");
     }
 }
