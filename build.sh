@@ -188,6 +188,8 @@ run_investigation() {
     fetch(process.argv[1], { method: "DELETE", headers: { authorization: "Bearer " + require(process.argv[2]).accessToken } })
       .then(async r => console.log(`  DELETE instance: ${r.status} ${await r.text()}`));' "$api/runtime/webhooks/durabletask/instances/$run" "$PWD/$logs/people/olga/login.json"
   as ivan verify "$run" --public-key "$key" --host $api
+  say "ivan replays the run from its ledger (its history is gone): today's code, every side effect stubbed"
+  as ivan replay "$run" --host $api
   say "the evidence itself cannot be purged before its workflow's retention has passed"
   as olga purge "$run" --host $api || true
 }
