@@ -29,6 +29,12 @@ setup() {
     local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null || die "could not install chromium (apt-get install chromium)"
   fi
+  if ! command -v openssl >/dev/null; then
+    # The local stack's evidence signing key is made with openssl (EC P-256).
+    say "installing openssl (apt)"
+    local sudo=; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends openssl >/dev/null || die "could not install openssl (apt-get install openssl)"
+  fi
   say "restoring .NET tools (.config/dotnet-tools.json: smtp4dev)"
   dotnet tool restore >/dev/null
   say "building ($CONFIG)"
@@ -82,7 +88,15 @@ start_stack() {
   local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
   local header; header=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # shared secret, never printed
   local linkkey; linkkey=$(head -c 32 /dev/urandom | base64)                  # signs approval links, never printed
-  local vaultkey; vaultkey=$(head -c 32 /dev/urandom | base64)                # seals redacted values, never printed
+  # The evidence keys outlive one demo (so are its data in .azurite/data): earlier runs still verify and reveal.
+  local keys=$logs/keys; mkdir -p "$keys"; chmod 700 "$keys"
+  [ -s "$keys/vault.key" ] || (umask 077; head -c 32 /dev/urandom | base64 >"$keys/vault.key")  # seals redacted values
+  if [ ! -s "$keys/evidence-signing.pem" ]; then                                             # signs run and tree heads
+    (umask 077; openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$keys/evidence-signing.pem")
+    openssl ec -in "$keys/evidence-signing.pem" -pubout -out "$keys/evidence-public.pem" 2>/dev/null
+  fi
+  local vaultkey; vaultkey=$(cat "$keys/vault.key")
+  local signingkey; signingkey=$(cat "$keys/evidence-signing.pem")
   say "starting smtp4dev ($mail: the approval mails land here)"
   dotnet tool run smtp4dev -- --smtpport=2525 --urls=$mail --bindaddress=127.0.0.1 --db= --imapport= --pop3port= --nousersettings \
     >$logs/smtp4dev.log 2>&1 &
@@ -98,7 +112,7 @@ start_stack() {
     AgentOps__Auth__Authority=$dev/signin AgentOps__Auth__TenantId=7d3e5c1a-0000-4000-8000-0000000000d0 \
     AgentOps__Directory__GraphBaseUrl=$dev/graph/v1.0/ AgentOps__Directory__ClientId=6f1c0a10-0000-4000-8000-0000000000a0 \
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
-    AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey \
+    AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey AgentOps__Evidence__SigningKey="$signingkey" \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
@@ -150,6 +164,30 @@ run_governed_demo() {
       const width = Math.max(...log.map(r => r.path.length));
       for (const r of log) console.log(`  ${r.method.padEnd(5)} ${r.path.padEnd(width)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
     });' "$dev/_dev/requests?system=crm"
+  run_investigation "$run"
+}
+
+# The investigator's side of the demo: the evidence ledger outlives the Durable history and verifies on its own.
+run_investigation() {
+  local run=$1 api=$API logs=$LOGS cli="dotnet src/DurableAgentOps.Cli/$BIN/agentops.dll"
+  local key=$logs/keys/evidence-public.pem bundle=$logs/$run.evidence.json
+  as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
+  say "ivan.investigator (Reader role) finds every run this month in which crm-writer wrote to ACC-000002"
+  as ivan login --dev ivan.investigator@contoso.example >/dev/null
+  as ivan runs --wrote crm-writer:ACC-000002 --since "$(date -u +%Y-%m-01)" --top 5 --host $api
+  say "he verifies the run here (hash chain, signed head, place in the signed log) against the key he was given"
+  as ivan verify "$run" --public-key "$key" --host $api
+  say "he exports its evidence; the bundle verifies offline with nothing but itself and the public key"
+  as ivan export "$run" --output "$bundle" --force --host $api
+  $cli verify --bundle "$bundle" --public-key "$key"
+  say "olga.ops (Administrator) purges the run's Durable history through the instance API: the evidence stays"
+  as olga login --dev olga.ops@contoso.example >/dev/null
+  node -e '
+    fetch(process.argv[1], { method: "DELETE", headers: { authorization: "Bearer " + require(process.argv[2]).accessToken } })
+      .then(async r => console.log(`  DELETE instance: ${r.status} ${await r.text()}`));' "$api/runtime/webhooks/durabletask/instances/$run" "$PWD/$logs/people/olga/login.json"
+  as ivan verify "$run" --public-key "$key" --host $api
+  say "the evidence itself cannot be purged before its workflow's retention has passed"
+  as olga purge "$run" --host $api || true
 }
 
 case "${1:-help}" in

@@ -45,12 +45,16 @@ internal static class CliApp
         new RunCommand(),
         new ApprovalsCommand(),
         new ApproveCommand(),
+        new RunsCommand(),
+        new VerifyCommand(),
+        new ExportCommand(),
+        new PurgeCommand(),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var context = new CliContext(output, error);
-        var root = new RootCommand("agentops: validate, explain and compare DurableAgentOps workflow files; sign in, run them on a host and answer their approvals.");
+        var root = new RootCommand("agentops: validate, explain and compare DurableAgentOps workflow files; sign in, run them on a host and answer their approvals; find, verify and export their evidence.");
         foreach (var command in Commands)
         {
             root.Subcommands.Add(command.Create(context));

@@ -1,6 +1,7 @@
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Workflows;
+using Microsoft.DurableTask.Client;
 
 namespace DurableAgentOps.Host;
 
@@ -23,6 +24,8 @@ internal static class RunApi
         app.MapGet("/api/evidence/log", (HttpContext http, CancellationToken ct) => EvidenceHttp.LogAsync(http, ct));
         app.MapGet("/api/evidence/verify", (HttpContext http, CancellationToken ct) => EvidenceHttp.VerifyAsync(http, ct));
         app.MapGet("/api/runs/{runId}/evidence", (string runId, HttpContext http, CancellationToken ct) => EvidenceHttp.RunAsync(http, runId, ct));
+        app.MapDelete("/api/runs/{runId}/evidence", (string runId, HttpContext http, DurableTaskClient client, CancellationToken ct) => EvidenceHttp.PurgeAsync(http, client, runId, ct));
+        app.MapPost("/api/evidence/purge", (HttpContext http, DurableTaskClient client, CancellationToken ct) => EvidenceHttp.PurgeExpiredAsync(http, client, ct));
         app.MapGet("/api/runs/{runId}/evidence/bundle", (string runId, HttpContext http, CancellationToken ct) => EvidenceHttp.BundleAsync(http, runId, ct));
 
         // The approval page: the signed link is what lets a GET show it; deciding needs a sign-in (checked inside).

@@ -31,6 +31,7 @@ public sealed class FunctionsMetadataTests
                 AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
                 StartRun, GetRun, ApproveRun, PendingApprovals, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
+                "SearchEvidence", "EvidenceLog", "VerifyEvidence", "RunEvidence", "RunEvidenceBundle", "PurgeRunEvidence", "PurgeExpiredEvidence",
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
@@ -53,6 +54,9 @@ public sealed class FunctionsMetadataTests
     [InlineData(GetRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(ApproveRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(PendingApprovals, "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData("RunEvidence", "httpTrigger:In", "http:Out")]
+    [InlineData("PurgeRunEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData("PurgeExpiredEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
     public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -70,6 +74,13 @@ public sealed class FunctionsMetadataTests
     [InlineData(GetRun, "get", "runs/{runId}")]
     [InlineData(ApproveRun, "post", "runs/{runId}/approvals")]
     [InlineData(PendingApprovals, "get", "approvals")]
+    [InlineData("SearchEvidence", "get", "evidence/runs")]
+    [InlineData("EvidenceLog", "get", "evidence/log")]
+    [InlineData("VerifyEvidence", "get", "evidence/verify")]
+    [InlineData("RunEvidence", "get", "runs/{runId}/evidence")]
+    [InlineData("RunEvidenceBundle", "get", "runs/{runId}/evidence/bundle")]
+    [InlineData("PurgeRunEvidence", "delete", "runs/{runId}/evidence")]
+    [InlineData("PurgeExpiredEvidence", "post", "evidence/purge")]
     public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");

@@ -74,6 +74,9 @@ internal sealed class HostClient : IDisposable
     public Task<HostResponse> GetAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, Url(path)), cancellationToken);
 
+    public Task<HostResponse> DeleteAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Delete, Url(path)), cancellationToken);
+
     public Task<HostResponse> PostAsync(string path, object body, CancellationToken cancellationToken) =>
         // Serialized up front so the request has a Content-Length: some proxies refuse chunked request bodies.
         SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = new StringContent(JsonSerializer.Serialize(body, ApiJson.Options), Encoding.UTF8, "application/json") }, cancellationToken);

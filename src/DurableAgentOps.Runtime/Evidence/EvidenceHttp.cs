@@ -6,6 +6,7 @@ using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Security;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableAgentOps.Runtime.Evidence;
@@ -175,6 +176,108 @@ public static class EvidenceHttp
 
     private static IResult NoEvidence(string runId) =>
         Results.Problem($"No evidence of run '{runId}': the ledger holds no record of it and the log names no such run.", statusCode: 404, title: "Not found.");
+
+    /// <summary>
+    /// <c>DELETE /api/runs/{runId}/evidence[?dryRun=true]</c>: deletes a run's evidence and Durable history once its
+    /// retention has passed (administrators only); 409 with the reason and the date it is kept until before then.
+    /// </summary>
+    public static async Task<IResult> PurgeAsync(HttpContext http, DurableTaskClient client, string runId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(client);
+        var (caller, refused) = await AdministratorAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        if (RunHttp.InvalidId(runId, "runId") is { } bad)
+        {
+            return bad;
+        }
+
+        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out bad))
+        {
+            return bad!;
+        }
+
+        var decision = await http.RequestServices.GetRequiredService<EvidenceService>().PurgeAsync(runId, dryRun, ct);
+        if (decision is null)
+        {
+            return NoEvidence(runId);
+        }
+
+        if (!decision.Allowed)
+        {
+            return Results.Problem($"The evidence of run {runId} is kept: {decision.Reason}.", statusCode: 409, title: "Retention not over.",
+                extensions: new Dictionary<string, object?> { ["retention"] = decision.Retention, ["keptUntil"] = decision.KeptUntil });
+        }
+
+        var historyPurged = false;
+        if (decision.Purged)
+        {
+            historyPurged = (await client.PurgeInstanceAsync(runId, ct)).PurgedInstanceCount > 0;
+        }
+
+        return Results.Json(new { decision.RunId, decision.Purged, dryRun, historyPurged, decision.Reason, decision.Retention, decision.KeptUntil }, Json);
+    }
+
+    /// <summary><c>POST /api/evidence/purge[?dryRun=true]</c>: purges every run whose retention has passed; lists the rest with why they stay.</summary>
+    public static async Task<IResult> PurgeExpiredAsync(HttpContext http, DurableTaskClient client, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(client);
+        var (caller, refused) = await AdministratorAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out var bad))
+        {
+            return bad!;
+        }
+
+        var decisions = await http.RequestServices.GetRequiredService<EvidenceService>().PurgeExpiredAsync(dryRun, ct);
+        foreach (var purged in decisions.Where(d => d.Purged))
+        {
+            await client.PurgeInstanceAsync(purged.RunId, ct);
+        }
+
+        return Results.Json(new
+        {
+            dryRun,
+            purged = decisions.Where(d => d.Allowed).Select(d => new { d.RunId, d.Reason, d.Retention, d.KeptUntil }),
+            kept = decisions.Where(d => !d.Allowed).Select(d => new { d.RunId, d.Reason, d.Retention, d.KeptUntil }),
+        }, Json);
+    }
+
+    /// <summary>401 without a caller, 403 without the administrator role (or the host's system key).</summary>
+    internal static async Task<(Caller? Caller, IResult? Refusal)> AdministratorAsync(HttpContext http)
+    {
+        var (caller, refused) = await RunHttp.AuthenticateAsync(http);
+        if (caller is null)
+        {
+            return (null, refused);
+        }
+
+        return caller.IsInRole(AppRoles.Administrator)
+            ? (caller, null)
+            : (null, Results.Problem($"Purging evidence needs the app role {AppRoles.Administrator}; {caller.Name} does not have it.", statusCode: 403, title: "Not allowed."));
+    }
+
+    private static bool TryFlag(string? text, string name, out bool value, out IResult? bad)
+    {
+        bad = null;
+        value = false;
+        if (string.IsNullOrEmpty(text) || bool.TryParse(text, out value))
+        {
+            return true;
+        }
+
+        bad = RunHttp.BadRequest($"'{name}' must be true or false.");
+        return false;
+    }
 
     /// <summary>401 without a caller, 403 without the reader or administrator role.</summary>
     internal static async Task<(Caller? Caller, IResult? Refusal)> ReaderAsync(HttpContext http)

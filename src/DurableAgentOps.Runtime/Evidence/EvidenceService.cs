@@ -1,4 +1,6 @@
 using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Validation;
+using DurableAgentOps.Runtime.Governance;
 
 namespace DurableAgentOps.Runtime.Evidence;
 
@@ -6,7 +8,7 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// What investigators read, written once for both hosts and the CLI's server side: a run's stored evidence, its
 /// verification against the run head and the signed log, its export bundle, the whole log's verification.
 /// </summary>
-public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys)
+public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, DefinitionStore definitions, TimeProvider time)
 {
     public Task<StoredRun?> ReadAsync(string runId, CancellationToken cancellationToken) => ledger.ReadRunAsync(runId, cancellationToken);
 
@@ -115,5 +117,85 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys)
 
         var run = new RunEvidence(stored.Records, stored.Head, stored.HeadSignature);
         return (EvidenceBundle.For(run, payloads, leaves, tree, treeSignature, await keys.PublicKeyAsync(cancellationToken)), null);
+    }
+
+    /// <summary>
+    /// Decides whether the run's evidence may go (see <see cref="PurgeDecision"/>) and, unless <paramref name="dryRun"/>,
+    /// deletes it, leaving a signed tombstone in the log. The retention is the one of the definition the run's signed
+    /// run-start record names, the end the one of its signed final head: nothing an unsigned index row says.
+    /// </summary>
+    public async Task<PurgeDecision?> PurgeAsync(string runId, bool dryRun, CancellationToken cancellationToken)
+    {
+        var stored = await ledger.ReadRunAsync(runId, cancellationToken);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        var decision = await DecideAsync(runId, stored, cancellationToken);
+        if (!decision.Allowed || dryRun)
+        {
+            return decision;
+        }
+
+        await ledger.PurgeAsync(runId, decision.Retention!, cancellationToken);
+        return decision with { Purged = true };
+    }
+
+    /// <summary>Every stored run whose retention has passed, purged (or only listed, with <paramref name="dryRun"/>).</summary>
+    public async Task<IReadOnlyList<PurgeDecision>> PurgeExpiredAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var decisions = new List<PurgeDecision>();
+        foreach (var (runId, _) in await ledger.SummariesAsync(cancellationToken))
+        {
+            if (await PurgeAsync(runId, dryRun, cancellationToken) is { } decision)
+            {
+                decisions.Add(decision);
+            }
+        }
+
+        return decisions;
+    }
+
+    private async Task<PurgeDecision> DecideAsync(string runId, StoredRun stored, CancellationToken cancellationToken)
+    {
+        PurgeDecision Keep(string reason, string? retention = null, DateTimeOffset? until = null) => new(runId, false, reason, retention, until);
+
+        if (stored.Head is not { Final: true } head)
+        {
+            return Keep("the run has not ended: its evidence is still being written");
+        }
+
+        var verification = await VerifyRunAsync(runId, cancellationToken);
+        if (verification is { IsIntact: false })
+        {
+            return Keep($"its evidence does not verify ({verification.Breaks[0].Message}); deleting it would destroy the proof");
+        }
+
+        var start = stored.Records.FirstOrDefault(r => r.Record is { Seq: 0, Kind: "run-start" })?.Record;
+        if (start?.Data["workflow"]?.GetValue<string>() is not { } workflow || start.Data["definitionSha256"]?.GetValue<string>() is not { } sha)
+        {
+            return Keep("its run-start record names no workflow definition, so its retention is unknown");
+        }
+
+        string retention;
+        try
+        {
+            retention = (await definitions.LoadAsync(workflow, sha, cancellationToken)).Definition.Evidence.Retention;
+        }
+        catch (DefinitionRefusedException ex)
+        {
+            return Keep($"its retention is unknown: {ex.Message}");
+        }
+
+        if (!IsoDuration.TryParse(retention, out var kept) || kept <= TimeSpan.Zero)
+        {
+            return Keep($"its workflow's retention '{retention}' is not a positive ISO 8601 duration");
+        }
+
+        var until = head.At + kept;
+        return time.GetUtcNow() < until
+            ? Keep($"its retention {retention} runs until {until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)}", retention, until)
+            : new PurgeDecision(runId, true, $"its retention {retention} ended {until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)}", retention, until);
     }
 }

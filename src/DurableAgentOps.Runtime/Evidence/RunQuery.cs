@@ -2,7 +2,8 @@ namespace DurableAgentOps.Runtime.Evidence;
 
 /// <summary>
 /// What investigators look runs up by. Every filter given must hold; people match by principal id or, ignoring case,
-/// by name or address; <see cref="Wrote"/> is <c>identity:record</c> (e.g. <c>crm-writer:ACC-000002</c>).
+/// by name or address; <see cref="Wrote"/> is <c>identity:record</c> (e.g. <c>crm-writer:ACC-000002</c>) or a record
+/// alone (written by any identity).
 /// </summary>
 public sealed record RunQuery(
     string? Workflow = null,
@@ -28,7 +29,7 @@ public sealed record RunQuery(
             && (Approver is null || run.Approvers.Any(a => Is(a, Approver)))
             && (Identity is null || run.Identities.Contains(Identity, StringComparer.Ordinal))
             && (Record is null || run.Records.Contains(Record, StringComparer.Ordinal))
-            && (Wrote is null || run.Writes.Contains(Wrote, StringComparer.Ordinal))
+            && (Wrote is null || run.Writes.Any(w => w == Wrote || (!Wrote.Contains(':', StringComparison.Ordinal) && w.EndsWith(':' + Wrote, StringComparison.Ordinal))))
             && (Since is null || run.StartedAt >= Since)
             && (Until is null || run.StartedAt < Until);
     }

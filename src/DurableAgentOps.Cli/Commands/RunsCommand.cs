@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.Globalization;
+using DurableAgentOps.Cli.Evidence;
+using DurableAgentOps.Cli.HostApi;
+using DurableAgentOps.Cli.Output;
+
+namespace DurableAgentOps.Cli.Commands;
+
+/// <summary>agentops runs: finds runs in the evidence ledger (which outlives the Durable history) by who, what and when.</summary>
+internal sealed class RunsCommand : ICliCommand
+{
+    private static readonly (string Option, string Query, string Description)[] Filters =
+    [
+        ("--workflow", "workflow", "Runs of this workflow."),
+        ("--status", "status", "Runs that ended so (completed, failed, rejected, …) or are running."),
+        ("--initiator", "initiator", "Started by this person (object id, name or address)."),
+        ("--approver", "approver", "Approved by this person (object id, name or address)."),
+        ("--identity", "identity", "In which this identity acted (e.g. crm-writer)."),
+        ("--record", "record", "That touched this record (e.g. ACC-000002)."),
+        ("--wrote", "wrote", "That wrote this record: identity:record (crm-writer:ACC-000002) or a record alone."),
+        ("--since", "since", "Started at or after this date or time (ISO 8601, UTC unless it says otherwise)."),
+        ("--until", "until", "Started before this date or time."),
+    ];
+
+    public Command Create(CliContext context)
+    {
+        var options = Filters.Select(f => new Option<string?>(f.Option) { Description = f.Description, HelpName = "value" }).ToList();
+        var top = new Option<int>("--top") { Description = "At most this many runs (1-500).", DefaultValueFactory = _ => 50 };
+        var skip = new Option<int>("--skip") { Description = "Skip this many matches (the next page).", DefaultValueFactory = _ => 0 };
+        var format = CommonOptions.Format("Output format: text (a table) or json (the host's answer).", "text", "json");
+        var host = HostOptions.Host();
+        var command = new Command("runs", "Find runs in the evidence ledger, newest first, e.g. every run in which crm-writer wrote to ACC-000002 last month: "
+            + "agentops runs --wrote crm-writer:ACC-000002 --since 2026-11-01 --until 2026-12-01");
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+
+        command.Options.Add(top);
+        command.Options.Add(skip);
+        command.Options.Add(format);
+        command.Options.Add(host);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var query = Filters.Zip(options).Select(f => (f.First.Query, Value: result.GetValue(f.Second))).Where(f => f.Value is not null)
+                .Select(f => $"{f.Query}={Uri.EscapeDataString(f.Value!)}")
+                .Append($"top={result.GetValue(top)}").Append($"skip={result.GetValue(skip)}");
+            return RunAsync(context, "?" + string.Join('&', query), result.GetValue(format)!, result.GetValue(host), cancellationToken);
+        });
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(CliContext context, string query, string format, string? hostOption, CancellationToken cancellationToken)
+    {
+        var (client, code) = await HostOptions.ConnectAsync(context, "runs", hostOption, cancellationToken);
+        if (client is null)
+        {
+            return code;
+        }
+
+        using (client)
+        {
+            HostResponse response;
+            try
+            {
+                response = await client.GetAsync("/api/evidence/runs" + query, cancellationToken);
+            }
+            catch (HostUnreachableException ex)
+            {
+                return HostOptions.Unreachable(context, ex);
+            }
+
+            if (!response.IsSuccess)
+            {
+                return HostOptions.Refused(context, "runs", response);
+            }
+
+            if (format == "json")
+            {
+                context.Out.WriteLine(response.Body);
+                return ExitCodes.Ok;
+            }
+
+            var page = response.Read<RunSearchDto>();
+            var runs = page?.Runs ?? [];
+            if (runs.Count == 0)
+            {
+                context.Out.WriteLine("no run matches");
+                return ExitCodes.Ok;
+            }
+
+            var table = new TextTable(["Run", "Workflow / status", "Started (UTC)", "Initiator / approvers", "Wrote"], [34, 24, 17, 30, 36]);
+            foreach (var hit in runs)
+            {
+                var s = hit.Summary;
+                table.Add([hit.RunId ?? "?"], [s?.Workflow ?? "?", s?.Status ?? "?"],
+                    [s?.StartedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "?"],
+                    [$"by {s?.Initiator?.Name ?? "?"}", .. (s?.Approvers ?? []).Select(a => $"approved: {a.Name}")],
+                    s?.Writes is { Count: > 0 } writes ? [.. writes] : ["-"]);
+            }
+
+            context.Out.Write(table.Render());
+            context.Out.WriteLine(page!.Next is { } next
+                ? $"{runs.Count} of {page.Total} runs; next page: --skip {next}"
+                : $"{page.Total} run{(page.Total == 1 ? string.Empty : "s")}");
+            return ExitCodes.Ok;
+        }
+    }
+}

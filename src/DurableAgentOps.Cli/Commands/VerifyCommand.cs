@@ -1,0 +1,251 @@
+using System.CommandLine;
+using System.Net;
+using DurableAgentOps.Cli.Evidence;
+using DurableAgentOps.Cli.HostApi;
+using DurableAgentOps.Core.Evidence;
+
+namespace DurableAgentOps.Cli.Commands;
+
+/// <summary>
+/// agentops verify: recomputes a run's evidence (or the whole log's, or an exported bundle's) here, with the same rules
+/// as the host, and names the first record changed, removed, inserted or reordered, or the missing run. Exit 1 on any break.
+/// </summary>
+internal sealed class VerifyCommand : ICliCommand
+{
+    public Command Create(CliContext context)
+    {
+        var run = new Argument<string?>("run") { Description = "The run to verify (omit with --all or --bundle).", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Verify the whole log: every run it names, every stored run, the signed tree head." };
+        var bundle = new Option<string?>("--bundle") { HelpName = "file", Description = "Verify an exported bundle offline (no host, no sign-in)." };
+        var key = new Option<string?>("--public-key")
+        {
+            HelpName = "pem-file",
+            Description = "The evidence public key you trust (PEM). Without it the key the host (or the bundle) names is used, and its id printed to compare.",
+        };
+        var host = HostOptions.Host();
+        var command = new Command("verify", "Verify evidence: a run's hash chain, signed head and place in the signed log; --all the whole log; --bundle an export, offline.")
+        {
+            run, all, bundle, key, host,
+        };
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(context, result.GetValue(run), result.GetValue(all), result.GetValue(bundle), result.GetValue(key), result.GetValue(host), cancellationToken));
+        return command;
+    }
+
+    internal static async Task<int> RunAsync(CliContext context, string? runId, bool all, string? bundlePath, string? keyPath, string? hostOption, CancellationToken cancellationToken)
+    {
+        var modes = (runId is null ? 0 : 1) + (all ? 1 : 0) + (bundlePath is null ? 0 : 1);
+        if (modes != 1)
+        {
+            context.Error.WriteLine("agentops verify: give one of: a run id, --all, or --bundle <file>");
+            return ExitCodes.Failed;
+        }
+
+        EvidencePublicKey? trusted = null;
+        if (keyPath is not null && (trusted = EvidenceDownload.ReadKey(keyPath, out var keyProblem)) is null)
+        {
+            context.Error.WriteLine($"agentops verify: --public-key: {keyProblem}");
+            return ExitCodes.Failed;
+        }
+
+        if (bundlePath is not null)
+        {
+            return VerifyBundle(context, bundlePath, trusted);
+        }
+
+        var (client, code) = await HostOptions.ConnectAsync(context, "verify", hostOption, cancellationToken);
+        if (client is null)
+        {
+            return code;
+        }
+
+        using (client)
+        {
+            try
+            {
+                var (log, logResponse) = await EvidenceDownload.LogAsync(client, cancellationToken);
+                if (log is null)
+                {
+                    return logResponse.IsSuccess ? Fail(context, "the host's evidence log answer is not a log") : HostOptions.Refused(context, "verify", logResponse);
+                }
+
+                var key = trusted ?? log.HostKey;
+                if (trusted is null)
+                {
+                    context.Error.WriteLine($"key {log.HostKey.KeyId} (as the host names it; pass --public-key to check against your own copy)");
+                }
+                else if (!trusted.Spki.AsSpan().SequenceEqual(log.HostKey.Spki))
+                {
+                    context.Error.WriteLine($"note: the host names key {log.HostKey.KeyId}, not your key {trusted.KeyId}");
+                }
+
+                return runId is not null
+                    ? await VerifyRunAsync(context, client, runId, log, key, cancellationToken)
+                    : await VerifyAllAsync(context, client, log, key, cancellationToken);
+            }
+            catch (HostUnreachableException ex)
+            {
+                return HostOptions.Unreachable(context, ex);
+            }
+        }
+    }
+
+    private static async Task<int> VerifyRunAsync(CliContext context, HostClient client, string runId, DownloadedLog log, EvidencePublicKey key, CancellationToken cancellationToken)
+    {
+        var (evidence, response) = await EvidenceDownload.RunAsync(client, runId, cancellationToken);
+        if (evidence is null && response.Status != HttpStatusCode.NotFound)
+        {
+            return HostOptions.Refused(context, "verify", response);
+        }
+
+        if (evidence is null && log.Leaves.All(l => l.RunId != runId))
+        {
+            return Fail(context, $"no evidence of run {runId}: the ledger holds none and the log names no such run");
+        }
+
+        var verification = LoggedRunCheck.Verify(runId, evidence, log.Leaves, log.Head, log.HeadSignature, key);
+        var breaks = verification.Breaks.Select(b => b.Message).Concat(log.Malformed).ToList();
+        foreach (var note in verification.Notes)
+        {
+            context.Out.WriteLine($"note: {note}");
+        }
+
+        if (breaks.Count > 0)
+        {
+            return Broken(context, $"run {runId}", breaks);
+        }
+
+        if (verification.Purged is not null)
+        {
+            context.Out.WriteLine($"run {runId}: {verification.Verdict}");
+            return ExitCodes.Ok;
+        }
+
+        var head = evidence!.Head!;
+        var leaf = log.Leaves.Last(l => l.RunId == runId);
+        context.Out.WriteLine($"run {runId}: verified — {evidence.Records.Count} records, hash chain unbroken, head (seq {head.LastSeq}{(head.Final ? ", final" : string.Empty)}) signed by key {key.KeyId}, "
+            + $"logged at leaf {leaf.Index} of the signed tree of {log.Head!.Size} leaves");
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<int> VerifyAllAsync(CliContext context, HostClient client, DownloadedLog log, EvidencePublicKey key, CancellationToken cancellationToken)
+    {
+        if (log.Head is null)
+        {
+            return Broken(context, "the log", ["the evidence log has no signed tree head", .. log.Malformed]);
+        }
+
+        // Every run the log names and every run the index lists (a stored run the log does not name is a break too).
+        var ids = log.Leaves.Select(l => l.RunId).ToList();
+        var indexed = await ListRunsAsync(client, cancellationToken);
+        if (indexed is null)
+        {
+            return Fail(context, "the host did not list its runs (GET /api/evidence/runs)");
+        }
+
+        var runs = new Dictionary<string, RunEvidence?>(StringComparer.Ordinal);
+        var wanted = ids.Concat(indexed).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var (id, i) in wanted.Select((id, i) => (id, i)))
+        {
+            var (evidence, response) = await EvidenceDownload.RunAsync(client, id, cancellationToken);
+            if (evidence is null && response.Status != HttpStatusCode.NotFound)
+            {
+                return HostOptions.Refused(context, "verify", response);
+            }
+
+            runs[id] = evidence;
+            if ((i + 1) % 25 == 0)
+            {
+                context.Error.WriteLine($"read {i + 1} of {wanted.Count} runs");
+            }
+        }
+
+        var report = EvidenceVerifier.VerifyLog(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id));
+        var breaks = new List<string>(log.Malformed);
+        foreach (var problem in report.Problems)
+        {
+            if (problem.RunId is { } id && LoggedRunCheck.IsPendingLog(problem, runs.GetValueOrDefault(id)?.Head))
+            {
+                context.Out.WriteLine($"note: run {id} is in progress: its latest head is not yet in the log");
+            }
+            else
+            {
+                breaks.Add(problem.Message);
+            }
+        }
+
+        breaks.AddRange(indexed.Where(id => !ids.Contains(id)).Select(id => $"run {id}: stored, but in no leaf of the signed log"));
+        if (breaks.Count > 0)
+        {
+            return Broken(context, "the log", breaks);
+        }
+
+        context.Out.WriteLine($"log verified — {report.RunsVerified} runs, {report.Purged.Count} purged after their retention, signed tree of {log.Head.Size} leaves, key {key.KeyId}");
+        return ExitCodes.Ok;
+    }
+
+    private static int VerifyBundle(CliContext context, string path, EvidencePublicKey? trusted)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Fail(context, $"cannot read the bundle {path}: {ex.Message}");
+        }
+
+        var report = EvidenceBundle.Verify(text, trusted);
+        EvidenceBundle.TryParse(text, out var bundle, out _);
+        if (!report.IsIntact)
+        {
+            return Broken(context, $"bundle {path}", [.. report.Problems.Select(p => p.ToString())]);
+        }
+
+        var withheld = bundle!.WithheldPayloads();
+        context.Out.WriteLine($"bundle {path}: verified — run {bundle.RunId}, {bundle.Records.Count} records, head signed and in the signed tree of {bundle.TreeHead.Size} leaves"
+            + (withheld.Count > 0 ? $", {withheld.Count} payloads withheld" : string.Empty));
+        context.Out.WriteLine(trusted is null
+            ? $"signed with the key the bundle carries, id {bundle.KeyId}: compare it with the key you trust, or pass --public-key"
+            : $"signed with your key {trusted.KeyId}");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Every run id the host's index lists, page by page; null when it refused.</summary>
+    private static async Task<List<string>?> ListRunsAsync(HostClient client, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        int? skip = 0;
+        while (skip is { } from)
+        {
+            var response = await client.GetAsync($"/api/evidence/runs?top=500&skip={from}", cancellationToken);
+            if (!response.IsSuccess || response.Read<RunSearchDto>() is not { } page)
+            {
+                return null;
+            }
+
+            ids.AddRange((page.Runs ?? []).Select(r => r.RunId).OfType<string>());
+            skip = page.Next;
+        }
+
+        return ids;
+    }
+
+    private static int Broken(CliContext context, string what, IReadOnlyList<string> breaks)
+    {
+        context.Out.WriteLine($"{what}: BROKEN — {breaks[0]}");
+        foreach (var more in breaks.Skip(1))
+        {
+            context.Out.WriteLine($"  also: {more}");
+        }
+
+        return ExitCodes.Failed;
+    }
+
+    private static int Fail(CliContext context, string message)
+    {
+        context.Error.WriteLine($"agentops verify: {message}");
+        return ExitCodes.Failed;
+    }
+}
