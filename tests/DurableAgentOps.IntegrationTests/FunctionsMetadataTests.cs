@@ -32,6 +32,7 @@ public sealed class FunctionsMetadataTests
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
                 StartRun, GetRun, ApproveRun, PendingApprovals, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
                 "SearchEvidence", "EvidenceLog", "VerifyEvidence", "RunEvidence", "RunEvidenceBundle", "PurgeRunEvidence", "PurgeExpiredEvidence",
+                "RunTimelinePage", "RunTimelineReport", "RunReport",
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
@@ -57,6 +58,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("RunEvidence", "httpTrigger:In", "http:Out")]
     [InlineData("PurgeRunEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData("PurgeExpiredEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
+    [InlineData("RunTimelinePage", "httpTrigger:In", "http:Out")]
+    [InlineData("RunTimelineReport", "httpTrigger:In", "http:Out")]
+    [InlineData("RunReport", "httpTrigger:In", "http:Out")]
     public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -81,6 +85,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("RunEvidenceBundle", "get", "runs/{runId}/evidence/bundle")]
     [InlineData("PurgeRunEvidence", "delete", "runs/{runId}/evidence")]
     [InlineData("PurgeExpiredEvidence", "post", "evidence/purge")]
+    [InlineData("RunTimelinePage", "get", "runs/{runId}/timeline")]
+    [InlineData("RunTimelineReport", "get", "runs/{runId}/timeline/report")]
+    [InlineData("RunReport", "get", "runs/{runId}/report")]
     public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -102,6 +109,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("ApprovalPage")]
     [InlineData("ApprovalPageSignIn")]
     [InlineData("ApprovalSignInCallback")]
+    [InlineData("RunTimelinePage")]
+    [InlineData("RunTimelineReport")]
+    [InlineData("RunReport")]
     public void Metadata_HttpTrigger_IsAnonymousToTheFunctionsHostBecauseItsHandlerAuthenticates(string function)
     {
         var trigger = Functions.Value[function].GetProperty("bindings").EnumerateArray()

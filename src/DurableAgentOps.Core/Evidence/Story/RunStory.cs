@@ -227,9 +227,9 @@ public sealed record RunStory(
         private void Event(EvidenceRecord record, string lane, string summary) => events.Add(new StoryEvent(record.Seq, record.At, record.Kind, lane, summary));
     }
 
-    internal static string Short(string? digest) => digest is null ? Missing : digest.Length > 12 ? digest[..12] + "…" : digest;
+    public static string Short(string? digest) => digest is null ? Missing : digest.Length > 12 ? digest[..12] + "…" : digest;
 
-    internal static string Join(IReadOnlyList<string> values, string none) => values.Count == 0 ? none : string.Join(", ", values);
+    public static string Join(IReadOnlyList<string> values, string none) => values.Count == 0 ? none : string.Join(", ", values);
 
     private static string Count(long? n) => n?.ToString(CultureInfo.InvariantCulture) ?? "?";
 }
