@@ -49,6 +49,8 @@ internal static class CliApp
         new VerifyCommand(),
         new ExportCommand(),
         new PurgeCommand(),
+        new TimelineCommand(),
+        new ReportCommand(),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
