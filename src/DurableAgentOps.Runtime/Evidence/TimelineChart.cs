@@ -14,16 +14,18 @@ namespace DurableAgentOps.Runtime.Evidence;
 internal static class TimelineChart
 {
     public const string Style =
-        ".chart{overflow-x:auto;background:#fff;border:1px solid #d0d7de;border-radius:.4rem;margin:.5rem 0}svg text{font-family:system-ui,sans-serif}" +
+        "main{max-width:96rem}.chart{background:#fff;border:1px solid #d0d7de;border-radius:.4rem;margin:.5rem 0}.chart svg{display:block;width:100%;height:auto}" +
+        "svg text{font-family:system-ui,sans-serif}#steps td,#gate td,#events td,#refusals td{word-break:normal;overflow-wrap:break-word;font-size:.85rem}" +
+        "#steps td{overflow-wrap:anywhere}#steps td:last-child{word-break:break-all;min-width:8rem}#events td:first-child,#gate td:first-child{white-space:nowrap}" +
         ".lane-name{font-size:12px;font-weight:600;fill:#1b1f24}.lane-sub{font-size:10px;fill:#57606a}.lane-band{fill:#f6f8fa}.lane-band.odd{fill:#fff}" +
         ".axis{stroke:#8c959f;stroke-width:1}.tick{font-size:10px;fill:#57606a}.grid{stroke:#eaeef2;stroke-width:1}" +
         ".step{fill:#1f6feb}.step.failed{fill:#cf222e}.step-label{font-size:10px;fill:#1b1f24}" +
         ".request{fill:#9a6700}.notice{fill:#8250df}.decision{fill:#1a7f37}.decision.rejected{fill:#cf222e}.ignored{fill:#8c959f}.escalation{fill:#bc4c00}" +
         ".refusal{fill:#cf222e}.run-mark{stroke:#57606a;stroke-dasharray:3 3}.legend{font-size:11px;fill:#1b1f24}" +
-        "table.wide{font-size:.85rem}.links a.button{margin-right:.5rem}";
+        ".links p{display:inline-block;margin:.3rem .5rem .3rem 0}";
 
     private const int Width = 1100;
-    private const int Left = 190;
+    private const int Left = 215;
     private const int Right = 30;
     private const int Top = 34;
     private const int LaneHeight = 48;
@@ -42,7 +44,7 @@ internal static class TimelineChart
         var height = Top + (lanes.Count * LaneHeight) + 30;
 
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<div class=\"chart\"><svg id=\"lanes\" role=\"img\" aria-label=\"Timeline of the run's steps per identity\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<div class=\"chart\"><svg id=\"lanes\" role=\"img\" aria-label=\"Timeline of the run's steps per identity\" viewBox=\"0 0 {Width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">");
         svg.Append("<title>").Append(Encode($"Timeline of run {story.Run.RunId}")).Append("</title>");
 
         for (var i = 0; i < lanes.Count; i++)
@@ -53,7 +55,7 @@ internal static class TimelineChart
             var sub = lane == RunStory.GateLane ? "approvals and notices" : identity is null ? "refusals" : string.Join(", ", identity.ClientIds);
             svg.Append(CultureInfo.InvariantCulture, $"<g class=\"lane\" data-lane=\"{Encode(lane)}\"><rect class=\"lane-band{(i % 2 == 1 ? " odd" : string.Empty)}\" x=\"0\" y=\"{y}\" width=\"{Width}\" height=\"{LaneHeight}\"/>")
                 .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-name\" x=\"8\" y=\"{y + 20}\">{Encode(Cut(lane, 26))}</text>")
-                .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-sub\" x=\"8\" y=\"{y + 35}\">{Encode(Cut(sub, 34))}</text></g>");
+                .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-sub\" x=\"8\" y=\"{y + 35}\">{Encode(Cut(sub, 40))}</text></g>");
         }
 
         // The time axis: five ticks with their offset from the start.
