@@ -98,4 +98,36 @@ public sealed class RunStoryTests
         Assert.Empty(story.Events);
         Assert.Contains(@"No decision was recorded\.", IncidentReport.ToMarkdown(story, null), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void From_RefusedEscalatedTimedOutRun_TheReportSaysWhatFailed()
+    {
+        var records = EvidenceChain.Append("failed-run", ChainTip.Start, [
+            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-followup", ["initiator"] = Principal("t/alice", "Alice Martin", null) }),
+            new EvidenceEntry("step", T0.AddSeconds(1), Step("read-account", "ReadStepActivity", "crm-reader", "c1", ["crm.accounts.read"], ["ACC-000009"], "crm", outcome: "failed")),
+            new EvidenceEntry("refusal", T0.AddSeconds(2), new JsonObject { ["stepId"] = "write-followup", ["identity"] = "crm-writer", ["reason"] = "field 'secret' is outside the scope" }),
+            new EvidenceEntry("escalation", T0.AddSeconds(3), new JsonObject { ["stepId"] = "write-followup", ["from"] = "manager-review", ["to"] = "director-review", ["why"] = "escalation.after P1D passed" }),
+            new EvidenceEntry("gate-timeout", T0.AddSeconds(4), new JsonObject { ["stepId"] = "write-followup", ["gate"] = "director-review", ["action"] = "reject" }),
+            new EvidenceEntry("run-end", T0.AddSeconds(5), new JsonObject
+            {
+                ["outcome"] = "failed", ["failure"] = new JsonObject { ["step"] = "write-followup", ["identity"] = "crm-writer", ["reason"] = "refused" },
+            }),
+        ]);
+
+        var story = RunStory.From(records);
+        var md = IncidentReport.ToMarkdown(story, null);
+        var text = TimelineText.Render(story, null);
+
+        var refusal = Assert.Single(story.Refusals);
+        Assert.Equal(("write-followup", "crm-writer"), (refusal.StepId, refusal.Identity));
+        Assert.Equal(["escalation", "gate-timeout"], story.GateEvents.Select(e => e.Kind));
+        Assert.Equal("crm-writer", story.Events.Single(e => e.Kind == "refusal").Lane);
+        Assert.Contains(@"- refused\: step write\-followup as crm\-writer\: field \'secret\' is outside the scope", md, StringComparison.Ordinal);
+        Assert.Contains(@"- step read\-account as crm\-reader\: failed", md, StringComparison.Ordinal);
+        Assert.Contains(@"- gate director\-review timed out \(onTimeout\: reject\)", md, StringComparison.Ordinal);
+        Assert.Contains(@"- the run stopped at step write\-followup as crm\-writer\: refused", md, StringComparison.Ordinal);
+        Assert.Contains(@"No write step is recorded\: nothing was changed in any system\.", md, StringComparison.Ordinal);
+        Assert.Contains("escalated from gate manager-review to director-review: escalation.after P1D passed", text, StringComparison.Ordinal);
+        Assert.Contains("run ended: failed — step write-followup as crm-writer: refused", text, StringComparison.Ordinal);
+    }
 }
