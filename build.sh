@@ -5,6 +5,7 @@
 #   test     set up what is missing, build (warnings are errors), run every test (tests start their own services)
 #   bench    run the engine benchmark against Azurite (in-memory) and write .artifacts/bench/*.{json,md}
 #            (--approvals [--runs N]: approval page POST -> write completed, p50/p95, through the local stack)
+#            (--evidence [--runs N]: a governed run with evidence off, then on: time and storage requests per run)
 #   azurite  run Azurite in the foreground with data in .azurite/ (for working with the host by hand)
 #   setup    only install what is missing (npm packages, .NET tools) and build
 set -euo pipefail
@@ -63,12 +64,12 @@ stop_azurite() { if [ -n "$AZURITE_PID" ]; then kill "$AZURITE_PID" 2>/dev/null 
 
 
 PIDS=()
-stop_services() {
+stop_stack() {
   # Children first: `dotnet tool run` starts the tool as a child process.
   for pid in "${PIDS[@]}"; do pkill -TERM -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   PIDS=()
-  stop_azurite
 }
+stop_services() { stop_stack; stop_azurite; }
 wait_healthy() { # $1 = name, $2 = URL, $3 = log
   for _ in $(seq 1 300); do
     node -e "fetch('$2/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && return
@@ -113,6 +114,7 @@ start_stack() {
     AgentOps__Directory__GraphBaseUrl=$dev/graph/v1.0/ AgentOps__Directory__ClientId=6f1c0a10-0000-4000-8000-0000000000a0 \
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
     AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey AgentOps__Evidence__SigningKey="$signingkey" \
+    AgentOps__Evidence__Enabled=${EVIDENCE:-true} \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
@@ -172,7 +174,7 @@ run_investigation() {
   local run=$1 api=$API logs=$LOGS cli="dotnet src/DurableAgentOps.Cli/$BIN/agentops.dll"
   local key=$logs/keys/evidence-public.pem bundle=$logs/$run.evidence.json
   as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
-  say "ivan.investigator (Reader role) finds every run this month in which crm-writer wrote to ACC-000002"
+  say "ivan.investigator (app role AgentOps.Investigator) finds every run this month in which crm-writer wrote to ACC-000002"
   as ivan login --dev ivan.investigator@contoso.example >/dev/null
   as ivan runs --wrote crm-writer:ACC-000002 --since "$(date -u +%Y-%m-01)" --top 5 --host $api
   say "he verifies the run here (hash chain, signed head, place in the signed log) against the key he was given"
@@ -212,7 +214,29 @@ case "${1:-help}" in
   bench)
     setup
     start_azurite --inMemoryPersistence
-    if [ "${2:-}" = "--approvals" ]; then
+    if [ "${2:-}" = "--evidence" ]; then
+      # The same stack twice, evidence off then on, against one Azurite whose debug log counts every storage request.
+      stop_azurite
+      mkdir -p .artifacts/bench; rm -f .azurite/requests.log
+      start_azurite --inMemoryPersistence --debug .azurite/requests.log
+      runs=${4:-20}
+      for mode in off on; do
+        EVIDENCE=$([ $mode = on ] && echo true || echo false) start_stack
+        rm -rf $LOGS/people
+        AGENTOPS_HOME=$LOGS/people/alice dotnet "src/DurableAgentOps.Cli/$BIN/agentops.dll" login --dev alice@contoso.example >/dev/null
+        AGENTOPS_HOME=$LOGS/people/bob dotnet "src/DurableAgentOps.Cli/$BIN/agentops.dll" login --dev bob.manager@contoso.example >/dev/null
+        node demo/measure-evidence.mjs --api $API --starter $LOGS/people/alice/login.json --approver $LOGS/people/bob/login.json \
+          --azurite-log .azurite/requests.log --mode $mode --runs "$runs" --out .artifacts/bench/evidence-$mode.json
+        stop_stack
+      done
+      node -e '
+        const [off, on] = ["off", "on"].map(m => require(`./.artifacts/bench/evidence-${m}.json`));
+        const r = (a, b) => (a / b).toFixed(2);
+        const md = `| evidence | runs | p50 ms | p95 ms | storage requests / run | to evidence / run |\n|---|---|---|---|---|---|\n` +
+          [off, on].map(x => `| ${x.mode} | ${x.runs} | ${x.p50Ms} | ${x.p95Ms} | ${x.storageRequestsPerRun} | ${x.evidenceRequestsPerRun} |`).join("\n") +
+          `\n\non / off: p50 ${r(on.p50Ms, off.p50Ms)}x, p95 ${r(on.p95Ms, off.p95Ms)}x, storage requests ${r(on.storageRequestsPerRun, off.storageRequestsPerRun)}x\n`;
+        require("fs").writeFileSync(".artifacts/bench/evidence.md", md); console.log(md);'
+    elif [ "${2:-}" = "--approvals" ]; then
       # Approval page POST -> write completed, p50/p95 over --runs N (default 50), through the real stack.
       start_stack
       rm -rf $LOGS/people

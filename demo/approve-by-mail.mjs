@@ -3,9 +3,9 @@
 //
 //   node demo/approve-by-mail.mjs --smtp http://127.0.0.1:5080 --run <runId> --as bob.manager@contoso.example [--comment text]
 import { chromium } from 'playwright-core';
+import { parseArgs } from './common.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) =>
-  arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs, []));
+const args = parseArgs(process.argv.slice(2));
 for (const name of ['smtp', 'run', 'as']) {
   if (!args[name]) { console.error(`approve-by-mail: --${name} is required`); process.exit(2); }
 }

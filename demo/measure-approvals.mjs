@@ -5,24 +5,13 @@
 //
 //   node demo/measure-approvals.mjs --api http://127.0.0.1:7071 --smtp http://127.0.0.1:5080 --starter <login.json> --as bob.manager@contoso.example [--runs 50]
 import { chromium } from 'playwright-core';
+import { parseArgs, sleep, waitFor } from './common.mjs';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) =>
-  arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs, []));
+const args = parseArgs(process.argv.slice(2));
 const runs = Number(args.runs ?? 50);
 const token = JSON.parse(readFileSync(args.starter, 'utf8')).accessToken;
 const api = (path, init = {}) => fetch(`${args.api}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
-const sleep = ms => new Promise(r => setTimeout(r, ms));
-
-async function waitFor(what, probe, timeoutMs = 60000, everyMs = 20) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 async function linkFor(runId) {
   return waitFor(`the mail about ${runId}`, async () => {

@@ -18,6 +18,12 @@ internal static class ExitCodes
     public const int Failed = 1;
     public const int Widened = 2;
 
+    /// <summary>
+    /// Bad usage or an unusable file (verify, export, purge, replay): nothing was checked, which a script must not take
+    /// for the "broken" or "diverged" answer (1). Same number as <see cref="Widened"/>, which only diff uses.
+    /// </summary>
+    public const int Usage = 2;
+
     /// <summary>No answer from the host (refused, unresolvable, timed out): a different problem from a refusal.</summary>
     public const int Unreachable = 3;
 

@@ -28,7 +28,7 @@ internal static class RunApi
         app.MapPost("/api/evidence/purge", (HttpContext http, DurableTaskClient client, CancellationToken ct) => EvidenceHttp.PurgeExpiredAsync(http, client, ct));
         app.MapGet("/api/runs/{runId}/evidence/bundle", (string runId, HttpContext http, CancellationToken ct) => EvidenceHttp.BundleAsync(http, runId, ct));
 
-        // Investigators' timeline page and incident report (pages cookie + Reader role, checked inside; API: bearer + Reader).
+        // Investigators' timeline page and incident report (pages cookie + Investigator role, checked inside; API: bearer + Investigator).
         app.MapGet("/runs/{runId}/timeline", (HttpContext http, string runId) => TimelinePage.GetAsync(http, runId)).AllowAnonymous();
         app.MapGet("/runs/{runId}/timeline/report", (HttpContext http, string runId) => TimelinePage.ReportAsync(http, runId)).AllowAnonymous();
         app.MapGet("/api/runs/{runId}/report", (string runId, HttpContext http, CancellationToken ct) => TimelinePage.ApiReportAsync(http, runId, ct));

@@ -35,6 +35,6 @@ internal static partial class Logs
     [LoggerMessage(240, LogLevel.Information, "Run {RunId}: {What} shown to principal {PrincipalId}")]
     public static partial void EvidenceShown(this ILogger logger, string runId, string what, string principalId);
 
-    [LoggerMessage(241, LogLevel.Warning, "Run {RunId}: {What} refused to principal {PrincipalId}: no Reader or Administrator role")]
+    [LoggerMessage(241, LogLevel.Warning, "Run {RunId}: {What} refused to principal {PrincipalId}: no Investigator or Administrator role")]
     public static partial void EvidenceRefused(this ILogger logger, string runId, string what, string principalId);
 }

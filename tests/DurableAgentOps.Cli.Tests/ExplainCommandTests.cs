@@ -30,7 +30,7 @@ public sealed class ExplainCommandTests
         Assert.StartsWith("## `crm-followup` v1", result.Out, StringComparison.Ordinal);
         Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea<br>fields: none may be written | automatic: changes nothing |", result.Out, StringComparison.Ordinal);
         Assert.Contains("| `director-review` | group emea-sales-directors, person head.of.sales@contoso.example | 1 of 2 | P3D | P1D | none | teams, email | on | reject |", result.Out, StringComparison.Ordinal);
-        Assert.Contains("- **Redacted:** call.transcript (declared, not enforced by this host)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("- **Redacted:** call.transcript\n", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,8 +82,9 @@ public sealed class ExplainCommandTests
         var result = CliRunner.InProcess("explain", Crm);
         var evidence = result.Out[result.Out.IndexOf("\nEvidence", StringComparison.Ordinal)..].Trim().Split('\n');
 
-        Assert.Equal("Evidence (declared, not enforced by this host: no evidence ledger yet; step records live only in the orchestration's history and status)", evidence[0]);
-        Assert.All(evidence.Skip(1), line => Assert.EndsWith("(declared, not enforced by this host)", line, StringComparison.Ordinal));
+        Assert.Equal("Evidence", evidence[0]); // the ledger keeps it: retention, kept kinds and redaction are enforced
+        Assert.DoesNotContain(evidence, line => line.Contains(Core.Explain.Enforcement.NotEnforced, StringComparison.Ordinal));
+        Assert.StartsWith("  ledger:    a signed, hash-chained record", evidence[1], StringComparison.Ordinal);
         Assert.Contains("separate-writer", CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, "invoice-exceptions.yaml")).Out, StringComparison.Ordinal);
         Assert.DoesNotContain("no notifications", result.Out, StringComparison.Ordinal); // channels, reminders and escalation are enforced now
     }
@@ -99,7 +100,8 @@ public sealed class ExplainCommandTests
         Assert.True(manager.GetProperty("remindersEnforcement").GetProperty("enforced").GetBoolean());
         Assert.True(manager.GetProperty("escalatesToEnforcement").GetProperty("enforced").GetBoolean());
         Assert.True(manager.GetProperty("escalatesAfterEnforcement").GetProperty("enforced").GetBoolean());
-        Assert.False(json.RootElement.GetProperty("evidence").GetProperty("enforcement").GetProperty("enforced").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("evidence").GetProperty("enforcement").GetProperty("enforced").GetBoolean());
+        Assert.True(json.RootElement.GetProperty("evidence").GetProperty("keptEnforcement").GetProperty("enforced").GetBoolean());
     }
 
     [Fact]

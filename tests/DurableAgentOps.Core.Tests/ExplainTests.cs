@@ -250,12 +250,27 @@ public sealed class ExplainTests
     }
 
     [Fact]
-    public void Explain_Evidence_IsDeclaredNotEnforced()
+    public void Explain_KeepNarrowerThanTheLedger_SaysKeepIsNotEnforced()
+    {
+        var path = TestFiles.Workflow("crm-followup");
+        var text = File.ReadAllText(path).Replace("keep: [inputs, reads, drafts, routes, approvals, writes, model-usage]", "keep: [approvals, writes]", StringComparison.Ordinal);
+        var loaded = WorkflowLoader.Parse(text, path, WorkflowLoader.LoadCatalogue(WorkflowLoader.CataloguePathFor(path)));
+
+        var evidence = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue).Evidence;
+
+        Assert.Equal(["approvals", "writes"], evidence.Kept);
+        Assert.False(evidence.KeptEnforcement.Enforced);
+        Assert.Equal("the ledger keeps every kind of record; keep cannot narrow it", evidence.KeptEnforcement.Reason);
+    }
+
+    [Fact]
+    public void Explain_Evidence_IsEnforcedByTheLedger()
     {
         var evidence = ExplainCrm().Evidence;
 
-        Assert.False(evidence.Enforcement.Enforced);
-        Assert.Equal("no evidence ledger yet; step records live only in the orchestration's history and status", evidence.Enforcement.Reason);
+        Assert.True(evidence.Enforcement.Enforced);
+        Assert.True(evidence.KeptEnforcement.Enforced); // crm-followup keeps every kind, which is what the ledger does
+        Assert.Equal(WorkflowExplainer.LedgerSummary, evidence.Ledger);
     }
 
     [Fact]

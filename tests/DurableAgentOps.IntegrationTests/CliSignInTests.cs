@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 
@@ -121,23 +120,6 @@ public sealed class CliSignInTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("not allowed: starting a run needs the app role AgentOps.Starter", result.Error, StringComparison.Ordinal);
     }
 
-    /// <summary>`agentops ...` as the built program, with the person's own AGENTOPS_HOME and the test host.</summary>
-    private async Task<(int ExitCode, string Out, string Error)> CliAsync(string person, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        start.ArgumentList.Add(RepoPaths.CliDll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["AGENTOPS_HOME"] = Path.Combine(homes, person);
-        start.Environment["AGENTOPS_HOST"] = host.BaseUrl;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
-    }
+    private Task<(int ExitCode, string Out, string Error)> CliAsync(string person, params string[] args) =>
+        CliProcess.RunAsync(Path.Combine(homes, person), host.BaseUrl, args);
 }

@@ -13,11 +13,14 @@ namespace DurableAgentOps.IntegrationTests;
 /// <summary>
 /// Values at a workflow's <c>evidence.redact</c> paths never land in clear: after runs that read a call transcript and
 /// a customer's e-mail and phone, a scan of every table, blob and queue message of the task hub (the product's and the
-/// engine's), of the host's log and of what the APIs answer finds none of them — and the runs still worked.
+/// engine's), of the host's log, of the approval mails, of what the APIs answer and of the runs' evidence exports finds
+/// none of them — and no bearer token, key or approval-link token either — and the runs still worked.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class RedactionTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProcess smtp) : IAsyncLifetime, IClassFixture<Smtp4devProcess>
 {
+    private static readonly string LinkKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     // crm-followup redacts call.transcript; support-routing ticket.customerEmail and ticket.customerPhone (seed data).
     private static readonly string[] Secrets = ["[transcript of ACC-000002 call 4", "amelia.clarke@northwind.example", "+44 20 5550 2302"];
 
@@ -35,6 +38,11 @@ public sealed class RedactionTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         settings["Logging__LogLevel__Default"] = "Information";
+        settings["AgentOps__Email__Host"] = "127.0.0.1";
+        settings["AgentOps__Email__Port"] = smtp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["AgentOps__Email__Security"] = "None";
+        settings["AgentOps__Email__From"] = "approvals@contoso.example";
+        settings["AgentOps__Approvals__LinkSigningKey"] = LinkKey;
         host = await HostProcess.StartHealthyAsync(settings);
     }
 
@@ -49,7 +57,8 @@ public sealed class RedactionTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         var crm = await StartAsync("crm-followup", new { accountId = "ACC-000002" });
         await host.WaitForJsonAsync($"/api/runs/{crm}", s => s.GetProperty("phase").GetString() == "awaiting-approval", TimeSpan.FromSeconds(90), "waiting");
-        using (var bob = host.As(await dev.SignInAsync("bob.manager@contoso.example")))
+        var bobToken = await dev.SignInAsync("bob.manager@contoso.example");
+        using (var bob = host.As(bobToken))
         {
             using var approved = await bob.PostAsJsonAsync($"/api/runs/{crm}/approvals", new { approved = true });
             Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
@@ -74,6 +83,26 @@ public sealed class RedactionTests(AzuriteFixture azurite) : IAsyncLifetime
         }
 
         texts.Add(("host log", host.Output));
+        var ivanToken = await dev.SignInAsync("ivan.investigator@contoso.example");
+        using (var ivan = host.As(ivanToken))
+        {
+            texts.Add(("GET /api/evidence/log", await ivan.GetStringAsync("/api/evidence/log")));
+            foreach (var run in new[] { crm, support })
+            {
+                texts.Add(($"GET /api/runs/{run}/evidence", await ivan.GetStringAsync($"/api/runs/{run}/evidence")));
+                texts.Add(($"export of {run}", await ivan.GetStringAsync($"/api/runs/{run}/evidence/bundle")));
+            }
+        }
+
+        var mails = new List<Smtp4devMessage>();
+        foreach (var mail in (await smtp.MessagesAsync()).Where(m => m.Subject.Contains(crm, StringComparison.Ordinal)))
+        {
+            mails.Add(await smtp.MessageAsync(mail.Id));
+        }
+
+        Assert.Contains(mails, m => m.Subject.StartsWith("Approval needed", StringComparison.Ordinal));
+        var linkTokens = mails.SelectMany(m => LinkToken().Matches(m.PlainText ?? string.Empty)).Select(m => m.Groups[1].Value).Distinct().ToList();
+        Assert.NotEmpty(linkTokens);
 
         Assert.True(texts.Count > 20, $"only {texts.Count} places scanned");
         foreach (var secret in Secrets)
@@ -84,7 +113,30 @@ public sealed class RedactionTests(AzuriteFixture azurite) : IAsyncLifetime
 
         Assert.Contains(texts, t => t.Text.Contains("redacted:hmac-sha256:", StringComparison.Ordinal)); // the markers stand in their place (JSON may escape «)
 
+        // Mails carry the approver's own link, and nothing redacted.
+        foreach (var secret in Secrets)
+        {
+            Assert.DoesNotContain(mails, m => m.Raw.Contains(secret, StringComparison.Ordinal));
+        }
+
+        // No credential lands anywhere the product writes or answers: tokens, keys, link tokens.
+        var signingKeyBody = string.Concat(HostProcess.EvidenceKey.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)))[..48];
+        var credentials = new List<(string What, string Value)>
+        {
+            ("bob's access token", bobToken), ("ivan's access token", ivanToken), ("the system key", HostProcess.SystemKey),
+            ("the vault key", HostProcess.VaultKey), ("the link signing key", LinkKey), ("the evidence signing key", signingKeyBody),
+        };
+        credentials.AddRange(linkTokens.Select(t => ("an approval link token", t)));
+        foreach (var (what, value) in credentials)
+        {
+            var leaks = texts.Where(t => t.Text.Contains(value, StringComparison.Ordinal)).Select(t => t.Where).ToList();
+            Assert.True(leaks.Count == 0, $"{what} found in: {string.Join("; ", leaks)}");
+        }
+
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"/approvals/([A-Za-z0-9%._~-]{20,})")]
+    private static partial System.Text.RegularExpressions.Regex LinkToken();
 
     private async Task<string> StartAsync(string workflow, object input)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -96,20 +95,21 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         Assert.Equal(0, await page.Locator("script").CountAsync());
     }
 
-    [Fact]
-    public async Task TimelinePage_SignedInWithoutTheReaderRole_Is403AndShowsNoEvidence()
+    [Theory]
+    [InlineData(Alice, "Alice Martin")] // the run's initiator, AgentOps.Starter and AgentOps.Reader: reading runs is not investigating them
+    [InlineData(Mallory, "Mallory Outsider")] // no app role at all
+    public async Task TimelinePage_SignedInWithoutTheInvestigatorRole_Is403AndShowsNoEvidence(string person, string name)
     {
-        // Mallory has no app role (Alice and Bob hold AgentOps.Reader in the dev directory, so they may read).
         await using var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var url = $"{host.BaseUrl}/runs/{runId}/timeline";
 
-        await SignInAsync(page, url, Mallory);
+        await SignInAsync(page, url, person);
         var response = await page.GotoAsync(url);
 
         Assert.Equal(403, response!.Status);
-        Assert.Contains("needs the app role AgentOps.Reader", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Contains("Mallory Outsider has neither", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("needs the app role AgentOps.Investigator (or AgentOps.Administrator)", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains($"{name} has neither", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#lanes, #steps").CountAsync());
         var report = await page.GotoAsync($"{url}/report?format=markdown");
         Assert.Equal(403, report!.Status);
@@ -131,15 +131,15 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
     }
 
     [Fact]
-    public async Task ReportApi_MarkdownAndHtml_NameInitiatorApproverChannelScopesWritesAndTheVerdict()
+    public async Task ReportApi_MarkdownAndHtml_NameInitiatorApproverChannelScopesWritesAndTheVerdict_OthersRefused()
     {
         using var ivan = host.As(await dev.SignInAsync(Ivan));
 
         var markdown = await ivan.GetAsync($"/api/runs/{runId}/report?format=markdown");
         var html = await ivan.GetAsync($"/api/runs/{runId}/report?format=html");
         using var pdf = await ivan.GetAsync($"/api/runs/{runId}/report?format=pdf");
-        using var mallory = host.As(await dev.SignInAsync(Mallory));
-        using var refused = await mallory.GetAsync($"/api/runs/{runId}/report");
+        using var alice = host.As(await dev.SignInAsync(Alice));
+        using var refused = await alice.GetAsync($"/api/runs/{runId}/report");
         using var anonymous = await host.Anonymous.GetAsync($"/api/runs/{runId}/report");
 
         Assert.Equal(HttpStatusCode.OK, markdown.StatusCode);
@@ -186,13 +186,13 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         AssertHtmlReport(await File.ReadAllTextAsync(output));
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("no evidence of run crm-followup-no-such-run", missing.Error, StringComparison.Ordinal);
-        Assert.Equal(1, badFolder.ExitCode);
+        Assert.Equal(2, badFolder.ExitCode);
         Assert.Contains("--output", badFolder.Error, StringComparison.Ordinal);
         Assert.Contains("its folder does not exist", badFolder.Error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Cli_PersonWithoutTheReaderRole_ExitsFive()
+    public async Task Cli_PersonWithoutTheInvestigatorRole_ExitsFive()
     {
         var home = Path.Combine(shared.Homes, "mallory");
         Assert.Equal(0, (await CliAsync(home, "login", "--dev", Mallory, "--authority", dev.Authority)).ExitCode);
@@ -200,7 +200,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         var result = await CliAsync(home, "timeline", runId);
 
         Assert.Equal(5, result.ExitCode);
-        Assert.Contains("not allowed: Evidence needs the app role AgentOps.Reader", result.Error, StringComparison.Ordinal);
+        Assert.Contains("not allowed: Evidence needs the app role AgentOps.Investigator", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -276,27 +276,17 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
     {
         await page.GotoAsync(url);
         await page.ClickAsync($"button[value='{person}']");
-        await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"));
-    }
-
-    private async Task<(int ExitCode, string Out, string Error)> CliAsync(string home, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
-        start.ArgumentList.Add(RepoPaths.CliDll);
-        foreach (var arg in args)
+        try
         {
-            start.ArgumentList.Add(arg);
+            await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"));
         }
-
-        start.Environment["AGENTOPS_HOME"] = home;
-        start.Environment["AGENTOPS_HOST"] = host.BaseUrl;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"signing in as {person} did not come back to {url}; the browser is at {page.Url}: {await page.ContentAsync()}", ex);
+        }
     }
+
+    private Task<(int ExitCode, string Out, string Error)> CliAsync(string home, params string[] args) => CliProcess.RunAsync(home, host.BaseUrl, args);
 
     /// <summary>DevServices, the host, and one finished governed run with an ignored event and Bob's approval, for the class.</summary>
     public sealed class SharedRun : IAsyncLifetime

@@ -15,7 +15,7 @@ internal static class EvidenceStoryCommand
         if (!IsRunId(runId))
         {
             context.Error.WriteLine($"agentops {command}: <run> must be 1-200 letters, digits, '-', '_', '.' or ':'; got '{Terminal(runId)}'");
-            return (null, null, ExitCodes.Failed);
+            return (null, null, ExitCodes.Usage);
         }
 
         var (client, code) = await HostOptions.ConnectAsync(context, command, hostOption, cancellationToken);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using DurableAgentOps.Cli.HostApi;
 using DurableAgentOps.Core.Evidence;
 
 namespace DurableAgentOps.Cli.Commands;
@@ -28,58 +27,41 @@ internal sealed class ExportCommand : ICliCommand
         if (File.Exists(path) && !force)
         {
             context.Error.WriteLine($"agentops export: {path} exists; pass --force to replace it");
-            return ExitCodes.Failed;
+            return ExitCodes.Usage;
         }
 
-        var (client, code) = await HostOptions.ConnectAsync(context, "export", hostOption, cancellationToken);
-        if (client is null)
+        var (response, code) = await HostOptions.SendAsync(context, "export", hostOption,
+            c => c.GetAsync($"/api/runs/{Uri.EscapeDataString(runId)}/evidence/bundle", cancellationToken), cancellationToken);
+        if (response is null)
         {
             return code;
         }
 
-        using (client)
+        // Checked before it is kept: a bundle that does not verify is not written.
+        var report = EvidenceBundle.Verify(response.Body);
+        if (!report.IsIntact)
         {
-            HostResponse response;
-            try
-            {
-                response = await client.GetAsync($"/api/runs/{Uri.EscapeDataString(runId)}/evidence/bundle", cancellationToken);
-            }
-            catch (HostUnreachableException ex)
-            {
-                return HostOptions.Unreachable(context, ex);
-            }
-
-            if (!response.IsSuccess)
-            {
-                return HostOptions.Refused(context, "export", response);
-            }
-
-            // Checked before it is kept: a bundle that does not verify is not written.
-            var report = EvidenceBundle.Verify(response.Body);
-            if (!report.IsIntact)
-            {
-                context.Error.WriteLine($"agentops export: the host's bundle of run {runId} does not verify, not writing it: {report.First}");
-                return ExitCodes.Failed;
-            }
-
-            // Written beside the target and moved into place: never a half-written bundle.
-            var temporary = path + ".partial";
-            try
-            {
-                await File.WriteAllTextAsync(temporary, response.Body, new System.Text.UTF8Encoding(false), cancellationToken);
-                File.Move(temporary, path, overwrite: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                File.Delete(temporary);
-                context.Error.WriteLine($"agentops export: cannot write {path}: {ex.Message}");
-                return ExitCodes.Failed;
-            }
-
-            EvidenceBundle.TryParse(response.Body, out var bundle, out _);
-            context.Out.WriteLine($"wrote {path}: run {runId}, {bundle!.Records.Count} records, {bundle.Payloads.Count} payloads, signed by key {bundle.KeyId}");
-            context.Out.WriteLine($"verify it anywhere: agentops verify --bundle {Path.GetFileName(path)} [--public-key evidence-public.pem]");
-            return ExitCodes.Ok;
+            context.Error.WriteLine($"agentops export: the host's bundle of run {runId} does not verify, not writing it: {report.First}");
+            return ExitCodes.Failed;
         }
+
+        // Written beside the target and moved into place: never a half-written bundle.
+        var temporary = path + ".partial";
+        try
+        {
+            await File.WriteAllTextAsync(temporary, response.Body, new System.Text.UTF8Encoding(false), cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temporary);
+            context.Error.WriteLine($"agentops export: cannot write {path}: {ex.Message}");
+            return ExitCodes.Failed;
+        }
+
+        EvidenceBundle.TryParse(response.Body, out var bundle, out _);
+        context.Out.WriteLine($"wrote {path}: run {runId}, {bundle!.Records.Count} records, {bundle.Payloads.Count} payloads, signed by key {bundle.KeyId}");
+        context.Out.WriteLine($"verify it anywhere: agentops verify --bundle {Path.GetFileName(path)} [--public-key evidence-public.pem]");
+        return ExitCodes.Ok;
     }
 }

@@ -37,6 +37,33 @@ internal static class HostOptions
     }
 
     /// <summary>
+    /// One request with the stored sign-in: the host's 2xx answer, or null with the exit code after printing why (no
+    /// sign-in, unreachable, or the host's refusal).
+    /// </summary>
+    public static async Task<(HostResponse? Response, int ExitCode)> SendAsync(
+        CliContext context, string command, string? host, Func<HostClient, Task<HostResponse>> send, CancellationToken cancellationToken)
+    {
+        var (client, code) = await ConnectAsync(context, command, host, cancellationToken);
+        if (client is null)
+        {
+            return (null, code);
+        }
+
+        using (client)
+        {
+            try
+            {
+                var response = await send(client);
+                return response.IsSuccess ? (response, ExitCodes.Ok) : (null, Refused(context, command, response));
+            }
+            catch (HostUnreachableException ex)
+            {
+                return (null, Unreachable(context, ex));
+            }
+        }
+    }
+
+    /// <summary>
     /// Prints a refusal the host sent and picks the exit code: 401 means sign in again (4), 403 not allowed (5), any other 1.
     /// </summary>
     public static int Refused(CliContext context, string command, HostResponse response)

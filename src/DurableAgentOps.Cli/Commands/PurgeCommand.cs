@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using DurableAgentOps.Cli.HostApi;
 
 namespace DurableAgentOps.Cli.Commands;
 
@@ -31,55 +30,37 @@ internal sealed class PurgeCommand : ICliCommand
         if ((runId is null) == !expired)
         {
             context.Error.WriteLine("agentops purge: give a run id or --expired (not both)");
-            return ExitCodes.Failed;
+            return ExitCodes.Usage;
         }
 
-        var (client, code) = await HostOptions.ConnectAsync(context, "purge", hostOption, cancellationToken);
-        if (client is null)
+        var flag = dryRun ? "?dryRun=true" : string.Empty;
+        var (response, code) = await HostOptions.SendAsync(context, "purge", hostOption, c => runId is not null
+            ? c.DeleteAsync($"/api/runs/{Uri.EscapeDataString(runId)}/evidence{flag}", cancellationToken)
+            : c.PostAsync($"/api/evidence/purge{flag}", new { }, cancellationToken), cancellationToken);
+        if (response is null)
         {
             return code;
         }
 
-        using (client)
+        using var answer = JsonDocument.Parse(response.Body);
+        var root = answer.RootElement;
+        if (runId is not null)
         {
-            HostResponse response;
-            try
-            {
-                var flag = dryRun ? "?dryRun=true" : string.Empty;
-                response = runId is not null
-                    ? await client.DeleteAsync($"/api/runs/{Uri.EscapeDataString(runId)}/evidence{flag}", cancellationToken)
-                    : await client.PostAsync($"/api/evidence/purge{flag}", new { }, cancellationToken);
-            }
-            catch (HostUnreachableException ex)
-            {
-                return HostOptions.Unreachable(context, ex);
-            }
-
-            if (!response.IsSuccess)
-            {
-                return HostOptions.Refused(context, "purge", response);
-            }
-
-            using var answer = JsonDocument.Parse(response.Body);
-            var root = answer.RootElement;
-            if (runId is not null)
-            {
-                context.Out.WriteLine(dryRun
-                    ? $"run {runId}: would be purged ({Text(root, "reason")})"
-                    : $"run {runId}: evidence purged ({Text(root, "reason")}); a tombstone in the log records it{(root.TryGetProperty("historyPurged", out var h) && h.GetBoolean() ? "; Durable history purged" : string.Empty)}");
-                return ExitCodes.Ok;
-            }
-
-            var purged = root.GetProperty("purged").EnumerateArray().ToList();
-            var kept = root.GetProperty("kept").EnumerateArray().ToList();
-            foreach (var item in purged)
-            {
-                context.Out.WriteLine($"{(dryRun ? "would purge" : "purged")} {Text(item, "runId")}: {Text(item, "reason")}");
-            }
-
-            context.Out.WriteLine($"{purged.Count} run{(purged.Count == 1 ? string.Empty : "s")} {(dryRun ? "would be " : string.Empty)}purged, {kept.Count} kept (retention not over, still running, or not verifiable)");
+            context.Out.WriteLine(dryRun
+                ? $"run {runId}: would be purged ({Text(root, "reason")})"
+                : $"run {runId}: evidence purged ({Text(root, "reason")}); a tombstone in the log records it{(root.TryGetProperty("historyPurged", out var h) && h.GetBoolean() ? "; Durable history purged" : string.Empty)}");
             return ExitCodes.Ok;
         }
+
+        var purged = root.GetProperty("purged").EnumerateArray().ToList();
+        var kept = root.GetProperty("kept").EnumerateArray().ToList();
+        foreach (var item in purged)
+        {
+            context.Out.WriteLine($"{(dryRun ? "would purge" : "purged")} {Text(item, "runId")}: {Text(item, "reason")}");
+        }
+
+        context.Out.WriteLine($"{purged.Count} run{(purged.Count == 1 ? string.Empty : "s")} {(dryRun ? "would be " : string.Empty)}purged, {kept.Count} kept (retention not over, still running, or not verifiable)");
+        return ExitCodes.Ok;
     }
 
     private static string Text(JsonElement element, string name) =>

@@ -6,7 +6,8 @@ namespace DurableAgentOps.Cli.Commands;
 
 /// <summary>
 /// agentops report: a run's incident report (Markdown or HTML) from its evidence, verified here; to the terminal or a
-/// file (written whole or not at all). Exit 1 when the evidence does not verify (the report is still written and says so).
+/// file (written whole or not at all). Exit 1 when the evidence does not verify (the report is still written and says so),
+/// 2 for bad usage or an unusable --output file.
 /// </summary>
 internal sealed class ReportCommand : ICliCommand
 {
@@ -37,13 +38,13 @@ internal sealed class ReportCommand : ICliCommand
             catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
             {
                 context.Error.WriteLine($"agentops report: --output '{output}' is not a usable path: {ex.Message}");
-                return ExitCodes.Failed;
+                return ExitCodes.Usage;
             }
 
             if (Directory.Exists(path) || Path.GetDirectoryName(path) is not { } folder || !Directory.Exists(folder))
             {
                 context.Error.WriteLine($"agentops report: --output {path}: {(Directory.Exists(path) ? "is a folder" : "its folder does not exist")}");
-                return ExitCodes.Failed;
+                return ExitCodes.Usage;
             }
         }
 
@@ -71,7 +72,7 @@ internal sealed class ReportCommand : ICliCommand
         {
             File.Delete(temporary);
             context.Error.WriteLine($"agentops report: --output {path}: cannot write it: {ex.Message}");
-            return ExitCodes.Failed;
+            return ExitCodes.Usage;
         }
 
         context.Out.WriteLine($"wrote {path}: incident report ({format}) of run {runId}; evidence: {IncidentReport.VerdictOf(verification)}");

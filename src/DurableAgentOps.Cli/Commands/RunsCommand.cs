@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using DurableAgentOps.Cli.Evidence;
-using DurableAgentOps.Cli.HostApi;
 using DurableAgentOps.Cli.Output;
 
 namespace DurableAgentOps.Cli.Commands;
@@ -52,58 +51,40 @@ internal sealed class RunsCommand : ICliCommand
 
     internal static async Task<int> RunAsync(CliContext context, string query, string format, string? hostOption, CancellationToken cancellationToken)
     {
-        var (client, code) = await HostOptions.ConnectAsync(context, "runs", hostOption, cancellationToken);
-        if (client is null)
+        var (response, code) = await HostOptions.SendAsync(context, "runs", hostOption, c => c.GetAsync("/api/evidence/runs" + query, cancellationToken), cancellationToken);
+        if (response is null)
         {
             return code;
         }
 
-        using (client)
+        if (format == "json")
         {
-            HostResponse response;
-            try
-            {
-                response = await client.GetAsync("/api/evidence/runs" + query, cancellationToken);
-            }
-            catch (HostUnreachableException ex)
-            {
-                return HostOptions.Unreachable(context, ex);
-            }
-
-            if (!response.IsSuccess)
-            {
-                return HostOptions.Refused(context, "runs", response);
-            }
-
-            if (format == "json")
-            {
-                context.Out.WriteLine(response.Body);
-                return ExitCodes.Ok;
-            }
-
-            var page = response.Read<RunSearchDto>();
-            var runs = page?.Runs ?? [];
-            if (runs.Count == 0)
-            {
-                context.Out.WriteLine("no run matches");
-                return ExitCodes.Ok;
-            }
-
-            var table = new TextTable(["Run", "Workflow / status", "Started (UTC)", "Initiator / approvers", "Wrote"], [34, 24, 17, 30, 36]);
-            foreach (var hit in runs)
-            {
-                var s = hit.Summary;
-                table.Add([hit.RunId ?? "?"], [s?.Workflow ?? "?", s?.Status ?? "?"],
-                    [s?.StartedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "?"],
-                    [$"by {s?.Initiator?.Name ?? "?"}", .. (s?.Approvers ?? []).Select(a => $"approved: {a.Name}")],
-                    s?.Writes is { Count: > 0 } writes ? [.. writes] : ["-"]);
-            }
-
-            context.Out.Write(table.Render());
-            context.Out.WriteLine(page!.Next is { } next
-                ? $"{runs.Count} of {page.Total} runs; next page: --skip {next}"
-                : $"{page.Total} run{(page.Total == 1 ? string.Empty : "s")}");
+            context.Out.WriteLine(response.Body);
             return ExitCodes.Ok;
         }
+
+        var page = response.Read<RunSearchDto>();
+        var runs = page?.Runs ?? [];
+        if (runs.Count == 0)
+        {
+            context.Out.WriteLine("no run matches");
+            return ExitCodes.Ok;
+        }
+
+        var table = new TextTable(["Run", "Workflow / status", "Started (UTC)", "Initiator / approvers", "Wrote"], [34, 24, 17, 30, 36]);
+        foreach (var hit in runs)
+        {
+            var s = hit.Summary;
+            table.Add([hit.RunId ?? "?"], [s?.Workflow ?? "?", s?.Status ?? "?"],
+                [s?.StartedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "?"],
+                [$"by {s?.Initiator?.Name ?? "?"}", .. (s?.Approvers ?? []).Select(a => $"approved: {a.Name}")],
+                s?.Writes is { Count: > 0 } writes ? [.. writes] : ["-"]);
+        }
+
+        context.Out.Write(table.Render());
+        context.Out.WriteLine(page!.Next is { } next
+            ? $"{runs.Count} of {page.Total} runs; next page: --skip {next}"
+            : $"{page.Total} run{(page.Total == 1 ? string.Empty : "s")}");
+        return ExitCodes.Ok;
     }
 }

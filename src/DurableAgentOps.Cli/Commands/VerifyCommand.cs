@@ -8,7 +8,8 @@ namespace DurableAgentOps.Cli.Commands;
 
 /// <summary>
 /// agentops verify: recomputes a run's evidence (or the whole log's, or an exported bundle's) here, with the same rules
-/// as the host, and names the first record changed, removed, inserted or reordered, or the missing run. Exit 1 on any break.
+/// as the host, and names the first record changed, removed, inserted or reordered, or the missing run. Exit 0 intact,
+/// 1 on any break (or no such run), 2 bad usage or an unreadable file, 3 unreachable, 4 sign-in, 5 not allowed.
 /// </summary>
 internal sealed class VerifyCommand : ICliCommand
 {
@@ -38,14 +39,14 @@ internal sealed class VerifyCommand : ICliCommand
         if (modes != 1)
         {
             context.Error.WriteLine("agentops verify: give one of: a run id, --all, or --bundle <file>");
-            return ExitCodes.Failed;
+            return ExitCodes.Usage;
         }
 
         EvidencePublicKey? trusted = null;
         if (keyPath is not null && (trusted = EvidenceDownload.ReadKey(keyPath, out var keyProblem)) is null)
         {
             context.Error.WriteLine($"agentops verify: --public-key: {keyProblem}");
-            return ExitCodes.Failed;
+            return ExitCodes.Usage;
         }
 
         if (bundlePath is not null)
@@ -193,7 +194,8 @@ internal sealed class VerifyCommand : ICliCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return Fail(context, $"cannot read the bundle {path}: {ex.Message}");
+            context.Error.WriteLine($"agentops verify: cannot read the bundle {path}: {ex.Message}");
+            return ExitCodes.Usage;
         }
 
         var report = EvidenceBundle.Verify(text, trusted);

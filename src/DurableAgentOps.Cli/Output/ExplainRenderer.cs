@@ -64,8 +64,9 @@ internal static class ExplainRenderer
         }
 
         text.AppendLine().AppendLine(e.Evidence.Enforcement.Mark("Evidence"));
-        text.AppendLine(CultureInfo.InvariantCulture, $"  retention: {Declared(e.Evidence.Enforcement, e.Evidence.Retention)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"  kept:      {Declared(e.Evidence.Enforcement, string.Join(", ", e.Evidence.Kept))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  ledger:    {e.Evidence.Ledger}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  retention: {Declared(e.Evidence.Enforcement, e.Evidence.Retention)} (evidence younger than this is never purged)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"  kept:      {e.Evidence.KeptEnforcement.Mark(string.Join(", ", e.Evidence.Kept))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"  redacted:  {Declared(e.Evidence.Enforcement, Redacted(e))}");
         return text.ToString();
     }
@@ -120,8 +121,9 @@ internal static class ExplainRenderer
             text.AppendLine(CultureInfo.InvariantCulture, $"_{Enforcement.NotEnforced}: {Cell(e.Evidence.Enforcement.Reason ?? string.Empty)}._").AppendLine();
         }
 
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Retention:** {Declared(e.Evidence.Enforcement, e.Evidence.Retention)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Kept:** {Cell(Declared(e.Evidence.Enforcement, string.Join(", ", e.Evidence.Kept)))}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Ledger:** {Cell(e.Evidence.Ledger)}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Retention:** {Declared(e.Evidence.Enforcement, e.Evidence.Retention)} (evidence younger than this is never purged)");
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Kept:** {Cell(e.Evidence.KeptEnforcement.Mark(string.Join(", ", e.Evidence.Kept)))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Redacted:** {Cell(Declared(e.Evidence.Enforcement, Redacted(e)))}");
         return text.ToString();
     }

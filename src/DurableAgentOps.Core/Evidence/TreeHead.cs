@@ -19,6 +19,13 @@ public sealed record TreeHead(long Size, string Root, DateTimeOffset At)
         return new TreeHead(leaves.Count, Convert.ToHexStringLower(MerkleTree.Root(LogLeaf.Hashes(leaves))), EvidenceFormat.ToMilliseconds(at));
     }
 
+    /// <summary>The head of the tree whose right edge is <paramref name="frontier"/>: the same root, without the leaves.</summary>
+    public static TreeHead Of(MerkleFrontier frontier, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(frontier);
+        return new TreeHead(frontier.Size, Convert.ToHexStringLower(frontier.Root()), EvidenceFormat.ToMilliseconds(at));
+    }
+
     public string Hash => CanonicalJson.Sha256(ToJson());
 
     public JsonObject ToJson() => new()

@@ -8,8 +8,11 @@ public static class WorkflowExplainer
 {
     public const string NotSet = "(not set)";
 
-    private static readonly Enforcement EvidenceNotKept =
-        Enforcement.DeclaredOnly("no evidence ledger yet; step records live only in the orchestration's history and status");
+    /// <summary>What every run's ledger holds, whatever the file says.</summary>
+    public const string LedgerSummary =
+        "a signed, hash-chained record of the run's start (definition SHA-256, input digest, initiator), each step (identity, client id, declared and granted scope, "
+        + "records, digests), each approval request, notice, decision and refusal, and its end; it outlives the Durable history; retention is enforced by purge; "
+        + "redacted values are sealed and stand as digests";
 
     public static WorkflowExplanation Explain(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment = IdentityCatalogue.LocalEnvironment)
     {
@@ -30,7 +33,10 @@ public static class WorkflowExplainer
             isolation,
             steps,
             gates,
-            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact, EvidenceNotKept),
+            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact, Enforcement.ByThisHost, LedgerSummary,
+                EvidencePolicy.AllKinds.All(workflow.Evidence.Keep.Contains)
+                    ? Enforcement.ByThisHost
+                    : Enforcement.DeclaredOnly("the ledger keeps every kind of record; keep cannot narrow it")),
             ExplainStarters(workflow),
             workflow.Input.Select(f => new InputExplanation(f.Name, f.Type, f.Required, f.Pattern, f.StringLimit, f.Description)).ToList());
     }

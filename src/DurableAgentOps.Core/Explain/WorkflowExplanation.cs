@@ -64,8 +64,12 @@ public sealed record InputExplanation(string Name, string Type, bool Required, s
 /// <summary>Who may start a run: <see cref="Allowed"/> lists the starters (empty: anyone holding the starter role).</summary>
 public sealed record StartersExplanation(IReadOnlyList<string> Allowed, string Summary);
 
-/// <summary>The declared evidence policy; <see cref="Enforcement"/> says whether a ledger keeps it.</summary>
-public sealed record EvidenceExplanation(string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted, Enforcement Enforcement);
+/// <summary>
+/// The evidence policy and what the host does with it: <see cref="Ledger"/> says what every run's ledger holds; retention
+/// and redaction are enforced; <see cref="KeptEnforcement"/> says whether <c>keep</c> is (the ledger keeps every kind).
+/// </summary>
+public sealed record EvidenceExplanation(
+    string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted, Enforcement Enforcement, string Ledger, Enforcement KeptEnforcement);
 
 public sealed record WorkflowExplanation(
     string Name,

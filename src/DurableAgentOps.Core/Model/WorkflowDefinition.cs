@@ -130,6 +130,9 @@ public static class AppRoles
     /// <summary>May read every run's status.</summary>
     public const string Reader = "AgentOps.Reader";
 
+    /// <summary>May find, read, verify, export and replay every run's evidence (it names people and what they did).</summary>
+    public const string Investigator = "AgentOps.Investigator";
+
     /// <summary>May use the instance API (list, raise events, suspend, terminate, purge).</summary>
     public const string Administrator = "AgentOps.Administrator";
 }

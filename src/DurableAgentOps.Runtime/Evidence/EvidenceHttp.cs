@@ -13,7 +13,7 @@ namespace DurableAgentOps.Runtime.Evidence;
 
 /// <summary>
 /// The investigators' API over the evidence ledger, written once for both hosts: search runs, read a run's evidence
-/// as a verifiable bundle, read the log. Readers (and administrators) only: evidence names people and what they did.
+/// as a verifiable bundle, read the log. Investigators (and administrators) only: evidence names people and what they did.
 /// </summary>
 public static class EvidenceHttp
 {
@@ -26,10 +26,9 @@ public static class EvidenceHttp
     public static async Task<IResult> SearchAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         var q = http.Request.Query;
@@ -52,20 +51,13 @@ public static class EvidenceHttp
     public static async Task<IResult> RunAsync(HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync, runId) is { } refused)
         {
-            return refused!;
-        }
-
-        if (RunHttp.InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
+            return refused;
         }
 
         var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
-        var stored = await evidence.ReadAsync(runId, ct);
-        var verification = await evidence.VerifyRunAsync(runId, ct);
+        var (stored, verification) = await evidence.ReadVerifiedAsync(runId, ct);
         if (verification is null)
         {
             return NoEvidence(runId);
@@ -86,15 +78,9 @@ public static class EvidenceHttp
     public static async Task<IResult> BundleAsync(HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync, runId) is { } refused)
         {
-            return refused!;
-        }
-
-        if (RunHttp.InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
+            return refused;
         }
 
         var (bundle, problem) = await http.RequestServices.GetRequiredService<EvidenceService>().BundleAsync(runId, ct);
@@ -111,10 +97,9 @@ public static class EvidenceHttp
     public static async Task<IResult> LogAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
@@ -134,10 +119,9 @@ public static class EvidenceHttp
     public static async Task<IResult> VerifyAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await ReaderAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, InvestigatorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
@@ -160,6 +144,13 @@ public static class EvidenceHttp
             breaks = breaks.Select(Describe),
             notes,
         }, Json);
+    }
+
+    /// <summary>The refusal for a caller without the role <paramref name="check"/> asks for, or for a bad run id; null when neither.</summary>
+    private static async Task<IResult?> RefusedAsync(HttpContext http, Func<HttpContext, Task<(Caller? Caller, IResult? Refusal)>> check, string? runId = null)
+    {
+        var (caller, refused) = await check(http);
+        return caller is null ? refused : runId is null ? null : RunHttp.InvalidId(runId, "runId");
     }
 
     internal static object Describe(RunVerification verification) => new
@@ -185,18 +176,12 @@ public static class EvidenceHttp
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(client);
-        var (caller, refused) = await AdministratorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, AdministratorAsync, runId) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
-        if (RunHttp.InvalidId(runId, "runId") is { } bad)
-        {
-            return bad;
-        }
-
-        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out bad))
+        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out var bad))
         {
             return bad!;
         }
@@ -227,10 +212,9 @@ public static class EvidenceHttp
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(client);
-        var (caller, refused) = await AdministratorAsync(http);
-        if (caller is null)
+        if (await RefusedAsync(http, AdministratorAsync) is { } refused)
         {
-            return refused!;
+            return refused;
         }
 
         if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out var bad))
@@ -279,8 +263,8 @@ public static class EvidenceHttp
         return false;
     }
 
-    /// <summary>401 without a caller, 403 without the reader or administrator role.</summary>
-    internal static async Task<(Caller? Caller, IResult? Refusal)> ReaderAsync(HttpContext http)
+    /// <summary>401 without a caller, 403 without the investigator or administrator role.</summary>
+    internal static async Task<(Caller? Caller, IResult? Refusal)> InvestigatorAsync(HttpContext http)
     {
         var (caller, refused) = await RunHttp.AuthenticateAsync(http);
         if (caller is null)
@@ -288,9 +272,9 @@ public static class EvidenceHttp
             return (null, refused);
         }
 
-        return caller.IsInRole(AppRoles.Reader) || caller.IsInRole(AppRoles.Administrator)
+        return caller.IsInRole(AppRoles.Investigator) || caller.IsInRole(AppRoles.Administrator)
             ? (caller, null)
-            : (null, Results.Problem($"Evidence needs the app role {AppRoles.Reader} (or {AppRoles.Administrator}); {caller.Name} has neither.", statusCode: 403, title: "Not allowed."));
+            : (null, Results.Problem($"Evidence needs the app role {AppRoles.Investigator} (or {AppRoles.Administrator}); {caller.Name} has neither.", statusCode: 403, title: "Not allowed."));
     }
 
     private static bool TryDate(string? text, string name, out DateTimeOffset? value, out IResult? bad)

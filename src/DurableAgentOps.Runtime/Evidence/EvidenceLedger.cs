@@ -217,22 +217,24 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     }
 
     /// <summary>
-    /// Adds a leaf for the run's head (or a tombstone) at the end of the log and signs the new tree head. Appenders race
-    /// for the next index with a conditional insert; the leaves are the truth, the tree row is their signed summary.
+    /// Adds a leaf for the run's head (or a tombstone) at the end of the log and signs the new tree head, in O(log n):
+    /// the tree row keeps the tree's right edge (<see cref="MerkleFrontier"/>) beside its signed head. Appenders race for
+    /// the next index with a conditional insert; a leaf inserted but not yet signed is folded in by whoever comes next.
+    /// The leaves are the truth, the tree row their signed summary.
     /// </summary>
     private async Task AppendLeafAsync(string runId, RunHead head, CancellationToken cancellationToken, string? tombstone = null)
     {
         var table = await log.Value;
+        var pointer = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, RunRow(runId), cancellationToken: cancellationToken);
+        if (pointer.HasValue && pointer.Value!.GetString("HeadHash") == head.Hash && pointer.Value.GetString("Retention") == tombstone)
+        {
+            return; // this head is in the log already (a retried append)
+        }
+
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var current = await ReadLogAsync(cancellationToken);
-            var existing = current.Leaves.LastOrDefault(l => l.RunId == runId);
-            if (existing is not null && existing.HeadHash == head.Hash && existing.Retention == tombstone)
-            {
-                return; // this head is in the log already (a retried append)
-            }
-
-            var index = current.Leaves.Count;
+            var frontier = await CatchUpAsync(table, await ReadTreeAsync(table, cancellationToken), cancellationToken);
+            var index = frontier.Size;
             var leaf = tombstone is null ? LogLeaf.ForHead(index, head) : LogLeaf.Tombstone(index, runId, head.Hash, tombstone);
             try
             {
@@ -240,21 +242,63 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(20 + Random.Shared.Next(80)), cancellationToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(10 + Random.Shared.Next(40)), cancellationToken);
                 continue; // another run took this index
             }
 
-            await SignTreeAsync(table, [.. current.Leaves, leaf], cancellationToken);
+            await table.UpsertEntityAsync(new TableEntity(LogPartition, RunRow(runId)) { ["HeadHash"] = head.Hash, ["Retention"] = tombstone, ["Leaf"] = index },
+                TableUpdateMode.Replace, cancellationToken);
+            await SignTreeAsync(table, frontier.Append(leaf.LeafHash()), cancellationToken);
             return;
         }
 
         throw new InvalidOperationException($"could not add run {runId} to the evidence log after 50 attempts");
     }
 
-    /// <summary>Signs the tree of these leaves, unless a bigger tree is signed already (a later appender won).</summary>
-    private async Task SignTreeAsync(TableClient table, IReadOnlyList<LogLeaf> leaves, CancellationToken cancellationToken)
+    /// <summary>The signed tree row's size and right edge (rebuilt from the leaves when the row keeps none).</summary>
+    private async Task<MerkleFrontier> ReadTreeAsync(TableClient table, CancellationToken cancellationToken)
     {
-        var tree = TreeHead.For(leaves, time.GetUtcNow());
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, TreeRow, cancellationToken: cancellationToken);
+        if (!row.HasValue)
+        {
+            return MerkleFrontier.Empty;
+        }
+
+        if (TreeHead.TryParse(row.Value!.GetString("Head"), out var signed, out _)
+            && TryRead<List<string>>(row.Value.GetString("Frontier")) is { } hex && MerkleFrontier.TryParse(signed.Size, hex, out var frontier))
+        {
+            return frontier;
+        }
+
+        // A tree row without its right edge (older format or damaged): fold every leaf once.
+        var rebuilt = MerkleFrontier.Empty;
+        foreach (var leaf in (await ReadLogAsync(cancellationToken)).Leaves)
+        {
+            rebuilt = rebuilt.Append(leaf.LeafHash());
+        }
+
+        return rebuilt;
+    }
+
+    /// <summary>Folds in leaves inserted after the signed tree (by appenders that have not signed yet): usually none.</summary>
+    private static async Task<MerkleFrontier> CatchUpAsync(TableClient table, MerkleFrontier frontier, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var next = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, LeafRow(frontier.Size), cancellationToken: cancellationToken);
+            if (!next.HasValue || !LogLeaf.TryParse(frontier.Size, next.Value!.GetString("Leaf"), out var leaf, out _))
+            {
+                return frontier;
+            }
+
+            frontier = frontier.Append(leaf.LeafHash());
+        }
+    }
+
+    /// <summary>Signs the tree of this right edge, unless a tree at least as big is signed already (a later appender won).</summary>
+    private async Task SignTreeAsync(TableClient table, MerkleFrontier frontier, CancellationToken cancellationToken)
+    {
+        var tree = TreeHead.Of(frontier, time.GetUtcNow());
         var signature = await (await keys.SignerAsync(cancellationToken)).SignAsync(tree, cancellationToken);
         for (var attempt = 0; attempt < 20; attempt++)
         {
@@ -264,7 +308,12 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
                 return;
             }
 
-            var entity = new TableEntity(LogPartition, TreeRow) { ["Head"] = tree.ToCanonicalJson(), ["Signature"] = signature };
+            var entity = new TableEntity(LogPartition, TreeRow)
+            {
+                ["Head"] = tree.ToCanonicalJson(),
+                ["Signature"] = signature,
+                ["Frontier"] = JsonSerializer.Serialize(frontier.ToHex(), Json),
+            };
             try
             {
                 if (row.HasValue)
@@ -327,6 +376,8 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     }
 
     private static string Row(long seq) => seq.ToString("D12", CultureInfo.InvariantCulture);
+
+    private static string RunRow(string runId) => "run-" + runId;
 
     private static string LeafRow(long index) => "leaf-" + index.ToString("D12", CultureInfo.InvariantCulture);
 

@@ -21,18 +21,24 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, De
     /// A run whose evidence is gone is a break unless a tombstone says its retention passed; null when neither the
     /// ledger nor the log knows the run.
     /// </summary>
-    public async Task<RunVerification?> VerifyRunAsync(string runId, CancellationToken cancellationToken)
+    public async Task<RunVerification?> VerifyRunAsync(string runId, CancellationToken cancellationToken) =>
+        (await ReadVerifiedAsync(runId, cancellationToken)).Verification;
+
+    /// <summary>The run's stored evidence and its verification (see <see cref="VerifyRunAsync"/>), read once.</summary>
+    public async Task<(StoredRun? Stored, RunVerification? Verification)> ReadVerifiedAsync(string runId, CancellationToken cancellationToken)
     {
         var stored = await ledger.ReadRunAsync(runId, cancellationToken);
         var log = await ledger.ReadLogAsync(cancellationToken);
         if (stored is null && log.Leaves.All(l => l.RunId != runId))
         {
-            return null;
+            return (null, null);
         }
 
-        var key = await keys.PublicKeyAsync(cancellationToken);
-        return LoggedRunCheck.Verify(runId, stored is null ? null : new RunEvidence(stored.Records, stored.Head, stored.HeadSignature), log.Leaves, log.Head, log.HeadSignature, key);
+        return (stored, Verify(runId, stored, log, await keys.PublicKeyAsync(cancellationToken)));
     }
+
+    private static RunVerification Verify(string runId, StoredRun? stored, StoredLog log, EvidencePublicKey key) =>
+        LoggedRunCheck.Verify(runId, stored is null ? null : new RunEvidence(stored.Records, stored.Head, stored.HeadSignature), log.Leaves, log.Head, log.HeadSignature, key);
 
     /// <summary>Verifies the whole log and every run it names, and any stored run it does not name.</summary>
     public async Task<(LogReport Report, IReadOnlyList<EvidenceProblem> Breaks, IReadOnlyList<string> Notes)> VerifyAllAsync(CancellationToken cancellationToken)
@@ -127,12 +133,30 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, De
     public async Task<PurgeDecision?> PurgeAsync(string runId, bool dryRun, CancellationToken cancellationToken)
     {
         var stored = await ledger.ReadRunAsync(runId, cancellationToken);
-        if (stored is null)
+        return stored is null ? null
+            : await PurgeAsync(runId, stored, await ledger.ReadLogAsync(cancellationToken), await keys.PublicKeyAsync(cancellationToken), dryRun, cancellationToken);
+    }
+
+    /// <summary>Every stored run whose retention has passed, purged (or only listed, with <paramref name="dryRun"/>); the log is read once.</summary>
+    public async Task<IReadOnlyList<PurgeDecision>> PurgeExpiredAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var log = await ledger.ReadLogAsync(cancellationToken);
+        var key = await keys.PublicKeyAsync(cancellationToken);
+        var decisions = new List<PurgeDecision>();
+        foreach (var (runId, _) in await ledger.SummariesAsync(cancellationToken))
         {
-            return null;
+            if (await ledger.ReadRunAsync(runId, cancellationToken) is { } stored)
+            {
+                decisions.Add(await PurgeAsync(runId, stored, log, key, dryRun, cancellationToken));
+            }
         }
 
-        var decision = await DecideAsync(runId, stored, cancellationToken);
+        return decisions;
+    }
+
+    private async Task<PurgeDecision> PurgeAsync(string runId, StoredRun stored, StoredLog log, EvidencePublicKey key, bool dryRun, CancellationToken cancellationToken)
+    {
+        var decision = await DecideAsync(runId, stored, Verify(runId, stored, log, key), cancellationToken);
         if (!decision.Allowed || dryRun)
         {
             return decision;
@@ -142,22 +166,7 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, De
         return decision with { Purged = true };
     }
 
-    /// <summary>Every stored run whose retention has passed, purged (or only listed, with <paramref name="dryRun"/>).</summary>
-    public async Task<IReadOnlyList<PurgeDecision>> PurgeExpiredAsync(bool dryRun, CancellationToken cancellationToken)
-    {
-        var decisions = new List<PurgeDecision>();
-        foreach (var (runId, _) in await ledger.SummariesAsync(cancellationToken))
-        {
-            if (await PurgeAsync(runId, dryRun, cancellationToken) is { } decision)
-            {
-                decisions.Add(decision);
-            }
-        }
-
-        return decisions;
-    }
-
-    private async Task<PurgeDecision> DecideAsync(string runId, StoredRun stored, CancellationToken cancellationToken)
+    private async Task<PurgeDecision> DecideAsync(string runId, StoredRun stored, RunVerification verification, CancellationToken cancellationToken)
     {
         PurgeDecision Keep(string reason, string? retention = null, DateTimeOffset? until = null) => new(runId, false, reason, retention, until);
 
@@ -166,8 +175,7 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, De
             return Keep("the run has not ended: its evidence is still being written");
         }
 
-        var verification = await VerifyRunAsync(runId, cancellationToken);
-        if (verification is { IsIntact: false })
+        if (!verification.IsIntact)
         {
             return Keep($"its evidence does not verify ({verification.Breaks[0].Message}); deleting it would destroy the proof");
         }

@@ -72,6 +72,7 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
             ["startedAt"] = record.StartedAt,
             ["durationMs"] = record.DurationMs,
             ["outputDigest"] = EngineJson.Digest(record.Output),
+            ["modelUsage"] = EngineJson.ToNode(record.ModelUsage),
             ["call"] = Call(AgentWorkflowOrchestrator.ActivityFor(record.Kind), invocation, record),
         });
     }

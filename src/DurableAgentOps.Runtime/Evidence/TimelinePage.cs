@@ -16,7 +16,7 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// <summary>
 /// The investigators' timeline page (<c>GET /runs/{runId}/timeline</c>) and the incident report it links to
 /// (<c>…/timeline/report?format=html|markdown</c>), for people signed in with the pages' OpenID Connect cookie (as the
-/// approval page), who hold the Reader or Administrator app role (the id token's <c>roles</c>). Built from the evidence
+/// approval page), who hold the Investigator or Administrator app role (the id token's <c>roles</c>). Built from the evidence
 /// ledger only, so a run whose Durable history was purged still reads. No script; one style element allowed by hash.
 /// </summary>
 public static class TimelinePage
@@ -27,7 +27,7 @@ public static class TimelinePage
     public static async Task GetAsync(HttpContext http, string runId)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var caller = await SignedInReaderAsync(http, runId, "timeline page");
+        var caller = await SignedInInvestigatorAsync(http, runId, "timeline page");
         if (caller is null)
         {
             return;
@@ -110,7 +110,7 @@ public static class TimelinePage
     public static async Task ReportAsync(HttpContext http, string runId)
     {
         ArgumentNullException.ThrowIfNull(http);
-        if (await SignedInReaderAsync(http, runId, "incident report") is not { } caller)
+        if (await SignedInInvestigatorAsync(http, runId, "incident report") is not { } caller)
         {
             return;
         }
@@ -132,11 +132,11 @@ public static class TimelinePage
         await WriteReportAsync(http.Response, runId, format, story, verification);
     }
 
-    /// <summary><c>GET /api/runs/{runId}/report?format=markdown|html</c>: the incident report for a bearer caller with the Reader role.</summary>
+    /// <summary><c>GET /api/runs/{runId}/report?format=markdown|html</c>: the incident report for a bearer caller with the Investigator role.</summary>
     public static async Task<IResult> ApiReportAsync(HttpContext http, string runId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await EvidenceHttp.ReaderAsync(http);
+        var (caller, refused) = await EvidenceHttp.InvestigatorAsync(http);
         if (caller is null)
         {
             return refused!;
@@ -189,22 +189,15 @@ public static class TimelinePage
     /// <summary>The run's story and verification from the ledger; a null story when the ledger holds no record of the run.</summary>
     private static async Task<(RunStory? Story, RunVerification? Verification)> LoadAsync(HttpContext http, string runId, CancellationToken? ct = null)
     {
-        var evidence = http.RequestServices.GetRequiredService<EvidenceService>();
-        var token = ct ?? http.RequestAborted;
-        var stored = await evidence.ReadAsync(runId, token);
-        if (stored is null || stored.Records.Count == 0)
-        {
-            return (null, null);
-        }
-
-        return (RunStory.From(runId, stored.Records), await evidence.VerifyRunAsync(runId, token));
+        var (stored, verification) = await http.RequestServices.GetRequiredService<EvidenceService>().ReadVerifiedAsync(runId, ct ?? http.RequestAborted);
+        return stored is null || stored.Records.Count == 0 ? (null, null) : (RunStory.From(runId, stored.Records), verification);
     }
 
     /// <summary>
     /// The signed-in person when they may read evidence; otherwise the response is already written: a redirect to
-    /// sign-in for nobody signed in, a 403 page for a person without the Reader or Administrator role, a 400 for a bad id.
+    /// sign-in for nobody signed in, a 403 page for a person without the Investigator or Administrator role, a 400 for a bad id.
     /// </summary>
-    private static async Task<Caller?> SignedInReaderAsync(HttpContext http, string runId, string what)
+    private static async Task<Caller?> SignedInInvestigatorAsync(HttpContext http, string runId, string what)
     {
         if (RunHttp.InvalidId(runId, "runId") is not null)
         {
@@ -222,11 +215,11 @@ public static class TimelinePage
             return null;
         }
 
-        if (!caller.IsInRole(AppRoles.Reader) && !caller.IsInRole(AppRoles.Administrator))
+        if (!caller.IsInRole(AppRoles.Investigator) && !caller.IsInRole(AppRoles.Administrator))
         {
             Log(http).EvidenceRefused(runId, what, caller.Id);
             await WriteRefusalAsync(http, 403, "Not allowed",
-                $"The {what} needs the app role {AppRoles.Reader} (or {AppRoles.Administrator}); {caller.Name} has neither. Ask an administrator to assign it.");
+                $"The {what} needs the app role {AppRoles.Investigator} (or {AppRoles.Administrator}); {caller.Name} has neither. Ask an administrator to assign it.");
             return null;
         }
 

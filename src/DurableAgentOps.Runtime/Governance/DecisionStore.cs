@@ -7,7 +7,9 @@ namespace DurableAgentOps.Runtime.Governance;
 
 /// <summary>
 /// A decision as the approval service recorded it, for a verified principal who is an approver of the gate; the
-/// orchestration counts only these (it is sent the id, and reads the rest back).
+/// orchestration counts only these (it is sent the id, and reads the rest back). With <see cref="Refused"/> set, a
+/// signed-in person's attempt the service refused (403: not an approver, or the initiator): recorded so the run's
+/// evidence holds it, never counted.
 /// </summary>
 public sealed record RecordedDecision(
     string RunId,
@@ -24,7 +26,8 @@ public sealed record RecordedDecision(
     string? Comment,
     DateTimeOffset At,
     string? LinkId = null,
-    string? ChangeDigest = null);
+    string? ChangeDigest = null,
+    string? Refused = null);
 
 /// <summary>
 /// Approval decisions in Azure Tables: one partition per run, one row per (gate, principal), so one person answers a
@@ -42,6 +45,10 @@ public sealed class DecisionStore(GovernanceStorage storage)
     /// <summary>The id of (gate, principal)'s decision in a run: the row key.</summary>
     public static string DecisionIdFor(string gate, string principalId) =>
         $"{gate}~{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(principalId)))[..32]}";
+
+    /// <summary>The id of (gate, principal)'s refused attempt: one per person and gate, so repeats cannot grow the run's evidence.</summary>
+    public static string RefusalIdFor(string gate, string principalId) =>
+        $"{gate}~refused~{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(principalId)))[..32]}";
 
     /// <summary>Records the decision; false (and the earlier one) when this principal already answered this gate.</summary>
     public async Task<(bool Recorded, RecordedDecision Existing)> TryRecordAsync(RecordedDecision decision, CancellationToken cancellationToken)
@@ -86,13 +93,14 @@ public sealed class DecisionStore(GovernanceStorage storage)
         ["At"] = d.At,
         ["LinkId"] = d.LinkId,
         ["ChangeDigest"] = d.ChangeDigest,
+        ["Refused"] = d.Refused,
     };
 
     private static RecordedDecision FromEntity(TableEntity e) => new(
         e.PartitionKey, e.RowKey, e.GetString("StepId") ?? string.Empty, e.GetString("Gate") ?? string.Empty,
         e.GetString("PrincipalId") ?? string.Empty, e.GetString("PrincipalName") ?? string.Empty, e.GetString("PrincipalUpn"),
         e.GetBoolean("Approved") ?? false, e.GetString("Channel") ?? "unknown", e.GetString("ClientId"), e.GetString("MatchedAs") ?? string.Empty,
-        e.GetString("Comment"), e.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue, e.GetString("LinkId"), e.GetString("ChangeDigest"));
+        e.GetString("Comment"), e.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue, e.GetString("LinkId"), e.GetString("ChangeDigest"), e.GetString("Refused"));
 
     // Table keys may not hold / \ # ? or control characters; ids here are short and plain.
     private static bool IsKey(string text) =>

@@ -330,6 +330,25 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             return;
         }
 
+        if (decision.Refused is { } refused)
+        {
+            // A refused attempt (403) by a signed-in person: evidence of who tried, never a vote.
+            evidence.Gate(context, "refusal", new JsonObject
+            {
+                ["guard"] = "approval",
+                ["status"] = 403,
+                ["stepId"] = step.Id,
+                ["gate"] = gate,
+                ["principal"] = EngineJson.ToNode(new Security.PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn)),
+                ["channel"] = decision.Channel,
+                ["reason"] = refused,
+                ["linkId"] = decision.LinkId,
+                ["changeDigest"] = decision.ChangeDigest,
+            }, VerifyDecisionActivity.Name, request, check);
+            ignoredEvents++;
+            return;
+        }
+
         var verdict = tally.Count(decision.PrincipalId, decision.Approved);
         var record = new ApprovalRecord(step.Id, gate, decisionId, new Security.PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn),
             decision.Approved, decision.Channel, decision.MatchedAs, decision.Comment, context.CurrentUtcDateTime, GateTally.Describe(verdict),

@@ -177,11 +177,11 @@ public sealed class RunService(
             ?? throw new RunRequestException(409, "The run is not waiting for approval.", $"Run '{runId}' is {status.Status} ({status.Phase}).");
         if (wait.SeparationOfDuties && caller.Id == status.Initiator.Id)
         {
-            throw Forbidden($"{caller.Name} started run '{runId}' and may not decide it (gate {wait.Gate} separates duties).");
+            throw await RefuseAsync(status, wait, caller, channel, link, $"{caller.Name} started run '{runId}' and may not decide it (gate {wait.Gate} separates duties).", cancellationToken);
         }
 
         var matchedAs = await MatchGateAsync(status, wait.Gate, caller, cancellationToken)
-            ?? throw Forbidden($"{caller.Name} is not an approver of gate {wait.Gate} (approvers: {string.Join(", ", wait.Approvers)}).");
+            ?? throw await RefuseAsync(status, wait, caller, channel, link, $"{caller.Name} is not an approver of gate {wait.Gate} (approvers: {string.Join(", ", wait.Approvers)}).", cancellationToken);
         if (link is not null && (link.Gate != wait.Gate || link.ChangeDigest != wait.ChangeDigest))
         {
             throw new RunRequestException(409, "The link is superseded.",
@@ -320,6 +320,23 @@ public sealed class RunService(
     }
 
     private static string Short(string? digest) => digest is { Length: > 12 } ? digest[..12] + "…" : digest ?? "(none)";
+
+    /// <summary>
+    /// A signed-in person's refused decision goes into the run's evidence (once per person and gate) before the 403: the
+    /// run records it as a refusal. Anonymous callers (401) are not attributable and cannot write to a run's evidence.
+    /// </summary>
+    private async Task<RunRequestException> RefuseAsync(RunStatus status, ApprovalWait wait, Caller caller, string channel, UsedLink? link, string reason, CancellationToken cancellationToken)
+    {
+        var attempt = new RecordedDecision(status.RunId, DecisionStore.RefusalIdFor(wait.Gate, caller.Id), wait.StepId, wait.Gate, caller.Id, caller.Name, caller.Upn,
+            false, channel, caller.ClientId, "refused", null, time.GetUtcNow(), link?.LinkId, wait.ChangeDigest, reason);
+        var (recorded, _) = await decisions.TryRecordAsync(attempt, cancellationToken);
+        if (recorded)
+        {
+            await client.RaiseEventAsync(status.RunId, AgentWorkflowOrchestrator.ApprovalEvent, new ApprovalSignal(attempt.DecisionId), cancellationToken);
+        }
+
+        return Forbidden(reason);
+    }
 
     private static RunRequestException Forbidden(string detail) => new(403, "Not allowed.", detail);
 

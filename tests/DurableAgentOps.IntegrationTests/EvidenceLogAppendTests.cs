@@ -1,0 +1,122 @@
+using System.Text.Json.Nodes;
+using Azure.Data.Tables;
+using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Runtime.Engine;
+using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.IntegrationTests;
+
+/// <summary>
+/// The ledger's appends against Azurite, as two hosts of a cluster make them: concurrent runs racing for log indexes,
+/// and activity retries repeating an append. Nothing is lost, nothing is doubled, and everything verifies.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string hub = EngineHost.NewHubName();
+    private readonly List<IDisposable> owned = [];
+
+    public void Dispose()
+    {
+        foreach (var item in owned)
+        {
+            item.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Append_TwoHostsLoggingRunsConcurrently_EveryLeafOnceAndTheSignedTreeCoversThemAll()
+    {
+        var (first, keys) = Ledger();
+        var (second, _) = Ledger();
+        var runs = Enumerable.Range(0, 24).Select(i => $"run-{i:D2}").ToList();
+
+        // Each run logs its start and its end; the two hosts take turns, all at once.
+        await Task.WhenAll(runs.Select((run, i) => AppendAsync(i % 2 == 0 ? first : second, run, 0, "run-start", final: false)));
+        await Task.WhenAll(runs.Select((run, i) => AppendAsync(i % 2 == 0 ? second : first, run, 1, "run-end", final: true)));
+
+        var log = await first.ReadLogAsync(CancellationToken.None);
+        Assert.Equal(48, log.Leaves.Count);
+        Assert.Equal(48, log.Head!.Size);
+        var key = await keys.PublicKeyAsync(CancellationToken.None);
+        var stored = new Dictionary<string, RunEvidence>();
+        foreach (var run in runs)
+        {
+            var read = (await first.ReadRunAsync(run, CancellationToken.None))!;
+            stored[run] = new RunEvidence(read.Records, read.Head, read.HeadSignature);
+        }
+
+        var report = EvidenceVerifier.VerifyLog(log.Leaves, log.Head, log.HeadSignature, key, stored.GetValueOrDefault);
+        Assert.True(report.IsIntact, report.ToString());
+        Assert.Equal(24, report.RunsVerified);
+    }
+
+    [Fact]
+    public async Task Append_RetriedAfterItSucceeded_StoresAndLogsNothingTwice()
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "retried", 0, "run-start", final: false);
+        await AppendAsync(ledger, "retried", 1, "run-end", final: true);
+
+        // The activity ran again (its completion was lost): same batch, same sequence numbers.
+        await AppendAsync(ledger, "retried", 1, "run-end", final: true);
+
+        var run = (await ledger.ReadRunAsync("retried", CancellationToken.None))!;
+        Assert.Equal([0L, 1L], run.Records.Select(r => r.Record!.Seq));
+        Assert.Equal(2, (await ledger.ReadLogAsync(CancellationToken.None)).Leaves.Count);
+    }
+
+    [Fact]
+    public async Task Append_ADifferentRecordAtATakenSequenceNumber_IsRefused()
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "conflict", 0, "run-start", final: false);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => AppendAsync(ledger, "conflict", 0, "something-else", final: false));
+
+        Assert.Contains("already holds a different record 0", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Append_TreeRowLostItsRightEdge_RebuildsItFromTheLeaves()
+    {
+        var (ledger, keys) = Ledger();
+        await AppendAsync(ledger, "a", 0, "run-start", final: false);
+        var table = new TableClient(azurite.ConnectionString, hub + "EvidenceLog");
+        var tree = (await table.GetEntityAsync<TableEntity>("log", "tree")).Value;
+        tree.Remove("Frontier");
+        await table.UpdateEntityAsync(tree, Azure.ETag.All, TableUpdateMode.Replace);
+
+        await AppendAsync(ledger, "b", 0, "run-start", final: false);
+
+        var log = await ledger.ReadLogAsync(CancellationToken.None);
+        var key = await keys.PublicKeyAsync(CancellationToken.None);
+        Assert.Equal(2, log.Head!.Size);
+        Assert.Equal(Convert.ToHexStringLower(MerkleTree.Root([.. log.Leaves.Select(l => l.LeafHash())])), log.Head.Root);
+        Assert.True(key.Verify(log.Head, log.HeadSignature));
+    }
+
+    private static Task AppendAsync(EvidenceLedger ledger, string run, long seq, string kind, bool final) =>
+        ledger.AppendAsync(run, seq, [new EvidenceEntry(kind, DateTimeOffset.UnixEpoch.AddMinutes(seq), new JsonObject { ["n"] = seq })], final, toLog: true,
+            DateTimeOffset.UnixEpoch.AddMinutes(seq), Summary(), CancellationToken.None);
+
+    private static RunSummary Summary() =>
+        new("test", new string('0', 64), new PrincipalRef("t/o", "Test", null), "running", DateTimeOffset.UnixEpoch, null, [], [], [], [], "P1D");
+
+    private (EvidenceLedger Ledger, EvidenceKeys Keys) Ledger()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [GovernanceStorage.PrefixSetting] = hub }).Build();
+        var storage = GovernanceStorage.FromConfiguration(configuration, StorageConnection.FromConnectionString(azurite.ConnectionString));
+        var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        owned.Add(services);
+        var keys = new EvidenceKeys(Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey }), services.GetRequiredService<IHttpClientFactory>());
+        owned.Add(keys);
+        return (new EvidenceLedger(storage, keys, TimeProvider.System), keys);
+    }
+}

@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace DurableAgentOps.IntegrationTests.Infrastructure;
+
+/// <summary>`agentops ...` as the built program, the way a person runs it: their own AGENTOPS_HOME, a host URL (or none).</summary>
+internal static class CliProcess
+{
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, string? hostUrl, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
+        start.ArgumentList.Add(RepoPaths.CliDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["AGENTOPS_HOME"] = home;
+        if (hostUrl is null)
+        {
+            start.Environment.Remove("AGENTOPS_HOST");
+        }
+        else
+        {
+            start.Environment["AGENTOPS_HOST"] = hostUrl;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await error);
+    }
+}
