@@ -56,6 +56,8 @@ internal static class CliApp
         new ExportCommand(),
         new PurgeCommand(),
         new ReplayCommand(),
+        new TimelineCommand(),
+        new ReportCommand(),
     ];
 
     public static int Run(string[] args, TextWriter output, TextWriter error)

@@ -29,10 +29,15 @@ internal static class RunApi
         app.MapPost("/api/evidence/purge", (HttpContext http, DurableTaskClient client, CancellationToken ct) => EvidenceHttp.PurgeExpiredAsync(http, client, ct));
         app.MapGet("/api/runs/{runId}/evidence/bundle", (string runId, HttpContext http, CancellationToken ct) => EvidenceHttp.BundleAsync(http, runId, ct));
 
-        // Replay (Reader role): today's code against a run's Durable history, else its ledger, or an exported bundle.
+        // Replay (Investigator role): today's code against a run's Durable history, else its ledger, or an exported bundle.
         app.MapGet("/api/runs/{runId}/replay", (string runId, HttpContext http, DurableTaskClient client, CancellationToken ct) =>
             ReplayHttp.RunAsync(http, client, runId, ct));
         app.MapPost("/api/replay", (HttpContext http, CancellationToken ct) => ReplayHttp.BundleAsync(http, ct));
+
+        // Investigators' timeline page and incident report (pages cookie + Investigator role, checked inside; API: bearer + Investigator).
+        app.MapGet("/runs/{runId}/timeline", (HttpContext http, string runId) => TimelinePage.GetAsync(http, runId)).AllowAnonymous();
+        app.MapGet("/runs/{runId}/timeline/report", (HttpContext http, string runId) => TimelinePage.ReportAsync(http, runId)).AllowAnonymous();
+        app.MapGet("/api/runs/{runId}/report", (string runId, HttpContext http, CancellationToken ct) => TimelinePage.ApiReportAsync(http, runId, ct));
 
         // The approval page: the signed link is what lets a GET show it; deciding needs a sign-in (checked inside).
         app.MapGet(ApprovalPageLinks.RoutePrefix + "/{token}", (HttpContext http, string token) => ApprovalPages.GetAsync(http, token)).AllowAnonymous();

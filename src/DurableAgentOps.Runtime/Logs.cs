@@ -5,8 +5,9 @@ namespace DurableAgentOps.Runtime;
 
 /// <summary>
 /// Log messages of the Runtime assembly, so event ids stay unique: 200-219 approval email, 220-239 approval Teams
-/// cards, 260-269 replay. (Older messages of the engine, step activities and connectors keep their own classes and ids below 200
-/// until they move here.) Passwords, webhook URLs, approval links and mail addresses are never arguments.
+/// cards, 240-249 the investigators' timeline page and reports, 260-269 replay. (Older messages of the engine, step
+/// activities and connectors keep their own classes and ids below 200 until they move here.) Passwords, webhook URLs,
+/// approval links and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
 {
@@ -33,4 +34,10 @@ internal static partial class Logs
 
     [LoggerMessage(260, LogLevel.Information, "Replay of run {RunId} from its {Source} ({Definition} definition) by principal {PrincipalId}: {Verdict}")]
     public static partial void Replayed(this ILogger logger, string runId, string source, string definition, string principalId, string verdict);
+
+    [LoggerMessage(240, LogLevel.Information, "Run {RunId}: {What} shown to principal {PrincipalId}")]
+    public static partial void EvidenceShown(this ILogger logger, string runId, string what, string principalId);
+
+    [LoggerMessage(241, LogLevel.Warning, "Run {RunId}: {What} refused to principal {PrincipalId}: no Investigator or Administrator role")]
+    public static partial void EvidenceRefused(this ILogger logger, string runId, string what, string principalId);
 }

@@ -148,7 +148,8 @@ public sealed class SignInTests(DevServicesFixture services) : IDisposable
         Assert.Equal("0e000001-0000-4000-8000-000000000002", idToken.GetPayloadValue<string>("oid"));
         Assert.Equal(Bob, idToken.GetPayloadValue<string>("preferred_username"));
         Assert.InRange(idToken.GetPayloadValue<long>("auth_time"), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
-        Assert.False(Payload(idToken).TryGetProperty("roles", out _));
+        Assert.Equal(["AgentOps.Reader"], Strings(Payload(idToken), "roles"));
+        Assert.False(Payload(idToken).TryGetProperty("groups", out _));
     }
 
     [Fact]

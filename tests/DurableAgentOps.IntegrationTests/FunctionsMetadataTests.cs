@@ -34,6 +34,7 @@ public sealed class FunctionsMetadataTests
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
                 StartRun, GetRun, ApproveRun, PendingApprovals, ReplayRun, ReplayBundle, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
                 "SearchEvidence", "EvidenceLog", "VerifyEvidence", "RunEvidence", "RunEvidenceBundle", "PurgeRunEvidence", "PurgeExpiredEvidence",
+                "RunTimelinePage", "RunTimelineReport", "RunReport",
             }.Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
@@ -61,6 +62,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("PurgeExpiredEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(ReplayRun, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(ReplayBundle, "httpTrigger:In", "http:Out")]
+    [InlineData("RunTimelinePage", "httpTrigger:In", "http:Out")]
+    [InlineData("RunTimelineReport", "httpTrigger:In", "http:Out")]
+    [InlineData("RunReport", "httpTrigger:In", "http:Out")]
     public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -87,6 +91,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("PurgeExpiredEvidence", "post", "evidence/purge")]
     [InlineData(ReplayRun, "get", "runs/{runId}/replay")]
     [InlineData(ReplayBundle, "post", "replay")]
+    [InlineData("RunTimelinePage", "get", "runs/{runId}/timeline")]
+    [InlineData("RunTimelineReport", "get", "runs/{runId}/timeline/report")]
+    [InlineData("RunReport", "get", "runs/{runId}/report")]
     public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
     {
         Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
@@ -110,6 +117,9 @@ public sealed class FunctionsMetadataTests
     [InlineData("ApprovalPage")]
     [InlineData("ApprovalPageSignIn")]
     [InlineData("ApprovalSignInCallback")]
+    [InlineData("RunTimelinePage")]
+    [InlineData("RunTimelineReport")]
+    [InlineData("RunReport")]
     public void Metadata_HttpTrigger_IsAnonymousToTheFunctionsHostBecauseItsHandlerAuthenticates(string function)
     {
         var trigger = Functions.Value[function].GetProperty("bindings").EnumerateArray()

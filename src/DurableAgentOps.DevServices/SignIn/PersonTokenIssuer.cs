@@ -40,6 +40,9 @@ internal sealed class PersonTokenIssuer(
         {
             json.WriteString("aud", clientId);
             WritePerson(json, person);
+
+            // As Entra ID does for app roles assigned to the person on the signing-in app: the pages check them (Reader).
+            WriteStrings(json, "roles", person.Roles);
             if (!string.IsNullOrEmpty(nonce))
             {
                 json.WriteString("nonce", nonce);

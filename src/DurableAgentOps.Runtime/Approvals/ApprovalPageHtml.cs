@@ -7,13 +7,14 @@ using Microsoft.AspNetCore.Http;
 namespace DurableAgentOps.Runtime.Approvals;
 
 /// <summary>
-/// Server-rendered HTML for the approval pages. Every value is HTML-encoded (drafted text is untrusted model output);
-/// the pages carry no script, and their headers forbid caching, referrers, framing and any script or remote content.
+/// Server-rendered HTML for the host's pages (approval, timeline). Every value is HTML-encoded (drafted text is untrusted
+/// model output); the pages carry no script, their one style element is allowed by its hash, and their headers forbid
+/// caching, referrers, framing and any script or remote content.
 /// </summary>
-internal sealed class ApprovalPageHtml
+internal sealed class ApprovalPageHtml(string? extraStyle = null)
 {
     private readonly StringBuilder body = new();
-    private readonly string nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+    private readonly string style = Style + extraStyle;
 
     public static string Encode(string? text) => HtmlEncoder.Default.Encode(text ?? string.Empty);
 
@@ -101,6 +102,13 @@ internal sealed class ApprovalPageHtml
         return this;
     }
 
+    /// <summary>Markup the caller built with <see cref="Encode"/> for every value it holds (e.g. the timeline's SVG).</summary>
+    public ApprovalPageHtml Markup(string html)
+    {
+        body.Append(html);
+        return this;
+    }
+
     public ApprovalPageHtml Link(string href, string text, string id)
     {
         body.Append("<p><a class=\"button\" id=\"").Append(Encode(id)).Append("\" href=\"").Append(Encode(href)).Append("\">").Append(Encode(text)).Append("</a></p>");
@@ -122,19 +130,25 @@ internal sealed class ApprovalPageHtml
     public async Task WriteAsync(HttpResponse response, int status, string title)
     {
         ArgumentNullException.ThrowIfNull(response);
-        Secure(response, nonce);
+        Secure(response, StyleHash(style));
         response.StatusCode = status;
         response.ContentType = "text/html; charset=utf-8";
         var page = new StringBuilder()
             .Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<meta name=\"referrer\" content=\"no-referrer\"><title>").Append(Encode(title)).Append(" — DurableAgentOps</title>")
-            .Append("<style nonce=\"").Append(nonce).Append("\">").Append(Style).Append("</style></head><body><main>")
+            .Append("<style>").Append(style).Append("</style></head><body><main>")
             .Append(body).Append("</main></body></html>");
         await response.WriteAsync(page.ToString());
     }
 
-    /// <summary>The headers every approval page sends, also on refusals.</summary>
-    public static void Secure(HttpResponse response, string? styleNonce = null)
+    /// <summary>The CSP source that allows exactly this style element's text: <c>'sha256-…'</c>.</summary>
+    public static string StyleHash(string styleText) => $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(styleText)))}'";
+
+    /// <summary>
+    /// The headers every page sends, also on refusals. <paramref name="styleSource"/> is the CSP source of the page's
+    /// one style element (its hash); without it no style at all is allowed.
+    /// </summary>
+    public static void Secure(HttpResponse response, string? styleSource = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         var headers = response.Headers;
@@ -143,8 +157,7 @@ internal sealed class ApprovalPageHtml
         headers["Referrer-Policy"] = "no-referrer";
         headers["X-Content-Type-Options"] = "nosniff";
         headers.XFrameOptions = "DENY";
-        var style = styleNonce is null ? "'none'" : $"'nonce-{styleNonce}'";
-        headers.ContentSecurityPolicy = $"default-src 'none'; style-src {style}; img-src 'none'; script-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+        headers.ContentSecurityPolicy = $"default-src 'none'; style-src {styleSource ?? "'none'"}; img-src 'none'; script-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
     }
 
     private const string Style =

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace DurableAgentOps.Core.Evidence.Story;
+
+/// <summary>
+/// The incident report of a run, in Markdown or HTML, from its evidence only: who started it, which identities acted
+/// with which scope, who approved what on which channel, what changed in which system, what failed — and whether the
+/// evidence verified. Every recorded value is escaped for the format, so hostile text stays text.
+/// </summary>
+public static class IncidentReport
+{
+    /// <summary>The HTML report's only style (in a &lt;style&gt; element): a host serving it allows exactly this by hash.</summary>
+    public const string Stylesheet =
+        "body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}main{max-width:72rem;margin:0 auto;padding:1.5rem}" +
+        "h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.8rem}h3{font-size:1rem}table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0}" +
+        "th,td{border:1px solid #d0d7de;padding:.3rem .45rem;text-align:left;vertical-align:top;word-break:break-word}" +
+        "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0;word-break:break-word}" +
+        "#verdict dd{font-weight:600}";
+
+    /// <summary>The Content-Security-Policy source that allows <see cref="Stylesheet"/> and nothing else: 'sha256-…'.</summary>
+    public static string StylesheetHashSource { get; } = $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Stylesheet)))}'";
+
+    /// <summary>What the report says of the evidence: "verified", "BROKEN: …", a purge, or that it was not verified.</summary>
+    public static string VerdictOf(RunVerification? verification) => verification?.Verdict ?? "not verified (no verification was available)";
+
+    public static string ToMarkdown(RunStory story, RunVerification? verification) => Build(story, verification).ToMarkdown();
+
+    /// <summary>A complete HTML document: no script, no remote content, one style element (<see cref="Stylesheet"/>).</summary>
+    public static string ToHtml(RunStory story, RunVerification? verification)
+    {
+        ArgumentNullException.ThrowIfNull(story);
+        return new StringBuilder()
+            .Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+            .Append("<meta name=\"referrer\" content=\"no-referrer\"><title>").Append(ReportDocument.Html($"Incident report: {story.Run.RunId}")).Append(" — DurableAgentOps</title>")
+            .Append("<style>").Append(Stylesheet).Append("</style></head><body><main>")
+            .Append(Build(story, verification).ToHtml())
+            .Append("</main></body></html>")
+            .ToString();
+    }
+
+    private static ReportDocument Build(RunStory story, RunVerification? verification)
+    {
+        ArgumentNullException.ThrowIfNull(story);
+        var run = story.Run;
+        var doc = new ReportDocument()
+            .Heading(1, $"Incident report: run {run.RunId}")
+            .Paragraph($"Built from the run's evidence ledger only ({story.Events.Count} records), not from the Durable history.", "source");
+
+        doc.Heading(2, "Verdict", "verdict-heading").Facts("verdict", ("Evidence", VerdictOf(verification)));
+        if (verification is not null && (verification.Breaks.Count > 0 || verification.Notes.Count > 0))
+        {
+            doc.List("verification", verification.Breaks.Select(b => $"break ({b.Kind}): {b.Message}").Concat(verification.Notes.Select(n => $"note: {n}")));
+        }
+
+        doc.Heading(2, "The run").Facts("run",
+            ("Workflow", StoryText.Or(run.Workflow)),
+            ("Run", run.RunId),
+            ("Definition (SHA-256)", StoryText.Or(run.DefinitionSha256)),
+            ("Environment", StoryText.Or(run.Environment)),
+            ("Started by", run.Initiator is { } who ? $"{who.Display} (id {StoryText.Or(who.Id)})" : RunStory.Missing),
+            ("Started", StoryText.Time(run.Started)),
+            ("Ended", run.Ended is null ? "not ended (or its end is not recorded)" : StoryText.Time(run.Ended)),
+            ("Outcome", StoryText.Or(run.Outcome)),
+            ("Input digest", StoryText.Or(run.InputDigest)));
+
+        doc.Heading(2, "Who acted, with which scope");
+        doc.Table("identities", ["Identity", "Client id", "Steps", "Declared scope", "Granted scope", "Operations used", "Records touched"],
+            story.Lanes.Select(lane => (IReadOnlyList<string>)[
+                lane.Identity,
+                RunStory.Join(lane.ClientIds, RunStory.Missing),
+                string.Join(", ", lane.Steps.Select(s => $"{s.StepId} ({s.Kind}, {s.Outcome})")),
+                string.Join("; ", lane.Steps.Select(s => s.Declared?.Describe() ?? RunStory.Missing).Distinct(StringComparer.Ordinal)),
+                string.Join("; ", lane.Steps.Select(s => s.Granted?.Describe() ?? "no system grant (the step calls no system)").Distinct(StringComparer.Ordinal)),
+                RunStory.Join([.. lane.Steps.SelectMany(s => s.Operations).Distinct(StringComparer.Ordinal)], "none"),
+                RunStory.Join([.. lane.Steps.SelectMany(s => s.Records).Distinct(StringComparer.Ordinal)], "none"),
+            ]));
+
+        doc.Heading(2, "Approvals");
+        if (story.Decisions.Count == 0)
+        {
+            doc.Paragraph("No decision was recorded.", "decisions");
+        }
+        else
+        {
+            doc.Table("decisions", ["Gate", "Who", "Decision", "Channel", "Matched as", "Comment", "Link", "Change", "Counted", "At"],
+                story.Decisions.Select(d => (IReadOnlyList<string>)[
+                    StoryText.Or(d.Gate), d.Approver is { } a ? $"{a.Display} (id {StoryText.Or(a.Id)})" : RunStory.Missing, d.Verb, StoryText.Or(d.Channel),
+                    StoryText.Or(d.MatchedAs), d.Comment ?? string.Empty, StoryText.Or(d.LinkId), StoryText.Or(d.ChangeDigest), StoryText.Or(d.Counted), StoryText.Time(d.At)]));
+        }
+
+        if (story.Requests.Count > 0)
+        {
+            doc.Heading(3, "Approval requests").Table("requests", ["Gate", "Step", "Why", "Change digest", "At"],
+                story.Requests.Select(r => (IReadOnlyList<string>)[StoryText.Or(r.Gate), StoryText.Or(r.StepId), StoryText.Or(r.Why), StoryText.Or(r.ChangeDigest), StoryText.Time(r.At)]));
+        }
+
+        if (story.Notices.Count > 0)
+        {
+            doc.Heading(3, "Notices").Table("notices", ["Gate", "Kind", "Recipients", "Sent on", "Failures", "At"],
+                story.Notices.Select(n => (IReadOnlyList<string>)[StoryText.Or(n.Gate), StoryText.Or(n.Kind), n.Recipients?.ToString(CultureInfo.InvariantCulture) ?? RunStory.Missing,
+                    RunStory.Join(n.Sent, "nothing sent"), RunStory.Join(n.Failures, "none"), StoryText.Time(n.At)]));
+        }
+
+        if (story.IgnoredEvents.Count > 0)
+        {
+            doc.Heading(3, "Ignored events").Table("ignored", ["Gate", "Why it did not count", "At"],
+                story.IgnoredEvents.Select(e => (IReadOnlyList<string>)[StoryText.Or(e.Gate), StoryText.Or(e.Counted), StoryText.Time(e.At)]));
+        }
+
+        if (story.GateEvents.Count > 0)
+        {
+            doc.Heading(3, "Escalations and timeouts").Table("gate-events", ["What", "Gate", "To", "Detail", "At"],
+                story.GateEvents.Select(e => (IReadOnlyList<string>)[e.Kind, StoryText.Or(e.Gate), e.To ?? string.Empty, StoryText.Or(e.Detail), StoryText.Time(e.At)]));
+        }
+
+        doc.Heading(2, "What changed");
+        var writes = story.Writes.ToList();
+        if (writes.Count == 0)
+        {
+            doc.Paragraph("No write step is recorded: nothing was changed in any system.", "writes");
+        }
+        else
+        {
+            doc.Table("writes", ["System", "Step", "Identity", "Operations", "Records", "Outcome", "At"],
+                writes.Select(w => (IReadOnlyList<string>)[StoryText.Or(w.System), w.StepId, w.Identity, RunStory.Join(w.Operations, "none"), RunStory.Join(w.Records, "none"), w.Outcome,
+                    StoryText.Time(w.Started ?? w.At)]));
+        }
+
+        var change = story.Requests.LastOrDefault(r => r.Change.Count > 0);
+        if (change is not null)
+        {
+            doc.Heading(3, $"The change put to gate {StoryText.Or(change.Gate)} ({StoryText.Or(change.ChangeDigest)})").Table("change", ["System", "Operation", "Record", "Field", "Before", "After"],
+                change.Change.Select(c => (IReadOnlyList<string>)[StoryText.Or(c.System), StoryText.Or(c.Operation), StoryText.Or(c.Record), StoryText.Or(c.Field), c.Before ?? "(new)", c.After ?? string.Empty]));
+        }
+
+        doc.Heading(2, "What failed");
+        var failures = story.Refusals.Select(r => $"refused: step {StoryText.Or(r.StepId)} as {StoryText.Or(r.Identity)}: {StoryText.Or(r.Reason)}")
+            .Concat(story.Steps.Where(s => !s.Succeeded).Select(s => $"step {s.StepId} as {s.Identity}: {s.Outcome}"))
+            .Concat(story.Notices.SelectMany(n => n.Failures.Select(f => $"notice for gate {StoryText.Or(n.Gate)}: {f}")))
+            .Concat(story.GateEvents.Where(e => e.Kind == "gate-timeout").Select(e => $"gate {StoryText.Or(e.Gate)} timed out (onTimeout: {StoryText.Or(e.Detail)})"))
+            .ToList();
+        if (run.Failure is { } failure)
+        {
+            failures.Add($"the run stopped at step {StoryText.Or(failure.Step)} as {StoryText.Or(failure.Identity)}: {StoryText.Or(failure.Reason)}");
+        }
+        else if (run.Outcome is { } outcome && outcome != "completed")
+        {
+            failures.Add($"the run ended {outcome}");
+        }
+
+        if (failures.Count == 0)
+        {
+            doc.Paragraph(run.Ended is null ? "Nothing has failed so far; the run has not ended." : "Nothing failed.", "failures");
+        }
+        else
+        {
+            doc.List("failures", failures);
+        }
+
+        var origin = run.Started ?? story.Events.FirstOrDefault()?.At ?? DateTimeOffset.UnixEpoch;
+        doc.Heading(2, "Timeline").Table("timeline", ["Offset", "Record", "Lane", "Event"],
+            story.Events.Select(e => (IReadOnlyList<string>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary]));
+
+        if (story.Problems.Count > 0)
+        {
+            doc.Heading(2, "Reading notes").List("problems", story.Problems);
+        }
+
+        return doc;
+    }
+}
