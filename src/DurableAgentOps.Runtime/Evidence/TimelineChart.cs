@@ -16,7 +16,8 @@ internal static class TimelineChart
     public const string Style =
         "main{max-width:96rem}.chart{background:#fff;border:1px solid #d0d7de;border-radius:.4rem;margin:.5rem 0}.chart svg{display:block;width:100%;height:auto}" +
         "svg text{font-family:system-ui,sans-serif}#steps td,#gate td,#events td,#refusals td{word-break:normal;overflow-wrap:break-word;font-size:.85rem}" +
-        "#steps td{overflow-wrap:anywhere}#steps td:last-child{word-break:break-all;min-width:8rem}#events td:first-child,#gate td:first-child{white-space:nowrap}" +
+        "#steps td:nth-child(4),#steps td:last-child{word-break:break-all;min-width:7rem}#gate td:last-child,#events td:last-child{overflow-wrap:anywhere}" +
+        "#events td:first-child,#gate td:first-child{white-space:nowrap}" +
         ".lane-name{font-size:12px;font-weight:600;fill:#1b1f24}.lane-sub{font-size:10px;fill:#57606a}.lane-band{fill:#f6f8fa}.lane-band.odd{fill:#fff}" +
         ".axis{stroke:#8c959f;stroke-width:1}.tick{font-size:10px;fill:#57606a}.grid{stroke:#eaeef2;stroke-width:1}" +
         ".step{fill:#1f6feb}.step.failed{fill:#cf222e}.step-label{font-size:10px;fill:#1b1f24}" +
@@ -82,7 +83,7 @@ internal static class TimelineChart
                 var w = Math.Max(4, X(start.AddMilliseconds(step.DurationMs ?? 0)) - x1);
                 var tip = $"{step.StepId} ({step.Kind}) as {step.Identity}, client {step.ClientId ?? RunStory.Missing}: {RunStory.Join(step.Operations, "no operation")} on {RunStory.Join(step.Records, "no record")}; {step.Outcome}, {StoryText.Duration(step.DurationMs)}";
                 svg.Append(CultureInfo.InvariantCulture, $"<g class=\"step-mark\" data-step=\"{Encode(step.StepId)}\" data-identity=\"{Encode(step.Identity)}\"><rect class=\"step{(step.Succeeded ? string.Empty : " failed")}\" x=\"{Num(x1)}\" y=\"{y + 8}\" width=\"{Num(w)}\" height=\"14\" rx=\"2\"><title>{Encode(tip)}</title></rect>")
-                    .Append(CultureInfo.InvariantCulture, $"<text class=\"step-label\" x=\"{Num(x1)}\" y=\"{y + 34 + (i % 2 * 10)}\">{Encode(Cut(step.StepId, 28))}</text></g>");
+                    .Append(CultureInfo.InvariantCulture, $"<text class=\"step-label\" {(x1 > Width * 0.8 ? $"x=\"{Num(x1 + w)}\" text-anchor=\"end\"" : $"x=\"{Num(x1)}\"")} y=\"{y + 34 + (i % 2 * 10)}\">{Encode(Cut(step.StepId, 28))}</text></g>");
             }
         }
 
@@ -101,7 +102,10 @@ internal static class TimelineChart
         {
             Mark(svg, d.Approved == false ? "decision rejected" : "decision", X(d.At), gateY,
                 $"{d.Approver?.Display ?? RunStory.Missing} {d.Verb} at gate {d.Gate ?? RunStory.Missing} via {d.Channel ?? RunStory.Missing} ({d.Counted ?? RunStory.Missing})", Dot);
-            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"step-label\" x=\"{Num(X(d.At) + 8)}\" y=\"{gateY + 18}\">{Encode(Cut($"{d.Approver?.Name ?? RunStory.Missing} {d.Verb} ({d.Channel})", 40))}</text>");
+            // Near the right edge the label ends at the mark, so it stays inside the chart.
+            var x = X(d.At);
+            var anchor = x > Width * 0.7 ? $"x=\"{Num(x - 8)}\" text-anchor=\"end\"" : $"x=\"{Num(x + 8)}\"";
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"step-label\" {anchor} y=\"{gateY + 18}\">{Encode(Cut($"{d.Approver?.Name ?? RunStory.Missing} {d.Verb} ({d.Channel})", 40))}</text>");
         }
 
         foreach (var e in story.IgnoredEvents)
