@@ -5,7 +5,7 @@ namespace DurableAgentOps.Runtime;
 
 /// <summary>
 /// Log messages of the Runtime assembly, so event ids stay unique: 200-219 approval email, 220-239 approval Teams
-/// cards, 240-249 the investigators' timeline page and reports, 260-269 replay. (Older messages of the engine, step
+/// cards, 240-249 the investigators' timeline page and reports, 250-259 the evidence ledger, 260-269 replay. (Older messages of the engine, step
 /// activities and connectors keep their own classes and ids below 200 until they move here.) Passwords, webhook URLs,
 /// approval links and mail addresses are never arguments.
 /// </summary>
@@ -31,6 +31,12 @@ internal static partial class Logs
 
     [LoggerMessage(222, LogLevel.Error, "Approval card for run {RunId} not posted to Teams: {Reason}")]
     public static partial void TeamsFailed(this ILogger logger, string runId, string reason);
+
+    [LoggerMessage(250, LogLevel.Warning, "Evidence of run {RunId}: records from seq {Seq} on ({Count}) were appended by an orchestration episode that was never committed; superseded by the committed one and kept in the superseded table")]
+    public static partial void EvidenceSuperseded(this Microsoft.Extensions.Logging.ILogger logger, string runId, long seq, int count);
+
+    [LoggerMessage(251, LogLevel.Information, "Evidence of run {RunId}: an append for seq {Seq} from an episode older than the stored record was not applied (the episode was never committed)")]
+    public static partial void EvidenceStaleAppend(this Microsoft.Extensions.Logging.ILogger logger, string runId, long seq);
 
     [LoggerMessage(260, LogLevel.Information, "Replay of run {RunId} from its {Source} ({Definition} definition) by principal {PrincipalId}: {Verdict}")]
     public static partial void Replayed(this ILogger logger, string runId, string source, string definition, string principalId, string verdict);

@@ -73,6 +73,30 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Append_RecordOfAnEpisodeNeverCommitted_IsSupersededByTheLaterEpisodeAndALateCopyChangesNothing()
+    {
+        var (ledger, keys) = Ledger();
+        await AppendAsync(ledger, "lost", 0, "run-start", final: false);
+
+        // The host died after this episode's append ran but before its history was saved: the step ran again.
+        await AppendAsync(ledger, "lost", 1, "step-result-a", final: false, minute: 5);
+        await AppendAsync(ledger, "lost", 1, "step-result-b", final: false, minute: 6);
+        await AppendAsync(ledger, "lost", 1, "step-result-a", final: false, minute: 5); // the lost episode's append, delivered late
+
+        var run = (await ledger.ReadRunAsync("lost", CancellationToken.None))!;
+        Assert.Equal(["run-start", "step-result-b"], run.Records.Select(r => r.Record!.Kind));
+        var key = await keys.PublicKeyAsync(CancellationToken.None);
+        Assert.True(EvidenceVerifier.VerifyRun(run.Records, run.Head, run.HeadSignature, key, "lost").IsIntact);
+        var kept = new List<TableEntity>();
+        await foreach (var row in new TableClient(azurite.ConnectionString, hub + "EvidenceSuperseded").QueryAsync<TableEntity>(e => e.PartitionKey == "lost"))
+        {
+            kept.Add(row);
+        }
+
+        Assert.Contains("step-result-a", Assert.Single(kept).GetString("Json"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Append_ADifferentRecordAtATakenSequenceNumber_IsRefused()
     {
         var (ledger, _) = Ledger();
@@ -102,9 +126,9 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         Assert.True(key.Verify(log.Head, log.HeadSignature));
     }
 
-    private static Task AppendAsync(EvidenceLedger ledger, string run, long seq, string kind, bool final) =>
-        ledger.AppendAsync(run, seq, [new EvidenceEntry(kind, DateTimeOffset.UnixEpoch.AddMinutes(seq), new JsonObject { ["n"] = seq })], final, toLog: true,
-            DateTimeOffset.UnixEpoch.AddMinutes(seq), Summary(), CancellationToken.None);
+    private static Task AppendAsync(EvidenceLedger ledger, string run, long seq, string kind, bool final, int? minute = null) =>
+        ledger.AppendAsync(run, seq, [new EvidenceEntry(kind, DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), new JsonObject { ["n"] = seq })], final, toLog: true,
+            DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), Summary(), CancellationToken.None);
 
     private static RunSummary Summary() =>
         new("test", new string('0', 64), new PrincipalRef("t/o", "Test", null), "running", DateTimeOffset.UnixEpoch, null, [], [], [], [], "P1D");
@@ -117,6 +141,6 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         owned.Add(services);
         var keys = new EvidenceKeys(Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey }), services.GetRequiredService<IHttpClientFactory>());
         owned.Add(keys);
-        return (new EvidenceLedger(storage, keys, TimeProvider.System), keys);
+        return (new EvidenceLedger(storage, keys, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceLedger>.Instance), keys);
     }
 }

@@ -8,6 +8,7 @@ using Azure.Storage.Blobs;
 using DurableAgentOps.Core.Canonical;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Runtime.Governance;
+using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Runtime.Evidence;
 
@@ -23,7 +24,7 @@ public sealed record StoredLog(IReadOnlyList<LogLeaf> Leaves, TreeHead? Head, st
 /// run heads in a table of their own, and the log-wide tree (leaves and signed tree heads) in a third. Large payloads go
 /// to blobs, referenced by digest.
 /// </summary>
-public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys, TimeProvider time)
+public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys, TimeProvider time, ILogger<EvidenceLedger> logger)
 {
     /// <summary>Entries whose data is larger than this (canonical JSON characters) keep it in a payload blob.</summary>
     public const int MaxInlineData = 24_000;
@@ -37,6 +38,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     private readonly Lazy<Task<TableClient>> records = new(() => TableAsync(storage, storage.EvidenceTable));
     private readonly Lazy<Task<TableClient>> heads = new(() => TableAsync(storage, storage.EvidenceHeadsTable));
     private readonly Lazy<Task<TableClient>> log = new(() => TableAsync(storage, storage.EvidenceLogTable));
+    private readonly Lazy<Task<TableClient>> superseded = new(() => TableAsync(storage, storage.EvidenceSupersededTable));
     private readonly Lazy<Task<BlobContainerClient>> payloads = new(async () =>
     {
         var client = storage.Blobs.GetBlobContainerClient(storage.EvidencePayloadsContainer);
@@ -72,19 +74,40 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         var chain = EvidenceChain.Append(runId, tip, stored);
         foreach (var record in chain)
         {
-            var entity = new TableEntity(runId, Row(record.Seq)) { ["Kind"] = record.Kind, ["Json"] = record.ToCanonicalJson(), ["Hash"] = record.Hash };
+            var entity = new TableEntity(runId, Row(record.Seq))
+            {
+                ["Kind"] = record.Kind, ["Json"] = record.ToCanonicalJson(), ["Hash"] = record.Hash, ["Episode"] = at.UtcTicks,
+            };
             try
             {
                 await table.AddEntityAsync(entity, cancellationToken);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
-                // A retried append (activities run at least once) finds its own record; anything else is a conflict.
-                var existing = await table.GetEntityAsync<TableEntity>(runId, Row(record.Seq), cancellationToken: cancellationToken);
-                if (existing.Value.GetString("Hash") != record.Hash)
+                // A retried append (activities run at least once) finds its own record and moves on.
+                var existing = (await table.GetEntityAsync<TableEntity>(runId, Row(record.Seq), cancellationToken: cancellationToken)).Value;
+                if (existing.GetString("Hash") == record.Hash)
+                {
+                    continue;
+                }
+
+                // A different record: an orchestration episode that was never committed (its host died before its
+                // history was saved) can still have had its append run. The committed episode replaces it and is later
+                // (its orchestration time, `at`, is newer); an older append is that lost episode arriving late.
+                var existingEpisode = existing.GetInt64("Episode");
+                if (existingEpisode is { } newer && at.UtcTicks < newer)
+                {
+                    logger.EvidenceStaleAppend(runId, record.Seq);
+                    return await ReadHeadAsync(runId, cancellationToken) ?? throw new InvalidOperationException($"run {runId} has no signed head");
+                }
+
+                if (existingEpisode is not { } older || at.UtcTicks == older)
                 {
                     throw new InvalidOperationException($"evidence of run {runId} already holds a different record {record.Seq}; not overwriting it");
                 }
+
+                await SupersedeFromAsync(table, runId, record.Seq, cancellationToken);
+                await table.AddEntityAsync(entity, cancellationToken);
             }
         }
 
@@ -332,6 +355,26 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
                 // Someone signed at the same time: read again and compare sizes.
             }
         }
+    }
+
+    /// <summary>Moves the run's records from <paramref name="seq"/> on to the superseded table (kept for audit, outside the chain).</summary>
+    private async Task SupersedeFromAsync(TableClient table, string runId, long seq, CancellationToken cancellationToken)
+    {
+        var keep = await superseded.Value;
+        var from = Row(seq);
+        var count = 0;
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == runId && e.RowKey.CompareTo(from) >= 0, cancellationToken: cancellationToken))
+        {
+            var copy = new TableEntity(runId, $"{row.RowKey}-{row.GetInt64("Episode") ?? 0}")
+            {
+                ["Json"] = row.GetString("Json"), ["Hash"] = row.GetString("Hash"), ["Episode"] = row.GetInt64("Episode"), ["SupersededAt"] = time.GetUtcNow(),
+            };
+            await keep.UpsertEntityAsync(copy, TableUpdateMode.Replace, cancellationToken);
+            await table.DeleteEntityAsync(runId, row.RowKey, row.ETag, cancellationToken);
+            count++;
+        }
+
+        logger.EvidenceSuperseded(runId, seq, count);
     }
 
     private async Task<RunHead?> ReadHeadAsync(string runId, CancellationToken cancellationToken)

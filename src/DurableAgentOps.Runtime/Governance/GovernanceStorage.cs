@@ -41,6 +41,8 @@ public sealed class GovernanceStorage
 
     public string EvidenceHeadsTable => Prefix + "EvidenceHeads";
 
+    public string EvidenceSupersededTable => Prefix + "EvidenceSuperseded";
+
     public string EvidenceLogTable => Prefix + "EvidenceLog";
 
     public string EvidencePayloadsContainer => Prefix.ToLowerInvariant() + "-evidence";
