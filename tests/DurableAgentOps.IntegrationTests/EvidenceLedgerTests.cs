@@ -112,6 +112,12 @@ public sealed class EvidenceLedgerTests(AzuriteFixture azurite) : IAsyncLifetime
         var verified = await CliAsync("ivan", "verify", runId);
         Assert.True(verified.ExitCode == 0, verified.Out + verified.Error);
 
+        // Replay from the ledger (the history is gone): mallory's refused decision and the ignored event included.
+        var replay = await CliAsync("ivan", "replay", runId);
+        Assert.True(replay.ExitCode == 0, replay.Out + replay.Error);
+        Assert.Contains("same decisions", replay.Out, StringComparison.Ordinal);
+        Assert.Contains("source: ledger", replay.Out, StringComparison.Ordinal);
+
         var bundle = Path.Combine(homes, runId + ".evidence.json");
         var export = await CliAsync("ivan", "export", runId, "--output", bundle);
         Assert.True(export.ExitCode == 0, export.Out + export.Error);

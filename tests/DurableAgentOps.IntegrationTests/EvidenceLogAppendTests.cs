@@ -126,6 +126,37 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         Assert.True(key.Verify(log.Head, log.HeadSignature));
     }
 
+    [Theory]
+    [InlineData("tree row deleted", "no signed tree head")]
+    [InlineData("leaf rewritten and edge planted", "no longer give its signed tree head")]
+    public async Task Append_LogChangedInStorage_RefusesToSignOverIt(string change, string reason)
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "victim", 0, "run-start", final: false);
+        await AppendAsync(ledger, "other", 0, "run-start", final: false);
+        var table = new TableClient(azurite.ConnectionString, hub + "EvidenceLog");
+        if (change == "tree row deleted")
+        {
+            await table.DeleteEntityAsync("log", "tree");
+        }
+        else
+        {
+            // The victim's leaf becomes a copy of the other's, and the tree row gets the forged leaves' edge (its signed head unchanged).
+            var victim = (await table.GetEntityAsync<TableEntity>("log", "leaf-000000000000")).Value;
+            var other = (await table.GetEntityAsync<TableEntity>("log", "leaf-000000000001")).Value;
+            victim["Leaf"] = other["Leaf"];
+            await table.UpdateEntityAsync(victim, Azure.ETag.All, TableUpdateMode.Replace);
+            var forged = MerkleFrontier.Empty.Append(other.ForHeadHash()).Append(other.ForHeadHash());
+            var tree = (await table.GetEntityAsync<TableEntity>("log", "tree")).Value;
+            tree["Frontier"] = System.Text.Json.JsonSerializer.Serialize(forged.ToHex());
+            await table.UpdateEntityAsync(tree, Azure.ETag.All, TableUpdateMode.Replace);
+        }
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => AppendAsync(ledger, "next", 0, "run-start", final: false));
+
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+    }
+
     private static Task AppendAsync(EvidenceLedger ledger, string run, long seq, string kind, bool final, int? minute = null) =>
         ledger.AppendAsync(run, seq, [new EvidenceEntry(kind, DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), new JsonObject { ["n"] = seq })], final, toLog: true,
             DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), Summary(), CancellationToken.None);
@@ -143,4 +174,11 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         owned.Add(keys);
         return (new EvidenceLedger(storage, keys, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceLedger>.Instance), keys);
     }
+}
+
+/// <summary>The leaf hash of a stored leaf row, as the log folds it.</summary>
+internal static class LeafRows
+{
+    public static byte[] ForHeadHash(this TableEntity row) =>
+        LogLeaf.TryParse(0, row.GetString("Leaf"), out var leaf, out var error) ? leaf.LeafHash() : throw new InvalidOperationException(error);
 }

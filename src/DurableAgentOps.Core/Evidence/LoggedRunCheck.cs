@@ -49,7 +49,10 @@ public static class LoggedRunCheck
         return new RunVerification(runId, breaks, notes, purged);
     }
 
-    /// <summary>A run that has not ended is logged again at its end; until then its newer head is not a break.</summary>
+    /// <summary>
+    /// A run that has not ended is logged at its start and again at its end, not at each step: until then a head newer than
+    /// its latest leaf is not a break (its records still verify against it, and its signature).
+    /// </summary>
     public static bool IsPendingLog(EvidenceProblem problem, RunHead? head) =>
-        problem.Kind == EvidenceProblemKind.NotLogged && head is { Final: false };
+        problem.Kind is EvidenceProblemKind.NotLogged or EvidenceProblemKind.LeafMismatch && head is { Final: false };
 }

@@ -38,7 +38,15 @@ public static class EvidenceHttp
             return bad!;
         }
 
-        string? Text(string name) => q[name].ToString() is { Length: > 0 and <= 200 } value ? value : null;
+        foreach (var name in new[] { "workflow", "status", "initiator", "approver", "identity", "record", "wrote" })
+        {
+            if (q[name].ToString().Length > 200)
+            {
+                return RunHttp.BadRequest($"'{name}' is longer than 200 characters.");
+            }
+        }
+
+        string? Text(string name) => q[name].ToString() is { Length: > 0 } value ? value : null;
         var query = new RunQuery(Text("workflow"), Text("status"), Text("initiator"), Text("approver"), Text("identity"), Text("record"), Text("wrote"),
             since, until, top, skip);
         var ledger = http.RequestServices.GetRequiredService<EvidenceLedger>();
@@ -181,7 +189,7 @@ public static class EvidenceHttp
             return refused;
         }
 
-        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out var bad))
+        if (!TryFlag(http.Request.Query.TryGetValue("dryRun", out var flagText) ? flagText.ToString() : null, "dryRun", out var dryRun, out var bad))
         {
             return bad!;
         }
@@ -217,7 +225,7 @@ public static class EvidenceHttp
             return refused;
         }
 
-        if (!TryFlag(http.Request.Query["dryRun"], "dryRun", out var dryRun, out var bad))
+        if (!TryFlag(http.Request.Query.TryGetValue("dryRun", out var flagText) ? flagText.ToString() : null, "dryRun", out var dryRun, out var bad))
         {
             return bad!;
         }
@@ -254,9 +262,9 @@ public static class EvidenceHttp
     {
         bad = null;
         value = false;
-        if (string.IsNullOrEmpty(text) || bool.TryParse(text, out value))
+        if (text is null || bool.TryParse(text, out value))
         {
-            return true;
+            return true; // absent: false; present, it must say which (an empty dryRun= must not purge)
         }
 
         bad = RunHttp.BadRequest($"'{name}' must be true or false.");

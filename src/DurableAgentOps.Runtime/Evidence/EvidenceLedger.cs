@@ -61,7 +61,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         {
             var previous = await table.GetEntityIfExistsAsync<TableEntity>(runId, Row(firstSeq - 1), cancellationToken: cancellationToken);
             tip = previous.HasValue
-                ? new ChainTip(firstSeq - 1, previous.Value!.GetString("Hash") ?? string.Empty)
+                ? new ChainTip(firstSeq - 1, Text(previous.Value!, "Hash") ?? string.Empty)
                 : throw new InvalidOperationException($"evidence of run {runId} has no record {firstSeq - 1} to append {firstSeq} after");
         }
 
@@ -86,7 +86,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             {
                 // A retried append (activities run at least once) finds its own record and moves on.
                 var existing = (await table.GetEntityAsync<TableEntity>(runId, Row(record.Seq), cancellationToken: cancellationToken)).Value;
-                if (existing.GetString("Hash") == record.Hash)
+                if (Text(existing, "Hash") == record.Hash)
                 {
                     continue;
                 }
@@ -140,7 +140,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         var rows = new List<StoredRecord>();
         await foreach (var row in (await records.Value).QueryAsync<TableEntity>(e => e.PartitionKey == runId, cancellationToken: cancellationToken))
         {
-            rows.Add(StoredRecord.Parse(row.GetString("Json"), row.GetString("Hash")));
+            rows.Add(StoredRecord.Parse(Text(row, "Json"), Text(row, "Hash")));
         }
 
         var headRow = await (await heads.Value).GetEntityIfExistsAsync<TableEntity>(HeadsPartition, runId, cancellationToken: cancellationToken);
@@ -153,11 +153,11 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         RunSummary? summary = null;
         if (headRow.HasValue)
         {
-            RunHead.TryParse(headRow.Value!.GetString("Head"), out head, out _);
-            summary = TryRead<RunSummary>(headRow.Value.GetString("Summary"));
+            RunHead.TryParse(Text(headRow.Value!, "Head"), out head, out _);
+            summary = TryRead<RunSummary>(Text(headRow.Value!, "Summary"));
         }
 
-        return new StoredRun(rows, head, headRow.HasValue ? headRow.Value!.GetString("Signature") : null, summary);
+        return new StoredRun(rows, head, headRow.HasValue ? Text(headRow.Value!, "Signature") : null, summary);
     }
 
     /// <summary>Every run's index row, newest first (the runs query filters them).</summary>
@@ -166,10 +166,10 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         var found = new List<(string, RunSummary)>();
         await foreach (var row in (await heads.Value).QueryAsync<TableEntity>(e => e.PartitionKey == HeadsPartition, cancellationToken: cancellationToken))
         {
-            if (TryRead<RunSummary>(row.GetString("Summary")) is { } summary)
-            {
-                found.Add((row.RowKey, summary));
-            }
+            // An index row that no longer reads still lists its run (verify --all must see every run), marked as such.
+            found.Add((row.RowKey, TryRead<RunSummary>(Text(row, "Summary"))
+                ?? new RunSummary("(index unreadable)", string.Empty, new Security.PrincipalRef(string.Empty, "(index unreadable)", null), "unknown",
+                    DateTimeOffset.MinValue, null, [], [], [], [], string.Empty)));
         }
 
         return [.. found.OrderByDescending(s => s.Item2.StartedAt)];
@@ -185,12 +185,12 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         {
             if (row.RowKey == TreeRow)
             {
-                TreeHead.TryParse(row.GetString("Head"), out tree, out _);
-                signature = row.GetString("Signature");
+                TreeHead.TryParse(Text(row, "Head"), out tree, out _);
+                signature = Text(row, "Signature");
             }
             else if (row.RowKey.StartsWith("leaf-", StringComparison.Ordinal)
                 && long.TryParse(row.RowKey["leaf-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-                && LogLeaf.TryParse(index, row.GetString("Leaf"), out var leaf, out _))
+                && LogLeaf.TryParse(index, Text(row, "Leaf"), out var leaf, out _))
             {
                 leaves.Add(leaf);
             }
@@ -249,7 +249,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     {
         var table = await log.Value;
         var pointer = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, RunRow(runId), cancellationToken: cancellationToken);
-        if (pointer.HasValue && pointer.Value!.GetString("HeadHash") == head.Hash && pointer.Value.GetString("Retention") == tombstone)
+        if (pointer.HasValue && Text(pointer.Value!, "HeadHash") == head.Hash && Text(pointer.Value!, "Retention") == tombstone)
         {
             return; // this head is in the log already (a retried append)
         }
@@ -278,30 +278,58 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         throw new InvalidOperationException($"could not add run {runId} to the evidence log after 50 attempts");
     }
 
-    /// <summary>The signed tree row's size and right edge (rebuilt from the leaves when the row keeps none).</summary>
+    /// <summary>
+    /// The signed tree's right edge, checked against its signed head before anything is signed over it: the stored edge
+    /// (or, when it is missing or wrong, the one rebuilt from the leaves) must give the signed size and root, and the
+    /// head's signature must verify. Anything else is a log changed in storage: appending refuses (fail closed) rather
+    /// than sign it; <c>agentops verify --all</c> names what changed.
+    /// </summary>
     private async Task<MerkleFrontier> ReadTreeAsync(TableClient table, CancellationToken cancellationToken)
     {
         var row = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, TreeRow, cancellationToken: cancellationToken);
-        if (!row.HasValue)
+        for (var wait = 0; !row.HasValue; wait++)
         {
-            return MerkleFrontier.Empty;
+            // No tree yet: fine while the first appender is signing it (a moment); leaves with no tree for longer mean
+            // the tree row was deleted, and folding every leaf would sign whatever the leaves now say.
+            if (!(await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, LeafRow(0), cancellationToken: cancellationToken)).HasValue)
+            {
+                return MerkleFrontier.Empty;
+            }
+
+            if (wait == 40)
+            {
+                throw new InvalidOperationException("the evidence log has leaves but no signed tree head: not signing over a log changed in storage");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken);
+            row = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, TreeRow, cancellationToken: cancellationToken);
         }
 
-        if (TreeHead.TryParse(row.Value!.GetString("Head"), out var signed, out _)
-            && TryRead<List<string>>(row.Value.GetString("Frontier")) is { } hex && MerkleFrontier.TryParse(signed.Size, hex, out var frontier))
+        var key = await keys.PublicKeyAsync(cancellationToken);
+        if (!TreeHead.TryParse(Text(row.Value!, "Head"), out var signed, out _) || !key.Verify(signed, Text(row.Value!, "Signature")))
+        {
+            throw new InvalidOperationException("the evidence log's tree head is not signed by this host's key: not signing over a log changed in storage");
+        }
+
+        bool Matches(MerkleFrontier f) => f.Size == signed.Size && Convert.ToHexStringLower(f.Root()) == signed.Root;
+        if (TryRead<List<string>>(Text(row.Value!, "Frontier")) is { } hex && MerkleFrontier.TryParse(signed.Size, hex, out var frontier) && Matches(frontier))
         {
             return frontier;
         }
 
-        // A tree row without its right edge (older format or damaged): fold every leaf once.
+        // Older format or a damaged edge: fold the signed leaves once, and use them only if they give the signed root.
         var rebuilt = MerkleFrontier.Empty;
-        foreach (var leaf in (await ReadLogAsync(cancellationToken)).Leaves)
+        foreach (var leaf in (await ReadLogAsync(cancellationToken)).Leaves.Take((int)Math.Min(signed.Size, int.MaxValue)))
         {
             rebuilt = rebuilt.Append(leaf.LeafHash());
         }
 
-        return rebuilt;
+        return Matches(rebuilt)
+            ? rebuilt
+            : throw new InvalidOperationException("the evidence log's leaves no longer give its signed tree head: not signing over a log changed in storage");
     }
+
+    private static string? Text(TableEntity row, string name) => row.TryGetValue(name, out var value) ? value as string : null;
 
     /// <summary>Folds in leaves inserted after the signed tree (by appenders that have not signed yet): usually none.</summary>
     private static async Task<MerkleFrontier> CatchUpAsync(TableClient table, MerkleFrontier frontier, CancellationToken cancellationToken)
@@ -309,7 +337,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         while (true)
         {
             var next = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, LeafRow(frontier.Size), cancellationToken: cancellationToken);
-            if (!next.HasValue || !LogLeaf.TryParse(frontier.Size, next.Value!.GetString("Leaf"), out var leaf, out _))
+            if (!next.HasValue || !LogLeaf.TryParse(frontier.Size, Text(next.Value!, "Leaf"), out var leaf, out _))
             {
                 return frontier;
             }
@@ -326,7 +354,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         for (var attempt = 0; attempt < 20; attempt++)
         {
             var row = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, TreeRow, cancellationToken: cancellationToken);
-            if (row.HasValue && TreeHead.TryParse(row.Value!.GetString("Head"), out var signed, out _) && signed.Size >= tree.Size)
+            if (row.HasValue && TreeHead.TryParse(Text(row.Value!, "Head"), out var signed, out _) && signed.Size >= tree.Size)
             {
                 return;
             }
@@ -367,7 +395,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         {
             var copy = new TableEntity(runId, $"{row.RowKey}-{row.GetInt64("Episode") ?? 0}")
             {
-                ["Json"] = row.GetString("Json"), ["Hash"] = row.GetString("Hash"), ["Episode"] = row.GetInt64("Episode"), ["SupersededAt"] = time.GetUtcNow(),
+                ["Json"] = Text(row, "Json"), ["Hash"] = Text(row, "Hash"), ["Episode"] = row.GetInt64("Episode"), ["SupersededAt"] = time.GetUtcNow(),
             };
             await keep.UpsertEntityAsync(copy, TableUpdateMode.Replace, cancellationToken);
             await table.DeleteEntityAsync(runId, row.RowKey, row.ETag, cancellationToken);
@@ -380,7 +408,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     private async Task<RunHead?> ReadHeadAsync(string runId, CancellationToken cancellationToken)
     {
         var row = await (await heads.Value).GetEntityIfExistsAsync<TableEntity>(HeadsPartition, runId, cancellationToken: cancellationToken);
-        return row.HasValue && RunHead.TryParse(row.Value!.GetString("Head"), out var head, out _) ? head : null;
+        return row.HasValue && RunHead.TryParse(Text(row.Value!, "Head"), out var head, out _) ? head : null;
     }
 
     /// <summary>Data too large for a table property goes to a blob named by its digest; the record keeps the reference.</summary>

@@ -53,7 +53,7 @@ public sealed class Redactor(PayloadVault vault)
 
                 var marker = changed[at..(end + MarkerEnd.Length)];
                 var digest = marker[MarkerStart.Length..^MarkerEnd.Length];
-                if (await vault.OpenAsync(runId, digest, cancellationToken) is { } clear)
+                if (IsDigest(digest) && await vault.OpenAsync(runId, digest, cancellationToken) is { } clear)
                 {
                     revealed[clear] = marker;
                     changed = string.Concat(changed.AsSpan(0, at), clear, changed.AsSpan(end + MarkerEnd.Length));
@@ -94,10 +94,32 @@ public sealed class Redactor(PayloadVault vault)
         return copy;
     }
 
-    /// <summary>Scrubs a text (a prompt, a message) the same way.</summary>
+    /// <summary>
+    /// Scrubs a text (a prompt, a message) the same way, including the values as JSON wrote them into it: a prompt built
+    /// from JSON holds <c>+</c> as <c>\u002B</c>, an apostrophe as <c>\u0027</c>, non-ASCII letters escaped.
+    /// </summary>
     public static string ScrubText(string text, IReadOnlyDictionary<string, string> revealed) =>
-        revealed.Where(r => r.Key.Length > 0).OrderByDescending(r => r.Key.Length)
-            .Aggregate(text ?? string.Empty, (current, r) => current.Replace(r.Key, r.Value, StringComparison.Ordinal));
+        revealed.Where(r => r.Key.Length > 0)
+            .SelectMany(r => WrittenForms(r.Key).Select(form => (Form: form, Marker: r.Value)))
+            .OrderByDescending(r => r.Form.Length)
+            .Aggregate(text ?? string.Empty, (current, r) => current.Replace(r.Form, r.Marker, StringComparison.Ordinal));
+
+    /// <summary>A clear value as it may appear in a text: as is, and as JSON writes it with the default and the relaxed encoder.</summary>
+    private static IEnumerable<string> WrittenForms(string clear) => new[]
+    {
+        clear,
+        System.Text.Json.JsonEncodedText.Encode(clear).ToString(),
+        System.Text.Json.JsonEncodedText.Encode(clear, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).ToString(),
+    }.Distinct(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A whole marker this run's vault can open: what <see cref="RedactAsync"/> wrote before. Anything else that merely
+    /// starts like one (a customer can type <c>«redacted:</c>) is data, and sealed like any value.
+    /// </summary>
+    private async Task<bool> IsOwnMarkerAsync(string runId, string text, CancellationToken cancellationToken) =>
+        text.StartsWith(MarkerStart, StringComparison.Ordinal) && text.EndsWith(MarkerEnd, StringComparison.Ordinal)
+        && IsDigest(text[MarkerStart.Length..^MarkerEnd.Length])
+        && await vault.OpenAsync(runId, text[MarkerStart.Length..^MarkerEnd.Length], cancellationToken) is not null;
 
     private async Task RedactAtAsync(string runId, JsonNode? node, ReadOnlyMemory<string> path, CancellationToken cancellationToken)
     {
@@ -115,7 +137,7 @@ public sealed class Redactor(PayloadVault vault)
                 {
                     await RedactAtAsync(runId, child, path[1..], cancellationToken);
                 }
-                else if (!(child is JsonValue v && v.TryGetValue<string>(out var s) && s.StartsWith(MarkerStart, StringComparison.Ordinal)))
+                else if (!(child is JsonValue v && v.TryGetValue<string>(out var s) && await IsOwnMarkerAsync(runId, s, cancellationToken)))
                 {
                     var clear = child is JsonValue value && value.TryGetValue<string>(out var text) ? text : child.ToJsonString();
                     obj[path.Span[0]] = Marker(await vault.SealAsync(runId, clear, cancellationToken));
@@ -124,6 +146,10 @@ public sealed class Redactor(PayloadVault vault)
                 break;
         }
     }
+
+    /// <summary>What the vault names a sealed value by: <c>hmac-sha256:</c> and 64 lowercase hex digits.</summary>
+    private static bool IsDigest(string text) =>
+        text.Length == 76 && text.StartsWith("hmac-sha256:", StringComparison.Ordinal) && text[12..].All(char.IsAsciiHexDigitLower);
 
     private static IEnumerable<JsonValue> Strings(JsonNode? node) => node switch
     {

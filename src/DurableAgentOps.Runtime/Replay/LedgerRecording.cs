@@ -93,6 +93,11 @@ internal static class LedgerRecording
                 case "gate-timeout":
                     items.Add(new RecordedTimer(null, null, at));
                     break;
+                case "refusal" when Text(data, "guard") == "approval":
+                    // A refused decision (403) reached the run as an approval event the run then looked up.
+                    items.Add(new RecordedEvent(AgentWorkflowOrchestrator.ApprovalEvent, data["event"]?.DeepClone(), at));
+                    AddCall(items, data, at, Text(data, "stepId"));
+                    break;
                 case "refusal":
                     if (Call(data, at, Text(data, "stepId")) is { } failed)
                     {

@@ -102,7 +102,9 @@ public static class ReplayHttp
             return invalid!;
         }
 
-        var verification = EvidenceBundle.Verify(text);
+        // Against this host's own key: a bundle re-signed with another key (its data rewritten) is not this host's evidence.
+        var hostKey = await http.RequestServices.GetRequiredService<EvidenceKeys>().PublicKeyAsync(ct);
+        var verification = EvidenceBundle.Verify(text, hostKey);
         if (verification.First is { } problem || !EvidenceBundle.TryParse(text, out var bundle, out _))
         {
             var first = verification.First?.Message ?? "not an evidence bundle";

@@ -344,6 +344,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 ["reason"] = refused,
                 ["linkId"] = decision.LinkId,
                 ["changeDigest"] = decision.ChangeDigest,
+                ["event"] = signal?.DeepClone(), // the signal as received (a decision id): replay from the ledger feeds it again
             }, VerifyDecisionActivity.Name, request, check);
             ignoredEvents++;
             return;
