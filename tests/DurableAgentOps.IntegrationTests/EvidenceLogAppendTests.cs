@@ -157,6 +157,22 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Append_LeafSlippedInPastTheSignedTree_IsRefusedNotSigned()
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "victim", 0, "run-start", final: false);
+        var table = new TableClient(azurite.ConnectionString, hub + "EvidenceLog");
+
+        // A tombstone for the victim, written by hand where the next appender would fold it in.
+        var head = (await ledger.ReadRunAsync("victim", CancellationToken.None))!.Head!;
+        await table.AddEntityAsync(new TableEntity("log", "leaf-000000000001") { ["Leaf"] = LogLeaf.Tombstone(1, "victim", head.Hash, "P1D").ToCanonicalJson(), ["RunId"] = "victim" });
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => AppendAsync(ledger, "next", 0, "run-start", final: false));
+
+        Assert.Contains("log leaf 1, past the signed tree, is not a leaf this host signed", ex.Message, StringComparison.Ordinal);
+    }
+
     private static Task AppendAsync(EvidenceLedger ledger, string run, long seq, string kind, bool final, int? minute = null) =>
         ledger.AppendAsync(run, seq, [new EvidenceEntry(kind, DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), new JsonObject { ["n"] = seq })], final, toLog: true,
             DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), Summary(), CancellationToken.None);

@@ -114,6 +114,12 @@ public sealed class EvidencePublicKey
         return Verify(head.ToCanonicalJson(), signature);
     }
 
+    public bool Verify(LogLeaf leaf, string? signature)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        return Verify(EvidenceSigning.LeafText(leaf), signature);
+    }
+
     internal static bool IsP256(ECDsa ecdsa) =>
         ecdsa.KeySize == 256 && ecdsa.ExportParameters(false).Curve.Oid?.Value == ECCurve.NamedCurves.nistP256.Oid.Value;
 }

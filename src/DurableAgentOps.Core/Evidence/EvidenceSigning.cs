@@ -18,6 +18,18 @@ public static class EvidenceSigning
         return SignTextAsync(signer, head.ToCanonicalJson(), cancellationToken);
     }
 
+    /// <summary>
+    /// A log leaf's row signature, over its index and canonical JSON: the next appender folds a leaf past the signed tree
+    /// only if this host signed it there (someone with storage access cannot slip a leaf in for it to sign).
+    /// </summary>
+    public static Task<string> SignAsync(this IEvidenceSigner signer, LogLeaf leaf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        return SignTextAsync(signer, LeafText(leaf), cancellationToken);
+    }
+
+    internal static string LeafText(LogLeaf leaf) => $"leaf {leaf.Index}: {leaf.ToCanonicalJson()}";
+
     /// <exception cref="InvalidOperationException">The signer returned something its own public key does not verify.</exception>
     private static async Task<string> SignTextAsync(IEvidenceSigner signer, string text, CancellationToken cancellationToken)
     {

@@ -259,9 +259,11 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             var frontier = await CatchUpAsync(table, await ReadTreeAsync(table, cancellationToken), cancellationToken);
             var index = frontier.Size;
             var leaf = tombstone is null ? LogLeaf.ForHead(index, head) : LogLeaf.Tombstone(index, runId, head.Hash, tombstone);
+            var signature = await (await keys.SignerAsync(cancellationToken)).SignAsync(leaf, cancellationToken);
             try
             {
-                await table.AddEntityAsync(new TableEntity(LogPartition, LeafRow(index)) { ["Leaf"] = leaf.ToCanonicalJson(), ["RunId"] = runId }, cancellationToken);
+                await table.AddEntityAsync(new TableEntity(LogPartition, LeafRow(index)) { ["Leaf"] = leaf.ToCanonicalJson(), ["RunId"] = runId, ["Signature"] = signature },
+                    cancellationToken);
             }
             catch (RequestFailedException ex) when (ex.Status == 409)
             {
@@ -331,15 +333,24 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
 
     private static string? Text(TableEntity row, string name) => row.TryGetValue(name, out var value) ? value as string : null;
 
-    /// <summary>Folds in leaves inserted after the signed tree (by appenders that have not signed yet): usually none.</summary>
-    private static async Task<MerkleFrontier> CatchUpAsync(TableClient table, MerkleFrontier frontier, CancellationToken cancellationToken)
+    /// <summary>
+    /// Folds in leaves inserted after the signed tree (by appenders that have not signed yet): usually none. Each must
+    /// carry this host's leaf signature; a leaf someone put there by hand is refused, not signed into the tree.
+    /// </summary>
+    private async Task<MerkleFrontier> CatchUpAsync(TableClient table, MerkleFrontier frontier, CancellationToken cancellationToken)
     {
+        var key = await keys.PublicKeyAsync(cancellationToken);
         while (true)
         {
             var next = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, LeafRow(frontier.Size), cancellationToken: cancellationToken);
-            if (!next.HasValue || !LogLeaf.TryParse(frontier.Size, Text(next.Value!, "Leaf"), out var leaf, out _))
+            if (!next.HasValue)
             {
                 return frontier;
+            }
+
+            if (!LogLeaf.TryParse(frontier.Size, Text(next.Value!, "Leaf"), out var leaf, out _) || !key.Verify(leaf, Text(next.Value!, "Signature")))
+            {
+                throw new InvalidOperationException($"log leaf {frontier.Size}, past the signed tree, is not a leaf this host signed: not signing over a log changed in storage");
             }
 
             frontier = frontier.Append(leaf.LeafHash());
