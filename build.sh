@@ -179,6 +179,8 @@ run_investigation() {
   as ivan runs --wrote crm-writer:ACC-000002 --since "$(date -u +%Y-%m-01)" --top 5 --host $api
   say "he verifies the run here (hash chain, signed head, place in the signed log) against the key he was given"
   as ivan verify "$run" --public-key "$key" --host $api
+  say "the run's timeline from its ledger (lanes per identity, gate, refusals; the page: $api/runs/$run/timeline)"
+  as ivan timeline "$run" --host $api
   say "he exports its evidence; the bundle verifies offline with nothing but itself and the public key"
   as ivan export "$run" --output "$bundle" --force --host $api
   $cli verify --bundle "$bundle" --public-key "$key"

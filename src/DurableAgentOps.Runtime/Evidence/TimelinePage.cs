@@ -86,12 +86,12 @@ public static class TimelinePage
         page.Section("Refusals");
         if (story.Refusals.Count == 0)
         {
-            page.Paragraph("No step was refused.", "refusals");
+            page.Paragraph("Nothing was refused.", "refusals");
         }
         else
         {
-            page.Table("refusals", ["At", "Step", "Identity", "Reason"],
-                story.Refusals.Select(r => (IReadOnlyList<string>)[StoryText.Time(r.At), StoryText.Or(r.StepId), StoryText.Or(r.Identity), StoryText.Or(r.Reason)]));
+            page.Table("refusals", ["At", "Step", "Identity or person", "Reason"],
+                story.Refusals.Select(r => (IReadOnlyList<string>)[StoryText.Time(r.At), StoryText.Or(r.StepId), StoryText.Or(r.Who), StoryText.Or(r.Reason)]));
         }
 
         var origin = run.Started ?? story.Events.FirstOrDefault()?.At ?? DateTimeOffset.UnixEpoch;

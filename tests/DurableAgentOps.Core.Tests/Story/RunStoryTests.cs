@@ -130,4 +130,29 @@ public sealed class RunStoryTests
         Assert.Contains("escalated from gate manager-review to director-review: escalation.after P1D passed", text, StringComparison.Ordinal);
         Assert.Contains("run ended: failed — step write-followup as crm-writer: refused", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void From_RefusedDecision_IsOnTheGateLaneByWhoTriedAndInTheReport()
+    {
+        var records = EvidenceChain.Append("refused-run", ChainTip.Start, [
+            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-followup", ["initiator"] = Principal("t/alice", "Alice Martin", null) }),
+            new EvidenceEntry("refusal", T0.AddSeconds(1), new JsonObject
+            {
+                ["guard"] = "approval", ["status"] = 403, ["stepId"] = "write-followup", ["gate"] = "manager-review",
+                ["principal"] = Principal("t/mallory", "Mallory Outsider", "mallory@contoso.example"), ["channel"] = "cli",
+                ["reason"] = "Mallory Outsider is not an approver of gate manager-review",
+            }),
+        ]);
+
+        var story = RunStory.From(records);
+        var md = IncidentReport.ToMarkdown(story, null);
+
+        var refusal = Assert.Single(story.Refusals);
+        Assert.Null(refusal.Identity);
+        Assert.Equal("Mallory Outsider <mallory@contoso.example>", refusal.Who);
+        var line = story.Events.Single(e => e.Kind == "refusal");
+        Assert.Equal("gate", line.Lane);
+        Assert.Contains("decision refused at gate manager-review: Mallory Outsider <mallory@contoso.example> via cli", line.Summary, StringComparison.Ordinal);
+        Assert.Contains(@"refused decision by Mallory Outsider", md, StringComparison.Ordinal);
+    }
 }

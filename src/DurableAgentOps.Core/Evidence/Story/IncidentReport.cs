@@ -136,7 +136,9 @@ public static class IncidentReport
         }
 
         doc.Heading(2, "What failed");
-        var failures = story.Refusals.Select(r => $"refused: step {StoryText.Or(r.StepId)} as {StoryText.Or(r.Identity)}: {StoryText.Or(r.Reason)}")
+        var failures = story.Refusals.Select(r => r.Person is { } person
+            ? $"refused decision by {person.Display} via {StoryText.Or(r.Channel)}: {StoryText.Or(r.Reason)}"
+            : $"refused: step {StoryText.Or(r.StepId)} as {StoryText.Or(r.Identity)}: {StoryText.Or(r.Reason)}")
             .Concat(story.Steps.Where(s => !s.Succeeded).Select(s => $"step {s.StepId} as {s.Identity}: {s.Outcome}"))
             .Concat(story.Notices.SelectMany(n => n.Failures.Select(f => $"notice for gate {StoryText.Or(n.Gate)}: {f}")))
             .Concat(story.GateEvents.Where(e => e.Kind == "gate-timeout").Select(e => $"gate {StoryText.Or(e.Gate)} timed out (onTimeout: {StoryText.Or(e.Detail)})"))

@@ -122,6 +122,13 @@ public sealed record RunStory(
                         + (step.DurationMs is { } ms ? $" ({ms.ToString(CultureInfo.InvariantCulture)} ms)" : string.Empty));
                     break;
 
+                case "refusal" when Text(d, "guard") == "approval":
+                    // A signed-in person's decision the approval service refused (403): on the gate's lane, by who tried.
+                    var refused = new StoryRefusal(record.Seq, at, Text(d, "stepId"), null, Text(d, "reason"), Principal(d, "principal"), Text(d, "channel"));
+                    refusals.Add(refused);
+                    Event(record, GateLane, $"decision refused at gate {Text(d, "gate") ?? Missing}: {refused.Person?.Display ?? Missing} via {refused.Channel ?? Missing}: {refused.Reason ?? Missing}");
+                    break;
+
                 case "refusal":
                     var refusal = new StoryRefusal(record.Seq, at, Text(d, "stepId"), Text(d, "identity"), Text(d, "reason"));
                     refusals.Add(refusal);

@@ -39,7 +39,11 @@ public sealed record StoryDecision(
 public sealed record StoryGateEvent(long Seq, DateTimeOffset At, string Kind, string? StepId, string? Gate, string? To, string? Detail);
 
 /// <summary>A step the run refused to take, and why.</summary>
-public sealed record StoryRefusal(long Seq, DateTimeOffset At, string? StepId, string? Identity, string? Reason);
+public sealed record StoryRefusal(long Seq, DateTimeOffset At, string? StepId, string? Identity, string? Reason, StoryPrincipal? Person = null, string? Channel = null)
+{
+    /// <summary>Who was refused: the step's identity, or the person whose decision was refused (403).</summary>
+    public string? Who => Identity ?? Person?.Display;
+}
 
 /// <summary>
 /// One line of the timeline: when, what kind, on which lane (an identity, or "gate" / "run"), and a sentence. Values
