@@ -197,14 +197,19 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             DateTime? escalateAt = next is not null && IsoDuration.TryParse(gate.Escalation!.After, out var after) && opened + after < deadline
                 ? opened + after
                 : null;
+            ApprovalWait Wait(string? notificationProblem) => new(step.Id, gate.Id, gate.Approvers.Select(a => $"{a.Kind.ToString().ToLowerInvariant()}:{a.Name}").ToList(),
+                gate.Quorum, gate.Timeout, deadline, tally.Approvals, gate.SeparationOfDuties, run.Initiator, change.Digest, change.Summary, why, notificationProblem);
+
+            // The status names this gate before anyone is told: an approver who answers the mail at once finds the run
+            // waiting for them, not at the gate before (custom status is saved when the notice activity is scheduled).
+            ReportWait(context, Wait(null));
             var problem = await NotifyAsync(context, run, step, gate, change, kind, deadline, tally, why, null);
             await evidence.FlushAsync(context);
             while (!tally.QuorumReached && !tally.Rejected)
             {
                 var due = new[] { (At: deadline, What: "deadline"), (At: escalateAt ?? DateTime.MaxValue, What: "escalation"),
                     (At: reminders.Count > 0 ? reminders.Peek() : DateTime.MaxValue, What: "reminder") }.MinBy(d => d.At);
-                ReportWait(context, new ApprovalWait(step.Id, gate.Id, gate.Approvers.Select(a => $"{a.Kind.ToString().ToLowerInvariant()}:{a.Name}").ToList(),
-                    gate.Quorum, gate.Timeout, deadline, tally.Approvals, gate.SeparationOfDuties, run.Initiator, change.Digest, change.Summary, why, problem));
+                ReportWait(context, Wait(problem));
                 var remaining = due.At - context.CurrentUtcDateTime;
                 try
                 {
