@@ -93,19 +93,18 @@ internal sealed class VerifyCommand : ICliCommand
 
     private static async Task<int> VerifyRunAsync(CliContext context, HostClient client, string runId, DownloadedLog log, EvidencePublicKey key, CancellationToken cancellationToken)
     {
-        var (evidence, response) = await EvidenceDownload.RunAsync(client, runId, cancellationToken);
-        if (evidence is null && response.Status != HttpStatusCode.NotFound)
+        var (evidence, verification, refused) = await EvidenceFetch.VerifyAsync(client, runId, log, key, cancellationToken);
+        if (refused is not null)
         {
-            return HostOptions.Refused(context, "verify", response);
+            return HostOptions.Refused(context, "verify", refused);
         }
 
-        if (evidence is null && log.Leaves.All(l => l.RunId != runId))
+        if (verification is null)
         {
             return Fail(context, $"no evidence of run {runId}: the ledger holds none and the log names no such run");
         }
 
-        var verification = LoggedRunCheck.Verify(runId, evidence, log.Leaves, log.Head, log.HeadSignature, key);
-        var breaks = verification.Breaks.Select(b => b.Message).Concat(log.Malformed).ToList();
+        var breaks = verification.Breaks.Select(b => b.Message).ToList();
         foreach (var note in verification.Notes)
         {
             context.Out.WriteLine($"note: {note}");
@@ -161,21 +160,13 @@ internal sealed class VerifyCommand : ICliCommand
             }
         }
 
-        var report = EvidenceVerifier.VerifyLog(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id));
-        var breaks = new List<string>(log.Malformed);
-        foreach (var problem in report.Problems)
+        var (report, problems, notes) = LoggedRunCheck.VerifyAll(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id), indexed);
+        foreach (var note in notes)
         {
-            if (problem.RunId is { } id && LoggedRunCheck.IsPendingLog(problem, runs.GetValueOrDefault(id)?.Head))
-            {
-                context.Out.WriteLine($"note: run {id} is in progress: its latest head is not yet in the log");
-            }
-            else
-            {
-                breaks.Add(problem.Message);
-            }
+            context.Out.WriteLine($"note: {note}");
         }
 
-        breaks.AddRange(indexed.Where(id => !ids.Contains(id)).Select(id => $"run {id}: stored, but in no leaf of the signed log"));
+        var breaks = log.Malformed.Concat(problems.Select(p => p.Message)).ToList();
         if (breaks.Count > 0)
         {
             return Broken(context, "the log", breaks);

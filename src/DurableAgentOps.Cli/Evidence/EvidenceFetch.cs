@@ -31,6 +31,15 @@ internal static class EvidenceFetch
             return (null, null, logResponse.IsSuccess ? logResponse with { Status = HttpStatusCode.BadGateway } : logResponse);
         }
 
+        return await VerifyAsync(client, runId, log, trustedKey ?? log.HostKey, cancellationToken);
+    }
+
+    /// <summary>The same with a log already downloaded (verify --all and verify read it once) and the key to check with.</summary>
+    public static async Task<(RunEvidence? Evidence, RunVerification? Verification, HostResponse? Refused)> VerifyAsync(
+        HostClient client, string runId, DownloadedLog log, EvidencePublicKey key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(log);
         var (evidence, response) = await EvidenceDownload.RunAsync(client, runId, cancellationToken);
         if (evidence is null && response.Status != HttpStatusCode.NotFound)
         {
@@ -42,7 +51,7 @@ internal static class EvidenceFetch
             return (null, null, null);
         }
 
-        var verification = LoggedRunCheck.Verify(runId, evidence, log.Leaves, log.Head, log.HeadSignature, trustedKey ?? log.HostKey);
+        var verification = LoggedRunCheck.Verify(runId, evidence, log.Leaves, log.Head, log.HeadSignature, key);
         if (log.Malformed.Count > 0)
         {
             verification = verification with

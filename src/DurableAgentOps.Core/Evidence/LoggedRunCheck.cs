@@ -50,6 +50,37 @@ public static class LoggedRunCheck
     }
 
     /// <summary>
+    /// The whole log and every run it names (<paramref name="lookup"/>), and any run stored (<paramref name="storedRuns"/>)
+    /// that no leaf names, which is a break: every run is logged at its start. Runs in progress are notes, as for one run.
+    /// </summary>
+    public static (LogReport Report, IReadOnlyList<EvidenceProblem> Breaks, IReadOnlyList<string> Notes) VerifyAll(
+        IReadOnlyList<LogLeaf> leaves, TreeHead tree, string? treeSignature, EvidencePublicKey key, Func<string, RunEvidence?> lookup, IEnumerable<string> storedRuns)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        ArgumentNullException.ThrowIfNull(lookup);
+        ArgumentNullException.ThrowIfNull(storedRuns);
+        var report = EvidenceVerifier.VerifyLog(leaves, tree, treeSignature, key, lookup);
+        var breaks = new List<EvidenceProblem>();
+        var notes = new List<string>();
+        foreach (var problem in report.Problems)
+        {
+            if (problem.RunId is { } id && IsPendingLog(problem, lookup(id)?.Head))
+            {
+                notes.Add($"run {id} is in progress: its latest head is not yet in the log");
+            }
+            else
+            {
+                breaks.Add(problem);
+            }
+        }
+
+        var logged = leaves.Select(l => l.RunId).ToHashSet(StringComparer.Ordinal);
+        breaks.AddRange(storedRuns.Distinct(StringComparer.Ordinal).Where(id => !logged.Contains(id))
+            .Select(id => new EvidenceProblem(EvidenceProblemKind.LeafMismatch, $"run {id}: stored, but in no leaf of the signed log", id)));
+        return (report, breaks, notes);
+    }
+
+    /// <summary>
     /// A run that has not ended is logged at its start and again at its end, not at each step: until then a head newer than
     /// its latest leaf is not a break (its records still verify against it, and its signature).
     /// </summary>

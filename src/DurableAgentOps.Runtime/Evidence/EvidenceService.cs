@@ -10,8 +10,6 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// </summary>
 public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, DefinitionStore definitions, TimeProvider time)
 {
-    public Task<StoredRun?> ReadAsync(string runId, CancellationToken cancellationToken) => ledger.ReadRunAsync(runId, cancellationToken);
-
     public Task<StoredLog> ReadLogAsync(CancellationToken cancellationToken) => ledger.ReadLogAsync(cancellationToken);
 
     public Task<EvidencePublicKey> PublicKeyAsync(CancellationToken cancellationToken) => keys.PublicKeyAsync(cancellationToken);
@@ -51,37 +49,15 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, De
             runs[runId] = await ledger.ReadRunAsync(runId, cancellationToken);
         }
 
-        var breaks = new List<EvidenceProblem>();
-        var notes = new List<string>();
         if (log.Head is not { } tree)
         {
             var empty = new LogReport([new EvidenceProblem(EvidenceProblemKind.TreeHeadMismatch, "the evidence log has no signed tree head")], [], 0);
-            return (empty, empty.Problems, notes);
+            return (empty, empty.Problems, []);
         }
 
-        var report = EvidenceVerifier.VerifyLog(log.Leaves, tree, log.HeadSignature, key,
-            id => runs.GetValueOrDefault(id) is { } s ? new RunEvidence(s.Records, s.Head, s.HeadSignature) : null);
-        foreach (var problem in report.Problems)
-        {
-            if (problem.RunId is { } id && LoggedRunCheck.IsPendingLog(problem, runs.GetValueOrDefault(id)?.Head))
-            {
-                notes.Add($"run {id} is in progress: its latest head is not yet in the log");
-            }
-            else
-            {
-                breaks.Add(problem);
-            }
-        }
-
-        foreach (var (id, _) in await ledger.SummariesAsync(cancellationToken))
-        {
-            if (!runs.ContainsKey(id))
-            {
-                breaks.Add(new EvidenceProblem(EvidenceProblemKind.LeafMismatch, $"run {id}: stored, but in no leaf of the signed log", id));
-            }
-        }
-
-        return (report, breaks, notes);
+        var stored = (await ledger.SummariesAsync(cancellationToken)).Select(s => s.RunId);
+        return LoggedRunCheck.VerifyAll(log.Leaves, tree, log.HeadSignature, key,
+            id => runs.GetValueOrDefault(id) is { } s ? new RunEvidence(s.Records, s.Head, s.HeadSignature) : null, stored);
     }
 
     /// <summary>The run's export bundle; null with a reason when it cannot be made yet (a head not in the log).</summary>

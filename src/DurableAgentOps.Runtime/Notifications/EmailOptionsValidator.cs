@@ -63,20 +63,7 @@ internal sealed class EmailOptionsValidator : IValidateOptions<EmailOptions>
             failures.Add($"{S}:Security None sends {S}:Password in clear text; use StartTls or SslOnConnect for {host} (None is for a server on this machine)");
         }
 
-        if (options.Timeout < TimeSpan.FromSeconds(1) || options.Timeout > TimeSpan.FromMinutes(5))
-        {
-            failures.Add($"{S}:Timeout must be between 00:00:01 and 00:05:00, not {options.Timeout}");
-        }
-
-        if (options.MaxRetries is < 0 or > 10)
-        {
-            failures.Add($"{S}:MaxRetries must be 0 to 10, not {options.MaxRetries}");
-        }
-
-        if (options.FirstRetryDelay < TimeSpan.Zero || options.FirstRetryDelay > TimeSpan.FromSeconds(30))
-        {
-            failures.Add($"{S}:FirstRetryDelay must be between 00:00:00 and 00:00:30, not {options.FirstRetryDelay}");
-        }
+        DeliveryLimits.Check(S, options.Timeout, options.MaxRetries, options.FirstRetryDelay, failures);
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

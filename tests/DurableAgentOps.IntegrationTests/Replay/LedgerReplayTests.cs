@@ -19,7 +19,7 @@ public sealed class LedgerReplayTests(AzuriteFixture azurite)
 
     public static TheoryData<string, string> DefinitionChanges { get; } = new()
     {
-        { "a step added", Edit(Gated, "  - id: route-by-tier\n", ReplayTestsSteps.Added + "  - id: route-by-tier\n") },
+        { "a step added", Edit(Gated, "  - id: route-by-tier\n", ReplayWorkflows.AddedStep + "  - id: route-by-tier\n") },
         { "a route condition changed", Edit(Gated, "when: account.tier == 'strategic'", "when: account.tier == 'key'") },
         { "a scope changed", Edit(Gated, "operations: [crm.accounts.read]", "operations: [crm.accounts.read, crm.calls.read]") },
     };
@@ -232,23 +232,4 @@ public sealed class LedgerReplayTests(AzuriteFixture azurite)
         });
         return [.. EvidenceChain.Append("run-1", ChainTip.Start, stamped)];
     }
-}
-
-/// <summary>The step the replay tests add to a workflow.</summary>
-internal static class ReplayTestsSteps
-{
-    public const string Added = """
-          - id: read-last-call
-            kind: read
-            description: Read the last call.
-            identity: crm-reader
-            system: crm
-            operation: crm.calls.read
-            scope:
-              operations: [crm.calls.read]
-              records:
-                region: [emea]
-            from: [read-account]
-
-        """;
 }

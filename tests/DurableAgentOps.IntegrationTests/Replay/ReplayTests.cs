@@ -25,21 +25,6 @@ public sealed class ReplayTests(AzuriteFixture azurite)
         { "a reminder moved", Edit(Gated, "reminders: [PT1S]", "reminders: [PT5S]") },
     };
 
-    private const string AddedStep = """
-          - id: read-last-call
-            kind: read
-            description: Read the last call.
-            identity: crm-reader
-            system: crm
-            operation: crm.calls.read
-            scope:
-              operations: [crm.calls.read]
-              records:
-                region: [emea]
-            from: [read-account]
-
-        """;
-
     [Fact]
     public async Task Replay_UnchangedGatedRun_SameDecisions()
     {

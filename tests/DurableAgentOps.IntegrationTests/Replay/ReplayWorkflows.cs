@@ -13,6 +13,22 @@ internal static class ReplayWorkflows
 {
     public const string Name = "replay-followup";
 
+    /// <summary>The step the replay tests add to a workflow (today's edit "a step added").</summary>
+    public const string AddedStep = """
+          - id: read-last-call
+            kind: read
+            description: Read the last call.
+            identity: crm-reader
+            system: crm
+            operation: crm.calls.read
+            scope:
+              operations: [crm.calls.read]
+              records:
+                region: [emea]
+            from: [read-account]
+
+        """;
+
     public const string Gated = """
         name: replay-followup
         version: 1
