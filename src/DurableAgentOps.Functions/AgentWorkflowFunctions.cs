@@ -1,5 +1,6 @@
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -28,7 +29,7 @@ internal sealed class AgentWorkflowFunctions(
         verify.RunAsync(new TriggerActivityContext(VerifyDecisionActivity.Name, instanceId), input);
 
     [Function(PrepareChangeActivity.Name)]
-    public Task<Runtime.Connectors.ProposedChange> PrepareChange([ActivityTrigger] StepInvocation input, string instanceId) =>
+    public Task<ProposedChange> PrepareChange([ActivityTrigger] StepInvocation input, string instanceId) =>
         prepare.RunAsync(new TriggerActivityContext(PrepareChangeActivity.Name, instanceId), input);
 
     [Function(NotifyApproversActivity.Name)]

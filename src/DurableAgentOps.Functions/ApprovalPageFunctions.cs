@@ -1,5 +1,5 @@
-using DurableAgentOps.Runtime.Approvals;
-using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.Api.Approvals;
+using DurableAgentOps.Api.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 

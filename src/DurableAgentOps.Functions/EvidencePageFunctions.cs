@@ -1,4 +1,4 @@
-using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Api.Evidence;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 

@@ -1,5 +1,6 @@
 using DurableAgentOps.Runtime;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Api;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,7 +15,8 @@ builder.Services.AddSingleton(string.IsNullOrEmpty(instanceId)
     ? WorkerInfo.ForThisProcess()
     : new WorkerInfo($"{instanceId}-{Environment.ProcessId}"));
 
-// Governed runs: the same step activities, identities, connectors and drafter as the standalone host.
-builder.Services.AddAgentWorkflowServices(builder.Configuration);
+// The same Runtime and Api as the standalone host; the orchestrator and activities run as this app's triggers.
+builder.Services.AddAgentOpsRuntime(builder.Configuration);
+builder.Services.AddAgentOpsApi(builder.Configuration);
 
 await builder.Build().RunAsync();

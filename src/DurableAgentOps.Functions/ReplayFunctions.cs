@@ -1,4 +1,4 @@
-using DurableAgentOps.Runtime.Replay;
+using DurableAgentOps.Api.Replay;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;

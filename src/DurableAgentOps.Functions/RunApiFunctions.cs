@@ -1,3 +1,4 @@
+using DurableAgentOps.Api.Runs;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;

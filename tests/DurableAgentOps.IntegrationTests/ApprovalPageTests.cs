@@ -417,11 +417,11 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         /// <summary>Writes a link record as the host would (the test plays an operator who holds the key and the storage).</summary>
         internal Task IssueAsync(ApprovalLinkClaims claims)
         {
-            var storage = Runtime.Governance.GovernanceStorage.FromConfiguration(
+            var storage = Runtime.Stores.GovernanceStorage.FromConfiguration(
                 new ConfigurationBuilder().AddInMemoryCollection(
-                    new Dictionary<string, string?> { [Runtime.Governance.GovernanceStorage.PrefixSetting] = prefix }).Build(),
+                    new Dictionary<string, string?> { [Runtime.Stores.GovernanceStorage.PrefixSetting] = prefix }).Build(),
                 Runtime.Engine.StorageConnection.FromConnectionString(connection!));
-            return new Runtime.Governance.LinkStore(storage).IssueAsync(claims, CancellationToken.None);
+            return new Runtime.Stores.LinkStore(storage).IssueAsync(claims, CancellationToken.None);
         }
 
         public Task InitializeAsync() => Task.CompletedTask;

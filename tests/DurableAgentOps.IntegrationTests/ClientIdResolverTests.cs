@@ -1,5 +1,5 @@
 using DurableAgentOps.Runtime.Identity;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace DurableAgentOps.IntegrationTests;

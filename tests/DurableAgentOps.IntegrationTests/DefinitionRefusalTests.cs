@@ -2,8 +2,9 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.IntegrationTests.Infrastructure;
-using DurableAgentOps.Runtime.Governance;
-using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.Runtime;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
@@ -38,7 +39,7 @@ public sealed class DefinitionRefusalTests(AzuriteFixture azurite) : IAsyncLifet
             tasks => tasks.AddOrchestrator<AgentWorkflowOrchestrator>().AddActivity<LoadDefinitionActivity>().AddActivity<VerifyDecisionActivity>()
                 .AddActivity<Runtime.Evidence.AppendEvidenceActivity>()
                 .AddActivity<ReadStepActivity>().AddActivity<DraftStepActivity>().AddActivity<RouteStepActivity>().AddActivity<WriteStepActivity>(),
-            services => services.AddAgentWorkflowServices(configuration),
+            services => services.AddAgentOpsRuntime(configuration),
             new Dictionary<string, string?> { [GovernanceStorage.PrefixSetting] = prefix });
     }
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DurableAgentOps.IntegrationTests.Infrastructure;
-using DurableAgentOps.Runtime.Samples;
 using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.IntegrationTests;
@@ -11,7 +10,6 @@ namespace DurableAgentOps.IntegrationTests;
 /// </summary>
 public sealed class FunctionsMetadataTests
 {
-    private const string Starter = "StartOrchestration";
     private const string StartRun = "StartRun";
     private const string GetRun = "GetRun";
     private const string ApproveRun = "ApproveRun";
@@ -29,7 +27,6 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(
             new[]
             {
-                GovernedRunOrchestrator.Name, SampleStepActivity.Name, Starter,
                 AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
                 PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
                 StartRun, GetRun, ApproveRun, PendingApprovals, ReplayRun, ReplayBundle, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
@@ -40,9 +37,6 @@ public sealed class FunctionsMetadataTests
     }
 
     [Theory]
-    [InlineData(GovernedRunOrchestrator.Name, "orchestrationTrigger:In")]
-    [InlineData(SampleStepActivity.Name, "activityTrigger:In")]
-    [InlineData(Starter, "httpTrigger:In", "durableClient:In", "http:Out")]
     [InlineData(AgentWorkflowOrchestrator.Name, "orchestrationTrigger:In")]
     [InlineData(LoadDefinitionActivity.Name, "activityTrigger:In")]
     [InlineData(VerifyDecisionActivity.Name, "activityTrigger:In")]
@@ -77,7 +71,6 @@ public sealed class FunctionsMetadataTests
 
     // The standalone host's routes (the Functions route prefix "api" is added by the host).
     [Theory]
-    [InlineData(Starter, "post", "orchestrators/{name}/{instanceId?}")]
     [InlineData(StartRun, "post", "workflows/{name}/runs")]
     [InlineData(GetRun, "get", "runs/{runId}")]
     [InlineData(ApproveRun, "post", "runs/{runId}/approvals")]
@@ -107,7 +100,6 @@ public sealed class FunctionsMetadataTests
     // The handlers authenticate the caller themselves (JWT bearer, the same code as the standalone host), so the
     // Functions host must not ask for a function key in front of them; no trigger may be left at "function" by accident.
     [Theory]
-    [InlineData(Starter)]
     [InlineData(StartRun)]
     [InlineData(GetRun)]
     [InlineData(ApproveRun)]

@@ -3,9 +3,9 @@ using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.IntegrationTests.Infrastructure;
-using DurableAgentOps.Runtime;
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -104,7 +104,7 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         services.AddSingleton(new ClientIdResolver(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
         services.AddSingleton(new WorkerInfo("scope-test"));
         services.AddHttpClient<SystemClient>();
-        services.AddSingleton(Runtime.Governance.GovernanceStorage.FromConfiguration(
+        services.AddSingleton(Runtime.Stores.GovernanceStorage.FromConfiguration(
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Runtime.Engine.StorageConnection.FromConnectionString(connection)));
         services.AddSingleton<Runtime.Evidence.PayloadVault>();
         services.AddSingleton<Runtime.Evidence.Redactor>();

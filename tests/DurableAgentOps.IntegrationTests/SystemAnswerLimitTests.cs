@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using DurableAgentOps.Runtime.Connectors;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.IntegrationTests;
 

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
+using DurableAgentOps.Api.Evidence;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Evidence.Story;
-using DurableAgentOps.Runtime.Evidence;
 
 namespace DurableAgentOps.IntegrationTests;
 

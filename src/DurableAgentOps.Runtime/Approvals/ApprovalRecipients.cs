@@ -1,5 +1,5 @@
 using DurableAgentOps.Core.Model;
-using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.Runtime.Principals;
 
 namespace DurableAgentOps.Runtime.Approvals;
 

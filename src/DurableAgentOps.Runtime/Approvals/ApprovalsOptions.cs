@@ -16,7 +16,8 @@ public sealed class ApprovalsOptions
     /// <summary>Where people reach the host; links are built from it, never from a request's Host header.</summary>
     public Uri? PublicBaseUrl { get; set; }
 
-    internal byte[]? Key => LinkSigningKey is { Length: > 0 } text && TryDecode(text) is { Length: >= 32 } key ? key : null;
+    /// <summary>The decoded link-signing key, or null when links are off (no key, or not a usable one).</summary>
+    public byte[]? Key => LinkSigningKey is { Length: > 0 } text && TryDecode(text) is { Length: >= 32 } key ? key : null;
 
     internal static byte[]? TryDecode(string text)
     {

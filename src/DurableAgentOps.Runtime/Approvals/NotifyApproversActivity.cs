@@ -1,11 +1,10 @@
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Snapshot;
-using DurableAgentOps.Runtime.Connectors;
-using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Notifications;
-using DurableAgentOps.Runtime.Security;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Principals;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Scope;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.Runtime.Connectors;
 

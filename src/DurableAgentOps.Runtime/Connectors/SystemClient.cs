@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Identity;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,21 +1,9 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Canonical;
 using DurableAgentOps.Core.Model;
-using DurableAgentOps.Runtime.Notifications;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.Runtime.Connectors;
-
-/// <summary>
-/// The exact change a write step will send, computed when its gate opens: each field and value per call, with the
-/// value the run read before where it has one, and the SHA-256 of the calls. The write sends exactly these calls or
-/// refuses: what was approved is what is written.
-/// </summary>
-public sealed record ProposedChange(IReadOnlyList<ChangeLine> Lines, IReadOnlyList<string> Records, string Digest)
-{
-    /// <summary>A one-line summary for subjects and lists: "crm.tasks.create, crm.notes.create on ACC-000002".</summary>
-    public string Summary => $"{string.Join(", ", Lines.Select(l => l.Operation).Distinct(StringComparer.Ordinal))} on {string.Join(", ", Records)}";
-}
 
 /// <summary>The calls a write step makes, built once for the gate's change and again for the write itself.</summary>
 public static class WriteChange

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using DurableAgentOps.Runtime.Workflows;
 using Microsoft.Extensions.AI;
 
 namespace DurableAgentOps.Runtime.Drafting;

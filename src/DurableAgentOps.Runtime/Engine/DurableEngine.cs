@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Shared;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using Microsoft.DurableTask;
@@ -48,7 +49,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
         service = new AzureStorageOrchestrationService(CreateSettings(this.options, storage, WorkerId, loggerFactory));
         var changes = new InstanceChangeNotifier();
         // Web defaults (camelCase, case-insensitive) so payloads posted over HTTP bind and history reads naturally.
-        var workerOptions = new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(Evidence.EngineJson.Options) };
+        var workerOptions = new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(EngineJson.Options) };
         var shims = new DurableTaskShimFactory(workerOptions, loggerFactory);
 
         worker = new TaskHubWorker(new NotifyingOrchestrationService(service, changes), loggerFactory);

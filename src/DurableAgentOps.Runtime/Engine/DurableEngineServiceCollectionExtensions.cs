@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Configuration;

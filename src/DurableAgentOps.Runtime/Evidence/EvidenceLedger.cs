@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -7,7 +8,8 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using DurableAgentOps.Core.Canonical;
 using DurableAgentOps.Core.Evidence;
-using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Runtime.Evidence;
@@ -168,7 +170,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         {
             // An index row that no longer reads still lists its run (verify --all must see every run), marked as such.
             found.Add((row.RowKey, TryRead<RunSummary>(Text(row, "Summary"))
-                ?? new RunSummary("(index unreadable)", string.Empty, new Security.PrincipalRef(string.Empty, "(index unreadable)", null), "unknown",
+                ?? new RunSummary("(index unreadable)", string.Empty, new PrincipalRef(string.Empty, "(index unreadable)", null), "unknown",
                     DateTimeOffset.MinValue, null, [], [], [], [], string.Empty)));
         }
 

@@ -1,6 +1,6 @@
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Validation;
-using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Stores;
 
 namespace DurableAgentOps.Runtime.Evidence;
 

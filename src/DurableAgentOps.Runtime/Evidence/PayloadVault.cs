@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Azure;
 using Azure.Storage.Blobs;
-using DurableAgentOps.Runtime.Governance;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Evidence;

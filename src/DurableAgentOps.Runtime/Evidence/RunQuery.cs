@@ -1,3 +1,5 @@
+using DurableAgentOps.Runtime.Shared;
+
 namespace DurableAgentOps.Runtime.Evidence;
 
 /// <summary>
@@ -34,7 +36,7 @@ public sealed record RunQuery(
             && (Until is null || run.StartedAt < Until);
     }
 
-    private static bool Is(Security.PrincipalRef who, string text) =>
+    private static bool Is(PrincipalRef who, string text) =>
         string.Equals(who.Id, text, StringComparison.OrdinalIgnoreCase)
         || string.Equals(who.Name, text, StringComparison.OrdinalIgnoreCase)
         || string.Equals(who.Upn, text, StringComparison.OrdinalIgnoreCase);

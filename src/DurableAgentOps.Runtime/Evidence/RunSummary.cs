@@ -1,4 +1,4 @@
-using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.Runtime.Evidence;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Configuration;
 
 namespace DurableAgentOps.Runtime.Identity;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.Runtime.Notifications;
 

@@ -1,23 +1,6 @@
+using DurableAgentOps.Runtime.Shared;
+
 namespace DurableAgentOps.Runtime.Notifications;
-
-/// <summary>Why a notice is sent.</summary>
-public enum NoticeKind
-{
-    /// <summary>A gate opened: please decide.</summary>
-    Request,
-
-    /// <summary>A reminder offset passed and this approver has not answered.</summary>
-    Reminder,
-
-    /// <summary>The gate escalated: these approvers are now asked.</summary>
-    Escalation,
-
-    /// <summary>The gate closed (approved, rejected, timed out, cancelled): sent to the initiator and on the channel.</summary>
-    Outcome,
-}
-
-/// <summary>One field of the exact change the write will send. <see cref="Before"/> is null when the run has no earlier value.</summary>
-public sealed record ChangeLine(string System, string Operation, string Record, string Field, string? Before, string After);
 
 /// <summary>
 /// What an approver is told, whatever the channel: the run, the exact change, the identity that will make it and its

@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
 using MailKit;

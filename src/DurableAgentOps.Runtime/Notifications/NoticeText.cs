@@ -1,4 +1,5 @@
 using System.Globalization;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.Runtime.Notifications;
 

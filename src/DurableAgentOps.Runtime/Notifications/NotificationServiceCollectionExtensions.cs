@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Notifications;
 
 /// <summary>Set-up of the approval channels.</summary>
-public static class NotificationServiceCollectionExtensions
+internal static class NotificationServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="EmailNotifier"/> (<c>AgentOps:Email</c>) and <see cref="TeamsNotifier"/> (<c>AgentOps:Teams</c>)

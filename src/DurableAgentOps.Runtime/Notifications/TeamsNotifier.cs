@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Evidence;
-using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.Runtime.Replay;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.DurableTask;
 

@@ -5,9 +5,7 @@ using DurableAgentOps.Core.Routing;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Core.Validation;
 using DurableAgentOps.Runtime.Approvals;
-using DurableAgentOps.Runtime.Connectors;
-using DurableAgentOps.Runtime.Evidence;
-using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Workflows;
@@ -344,7 +342,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 ["status"] = 403,
                 ["stepId"] = step.Id,
                 ["gate"] = gate,
-                ["principal"] = EngineJson.ToNode(new Security.PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn)),
+                ["principal"] = EngineJson.ToNode(new PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn)),
                 ["channel"] = decision.Channel,
                 ["reason"] = refused,
                 ["linkId"] = decision.LinkId,
@@ -356,7 +354,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         var verdict = tally.Count(decision.PrincipalId, decision.Approved);
-        var record = new ApprovalRecord(step.Id, gate, decisionId, new Security.PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn),
+        var record = new ApprovalRecord(step.Id, gate, decisionId, new PrincipalRef(decision.PrincipalId, decision.PrincipalName, decision.PrincipalUpn),
             decision.Approved, decision.Channel, decision.MatchedAs, decision.Comment, context.CurrentUtcDateTime, GateTally.Describe(verdict),
             decision.LinkId, decision.ChangeDigest);
         evidence.Decision(context, record, request, check, signal);

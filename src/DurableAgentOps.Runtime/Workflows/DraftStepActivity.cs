@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Drafting;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using DurableAgentOps.Core.Snapshot;
-using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Workflows;

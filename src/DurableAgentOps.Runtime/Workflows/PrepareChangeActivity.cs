@@ -1,7 +1,8 @@
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
-using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 

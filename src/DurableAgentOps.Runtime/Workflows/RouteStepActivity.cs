@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Routing;
 using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

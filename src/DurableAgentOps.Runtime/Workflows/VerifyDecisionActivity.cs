@@ -1,4 +1,4 @@
-using DurableAgentOps.Runtime.Governance;
+using DurableAgentOps.Runtime.Stores;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Workflows;

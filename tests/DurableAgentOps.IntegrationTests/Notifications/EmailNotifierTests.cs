@@ -2,6 +2,7 @@ using System.Diagnostics;
 using AngleSharp.Html.Parser;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.IntegrationTests.Notifications;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.IntegrationTests.Notifications;
 

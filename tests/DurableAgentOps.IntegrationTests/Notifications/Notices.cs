@@ -1,4 +1,5 @@
 using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.IntegrationTests.Notifications;
 

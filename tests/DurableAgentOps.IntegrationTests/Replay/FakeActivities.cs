@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Runtime.Approvals;
-using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Evidence;
-using DurableAgentOps.Runtime.Governance;
 using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.DurableTask;
 

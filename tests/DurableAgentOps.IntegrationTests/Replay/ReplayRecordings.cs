@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 using DurableAgentOps.Runtime.Replay;
-using DurableAgentOps.Runtime.Security;
+using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
 using DurableTask.Core.History;
 using Microsoft.DurableTask;

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text;
+using DurableAgentOps.Api.Diagnostics;
+using DurableAgentOps.Api.Pages;
+using DurableAgentOps.Api.Runs;
+using DurableAgentOps.Api.Security;
+using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Evidence.Story;
+using DurableAgentOps.Core.Model;
+using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Shared;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DurableAgentOps.Api.Evidence;
+
+/// <summary>
+/// The investigators' timeline page (<c>GET /runs/{runId}/timeline</c>) and the incident report it links to
+/// (<c>…/timeline/report?format=html|markdown</c>), for people signed in with the pages' OpenID Connect cookie (as the
+/// approval page), who hold the Investigator or Administrator app role (the id token's <c>roles</c>). Built from the evidence
+/// ledger only, so a run whose Durable history was purged still reads. No script; one style element allowed by hash.
+/// </summary>
+public static class TimelinePage
+{
+    /// <summary>The page's path under the host (Functions serves it under /api).</summary>
+    public static string PathFor(string runId) => $"/runs/{Uri.EscapeDataString(runId)}/timeline";
+
+    public static async Task GetAsync(HttpContext http, string runId)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var caller = await SignedInInvestigatorAsync(http, runId, "timeline page");
+        if (caller is null)
+        {
+            return;
+        }
+
+        var (story, verification) = await LoadAsync(http, runId);
+        if (story is null)
+        {
+            await NotFoundAsync(http, runId);
+            return;
+        }
+
+        var self = (http.Request.PathBase + http.Request.Path).Value!;
+        var page = new HtmlPage(TimelineChart.Style).Heading($"{story.Run.Workflow ?? "Run"}: timeline of run {runId}");
+        page.Banner(verification?.IsIntact == true ? "ok" : "refused", verification?.IsIntact == true ? "Evidence verified." : "Evidence does not verify.",
+            $"{IncidentReport.VerdictOf(verification)}. Signed in as {caller.Name}.");
+        var run = story.Run;
+        page.Facts([
+            ("Workflow", StoryText.Or(run.Workflow)),
+            ("Run", run.RunId),
+            ("Started by", run.Initiator is { } who ? $"{who.Display} (id {StoryText.Or(who.Id)})" : RunStory.Missing),
+            ("Started", StoryText.Time(run.Started)),
+            ("Ended", run.Ended is null ? "not ended" : $"{StoryText.Time(run.Ended)}: {StoryText.Or(run.Outcome)}"),
+            ("Definition (SHA-256)", StoryText.Or(run.DefinitionSha256)),
+            ("Input digest", StoryText.Or(run.InputDigest)),
+            ("Verification", IncidentReport.VerdictOf(verification)),
+        ], "run");
+        page.Markup("<div class=\"links\" id=\"report-links\">");
+        page.Link($"{self}/report?format=html", "Incident report", "report-html");
+        page.Link($"{self}/report?format=markdown", "Incident report (Markdown)", "report-markdown");
+        page.Markup("</div>");
+
+        page.Section("Lanes: who acted, over time").Markup(TimelineChart.Render(story));
+
+        page.Section("Each step's evidence").Table("steps",
+            ["Step", "Kind", "Identity", "Client id", "Declared scope", "Granted scope", "Operations", "Records", "Started", "Duration", "Outcome", "Worker", "Output digest"],
+            story.Steps.Select(s => (IReadOnlyList<string>)[s.StepId, s.Kind, s.Identity, StoryText.Or(s.ClientId), s.Declared?.Describe() ?? RunStory.Missing,
+                s.Granted?.Describe() ?? "no system grant (the step calls no system)", RunStory.Join(s.Operations, "none"), RunStory.Join(s.Records, "none"),
+                StoryText.Time(s.Started ?? s.At), StoryText.Duration(s.DurationMs), s.Outcome, StoryText.Or(s.Worker), StoryText.Or(s.OutputDigest)]));
+
+        var gate = story.Requests.Select(r => (r.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(r.At), "approval request", StoryText.Or(r.Gate), string.Empty, string.Empty,
+                $"{StoryText.Or(r.Why)}; change {StoryText.Or(r.ChangeDigest)}"]))
+            .Concat(story.Notices.Select(n => (n.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(n.At), $"notice ({StoryText.Or(n.Kind)})", StoryText.Or(n.Gate),
+                $"{n.Recipients?.ToString(CultureInfo.InvariantCulture) ?? "?"} recipient(s)", RunStory.Join(n.Sent, "nothing sent"), RunStory.Join(n.Failures, string.Empty)])))
+            .Concat(story.Decisions.Select(d => (d.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(d.At), $"decision: {d.Verb}", StoryText.Or(d.Gate),
+                d.Approver is { } a ? $"{a.Display} (id {StoryText.Or(a.Id)})" : RunStory.Missing, StoryText.Or(d.Channel),
+                $"{StoryText.Or(d.Counted)}; as {StoryText.Or(d.MatchedAs)}; link {StoryText.Or(d.LinkId)}; change {StoryText.Or(d.ChangeDigest)}"
+                    + (d.Comment is { Length: > 0 } c ? $"; comment: {c}" : string.Empty)])))
+            .Concat(story.IgnoredEvents.Select(e => (e.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(e.At), "ignored event", StoryText.Or(e.Gate), "(no verified principal)",
+                StoryText.Or(e.Channel), StoryText.Or(e.Counted)])))
+            .Concat(story.GateEvents.Select(e => (e.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(e.At), e.Kind, StoryText.Or(e.Gate), string.Empty, string.Empty,
+                e.To is null ? StoryText.Or(e.Detail) : $"to {e.To}: {StoryText.Or(e.Detail)}"])))
+            .OrderBy(g => g.Seq).Select(g => g.Row);
+        page.Section("Gate: approvals, notices, ignored events").Table("gate", ["At", "What", "Gate", "Who", "Channel", "Detail"], gate);
+
+        page.Section("Refusals");
+        if (story.Refusals.Count == 0)
+        {
+            page.Paragraph("Nothing was refused.", "refusals");
+        }
+        else
+        {
+            page.Table("refusals", ["At", "Step", "Identity or person", "Reason"],
+                story.Refusals.Select(r => (IReadOnlyList<string>)[StoryText.Time(r.At), StoryText.Or(r.StepId), StoryText.Or(r.Who), StoryText.Or(r.Reason)]));
+        }
+
+        var origin = run.Started ?? story.Events.FirstOrDefault()?.At ?? DateTimeOffset.UnixEpoch;
+        page.Section("Every record, in order").Table("events", ["Offset", "Record", "Lane", "Event"],
+            story.Events.Select(e => (IReadOnlyList<string>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary]));
+        if (story.Problems.Count > 0)
+        {
+            page.Section("Reading notes").Table("problems", ["Note"], story.Problems.Select(p => (IReadOnlyList<string>)[p]));
+        }
+
+        Log(http).EvidenceShown(runId, "timeline page", caller.Id);
+        await page.WriteAsync(http.Response, 200, $"Timeline: {runId}");
+    }
+
+    /// <summary><c>GET /runs/{runId}/timeline/report?format=html|markdown</c>: the incident report for a signed-in reader.</summary>
+    public static async Task ReportAsync(HttpContext http, string runId)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (await SignedInInvestigatorAsync(http, runId, "incident report") is not { } caller)
+        {
+            return;
+        }
+
+        if (ReportFormat(http) is not { } format)
+        {
+            await WriteRefusalAsync(http, 400, "Unknown report format", "Ask for format=html or format=markdown.");
+            return;
+        }
+
+        var (story, verification) = await LoadAsync(http, runId);
+        if (story is null)
+        {
+            await NotFoundAsync(http, runId);
+            return;
+        }
+
+        Log(http).EvidenceShown(runId, $"incident report ({format})", caller.Id);
+        await WriteReportAsync(http.Response, runId, format, story, verification);
+    }
+
+    /// <summary><c>GET /api/runs/{runId}/report?format=markdown|html</c>: the incident report for a bearer caller with the Investigator role.</summary>
+    public static async Task<IResult> ApiReportAsync(HttpContext http, string runId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var (caller, refused) = await EvidenceHttp.InvestigatorAsync(http);
+        if (caller is null)
+        {
+            return refused!;
+        }
+
+        if (RunHttp.InvalidId(runId, "runId") is { } bad)
+        {
+            return bad;
+        }
+
+        if (ReportFormat(http) is not { } format)
+        {
+            return RunHttp.BadRequest("'format' must be markdown or html.");
+        }
+
+        var (story, verification) = await LoadAsync(http, runId, ct);
+        if (story is null)
+        {
+            return Results.Problem($"No evidence of run '{runId}': the ledger holds no record of it.", statusCode: 404, title: "Not found.");
+        }
+
+        Log(http).EvidenceShown(runId, $"incident report ({format}, API)", caller.Id);
+        return new ReportResult(runId, format, story, verification);
+    }
+
+    /// <summary>markdown (the default) or html; null for anything else.</summary>
+    private static string? ReportFormat(HttpContext http) => http.Request.Query["format"].ToString() switch
+    {
+        "" or "markdown" or "md" => "markdown",
+        "html" => "html",
+        _ => null,
+    };
+
+    internal static async Task WriteReportAsync(HttpResponse response, string runId, string format, RunStory story, RunVerification? verification)
+    {
+        HtmlPage.Secure(response, IncidentReport.StylesheetHashSource);
+        response.StatusCode = 200;
+        if (format == "html")
+        {
+            response.ContentType = "text/html; charset=utf-8";
+            await response.WriteAsync(IncidentReport.ToHtml(story, verification), Encoding.UTF8);
+            return;
+        }
+
+        response.ContentType = "text/markdown; charset=utf-8";
+        response.Headers.ContentDisposition = $"inline; filename=\"{runId}.incident.md\"";
+        await response.WriteAsync(IncidentReport.ToMarkdown(story, verification), Encoding.UTF8);
+    }
+
+    /// <summary>The run's story and verification from the ledger; a null story when the ledger holds no record of the run.</summary>
+    private static async Task<(RunStory? Story, RunVerification? Verification)> LoadAsync(HttpContext http, string runId, CancellationToken? ct = null)
+    {
+        var (stored, verification) = await http.RequestServices.GetRequiredService<EvidenceService>().ReadVerifiedAsync(runId, ct ?? http.RequestAborted);
+        return stored is null || stored.Records.Count == 0 ? (null, null) : (RunStory.From(runId, stored.Records), verification);
+    }
+
+    /// <summary>
+    /// The signed-in person when they may read evidence; otherwise the response is already written: a redirect to
+    /// sign-in for nobody signed in, a 403 page for a person without the Investigator or Administrator role, a 400 for a bad id.
+    /// </summary>
+    private static async Task<Caller?> SignedInInvestigatorAsync(HttpContext http, string runId, string what)
+    {
+        if (RunHttp.InvalidId(runId, "runId") is not null)
+        {
+            await WriteRefusalAsync(http, 400, "Not a run id", $"A run id is 1-{RunHttp.MaxIdLength} letters, digits, '-', '_', '.' or ':'.");
+            return null;
+        }
+
+        var signedIn = await http.AuthenticateAsync(AuthenticationSetup.PagesScheme);
+        if (!signedIn.Succeeded || CallerClaims.From(signedIn.Principal!) is not { } caller)
+        {
+            // Back to this very page (and query) after the sign-in, whatever prefix the host serves it under.
+            var back = (http.Request.PathBase + http.Request.Path + http.Request.QueryString).ToString();
+            HtmlPage.Secure(http.Response);
+            await http.ChallengeAsync(AuthenticationSetup.PagesSignInScheme, new AuthenticationProperties { RedirectUri = back });
+            return null;
+        }
+
+        if (!caller.IsInRole(AppRoles.Investigator) && !caller.IsInRole(AppRoles.Administrator))
+        {
+            Log(http).EvidenceRefused(runId, what, caller.Id);
+            await WriteRefusalAsync(http, 403, "Not allowed",
+                $"The {what} needs the app role {AppRoles.Investigator} (or {AppRoles.Administrator}); {caller.Name} has neither. Ask an administrator to assign it.");
+            return null;
+        }
+
+        return caller;
+    }
+
+    private static Task NotFoundAsync(HttpContext http, string runId) =>
+        WriteRefusalAsync(http, 404, "No such run", $"The evidence ledger holds no record of run {runId}.");
+
+    private static Task WriteRefusalAsync(HttpContext http, int status, string title, string detail) =>
+        new HtmlPage().Heading("DurableAgentOps run timeline").Banner("refused", title, detail).WriteAsync(http.Response, status, title);
+
+    private static ILogger Log(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TimelinePage));
+
+    /// <summary>The API's report answer: written with the same headers as the page's.</summary>
+    private sealed class ReportResult(string runId, string format, RunStory story, RunVerification? verification) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => WriteReportAsync(httpContext.Response, runId, format, story, verification);
+    }
+}

@@ -1,0 +1,248 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DurableAgentOps.Api.Security;
+
+/// <summary>
+/// Caller authentication for both hosts, with the standard ASP.NET Core JWT bearer handler: Entra ID access tokens in
+/// Azure, the dev sign-in provider's locally; only <see cref="AuthOptions"/> differ. The instance API also takes the
+/// system key. The standalone host runs it as middleware; the Functions app calls the same handlers from its triggers.
+/// </summary>
+public static class AuthenticationSetup
+{
+    /// <summary>The scheme every endpoint authenticates with: the system key header when sent, else a bearer token.</summary>
+    public const string Scheme = "AgentOps";
+
+    /// <summary>The approval pages' sign-in: a cookie set after an OpenID Connect code flow with PKCE.</summary>
+    public const string PagesScheme = "AgentOps.Pages";
+
+    /// <summary>The OpenID Connect handler the pages challenge with (same authority as the API).</summary>
+    public const string PagesSignInScheme = "AgentOps.Pages.OpenIdConnect";
+
+
+    public static IServiceCollection AddAgentOpsAuthentication(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "Bearer token or system key", o =>
+            {
+                o.ForwardDefaultSelector = http => http.Request.Headers.ContainsKey(SystemKeyDefaults.Header)
+                    ? SystemKeyDefaults.Scheme
+                    : JwtBearerDefaults.AuthenticationScheme;
+                o.ForwardChallenge = JwtBearerDefaults.AuthenticationScheme;
+                o.ForwardForbid = JwtBearerDefaults.AuthenticationScheme;
+            })
+            .AddScheme<AuthenticationSchemeOptions, SystemKeyHandler>(SystemKeyDefaults.Scheme, null)
+            .AddJwtBearer()
+            .AddCookie(PagesScheme)
+            .AddOpenIdConnect(PagesSignInScheme, _ => { });
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>(Configure);
+        services.AddOptions<CookieAuthenticationOptions>(PagesScheme).Configure(ConfigurePagesCookie);
+        services.AddOptions<OpenIdConnectOptions>(PagesSignInScheme).Configure<IOptions<AuthOptions>>(ConfigurePagesSignIn);
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "agentops.antiforgery";
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.FormFieldName = "__antiforgery";
+            o.SuppressXFrameOptionsHeader = false;
+        });
+        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build());
+        return services;
+    }
+
+    private static void Configure(JwtBearerOptions jwt, IOptions<AuthOptions> options)
+    {
+        var auth = options.Value;
+        jwt.Authority = auth.Authority;
+        jwt.Audience = auth.Audience;
+        jwt.RequireHttpsMetadata = !auth.IsLoopbackAuthority;
+        jwt.MapInboundClaims = false; // keep oid, tid, roles, groups as the issuer wrote them
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidAudiences = [auth.Audience],
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            ClockSkew = auth.ClockSkew,
+            NameClaimType = "name",
+            RoleClaimType = "roles",
+        };
+        jwt.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                var tid = context.Principal?.FindFirst("tid")?.Value;
+                if (context.Principal?.FindFirst("oid")?.Value is not { Length: > 0 })
+                {
+                    context.Fail("the token names no object id (oid): there is no stable principal to record");
+                }
+                else if (auth.TenantId is { Length: > 0 } tenant && !string.Equals(tid, tenant, StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Fail($"the token is from tenant '{Bounded(tid)}'; this host accepts only tenant '{tenant}'");
+                }
+
+                return Task.CompletedTask;
+            },
+            OnChallenge = context =>
+            {
+                context.HandleResponse();
+                var (status, detail) = Describe(context, auth);
+                context.Response.StatusCode = status;
+                context.Response.Headers.WWWAuthenticate = status == StatusCodes.Status401Unauthorized
+                    ? $"Bearer error=\"{(context.AuthenticateFailure is null ? "invalid_request" : "invalid_token")}\""
+                    : string.Empty;
+                return WriteProblemAsync(context.Response, status, status == 401 ? "Sign-in required." : "Sign-in is unavailable.", detail);
+            },
+        };
+    }
+
+    /// <summary>A short-lived, HTTP-only cookie, only for the approval pages; an unauthenticated page request gets a 401, not a redirect.</summary>
+    private static void ConfigurePagesCookie(CookieAuthenticationOptions cookie)
+    {
+        cookie.Cookie.Name = "agentops.pages";
+        cookie.Cookie.HttpOnly = true;
+        cookie.Cookie.SameSite = SameSiteMode.Lax;
+        cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        cookie.ExpireTimeSpan = TimeSpan.FromMinutes(30);
+        cookie.SlidingExpiration = false;
+        cookie.Events.OnRedirectToLogin = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return Task.CompletedTask;
+        };
+        cookie.Events.OnRedirectToAccessDenied = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>
+    /// People sign in to the pages with the authorization-code flow and PKCE at the same authority, answered by query
+    /// (the dev provider's only mode; Entra's too for code), so the correlation cookies can be SameSite=Lax.
+    /// </summary>
+    private static void ConfigurePagesSignIn(OpenIdConnectOptions oidc, IOptions<AuthOptions> options)
+    {
+        var auth = options.Value;
+        oidc.Authority = auth.Authority;
+        oidc.ClientId = auth.PagesClientId;
+        oidc.ClientSecret = auth.PagesClientSecret;
+        oidc.ResponseType = "code";
+        oidc.ResponseMode = "query";
+        oidc.UsePkce = true;
+        oidc.RequireHttpsMetadata = !auth.IsLoopbackAuthority;
+        oidc.MapInboundClaims = false;
+        oidc.SaveTokens = false;
+        oidc.GetClaimsFromUserInfoEndpoint = false;
+        oidc.SignInScheme = PagesScheme;
+        oidc.CallbackPath = auth.PagesCallbackPath;
+        oidc.Scope.Clear();
+        oidc.Scope.Add("openid");
+        oidc.Scope.Add("profile");
+        oidc.TokenValidationParameters.NameClaimType = "name";
+        oidc.TokenValidationParameters.RoleClaimType = "roles";
+        oidc.CorrelationCookie.SameSite = SameSiteMode.Lax;
+        oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        oidc.NonceCookie.SameSite = SameSiteMode.Lax;
+        oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        oidc.Events.OnTokenValidated = context =>
+        {
+            var tid = context.Principal?.FindFirst("tid")?.Value;
+            if (context.Principal?.FindFirst("oid")?.Value is not { Length: > 0 })
+            {
+                context.Fail("the id token names no object id (oid)");
+            }
+            else if (auth.TenantId is { Length: > 0 } tenant && !string.Equals(tid, tenant, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Fail($"the id token is from tenant '{Bounded(tid)}'; this host accepts only tenant '{tenant}'");
+            }
+
+            return Task.CompletedTask;
+        };
+    }
+
+    /// <summary>
+    /// Lets the pages' OpenID Connect handler answer the authority's callback where no authentication middleware runs
+    /// (a Functions trigger); true when it did.
+    /// </summary>
+    public static async Task<bool> HandlePagesCallbackAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var handlers = http.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
+        return await handlers.GetHandlerAsync(http, PagesSignInScheme) is IAuthenticationRequestHandler handler && await handler.HandleRequestAsync();
+    }
+
+    /// <summary>Why a request was not authenticated, in words that say what to send instead; never the token itself.</summary>
+    private static (int Status, string Detail) Describe(JwtBearerChallengeContext context, AuthOptions auth)
+    {
+        var wanted = $"an access token for '{auth.Audience}' from '{auth.Authority}'";
+        if (context.Request.Headers.ContainsKey(SystemKeyDefaults.Header))
+        {
+            return (401, "The x-functions-key header does not match this host's system key (or the host has none); " +
+                $"send 'Authorization: Bearer <token>' with {wanted} instead.");
+        }
+
+        return context.AuthenticateFailure switch
+        {
+            null => (401, $"Send 'Authorization: Bearer <token>' with {wanted}. With the CLI: agentops login."),
+            SecurityTokenExpiredException expired => (401,
+                $"The token expired at {expired.Expires.ToString("u", CultureInfo.InvariantCulture)}; sign in again (agentops login)."),
+            SecurityTokenInvalidAudienceException => (401,
+                $"The token is for audience '{Bounded(AudienceOf(context.Request))}'; this host accepts only '{auth.Audience}'."),
+            SecurityTokenInvalidIssuerException issuer => (401,
+                $"The token was issued by '{Bounded(issuer.InvalidIssuer)}'; this host trusts only the issuer of '{auth.Authority}'."),
+            SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => (401,
+                $"The token's signature does not verify with the signing keys of '{auth.Authority}'."),
+            SecurityTokenNotYetValidException => (401, "The token is not valid yet (nbf is in the future)."),
+            SecurityTokenMalformedException or ArgumentException => (401, "The bearer token is not a well-formed JWT."),
+            InvalidOperationException => (503,
+                $"The host cannot read the sign-in authority's metadata at '{auth.Authority}'; try again shortly."),
+            AuthenticationFailureException failure => (401, $"The token was refused: {failure.Message}."),
+            var other => (401, $"The token was refused ({other.GetType().Name.Replace("Exception", string.Empty, StringComparison.Ordinal)})."),
+        };
+    }
+
+    /// <summary>The audience the caller's own token names (read, not trusted: it only goes back into the caller's error).</summary>
+    private static string? AudienceOf(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        try
+        {
+            return string.Join(", ", new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(header["Bearer ".Length..].Trim()).Audiences);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    internal static Task WriteProblemAsync(HttpResponse response, int status, string title, string detail)
+    {
+        response.ContentType = "application/problem+json";
+        response.Headers.CacheControl = "no-store";
+        var body = JsonSerializer.Serialize(new Dictionary<string, object> { ["type"] = "about:blank", ["title"] = title, ["status"] = status, ["detail"] = detail });
+        return response.WriteAsync(body);
+    }
+
+    private static string Bounded(string? text) => text is null ? "(none)" : text.Length <= 120 ? text : text[..120] + "…";
+}

@@ -1,0 +1,61 @@
+using DurableAgentOps.Api;
+using DurableAgentOps.Api.Instances;
+using DurableAgentOps.Runtime;
+using DurableAgentOps.Runtime.Engine;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.Host;
+
+/// <summary>
+/// The standalone host, composed from the layers below it: the Runtime on this process's own engine, the Api's
+/// endpoints, and the instance API the Functions app gets from the Durable extension. Nothing else lives here.
+/// </summary>
+public static class StandaloneHost
+{
+    /// <summary>The host's builder with everything registered; a caller may add to it before <see cref="RunAsync"/>.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddHostJson(builder.Configuration);
+
+        // Request lines carry paths, and an approval page's path is its link: never log them at Information.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue("Host:ShutdownTimeout", TimeSpan.FromSeconds(30)));
+        builder.Services.AddAgentOpsRuntime(builder.Configuration).UseStandaloneEngine();
+        builder.Services.AddAgentOpsApi(builder.Configuration);
+        return builder;
+    }
+
+    /// <summary>
+    /// Builds and runs the host until it is stopped; 0 after a clean stop, 2 for a bad setting, 3 for unreachable
+    /// storage, each with one line per problem on stderr (no stack trace: the operator's to fix).
+    /// </summary>
+    public static async Task<int> RunAsync(WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        try
+        {
+            await using var app = builder.Build();
+            app.UseAgentOpsApi();
+            app.MapAgentOpsApi();
+            app.MapInstanceApi();
+
+            // Settings are validated before anything starts; storage is probed before the host listens.
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            await app.Services.GetRequiredService<DurableEngine>().ProbeStorageAsync(CancellationToken.None);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception ex) when (ex is StorageUnreachableException or StorageSettingException or OptionsValidationException or FileNotFoundException
+            or InvalidOperationException { InnerException: FormatException or StorageSettingException })
+        {
+            var problems = ex is OptionsValidationException invalid ? invalid.Failures : [ex.Message];
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync($"DurableAgentOps.Host: cannot start: {problem}");
+            }
+
+            return ex is StorageUnreachableException ? 3 : 2;
+        }
+    }
+}

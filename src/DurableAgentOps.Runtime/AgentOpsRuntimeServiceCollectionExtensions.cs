@@ -1,0 +1,85 @@
+using DurableAgentOps.Runtime.Approvals;
+using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Drafting;
+using DurableAgentOps.Runtime.Engine;
+using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Identity;
+using DurableAgentOps.Runtime.Notifications;
+using DurableAgentOps.Runtime.Principals;
+using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Workflows;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace DurableAgentOps.Runtime;
+
+/// <summary>
+/// The Runtime's one composition root: everything a governed run needs on any host (the standalone engine or Azure
+/// Functions), with every setting bound and validated when the host starts, so a bad setting stops the host with its
+/// name, not a run with a stack trace.
+/// </summary>
+public static class AgentOpsRuntimeServiceCollectionExtensions
+{
+    public static AgentOpsRuntimeBuilder AddAgentOpsRuntime(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Settings, checked at start (ValidateOnStart) on both hosts.
+        services.AddOptions<AgentOpsRunOptions>().Bind(configuration.GetSection(AgentOpsRunOptions.Section)).ValidateOnStart();
+        services.AddOptions<SystemsOptions>().Bind(configuration.GetSection(SystemsOptions.Section)).ValidateOnStart();
+        services.AddOptions<WorkflowFilesOptions>().Bind(configuration.GetSection(WorkflowFilesOptions.Section)).ValidateOnStart();
+        services.AddOptions<DraftModelOptions>().Bind(configuration.GetSection(DraftModelOptions.Section)).ValidateOnStart();
+        services.AddOptions<DirectoryOptions>().Bind(configuration.GetSection(DirectoryOptions.Section)).ValidateOnStart();
+        services.AddOptions<EvidenceOptions>().Bind(configuration.GetSection(EvidenceOptions.Section)).ValidateOnStart();
+        services.AddOptions<ApprovalsOptions>().Bind(configuration.GetSection(ApprovalsOptions.Section))
+            .PostConfigure(o => o.PublicBaseUrl ??= Uri.TryCreate(configuration["Host:PublicBaseUrl"], UriKind.Absolute, out var url) ? url : null)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalsOptions>, ApprovalsOptionsValidator>());
+
+        // Storage beside the task hub: deployed definitions, decisions, changes, links, the vault and the ledger.
+        services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration, "AzureWebJobsStorage"));
+        services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>()));
+        services.TryAddSingleton<DefinitionStore>();
+        services.TryAddSingleton<DecisionStore>();
+        services.TryAddSingleton<ChangeStore>();
+        services.TryAddSingleton<LinkStore>();
+        services.TryAddSingleton<PayloadVault>();
+        services.TryAddSingleton<EvidenceKeys>();
+        services.TryAddSingleton<EvidenceLedger>();
+        services.TryAddSingleton<EvidenceService>();
+        services.TryAddSingleton<Redactor>();
+
+        // People and groups (Microsoft Graph), step identities, the systems they call, the drafter.
+        services.AddHttpClient<PrincipalDirectory>(http => http.Timeout = TimeSpan.FromSeconds(15));
+        services.TryAddSingleton<PrincipalMatcher>();
+        services.TryAddSingleton<ApprovalRecipients>();
+        services.TryAddSingleton<StepCredentials>();
+        services.TryAddSingleton<ClientIdResolver>();
+        services.TryAddSingleton<WorkflowCatalog>();
+        services.TryAddSingleton<OfflineDrafter>();
+        services.TryAddSingleton<DraftModel>();
+        services.AddHttpClient<SystemClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
+
+        // Approval channels: email and Teams, each off (answering "not configured") until its settings are given.
+        services.AddApprovalNotifiers(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IApprovalChannel, EmailChannel>());
+        services.TryAddEnumerable(ServiceDescriptor.Transient<IApprovalChannel, TeamsChannel>());
+
+        // The orchestration's activities, resolved from DI by both hosts (the Functions app's triggers wrap them).
+        services.TryAddTransient<LoadDefinitionActivity>();
+        services.TryAddTransient<VerifyDecisionActivity>();
+        services.TryAddTransient<PrepareChangeActivity>();
+        services.TryAddTransient<NotifyApproversActivity>();
+        services.TryAddTransient<AppendEvidenceActivity>();
+        services.TryAddTransient<ReadStepActivity>();
+        services.TryAddTransient<DraftStepActivity>();
+        services.TryAddTransient<RouteStepActivity>();
+        services.TryAddTransient<WriteStepActivity>();
+        return new AgentOpsRuntimeBuilder(services, configuration);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Runtime.Shared;
+
+/// <summary>
+/// The orchestration input: which deployed definition runs (name and SHA-256; the orchestration loads it from the
+/// definition store, so no input can carry a definition of its own), the validated input, and the verified principal
+/// who started it.
+/// </summary>
+public sealed record RunRequest(string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true);
+
+/// <summary>A deployed definition by name and hash.</summary>
+public sealed record DefinitionRef(string Workflow, string Sha256);
+
+/// <summary>
+/// What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced; a
+/// write after a gate also gets the digest of the change that was approved.
+/// </summary>
+public sealed record StepInvocation(
+    string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data, string? ApprovedChangeDigest = null,
+    IReadOnlyList<string>? RedactPaths = null)
+{
+    /// <summary>The workflow's <c>evidence.redact</c> paths: values there are sealed before an output leaves the activity.</summary>
+    public IReadOnlyList<string> Redact => RedactPaths ?? [];
+}
+
+/// <summary>Model use of a draft step: which model, the prompt, and tokens in and out.</summary>
+public sealed record ModelUsage(string Model, string Prompt, long InputTokens, long OutputTokens);
+
+/// <summary>Model use as a run's status shows it: no prompt (that is detail, not status).</summary>
+public sealed record ModelTokens(string Model, long InputTokens, long OutputTokens);
+
+/// <summary>
+/// What one step did, under which identity and scope, with its output: an activity's result, kept in the
+/// orchestration history (the raw material of the evidence ledger).
+/// </summary>
+public sealed record StepRecord(
+    string StepId,
+    StepKind Kind,
+    string Identity,
+    string ClientId,
+    StepScope Scope,
+    IReadOnlyList<string> Operations,
+    IReadOnlyList<string> Records,
+    DateTimeOffset StartedAt,
+    int DurationMs,
+    string Outcome,
+    string Worker,
+    JsonObject? Output,
+    ModelUsage? ModelUsage)
+{
+    public StepSummary Summarize() => new(StepId, Kind, Identity, ClientId, Scope, Operations, Records, StartedAt, DurationMs, Outcome, Worker,
+        ModelUsage is null ? null : new ModelTokens(ModelUsage.Model, ModelUsage.InputTokens, ModelUsage.OutputTokens));
+}
+
+/// <summary>A step as the run's status shows it: who acted, with what scope, on which records — not what it read.</summary>
+public sealed record StepSummary(
+    string StepId,
+    StepKind Kind,
+    string Identity,
+    string ClientId,
+    StepScope Scope,
+    IReadOnlyList<string> Operations,
+    IReadOnlyList<string> Records,
+    DateTimeOffset StartedAt,
+    int DurationMs,
+    string Outcome,
+    string Worker,
+    ModelTokens? Model);
+
+/// <summary>The <c>approval</c> event's payload: only the id of a decision the approval service recorded.</summary>
+public sealed record ApprovalSignal(string DecisionId);
+
+/// <summary>
+/// A decision or event as the run recorded it, with whether it counted. Ignored events (not recorded by the approval
+/// service, for another gate, repeated) keep their reason; they have no principal when none could be verified.
+/// </summary>
+public sealed record ApprovalRecord(
+    string StepId,
+    string Gate,
+    string? DecisionId,
+    PrincipalRef? Approver,
+    bool? Approved,
+    string? Channel,
+    string? MatchedAs,
+    string? Comment,
+    DateTime At,
+    string Counted,
+    string? LinkId = null,
+    string? ChangeDigest = null);
+
+/// <summary>
+/// The gate a run waits at: who may answer, the exact change (by digest, with a summary), why this gate applies, and
+/// whether anyone could be told.
+/// </summary>
+public sealed record ApprovalWait(
+    string StepId, string Gate, IReadOnlyList<string> Approvers, int Quorum, string Timeout, DateTime ExpiresAt,
+    int ApprovalsSoFar, bool SeparationOfDuties, PrincipalRef Initiator,
+    string? ChangeDigest = null, string? ChangeSummary = null, string? Why = null, string? NotificationProblem = null);
+
+/// <summary>One notice a gate sent (or failed to), as the run's status shows it.</summary>
+public sealed record NoticeSummary(string Gate, string Kind, DateTime At, int Recipients, IReadOnlyList<string> Sent, IReadOnlyList<string> Failures);
+
+/// <summary>Why a run stopped: the step, its identity and the reason.</summary>
+public sealed record RunFailure(string Step, string Identity, string Reason);
+
+/// <summary>Live progress of a run (the orchestration's custom status): a summary, small whatever the data.</summary>
+public sealed record RunProgress(
+    string Phase,
+    string? CurrentStep,
+    IReadOnlyList<StepSummary> Steps,
+    IReadOnlyList<ApprovalRecord> Approvals,
+    ApprovalWait? WaitingFor,
+    RunFailure? Failure,
+    int IgnoredEvents = 0,
+    IReadOnlyList<NoticeSummary>? Notices = null);
+
+/// <summary>The run's result: completed, rejected, timed-out or cancelled, with every step and decision.</summary>
+public sealed record RunResult(string Outcome, IReadOnlyList<StepSummary> Steps, IReadOnlyList<ApprovalRecord> Approvals);

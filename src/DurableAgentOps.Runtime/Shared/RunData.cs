@@ -1,0 +1,37 @@
+using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Runtime.Shared;
+
+/// <summary>
+/// The data a step sees: the run input under <c>input</c>, and each <c>from</c> step's output under an alias that
+/// route conditions name (<c>account</c>, <c>call</c>, <c>invoice</c>, <c>purchaseOrder</c>, <c>ticket</c>,
+/// <c>queues</c>, <c>draft</c>, <c>route</c>). Pure functions: the orchestrator uses them.
+/// </summary>
+public static class RunData
+{
+    public static string AliasOf(StepDefinition step) => StepAliases.Of(step);
+
+    public static JsonObject Build(JsonObject input, IEnumerable<(StepDefinition Step, JsonObject? Output)> from)
+    {
+        var data = new JsonObject { ["input"] = input.DeepClone() };
+        foreach (var (step, output) in from)
+        {
+            data[AliasOf(step)] = output?.DeepClone();
+        }
+
+        return data;
+    }
+
+    /// <summary>The string at a dotted path (<c>input.accountId</c>), or null when any part is missing.</summary>
+    public static string? Text(JsonObject data, string path)
+    {
+        JsonNode? node = data;
+        foreach (var part in path.Split('.'))
+        {
+            node = node is JsonObject obj && obj.TryGetPropertyValue(part, out var next) ? next : null;
+        }
+
+        return node is JsonValue value ? value.ToString() : null;
+    }
+}

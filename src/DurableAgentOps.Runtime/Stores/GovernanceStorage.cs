@@ -1,0 +1,69 @@
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using DurableAgentOps.Runtime.Engine;
+using Microsoft.Extensions.Configuration;
+
+namespace DurableAgentOps.Runtime.Stores;
+
+/// <summary>
+/// The product's own storage beside the task hub, in the same account: the definitions the host deployed (blobs) and
+/// the approval decisions it recorded (a table). Names start with the task hub's, so hubs sharing an account stay apart.
+/// </summary>
+public sealed class GovernanceStorage
+{
+    public const string PrefixSetting = "AgentOps:StorePrefix";
+
+    private GovernanceStorage(TableServiceClient tables, BlobServiceClient blobs, string prefix)
+    {
+        Tables = tables;
+        Blobs = blobs;
+        Prefix = prefix;
+    }
+
+    public TableServiceClient Tables { get; }
+
+    public BlobServiceClient Blobs { get; }
+
+    /// <summary>Letters and digits, starting with a letter (the task hub name rules), so it suits tables and containers.</summary>
+    public string Prefix { get; }
+
+    public string DecisionsTable => Prefix + "Decisions";
+
+    public string DefinitionsContainer => Prefix.ToLowerInvariant() + "-definitions";
+
+    public string ChangesContainer => Prefix.ToLowerInvariant() + "-changes";
+
+    public string LinksTable => Prefix + "Links";
+
+    public string VaultContainer => Prefix.ToLowerInvariant() + "-vault";
+
+    public string EvidenceTable => Prefix + "Evidence";
+
+    public string EvidenceHeadsTable => Prefix + "EvidenceHeads";
+
+    public string EvidenceSupersededTable => Prefix + "EvidenceSuperseded";
+
+    public string EvidenceLogTable => Prefix + "EvidenceLog";
+
+    public string EvidencePayloadsContainer => Prefix.ToLowerInvariant() + "-evidence";
+
+    /// <summary>
+    /// From <c>AgentOps:StorePrefix</c>, else the task hub name (host.json or its app-setting override), else the
+    /// default hub name; storage from the same connection the engine uses.
+    /// </summary>
+    public static GovernanceStorage FromConfiguration(IConfiguration configuration, StorageConnection storage)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(storage);
+        var prefix = configuration[PrefixSetting]
+            ?? configuration[$"{DurableEngineOptions.OverrideSection}:hubName"]
+            ?? configuration[$"{DurableEngineOptions.HostJsonSection}:hubName"]
+            ?? new DurableEngineOptions().HubName;
+        if (prefix.Length is < 3 or > 45 || !char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit))
+        {
+            throw new InvalidOperationException($"{PrefixSetting} (or the hub name) must be 3-45 letters or digits starting with a letter, not '{prefix}'");
+        }
+
+        return new GovernanceStorage(storage.CreateTableServiceClient(), storage.CreateBlobServiceClient(), prefix);
+    }
+}

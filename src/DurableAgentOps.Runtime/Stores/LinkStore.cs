@@ -1,0 +1,74 @@
+using Azure;
+using Azure.Data.Tables;
+using DurableAgentOps.Core.Approvals;
+
+namespace DurableAgentOps.Runtime.Stores;
+
+/// <summary>The state of an issued approval link.</summary>
+public sealed record IssuedLink(string RunId, string LinkId, string Gate, string? ApproverId, string Channel, string Digest, DateTimeOffset Expires, string? UsedBy, DateTimeOffset? UsedAt);
+
+/// <summary>
+/// Issued approval links (a table, one partition per run). A personal link is single-use: it is consumed by a
+/// conditional update (If-Match on its ETag) at the moment of decision, so two submissions cannot both use it.
+/// </summary>
+public sealed class LinkStore(GovernanceStorage storage)
+{
+    private readonly Lazy<Task<TableClient>> table = new(async () =>
+    {
+        var client = storage.Tables.GetTableClient(storage.LinksTable);
+        await client.CreateIfNotExistsAsync();
+        return client;
+    });
+
+    public async Task IssueAsync(ApprovalLinkClaims claims, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var client = await table.Value;
+        var entity = new TableEntity(claims.RunId, claims.LinkId)
+        {
+            ["Gate"] = claims.Gate,
+            ["StepId"] = claims.StepId,
+            ["ApproverId"] = claims.ApproverId,
+            ["Channel"] = claims.Channel,
+            ["Digest"] = claims.ChangeDigest,
+            ["Expires"] = claims.Expires,
+        };
+        await client.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+
+    public async Task<IssuedLink?> GetAsync(string runId, string linkId, CancellationToken cancellationToken)
+    {
+        var client = await table.Value;
+        var found = await client.GetEntityIfExistsAsync<TableEntity>(runId, linkId, cancellationToken: cancellationToken);
+        return found.HasValue ? ToLink(found.Value!) : null;
+    }
+
+    /// <summary>Marks the link used by <paramref name="principalId"/>; false when it was used already (or is unknown).</summary>
+    public async Task<bool> ConsumeAsync(string runId, string linkId, string principalId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var client = await table.Value;
+        var found = await client.GetEntityIfExistsAsync<TableEntity>(runId, linkId, cancellationToken: cancellationToken);
+        if (!found.HasValue || found.Value!.GetString("UsedBy") is { Length: > 0 })
+        {
+            return false;
+        }
+
+        var entity = found.Value;
+        entity["UsedBy"] = principalId;
+        entity["UsedAt"] = at;
+        try
+        {
+            await client.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 412)
+        {
+            return false; // someone used it between the read and the write
+        }
+    }
+
+    private static IssuedLink ToLink(TableEntity e) => new(
+        e.PartitionKey, e.RowKey, e.GetString("Gate") ?? string.Empty, e.GetString("ApproverId") is { Length: > 0 } a ? a : null,
+        e.GetString("Channel") ?? "unknown", e.GetString("Digest") ?? string.Empty, e.GetDateTimeOffset("Expires") ?? DateTimeOffset.MinValue,
+        e.GetString("UsedBy"), e.GetDateTimeOffset("UsedAt"));
+}

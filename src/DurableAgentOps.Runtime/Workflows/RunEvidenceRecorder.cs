@@ -1,0 +1,168 @@
+using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Shared;
+using Microsoft.DurableTask;
+
+namespace DurableAgentOps.Runtime.Workflows;
+
+/// <summary>
+/// The orchestration's side of the evidence ledger: it numbers each record as the run makes it (so appends are
+/// idempotent under retries and replays), keeps the run's index, and hands batches to <see cref="AppendEvidenceActivity"/>
+/// at the points where a run must be provable: its start, each step, each gate event, its end. Deterministic: the data
+/// comes from activity results and the orchestration's clock only.
+/// </summary>
+internal sealed class RunEvidenceRecorder(RunRequest run)
+{
+    private static readonly TaskOptions AppendRetry = TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(30)));
+
+    private readonly List<EvidenceEntry> pending = [];
+    private readonly List<PrincipalRef> approvers = [];
+    private readonly SortedSet<string> identities = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> writes = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> records = new(StringComparer.Ordinal);
+    private long nextSeq;
+    private DateTimeOffset? started;
+    private string retention = string.Empty;
+    private string status = "running";
+    private DateTimeOffset? ended;
+
+    public bool Enabled => run.Evidence;
+
+    public void Start(TaskOrchestrationContext context, WorkflowSnapshot? snapshot, DefinitionRef definition)
+    {
+        started = At(context);
+        retention = snapshot?.Definition.Evidence.Retention ?? string.Empty;
+        Add(context, "run-start", new JsonObject
+        {
+            ["workflow"] = run.Workflow,
+            ["definitionSha256"] = run.DefinitionSha256,
+            ["definitionLoaded"] = snapshot is not null,
+            ["environment"] = run.Environment,
+            ["initiator"] = EngineJson.ToNode(run.Initiator),
+            ["input"] = run.Input.DeepClone(),
+            ["inputDigest"] = EngineJson.Digest(run.Input),
+            ["call"] = Call(LoadDefinitionActivity.Name, definition, snapshot),
+        });
+    }
+
+    public void Step(TaskOrchestrationContext context, StepInvocation invocation, StepRecord record, IdentityDefinition identity)
+    {
+        identities.Add(record.Identity);
+        records.UnionWith(record.Records);
+        if (record.Kind == StepKind.Write)
+        {
+            writes.UnionWith(record.Records.Select(r => $"{record.Identity}:{r}"));
+        }
+
+        var grant = invocation.Step.System is { } system ? identity.GrantFor(system) : null;
+        Add(context, "step", new JsonObject
+        {
+            ["stepId"] = record.StepId,
+            ["identity"] = record.Identity,
+            ["clientId"] = record.ClientId,
+            ["declaredScope"] = EngineJson.ToNode(record.Scope),
+            ["grantedScope"] = EngineJson.ToNode(grant),
+            ["operations"] = EngineJson.ToNode(record.Operations),
+            ["records"] = EngineJson.ToNode(record.Records),
+            ["outcome"] = record.Outcome,
+            ["worker"] = record.Worker,
+            ["startedAt"] = record.StartedAt,
+            ["durationMs"] = record.DurationMs,
+            ["outputDigest"] = EngineJson.Digest(record.Output),
+            ["modelUsage"] = EngineJson.ToNode(record.ModelUsage),
+            ["call"] = Call(AgentWorkflowOrchestrator.ActivityFor(record.Kind), invocation, record),
+        });
+    }
+
+    public void Refusal(TaskOrchestrationContext context, RunFailure failure, string? activity = null, object? input = null) =>
+        Add(context, "refusal", new JsonObject
+        {
+            ["stepId"] = failure.Step,
+            ["identity"] = failure.Identity,
+            ["reason"] = failure.Reason,
+            ["call"] = activity is null ? null : Call(activity, input, null, failure.Reason),
+        });
+
+    public void Gate(TaskOrchestrationContext context, string kind, JsonObject data, string? activity = null, object? input = null, object? result = null)
+    {
+        if (activity is not null)
+        {
+            data["call"] = Call(activity, input, result);
+        }
+
+        Add(context, kind, data);
+    }
+
+    public void Decision(TaskOrchestrationContext context, ApprovalRecord record, DecisionCheckRequest? check, DecisionCheck? result, JsonNode? payload)
+    {
+        if (record.Counted == "counted" && record.Approver is { } approver && approvers.All(a => a.Id != approver.Id))
+        {
+            approvers.Add(approver);
+        }
+
+        var data = (JsonObject)EngineJson.ToNode(record)!;
+        data["event"] = Bounded(payload);
+        if (check is not null)
+        {
+            data["call"] = Call(VerifyDecisionActivity.Name, check, result);
+        }
+
+        Add(context, record.Approver is null ? "ignored-event" : "decision", data);
+    }
+
+    public void End(TaskOrchestrationContext context, string outcome, RunFailure? failure)
+    {
+        status = outcome;
+        ended = At(context);
+        Add(context, "run-end", new JsonObject { ["outcome"] = outcome, ["failure"] = EngineJson.ToNode(failure) });
+    }
+
+    /// <summary>Hands what was recorded to the ledger; the run fails if its evidence cannot be kept (fail closed).</summary>
+    public async Task FlushAsync(TaskOrchestrationContext context, bool final = false, bool toLog = false)
+    {
+        if (!Enabled || (pending.Count == 0 && !final))
+        {
+            return;
+        }
+
+        var batch = new EvidenceBatch(run.RunId, nextSeq, [.. pending], final, toLog || final, At(context), Summary());
+        nextSeq += pending.Count;
+        pending.Clear();
+        await context.CallActivityAsync<long>(AppendEvidenceActivity.Name, batch, AppendRetry);
+    }
+
+    private RunSummary Summary() => new(run.Workflow, run.DefinitionSha256, run.Initiator, status, started ?? DateTimeOffset.MinValue, ended,
+        [.. approvers], [.. identities], [.. writes], [.. records], retention);
+
+    private void Add(TaskOrchestrationContext context, string kind, JsonObject data)
+    {
+        if (Enabled)
+        {
+            // The record's own time is in milliseconds; replay from the ledger needs the orchestration's exact clock
+            // (a gate's deadline, in a notice's input, is computed from it).
+            data["clock"] = DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            pending.Add(new EvidenceEntry(kind, At(context), data));
+        }
+    }
+
+    /// <summary>An activity call as replay needs it: which activity, the digest of its input, and what it returned.</summary>
+    private static JsonObject Call(string activity, object? input, object? result, string? failure = null) => new()
+    {
+        ["activity"] = activity,
+        ["inputDigest"] = EngineJson.Digest(input),
+        ["result"] = failure is null ? EngineJson.ToNode(result) : null,
+        ["failure"] = failure,
+    };
+
+    /// <summary>An event's payload as received, cut short: a hand-raised event must not grow the ledger without bound.</summary>
+    private static JsonNode? Bounded(JsonNode? payload)
+    {
+        var text = payload?.ToJsonString();
+        return text is null ? null : text.Length <= 2000 ? payload!.DeepClone() : JsonValue.Create(text[..2000] + "…");
+    }
+
+    private static DateTimeOffset At(TaskOrchestrationContext context) => new(DateTime.SpecifyKind(context.CurrentUtcDateTime, DateTimeKind.Utc), TimeSpan.Zero);
+}
