@@ -231,7 +231,8 @@ case "${1:-help}" in
     [ "$code" -eq 0 ] || die "recording failed; nothing was written unless every run checked out (see above)"
     grep -q "Passed: *1," .artifacts/test/record-histories.log || die "the recorder did not run (AGENTOPS_RECORD_HISTORIES=1 and --filter Category=RecordHistories select it)"
     say "checking the new recordings against today's code (CheckedInRecordingTests; the build copies them to the test output)"
-    dotnet test tests/DurableAgentOps.IntegrationTests -c "$CONFIG" --nologo --filter "FullyQualifiedName~CheckedInRecordingTests" --logger "console;verbosity=minimal"
+    dotnet build tests/DurableAgentOps.IntegrationTests -c "$CONFIG" --nologo -v quiet -clp:ErrorsOnly
+    dotnet test tests/DurableAgentOps.IntegrationTests -c "$CONFIG" --no-build --nologo --filter "FullyQualifiedName~CheckedInRecordingTests" --logger "console;verbosity=minimal"
     say "review and commit (docs/VERSIONING.md):"
     git status --short -- "$recordings"
     ;;

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Replay;
 using static DurableAgentOps.IntegrationTests.Replay.CheckedInRecordings;
 
@@ -41,10 +42,13 @@ public sealed class CheckedInRecordingTests
     [MemberData(nameof(Histories))]
     public void Replay_CheckedInHistory_SameDecisionsAsTodaysCode(string file)
     {
-        var report = ReplayWithItsOwnDefinition(History(file));
+        var run = History(file);
+
+        var report = ReplayWithItsOwnDefinition(run);
 
         Assert.True(report.SameDecisions, $"{file}: today's orchestrator would not continue this run as it ran.\n{report.ToText()}");
         Assert.True(report.ItemsReplayed == report.ItemsRecorded, $"{file}: items left over.\n{report.ToText()}");
+        Assert.Null(AppendsDiffer(run, report));
     }
 
     [Theory]
@@ -128,6 +132,30 @@ public sealed class CheckedInRecordingTests
         Assert.Equal((DivergenceKind.InputDiffers, "PrepareChangeActivity"), (divergence.Kind, divergence.Expected?.Name));
         Assert.Contains(divergence.Differences, d => d.Path.EndsWith("route.gate", StringComparison.Ordinal) && d.Got.Contains("director-review", StringComparison.Ordinal));
         Assert.Contains("PrepareChangeActivity", report.ToText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendLess_CaughtByTheAppendCount()
+    {
+        var (run, at) = CrmFollowupAt("AppendEvidenceActivity");
+        var altered = run with { Items = [.. run.Items.Where((_, i) => i != at)] };
+
+        var problem = AppendsDiffer(altered, ReplayWithItsOwnDefinition(altered));
+
+        var appended = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name });
+        Assert.Equal($"today's code appends evidence {appended} times where run {run.InstanceId} appended {appended - 1} times: the engine would not continue it", problem);
+    }
+
+    /// <summary>
+    /// The replay answers evidence appends without comparing them, but the engine's own replay of a run in flight checks
+    /// every activity it schedules, appends included: today's code must append as often as the run did (null when it does).
+    /// </summary>
+    private static string? AppendsDiffer(RecordedRun run, ReplayReport report)
+    {
+        var appends = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name, Failure: null });
+        return report.Compared.Bookkeeping == appends
+            ? null
+            : $"today's code appends evidence {report.Compared.Bookkeeping} times where run {run.InstanceId} appended {appends} times: the engine would not continue it";
     }
 
     private static IEnumerable<string> Files(string pattern) =>
