@@ -3,6 +3,8 @@
 #   demo     set up what is missing, start the local services, run the demo of a governed run, stop them
 #            (--interactive: you approve in a browser from the mail in smtp4dev, instead of the demo's headless chromium)
 #   test     set up what is missing, build (warnings are errors), run every test (tests start their own services)
+#   record-histories  record one real governed run per shipped workflow into tests/DurableAgentOps.IntegrationTests/
+#            Replay/Recordings (history, evidence bundle, public key), then check them; see docs/VERSIONING.md
 #   bench    run the engine benchmark against Azurite (in-memory) and write .artifacts/bench/*.{json,md}
 #            (--approvals [--runs N]: approval page POST -> write completed, p50/p95, through the local stack)
 #            (--evidence [--runs N]: a governed run with evidence off, then on: time and storage requests per run)
@@ -207,13 +209,32 @@ case "${1:-help}" in
     say "running tests"
     mkdir -p .artifacts/test
     set +e
-    dotnet test DurableAgentOps.sln -c "$CONFIG" --no-build --nologo --logger "console;verbosity=minimal" 2>&1 | tee .artifacts/test/output.log
+    # The recorder (category RecordHistories) runs only through record-histories.
+    dotnet test DurableAgentOps.sln -c "$CONFIG" --no-build --nologo --filter "Category!=RecordHistories" --logger "console;verbosity=minimal" 2>&1 | tee .artifacts/test/output.log
     code=${PIPESTATUS[0]}
     set -e
     # One closing line for CI readers: totals over every test assembly.
     awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
          END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' .artifacts/test/output.log
     exit "$code"
+    ;;
+  record-histories)
+    setup
+    say "recording one governed run per shipped workflow (the recorder starts its own Azurite, smtp4dev, DevServices and host)"
+    recordings=tests/DurableAgentOps.IntegrationTests/Replay/Recordings
+    mkdir -p .artifacts/test
+    set +e
+    AGENTOPS_RECORD_HISTORIES=1 dotnet test tests/DurableAgentOps.IntegrationTests -c "$CONFIG" --no-build --nologo \
+      --filter Category=RecordHistories --logger "console;verbosity=minimal" 2>&1 | tee .artifacts/test/record-histories.log
+    code=${PIPESTATUS[0]}
+    set -e
+    [ "$code" -eq 0 ] || die "recording failed; nothing was written unless every run checked out (see above)"
+    grep -q "Passed: *1," .artifacts/test/record-histories.log || die "the recorder did not run (AGENTOPS_RECORD_HISTORIES=1 and --filter Category=RecordHistories select it)"
+    say "checking the new recordings against today's code (CheckedInRecordingTests; the build copies them to the test output)"
+    dotnet build tests/DurableAgentOps.IntegrationTests -c "$CONFIG" --nologo -v quiet -clp:ErrorsOnly
+    dotnet test tests/DurableAgentOps.IntegrationTests -c "$CONFIG" --no-build --nologo --filter "FullyQualifiedName~CheckedInRecordingTests" --logger "console;verbosity=minimal"
+    say "review and commit (docs/VERSIONING.md):"
+    git status --short -- "$recordings"
     ;;
   bench)
     setup
@@ -256,5 +277,5 @@ case "${1:-help}" in
     exec node_modules/.bin/azurite --skipApiVersionCheck --loose --location .azurite/data
     ;;
   setup) setup ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
 esac

@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Replay;
+using static DurableAgentOps.IntegrationTests.Replay.CheckedInRecordings;
+
+namespace DurableAgentOps.IntegrationTests.Replay;
+
+/// <summary>
+/// The guard for runs in flight (docs/VERSIONING.md): each checked-in recording of a real governed run replays against
+/// today's orchestrator, with the run's own definition, to the same decisions — from its Durable history, and from its
+/// evidence bundle once that verifies offline with the checked-in key. Files only, no services. A shipped workflow
+/// without a recording fails here, and so does a recording altered in one call.
+/// </summary>
+public sealed class CheckedInRecordingTests
+{
+    private const string HowToRecord = "record it with ./build.sh record-histories and commit Replay/Recordings (docs/VERSIONING.md)";
+
+    public static TheoryData<string> Shipped() => [.. ShippedWorkflows()];
+
+    /// <summary>Every history in the folder: the shipped workflows' and any kept for runs started under older code.</summary>
+    public static TheoryData<string> Histories() => [.. Files("*" + HistorySuffix)];
+
+    public static TheoryData<string> EveryFile() => [.. Files("*")];
+
+    [Theory]
+    [MemberData(nameof(Shipped))]
+    public void Recording_ShippedWorkflow_IsACompletedRunThroughItsGate(string workflow)
+    {
+        var run = History(HistoryFile(workflow));
+
+        Assert.Equal(workflow, run.Input?["workflow"]?.GetValue<string>());
+        Assert.True(run.InputsRecorded, "recorded without activity inputs: replay could compare names only");
+        Assert.Equal("completed: completed", run.Outcome?.Describe());
+        var activities = run.Items.OfType<RecordedActivity>().Select(a => a.Name).ToList();
+        Assert.Contains("PrepareChangeActivity", activities); // the gate opened…
+        Assert.Contains("VerifyDecisionActivity", activities); // …and decisions were checked at it
+        Assert.Equal(run.InstanceId, Bundle(workflow).RunId); // the bundle is the same run's evidence
+    }
+
+    [Theory]
+    [MemberData(nameof(Histories))]
+    public void Replay_CheckedInHistory_SameDecisionsAsTodaysCode(string file)
+    {
+        var run = History(file);
+
+        var report = ReplayWithItsOwnDefinition(run);
+
+        Assert.True(report.SameDecisions, $"{file}: today's orchestrator would not continue this run as it ran.\n{report.ToText()}");
+        Assert.True(report.ItemsReplayed == report.ItemsRecorded, $"{file}: items left over.\n{report.ToText()}");
+        Assert.Null(AppendsDiffer(run, report));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shipped))]
+    public void Verify_CheckedInBundle_IntactUnderTheCheckedInKey(string workflow)
+    {
+        var key = EvidencePublicKey.FromPem(Read(PublicKeyFile));
+
+        var verification = EvidenceBundle.Verify(BundleText(workflow), key);
+
+        Assert.True(verification.IsIntact, $"{EvidenceFile(workflow)}: {verification}");
+    }
+
+    [Theory]
+    [MemberData(nameof(Shipped))]
+    public void Replay_CheckedInBundlesLedger_SameDecisionsAsItsHistory(string workflow)
+    {
+        var fromHistory = ReplayWithItsOwnDefinition(History(HistoryFile(workflow)));
+
+        var fromLedger = ReplayWithItsOwnDefinition(FromBundle(BundleText(workflow)));
+
+        Assert.True(fromLedger.SameDecisions, $"{EvidenceFile(workflow)}:\n{fromLedger.ToText()}");
+        Assert.True(fromHistory.Compared == fromLedger.Compared && fromHistory.OutcomeToday == fromLedger.OutcomeToday,
+            $"from the history:\n{fromHistory.ToText()}from the ledger:\n{fromLedger.ToText()}");
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryFile))]
+    public void Recording_CheckedInFile_HoldsNoCredentialAndNoRedactedValueInClear(string file)
+    {
+        var text = Read(file);
+        var workflow = file.Split('.')[0];
+
+        Assert.Empty(LeaksIn(workflow, text));
+        if (RedactedValues.ContainsKey(workflow))
+        {
+            Assert.Contains("redacted:hmac-sha256:", text, StringComparison.Ordinal); // the run read them: their markers stand in their place
+        }
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnActivityRenamed_DivergesNamingBoth()
+    {
+        var (run, at) = CrmFollowupAt("RouteStepActivity");
+        var altered = Alter(run, at, route => route with { Name = "RouteByTierActivity" });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.ActivityNameDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("RouteByTierActivity", "RouteStepActivity"), (divergence.Expected?.Name, divergence.Got?.Name));
+        Assert.Contains($"diverges at #{at} (activity name differs)", report.ToText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnActivityInputChanged_DivergesNamingThePathAndBothValues()
+    {
+        var (run, at) = CrmFollowupAt("RouteStepActivity");
+        var altered = Alter(run, at, route => route with { Input = With(route.Input!, i => i["step"]!["routes"]![0]!["when"] = "account.tier == 'key'") });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.InputDiffers, "RouteStepActivity"), (divergence.Index, divergence.Kind, divergence.Got?.Name));
+        var difference = Assert.Single(divergence.Differences);
+        Assert.Equal("step.routes[0].when", difference.Path);
+        Assert.Contains("step.routes[0].when:", report.ToText(), StringComparison.Ordinal);
+        Assert.Contains("account.tier == 'key'", report.ToText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithTheRouteDecisionChanged_DivergesWhereTheWriteIsPrepared()
+    {
+        var (run, at) = CrmFollowupAt("RouteStepActivity");
+        var altered = Alter(run, at, route => route with { Result = With(route.Result!, r => r["output"]!["gate"] = "director-review") });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        // Today's code is handed the altered decision, so the change it prepares carries it where the run's did not.
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((DivergenceKind.InputDiffers, "PrepareChangeActivity"), (divergence.Kind, divergence.Expected?.Name));
+        Assert.Contains(divergence.Differences, d => d.Path.EndsWith("route.gate", StringComparison.Ordinal) && d.Got.Contains("director-review", StringComparison.Ordinal));
+        Assert.Contains("PrepareChangeActivity", report.ToText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendLess_CaughtByTheAppendCount()
+    {
+        var (run, at) = CrmFollowupAt("AppendEvidenceActivity");
+        var altered = run with { Items = [.. run.Items.Where((_, i) => i != at)] };
+
+        var problem = AppendsDiffer(altered, ReplayWithItsOwnDefinition(altered));
+
+        var appended = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name });
+        Assert.Equal($"today's code appends evidence {appended} times where run {run.InstanceId} appended {appended - 1} times: the engine would not continue it", problem);
+    }
+
+    /// <summary>
+    /// The replay answers evidence appends without comparing them, but the engine's own replay of a run in flight checks
+    /// every activity it schedules, appends included: today's code must append as often as the run did (null when it does).
+    /// </summary>
+    private static string? AppendsDiffer(RecordedRun run, ReplayReport report)
+    {
+        var appends = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name, Failure: null });
+        return report.Compared.Bookkeeping == appends
+            ? null
+            : $"today's code appends evidence {report.Compared.Bookkeeping} times where run {run.InstanceId} appended {appends} times: the engine would not continue it";
+    }
+
+    private static IEnumerable<string> Files(string pattern) =>
+        Directory.EnumerateFiles(OutputFolder, pattern).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal);
+
+    private static string Read(string file)
+    {
+        var path = Path.Combine(OutputFolder, file);
+        Assert.True(File.Exists(path), $"no {file}: {HowToRecord}");
+        return File.ReadAllText(path);
+    }
+
+    private static RecordedRun History(string file) => RecordedRun.FromJson(Read(file));
+
+    private static string BundleText(string workflow) => Read(EvidenceFile(workflow));
+
+    private static EvidenceBundle Bundle(string workflow)
+    {
+        Assert.True(EvidenceBundle.TryParse(BundleText(workflow), out var bundle, out var error), error);
+        return bundle;
+    }
+
+    /// <summary>The crm-followup recording and the index of its (only) call of <paramref name="activity"/>.</summary>
+    private static (RecordedRun Run, int Index) CrmFollowupAt(string activity)
+    {
+        var run = History(HistoryFile("crm-followup"));
+        Assert.True(ReplayWithItsOwnDefinition(run).SameDecisions, "the unaltered recording replays as it ran");
+        var index = run.Items.ToList().FindIndex(i => i is RecordedActivity a && a.Name == activity);
+        Assert.True(index >= 0, $"the recording calls no {activity}");
+        return (run, index);
+    }
+
+    private static RecordedRun Alter(RecordedRun run, int index, Func<RecordedActivity, RecordedActivity> change) =>
+        run with { Items = [.. run.Items.Select((item, i) => i == index ? change((RecordedActivity)item) : item)] };
+
+    private static JsonNode With(JsonNode node, Action<JsonNode> change)
+    {
+        var copy = node.DeepClone();
+        change(copy);
+        return copy;
+    }
+}
