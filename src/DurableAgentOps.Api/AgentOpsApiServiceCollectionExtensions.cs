@@ -1,3 +1,4 @@
+using DurableAgentOps.Api.Approvals;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +16,8 @@ public static class AgentOpsApiServiceCollectionExtensions
         services.AddProblemDetails();
         services.AddOptions<PublicUrlOptions>().Bind(configuration.GetSection(PublicUrlOptions.Section));
         services.AddAgentOpsAuthentication(configuration);
+        services.AddScoped<ApprovalPage>();
+        services.AddSingleton<EndpointInvoker>();
         return services;
     }
 

@@ -1,6 +1,7 @@
 using DurableAgentOps.DevServices.Graph;
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.SignIn;
 using DurableAgentOps.DevServices.Storage;
 using DurableAgentOps.DevServices.Systems;

@@ -1,5 +1,6 @@
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.Storage;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using DurableAgentOps.DevServices;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.Storage;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;

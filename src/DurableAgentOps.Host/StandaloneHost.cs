@@ -46,16 +46,14 @@ public static class StandaloneHost
             await app.RunAsync();
             return 0;
         }
-        catch (Exception ex) when (ex is StorageUnreachableException or StorageSettingException or OptionsValidationException or FileNotFoundException
-            or InvalidOperationException { InnerException: FormatException or StorageSettingException })
+        catch (Exception ex) when (StartupFailure.Describe(ex) is { } failure)
         {
-            var problems = ex is OptionsValidationException invalid ? invalid.Failures : [ex.Message];
-            foreach (var problem in problems)
+            foreach (var problem in failure.Problems)
             {
                 await Console.Error.WriteLineAsync($"DurableAgentOps.Host: cannot start: {problem}");
             }
 
-            return ex is StorageUnreachableException ? 3 : 2;
+            return failure.ExitCode;
         }
     }
 }

@@ -38,11 +38,13 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.AddOptions<ApprovalsOptions>().Bind(configuration.GetSection(ApprovalsOptions.Section))
             .PostConfigure(o => o.PublicBaseUrl ??= Uri.TryCreate(configuration["Host:PublicBaseUrl"], UriKind.Absolute, out var url) ? url : null)
             .ValidateOnStart();
+        services.AddOptions<StorageSettings>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSettings>, StorageSettingsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalsOptions>, ApprovalsOptionsValidator>());
 
         // Storage beside the task hub: deployed definitions, decisions, changes, links, the vault and the ledger.
-        services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration, "AzureWebJobsStorage"));
+        services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration, StorageSettings.ConnectionName));
         services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>()));
         services.TryAddSingleton<DefinitionStore>();
         services.TryAddSingleton<DecisionStore>();

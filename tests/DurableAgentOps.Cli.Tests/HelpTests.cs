@@ -1,3 +1,5 @@
+using DurableAgentOps.Cli.Commands;
+
 namespace DurableAgentOps.Cli.Tests;
 
 public sealed class HelpTests

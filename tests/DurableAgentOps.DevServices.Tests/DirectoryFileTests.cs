@@ -1,4 +1,5 @@
 using System.Net;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.Tests.Infrastructure;
 
 namespace DurableAgentOps.DevServices.Tests;

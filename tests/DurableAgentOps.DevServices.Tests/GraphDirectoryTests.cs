@@ -5,6 +5,7 @@ using Azure.Core;
 using Azure.Identity;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.DevServices.Identity;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 

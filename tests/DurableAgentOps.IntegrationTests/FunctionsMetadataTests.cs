@@ -1,5 +1,8 @@
 using System.Text.Json;
+using DurableAgentOps.Api;
 using DurableAgentOps.IntegrationTests.Infrastructure;
+using DurableAgentOps.Runtime.Approvals;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Workflows;
 
 namespace DurableAgentOps.IntegrationTests;
@@ -10,114 +13,74 @@ namespace DurableAgentOps.IntegrationTests;
 /// </summary>
 public sealed class FunctionsMetadataTests
 {
-    private const string StartRun = "StartRun";
-    private const string GetRun = "GetRun";
-    private const string ApproveRun = "ApproveRun";
-    private const string PendingApprovals = "PendingApprovals";
-    private const string ReplayRun = "ReplayRun";
-    private const string ReplayBundle = "ReplayBundle";
+    /// <summary>The orchestrator and activities, each a trigger of its own.</summary>
+    private static readonly string[] DurableFunctions =
+    [
+        AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name, PrepareChangeActivity.Name,
+        NotifyApproversActivity.Name, AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name,
+        WriteStepActivity.Name,
+    ];
+
+    /// <summary>The pages' sign-in callback: Functions glue the standalone host's authentication middleware does itself.</summary>
+    private const string SignInCallback = "ApprovalSignInCallback";
 
     private static readonly string Output = Path.Combine(RepoPaths.Root, "src", "DurableAgentOps.Functions", "bin", RepoPaths.Configuration, "net10.0");
 
     private static readonly Lazy<Dictionary<string, JsonElement>> Functions = new(Load);
 
+    public static TheoryData<string> Endpoints() => [.. AgentOpsApiEndpoints.All.Select(e => e.Name)];
+
     [Fact]
-    public void Metadata_BuiltApp_ListsExactlyTheWrappers()
+    public void Metadata_BuiltApp_ListsTheDurableFunctionsEveryEndpointAndTheSignInCallback()
     {
         Assert.Equal(
-            new[]
-            {
-                AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name,
-                PrepareChangeActivity.Name, Runtime.Approvals.NotifyApproversActivity.Name, Runtime.Evidence.AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name, WriteStepActivity.Name,
-                StartRun, GetRun, ApproveRun, PendingApprovals, ReplayRun, ReplayBundle, "ApprovalPage", "ApprovalPageSignIn", "ApprovalSignInCallback",
-                "SearchEvidence", "EvidenceLog", "VerifyEvidence", "RunEvidence", "RunEvidenceBundle", "PurgeRunEvidence", "PurgeExpiredEvidence",
-                "RunTimelinePage", "RunTimelineReport", "RunReport",
-            }.Order(StringComparer.Ordinal),
+            DurableFunctions.Concat(AgentOpsApiEndpoints.All.Select(e => e.Name)).Append(SignInCallback).Order(StringComparer.Ordinal),
             Functions.Value.Keys.Order(StringComparer.Ordinal));
     }
 
-    [Theory]
-    [InlineData(AgentWorkflowOrchestrator.Name, "orchestrationTrigger:In")]
-    [InlineData(LoadDefinitionActivity.Name, "activityTrigger:In")]
-    [InlineData(VerifyDecisionActivity.Name, "activityTrigger:In")]
-    [InlineData(PrepareChangeActivity.Name, "activityTrigger:In")]
-    [InlineData(Runtime.Evidence.AppendEvidenceActivity.Name, "activityTrigger:In")]
-    [InlineData(Runtime.Approvals.NotifyApproversActivity.Name, "activityTrigger:In")]
-    [InlineData(ReadStepActivity.Name, "activityTrigger:In")]
-    [InlineData(DraftStepActivity.Name, "activityTrigger:In")]
-    [InlineData(RouteStepActivity.Name, "activityTrigger:In")]
-    [InlineData(WriteStepActivity.Name, "activityTrigger:In")]
-    [InlineData(StartRun, "httpTrigger:In", "durableClient:In", "http:Out")]
-    [InlineData(GetRun, "httpTrigger:In", "durableClient:In", "http:Out")]
-    [InlineData(ApproveRun, "httpTrigger:In", "durableClient:In", "http:Out")]
-    [InlineData(PendingApprovals, "httpTrigger:In", "durableClient:In", "http:Out")]
-    [InlineData("RunEvidence", "httpTrigger:In", "http:Out")]
-    [InlineData("PurgeRunEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
-    [InlineData("PurgeExpiredEvidence", "httpTrigger:In", "durableClient:In", "http:Out")]
-    [InlineData(ReplayRun, "httpTrigger:In", "durableClient:In", "http:Out")]
-    [InlineData(ReplayBundle, "httpTrigger:In", "http:Out")]
-    [InlineData("RunTimelinePage", "httpTrigger:In", "http:Out")]
-    [InlineData("RunTimelineReport", "httpTrigger:In", "http:Out")]
-    [InlineData("RunReport", "httpTrigger:In", "http:Out")]
-    public void Metadata_Function_HasItsBindingTypesAndDirections(string function, params string[] expected)
+    [Fact]
+    public void Metadata_DurableFunctions_AreOrchestrationAndActivityTriggers()
     {
-        Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
-
-        var bindings = metadata.GetProperty("bindings").EnumerateArray()
-            .Select(b => $"{b.GetProperty("type").GetString()}:{b.GetProperty("direction").GetString()}");
-
-        Assert.Equal(expected.Order(StringComparer.Ordinal), bindings.Order(StringComparer.Ordinal));
+        foreach (var function in DurableFunctions)
+        {
+            var expected = function == AgentWorkflowOrchestrator.Name ? "orchestrationTrigger:In" : "activityTrigger:In";
+            Assert.Equal([expected], Bindings(function));
+        }
     }
 
-    // The standalone host's routes (the Functions route prefix "api" is added by the host).
     [Theory]
-    [InlineData(StartRun, "post", "workflows/{name}/runs")]
-    [InlineData(GetRun, "get", "runs/{runId}")]
-    [InlineData(ApproveRun, "post", "runs/{runId}/approvals")]
-    [InlineData(PendingApprovals, "get", "approvals")]
-    [InlineData("SearchEvidence", "get", "evidence/runs")]
-    [InlineData("EvidenceLog", "get", "evidence/log")]
-    [InlineData("VerifyEvidence", "get", "evidence/verify")]
-    [InlineData("RunEvidence", "get", "runs/{runId}/evidence")]
-    [InlineData("RunEvidenceBundle", "get", "runs/{runId}/evidence/bundle")]
-    [InlineData("PurgeRunEvidence", "delete", "runs/{runId}/evidence")]
-    [InlineData("PurgeExpiredEvidence", "post", "evidence/purge")]
-    [InlineData(ReplayRun, "get", "runs/{runId}/replay")]
-    [InlineData(ReplayBundle, "post", "replay")]
-    [InlineData("RunTimelinePage", "get", "runs/{runId}/timeline")]
-    [InlineData("RunTimelineReport", "get", "runs/{runId}/timeline/report")]
-    [InlineData("RunReport", "get", "runs/{runId}/report")]
-    public void Metadata_HttpTrigger_HasTheStandaloneHostsMethodAndRoute(string function, string method, string route)
+    [MemberData(nameof(Endpoints))]
+    public void Metadata_EndpointTrigger_HasTheEndpointsMethodAndRouteAndBindsTheDurableClient(string name)
     {
-        Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
-        var trigger = metadata.GetProperty("bindings").EnumerateArray()
-            .Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+        var endpoint = AgentOpsApiEndpoints.Named(name);
+        var trigger = Trigger(name);
 
-        Assert.Equal(route, trigger.GetProperty("route").GetString());
-        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(endpoint.FunctionsRoute, trigger.GetProperty("route").GetString());
+        Assert.Equal([endpoint.Method.ToLowerInvariant()], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(["durableClient:In", "http:Out", "httpTrigger:In"], Bindings(name));
     }
 
-    // The handlers authenticate the caller themselves (JWT bearer, the same code as the standalone host), so the
-    // Functions host must not ask for a function key in front of them; no trigger may be left at "function" by accident.
+    // The endpoint's policy decides who may call (as on the standalone host), so the Functions host must not ask for a
+    // function key in front of it; no trigger may be left at "function" by accident.
     [Theory]
-    [InlineData(StartRun)]
-    [InlineData(GetRun)]
-    [InlineData(ApproveRun)]
-    [InlineData(PendingApprovals)]
-    [InlineData(ReplayRun)]
-    [InlineData(ReplayBundle)]
-    [InlineData("ApprovalPage")]
-    [InlineData("ApprovalPageSignIn")]
-    [InlineData("ApprovalSignInCallback")]
-    [InlineData("RunTimelinePage")]
-    [InlineData("RunTimelineReport")]
-    [InlineData("RunReport")]
-    public void Metadata_HttpTrigger_IsAnonymousToTheFunctionsHostBecauseItsHandlerAuthenticates(string function)
+    [MemberData(nameof(Endpoints))]
+    [InlineData(SignInCallback)]
+    public void Metadata_HttpTrigger_IsAnonymousToTheFunctionsHostBecauseItsPolicyDecides(string function)
     {
-        var trigger = Functions.Value[function].GetProperty("bindings").EnumerateArray()
-            .Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+        Assert.Equal("Anonymous", Trigger(function).GetProperty("authLevel").GetString(), ignoreCase: true);
+    }
 
-        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString(), ignoreCase: true);
+    private static JsonElement Trigger(string function)
+    {
+        Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
+        return metadata.GetProperty("bindings").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "httpTrigger");
+    }
+
+    private static IEnumerable<string> Bindings(string function)
+    {
+        Assert.True(Functions.Value.TryGetValue(function, out var metadata), $"functions.metadata has no function '{function}'.");
+        return metadata.GetProperty("bindings").EnumerateArray()
+            .Select(b => $"{b.GetProperty("type").GetString()}:{b.GetProperty("direction").GetString()}").Order(StringComparer.Ordinal);
     }
 
     [Fact]

@@ -164,9 +164,9 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     [Fact]
     public async Task Write_HostKilledAfterCommitBeforeResultSaved_NextHostAppliesNothingTwice()
     {
-        // This test owns its hosts: the first dies by the test hook right after committing the task.
+        // This test owns its hosts: the first is the test host, which dies right after the CRM committed the task.
         var hub = EngineHost.NewHubName();
-        await using var doomed = await HostProcess.StartHealthyAsync(Settings(hub, ("AgentOps__TestKillAfterWriteStep", "write-followup")));
+        await using var doomed = await HostProcess.StartHealthyAsync(Settings(hub, ("TestHost__KillAfterWriteStep", "write-followup")), testHost: true);
         var runId = await StartAsync(doomed, "crm-followup", new { accountId = "ACC-000002" });
         await WaitAsync(doomed, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
         await ApproveAsync(doomed, runId, "bob.manager@contoso.example");

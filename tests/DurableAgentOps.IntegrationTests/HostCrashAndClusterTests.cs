@@ -6,7 +6,9 @@ namespace DurableAgentOps.IntegrationTests;
 
 /// <summary>
 /// Host processes on one task hub: a killed host's work is finished by another; two hosts share the work;
-/// a graceful stop finishes in-flight work. Driven over the host's HTTP API, as an operator would.
+/// a graceful stop finishes in-flight work. The test host runs a probe orchestration (slow steps, an event, one more
+/// step) beside the product's; the probe is started through a client on the task hub, watched and sent its event
+/// through the host's instance API, as an operator would.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
@@ -20,16 +22,16 @@ public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
         var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
         string id;
         int firstPid;
-        await using (var first = await HostProcess.StartHealthyAsync(settings))
+        await using (var first = await HostProcess.StartHealthyAsync(settings, testHost: true))
         {
             firstPid = first.Id;
-            id = await StartRunAsync(first, stepDelayMs: 1500);
+            id = await StartProbeAsync(settings, stepDelayMs: 1500);
             await WaitUntilAsync(first, id, s => StepCount(s) >= 1, "first step done");
             first.Kill(); // SIGKILL between/inside steps: nothing is flushed, no lease released
             await first.WaitForExitAsync(TimeSpan.FromSeconds(10));
         }
 
-        await using var second = await HostProcess.StartHealthyAsync(settings);
+        await using var second = await HostProcess.StartHealthyAsync(settings, testHost: true);
         await WaitUntilAsync(second, id, s => Phase(s) == "awaiting-approval", "awaiting approval on the new host");
         await ApproveAsync(second, id);
         var done = await WaitUntilAsync(second, id, s => s.GetProperty("runtimeStatus").GetString() == "Completed", "completed");
@@ -48,13 +50,13 @@ public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
         // 1 s queue poll, so the second host is sure to take some even if the first started polling earlier.
         var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
         settings["AzureFunctionsJobHost__extensions__durableTask__maxConcurrentActivityFunctions"] = "2";
-        await using var a = await HostProcess.StartHealthyAsync(settings);
-        await using var b = await HostProcess.StartHealthyAsync(settings);
+        await using var a = await HostProcess.StartHealthyAsync(settings, testHost: true);
+        await using var b = await HostProcess.StartHealthyAsync(settings, testHost: true);
 
         var ids = new List<string>();
         for (var i = 0; i < 16; i++)
         {
-            ids.Add(await StartRunAsync(i % 2 == 0 ? a : b, stepDelayMs: 200));
+            ids.Add(await StartProbeAsync(settings, stepDelayMs: 200));
         }
 
         foreach (var id in ids)
@@ -97,17 +99,17 @@ public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
         var settings = HostProcess.DefaultSettings(azurite, hub);
         string id;
         int firstPid;
-        await using (var first = await HostProcess.StartHealthyAsync(settings))
+        await using (var first = await HostProcess.StartHealthyAsync(settings, testHost: true))
         {
             firstPid = first.Id;
-            id = await StartRunAsync(first, stepDelayMs: 3000);
+            id = await StartProbeAsync(settings, stepDelayMs: 3000);
             await WaitUntilAsync(first, id, s => StepCount(s) >= 1, "first step done");
             await WaitUntilWorkItemTakenAsync(hub); // the second step's activity is running, not still queued
             await first.StopAsync(); // SIGTERM while the second step's activity is running
             Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(40)));
         }
 
-        await using var second = await HostProcess.StartHealthyAsync(settings);
+        await using var second = await HostProcess.StartHealthyAsync(settings, testHost: true);
         await WaitUntilAsync(second, id, s => Phase(s) == "awaiting-approval", "awaiting approval on the next host");
         await ApproveAsync(second, id);
         var done = await WaitUntilAsync(second, id, s => s.GetProperty("runtimeStatus").GetString() == "Completed", "completed");
@@ -133,12 +135,11 @@ public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
         }
     }
 
-    private static async Task<string> StartRunAsync(HostProcess host, int stepDelayMs)
+    /// <summary>Schedules a probe run on the settings' task hub through a client that runs no work itself.</summary>
+    private async Task<string> StartProbeAsync(IDictionary<string, string?> settings, int stepDelayMs)
     {
-        var response = await host.Http.PostAsJsonAsync("/api/orchestrators/GovernedRunOrchestrator",
-            new { subject = "cluster test", stepDelayMs, approvalTimeoutSeconds = 600 });
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await using var hub = TaskHubReader.Open(azurite, settings["AzureFunctionsJobHost__extensions__durableTask__hubName"]!);
+        return await hub.Client.ScheduleNewOrchestrationInstanceAsync("ProbeOrchestrator", new { stepDelayMs, approvalTimeoutSeconds = 600 });
     }
 
     private static async Task ApproveAsync(HostProcess host, string id)

@@ -1,16 +1,13 @@
 using System.Globalization;
 using System.Text;
 using DurableAgentOps.Api.Diagnostics;
+using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Pages;
-using DurableAgentOps.Api.Runs;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Evidence.Story;
-using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Evidence;
-using DurableAgentOps.Runtime.Shared;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Api.Evidence;
@@ -23,19 +20,28 @@ namespace DurableAgentOps.Api.Evidence;
 /// </summary>
 public static class TimelinePage
 {
+    public static IReadOnlyList<ApiEndpoint> All { get; } =
+    [
+        new("RunTimelinePage", "GET", "/runs/{runId}/timeline", AgentOpsPolicies.PageInvestigator, PageAsync,
+            PageEndpoint.Instance, new GuardedAction("The timeline page")),
+        new("RunTimelineReport", "GET", "/runs/{runId}/timeline/report", AgentOpsPolicies.PageInvestigator, PageReportAsync,
+            PageEndpoint.Instance, new GuardedAction("The incident report")),
+        new("RunReport", "GET", "/api/runs/{runId}/report", AgentOpsPolicies.Investigator, ApiReportAsync, new GuardedAction("Evidence")),
+    ];
+
     /// <summary>The page's path under the host (Functions serves it under /api).</summary>
     public static string PathFor(string runId) => $"/runs/{Uri.EscapeDataString(runId)}/timeline";
 
-    public static async Task GetAsync(HttpContext http, string runId)
+    /// <summary><c>GET /runs/{runId}/timeline</c>: the run's timeline, for a person signed in to the pages with the Investigator role.</summary>
+    private static async Task PageAsync(string runId, HttpContext http, [FromServices] EvidenceService evidence, [FromServices] ILoggerFactory logs)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        var caller = await SignedInInvestigatorAsync(http, runId, "timeline page");
-        if (caller is null)
+        if (await InvalidIdAsync(http, runId))
         {
             return;
         }
 
-        var (story, verification) = await LoadAsync(http, runId);
+        var caller = http.User.ToCaller();
+        var (story, verification) = await LoadAsync(evidence, runId, http.RequestAborted);
         if (story is null)
         {
             await NotFoundAsync(http, runId);
@@ -104,63 +110,58 @@ public static class TimelinePage
             page.Section("Reading notes").Table("problems", ["Note"], story.Problems.Select(p => (IReadOnlyList<string>)[p]));
         }
 
-        Log(http).EvidenceShown(runId, "timeline page", caller.Id);
+        Log(logs).EvidenceShown(runId, "timeline page", caller.Id);
         await page.WriteAsync(http.Response, 200, $"Timeline: {runId}");
     }
 
-    /// <summary><c>GET /runs/{runId}/timeline/report?format=html|markdown</c>: the incident report for a signed-in reader.</summary>
-    public static async Task ReportAsync(HttpContext http, string runId)
+    /// <summary><c>GET /runs/{runId}/timeline/report?format=html|markdown</c>: the incident report for a person signed in to the pages.</summary>
+    private static async Task PageReportAsync(string runId, HttpContext http, [FromServices] EvidenceService evidence, [FromServices] ILoggerFactory logs)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        if (await SignedInInvestigatorAsync(http, runId, "incident report") is not { } caller)
+        if (await InvalidIdAsync(http, runId))
         {
             return;
         }
 
+        var caller = http.User.ToCaller();
         if (ReportFormat(http) is not { } format)
         {
             await WriteRefusalAsync(http, 400, "Unknown report format", "Ask for format=html or format=markdown.");
             return;
         }
 
-        var (story, verification) = await LoadAsync(http, runId);
+        var (story, verification) = await LoadAsync(evidence, runId, http.RequestAborted);
         if (story is null)
         {
             await NotFoundAsync(http, runId);
             return;
         }
 
-        Log(http).EvidenceShown(runId, $"incident report ({format})", caller.Id);
+        Log(logs).EvidenceShown(runId, $"incident report ({format})", caller.Id);
         await WriteReportAsync(http.Response, runId, format, story, verification);
     }
 
     /// <summary><c>GET /api/runs/{runId}/report?format=markdown|html</c>: the incident report for a bearer caller with the Investigator role.</summary>
-    public static async Task<IResult> ApiReportAsync(HttpContext http, string runId, CancellationToken ct)
+    private static async Task<IResult> ApiReportAsync(
+        string runId, HttpContext http, [FromServices] EvidenceService evidence, [FromServices] ILoggerFactory logs, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await EvidenceHttp.InvestigatorAsync(http);
-        if (caller is null)
-        {
-            return refused!;
-        }
-
-        if (RunHttp.InvalidId(runId, "runId") is { } bad)
+        var caller = http.User.ToCaller();
+        if (ApiResults.InvalidId(runId, "runId") is { } bad)
         {
             return bad;
         }
 
         if (ReportFormat(http) is not { } format)
         {
-            return RunHttp.BadRequest("'format' must be markdown or html.");
+            return ApiResults.BadRequest("'format' must be markdown or html.");
         }
 
-        var (story, verification) = await LoadAsync(http, runId, ct);
+        var (story, verification) = await LoadAsync(evidence, runId, ct);
         if (story is null)
         {
             return Results.Problem($"No evidence of run '{runId}': the ledger holds no record of it.", statusCode: 404, title: "Not found.");
         }
 
-        Log(http).EvidenceShown(runId, $"incident report ({format}, API)", caller.Id);
+        Log(logs).EvidenceShown(runId, $"incident report ({format}, API)", caller.Id);
         return new ReportResult(runId, format, story, verification);
     }
 
@@ -189,43 +190,22 @@ public static class TimelinePage
     }
 
     /// <summary>The run's story and verification from the ledger; a null story when the ledger holds no record of the run.</summary>
-    private static async Task<(RunStory? Story, RunVerification? Verification)> LoadAsync(HttpContext http, string runId, CancellationToken? ct = null)
+    private static async Task<(RunStory? Story, RunVerification? Verification)> LoadAsync(EvidenceService evidence, string runId, CancellationToken ct)
     {
-        var (stored, verification) = await http.RequestServices.GetRequiredService<EvidenceService>().ReadVerifiedAsync(runId, ct ?? http.RequestAborted);
+        var (stored, verification) = await evidence.ReadVerifiedAsync(runId, ct);
         return stored is null || stored.Records.Count == 0 ? (null, null) : (RunStory.From(runId, stored.Records), verification);
     }
 
-    /// <summary>
-    /// The signed-in person when they may read evidence; otherwise the response is already written: a redirect to
-    /// sign-in for nobody signed in, a 403 page for a person without the Investigator or Administrator role, a 400 for a bad id.
-    /// </summary>
-    private static async Task<Caller?> SignedInInvestigatorAsync(HttpContext http, string runId, string what)
+    /// <summary>True (the 400 page written) when the route's run id is not one ids ever are.</summary>
+    private static async Task<bool> InvalidIdAsync(HttpContext http, string runId)
     {
-        if (RunHttp.InvalidId(runId, "runId") is not null)
+        if (ApiResults.InvalidId(runId, "runId") is null)
         {
-            await WriteRefusalAsync(http, 400, "Not a run id", $"A run id is 1-{RunHttp.MaxIdLength} letters, digits, '-', '_', '.' or ':'.");
-            return null;
+            return false;
         }
 
-        var signedIn = await http.AuthenticateAsync(AuthenticationSetup.PagesScheme);
-        if (!signedIn.Succeeded || CallerClaims.From(signedIn.Principal!) is not { } caller)
-        {
-            // Back to this very page (and query) after the sign-in, whatever prefix the host serves it under.
-            var back = (http.Request.PathBase + http.Request.Path + http.Request.QueryString).ToString();
-            HtmlPage.Secure(http.Response);
-            await http.ChallengeAsync(AuthenticationSetup.PagesSignInScheme, new AuthenticationProperties { RedirectUri = back });
-            return null;
-        }
-
-        if (!caller.IsInRole(AppRoles.Investigator) && !caller.IsInRole(AppRoles.Administrator))
-        {
-            Log(http).EvidenceRefused(runId, what, caller.Id);
-            await WriteRefusalAsync(http, 403, "Not allowed",
-                $"The {what} needs the app role {AppRoles.Investigator} (or {AppRoles.Administrator}); {caller.Name} has neither. Ask an administrator to assign it.");
-            return null;
-        }
-
-        return caller;
+        await WriteRefusalAsync(http, 400, "Not a run id", $"A run id is 1-{ApiResults.MaxIdLength} letters, digits, '-', '_', '.' or ':'.");
+        return true;
     }
 
     private static Task NotFoundAsync(HttpContext http, string runId) =>
@@ -234,7 +214,7 @@ public static class TimelinePage
     private static Task WriteRefusalAsync(HttpContext http, int status, string title, string detail) =>
         new HtmlPage().Heading("DurableAgentOps run timeline").Banner("refused", title, detail).WriteAsync(http.Response, status, title);
 
-    private static ILogger Log(HttpContext http) => http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TimelinePage));
+    private static ILogger Log(ILoggerFactory logs) => logs.CreateLogger(typeof(TimelinePage));
 
     /// <summary>The API's report answer: written with the same headers as the page's.</summary>
     private sealed class ReportResult(string runId, string format, RunStory story, RunVerification? verification) : IResult

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using DurableAgentOps.Api.Runs;
-using DurableAgentOps.Core.Model;
+using DurableAgentOps.Api.Http;
+using DurableAgentOps.Api.Security;
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
@@ -31,7 +31,8 @@ public static class InstanceApi
     public static IEndpointRouteBuilder MapInstanceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", Health).AllowAnonymous();
-        var admin = app.MapGroup(string.Empty).AddEndpointFilter(RequireAdministrator);
+        var admin = app.MapGroup(string.Empty).RequireAuthorization(AgentOpsPolicies.Administrator)
+            .WithMetadata(new GuardedAction("The instance API")).AddEndpointFilter(RefuseBadInstanceId);
         admin.MapGet(Instances, List);
         admin.MapGet(Instances + "/{instanceId}", Get);
         admin.MapPost(Instances + "/{instanceId}/raiseEvent/{eventName}", RaiseEvent);
@@ -45,29 +46,12 @@ public static class InstanceApi
         return app;
     }
 
-    /// <summary>401 without a verified caller (the bearer challenge says what to send); 403 naming the role for anyone else.</summary>
-    private static async ValueTask<object?> RequireAdministrator(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var (caller, refused) = await RunHttp.AuthenticateAsync(context.HttpContext);
-        if (caller is null)
-        {
-            return refused;
-        }
-
-        if (!caller.IsInRole(AppRoles.Administrator))
-        {
-            return Problem(403, "Not allowed.",
-                $"The instance API needs the app role {AppRoles.Administrator} or the host's system key (x-functions-key); {caller.Name} has neither.");
-        }
-
-        if (context.HttpContext.Request.RouteValues.TryGetValue("instanceId", out var id) && id is string instanceId
-            && RunHttp.InvalidId(instanceId, "instanceId") is { } invalid)
-        {
-            return invalid;
-        }
-
-        return await next(context);
-    }
+    /// <summary>400 for an instance id that ids never are, before it reaches storage keys.</summary>
+    private static async ValueTask<object?> RefuseBadInstanceId(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.Request.RouteValues.TryGetValue("instanceId", out var id) && id is string instanceId
+            && ApiResults.InvalidId(instanceId, "instanceId") is { } invalid
+            ? invalid
+            : await next(context);
 
     private static async Task<IResult> Health(DurableEngine engine, CancellationToken ct)
     {
@@ -147,7 +131,7 @@ public static class InstanceApi
 
     private static async Task<IResult> RaiseEvent(string instanceId, string eventName, HttpRequest request, DurableTaskClient client, CancellationToken ct)
     {
-        if (RunHttp.InvalidId(eventName, "eventName") is { } badName)
+        if (ApiResults.InvalidId(eventName, "eventName") is { } badName)
         {
             return badName;
         }
@@ -172,7 +156,7 @@ public static class InstanceApi
             return Problem(413, "Event payload too large.", $"An event payload may be at most {MaxEventBytes} bytes.");
         }
 
-        var (payload, invalid) = await RunHttp.ReadJsonBodyAsync<JsonNode>(request, ct, optional: true);
+        var (payload, invalid) = await JsonBody.ReadAsync<JsonNode>(request, ct, optional: true);
         if (invalid is null && payload is not null && payload.ToJsonString().Length > MaxEventBytes)
         {
             invalid = Problem(413, "Event payload too large.", $"An event payload may be at most {MaxEventBytes} bytes.");

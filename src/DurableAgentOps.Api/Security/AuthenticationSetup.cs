@@ -33,7 +33,7 @@ public static class AuthenticationSetup
     public static IServiceCollection AddAgentOpsAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Bearer token or system key", o =>
@@ -58,7 +58,11 @@ public static class AuthenticationSetup
             o.FormFieldName = "__antiforgery";
             o.SuppressXFrameOptionsHeader = false;
         });
-        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build());
+        // Endpoints declare their policy; any route without one (an unknown path included) still needs a verified caller.
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(Scheme).RequireAuthenticatedUser().Build())
+            .AddAgentOpsPolicies();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuthorizationResultHandler>();
         return services;
     }
 

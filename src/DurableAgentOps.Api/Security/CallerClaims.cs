@@ -4,8 +4,12 @@ using DurableAgentOps.Runtime.Shared;
 namespace DurableAgentOps.Api.Security;
 
 /// <summary>Reads a <see cref="Caller"/> from a principal the authentication handlers validated.</summary>
-internal static class CallerClaims
+public static class CallerClaims
 {
+    /// <summary>The caller of a request an authorization policy let through (it always names one).</summary>
+    public static Caller ToCaller(this ClaimsPrincipal user) =>
+        From(user) ?? throw new InvalidOperationException("the request has no verified caller; the endpoint must declare a policy");
+
     /// <summary>The caller a validated token describes, or null when it names no object id (nothing stable to compare).</summary>
     public static Caller? From(ClaimsPrincipal user)
     {

@@ -1,4 +1,5 @@
 using DurableAgentOps.DevServices.People;
+using DurableAgentOps.DevServices.Shared;
 
 namespace DurableAgentOps.DevServices.Graph;
 

@@ -1,4 +1,5 @@
 using DurableAgentOps.DevServices.Identity;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.Systems;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices.Identity;

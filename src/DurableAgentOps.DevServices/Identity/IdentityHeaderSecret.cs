@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices.Identity;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices.Identity;

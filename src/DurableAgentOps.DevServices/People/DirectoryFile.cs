@@ -1,5 +1,6 @@
 using System.Globalization;
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.DevServices.Shared;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
+using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices.SignIn;

@@ -1,5 +1,6 @@
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
+using DurableAgentOps.DevServices.Shared;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 

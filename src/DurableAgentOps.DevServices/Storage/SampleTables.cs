@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.DevServices.Storage;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.Storage;
 
 namespace DurableAgentOps.DevServices.Systems;

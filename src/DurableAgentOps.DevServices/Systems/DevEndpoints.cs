@@ -1,3 +1,5 @@
+using DurableAgentOps.DevServices.Shared;
+
 namespace DurableAgentOps.DevServices.Systems;
 
 /// <summary>Dev-only endpoints (no authentication): the request log and fault injection, for tests and the demo.</summary>

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using DurableAgentOps.DevServices.Shared;
 using DurableAgentOps.DevServices.Storage;
 
 namespace DurableAgentOps.DevServices.Systems;

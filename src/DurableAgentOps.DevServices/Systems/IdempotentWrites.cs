@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
+using DurableAgentOps.DevServices.Shared;
 
 namespace DurableAgentOps.DevServices.Systems;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DurableAgentOps.DevServices.Shared;
 
 namespace DurableAgentOps.DevServices.Systems;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DurableAgentOps.DevServices.Identity;
+using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;

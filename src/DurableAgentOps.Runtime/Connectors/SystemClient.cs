@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace DurableAgentOps.Runtime.Connectors;
 /// retried with jittered exponential back-off, or after the system's Retry-After (up to 30 s); 400, 401, 403 and 404
 /// never are: they are refusals and end the step.
 /// </summary>
-public sealed partial class SystemClient(HttpClient http, StepCredentials credentials, IOptions<SystemsOptions> systems, ILogger<SystemClient> logger)
+public sealed class SystemClient(HttpClient http, StepCredentials credentials, IOptions<SystemsOptions> systems, ILogger<SystemClient> logger)
 {
     /// <summary>Retries after the first attempt; with the delays below a call gives up after 3 to 6 s of faults.</summary>
     public const int MaxRetries = 6;
@@ -55,7 +56,7 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
             }
             catch (HttpRequestException ex) when (attempt < MaxRetries)
             {
-                LogTransient(logger, call.Operation, call.Path, attempt + 1, ex.Message);
+                logger.SystemCallRetrying(call.Operation, call.Path, attempt + 1, ex.Message);
                 await Task.Delay(Backoff(attempt), cancellationToken);
                 continue;
             }
@@ -71,7 +72,7 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
                 var retryAfter = RetryAfter(response);
                 if (IsTransient(response.StatusCode) && attempt < MaxRetries && (retryAfter is null || retryAfter <= MaxRetryAfter))
                 {
-                    LogTransient(logger, call.Operation, call.Path, attempt + 1, $"HTTP {(int)response.StatusCode}");
+                    logger.SystemCallRetrying(call.Operation, call.Path, attempt + 1, $"HTTP {(int)response.StatusCode}");
                     await Task.Delay(retryAfter ?? Backoff(attempt), cancellationToken);
                     continue;
                 }
@@ -135,7 +136,4 @@ public sealed partial class SystemClient(HttpClient http, StepCredentials creden
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     private static string Trim(string text) => text.Length <= 300 ? text : text[..300] + "…";
-
-    [LoggerMessage(1, LogLevel.Warning, "Transient fault on {Operation} {Path} (attempt {Attempt}): {Reason}; retrying")]
-    private static partial void LogTransient(ILogger logger, string operation, string path, int attempt, string reason);
 }

@@ -4,13 +4,30 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Runtime.Diagnostics;
 
 /// <summary>
-/// Log messages of the Runtime assembly, so event ids stay unique: 200-219 approval email, 220-239 approval Teams
-/// cards, 240-249 the investigators' timeline page and reports, 250-259 the evidence ledger, 260-269 replay. (Older messages of the engine, step
-/// activities and connectors keep their own classes and ids below 200 until they move here.) Passwords, webhook URLs,
-/// approval links and mail addresses are never arguments.
+/// Every log message of the Runtime assembly, in one class so event ids stay unique (a test checks): 1-9 the engine,
+/// 10-19 step activities, 20-29 calls to systems, 200-219 approval email, 220-239 approval Teams cards, 250-259 the
+/// evidence ledger. Passwords, tokens, webhook URLs, approval links and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
 {
+    [LoggerMessage(1, LogLevel.Information, "Durable engine started: hub {HubName}, worker {WorkerId}, storage {Endpoint}, {PartitionCount} partitions")]
+    public static partial void EngineStarted(this ILogger logger, string hubName, string workerId, string endpoint, int partitionCount);
+
+    [LoggerMessage(2, LogLevel.Information, "Durable engine stopping: hub {HubName}, worker {WorkerId}; in-flight work finishes or stays queued for another host")]
+    public static partial void EngineStopping(this ILogger logger, string hubName, string workerId);
+
+    [LoggerMessage(3, LogLevel.Information, "Durable engine stopped: hub {HubName}, worker {WorkerId}")]
+    public static partial void EngineStopped(this ILogger logger, string hubName, string workerId);
+
+    [LoggerMessage(10, LogLevel.Information, "Run {RunId} step {StepId} done as {Identity}; records {Records}")]
+    public static partial void StepDone(this ILogger logger, string runId, string stepId, string identity, string records);
+
+    [LoggerMessage(11, LogLevel.Warning, "Scope guard is OFF: step {StepId} sends {Operation} unchecked (AgentOps:ScopeGuardEnabled=false)")]
+    public static partial void ScopeGuardOff(this ILogger logger, string stepId, string operation);
+
+    [LoggerMessage(20, LogLevel.Warning, "Transient fault on {Operation} {Path} (attempt {Attempt}): {Reason}; retrying")]
+    public static partial void SystemCallRetrying(this ILogger logger, string operation, string path, int attempt, string reason);
+
     [LoggerMessage(200, LogLevel.Information, "Approval email ({Kind}) for run {RunId} gate {Gate} sent to principal {PrincipalId}")]
     public static partial void EmailSent(this ILogger logger, NoticeKind kind, string runId, string gate, string principalId);
 
@@ -33,8 +50,8 @@ internal static partial class Logs
     public static partial void TeamsFailed(this ILogger logger, string runId, string reason);
 
     [LoggerMessage(250, LogLevel.Warning, "Evidence of run {RunId}: records from seq {Seq} on ({Count}) were appended by an orchestration episode that was never committed; superseded by the committed one and kept in the superseded table")]
-    public static partial void EvidenceSuperseded(this Microsoft.Extensions.Logging.ILogger logger, string runId, long seq, int count);
+    public static partial void EvidenceSuperseded(this ILogger logger, string runId, long seq, int count);
 
     [LoggerMessage(251, LogLevel.Information, "Evidence of run {RunId}: an append for seq {Seq} from an episode older than the stored record was not applied (the episode was never committed)")]
-    public static partial void EvidenceStaleAppend(this Microsoft.Extensions.Logging.ILogger logger, string runId, long seq);
+    public static partial void EvidenceStaleAppend(this ILogger logger, string runId, long seq);
 }

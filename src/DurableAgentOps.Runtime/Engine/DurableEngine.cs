@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Runtime.Shared;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
@@ -17,7 +18,7 @@ namespace DurableAgentOps.Runtime.Engine;
 /// Runs SDK orchestrators and activities on the Durable Task Framework's <see cref="TaskHubWorker"/> with the
 /// Azure Storage provider. Owns the one provider instance of the process, shared with <see cref="Client"/>.
 /// </summary>
-public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
+public sealed class DurableEngine : IHostedService, IAsyncDisposable
 {
     /// <summary>How long start-up waits for storage before it gives up with a clear error.</summary>
     public static readonly TimeSpan StorageProbeTimeout = TimeSpan.FromSeconds(3.5);
@@ -96,7 +97,7 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
         // partition leases and a storage round trip first, so nothing runs before this line in practice.
         worker.TaskOrchestrationDispatcher.IncludeParameters = options.StoreInputsInOrchestrationHistory;
         Volatile.Write(ref state, 1);
-        LogStarted(logger, options.HubName, WorkerId, storage.Describe(), options.StorageProvider.PartitionCount);
+        logger.EngineStarted(options.HubName, WorkerId, storage.Describe(), options.StorageProvider.PartitionCount);
     }
 
     /// <summary>
@@ -110,9 +111,9 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
             return;
         }
 
-        LogStopping(logger, options.HubName, WorkerId);
+        logger.EngineStopping(options.HubName, WorkerId);
         await worker.StopAsync(isForced: false).WaitAsync(cancellationToken);
-        LogStopped(logger, options.HubName, WorkerId);
+        logger.EngineStopped(options.HubName, WorkerId);
     }
 
     /// <summary>
@@ -179,14 +180,8 @@ public sealed partial class DurableEngine : IHostedService, IAsyncDisposable
         };
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Durable engine started: hub {HubName}, worker {WorkerId}, storage {Endpoint}, {PartitionCount} partitions")]
-    private static partial void LogStarted(ILogger logger, string hubName, string workerId, string endpoint, int partitionCount);
 
-    [LoggerMessage(2, LogLevel.Information, "Durable engine stopping: hub {HubName}, worker {WorkerId}; in-flight work finishes or stays queued for another host")]
-    private static partial void LogStopping(ILogger logger, string hubName, string workerId);
 
-    [LoggerMessage(3, LogLevel.Information, "Durable engine stopped: hub {HubName}, worker {WorkerId}")]
-    private static partial void LogStopped(ILogger logger, string hubName, string workerId);
 }
 
 /// <summary>Storage could not be reached at start-up; the message names the endpoint.</summary>

@@ -13,10 +13,4 @@ public sealed class AgentOpsRunOptions
     /// the host logs a warning at every step while it is.
     /// </summary>
     public bool ScopeGuardEnabled { get; set; } = true;
-
-    /// <summary>
-    /// Test hook (named as such): the id of a write step after whose first committed write this process kills itself,
-    /// to prove a write is applied once when a host dies before the activity's result is saved.
-    /// </summary>
-    public string? TestKillAfterWriteStep { get; set; }
 }

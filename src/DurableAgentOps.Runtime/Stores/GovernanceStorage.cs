@@ -55,15 +55,28 @@ public sealed class GovernanceStorage
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(storage);
-        var prefix = configuration[PrefixSetting]
-            ?? configuration[$"{DurableEngineOptions.OverrideSection}:hubName"]
-            ?? configuration[$"{DurableEngineOptions.HostJsonSection}:hubName"]
-            ?? new DurableEngineOptions().HubName;
-        if (prefix.Length is < 3 or > 45 || !char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit))
+        var prefix = PrefixOf(configuration);
+        if (PrefixProblem(prefix) is { } problem)
         {
-            throw new InvalidOperationException($"{PrefixSetting} (or the hub name) must be 3-45 letters or digits starting with a letter, not '{prefix}'");
+            throw new InvalidOperationException(problem);
         }
 
         return new GovernanceStorage(storage.CreateTableServiceClient(), storage.CreateBlobServiceClient(), prefix);
     }
+
+    /// <summary><c>AgentOps:StorePrefix</c>, else the task hub name (host.json or its app-setting override), else the default hub name.</summary>
+    public static string PrefixOf(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration[PrefixSetting]
+            ?? configuration[$"{DurableEngineOptions.OverrideSection}:hubName"]
+            ?? configuration[$"{DurableEngineOptions.HostJsonSection}:hubName"]
+            ?? new DurableEngineOptions().HubName;
+    }
+
+    /// <summary>Why the prefix cannot name tables and containers, or null when it can.</summary>
+    public static string? PrefixProblem(string prefix) =>
+        prefix.Length is < 3 or > 45 || !char.IsAsciiLetter(prefix[0]) || !prefix.All(char.IsAsciiLetterOrDigit)
+            ? $"{PrefixSetting} (or the hub name) must be 3-45 letters or digits starting with a letter, not '{prefix}'"
+            : null;
 }

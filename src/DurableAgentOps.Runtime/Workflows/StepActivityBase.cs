@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Identity;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>What every step activity shares: the guard, the clock for the record, the record itself.</summary>
-public abstract partial class StepActivityBase(WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger logger)
+public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger logger)
     : TaskActivity<StepInvocation, StepRecord>
 {
     protected AgentOpsRunOptions Options => options.Value;
@@ -23,7 +24,7 @@ public abstract partial class StepActivityBase(WorkerInfo worker, ClientIdResolv
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var (output, operations, records, usage) = await RunStepAsync(input);
-        LogStep(logger, input.RunId, input.Step.Id, input.Identity.Name, string.Join(",", records));
+        logger.StepDone(input.RunId, input.Step.Id, input.Identity.Name, string.Join(",", records));
         return new StepRecord(input.Step.Id, input.Step.Kind, input.Identity.Name, input.ClientId, input.Step.Scope,
             operations, records, started, (int)clock.ElapsedMilliseconds, "succeeded", worker.WorkerId, output, usage);
     }
@@ -36,16 +37,11 @@ public abstract partial class StepActivityBase(WorkerInfo worker, ClientIdResolv
     {
         if (!Options.ScopeGuardEnabled)
         {
-            LogGuardOff(logger, input.Step.Id, call.Operation);
+            logger.ScopeGuardOff(input.Step.Id, call.Operation);
             return;
         }
 
         ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
     }
 
-    [LoggerMessage(10, LogLevel.Information, "Run {RunId} step {StepId} done as {Identity}; records {Records}")]
-    private static partial void LogStep(ILogger logger, string runId, string stepId, string identity, string records);
-
-    [LoggerMessage(11, LogLevel.Warning, "Scope guard is OFF: step {StepId} sends {Operation} unchecked (AgentOps:ScopeGuardEnabled=false)")]
-    private static partial void LogGuardOff(ILogger logger, string stepId, string operation);
 }

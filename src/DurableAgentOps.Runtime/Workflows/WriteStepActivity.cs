@@ -41,10 +41,6 @@ public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, W
             var key = $"{input.RunId}:{input.Step.Id}:{call.Operation}";
             var answer = await systems.SendAsync(call with { Body = body as JsonObject }, input.ClientId, key, CancellationToken.None);
             output[call.Operation] = Redactor.Scrub(answer, values);
-            if (Options.TestKillAfterWriteStep == input.Step.Id)
-            {
-                Environment.FailFast($"test hook: killed after committing {call.Operation} of step {input.Step.Id}");
-            }
         }
 
         return (output, calls.Select(c => c.Operation).ToList(), calls.Select(c => c.Record!.Id).Distinct().ToList(), null);

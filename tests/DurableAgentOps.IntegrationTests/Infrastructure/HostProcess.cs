@@ -15,8 +15,8 @@ internal sealed class HostProcess : ServiceProcess
 
     public static readonly string VaultKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-    private HostProcess(int port, IDictionary<string, string?> environment)
-        : base(RepoPaths.HostDll, port, environment.Append(new("Host__PublicBaseUrl", $"http://127.0.0.1:{port}")))
+    private HostProcess(int port, IDictionary<string, string?> environment, bool testHost)
+        : base(testHost ? RepoPaths.TestHostDll : RepoPaths.HostDll, port, environment.Append(new("Host__PublicBaseUrl", $"http://127.0.0.1:{port}")))
     {
         Http.DefaultRequestHeaders.Add("x-functions-key", SystemKey);
         Anonymous = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
@@ -50,11 +50,12 @@ internal sealed class HostProcess : ServiceProcess
         ["AgentOps__Evidence__SigningKey"] = EvidenceKey,
     };
 
-    public static HostProcess Start(IDictionary<string, string?> environment) => new(FreePort.Next(), environment);
+    /// <summary>Starts the product's host, or with <paramref name="testHost"/> the test host (the same host plus test-only additions).</summary>
+    public static HostProcess Start(IDictionary<string, string?> environment, bool testHost = false) => new(FreePort.Next(), environment, testHost);
 
-    public static async Task<HostProcess> StartHealthyAsync(IDictionary<string, string?> environment)
+    public static async Task<HostProcess> StartHealthyAsync(IDictionary<string, string?> environment, bool testHost = false)
     {
-        var host = Start(environment);
+        var host = Start(environment, testHost);
         await host.WaitHealthyAsync(TimeSpan.FromSeconds(60));
         return host;
     }

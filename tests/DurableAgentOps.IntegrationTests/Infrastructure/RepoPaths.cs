@@ -18,6 +18,11 @@ internal static class RepoPaths
 
     public static string HostDll => Path.Combine(Root, "src", "DurableAgentOps.Host", "bin", Configuration, "net10.0", "DurableAgentOps.Host.dll");
 
+    public static string FunctionsDll => Path.Combine(Root, "src", "DurableAgentOps.Functions", "bin", Configuration, "net10.0", "DurableAgentOps.Functions.dll");
+
+    /// <summary>The product's host plus test-only additions (tests/DurableAgentOps.TestHost): never the product's own path.</summary>
+    public static string TestHostDll => Path.Combine(Root, "tests", "DurableAgentOps.TestHost", "bin", Configuration, "net10.0", "DurableAgentOps.TestHost.dll");
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -1,4 +1,4 @@
-namespace DurableAgentOps.DevServices.Systems;
+namespace DurableAgentOps.DevServices.Storage;
 
 // The sample systems' records, as their APIs return them (camelCase JSON). Fields a workflow redacts in its
 // evidence (contact.email, call.transcript, invoice.vendorBankAccount, ticket.customerEmail...) exist here on purpose.

@@ -1,4 +1,4 @@
-namespace DurableAgentOps.DevServices;
+namespace DurableAgentOps.DevServices.Shared;
 
 /// <summary>
 /// Every log message of the dev services, so event ids stay unique: 1-99 start-up, 100-199 workload identity

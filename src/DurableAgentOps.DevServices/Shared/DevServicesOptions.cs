@@ -1,4 +1,4 @@
-namespace DurableAgentOps.DevServices;
+namespace DurableAgentOps.DevServices.Shared;
 
 /// <summary>
 /// Settings of the dev services (section <c>DevServices</c>; storage from <c>AzureWebJobsStorage</c>). Everything

@@ -1,16 +1,17 @@
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DurableAgentOps.Api.Diagnostics;
-using DurableAgentOps.Api.Evidence;
-using DurableAgentOps.Api.Runs;
+using DurableAgentOps.Api.Http;
+using DurableAgentOps.Api.Security;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Replay;
 using DurableAgentOps.Runtime.Workflows;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Api.Replay;
@@ -21,8 +22,14 @@ namespace DurableAgentOps.Api.Replay;
 /// administrators) only, as for the evidence it reads. Today's definition is the workflow file the host would start a
 /// run from; <c>?definition=recorded</c> replays the run's own, so only code changes show.
 /// </summary>
-public static class ReplayHttp
+public static class ReplayEndpoints
 {
+    public static IReadOnlyList<ApiEndpoint> All { get; } =
+    [
+        new("ReplayRun", "GET", "/api/runs/{runId}/replay", AgentOpsPolicies.Investigator, RunAsync, new GuardedAction("Replay")),
+        new("ReplayBundle", "POST", "/api/replay", AgentOpsPolicies.Investigator, BundleAsync, new GuardedAction("Replay")),
+    ];
+
     /// <summary>Largest bundle <c>POST /api/replay</c> reads (bundles carry every record and payload of a run); past it, 413.</summary>
     public const int MaxBundleBytes = 4 * 1024 * 1024;
 
@@ -30,25 +37,15 @@ public static class ReplayHttp
     public const string SourceLedger = "ledger";
     public const string SourceBundle = "bundle";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    private static readonly JsonSerializerOptions Json = new(ApiJson.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     /// <summary><c>GET /api/runs/{runId}/replay[?definition=recorded]</c></summary>
-    public static async Task<IResult> RunAsync(HttpContext http, DurableTaskClient client, string runId, CancellationToken ct)
+    private static async Task<IResult> RunAsync(
+        string runId, HttpRequest request, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] EvidenceLedger ledger,
+        [FromServices] WorkflowCatalog catalog, [FromServices] ILoggerFactory logs, CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(client);
-        var (caller, refused) = await EvidenceHttp.InvestigatorAsync(http);
-        if (caller is null)
-        {
-            return refused!;
-        }
-
-        var choice = DefinitionChoice(http, out var recorded);
-        if ((RunHttp.InvalidId(runId, "runId") ?? choice) is { } bad)
+        var choice = DefinitionChoice(request, out var recorded);
+        if ((ApiResults.InvalidId(runId, "runId") ?? choice) is { } bad)
         {
             return bad;
         }
@@ -60,7 +57,7 @@ public static class ReplayHttp
         {
             (run, source) = await FromHistoryAsync(client, runId, notes, ct) is { } fromHistory
                 ? (fromHistory, SourceHistory)
-                : (await FromLedgerAsync(http.RequestServices.GetRequiredService<EvidenceLedger>(), runId, ct), SourceLedger);
+                : (await FromLedgerAsync(ledger, runId, ct), SourceLedger);
         }
         catch (InvalidDataException ex)
         {
@@ -78,35 +75,30 @@ public static class ReplayHttp
                 statusCode: 404, title: "Not found.");
         }
 
-        return Answer(http, caller.Id, run, source, recorded, notes);
+        return Answer(catalog, logs, user.ToCaller().Id, run, source, recorded, notes);
     }
 
     /// <summary>
     /// <c>POST /api/replay[?definition=recorded]</c> with an exported evidence bundle as the body (its exact text: the
     /// bundle verifies only in its canonical form). A bundle that does not verify is refused (422, its first problem).
     /// </summary>
-    public static async Task<IResult> BundleAsync(HttpContext http, CancellationToken ct)
+    private static async Task<IResult> BundleAsync(
+        HttpRequest request, ClaimsPrincipal user, [FromServices] EvidenceKeys keys, [FromServices] WorkflowCatalog catalog, [FromServices] ILoggerFactory logs,
+        CancellationToken ct)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        var (caller, refused) = await EvidenceHttp.InvestigatorAsync(http);
-        if (caller is null)
-        {
-            return refused!;
-        }
-
-        if (DefinitionChoice(http, out var recorded) is { } bad)
+        if (DefinitionChoice(request, out var recorded) is { } bad)
         {
             return bad;
         }
 
-        var (text, invalid) = await ReadBundleTextAsync(http.Request, ct);
+        var (text, invalid) = await ReadBundleTextAsync(request, ct);
         if (text is null)
         {
             return invalid!;
         }
 
         // Against this host's own key: a bundle re-signed with another key (its data rewritten) is not this host's evidence.
-        var hostKey = await http.RequestServices.GetRequiredService<EvidenceKeys>().PublicKeyAsync(ct);
+        var hostKey = await keys.PublicKeyAsync(ct);
         var verification = EvidenceBundle.Verify(text, hostKey);
         if (verification.First is { } problem || !EvidenceBundle.TryParse(text, out var bundle, out _))
         {
@@ -125,7 +117,7 @@ public static class ReplayHttp
             return Unreplayable(bundle.RunId, ex.Message);
         }
 
-        return Answer(http, caller.Id, run, SourceBundle, recorded, []);
+        return Answer(catalog, logs, user.ToCaller().Id, run, SourceBundle, recorded, []);
     }
 
     /// <summary>The run's history while its instance exists (null when it does not, or when this host's client cannot read histories).</summary>
@@ -178,10 +170,11 @@ public static class ReplayHttp
         return RecordedRun.FromEvidence(records, payloads);
     }
 
-    private static IResult Answer(HttpContext http, string principalId, RecordedRun run, string source, bool recordedDefinition, List<string> notes)
+    private static IResult Answer(
+        WorkflowCatalog catalog, ILoggerFactory logs, string principalId, RecordedRun run, string source, bool recordedDefinition, List<string> notes)
     {
         var workflow = run.Input?["workflow"] is System.Text.Json.Nodes.JsonValue name && name.TryGetValue<string>(out var text) ? text : string.Empty;
-        var today = TodaysDefinition(http.RequestServices.GetRequiredService<WorkflowCatalog>(), workflow, out var why);
+        var today = TodaysDefinition(catalog, workflow, out var why);
         if (today is null && !recordedDefinition)
         {
             return Results.Problem(
@@ -204,7 +197,7 @@ public static class ReplayHttp
             report = report with { Notes = [.. notes, .. report.Notes] };
         }
 
-        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ReplayHttp).FullName!);
+        var logger = logs.CreateLogger(typeof(ReplayEndpoints).FullName!);
         logger.Replayed(run.InstanceId, source, recordedDefinition ? "the run's own" : "today's", principalId,
             report.Divergence is { } d ? $"diverges at #{d.Index} ({d.KindText})" : "same decisions");
         return Results.Json(new
@@ -248,13 +241,13 @@ public static class ReplayHttp
         }
     }
 
-    private static IResult? DefinitionChoice(HttpContext http, out bool recorded)
+    private static IResult? DefinitionChoice(HttpRequest request, out bool recorded)
     {
-        var value = http.Request.Query["definition"].ToString();
+        var value = request.Query["definition"].ToString();
         recorded = value == "recorded";
         return value is "" or "recorded" or "current"
             ? null
-            : RunHttp.BadRequest("'definition' must be 'recorded' (the run's own definition) or 'current' (today's, the default).");
+            : ApiResults.BadRequest("'definition' must be 'recorded' (the run's own definition) or 'current' (today's, the default).");
     }
 
     /// <summary>The body as text: JSON only (415), at most <see cref="MaxBundleBytes"/> (413), UTF-8 (400).</summary>
@@ -285,7 +278,7 @@ public static class ReplayHttp
 
         if (buffer.Length == 0)
         {
-            return (null, RunHttp.BadRequest("The body must be an evidence bundle (agentops export writes one); it is empty."));
+            return (null, ApiResults.BadRequest("The body must be an evidence bundle (agentops export writes one); it is empty."));
         }
 
         try
@@ -294,7 +287,7 @@ public static class ReplayHttp
         }
         catch (DecoderFallbackException)
         {
-            return (null, RunHttp.BadRequest("The body is not UTF-8 text."));
+            return (null, ApiResults.BadRequest("The body is not UTF-8 text."));
         }
     }
 

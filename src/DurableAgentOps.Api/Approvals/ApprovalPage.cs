@@ -1,4 +1,5 @@
 using System.Globalization;
+using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Pages;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Core.Approvals;
@@ -9,7 +10,7 @@ using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Api.Approvals;
@@ -21,9 +22,24 @@ namespace DurableAgentOps.Api.Approvals;
 /// that sign-in, who is the link's approver (or, for a channel link, an approver of the gate). A used, expired,
 /// tampered, foreign or superseded link gets a page that says which, and changes nothing.
 /// </summary>
-public static class ApprovalPages
+public sealed class ApprovalPage(
+    RunService runs, LinkStore links, DefinitionStore definitions, ChangeStore changes, IAntiforgery antiforgery, TimeProvider time,
+    IOptions<ApprovalsOptions> approvals, IOptions<AgentOpsRunOptions> runOptions)
 {
-    public static async Task GetAsync(HttpContext http, string token)
+    public static IReadOnlyList<ApiEndpoint> All { get; } =
+    [
+        // The signed link is what lets a GET show the page; deciding needs a sign-in, checked on the page so that a
+        // scanner's automatic POST gets a page that says "sign in" and consumes nothing.
+        new("ApprovalPage", "GET", ApprovalPageLinks.RoutePrefix + "/{token}", null,
+            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.ShowAsync(http, token), PageEndpoint.Instance),
+        new("ApprovalPageSignIn", "GET", ApprovalPageLinks.RoutePrefix + "/{token}/sign-in", null,
+            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.SignInAsync(http, token), PageEndpoint.Instance),
+        new("ApprovalDecision", "POST", ApprovalPageLinks.RoutePrefix + "/{token}", null,
+            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.DecideAsync(http, token), PageEndpoint.Instance),
+    ];
+
+    /// <summary>GET: the page, read-only, for whoever holds a valid link.</summary>
+    public async Task ShowAsync(HttpContext http, string token)
     {
         ArgumentNullException.ThrowIfNull(http);
         var view = await LoadAsync(http, token);
@@ -31,12 +47,11 @@ public static class ApprovalPages
     }
 
     /// <summary>Starts the sign-in and comes back to the same page.</summary>
-    public static async Task SignInAsync(HttpContext http, string token)
+    public async Task SignInAsync(HttpContext http, string token)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var services = http.RequestServices;
-        var signer = Signer(services);
-        if (signer is null || signer.Verify(token, services.GetRequiredService<TimeProvider>().GetUtcNow(), out _) is LinkProblem.Malformed or LinkProblem.Tampered)
+        var signer = Signer();
+        if (signer is null || signer.Verify(token, time.GetUtcNow(), out _) is LinkProblem.Malformed or LinkProblem.Tampered)
         {
             await WriteRefusalAsync(http, 400, "This link is not valid", "It was not issued by this host, or it was altered. Nothing was changed.");
             return;
@@ -47,7 +62,8 @@ public static class ApprovalPages
         await http.ChallengeAsync(AuthenticationSetup.PagesSignInScheme, new AuthenticationProperties { RedirectUri = page });
     }
 
-    public static async Task PostAsync(HttpContext http, string token)
+    /// <summary>POST: the decision of the signed-in approver the link is for.</summary>
+    public async Task DecideAsync(HttpContext http, string token)
     {
         ArgumentNullException.ThrowIfNull(http);
         var signedIn = await http.AuthenticateAsync(AuthenticationSetup.PagesScheme);
@@ -61,7 +77,7 @@ public static class ApprovalPages
         http.User = signedIn.Principal!;
         try
         {
-            await http.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(http);
+            await antiforgery.ValidateRequestAsync(http);
         }
         catch (AntiforgeryValidationException)
         {
@@ -85,10 +101,9 @@ public static class ApprovalPages
             return;
         }
 
-        var services = http.RequestServices;
         var claims = view.Claims!;
         if (claims.ApproverId is not null
-            && !await services.GetRequiredService<LinkStore>().ConsumeAsync(claims.RunId, claims.LinkId, caller.Id, services.GetRequiredService<TimeProvider>().GetUtcNow(), http.RequestAborted))
+            && !await links.ConsumeAsync(claims.RunId, claims.LinkId, caller.Id, time.GetUtcNow(), http.RequestAborted))
         {
             await WriteRefusalAsync(http, 409, "This link was already used", "A decision was already made with it. Nothing was changed.");
             return;
@@ -96,7 +111,7 @@ public static class ApprovalPages
 
         try
         {
-            var receipt = await services.GetRequiredService<RunService>().DecideAsync(claims.RunId, caller, decision == "approve",
+            var receipt = await runs.DecideAsync(claims.RunId, caller, decision == "approve",
                 string.IsNullOrWhiteSpace(comment) ? null : comment, claims.Channel, http.RequestAborted, new UsedLink(claims.LinkId, claims.Gate, claims.ChangeDigest));
             await new HtmlPage()
                 .Heading($"{view.Status!.Workflow}: gate {claims.Gate}")
@@ -113,18 +128,16 @@ public static class ApprovalPages
     /// <summary>The page's own path as this request reached it (the standalone host serves it at /approvals, Functions at /api/approvals).</summary>
     private static string SelfPath(HttpContext http) => (http.Request.PathBase + http.Request.Path).Value!;
 
-    private static ApprovalLinkSigner? Signer(IServiceProvider services) =>
-        services.GetRequiredService<IOptions<ApprovalsOptions>>().Value.Key is { } key ? new ApprovalLinkSigner(key) : null;
+    private ApprovalLinkSigner? Signer() => approvals.Value.Key is { } key ? new ApprovalLinkSigner(key) : null;
 
     private static Task WriteRefusalAsync(HttpContext http, int status, string title, string detail) =>
         new HtmlPage().Heading("DurableAgentOps approval").Banner("refused", title, detail).WriteAsync(http.Response, status, title);
 
     /// <summary>Everything the page needs, checked in order: the link, the run, the gate, the change.</summary>
-    private static async Task<PageView> LoadAsync(HttpContext http, string token)
+    private async Task<PageView> LoadAsync(HttpContext http, string token)
     {
-        var services = http.RequestServices;
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        if (Signer(services) is not { } signer)
+        var now = time.GetUtcNow();
+        if (Signer() is not { } signer)
         {
             return PageView.Refuse(503, "Approval links are off", $"This host has no {ApprovalsOptions.Section}:LinkSigningKey; decide with 'agentops approve'.");
         }
@@ -140,23 +153,21 @@ public static class ApprovalPages
             return PageView.Refuse(410, "This link has expired", $"It was good until {claims!.Expires.ToString("u", CultureInfo.InvariantCulture)}. Nothing was changed.");
         }
 
-        var issued = await services.GetRequiredService<LinkStore>().GetAsync(claims!.RunId, claims.LinkId, http.RequestAborted);
+        var issued = await links.GetAsync(claims!.RunId, claims.LinkId, http.RequestAborted);
         if (issued is null)
         {
             return PageView.Refuse(400, "This link is not valid", "This host has no record of issuing it. Nothing was changed.");
         }
 
-        var runs = services.GetRequiredService<RunService>();
         var status = await runs.GetForLinkAsync(claims.RunId, http.RequestAborted);
         if (status is null)
         {
             return PageView.Refuse(404, "No such run", $"Run {claims.RunId} is not on this host.");
         }
 
-        var snapshot = await services.GetRequiredService<DefinitionStore>().LoadAsync(status.Workflow, status.DefinitionSha256, http.RequestAborted);
-        var change = await services.GetRequiredService<ChangeStore>().LoadAsync(claims.RunId, claims.ChangeDigest, http.RequestAborted);
-        var environment = services.GetRequiredService<IOptions<AgentOpsRunOptions>>().Value.Environment;
-        var view = new PageView(claims, status, snapshot, change, runs, environment);
+        var snapshot = await definitions.LoadAsync(status.Workflow, status.DefinitionSha256, http.RequestAborted);
+        var change = await changes.LoadAsync(claims.RunId, claims.ChangeDigest, http.RequestAborted);
+        var view = new PageView(claims, status, snapshot, change, runs, antiforgery, runOptions.Value.Environment);
         if (claims.ApproverId is not null && issued.UsedBy is not null)
         {
             view.Refusal = (409, "This link was already used", $"A decision was made with it at {issued.UsedAt:u}. Nothing was changed.");
@@ -172,7 +183,8 @@ public static class ApprovalPages
 
     /// <summary>What the page shows for one link, and the refusal when it offers no decision.</summary>
     private sealed class PageView(
-        ApprovalLinkClaims? claims, RunStatus? status, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs, string environment)
+        ApprovalLinkClaims? claims, RunStatus? status, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs, IAntiforgery? antiforgery,
+        string environment)
     {
         public (int Status, string Title, string Detail)? Refusal { get; set; }
 
@@ -181,7 +193,7 @@ public static class ApprovalPages
         public RunStatus? Status => status;
 
         public static PageView Refuse(int code, string title, string detail) =>
-            new(null, null, null, null, null, "local") { Refusal = (code, title, detail) };
+            new(null, null, null, null, null, null, "local") { Refusal = (code, title, detail) };
 
         /// <summary>Why this signed-in person cannot decide with this link, or null when they can.</summary>
         public async Task<string?> EligibilityAsync(Caller caller, CancellationToken cancellationToken)
@@ -244,7 +256,7 @@ public static class ApprovalPages
             else if (Refusal is null && caller is not null && why is null)
             {
                 http.User = signedIn.Principal!;
-                var tokens = http.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(http);
+                var tokens = antiforgery!.GetAndStoreTokens(http);
                 page.Section($"Your decision, {caller.Name}").DecisionForm(SelfPath(http), tokens.FormFieldName, tokens.RequestToken!, RunService.MaxCommentLength);
             }
 

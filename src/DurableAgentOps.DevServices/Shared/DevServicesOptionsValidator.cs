@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
 
-namespace DurableAgentOps.DevServices;
+namespace DurableAgentOps.DevServices.Shared;
 
 /// <summary>Reports every bad setting at once, by its configuration name.</summary>
 internal sealed class DevServicesOptionsValidator : IValidateOptions<DevServicesOptions>

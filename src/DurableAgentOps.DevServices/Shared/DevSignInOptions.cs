@@ -1,4 +1,4 @@
-namespace DurableAgentOps.DevServices;
+namespace DurableAgentOps.DevServices.Shared;
 
 /// <summary>Settings of the dev sign-in provider (section <c>DevServices:SignIn</c>).</summary>
 public sealed class DevSignInOptions

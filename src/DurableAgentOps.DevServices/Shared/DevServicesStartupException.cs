@@ -1,4 +1,4 @@
-namespace DurableAgentOps.DevServices;
+namespace DurableAgentOps.DevServices.Shared;
 
 /// <summary>
 /// A setting, a file (catalogue, dev directory) or storage keeps the dev services from starting; the message says

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace DurableAgentOps.DevServices;
+namespace DurableAgentOps.DevServices.Shared;
 
 /// <summary>One JSON shape for responses, stored replies and table rows, so a replayed write reads like the first.</summary>
 internal static class DevJson

@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace DurableAgentOps.Api;
+
+/// <summary>
+/// Runs an endpoint of <see cref="AgentOpsApiEndpoints"/> from a trigger where no routing or authorization middleware
+/// runs (the Functions app): the same policy, judged by the same ASP.NET Core authorization services and answered by the
+/// same result handler, then the same handler with its parameters bound as minimal APIs bind them.
+/// </summary>
+public sealed class EndpointInvoker(
+    IServiceProvider services, IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, IAuthorizationMiddlewareResultHandler results)
+{
+    private readonly ConcurrentDictionary<string, Endpoint> endpoints = new(StringComparer.Ordinal);
+
+    /// <summary>Answers the request with the endpoint named <paramref name="name"/>; <paramref name="routeValues"/> are the trigger's route parameters.</summary>
+    public async Task InvokeAsync(string name, HttpContext http, params (string Name, string Value)[] routeValues)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var endpoint = endpoints.GetOrAdd(name, Build);
+        foreach (var (key, value) in routeValues)
+        {
+            http.Request.RouteValues[key] = value;
+        }
+
+        http.SetEndpoint(endpoint);
+        var definition = AgentOpsApiEndpoints.Named(name);
+        if (definition.Policy is null)
+        {
+            await endpoint.RequestDelegate!(http);
+            return;
+        }
+
+        var policy = await policies.GetPolicyAsync(definition.Policy)
+            ?? throw new InvalidOperationException($"no authorization policy is named '{definition.Policy}'");
+        var authenticated = await evaluator.AuthenticateAsync(policy, http);
+        var authorized = await evaluator.AuthorizeAsync(policy, authenticated, http, http);
+        await results.HandleAsync(endpoint.RequestDelegate!, http, policy, authorized);
+    }
+
+    private Endpoint Build(string name)
+    {
+        var definition = AgentOpsApiEndpoints.Named(name);
+        var handler = RequestDelegateFactory.Create(definition.Handler, new RequestDelegateFactoryOptions { ServiceProvider = services });
+        return new Endpoint(handler.RequestDelegate, new EndpointMetadataCollection([.. definition.Metadata, .. handler.EndpointMetadata]), name);
+    }
+}
