@@ -109,7 +109,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
 
         Assert.Equal(403, response!.Status);
         Assert.Contains("needs the app role AgentOps.Investigator (or AgentOps.Administrator)", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Contains($"{name} has neither", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains($"{name} holds", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#lanes, #steps").CountAsync());
         var report = await page.GotoAsync($"{url}/report?format=markdown");
         Assert.Equal(403, report!.Status);
