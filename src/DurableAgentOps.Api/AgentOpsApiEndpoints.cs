@@ -20,21 +20,5 @@ public static class AgentOpsApiEndpoints
         All.FirstOrDefault(e => e.Name == name) ?? throw new ArgumentException($"no endpoint is named '{name}'", nameof(name));
 
     /// <summary>Maps every endpoint with its route, method and policy (or, without one, open to anyone: the page checks its link).</summary>
-    public static IEndpointRouteBuilder MapAgentOpsApi(this IEndpointRouteBuilder app)
-    {
-        foreach (var endpoint in All)
-        {
-            var mapped = app.MapMethods(endpoint.Route, [endpoint.Method], endpoint.Handler).WithName(endpoint.Name).WithMetadata(endpoint.Metadata);
-            if (endpoint.Policy is null)
-            {
-                mapped.AllowAnonymous();
-            }
-            else
-            {
-                mapped.RequireAuthorization(endpoint.Policy);
-            }
-        }
-
-        return app;
-    }
+    public static IEndpointRouteBuilder MapAgentOpsApi(this IEndpointRouteBuilder app) => app.MapApiEndpoints(All);
 }

@@ -5,6 +5,7 @@ using DurableAgentOps.Api.Security;
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 
 namespace DurableAgentOps.Api.Instances;
@@ -27,33 +28,34 @@ public static class InstanceApi
 
     private const string Instances = "/runtime/webhooks/durabletask/instances";
 
-    /// <summary>The standalone host's instance API (the Functions app has the Durable extension's own) and its health probe.</summary>
-    public static IEndpointRouteBuilder MapInstanceApi(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/healthz", Health).AllowAnonymous();
-        var admin = app.MapGroup(string.Empty).RequireAuthorization(AgentOpsPolicies.Administrator)
-            .WithMetadata(new GuardedAction("The instance API")).AddEndpointFilter(RefuseBadInstanceId);
-        admin.MapGet(Instances, List);
-        admin.MapGet(Instances + "/{instanceId}", Get);
-        admin.MapPost(Instances + "/{instanceId}/raiseEvent/{eventName}", RaiseEvent);
-        admin.MapPost(Instances + "/{instanceId}/terminate", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            Control(instanceId, reason, client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)));
-        admin.MapPost(Instances + "/{instanceId}/suspend", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            Control(instanceId, reason, client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)));
-        admin.MapPost(Instances + "/{instanceId}/resume", (string instanceId, string? reason, DurableTaskClient client, CancellationToken ct) =>
-            Control(instanceId, reason, client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)));
-        admin.MapDelete(Instances + "/{instanceId}", Purge);
-        return app;
-    }
+    private static readonly GuardedAction Guarded = new("The instance API");
 
-    /// <summary>400 for an instance id that ids never are, before it reaches storage keys.</summary>
-    private static async ValueTask<object?> RefuseBadInstanceId(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        context.HttpContext.Request.RouteValues.TryGetValue("instanceId", out var id) && id is string instanceId
-            && ApiResults.InvalidId(instanceId, "instanceId") is { } invalid
-            ? invalid
-            : await next(context);
+    /// <summary>
+    /// The standalone host's own endpoints: its health probe and the instance API (the Functions app has the Durable
+    /// extension's, behind the Functions host's system key).
+    /// </summary>
+    public static IReadOnlyList<ApiEndpoint> All { get; } =
+    [
+        new("Health", "GET", "/healthz", null, Health),
+        new("ListInstances", "GET", Instances, AgentOpsPolicies.Administrator, List, Guarded),
+        new("GetInstance", "GET", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Get, Guarded),
+        new("RaiseEvent", "POST", Instances + "/{instanceId}/raiseEvent/{eventName}", AgentOpsPolicies.Administrator, RaiseEvent, Guarded),
+        new("TerminateInstance", "POST", Instances + "/{instanceId}/terminate", AgentOpsPolicies.Administrator,
+            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
+                Control(instanceId, reason, client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)), Guarded),
+        new("SuspendInstance", "POST", Instances + "/{instanceId}/suspend", AgentOpsPolicies.Administrator,
+            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
+                Control(instanceId, reason, client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)), Guarded),
+        new("ResumeInstance", "POST", Instances + "/{instanceId}/resume", AgentOpsPolicies.Administrator,
+            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
+                Control(instanceId, reason, client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
+        new("PurgeInstance", "DELETE", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Purge, Guarded),
+    ];
 
-    private static async Task<IResult> Health(DurableEngine engine, CancellationToken ct)
+    /// <summary>Maps <see cref="All"/> (the standalone host only).</summary>
+    public static IEndpointRouteBuilder MapInstanceApi(this IEndpointRouteBuilder app) => app.MapApiEndpoints(All);
+
+    private static async Task<IResult> Health([FromServices] DurableEngine engine, CancellationToken ct)
     {
         if (!engine.IsRunning)
         {
@@ -71,8 +73,13 @@ public static class InstanceApi
         }
     }
 
-    private static async Task<IResult> Get(string instanceId, bool? showInput, bool? showHistory, DurableTaskClient client, CancellationToken ct)
+    private static async Task<IResult> Get(string instanceId, bool? showInput, bool? showHistory, [FromServices] DurableTaskClient client, CancellationToken ct)
     {
+        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
+        {
+            return invalid;
+        }
+
         var metadata = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: showInput ?? true, ct);
         if (metadata is null)
         {
@@ -87,7 +94,7 @@ public static class InstanceApi
 
     private static async Task<IResult> List(
         HttpContext http, string? runtimeStatus, DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? instanceIdPrefix,
-        int? top, bool? showInput, DurableTaskClient client, CancellationToken ct)
+        int? top, bool? showInput, [FromServices] DurableTaskClient client, CancellationToken ct)
     {
         if (top is < 1 or > 1000)
         {
@@ -129,9 +136,10 @@ public static class InstanceApi
         return Results.Json(Array.Empty<object>());
     }
 
-    private static async Task<IResult> RaiseEvent(string instanceId, string eventName, HttpRequest request, DurableTaskClient client, CancellationToken ct)
+    private static async Task<IResult> RaiseEvent(
+        string instanceId, string eventName, HttpRequest request, [FromServices] DurableTaskClient client, CancellationToken ct)
     {
-        if (ApiResults.InvalidId(eventName, "eventName") is { } badName)
+        if ((ApiResults.InvalidId(instanceId, "instanceId") ?? ApiResults.InvalidId(eventName, "eventName")) is { } badName)
         {
             return badName;
         }
@@ -167,6 +175,11 @@ public static class InstanceApi
 
     private static async Task<IResult> Control(string instanceId, string? reason, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
     {
+        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
+        {
+            return invalid;
+        }
+
         if (reason is { Length: > MaxReasonLength })
         {
             return Problem(400, "The reason is too long.", $"'reason' is {reason.Length} characters; the limit is {MaxReasonLength}.");
@@ -187,8 +200,13 @@ public static class InstanceApi
         return Results.Accepted();
     }
 
-    private static async Task<IResult> Purge(string instanceId, DurableTaskClient client, CancellationToken ct)
+    private static async Task<IResult> Purge(string instanceId, [FromServices] DurableTaskClient client, CancellationToken ct)
     {
+        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
+        {
+            return invalid;
+        }
+
         try
         {
             var result = await client.PurgeInstanceAsync(instanceId, ct);

@@ -17,7 +17,7 @@ public sealed record SystemCall(string Operation, string System, HttpMethod Meth
 /// The typed operations steps may name, and how each becomes an HTTP call from the step's data. Record attributes
 /// are filled in when earlier steps made them known (e.g. the draft's target region), so the scope guard can judge.
 /// </summary>
-public static class ConnectorOperations
+internal static class ConnectorOperations
 {
     // Where a write's target record comes from: the run's input names it, and the read of that record says where it lives.
     private static readonly WriteTarget Account = new("accountId", "account", "region");

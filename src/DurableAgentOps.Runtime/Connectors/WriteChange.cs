@@ -6,7 +6,7 @@ using DurableAgentOps.Runtime.Shared;
 namespace DurableAgentOps.Runtime.Connectors;
 
 /// <summary>The calls a write step makes, built once for the gate's change and again for the write itself.</summary>
-public static class WriteChange
+internal static class WriteChange
 {
     /// <summary>
     /// Each write operation in the step's scope that the data has content for; the step's main operation must be

@@ -5,7 +5,7 @@ using Microsoft.Extensions.AI;
 namespace DurableAgentOps.Runtime.Drafting;
 
 /// <summary>The prompt a draft step sends: instructions by workflow, and the data the step may use, as JSON.</summary>
-public static class DraftPrompt
+internal static class DraftPrompt
 {
     public const string DataMarker = "DATA:";
 

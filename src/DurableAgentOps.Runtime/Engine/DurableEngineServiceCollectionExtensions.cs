@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Engine;
 
 /// <summary>Set-up of the durable engine, in the style of <c>AddDurableTaskWorker(...).AddTasks(...)</c>.</summary>
-public static class DurableEngineServiceCollectionExtensions
+internal static class DurableEngineServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the engine as a hosted service, with settings from host.json's <c>extensions.durableTask</c>
@@ -37,7 +37,7 @@ public static class DurableEngineServiceCollectionExtensions
 }
 
 /// <summary>Registers what the engine runs.</summary>
-public sealed class DurableEngineBuilder(IServiceCollection services)
+internal sealed class DurableEngineBuilder(IServiceCollection services)
 {
     public IServiceCollection Services { get; } = services;
 

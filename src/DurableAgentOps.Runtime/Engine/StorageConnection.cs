@@ -145,4 +145,4 @@ public sealed class StorageConnection
 }
 
 /// <summary>A storage setting that cannot be used: an operator's mistake, reported by name at start-up (exit code 2).</summary>
-public sealed class StorageSettingException(string message) : Exception(message);
+internal sealed class StorageSettingException(string message) : Exception(message);

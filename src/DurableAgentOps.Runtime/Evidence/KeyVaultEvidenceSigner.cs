@@ -12,7 +12,7 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// identity: the private key never leaves the vault. (The Azure.Security.KeyVault.Keys package is not available to this
 /// build, and the two calls it needs are small.)
 /// </summary>
-public sealed class KeyVaultEvidenceSigner : IEvidenceSigner
+internal sealed class KeyVaultEvidenceSigner : IEvidenceSigner
 {
     private const string ApiVersion = "7.4";
     private static readonly string[] Scope = ["https://vault.azure.net/.default"];

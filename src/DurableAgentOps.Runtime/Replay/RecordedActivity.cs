@@ -8,7 +8,7 @@ namespace DurableAgentOps.Runtime.Replay;
 /// input's digest (the evidence ledger) gives <see cref="InputDigest"/> and no <see cref="Input"/>: replay then compares
 /// digests and can name no differing JSON path; <see cref="Step"/> then says which step the call was for.
 /// </summary>
-public sealed record RecordedActivity(
+internal sealed record RecordedActivity(
     string Name, JsonNode? Input, JsonNode? Result, RecordedFailure? Failure, DateTime At, string? InputDigest = null, string? Step = null)
     : RecordedItem(At)
 {

@@ -3,4 +3,4 @@ using System.Text.Json.Nodes;
 namespace DurableAgentOps.Runtime.Replay;
 
 /// <summary>An external event the run received (an approval signal, say), with its payload.</summary>
-public sealed record RecordedEvent(string Name, JsonNode? Payload, DateTime At) : RecordedItem(At);
+internal sealed record RecordedEvent(string Name, JsonNode? Payload, DateTime At) : RecordedItem(At);

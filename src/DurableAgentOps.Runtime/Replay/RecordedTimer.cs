@@ -5,4 +5,4 @@ namespace DurableAgentOps.Runtime.Replay;
 /// in creation order) and <see cref="FireAt"/> the time it was set for. Either may be unknown (null, as a recording
 /// rebuilt from the ledger may have them): the replay then pairs it by the other, or with today's earliest open timer.
 /// </summary>
-public sealed record RecordedTimer(int? Ordinal, DateTime? FireAt, DateTime At) : RecordedItem(At);
+internal sealed record RecordedTimer(int? Ordinal, DateTime? FireAt, DateTime At) : RecordedItem(At);

@@ -8,7 +8,7 @@ namespace DurableAgentOps.Runtime.Shared;
 /// The JSON the engine moves activity inputs and results in (System.Text.Json web defaults), and the digest evidence
 /// and replay compare them by: SHA-256 of its canonical form. Pure, so the orchestrator may use it.
 /// </summary>
-public static class EngineJson
+internal static class EngineJson
 {
     public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web);
 

@@ -70,7 +70,7 @@ public sealed record StepSummary(
     ModelTokens? Model);
 
 /// <summary>The <c>approval</c> event's payload: only the id of a decision the approval service recorded.</summary>
-public sealed record ApprovalSignal(string DecisionId);
+internal sealed record ApprovalSignal(string DecisionId);
 
 /// <summary>
 /// A decision or event as the run recorded it, with whether it counted. Ignored events (not recorded by the approval

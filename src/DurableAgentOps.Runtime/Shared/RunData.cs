@@ -8,7 +8,7 @@ namespace DurableAgentOps.Runtime.Shared;
 /// route conditions name (<c>account</c>, <c>call</c>, <c>invoice</c>, <c>purchaseOrder</c>, <c>ticket</c>,
 /// <c>queues</c>, <c>draft</c>, <c>route</c>). Pure functions: the orchestrator uses them.
 /// </summary>
-public static class RunData
+internal static class RunData
 {
     public static string AliasOf(StepDefinition step) => StepAliases.Of(step);
 

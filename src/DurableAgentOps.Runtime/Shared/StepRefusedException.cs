@@ -3,4 +3,4 @@ namespace DurableAgentOps.Runtime.Shared;
 /// <summary>
 /// A refusal that retrying cannot fix (scope guard, 401/403 from a system, bad data): step retry policies skip it.
 /// </summary>
-public sealed class StepRefusedException(string message) : Exception(message);
+internal sealed class StepRefusedException(string message) : Exception(message);

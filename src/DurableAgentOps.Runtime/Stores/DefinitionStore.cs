@@ -9,7 +9,7 @@ using DurableAgentOps.Core.Snapshot;
 namespace DurableAgentOps.Runtime.Stores;
 
 /// <summary>A definition a run names is not one this deployment holds, or its stored content does not match its hash.</summary>
-public sealed class DefinitionRefusedException(string message) : Exception(message);
+internal sealed class DefinitionRefusedException(string message) : Exception(message);
 
 /// <summary>
 /// The definitions this deployment has run, by workflow name and SHA-256: the run service publishes a snapshot built

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Stores;
 
 /// <summary>The storage settings the product's stores read (<c>AzureWebJobsStorage</c> and the store prefix), checked when the host starts.</summary>
-public sealed class StorageSettings
+internal sealed class StorageSettings
 {
     /// <summary>The connection the stores use: the one Durable Functions' host uses for the task hub.</summary>
     public const string ConnectionName = "AzureWebJobsStorage";

@@ -3,7 +3,7 @@ using DurableAgentOps.Runtime.Shared;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>The run ended because a step failed; the message names step, identity and reason.</summary>
-public sealed class WorkflowStepFailedException(RunFailure failure)
+internal sealed class WorkflowStepFailedException(RunFailure failure)
     : Exception($"step '{failure.Step}' (identity {failure.Identity}) failed: {failure.Reason}")
 {
     public RunFailure Failure { get; } = failure;
