@@ -52,7 +52,7 @@ internal sealed class ReplayCommand : ICliCommand
         var format = CommonOptions.Format("Output format: text or json (the host's answer).", "text", "json");
         var host = HostOptions.Host();
         var command = new Command("replay",
-            "Replay a run: today's orchestrator code against its recorded decisions (Durable history, else the evidence ledger, or --bundle), side effects stubbed; prints \"same decisions\" or the first divergence (expected vs got). Needs the Reader role.")
+            "Replay a run: today's orchestrator code against its recorded decisions (Durable history, else the evidence ledger, or --bundle), side effects stubbed; prints \"same decisions\" or the first divergence (expected vs got). Needs the Investigator role.")
         {
             runId, recorded, bundle, format, host,
         };
