@@ -22,7 +22,7 @@ namespace DurableAgentOps.Api.Approvals;
 /// that sign-in, who is the link's approver (or, for a channel link, an approver of the gate). A used, expired,
 /// tampered, foreign or superseded link gets a page that says which, and changes nothing.
 /// </summary>
-public sealed class ApprovalPage(
+internal sealed class ApprovalPage(
     RunService runs, LinkStore links, DefinitionStore definitions, ChangeStore changes, IAntiforgery antiforgery, TimeProvider time,
     IOptions<ApprovalsOptions> approvals, IOptions<AgentOpsRunOptions> runOptions)
 {

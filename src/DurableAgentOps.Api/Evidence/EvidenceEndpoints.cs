@@ -13,7 +13,7 @@ namespace DurableAgentOps.Api.Evidence;
 /// and verify the log (Investigator policy: evidence names people and what they did); purge what is past its
 /// retention (Administrator policy).
 /// </summary>
-public static class EvidenceEndpoints
+internal static class EvidenceEndpoints
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [

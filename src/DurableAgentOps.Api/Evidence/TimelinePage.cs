@@ -18,7 +18,7 @@ namespace DurableAgentOps.Api.Evidence;
 /// approval page), who hold the Investigator or Administrator app role (the id token's <c>roles</c>). Built from the evidence
 /// ledger only, so a run whose Durable history was purged still reads. No script; one style element allowed by hash.
 /// </summary>
-public static class TimelinePage
+internal static class TimelinePage
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [

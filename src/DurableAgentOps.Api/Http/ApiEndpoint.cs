@@ -17,10 +17,10 @@ public sealed record ApiEndpoint(string Name, string Method, string Route, strin
 }
 
 /// <summary>Marks an endpoint that answers people in a browser: refusals are HTML pages, and sign-in is the pages' OpenID Connect flow.</summary>
-public sealed class PageEndpoint
+internal sealed class PageEndpoint
 {
     public static PageEndpoint Instance { get; } = new();
 }
 
 /// <summary>What an endpoint does, in the words a refusal uses: "<see cref="Text"/> needs the app role …".</summary>
-public sealed record GuardedAction(string Text);
+internal sealed record GuardedAction(string Text);

@@ -1,7 +1,7 @@
 namespace DurableAgentOps.Api.Http;
 
 /// <summary>How a list of <see cref="ApiEndpoint"/>s becomes ASP.NET Core endpoints, the same way for every list.</summary>
-public static class ApiEndpointMapping
+internal static class ApiEndpointMapping
 {
     /// <summary>Each endpoint with its route, method, name and metadata; its policy, or (without one) open to anyone.</summary>
     public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder app, IEnumerable<ApiEndpoint> endpoints)

@@ -3,7 +3,7 @@ using DurableAgentOps.Runtime.Workflows;
 namespace DurableAgentOps.Api.Http;
 
 /// <summary>The answers every area gives alike: problem details with a status, a title and a detail that says what to do.</summary>
-public static class ApiResults
+internal static class ApiResults
 {
     /// <summary>Longest run or instance id a route takes (ids are table keys and appear in every status).</summary>
     public const int MaxIdLength = 100;

@@ -7,7 +7,7 @@ namespace DurableAgentOps.Api.Http;
 /// Request bodies, read one way for every route: another media type is a 415, a body over <see cref="MaxBytes"/> a 413,
 /// unparsable JSON a 400 naming where, never a 500.
 /// </summary>
-public static class JsonBody
+internal static class JsonBody
 {
     /// <summary>Largest request body any API route reads; past it the answer is 413 naming the limit.</summary>
     public const int MaxBytes = 64 * 1024;

@@ -1,7 +1,7 @@
 namespace DurableAgentOps.Api.Http;
 
 /// <summary>Where people and scripts reach this host (section <c>Host</c>).</summary>
-public sealed class PublicUrlOptions
+internal sealed class PublicUrlOptions
 {
     public const string Section = "Host";
 

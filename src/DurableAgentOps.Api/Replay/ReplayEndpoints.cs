@@ -22,7 +22,7 @@ namespace DurableAgentOps.Api.Replay;
 /// administrators) only, as for the evidence it reads. Today's definition is the workflow file the host would start a
 /// run from; <c>?definition=recorded</c> replays the run's own, so only code changes show.
 /// </summary>
-public static class ReplayEndpoints
+internal static class ReplayEndpoints
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [

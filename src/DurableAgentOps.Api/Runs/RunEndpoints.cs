@@ -13,7 +13,7 @@ namespace DurableAgentOps.Api.Runs;
 /// the endpoint's policy and then the workflow's <c>starters</c>; who may read or decide a run is judged by the run
 /// service against that run (its initiator, its gate's approvers, the Reader role).
 /// </summary>
-public static class RunEndpoints
+internal static class RunEndpoints
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [

@@ -9,7 +9,7 @@ namespace DurableAgentOps.Api.Security;
 /// a run — its initiator, its gate's approvers, the Reader role for runs one neither started nor is asked about — is
 /// judged by the run service, not here.
 /// </summary>
-public static class AgentOpsPolicies
+internal static class AgentOpsPolicies
 {
     /// <summary>Any verified caller: a signed-in person, or the host's system key (an administrator with no person behind it).</summary>
     public const string Caller = "AgentOps.Caller";

@@ -6,7 +6,7 @@ namespace DurableAgentOps.Api.Security;
 /// Who the host trusts to say who a caller is (section <c>AgentOps:Auth</c>). Entra ID in Azure
 /// (<c>https://login.microsoftonline.com/{tenant}/v2.0</c>); the DevServices dev sign-in provider locally.
 /// </summary>
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     public const string Section = "AgentOps:Auth";
 

@@ -4,7 +4,7 @@ using DurableAgentOps.Runtime.Shared;
 namespace DurableAgentOps.Api.Security;
 
 /// <summary>Reads a <see cref="Caller"/> from a principal the authentication handlers validated.</summary>
-public static class CallerClaims
+internal static class CallerClaims
 {
     /// <summary>The caller of a request an authorization policy let through (it always names one).</summary>
     public static Caller ToCaller(this ClaimsPrincipal user) =>

@@ -3,7 +3,7 @@ namespace DurableAgentOps.Runtime.Approvals;
 /// <summary>Where the approval page lives: <c>{public base URL}/approvals/{token}</c>.</summary>
 public static class ApprovalPageLinks
 {
-    public const string RoutePrefix = "/approvals";
+    public static string RoutePrefix => "/approvals";
 
     public static Uri For(Uri publicBaseUrl, string token)
     {
