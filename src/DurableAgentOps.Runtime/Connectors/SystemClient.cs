@@ -38,6 +38,8 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
             request.Content = JsonContent.Create(call.Body);
         }
 
+        // The pipeline's own exceptions become faults in the call's words, with no inner exception: a failed run
+        // reports the innermost cause, and Polly's wording would say neither the system nor the call.
         HttpResponseMessage response;
         try
         {
@@ -47,12 +49,12 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
         {
             var resumes = ex.RetryAfter is { } wait ? $"; a trial call goes through in {Math.Ceiling(wait.TotalSeconds):F0} s" : string.Empty;
             throw new HttpRequestException(
-                $"{call.System} is failing: calls to it are paused after repeated failures (circuit open{resumes}); {call.Operation} ({call.Method} {call.Path}) was not sent", ex);
+                $"{call.System} is failing: calls to it are paused after repeated failures (circuit open{resumes}); {call.Operation} ({call.Method} {call.Path}) was not sent");
         }
         catch (TimeoutRejectedException ex)
         {
             throw new HttpRequestException(
-                $"{call.System} did not answer {call.Operation} ({call.Method} {call.Path}) within {ex.Timeout.TotalSeconds:F0} s", ex, HttpStatusCode.RequestTimeout);
+                $"{call.System} did not answer {call.Operation} ({call.Method} {call.Path}) within {ex.Timeout.TotalSeconds:F0} s", null, HttpStatusCode.RequestTimeout);
         }
 
         using (response)

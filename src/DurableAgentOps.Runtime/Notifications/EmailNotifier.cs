@@ -19,8 +19,8 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// The email channel: one mail per recipient (each carries only that person's link), multipart plain text + HTML,
 /// over SMTP with MailKit. Transient failures (no connection, a dropped one, a 4xx reply) are retried by a Polly
 /// pipeline with doubling waits, each try after a failed command on a fresh connection; a 5xx reply is final for that
-/// recipient. Nothing is thrown for a failed send: the result lists each
-/// recipient that was not reached and why (never the password, never the link).
+/// recipient. Nothing is thrown for a failed send: the result lists each recipient that was not reached and why (never
+/// the password, never the link).
 /// </summary>
 public sealed class EmailNotifier(IOptions<EmailOptions> options, TimeProvider time, ResiliencePipelineProvider<string> pipelines, ILogger<EmailNotifier> logger)
 {
