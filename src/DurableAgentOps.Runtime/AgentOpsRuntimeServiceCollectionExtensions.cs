@@ -57,7 +57,8 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<Redactor>();
 
         // People and groups (Microsoft Graph), step identities, the systems they call, the drafter.
-        services.AddHttpClient<PrincipalDirectory>(http => http.Timeout = TimeSpan.FromSeconds(15));
+        // Each HttpClient below retries, times out and (systems) breaks circuits through its resilience pipeline.
+        services.AddPrincipalDirectory();
         services.TryAddSingleton<PrincipalMatcher>();
         services.TryAddSingleton<ApprovalRecipients>();
         services.TryAddSingleton<StepCredentials>();
@@ -65,7 +66,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton<OfflineDrafter>();
         services.TryAddSingleton<DraftModel>();
-        services.AddHttpClient<SystemClient>(http => http.Timeout = TimeSpan.FromSeconds(30));
+        services.AddSystemClient();
 
         // Approval channels: email and Teams, each off (answering "not configured") until its settings are given.
         services.AddApprovalNotifiers(configuration);

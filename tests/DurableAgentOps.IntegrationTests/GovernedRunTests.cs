@@ -162,6 +162,27 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Write_SystemKeepsFailing_CircuitOpensAndTheNextRunFailsAtOnceNamingIt()
+    {
+        // Each run's write step (no retry block) fails through the client's retries; the second opens support's breaker.
+        const string Assignment = "/support/tickets/TCK-0000003/assignment";
+        await dev.InjectFaultAsync(new { path = Assignment, mode = "fail-before-commit", status = 503, count = 50 });
+
+        var first = await WaitFinishedAsync(host, await StartAsync(host, "support-routing", new { ticketId = "TCK-0000003" }));
+        var second = await WaitFinishedAsync(host, await StartAsync(host, "support-routing", new { ticketId = "TCK-0000003" }));
+
+        Assert.Contains("503 ServiceUnavailable", first.GetProperty("failure").ToString(), StringComparison.Ordinal);
+        var failure = second.GetProperty("failure").ToString();
+        Assert.Contains("write-assignment", failure, StringComparison.Ordinal);
+        Assert.Contains("support is failing: calls to it are paused after repeated failures (circuit open", failure, StringComparison.Ordinal);
+        Assert.Equal(7 + 1, (await dev.RequestsToAsync("support", Assignment)).Count); // the first run's attempts, then one
+
+        // Calls to another system go on.
+        var crm = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
+        await WaitAsync(host, crm, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+    }
+
+    [Fact]
     public async Task Write_HostKilledAfterCommitBeforeResultSaved_NextHostAppliesNothingTwice()
     {
         // This test owns its hosts: the first is the test host, which dies right after the CRM committed the task.

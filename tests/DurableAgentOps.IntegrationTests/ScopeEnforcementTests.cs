@@ -100,10 +100,9 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         services.AddLogging();
         services.Configure<SystemsOptions>(o => o.DefaultBaseUrl = new Uri(dev.BaseUrl));
         services.Configure<AgentOpsRunOptions>(o => o.ScopeGuardEnabled = guard);
-        services.AddSingleton<StepCredentials>();
         services.AddSingleton(new ClientIdResolver(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
         services.AddSingleton(new WorkerInfo("scope-test"));
-        services.AddHttpClient<SystemClient>();
+        services.AddSystemClient(); // as the host has it: tokens set per attempt inside the resilience pipeline
         services.AddSingleton(Runtime.Stores.GovernanceStorage.FromConfiguration(
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Runtime.Engine.StorageConnection.FromConnectionString(connection)));
         services.AddSingleton<Runtime.Evidence.PayloadVault>();

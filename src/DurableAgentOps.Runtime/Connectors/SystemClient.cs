@@ -1,88 +1,75 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace DurableAgentOps.Runtime.Connectors;
 
 /// <summary>
-/// Sends a <see cref="SystemCall"/> with the step identity's token. Transient faults (network, 408, 409, 429, 5xx) are
-/// retried with jittered exponential back-off, or after the system's Retry-After (up to 30 s); 400, 401, 403 and 404
-/// never are: they are refusals and end the step.
+/// Sends a <see cref="SystemCall"/> with the step identity's token. Retries, timeouts and the circuit breaker per system
+/// are the HttpClient's resilience pipeline (<see cref="SystemCallResilience"/>); this class builds the request and
+/// says what the final answer means: 400, 401, 403 and 404 are refusals and end the step, any other failure is a
+/// fault the step's own retry policy may try again.
 /// </summary>
-public sealed class SystemClient(HttpClient http, StepCredentials credentials, IOptions<SystemsOptions> systems, ILogger<SystemClient> logger)
+public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> systems, TimeProvider time)
 {
-    /// <summary>Retries after the first attempt; with the delays below a call gives up after 3 to 6 s of faults.</summary>
-    public const int MaxRetries = 6;
-
     /// <summary>Largest answer a step takes from a system (it becomes part of the run's durable history).</summary>
     public const int MaxAnswerBytes = 256 * 1024;
-
-    private static readonly TimeSpan FirstDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(3);
-
-    // A system that names its own wait is believed up to this long. A longer wait ends the attempt: holding an activity
-    // slot for minutes is worse than the step's retry policy, which waits on a durable timer.
-    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(30);
 
     public async Task<JsonNode?> SendAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var baseUrl = systems.Value.For(call.System).BaseUrl;
-        for (var attempt = 0; ; attempt++)
+        using var request = new HttpRequestMessage(call.Method, new Uri(baseUrl, call.Path));
+        // Read by the pipeline (which system's breaker, what to log) and by the token handler (whose token, each attempt).
+        request.Options.Set(SystemCallResilience.CallKey, call);
+        request.Options.Set(SystemCallResilience.ClientIdKey, clientId);
+        if (idempotencyKey is not null)
         {
-            // Asked on every attempt: the credential caches, and a retry may outlive a token.
-            var token = await credentials.GetTokenAsync(clientId, call.System, cancellationToken);
-            using var request = new HttpRequestMessage(call.Method, new Uri(baseUrl, call.Path));
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
-            if (idempotencyKey is not null)
+            // The same key on every attempt: a retried write is applied once.
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        if (call.Body is not null)
+        {
+            request.Content = JsonContent.Create(call.Body);
+        }
+
+        // The pipeline's own exceptions become faults in the call's words, with no inner exception: a failed run
+        // reports the innermost cause, and Polly's wording would say neither the system nor the call.
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, cancellationToken);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            var resumes = ex.RetryAfter is { } wait ? $"; a trial call goes through in {Math.Ceiling(wait.TotalSeconds):F0} s" : string.Empty;
+            throw new HttpRequestException(
+                $"{call.System} is failing: calls to it are paused after repeated failures (circuit open{resumes}); {call.Operation} ({call.Method} {call.Path}) was not sent");
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new HttpRequestException(
+                $"{call.System} did not answer {call.Operation} ({call.Method} {call.Path}) within {ex.Timeout.TotalSeconds:F0} s", null, HttpStatusCode.RequestTimeout);
+        }
+
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
             {
-                request.Headers.Add("Idempotency-Key", idempotencyKey);
+                return await ReadAnswerAsync(call, response, cancellationToken);
             }
 
-            if (call.Body is not null)
-            {
-                request.Content = JsonContent.Create(call.Body);
-            }
-
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(request, cancellationToken);
-            }
-            catch (HttpRequestException ex) when (attempt < MaxRetries)
-            {
-                logger.SystemCallRetrying(call.Operation, call.Path, attempt + 1, ex.Message);
-                await Task.Delay(Backoff(attempt), cancellationToken);
-                continue;
-            }
-
-            using (response)
-            {
-                if (response.IsSuccessStatusCode)
-                {
-                    return await ReadAnswerAsync(call, response, cancellationToken);
-                }
-
-                var reason = await response.Content.ReadAsStringAsync(cancellationToken);
-                var retryAfter = RetryAfter(response);
-                if (IsTransient(response.StatusCode) && attempt < MaxRetries && (retryAfter is null || retryAfter <= MaxRetryAfter))
-                {
-                    logger.SystemCallRetrying(call.Operation, call.Path, attempt + 1, $"HTTP {(int)response.StatusCode}");
-                    await Task.Delay(retryAfter ?? Backoff(attempt), cancellationToken);
-                    continue;
-                }
-
-                var asked = retryAfter is { } wait ? $" (asked to retry after {wait.TotalSeconds:F0} s)" : string.Empty;
-                var message = $"{call.System} answered {(int)response.StatusCode} {response.StatusCode}{asked} to {call.Operation} ({call.Method} {call.Path}): {Trim(reason)}";
-                throw response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.NotFound
-                    ? new StepRefusedException(message)
-                    : new HttpRequestException(message, null, response.StatusCode);
-            }
+            var reason = await response.Content.ReadAsStringAsync(cancellationToken);
+            var asked = RetryAfter.Of(response, time) is { } wait && wait > TimeSpan.Zero ? $" (asked to retry after {wait.TotalSeconds:F0} s)" : string.Empty;
+            var message = $"{call.System} answered {(int)response.StatusCode} {response.StatusCode}{asked} to {call.Operation} ({call.Method} {call.Path}): {Trim(reason)}";
+            throw SystemCallResilience.IsRefusal(response.StatusCode)
+                ? new StepRefusedException(message)
+                : new HttpRequestException(message, null, response.StatusCode);
         }
     }
 
@@ -113,27 +100,6 @@ public sealed class SystemClient(HttpClient http, StepCredentials credentials, I
 
         return await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
     }
-
-    /// <summary>
-    /// Doubling delays from 100 ms up to 3 s, each drawn from its upper half: writers that collided on one record
-    /// (409) would collide again if they all waited the same time.
-    /// </summary>
-    private static TimeSpan Backoff(int attempt)
-    {
-        var ceiling = Math.Min(MaxDelay.TotalMilliseconds, FirstDelay.TotalMilliseconds * Math.Pow(2, attempt));
-        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
-    }
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var header = response.Headers.RetryAfter;
-        var wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-        return wait > TimeSpan.Zero ? wait : null;
-    }
-
-    // 409: the record changed under a concurrent write; the write is idempotent, so trying again is safe.
-    private static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.Conflict or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     private static string Trim(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }

@@ -5,7 +5,7 @@ namespace DurableAgentOps.Runtime.Diagnostics;
 
 /// <summary>
 /// Every log message of the Runtime assembly, in one class so event ids stay unique (a test checks): 1-9 the engine,
-/// 10-19 step activities, 20-29 calls to systems, 200-219 approval email, 220-239 approval Teams cards, 250-259 the
+/// 10-19 step activities, 20-29 calls to systems, 30-39 the directory, 200-219 approval email, 220-239 approval Teams cards, 250-259 the
 /// evidence ledger. Passwords, tokens, webhook URLs, approval links and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
@@ -25,8 +25,20 @@ internal static partial class Logs
     [LoggerMessage(11, LogLevel.Warning, "Scope guard is OFF: step {StepId} sends {Operation} unchecked (AgentOps:ScopeGuardEnabled=false)")]
     public static partial void ScopeGuardOff(this ILogger logger, string stepId, string operation);
 
-    [LoggerMessage(20, LogLevel.Warning, "Transient fault on {Operation} {Path} (attempt {Attempt}): {Reason}; retrying")]
-    public static partial void SystemCallRetrying(this ILogger logger, string operation, string path, int attempt, string reason);
+    [LoggerMessage(20, LogLevel.Warning, "Transient fault from {System} on {Operation} {Path} (attempt {Attempt}): {Reason}; retrying in {DelayMs} ms")]
+    public static partial void SystemCallRetrying(this ILogger logger, string system, string operation, string path, int attempt, string reason, long delayMs);
+
+    [LoggerMessage(21, LogLevel.Warning, "Calls to {System} paused for {BreakSeconds} s after repeated failures (circuit open; last: {Reason})")]
+    public static partial void SystemCircuitOpened(this ILogger logger, string system, long breakSeconds, string reason);
+
+    [LoggerMessage(22, LogLevel.Information, "Calls to {System}: one trial call goes through (circuit half-open)")]
+    public static partial void SystemCircuitHalfOpened(this ILogger logger, string system);
+
+    [LoggerMessage(23, LogLevel.Information, "Calls to {System} resumed (circuit closed)")]
+    public static partial void SystemCircuitClosed(this ILogger logger, string system);
+
+    [LoggerMessage(30, LogLevel.Warning, "Directory request failed (attempt {Attempt}): {Reason}; retrying in {DelayMs} ms")]
+    public static partial void DirectoryRetrying(this ILogger logger, int attempt, string reason, long delayMs);
 
     [LoggerMessage(200, LogLevel.Information, "Approval email ({Kind}) for run {RunId} gate {Gate} sent to principal {PrincipalId}")]
     public static partial void EmailSent(this ILogger logger, NoticeKind kind, string runId, string gate, string principalId);

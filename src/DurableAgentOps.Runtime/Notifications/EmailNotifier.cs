@@ -1,24 +1,35 @@
-using DurableAgentOps.Runtime.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
+using DurableAgentOps.Runtime.Diagnostics;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Polly;
+using Polly.DependencyInjection;
+using Polly.Registry;
+using Polly.Retry;
 
 namespace DurableAgentOps.Runtime.Notifications;
 
 /// <summary>
 /// The email channel: one mail per recipient (each carries only that person's link), multipart plain text + HTML,
-/// over SMTP with MailKit. Transient failures (no connection, a dropped one, a 4xx reply) are retried with doubling
-/// waits; a 5xx reply is final for that recipient. Nothing is thrown for a failed send: the result lists each
-/// recipient that was not reached and why (never the password, never the link).
+/// over SMTP with MailKit. Transient failures (no connection, a dropped one, a 4xx reply) are retried by a Polly
+/// pipeline with doubling waits, each try after a failed command on a fresh connection; a 5xx reply is final for that
+/// recipient. Nothing is thrown for a failed send: the result lists each recipient that was not reached and why (never
+/// the password, never the link).
 /// </summary>
-public sealed class EmailNotifier(IOptions<EmailOptions> options, TimeProvider time, ILogger<EmailNotifier> logger)
+public sealed class EmailNotifier(IOptions<EmailOptions> options, TimeProvider time, ResiliencePipelineProvider<string> pipelines, ILogger<EmailNotifier> logger)
 {
     public const string Channel = "email";
+
+    /// <summary>The key of the email resilience pipeline (<see cref="ConfigurePipeline"/>).</summary>
+    public const string Pipeline = "approval-email";
+
+    private static readonly ResiliencePropertyKey<SmtpAttempt> AttemptKey = new("AgentOps.SmtpAttempt");
 
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
@@ -115,82 +126,108 @@ public sealed class EmailNotifier(IOptions<EmailOptions> options, TimeProvider t
         return null;
     }
 
+    /// <summary>
+    /// The email resilience pipeline (keyed <see cref="Pipeline"/>): retries of transient failures (<see cref="Classify"/>),
+    /// <see cref="EmailOptions.MaxRetries"/> of them with doubling waits from <see cref="EmailOptions.FirstRetryDelay"/>
+    /// up to 30 s. Each retry is logged here, with the reason scrubbed of the password.
+    /// </summary>
+    internal static void ConfigurePipeline(ResiliencePipelineBuilder builder, AddResiliencePipelineContext<string> context)
+    {
+        var options = context.ServiceProvider.GetRequiredService<IOptions<EmailOptions>>().Value;
+        var logger = context.ServiceProvider.GetRequiredService<ILogger<EmailNotifier>>();
+        builder.LogThroughLogsOnly(context.ServiceProvider);
+        if (options.MaxRetries == 0)
+        {
+            return;
+        }
+
+        builder.AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = options.MaxRetries,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = options.FirstRetryDelay,
+            MaxDelay = MaxRetryDelay,
+            ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Exception is { } error && !args.Context.CancellationToken.IsCancellationRequested && Classify(error, options) is { Transient: true }),
+            OnRetry = args =>
+            {
+                var attempt = args.Context.Properties.GetValue(AttemptKey, null!);
+                logger.EmailRetrying(attempt.RunId, attempt.PrincipalId, args.AttemptNumber + 1, Classify(args.Outcome.Exception!, options)!.Reason, (long)args.RetryDelay.TotalMilliseconds);
+                return default;
+            },
+        });
+    }
+
     private async Task<(bool Sent, string? Reason, bool ServerDown)> SendWithRetriesAsync(
         SmtpClient client, MimeMessage message, string runId, string principalId, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var attempt = new SmtpAttempt(runId, principalId);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(AttemptKey, attempt);
+        try
         {
-            string reason;
-            bool transient, serverDown = false, connecting = false;
-            try
-            {
-                if (!client.IsConnected)
-                {
-                    connecting = true;
-                    await client.ConnectAsync(Options.Host!.Trim(), Options.EffectivePort, Secure(Options.Security), cancellationToken);
-                    connecting = false;
-                }
-
-                if (!string.IsNullOrEmpty(Options.UserName) && !client.IsAuthenticated)
-                {
-                    await client.AuthenticateAsync(Options.UserName, Options.Password ?? string.Empty, cancellationToken);
-                }
-
-                await client.SendAsync(message, cancellationToken);
-                return (true, null, false);
-            }
-            catch (SmtpCommandException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                var code = (int)ex.StatusCode;
-                transient = code is >= 400 and < 500;
-                reason = $"the server answered {code} {Redact(ex.Message)}";
-            }
-            catch (AuthenticationException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                transient = false;
-                reason = $"the server refused the sign-in of {Options.UserName}: {Redact(ex.Message)}";
-            }
-            catch (SslHandshakeException) when (!cancellationToken.IsCancellationRequested)
-            {
-                transient = false;
-                reason = $"TLS with {Options.Host}:{Options.EffectivePort} failed (certificate or protocol)";
-            }
-            catch (NotSupportedException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // E.g. StartTls asked for and the server does not offer it.
-                transient = false;
-                reason = $"{Options.Host}:{Options.EffectivePort}: {Redact(ex.Message)}";
-            }
-            catch (Exception ex) when (IsConnectionFault(ex) && !cancellationToken.IsCancellationRequested)
-            {
-                transient = true;
-                serverDown = connecting;
-                reason = ex is SocketException socket
-                    ? $"cannot connect to {Options.Host}:{Options.EffectivePort} ({socket.SocketErrorCode})"
-                    : $"the connection to {Options.Host}:{Options.EffectivePort} failed ({Redact(ex.Message)})";
-            }
-
-            // A failed command can leave the session mid-transaction: start the next try on a fresh connection.
-            if (client.IsConnected)
-            {
-                await QuitAsync(client);
-            }
-
-            if (!transient)
-            {
-                return (false, $"{reason} (permanent; not retried)", false);
-            }
-
-            if (attempt > Options.MaxRetries)
-            {
-                return (false, $"{reason}; gave up after {attempt} attempt{(attempt == 1 ? string.Empty : "s")}", serverDown);
-            }
-
-            var delay = Delay(attempt);
-            logger.EmailRetrying(runId, principalId, attempt, reason, (long)delay.TotalMilliseconds);
-            await Task.Delay(delay, time, cancellationToken);
+            await pipelines.GetPipeline(Pipeline).ExecuteAsync(
+                static (context, state) => state.Self.SendOnceAsync(state.Client, state.Message, state.Attempt, context.CancellationToken),
+                context,
+                (Self: this, Client: client, Message: message, Attempt: attempt));
+            return (true, null, false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Classify(ex, Options) is { } failure)
+        {
+            return failure.Transient
+                ? (false, $"{failure.Reason}; gave up after {attempt.Count} attempt{(attempt.Count == 1 ? string.Empty : "s")}", failure.ConnectionFault && attempt.Connecting)
+                : (false, $"{failure.Reason} (permanent; not retried)", false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>One try: connect and sign in when the connection is not open, then send.</summary>
+    private async ValueTask SendOnceAsync(SmtpClient client, MimeMessage message, SmtpAttempt attempt, CancellationToken cancellationToken)
+    {
+        attempt.Count++;
+        attempt.Connecting = false;
+        try
+        {
+            if (!client.IsConnected)
+            {
+                attempt.Connecting = true;
+                await client.ConnectAsync(Options.Host!.Trim(), Options.EffectivePort, Secure(Options.Security), cancellationToken);
+                attempt.Connecting = false;
+            }
+
+            if (!string.IsNullOrEmpty(Options.UserName) && !client.IsAuthenticated)
+            {
+                await client.AuthenticateAsync(Options.UserName, Options.Password ?? string.Empty, cancellationToken);
+            }
+
+            await client.SendAsync(message, cancellationToken);
+        }
+        catch when (client.IsConnected)
+        {
+            // A failed command can leave the session mid-transaction: the next try starts on a fresh connection.
+            await QuitAsync(client);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// What a failure means: a 4xx reply and a failed or dropped connection are transient; a 5xx reply, a refused
+    /// sign-in, a TLS failure or a missing server feature are not; anything else is no SMTP failure (null) and is thrown.
+    /// </summary>
+    private static SmtpFailure? Classify(Exception error, EmailOptions options) => error switch
+    {
+        SmtpCommandException command => new($"the server answered {(int)command.StatusCode} {Redact(command.Message, options)}", Transient: (int)command.StatusCode is >= 400 and < 500),
+        AuthenticationException refused => new($"the server refused the sign-in of {options.UserName}: {Redact(refused.Message, options)}", Transient: false),
+        SslHandshakeException => new($"TLS with {options.Host}:{options.EffectivePort} failed (certificate or protocol)", Transient: false),
+        // E.g. StartTls asked for and the server does not offer it.
+        NotSupportedException missing => new($"{options.Host}:{options.EffectivePort}: {Redact(missing.Message, options)}", Transient: false),
+        SocketException socket => new($"cannot connect to {options.Host}:{options.EffectivePort} ({socket.SocketErrorCode})", Transient: true, ConnectionFault: true),
+        _ when IsConnectionFault(error) => new($"the connection to {options.Host}:{options.EffectivePort} failed ({Redact(error.Message, options)})", Transient: true, ConnectionFault: true),
+        _ => null,
+    };
 
     private static async Task QuitAsync(SmtpClient client)
     {
@@ -215,26 +252,36 @@ public sealed class EmailNotifier(IOptions<EmailOptions> options, TimeProvider t
     private static bool IsConnectionFault(Exception ex) =>
         ex is SocketException or IOException or TimeoutException or SmtpProtocolException or ServiceNotConnectedException or OperationCanceledException;
 
-    /// <summary>Doubling waits from <see cref="EmailOptions.FirstRetryDelay"/>, capped at 30 s.</summary>
-    private TimeSpan Delay(int attempt) =>
-        TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, Options.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1)));
-
     /// <summary>
     /// A server's text could quote what it was sent; the password (and the SASL PLAIN blob carrying it) never leave
     /// here, whatever the server says.
     /// </summary>
-    private string Redact(string text)
+    private static string Redact(string text, EmailOptions options)
     {
-        var password = Options.Password;
+        var password = options.Password;
         if (string.IsNullOrEmpty(password))
         {
             return text;
         }
 
-        var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{Options.UserName}\0{password}"));
+        var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{options.UserName}\0{password}"));
         return text
             .Replace(plain, "***", StringComparison.Ordinal)
             .Replace(Convert.ToBase64String(Encoding.UTF8.GetBytes(password)), "***", StringComparison.Ordinal)
             .Replace(password, "***", StringComparison.Ordinal);
     }
+
+    /// <summary>What one recipient's tries have seen: for the retry log, the attempt count and whether the last one failed connecting.</summary>
+    private sealed class SmtpAttempt(string runId, string principalId)
+    {
+        public string RunId { get; } = runId;
+
+        public string PrincipalId { get; } = principalId;
+
+        public int Count { get; set; }
+
+        public bool Connecting { get; set; }
+    }
+
+    private sealed record SmtpFailure(string Reason, bool Transient, bool ConnectionFault = false);
 }

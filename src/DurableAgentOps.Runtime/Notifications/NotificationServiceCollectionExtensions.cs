@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace DurableAgentOps.Runtime.Notifications;
 
@@ -22,11 +23,14 @@ internal static class NotificationServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TeamsOptions>, TeamsOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EmailNotifier>();
-        services.AddHttpClient<TeamsNotifier>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<TeamsOptions>>().Value.Timeout)
+        services.AddResiliencePipeline(EmailNotifier.Pipeline, EmailNotifier.ConfigurePipeline);
+        // Each post is timed out by the resilience pipeline (TeamsOptions.Timeout per attempt); the answer's body is never read.
+        services.AddHttpClient<TeamsNotifier>(http => http.Timeout = Timeout.InfiniteTimeSpan)
             // The factory's default handlers log each request's URL: this one carries the webhook's sig= credential.
             .RemoveAllLoggers()
             // A redirect would carry the card somewhere the operator did not configure.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+            .AddResilienceHandler("teams", TeamsNotifier.ConfigurePipeline);
         return services;
     }
 }

@@ -5,7 +5,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Identity;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Options;
+using Polly.Timeout;
 
 namespace DurableAgentOps.Runtime.Principals;
 
@@ -18,7 +20,8 @@ public sealed class DirectoryUnavailableException(string message, Exception? inn
 /// <summary>
 /// People and group members from Microsoft Graph (<c>/users/{upn}</c>, <c>/groups/{id}/transitiveMembers</c>), with
 /// the host's identity. Answers are cached briefly; any failure is a <see cref="DirectoryUnavailableException"/>, never
-/// "not found", so a directory outage refuses approvals instead of mis-counting them.
+/// "not found", so a directory outage refuses approvals instead of mis-counting them. Transient failures are retried
+/// briefly by the HttpClient's pipeline (<see cref="DirectoryResilience"/>).
 /// </summary>
 public sealed class PrincipalDirectory(HttpClient http, IOptions<DirectoryOptions> options, TimeProvider time)
 {
@@ -116,6 +119,7 @@ public sealed class PrincipalDirectory(HttpClient http, IOptions<DirectoryOption
 
         try
         {
+            // The HttpClient's pipeline retries briefly (DirectoryResilience); what reaches here is its last word.
             var token = await credential.Value.GetTokenAsync(new TokenRequestContext([Options.Resource.TrimEnd('/') + "/.default"]), cancellationToken);
             using var request = new HttpRequestMessage(HttpMethod.Get, url);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
@@ -123,11 +127,16 @@ public sealed class PrincipalDirectory(HttpClient http, IOptions<DirectoryOption
             if (!response.IsSuccessStatusCode && response.StatusCode != HttpStatusCode.NotFound)
             {
                 var status = response.StatusCode;
+                var asked = RetryAfter.Of(response, time) is { } wait && wait > TimeSpan.Zero ? $" (asked to retry after {wait.TotalSeconds:F0} s)" : string.Empty;
                 response.Dispose();
-                throw new DirectoryUnavailableException($"the directory answered {(int)status} {status} to GET {url.AbsolutePath}");
+                throw new DirectoryUnavailableException($"the directory answered {(int)status} {status}{asked} to GET {url.AbsolutePath}");
             }
 
             return response;
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            throw new DirectoryUnavailableException($"the directory at {baseUrl.GetLeftPart(UriPartial.Authority)} did not answer within {ex.Timeout.TotalSeconds:F0} s", ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or AuthenticationFailedException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

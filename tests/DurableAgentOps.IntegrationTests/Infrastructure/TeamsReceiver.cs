@@ -16,14 +16,14 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// <summary>
 /// A stand-in for a Power Automate Workflows webhook: a real Kestrel app on a free loopback port, with the trigger's
 /// URL shape and a random <c>sig=</c>. It records every body posted to it and answers 202 with an empty body, as the
-/// real one does; told to, it first answers a given status N times (429 with a Retry-After, 500, …). A wrong
+/// real one does; told to, it first answers a given status N times (429 with a Retry-After, 500, …), late if asked. A wrong
 /// signature is 401, as a credential the workflow does not know.
 /// </summary>
 internal sealed class TeamsReceiver : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ConcurrentQueue<ReceivedPost> posts = new();
-    private readonly ConcurrentQueue<(HttpStatusCode Status, TimeSpan? RetryAfter)> planned = new();
+    private readonly ConcurrentQueue<(HttpStatusCode Status, TimeSpan? RetryAfter, TimeSpan Delay)> planned = new();
 
     private TeamsReceiver(WebApplication app, string signature)
     {
@@ -59,12 +59,15 @@ internal sealed class TeamsReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>Answers the next <paramref name="times"/> posts with <paramref name="status"/> (and a Retry-After when given).</summary>
-    public void AnswerNext(int times, HttpStatusCode status, TimeSpan? retryAfter = null)
+    /// <summary>
+    /// Answers the next <paramref name="times"/> posts with <paramref name="status"/> (and a Retry-After when given),
+    /// each after <paramref name="delay"/> unless the poster gives up first.
+    /// </summary>
+    public void AnswerNext(int times, HttpStatusCode status, TimeSpan? retryAfter = null, TimeSpan? delay = null)
     {
         for (var i = 0; i < times; i++)
         {
-            planned.Enqueue((status, retryAfter));
+            planned.Enqueue((status, retryAfter, delay ?? TimeSpan.Zero));
         }
     }
 
@@ -80,16 +83,29 @@ internal sealed class TeamsReceiver : IAsyncDisposable
         var body = await reader.ReadToEndAsync(context.RequestAborted);
         var status = HttpStatusCode.Accepted;
         TimeSpan? retryAfter = null;
+        var delay = TimeSpan.Zero;
         if (id != WorkflowId || context.Request.Query["sig"] != Signature)
         {
             status = HttpStatusCode.Unauthorized;
         }
         else if (planned.TryDequeue(out var next))
         {
-            (status, retryAfter) = next;
+            (status, retryAfter, delay) = next;
         }
 
         posts.Enqueue(new ReceivedPost(body, context.Request.ContentType, status, DateTimeOffset.UtcNow));
+        if (delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the poster gave up on this one
+            }
+        }
+
         context.Response.StatusCode = (int)status;
         if (retryAfter is { } wait)
         {

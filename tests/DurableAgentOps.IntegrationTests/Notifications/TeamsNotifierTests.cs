@@ -154,6 +154,41 @@ public sealed class TeamsNotifierTests
     }
 
     [Fact]
+    public async Task SendAsync_WebhookSlowerThanTheTimeout_AbandonsThatPostAndRetries()
+    {
+        await using var receiver = await TeamsReceiver.StartAsync();
+        var settings = Settings(receiver);
+        settings["AgentOps:Teams:Timeout"] = "00:00:01";
+        using var host = new NotifierHost(settings);
+        receiver.AnswerNext(1, HttpStatusCode.Accepted, delay: TimeSpan.FromSeconds(30));
+        var clock = Stopwatch.StartNew();
+
+        var result = await host.Teams.SendAsync(Notices.Request(), Page, CancellationToken.None);
+
+        Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
+        Assert.Equal(2, receiver.Posts.Count);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains("no answer within 1 s", Assert.Single(host.Logs.Entries, e => e.EventId == 221).Message, StringComparison.Ordinal);
+        AssertNoSecret(host, receiver, result);
+    }
+
+    [Fact]
+    public async Task SendAsync_WebhookNeverAnswersInTime_ReportsTheTimeoutAfterTheRetries()
+    {
+        await using var receiver = await TeamsReceiver.StartAsync();
+        var settings = Settings(receiver);
+        settings["AgentOps:Teams:Timeout"] = "00:00:01";
+        using var host = new NotifierHost(settings);
+        receiver.AnswerNext(3, HttpStatusCode.Accepted, delay: TimeSpan.FromSeconds(30));
+
+        var result = await host.Teams.SendAsync(Notices.Request(), Page, CancellationToken.None);
+
+        Assert.Equal("no answer within 1 s; gave up after 3 attempts", Assert.Single(result.Failures));
+        Assert.Equal(3, receiver.Posts.Count);
+        AssertNoSecret(host, receiver, result);
+    }
+
+    [Fact]
     public async Task SendAsync_Outcome_PostsAFollowUpCardWithTheOutcome()
     {
         await using var receiver = await TeamsReceiver.StartAsync();
