@@ -22,7 +22,7 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// recipient. Nothing is thrown for a failed send: the result lists each recipient that was not reached and why (never
 /// the password, never the link).
 /// </summary>
-public sealed class EmailNotifier(IOptions<EmailOptions> options, TimeProvider time, ResiliencePipelineProvider<string> pipelines, ILogger<EmailNotifier> logger)
+internal sealed class EmailNotifier(IOptions<EmailOptions> options, TimeProvider time, ResiliencePipelineProvider<string> pipelines, ILogger<EmailNotifier> logger)
 {
     public const string Channel = "email";
 

@@ -1,7 +1,7 @@
 namespace DurableAgentOps.Runtime.Notifications;
 
 /// <summary>How the connection to the SMTP server is secured (MailKit's <c>SecureSocketOptions</c>).</summary>
-public enum SmtpSecurity
+internal enum SmtpSecurity
 {
     /// <summary>Plain text; only for a server on this machine (smtp4dev) when a password is sent.</summary>
     None,
@@ -20,7 +20,7 @@ public enum SmtpSecurity
 /// The email channel (section <c>AgentOps:Email</c>). Without <see cref="Host"/> the channel is off and every send
 /// reports "not configured". The password comes from Key Vault or the environment, never from a file in the repository.
 /// </summary>
-public sealed class EmailOptions
+internal sealed class EmailOptions
 {
     public const string Section = "AgentOps:Email";
 

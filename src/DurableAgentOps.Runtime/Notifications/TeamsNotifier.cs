@@ -21,7 +21,7 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// timed-out posts with doubling waits; any other 4xx is final. Failures are reported, never thrown. The webhook URL is
 /// a credential: it is in no log, no failure and no exception of this class.
 /// </summary>
-public sealed class TeamsNotifier(HttpClient http, IOptions<TeamsOptions> options, TimeProvider time, ILogger<TeamsNotifier> logger)
+internal sealed class TeamsNotifier(HttpClient http, IOptions<TeamsOptions> options, TimeProvider time, ILogger<TeamsNotifier> logger)
 {
     public const string Channel = "teams";
 

@@ -5,7 +5,7 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// is received") that posts what it is sent to a channel. Its URL carries a <c>sig=</c> credential: it comes from Key
 /// Vault or the environment, and is never logged, shown in a failure or quoted by a validation message.
 /// </summary>
-public sealed class TeamsOptions
+internal sealed class TeamsOptions
 {
     public const string Section = "AgentOps:Teams";
 

@@ -15,7 +15,7 @@ namespace DurableAgentOps.Runtime.Principals;
 public sealed record DirectoryUser(string Id, string Name, string? Upn, string? Mail);
 
 /// <summary>The directory could not answer; a check that needed it refuses (fails closed) with this reason.</summary>
-public sealed class DirectoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class DirectoryUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// People and group members from Microsoft Graph (<c>/users/{upn}</c>, <c>/groups/{id}/transitiveMembers</c>), with
