@@ -391,16 +391,9 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
                     teams = await TeamsReceiver.StartAsync();
                     var hub = EngineHost.NewHubName();
                     (connection, prefix) = (azurite.ConnectionString, hub);
-                    var settings = HostProcess.DefaultSettings(azurite, hub);
-                    foreach (var (key, value) in dev.HostSettings())
-                    {
-                        settings[key] = value;
-                    }
+                    var settings = HostProcess.DefaultSettings(azurite, hub, dev);
 
-                    settings["AgentOps__Email__Host"] = "127.0.0.1";
-                    settings["AgentOps__Email__Port"] = smtp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    settings["AgentOps__Email__Security"] = "None";
-                    settings["AgentOps__Email__From"] = "approvals@contoso.example";
+                    HostProcess.SendMailTo(settings, smtp);
                     settings["AgentOps__Teams__WebhookUrl"] = teams.WebhookUrl.AbsoluteUri;
                     settings["AgentOps__Approvals__LinkSigningKey"] = Convert.ToBase64String(LinkKey);
                     host = await HostProcess.StartHealthyAsync(settings);

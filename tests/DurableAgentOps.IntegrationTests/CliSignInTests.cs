@@ -17,11 +17,7 @@ public sealed class CliSignInTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         dev = await DevServicesProcess.StartAsync(azurite);
-        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
-        foreach (var (key, value) in dev.HostSettings())
-        {
-            settings[key] = value;
-        }
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
 
         host = await HostProcess.StartHealthyAsync(settings);
     }

@@ -346,11 +346,7 @@ public sealed class EvidenceLedgerTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private async Task<HostProcess> StartHostAsync(string? workflows)
     {
-        var settings = HostProcess.DefaultSettings(azurite, hub);
-        foreach (var (key, value) in dev.HostSettings())
-        {
-            settings[key] = value;
-        }
+        var settings = HostProcess.DefaultSettings(azurite, hub, dev);
 
         if (workflows is not null)
         {

@@ -87,17 +87,10 @@ public sealed class GateTimingTests(AzuriteFixture azurite, Smtp4devProcess smtp
 
     private async Task<HostProcess> StartHostAsync(string hub)
     {
-        var settings = HostProcess.DefaultSettings(azurite, hub);
-        foreach (var (key, value) in dev.HostSettings())
-        {
-            settings[key] = value;
-        }
+        var settings = HostProcess.DefaultSettings(azurite, hub, dev);
 
         settings["AgentOps__Workflows__Path"] = workflows;
-        settings["AgentOps__Email__Host"] = "127.0.0.1";
-        settings["AgentOps__Email__Port"] = smtp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["AgentOps__Email__Security"] = "None";
-        settings["AgentOps__Email__From"] = "approvals@contoso.example";
+        HostProcess.SendMailTo(settings, smtp);
         settings["AgentOps__Approvals__LinkSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         return await HostProcess.StartHealthyAsync(settings);
     }

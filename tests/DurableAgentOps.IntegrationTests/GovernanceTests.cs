@@ -591,11 +591,7 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
                 if (dev is null || host is null)
                 {
                     dev = await DevServicesProcess.StartAsync(azurite);
-                    var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
-                    foreach (var (key, value) in dev.HostSettings())
-                    {
-                        settings[key] = value;
-                    }
+                    var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
 
                     // Information, so the tests can see that what is logged carries no secret.
                     settings["Logging__LogLevel__Default"] = "Information";

@@ -226,11 +226,7 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private Dictionary<string, string?> Settings(string hub, params (string Key, string Value)[] extra)
     {
-        var settings = HostProcess.DefaultSettings(azurite, hub);
-        foreach (var (key, value) in dev.HostSettings())
-        {
-            settings[key] = value;
-        }
+        var settings = HostProcess.DefaultSettings(azurite, hub, dev);
 
         foreach (var (key, value) in extra)
         {

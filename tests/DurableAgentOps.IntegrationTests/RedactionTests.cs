@@ -32,17 +32,10 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
     public async Task InitializeAsync()
     {
         dev = await DevServicesProcess.StartAsync(azurite);
-        var settings = HostProcess.DefaultSettings(azurite, hub);
-        foreach (var (key, value) in dev.HostSettings())
-        {
-            settings[key] = value;
-        }
+        var settings = HostProcess.DefaultSettings(azurite, hub, dev);
 
         settings["Logging__LogLevel__Default"] = "Information";
-        settings["AgentOps__Email__Host"] = "127.0.0.1";
-        settings["AgentOps__Email__Port"] = smtp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["AgentOps__Email__Security"] = "None";
-        settings["AgentOps__Email__From"] = "approvals@contoso.example";
+        HostProcess.SendMailTo(settings, smtp);
         settings["AgentOps__Approvals__LinkSigningKey"] = LinkKey;
         host = await HostProcess.StartHealthyAsync(settings);
     }

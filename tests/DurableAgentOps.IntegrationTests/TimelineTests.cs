@@ -306,11 +306,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
                 if (dev is null || host is null)
                 {
                     dev = await DevServicesProcess.StartAsync(azurite);
-                    var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
-                    foreach (var (key, value) in dev.HostSettings())
-                    {
-                        settings[key] = value;
-                    }
+                    var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
 
                     host = await HostProcess.StartHealthyAsync(settings);
                 }

@@ -50,6 +50,27 @@ internal sealed class HostProcess : ServiceProcess
         ["AgentOps__Evidence__SigningKey"] = EvidenceKey,
     };
 
+    /// <summary><see cref="DefaultSettings(AzuriteFixture, string)"/> pointed at DevServices: its identity endpoint, sign-in provider, directory and sample systems.</summary>
+    public static Dictionary<string, string?> DefaultSettings(AzuriteFixture azurite, string hubName, DevServicesProcess dev)
+    {
+        var settings = DefaultSettings(azurite, hubName);
+        foreach (var (key, value) in dev.HostSettings())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>Approval mail to smtp4dev: plain SMTP on this machine, from the approvals address.</summary>
+    public static void SendMailTo(Dictionary<string, string?> settings, Smtp4devProcess smtp)
+    {
+        settings["AgentOps__Email__Host"] = "127.0.0.1";
+        settings["AgentOps__Email__Port"] = smtp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["AgentOps__Email__Security"] = "None";
+        settings["AgentOps__Email__From"] = "approvals@contoso.example";
+    }
+
     /// <summary>Starts the product's host, or with <paramref name="testHost"/> the test host (the same host plus test-only additions).</summary>
     public static HostProcess Start(IDictionary<string, string?> environment, bool testHost = false) => new(FreePort.Next(), environment, testHost);
 

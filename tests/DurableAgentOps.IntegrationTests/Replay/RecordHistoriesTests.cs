@@ -46,16 +46,9 @@ public sealed partial class RecordHistoriesTests(AzuriteFixture azurite, Smtp4de
     {
         dev = await DevServicesProcess.StartAsync(azurite);
         teams = await TeamsReceiver.StartAsync();
-        var settings = HostProcess.DefaultSettings(azurite, hub);
-        foreach (var (key, value) in dev.HostSettings())
-        {
-            settings[key] = value;
-        }
+        var settings = HostProcess.DefaultSettings(azurite, hub, dev);
 
-        settings["AgentOps__Email__Host"] = "127.0.0.1";
-        settings["AgentOps__Email__Port"] = smtp.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["AgentOps__Email__Security"] = "None";
-        settings["AgentOps__Email__From"] = "approvals@contoso.example";
+        HostProcess.SendMailTo(settings, smtp);
         settings["AgentOps__Teams__WebhookUrl"] = teams.WebhookUrl.AbsoluteUri;
         settings["AgentOps__Approvals__LinkSigningKey"] = LinkKey;
         host = await HostProcess.StartHealthyAsync(settings);

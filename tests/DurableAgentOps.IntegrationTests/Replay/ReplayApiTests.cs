@@ -222,11 +222,7 @@ public sealed class ReplayApiTests(AzuriteFixture azurite, Xunit.Abstractions.IT
 
     private Dictionary<string, string?> Settings(string? workflows)
     {
-        var settings = HostProcess.DefaultSettings(azurite, hub);
-        foreach (var (key, value) in dev.HostSettings())
-        {
-            settings[key] = value;
-        }
+        var settings = HostProcess.DefaultSettings(azurite, hub, dev);
 
         if (workflows is not null)
         {
