@@ -104,13 +104,13 @@ public static class Replayer
             return;
         }
 
-        if (!SameOutcome(recorded, today))
+        if (OutcomeCheck.Difference(recorded, today) is { } difference)
         {
-            var bothCompleted = recorded.Status == RecordedOutcome.Completed && today.Status == RecordedOutcome.Completed;
-            context.Diverge(run.Items.Count, DivergenceKind.OutcomeDiffers, $"the run ends otherwise today: {today.Describe()} (recorded: {recorded.Describe()})",
-                new ReplayCall("finished", recorded.Describe(), bothCompleted ? ReplayJson.Digest(recorded.Output) : null),
-                finishedToday with { Digest = bothCompleted ? ReplayJson.Digest(today.Output) : null },
-                bothCompleted ? (recorded.Output, today.Output) : null);
+            var results = recorded.Output is not null && today.Output is not null;
+            context.Diverge(run.Items.Count, DivergenceKind.OutcomeDiffers, difference,
+                new ReplayCall("finished", recorded.Describe(), results ? ReplayJson.Digest(recorded.Output) : null),
+                finishedToday with { Digest = results ? ReplayJson.Digest(today.Output) : null },
+                results ? (recorded.Output, today.Output) : null);
         }
     }
 
@@ -120,21 +120,6 @@ public static class Replayer
         { IsCanceled: true } => new RecordedOutcome(RecordedOutcome.Failed, null, RecordedFailure.From(new TaskCanceledException())),
         _ => new RecordedOutcome(RecordedOutcome.Failed, null, RecordedFailure.From(orchestration.Exception!.InnerException ?? orchestration.Exception)),
     };
-
-    /// <summary>
-    /// Same status, and the same result (by digest; a recording without one compares the status only) or the same failure
-    /// message (the engine records a run's failure as its message, so types are compared only where both are known).
-    /// </summary>
-    private static bool SameOutcome(RecordedOutcome recorded, RecordedOutcome today) =>
-        recorded.Status == today.Status && recorded.Status switch
-        {
-            RecordedOutcome.Completed => recorded.Output is null
-                ? recorded.RunOutcome is null || string.Equals(recorded.RunOutcome, today.OutcomeOfResult(), StringComparison.Ordinal)
-                : ReplayJson.Digest(recorded.Output) == ReplayJson.Digest(today.Output),
-            RecordedOutcome.Failed => recorded.Failure?.Message == today.Failure?.Message
-                && (string.IsNullOrEmpty(recorded.Failure?.Type) || string.IsNullOrEmpty(today.Failure?.Type) || recorded.Failure.Type == today.Failure.Type),
-            _ => true,
-        };
 
     /// <summary>The recorded items handed over, by kind; bookkeeping activities are not counted.</summary>
     private static ReplayCounts Count(RecordedRun run, ReplayContext context)

@@ -146,6 +146,22 @@ public sealed class CheckedInRecordingTests
         Assert.Equal($"today's code appends evidence {appended} times where run {run.InstanceId} appended {appended - 1} times: the engine would not continue it", problem);
     }
 
+    [Fact]
+    public void Replay_RecordingWithOnlyTheResultAltered_DivergenceSaysTheResultDiffersNotTheOutcome()
+    {
+        var run = History(HistoryFile("crm-followup"));
+        var altered = run with { Outcome = run.Outcome! with { Output = With(run.Outcome.Output!, o => o["steps"]![0]!["durationMs"] = 1) } };
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal(DivergenceKind.OutcomeDiffers, divergence.Kind);
+        Assert.Equal("steps[0].durationMs", Assert.Single(divergence.Differences).Path);
+        Assert.Equal("today's code ends the run with the recorded outcome (completed: completed), but another result: its digest differs", divergence.Summary);
+        Assert.Contains("result sha256 ", divergence.Expected?.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("input sha256", report.ToText(), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// The replay answers evidence appends without comparing them, but the engine's own replay of a run in flight checks
     /// every activity it schedules, appends included: today's code must append as often as the run did (null when it does).
