@@ -48,7 +48,6 @@ public sealed class CheckedInRecordingTests
 
         Assert.True(report.SameDecisions, $"{file}: today's orchestrator would not continue this run as it ran.\n{report.ToText()}");
         Assert.True(report.ItemsReplayed == report.ItemsRecorded, $"{file}: items left over.\n{report.ToText()}");
-        Assert.Null(AppendsDiffer(run, report));
     }
 
     [Theory]
@@ -135,15 +134,83 @@ public sealed class CheckedInRecordingTests
     }
 
     [Fact]
-    public void Replay_RecordingWithAnEvidenceAppendLess_CaughtByTheAppendCount()
+    public void Replay_RecordingWithoutItsFinalEvidenceAppend_ExtraActivityToday()
     {
-        var (run, at) = CrmFollowupAt("AppendEvidenceActivity");
-        var altered = run with { Items = [.. run.Items.Where((_, i) => i != at)] };
+        var run = History(HistoryFile("crm-followup"));
+        var altered = run with { Items = [.. run.Items.SkipLast(1)] };
+        Assert.Equal(AppendEvidenceActivity.Name, Assert.IsType<RecordedActivity>(run.Items[^1]).Name);
 
-        var problem = AppendsDiffer(altered, ReplayWithItsOwnDefinition(altered));
+        var report = ReplayWithItsOwnDefinition(altered);
 
-        var appended = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name });
-        Assert.Equal($"today's code appends evidence {appended} times where run {run.InstanceId} appended {appended - 1} times: the engine would not continue it", problem);
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((altered.Items.Count, DivergenceKind.ExtraActivityToday, AppendEvidenceActivity.Name), (divergence.Index, divergence.Kind, divergence.Got?.Name));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithEveryEvidenceAppendDeleted_DivergesAtTheFirstAppend()
+    {
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = run with { Items = [.. run.Items.Where(i => i is not RecordedActivity { Name: AppendEvidenceActivity.Name })] };
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.ActivityNameDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("ReadStepActivity", AppendEvidenceActivity.Name), (divergence.Expected?.Name, divergence.Got?.Name));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithTwoEvidenceAppendsAdded_DivergesWhereTheyWereAdded()
+    {
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = run with { Items = [.. run.Items.Take(at + 1), run.Items[at], run.Items[at], .. run.Items.Skip(at + 1)] };
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at + 1, DivergenceKind.ActivityNameDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal((AppendEvidenceActivity.Name, "ReadStepActivity"), (divergence.Expected?.Name, divergence.Got?.Name));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendMoved_DivergesWhereItWasMoved()
+    {
+        // The run appended its start after the first read; today's code appends it before (as often: a count misses it).
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = Swapped(run, at, at + 1);
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.ActivityNameDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("ReadStepActivity", AppendEvidenceActivity.Name), (divergence.Expected?.Name, divergence.Got?.Name));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendAtAnotherPlaceInTheLedger_InputDiffersAtItsFirstSeq()
+    {
+        // Today's code would have put one more record before this append: a run in flight's ledger would refuse the next.
+        var (run, first) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var at = run.Items.ToList().FindIndex(first + 1, i => i is RecordedActivity { Name: AppendEvidenceActivity.Name });
+        var altered = Alter(run, at, append => append with { Input = With(append.Input!, i => i["firstSeq"] = i["firstSeq"]!.GetValue<long>() - 1) });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.InputDiffers, AppendEvidenceActivity.Name), (divergence.Index, divergence.Kind, divergence.Got?.Name));
+        Assert.Equal("firstSeq", Assert.Single(divergence.Differences).Path);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendsRecordsAltered_SameDecisions()
+    {
+        // What the records say is no decision and no step a run in flight takes: appends are compared as the engine does.
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = Alter(run, at, append => append with { Input = With(append.Input!, i => i["entries"]![0]!["data"]!["environment"] = "elsewhere") });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        Assert.True(report.SameDecisions, report.ToText());
     }
 
     [Fact]
@@ -160,18 +227,6 @@ public sealed class CheckedInRecordingTests
         Assert.Equal("today's code ends the run with the recorded outcome (completed: completed), but another result: its digest differs", divergence.Summary);
         Assert.Contains("result sha256 ", divergence.Expected?.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("input sha256", report.ToText(), StringComparison.Ordinal);
-    }
-
-    /// <summary>
-    /// The replay answers evidence appends without comparing them, but the engine's own replay of a run in flight checks
-    /// every activity it schedules, appends included: today's code must append as often as the run did (null when it does).
-    /// </summary>
-    private static string? AppendsDiffer(RecordedRun run, ReplayReport report)
-    {
-        var appends = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name, Failure: null });
-        return report.Compared.Bookkeeping == appends
-            ? null
-            : $"today's code appends evidence {report.Compared.Bookkeeping} times where run {run.InstanceId} appended {appends} times: the engine would not continue it";
     }
 
     private static IEnumerable<string> Files(string pattern) =>
@@ -202,6 +257,13 @@ public sealed class CheckedInRecordingTests
         var index = run.Items.ToList().FindIndex(i => i is RecordedActivity a && a.Name == activity);
         Assert.True(index >= 0, $"the recording calls no {activity}");
         return (run, index);
+    }
+
+    /// <summary>Two calls in each other's place: in the items, and in the sequence of scheduled work (their ids).</summary>
+    private static RecordedRun Swapped(RecordedRun run, int first, int second)
+    {
+        var (a, b) = ((RecordedActivity)run.Items[first], (RecordedActivity)run.Items[second]);
+        return run with { Items = [.. run.Items.Select((item, i) => i == first ? b with { Id = a.Id } : i == second ? a with { Id = b.Id } : item)] };
     }
 
     private static RecordedRun Alter(RecordedRun run, int index, Func<RecordedActivity, RecordedActivity> change) =>
