@@ -35,6 +35,7 @@ public sealed class CheckedInRecordingTests
         var activities = run.Items.OfType<RecordedActivity>().Select(a => a.Name).ToList();
         Assert.Contains("PrepareChangeActivity", activities); // the gate opened…
         Assert.Contains("VerifyDecisionActivity", activities); // …and decisions were checked at it
+        Assert.True(run.TimersSet is { Count: > 0 }, "the recording lists no timers set (recorded before they were kept): " + HowToRecord);
         Assert.Equal(run.InstanceId, Bundle(workflow).RunId); // the bundle is the same run's evidence
     }
 
@@ -214,6 +215,66 @@ public sealed class CheckedInRecordingTests
     }
 
     [Fact]
+    public void Replay_CheckedInHistoryAsRecordedBeforeTimersSetWereKept_SameDecisionsAndSaysSo()
+    {
+        var run = History(HistoryFile("crm-followup"));
+        var older = run with { TimersSet = null, Items = [.. run.Items.Select(i => i is RecordedActivity a ? a with { Id = null } : i)] };
+
+        var report = ReplayWithItsOwnDefinition(older);
+
+        Assert.True(report.SameDecisions, report.ToText());
+        Assert.Equal(ReplayWithItsOwnDefinition(run).Compared, report.Compared);
+        Assert.Contains(report.Notes, n => n.Contains("does not list the timers the run set", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithATimerTodaysCodeNoLongerSets_WaitDiffersWhereTodaysCodeDoesOtherWork()
+    {
+        // The run set a second timer at the gate before the first decision arrived (a deadline beside the reminder).
+        var run = CrmFollowupWithTimers();
+        var first = run.TimersSet![0];
+        var altered = WithTimerSet(run, 1, new RecordedTimerSet(first.Id + 1, first.FireAt.AddDays(1), first.At));
+        var verify = run.Items.ToList().FindIndex(i => i is RecordedActivity { Name: "VerifyDecisionActivity" });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((verify, DivergenceKind.WaitDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("timer", "VerifyDecisionActivity"), (divergence.Expected?.Kind, divergence.Got?.Name));
+        Assert.StartsWith("the recorded run set a timer here", divergence.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithATimerSetForAnotherTime_WaitDiffersWhereTodaysCodeSetsIt()
+    {
+        var run = CrmFollowupWithTimers();
+        var altered = run with { TimersSet = [run.TimersSet![0] with { FireAt = run.TimersSet[0].FireAt.AddHours(1) }, .. run.TimersSet.Skip(1)] };
+        var firstEvent = run.Items.ToList().FindIndex(i => i is RecordedEvent);
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        // Set while the gate waits for its first decision, which ends the wait: the timer never fires.
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((firstEvent, DivergenceKind.WaitDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("timer", "timer"), (divergence.Expected?.Kind, divergence.Got?.Kind));
+        Assert.NotEqual(divergence.Expected?.Name, divergence.Got?.Name);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithoutATimerTodaysCodeSets_ActivityMissingTodayWhereItIsSet()
+    {
+        var run = CrmFollowupWithTimers();
+        var first = run.TimersSet![0];
+        var altered = Renumbered(run with { TimersSet = [.. run.TimersSet.Skip(1)] }, first.Id, -1, 1);
+        var next = run.Items.ToList().FindIndex(i => i is RecordedActivity { Id: var id } && id == first.Id + 1);
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((next, DivergenceKind.ActivityMissingToday, "timer"), (divergence.Index, divergence.Kind, divergence.Got?.Kind));
+    }
+
+    [Fact]
     public void Replay_RecordingWithOnlyTheResultAltered_DivergenceSaysTheResultDiffersNotTheOutcome()
     {
         var run = History(HistoryFile("crm-followup"));
@@ -258,6 +319,33 @@ public sealed class CheckedInRecordingTests
         Assert.True(index >= 0, $"the recording calls no {activity}");
         return (run, index);
     }
+
+    /// <summary>The crm-followup recording, which lists the timers its run set (the gate's waits, none of which fired).</summary>
+    private static RecordedRun CrmFollowupWithTimers()
+    {
+        var (run, _) = CrmFollowupAt("VerifyDecisionActivity");
+        Assert.True(run.TimersSet is { Count: > 0 }, "the recording lists no timers set");
+        return run;
+    }
+
+    /// <summary>One more timer set, the <paramref name="ordinal"/>-th: the work scheduled after it moves one place on.</summary>
+    private static RecordedRun WithTimerSet(RecordedRun run, int ordinal, RecordedTimerSet timer)
+    {
+        var moved = Renumbered(run, timer.Id, 1, ordinal);
+        return moved with { TimersSet = [.. moved.TimersSet!.Take(ordinal), timer, .. moved.TimersSet!.Skip(ordinal)] };
+    }
+
+    /// <summary>Sequence numbers from <paramref name="from"/> on, and timer ordinals from <paramref name="ordinal"/> on, moved by <paramref name="by"/>.</summary>
+    private static RecordedRun Renumbered(RecordedRun run, int from, int by, int ordinal) => run with
+    {
+        Items = [.. run.Items.Select(i => i switch
+        {
+            RecordedActivity { Id: { } id } a when id >= from => a with { Id = id + by },
+            RecordedTimer { Ordinal: { } n } t when n >= ordinal => t with { Ordinal = n + by },
+            _ => i,
+        })],
+        TimersSet = [.. run.TimersSet!.Select(t => t.Id >= from ? t with { Id = t.Id + by } : t)],
+    };
 
     /// <summary>Two calls in each other's place: in the items, and in the sequence of scheduled work (their ids).</summary>
     private static RecordedRun Swapped(RecordedRun run, int first, int second)
