@@ -39,8 +39,6 @@ internal sealed class RecordedSchedule
     /// <summary>True when timers set are part of the sequence (a history's); false when only activity calls are.</summary>
     public bool Sequenced { get; }
 
-    public int Count => work.Count;
-
     public ScheduledWork? At(int position) => position < work.Count ? work[position] : null;
 
     /// <summary>Where the activity call whose result is item <paramref name="item"/> stands in the sequence.</summary>
