@@ -6,7 +6,10 @@ using DurableTask.Core.History;
 
 namespace DurableAgentOps.Runtime.Replay;
 
-/// <summary>Reads a Durable history into a <see cref="RecordedRun"/>.</summary>
+/// <summary>
+/// Reads a Durable history into a <see cref="RecordedRun"/>: what the run received as items, and the sequence number of
+/// every activity call and timer set (the event id the engine checks them by on replay).
+/// </summary>
 internal static class HistoryRecording
 {
     public static RecordedRun Read(IList<HistoryEvent> history)
@@ -16,6 +19,7 @@ internal static class HistoryRecording
             ?? throw new InvalidDataException("the history has no ExecutionStarted event: it is not a run's history, or its start was cut off");
         var scheduled = new Dictionary<int, TaskScheduledEvent>();
         var timers = new Dictionary<int, int>(); // timer event id -> its ordinal among the run's timers
+        var timersSet = new List<RecordedTimerSet>();
         var items = new List<RecordedItem>();
         RecordedOutcome? outcome = null;
         DateTime? startedAt = null;
@@ -39,8 +43,10 @@ internal static class HistoryRecording
                     items.Add(Activity(scheduled, failed.TaskScheduledId, null,
                         RecordedFailure.From(failed.FailureDetails) ?? new RecordedFailure(string.Empty, failed.Reason ?? failed.Details ?? "(no reason recorded)"), now));
                     break;
-                case TimerCreatedEvent timer:
+                // A negative id is no timer of the code's (the Service Bus provider's marker splitting an episode).
+                case TimerCreatedEvent timer when timer.EventId >= 0:
                     timers[timer.EventId] = timers.Count;
+                    timersSet.Add(new RecordedTimerSet(timer.EventId, Utc(timer.FireAt), now));
                     break;
                 case TimerFiredEvent fired:
                     items.Add(new RecordedTimer(timers.TryGetValue(fired.TimerId, out var ordinal) ? ordinal : null, Utc(fired.FireAt), now));
@@ -60,12 +66,15 @@ internal static class HistoryRecording
         // With storeInputsInOrchestrationHistory off the provider keeps names only, never an input.
         var inputsRecorded = scheduled.Count == 0 || scheduled.Values.Any(t => t.Input is not null);
         return new RecordedRun(started.OrchestrationInstance?.InstanceId ?? string.Empty, startedAt ?? Utc(started.Timestamp),
-            Parse(started.Input), items, outcome, inputsRecorded);
+            Parse(started.Input), items, outcome, inputsRecorded)
+        {
+            TimersSet = timersSet,
+        };
     }
 
     private static RecordedActivity Activity(Dictionary<int, TaskScheduledEvent> scheduled, int id, JsonNode? result, RecordedFailure? failure, DateTime at) =>
         scheduled.TryGetValue(id, out var task)
-            ? new RecordedActivity(task.Name ?? string.Empty, ActivityInput(task.Input), result, failure, at)
+            ? new RecordedActivity(task.Name ?? string.Empty, ActivityInput(task.Input), result, failure, at, Id: id)
             : throw new InvalidDataException($"the history completes task {id}, which it never scheduled");
 
     /// <summary>The engine sends an activity its input as a one-element parameter array; the recording keeps the input.</summary>

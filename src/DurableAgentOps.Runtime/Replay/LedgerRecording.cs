@@ -20,11 +20,12 @@ namespace DurableAgentOps.Runtime.Replay;
 /// <c>reminder</c> also the reminder timer that fired before it; <c>decision</c> and <c>ignored-event</c> the
 /// <c>approval</c> event as received (<c>event</c>) and the decision check, if one was made; <c>escalation</c> and
 /// <c>gate-timeout</c> the timer that fired; <c>refusal</c> the failed call; <c>run-end</c> the outcome.</para>
-/// <para>Not in the ledger, so not in the recording: evidence appends (bookkeeping: the replay answers them),
+/// <para>Not in the ledger, so not in the recording: evidence appends one by one (the replay answers them, and says so),
 /// failed attempts a retry healed and their backoff timers (a step's record is its last attempt; a refusal's failure
 /// is taken as final), timers abandoned when an event ended their wait (they decide nothing), and a reminder of a
 /// gate without channels (it notifies nobody, so leaves no notice). Timers carry neither ordinal nor set time: each
-/// pairs with today's earliest open timer.</para>
+/// pairs with today's earliest open timer; timers set but never fired are not known, and calls carry no sequence
+/// number, so activities pair in the order their results arrived.</para>
 /// </remarks>
 internal static class LedgerRecording
 {
@@ -119,7 +120,7 @@ internal static class LedgerRecording
             }
         }
 
-        var run = new RecordedRun(runId, startedAt ?? runStart.At.UtcDateTime, input, items, outcome, InputsRecorded: true);
+        var run = new RecordedRun(runId, startedAt ?? runStart.At.UtcDateTime, input, items, outcome, InputsRecorded: true) { AppendsRecorded = false };
         return withoutClock > 0 ? run with { Caveats = [$"{withoutClock} records carry no exact clock (written before it was kept): their millisecond times were used, so a deadline computed from them may differ"] } : run;
     }
 

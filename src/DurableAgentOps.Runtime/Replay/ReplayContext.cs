@@ -11,12 +11,13 @@ namespace DurableAgentOps.Runtime.Replay;
 
 /// <summary>
 /// The context replay runs today's orchestrator code with: every activity result, timer and event comes from the
-/// recording and nothing leaves the process. An activity call is compared with the recorded one when it is made (name
-/// and input digest); the replayer then hands over the recording item by item (<see cref="DeliverNext"/>), each
-/// completing what today's code waits for, or recording the first divergence. After a divergence nothing completes:
-/// the orchestrator stays parked at its await (no thread waits on it). Bookkeeping activities (the evidence append,
-/// <see cref="IsBookkeeping"/>) are no decisions: today's calls to them are answered at once and not compared, and a
-/// recording's calls to them are passed over, so a run replays the same from its history and from its ledger.
+/// recording and nothing leaves the process. Each piece of work today's code schedules (an activity call, a timer) is
+/// paired with the recorded run's in order when it is made (<see cref="RecordedSchedule"/>) and compared: its kind and
+/// name, as the engine checks, and the input's digest or the timer's fire time, the decisions it carries. The replayer
+/// then hands over the recording item by item (<see cref="DeliverNext"/>), each completing what today's code waits for,
+/// or recording the first divergence. After a divergence nothing completes: the orchestrator stays parked at its await
+/// (no thread waits on it). Evidence appends are compared like any call where the recording holds them (a history);
+/// where it does not (the ledger), today's appends are answered at once, as the activity would answer.
 /// </summary>
 internal sealed class ReplayContext : TaskOrchestrationContext
 {
@@ -30,12 +31,12 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     private readonly object? input;
     private readonly (string Activity, JsonNode Result)? substitute;
     private readonly int maxDifferences;
-    private readonly List<int> recordedCalls;
+    private readonly RecordedSchedule schedule;
     private readonly Dictionary<int, PendingActivity> pending = [];
     private readonly List<PendingTimer> timers = [];
     private readonly EventInbox inbox = new(ReplayJson.Converter);
-    private int calls;
-    private int actionId;
+    private int paired; // today's work paired with the schedule so far: its position there
+    private int actionId; // today's work as the engine numbers it (each activity attempt, each timer)
     private DateTime now;
 
     public ReplayContext(RecordedRun run, string name, object? input, (string Activity, JsonNode Result)? substitute, int maxDifferences)
@@ -46,11 +47,14 @@ internal sealed class ReplayContext : TaskOrchestrationContext
         this.maxDifferences = maxDifferences;
         Name = new TaskName(name);
         now = ReplayJson.Utc(run.StartedAt);
-        recordedCalls = [.. run.Items.Select((item, index) => (item, index)).Where(x => x.item is RecordedActivity a && !IsBookkeeping(a.Name)).Select(x => x.index)];
+        schedule = new RecordedSchedule(run);
     }
 
-    /// <summary>Today's calls of bookkeeping activities, answered by the replay itself.</summary>
-    public int BookkeepingCalls { get; private set; }
+    /// <summary>Today's evidence appends (one per call, retries not counted): compared, or answered where the recording has none.</summary>
+    public int AppendCalls { get; private set; }
+
+    /// <summary>Whether today's timers were paired with the timers the run set as they were set (else only as they fired).</summary>
+    public bool TimersSetCompared => schedule.Sequenced;
 
     /// <summary>How many recorded items have been handed over.</summary>
     public int Cursor { get; private set; }
@@ -77,20 +81,20 @@ internal sealed class ReplayContext : TaskOrchestrationContext
 
     public override T? GetInput<T>() where T : default => input is T typed ? typed : default;
 
-    /// <summary>
-    /// The evidence append records the decisions replay compares (and, with today's definition in place of the run's,
-    /// its input differs from the very first append, hiding the decision that changed); the ledger does not record it.
-    /// </summary>
-    public static bool IsBookkeeping(string activity) => string.Equals(activity, AppendEvidenceActivity.Name, StringComparison.Ordinal);
+    /// <summary>The evidence append: the ledger records what it appended, not each append, so its recordings hold none.</summary>
+    public static bool IsAppend(string activity) => string.Equals(activity, AppendEvidenceActivity.Name, StringComparison.OrdinalIgnoreCase);
 
     public override async Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
     {
         var inputJson = ReplayJson.ToNode(input);
-        if (IsBookkeeping(name.Name))
+        if (IsAppend(name.Name))
         {
-            BookkeepingCalls++;
-            actionId++;
-            return ReplayJson.Converter.Deserialize(BookkeepingResult(inputJson).ToJsonString(), typeof(TResult)) is TResult stub ? stub : default!;
+            AppendCalls++;
+            if (!run.AppendsRecorded)
+            {
+                actionId++;
+                return ReplayJson.Converter.Deserialize(AppendResult(inputJson).ToJsonString(), typeof(TResult)) is TResult stub ? stub : default!;
+            }
         }
 
         var firstAttempt = now;
@@ -151,33 +155,42 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     {
         var index = Cursor++;
         var item = run.Items[index];
-        if (item is RecordedActivity { Name: var skipped } && IsBookkeeping(skipped))
-        {
-            return; // answered when today's code called it (and the orchestrator reads no time before its next await)
-        }
-
         now = ReplayJson.Utc(item.At);
         switch (item)
         {
             case RecordedActivity activity:
-                DeliverActivity(index, activity);
+                if (Reached(index, schedule.PositionOfItem(index)))
+                {
+                    DeliverActivity(index, activity);
+                }
+
                 break;
             case RecordedEvent received:
                 inbox.Deliver(received);
                 break;
             case RecordedTimer fired:
-                DeliverTimer(index, fired);
+                if (Reached(index, schedule.PositionOfTimer(fired.Ordinal)))
+                {
+                    DeliverTimer(index, fired);
+                }
+
                 break;
         }
     }
 
-    /// <summary>Passes over the recording's bookkeeping calls that follow (the last appends after today's code finished).</summary>
-    public void SkipBookkeeping()
+    /// <summary>
+    /// Once today's code has finished, or waits for what the recording cannot give: the first piece of the recorded
+    /// run's work it did not schedule becomes the divergence (false when it scheduled all of it).
+    /// </summary>
+    public bool SkippedRecordedWork(string todayState, ReplayCall today)
     {
-        while (Cursor < run.Items.Count && run.Items[Cursor] is RecordedActivity { Name: var name } && IsBookkeeping(name))
+        if (schedule.At(paired) is not { } missing)
         {
-            Cursor++;
+            return false;
         }
+
+        NotScheduled(missing, Cursor, todayState, today);
+        return true;
     }
 
     /// <summary>Records the first divergence; later ones are consequences and are not kept.</summary>
@@ -194,6 +207,8 @@ internal sealed class ReplayContext : TaskOrchestrationContext
 
     public ReplayCall Call(RecordedActivity activity) =>
         new("activity", activity.Name, run.InputsRecorded ? activity.ExpectedDigest : null, StepOf(activity.Input) ?? activity.Step);
+
+    public static ReplayCall TimerCall(DateTime fireAt) => new("timer", $"set for {Time(ReplayJson.Utc(fireAt))}");
 
     /// <summary>What today's code waits for, in words: "waits for event 'approval' or its timer at …".</summary>
     public string Waiting()
@@ -220,14 +235,15 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     private Task<RecordedActivity> ScheduleAsync(string name, JsonNode? inputJson)
     {
         var never = new TaskCompletionSource<RecordedActivity>();
+        var position = paired++;
         if (Divergence is not null)
         {
             return never.Task;
         }
 
         var got = new ReplayCall("activity", name, ReplayJson.Digest(inputJson), StepOf(inputJson));
-        var k = calls++;
-        if (k >= recordedCalls.Count)
+        var work = schedule.At(position);
+        if (work is null)
         {
             var finished = run.Outcome is not null;
             Diverge(run.Items.Count, finished ? DivergenceKind.ExtraActivityToday : DivergenceKind.RecordingEnds,
@@ -238,28 +254,25 @@ internal sealed class ReplayContext : TaskOrchestrationContext
             return never.Task;
         }
 
-        var index = recordedCalls[k];
-        var recorded = (RecordedActivity)run.Items[index];
+        if (work.Activity is not { } recorded)
+        {
+            Diverge(Cursor, DivergenceKind.WaitDiffers, $"the recorded run set a timer here ({TimerCall(work.Timer!.FireAt).Name}); today's code calls {Describe(got)} instead",
+                TimerCall(work.Timer.FireAt), got);
+            return never.Task;
+        }
+
+        var index = work.Item;
         var expected = Call(recorded);
-        if (!string.Equals(recorded.Name, name, StringComparison.Ordinal))
+
+        // Names ignore case, as in the engine's check (TaskName). The engine checks no input; inputs carry decisions, so replay does.
+        if (!string.Equals(recorded.Name, name, StringComparison.OrdinalIgnoreCase))
         {
             Diverge(index, DivergenceKind.ActivityNameDiffers, $"today's code calls {Describe(got)} where the recording calls {Describe(expected)}", expected, got);
             return never.Task;
         }
 
-        if (run.InputsRecorded && !string.Equals(expected.Digest, got.Digest, StringComparison.Ordinal))
+        if (run.InputsRecorded && (IsAppend(name) ? LedgerPlaceDiffers(index, recorded, expected, got, inputJson) : InputDiffers(index, recorded, expected, got, inputJson)))
         {
-            if (recorded.Input is null && recorded.InputDigest is not null)
-            {
-                Diverge(index, DivergenceKind.InputDiffers,
-                    $"{Describe(got)}: today's input is not the recorded one (digests differ; the recording keeps only the input's digest, so no JSON paths can be named)",
-                    expected, got);
-            }
-            else
-            {
-                Diverge(index, DivergenceKind.InputDiffers, $"{Describe(got)}: today's input is not the recorded one", expected, got, (recorded.Input, inputJson));
-            }
-
             return never.Task;
         }
 
@@ -268,8 +281,54 @@ internal sealed class ReplayContext : TaskOrchestrationContext
         return call.Completion.Task;
     }
 
+    private bool InputDiffers(int index, RecordedActivity recorded, ReplayCall expected, ReplayCall got, JsonNode? inputJson)
+    {
+        if (string.Equals(expected.Digest, got.Digest, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (recorded.Input is null && recorded.InputDigest is not null)
+        {
+            Diverge(index, DivergenceKind.InputDiffers,
+                $"{Describe(got)}: today's input is not the recorded one (digests differ; the recording keeps only the input's digest, so no JSON paths can be named)",
+                expected, got);
+        }
+        else
+        {
+            Diverge(index, DivergenceKind.InputDiffers, $"{Describe(got)}: today's input is not the recorded one", expected, got, (recorded.Input, inputJson));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// An evidence append is compared by where its records go in the run's ledger (the first sequence number, and how
+    /// many), the part of its input a run in flight depends on: the ledger takes a batch only right after the records it
+    /// holds. The records themselves are not compared: they record decisions compared where they are made, carry the
+    /// loaded definition (today's, where it replaces the run's), and a change to them breaks no run in flight.
+    /// </summary>
+    private bool LedgerPlaceDiffers(int index, RecordedActivity recorded, ReplayCall expected, ReplayCall got, JsonNode? inputJson)
+    {
+        if (recorded.Input is null || JsonNode.DeepEquals(LedgerPlace(recorded.Input), LedgerPlace(inputJson)))
+        {
+            return false;
+        }
+
+        Diverge(index, DivergenceKind.InputDiffers,
+            $"{Describe(got)}: today's append puts its records at another place in the run's ledger (the ledger would refuse a run in flight's next append)",
+            expected, got, (LedgerPlace(recorded.Input), LedgerPlace(inputJson)));
+        return true;
+    }
+
+    private static JsonObject LedgerPlace(JsonNode? batch) => new()
+    {
+        ["firstSeq"] = batch?["firstSeq"]?.DeepClone(),
+        ["entries"] = new JsonObject { ["count"] = (batch?["entries"] as JsonArray)?.Count },
+    };
+
     /// <summary>What the evidence append returns: the sequence number of the batch's last record.</summary>
-    private static JsonNode BookkeepingResult(JsonNode? batch) =>
+    private static JsonNode AppendResult(JsonNode? batch) =>
         JsonValue.Create(batch is JsonObject b && b["firstSeq"] is JsonValue first && first.TryGetValue<long>(out var seq)
             ? seq + ((b["entries"] as JsonArray)?.Count ?? 0) - 1
             : 0L);
@@ -334,17 +393,76 @@ internal sealed class ReplayContext : TaskOrchestrationContext
         timer.Fire();
     }
 
+    /// <summary>One durable timer, as the framework's context sets it (the SDK's longer timers are several).</summary>
     private Task Leg(DateTime fireAt, CancellationToken cancellationToken)
     {
         actionId++;
         var timer = new PendingTimer(fireAt);
         timers.Add(timer);
+        if (schedule.Sequenced)
+        {
+            PairTimer(fireAt);
+        }
+
         if (cancellationToken.CanBeCanceled)
         {
             cancellationToken.Register(timer.Abandon);
         }
 
         return timer.Task;
+    }
+
+    /// <summary>
+    /// A timer today's code sets, against the recorded run's work at its place: a timer set for the same time. The
+    /// engine checks only that a timer stands there; the time is compared too, being the wait the code decided on.
+    /// </summary>
+    private void PairTimer(DateTime fireAt)
+    {
+        var position = paired++;
+        var got = TimerCall(fireAt);
+
+        // Past the recorded work (null) today's code only waits on the timer: the end of the replay says what it waits for.
+        switch (Divergence is null ? schedule.At(position) : null)
+        {
+            case { Activity: { } recorded, Item: var index }:
+                Diverge(index, DivergenceKind.ActivityMissingToday, $"the recording calls {Describe(Call(recorded))} here; today's code sets a timer ({got.Name}) instead",
+                    Call(recorded), got);
+                break;
+            case { Timer: { } set } when !Same(set.FireAt, fireAt):
+                Diverge(Cursor, DivergenceKind.WaitDiffers,
+                    $"the recorded run set this timer for {Time(ReplayJson.Utc(set.FireAt))}; today's code sets it for {Time(ReplayJson.Utc(fireAt))}", TimerCall(set.FireAt), got);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Whether today's code has reached the recorded work at <paramref name="position"/> (the call whose result, or the
+    /// timer whose firing, item <paramref name="index"/> is); if not, the first work it skipped is the divergence.
+    /// </summary>
+    private bool Reached(int index, int? position)
+    {
+        if (!schedule.Sequenced || position is not { } p || paired > p)
+        {
+            return true;
+        }
+
+        NotScheduled(schedule.At(paired)!, index, Waiting(), WaitingCall());
+        return false;
+    }
+
+    private void NotScheduled(ScheduledWork missing, int index, string todayState, ReplayCall today)
+    {
+        if (missing.Activity is { } activity)
+        {
+            Diverge(missing.Item, DivergenceKind.ActivityMissingToday, $"the recording calls {Describe(Call(activity))} here; today's code {todayState}",
+                Call(activity), today);
+        }
+        else
+        {
+            var set = TimerCall(missing.Timer!.FireAt);
+            Diverge(index, DivergenceKind.WaitDiffers, $"the recorded run set a timer here ({set.Name}) that today's code does not set; today's code {todayState}",
+                set, today);
+        }
     }
 
     /// <summary>
@@ -362,7 +480,7 @@ internal sealed class ReplayContext : TaskOrchestrationContext
         {
             if (attempt >= policy.MaxNumberOfAttempts)
             {
-                await CreateTimer(now, CancellationToken.None);
+                await Leg(now, CancellationToken.None);
                 return false;
             }
 
@@ -372,7 +490,7 @@ internal sealed class ReplayContext : TaskOrchestrationContext
                 return false;
             }
 
-            await CreateTimer(now + delay, CancellationToken.None);
+            await Leg(now + delay, CancellationToken.None); // the framework's own timer: never split into legs
             return true;
         }
 

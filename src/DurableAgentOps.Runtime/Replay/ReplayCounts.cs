@@ -2,7 +2,8 @@ namespace DurableAgentOps.Runtime.Replay;
 
 /// <summary>
 /// How much a replay compared: the recorded activity calls, events and timer firings handed to today's code, and the
-/// bookkeeping calls (evidence appends) today's code made, which the replay answered without comparing.
+/// evidence appends today's code made (<see cref="Bookkeeping"/>, retries not counted): compared with the run's from a
+/// history, answered by the replay from the ledger, so a run counts the same from both.
 /// </summary>
 public sealed record ReplayCounts(int Activities, int Events, int Timers, int Bookkeeping = 0)
 {

@@ -25,6 +25,9 @@ public sealed record ReplayReport(
     /// <summary>What was handed to today's code, by kind (the replay's own count, not the recording's).</summary>
     public ReplayCounts Compared { get; init; } = new(0, 0, 0);
 
+    /// <summary>Whether today's evidence appends were compared with the run's (a history), or answered by the replay (the ledger).</summary>
+    public bool AppendsCompared { get; init; }
+
     /// <summary>The report as a person reads it (the CLI prints this).</summary>
     public string ToText()
     {
@@ -49,7 +52,8 @@ public sealed record ReplayReport(
 
         Line(text, 1, $"definition: {DefinitionText()}");
         Line(text, 1, $"replayed {ItemsReplayed} of {ItemsRecorded} recorded items; outcome recorded: {OutcomeRecorded}; today: {OutcomeToday}");
-        Line(text, 1, $"compared: {Compared}" + (Compared.Bookkeeping > 0 ? $" ({Compared.Bookkeeping} evidence appends answered by the replay, not compared)" : string.Empty));
+        Line(text, 1, $"compared: {Compared}" + (Compared.Bookkeeping == 0 ? string.Empty
+            : AppendsCompared ? $", and {Compared.Bookkeeping} evidence appends" : $" ({Compared.Bookkeeping} evidence appends answered by the replay, not compared)"));
         foreach (var note in Notes)
         {
             Line(text, 1, $"note: {note}");

@@ -7,10 +7,11 @@ namespace DurableAgentOps.Runtime.Replay;
 
 /// <summary>
 /// Runs today's <see cref="AgentWorkflowOrchestrator"/> against a recorded run, every side effect stubbed from the
-/// recording, and reports "same decisions" or the first divergence. The engines' own replay checks the kind, name and
-/// order of scheduled work; this one also compares each activity's input (SHA-256 of its canonical JSON, with the paths
-/// that differ) and how the run ends, so a changed route condition, scope or gate shows. By default the run's
-/// definition is replaced by today's deployed one; with the run's own, only code changes show.
+/// recording, and reports "same decisions" or the first divergence. It checks what the engine's own replay checks (the
+/// kind, name and order of every piece of scheduled work: activity calls, evidence appends and timers, from a history)
+/// and also each activity's input (SHA-256 of its canonical JSON, with the paths that differ), each timer's fire time
+/// and how the run ends, so a changed route condition, scope or gate shows. By default the run's definition is replaced
+/// by today's deployed one; with the run's own, only code changes show.
 /// </summary>
 public static class Replayer
 {
@@ -41,17 +42,13 @@ public static class Replayer
             context.DeliverNext();
         }
 
-        if (orchestration.IsCompleted && context.Divergence is null)
-        {
-            context.SkipBookkeeping();
-        }
-
         var today = orchestration.IsCompleted ? OutcomeOf(orchestration) : null;
         Finish(run, context, today);
         return new ReplayReport(run.InstanceId, definition, context.Divergence, context.Cursor, run.Items.Count,
             run.Outcome?.Describe() ?? "none (the recording ends before the run did)", today?.Describe() ?? ReplayReport.NotReached, Notes(run, context))
         {
             Compared = Count(run, context),
+            AppendsCompared = run.AppendsRecorded,
         };
     }
 
@@ -67,10 +64,12 @@ public static class Replayer
             : Task.FromException<object?>(started.Exception?.InnerException ?? new InvalidOperationException("the orchestrator did not start"));
     }
 
-    /// <summary>After the last item: today's code still waiting, recorded calls left over, or the outcomes compared.</summary>
+    /// <summary>After the last item: recorded work today's code skipped, today's code still waiting, or the outcomes compared.</summary>
     private static void Finish(RecordedRun run, ReplayContext context, RecordedOutcome? today)
     {
-        if (context.Divergence is not null)
+        var finishedToday = today is null ? null : new ReplayCall("finished", today.Describe());
+        if (context.Divergence is not null
+            || context.SkippedRecordedWork(today is null ? context.Waiting() : $"has finished ({today.Describe()})", finishedToday ?? context.WaitingCall()))
         {
             return;
         }
@@ -86,17 +85,6 @@ public static class Replayer
             return;
         }
 
-        var finishedToday = new ReplayCall("finished", today.Describe());
-        var left = Enumerable.Range(context.Cursor, run.Items.Count - context.Cursor)
-            .FirstOrDefault(i => run.Items[i] is RecordedActivity a && !ReplayContext.IsBookkeeping(a.Name), -1);
-        if (left >= 0)
-        {
-            var activity = (RecordedActivity)run.Items[left];
-            context.Diverge(left, DivergenceKind.ActivityMissingToday, $"today's code has finished ({today.Describe()}); the recorded run went on to call {activity.Name}",
-                context.Call(activity), finishedToday);
-            return;
-        }
-
         if (run.Outcome is not { } recorded)
         {
             context.Diverge(run.Items.Count, DivergenceKind.RecordingEnds, $"the recording ends before the run's outcome; today's code finished: {today.Describe()}",
@@ -104,13 +92,13 @@ public static class Replayer
             return;
         }
 
-        if (!SameOutcome(recorded, today))
+        if (OutcomeCheck.Difference(recorded, today) is { } difference)
         {
-            var bothCompleted = recorded.Status == RecordedOutcome.Completed && today.Status == RecordedOutcome.Completed;
-            context.Diverge(run.Items.Count, DivergenceKind.OutcomeDiffers, $"the run ends otherwise today: {today.Describe()} (recorded: {recorded.Describe()})",
-                new ReplayCall("finished", recorded.Describe(), bothCompleted ? ReplayJson.Digest(recorded.Output) : null),
-                finishedToday with { Digest = bothCompleted ? ReplayJson.Digest(today.Output) : null },
-                bothCompleted ? (recorded.Output, today.Output) : null);
+            var results = recorded.Output is not null && today.Output is not null;
+            context.Diverge(run.Items.Count, DivergenceKind.OutcomeDiffers, difference,
+                new ReplayCall("finished", recorded.Describe(), results ? ReplayJson.Digest(recorded.Output) : null),
+                finishedToday! with { Digest = results ? ReplayJson.Digest(today.Output) : null },
+                results ? (recorded.Output, today.Output) : null);
         }
     }
 
@@ -122,29 +110,17 @@ public static class Replayer
     };
 
     /// <summary>
-    /// Same status, and the same result (by digest; a recording without one compares the status only) or the same failure
-    /// message (the engine records a run's failure as its message, so types are compared only where both are known).
+    /// The recorded items handed over, by kind, evidence appends apart (today's calls: from the ledger they are
+    /// answered, not handed over, so a run counts the same from both sources).
     /// </summary>
-    private static bool SameOutcome(RecordedOutcome recorded, RecordedOutcome today) =>
-        recorded.Status == today.Status && recorded.Status switch
-        {
-            RecordedOutcome.Completed => recorded.Output is null
-                ? recorded.RunOutcome is null || string.Equals(recorded.RunOutcome, today.OutcomeOfResult(), StringComparison.Ordinal)
-                : ReplayJson.Digest(recorded.Output) == ReplayJson.Digest(today.Output),
-            RecordedOutcome.Failed => recorded.Failure?.Message == today.Failure?.Message
-                && (string.IsNullOrEmpty(recorded.Failure?.Type) || string.IsNullOrEmpty(today.Failure?.Type) || recorded.Failure.Type == today.Failure.Type),
-            _ => true,
-        };
-
-    /// <summary>The recorded items handed over, by kind; bookkeeping activities are not counted.</summary>
     private static ReplayCounts Count(RecordedRun run, ReplayContext context)
     {
         var consumed = run.Items.Take(context.Cursor).ToList();
         return new ReplayCounts(
-            consumed.Count(i => i is RecordedActivity a && !ReplayContext.IsBookkeeping(a.Name)),
+            consumed.Count(i => i is RecordedActivity a && !ReplayContext.IsAppend(a.Name)),
             consumed.Count(i => i is RecordedEvent),
             consumed.Count(i => i is RecordedTimer),
-            context.BookkeepingCalls);
+            context.AppendCalls);
     }
 
     private static List<string> Notes(RecordedRun run, ReplayContext context)
@@ -158,6 +134,18 @@ public static class Replayer
         if (!run.InputsRecorded)
         {
             notes.Add("the recording holds no activity inputs (the engine ran without storeInputsInOrchestrationHistory): only activity names and order were compared");
+        }
+
+        if (!context.TimersSetCompared)
+        {
+            notes.Add("the recording does not list the timers the run set nor number its calls (the ledger, or an older recording): "
+                + "activities were paired in the order their results arrived, and timers only as they fired");
+        }
+
+        if (!run.AppendsRecorded && context.AppendCalls > 0)
+        {
+            notes.Add($"the recording holds no evidence appends (the ledger keeps the records they appended, not the appends): today's {context.AppendCalls} "
+                + "were answered by the replay, not compared");
         }
 
         notes.AddRange(run.Caveats);

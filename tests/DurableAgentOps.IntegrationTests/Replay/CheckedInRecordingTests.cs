@@ -35,6 +35,7 @@ public sealed class CheckedInRecordingTests
         var activities = run.Items.OfType<RecordedActivity>().Select(a => a.Name).ToList();
         Assert.Contains("PrepareChangeActivity", activities); // the gate opened…
         Assert.Contains("VerifyDecisionActivity", activities); // …and decisions were checked at it
+        Assert.True(run.TimersSet is { Count: > 0 }, "the recording lists no timers set (recorded before they were kept): " + HowToRecord);
         Assert.Equal(run.InstanceId, Bundle(workflow).RunId); // the bundle is the same run's evidence
     }
 
@@ -48,7 +49,6 @@ public sealed class CheckedInRecordingTests
 
         Assert.True(report.SameDecisions, $"{file}: today's orchestrator would not continue this run as it ran.\n{report.ToText()}");
         Assert.True(report.ItemsReplayed == report.ItemsRecorded, $"{file}: items left over.\n{report.ToText()}");
-        Assert.Null(AppendsDiffer(run, report));
     }
 
     [Theory]
@@ -135,27 +135,159 @@ public sealed class CheckedInRecordingTests
     }
 
     [Fact]
-    public void Replay_RecordingWithAnEvidenceAppendLess_CaughtByTheAppendCount()
+    public void Replay_RecordingWithoutItsFinalEvidenceAppend_ExtraActivityToday()
     {
-        var (run, at) = CrmFollowupAt("AppendEvidenceActivity");
-        var altered = run with { Items = [.. run.Items.Where((_, i) => i != at)] };
+        var run = History(HistoryFile("crm-followup"));
+        var altered = run with { Items = [.. run.Items.SkipLast(1)] };
+        Assert.Equal(AppendEvidenceActivity.Name, Assert.IsType<RecordedActivity>(run.Items[^1]).Name);
 
-        var problem = AppendsDiffer(altered, ReplayWithItsOwnDefinition(altered));
+        var report = ReplayWithItsOwnDefinition(altered);
 
-        var appended = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name });
-        Assert.Equal($"today's code appends evidence {appended} times where run {run.InstanceId} appended {appended - 1} times: the engine would not continue it", problem);
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((altered.Items.Count, DivergenceKind.ExtraActivityToday, AppendEvidenceActivity.Name), (divergence.Index, divergence.Kind, divergence.Got?.Name));
     }
 
-    /// <summary>
-    /// The replay answers evidence appends without comparing them, but the engine's own replay of a run in flight checks
-    /// every activity it schedules, appends included: today's code must append as often as the run did (null when it does).
-    /// </summary>
-    private static string? AppendsDiffer(RecordedRun run, ReplayReport report)
+    [Fact]
+    public void Replay_RecordingWithEveryEvidenceAppendDeleted_DivergesAtTheFirstAppend()
     {
-        var appends = run.Items.Count(i => i is RecordedActivity { Name: AppendEvidenceActivity.Name, Failure: null });
-        return report.Compared.Bookkeeping == appends
-            ? null
-            : $"today's code appends evidence {report.Compared.Bookkeeping} times where run {run.InstanceId} appended {appends} times: the engine would not continue it";
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = run with { Items = [.. run.Items.Where(i => i is not RecordedActivity { Name: AppendEvidenceActivity.Name })] };
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.ActivityNameDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("ReadStepActivity", AppendEvidenceActivity.Name), (divergence.Expected?.Name, divergence.Got?.Name));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithTwoEvidenceAppendsAdded_DivergesWhereTheyWereAdded()
+    {
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = run with { Items = [.. run.Items.Take(at + 1), run.Items[at], run.Items[at], .. run.Items.Skip(at + 1)] };
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at + 1, DivergenceKind.ActivityNameDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal((AppendEvidenceActivity.Name, "ReadStepActivity"), (divergence.Expected?.Name, divergence.Got?.Name));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendMoved_DivergesWhereItWasMoved()
+    {
+        // The run appended its start after the first read; today's code appends it before (as often: a count misses it).
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = Swapped(run, at, at + 1);
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.ActivityNameDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("ReadStepActivity", AppendEvidenceActivity.Name), (divergence.Expected?.Name, divergence.Got?.Name));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendAtAnotherPlaceInTheLedger_InputDiffersAtItsFirstSeq()
+    {
+        // Today's code would have put one more record before this append: a run in flight's ledger would refuse the next.
+        var (run, first) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var at = run.Items.ToList().FindIndex(first + 1, i => i is RecordedActivity { Name: AppendEvidenceActivity.Name });
+        var altered = Alter(run, at, append => append with { Input = With(append.Input!, i => i["firstSeq"] = i["firstSeq"]!.GetValue<long>() - 1) });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((at, DivergenceKind.InputDiffers, AppendEvidenceActivity.Name), (divergence.Index, divergence.Kind, divergence.Got?.Name));
+        Assert.Equal("firstSeq", Assert.Single(divergence.Differences).Path);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithAnEvidenceAppendsRecordsAltered_SameDecisions()
+    {
+        // What the records say is no decision and no step a run in flight takes: appends are compared as the engine does.
+        var (run, at) = CrmFollowupAt(AppendEvidenceActivity.Name);
+        var altered = Alter(run, at, append => append with { Input = With(append.Input!, i => i["entries"]![0]!["data"]!["environment"] = "elsewhere") });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        Assert.True(report.SameDecisions, report.ToText());
+    }
+
+    [Fact]
+    public void Replay_CheckedInHistoryAsRecordedBeforeTimersSetWereKept_SameDecisionsAndSaysSo()
+    {
+        var run = History(HistoryFile("crm-followup"));
+        var older = run with { TimersSet = null, Items = [.. run.Items.Select(i => i is RecordedActivity a ? a with { Id = null } : i)] };
+
+        var report = ReplayWithItsOwnDefinition(older);
+
+        Assert.True(report.SameDecisions, report.ToText());
+        Assert.Equal(ReplayWithItsOwnDefinition(run).Compared, report.Compared);
+        Assert.Contains(report.Notes, n => n.Contains("does not list the timers the run set", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithATimerTodaysCodeNoLongerSets_WaitDiffersWhereTodaysCodeDoesOtherWork()
+    {
+        // The run set a second timer at the gate before the first decision arrived (a deadline beside the reminder).
+        var run = CrmFollowupWithTimers();
+        var first = run.TimersSet![0];
+        var altered = WithTimerSet(run, 1, new RecordedTimerSet(first.Id + 1, first.FireAt.AddDays(1), first.At));
+        var verify = run.Items.ToList().FindIndex(i => i is RecordedActivity { Name: "VerifyDecisionActivity" });
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((verify, DivergenceKind.WaitDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("timer", "VerifyDecisionActivity"), (divergence.Expected?.Kind, divergence.Got?.Name));
+        Assert.StartsWith("the recorded run set a timer here", divergence.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithATimerSetForAnotherTime_WaitDiffersWhereTodaysCodeSetsIt()
+    {
+        var run = CrmFollowupWithTimers();
+        var altered = run with { TimersSet = [run.TimersSet![0] with { FireAt = run.TimersSet[0].FireAt.AddHours(1) }, .. run.TimersSet.Skip(1)] };
+        var firstEvent = run.Items.ToList().FindIndex(i => i is RecordedEvent);
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        // Set while the gate waits for its first decision, which ends the wait: the timer never fires.
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((firstEvent, DivergenceKind.WaitDiffers), (divergence.Index, divergence.Kind));
+        Assert.Equal(("timer", "timer"), (divergence.Expected?.Kind, divergence.Got?.Kind));
+        Assert.NotEqual(divergence.Expected?.Name, divergence.Got?.Name);
+    }
+
+    [Fact]
+    public void Replay_RecordingWithoutATimerTodaysCodeSets_ActivityMissingTodayWhereItIsSet()
+    {
+        var run = CrmFollowupWithTimers();
+        var first = run.TimersSet![0];
+        var altered = Renumbered(run with { TimersSet = [.. run.TimersSet.Skip(1)] }, first.Id, -1, 1);
+        var next = run.Items.ToList().FindIndex(i => i is RecordedActivity { Id: var id } && id == first.Id + 1);
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal((next, DivergenceKind.ActivityMissingToday, "timer"), (divergence.Index, divergence.Kind, divergence.Got?.Kind));
+    }
+
+    [Fact]
+    public void Replay_RecordingWithOnlyTheResultAltered_DivergenceSaysTheResultDiffersNotTheOutcome()
+    {
+        var run = History(HistoryFile("crm-followup"));
+        var altered = run with { Outcome = run.Outcome! with { Output = With(run.Outcome.Output!, o => o["steps"]![0]!["durationMs"] = 1) } };
+
+        var report = ReplayWithItsOwnDefinition(altered);
+
+        var divergence = Assert.IsType<ReplayDivergence>(report.Divergence);
+        Assert.Equal(DivergenceKind.OutcomeDiffers, divergence.Kind);
+        Assert.Equal("steps[0].durationMs", Assert.Single(divergence.Differences).Path);
+        Assert.Equal("today's code ends the run with the recorded outcome (completed: completed), but another result: its digest differs", divergence.Summary);
+        Assert.Contains("result sha256 ", divergence.Expected?.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("input sha256", report.ToText(), StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> Files(string pattern) =>
@@ -186,6 +318,40 @@ public sealed class CheckedInRecordingTests
         var index = run.Items.ToList().FindIndex(i => i is RecordedActivity a && a.Name == activity);
         Assert.True(index >= 0, $"the recording calls no {activity}");
         return (run, index);
+    }
+
+    /// <summary>The crm-followup recording, which lists the timers its run set (the gate's waits, none of which fired).</summary>
+    private static RecordedRun CrmFollowupWithTimers()
+    {
+        var (run, _) = CrmFollowupAt("VerifyDecisionActivity");
+        Assert.True(run.TimersSet is { Count: > 0 }, "the recording lists no timers set");
+        return run;
+    }
+
+    /// <summary>One more timer set, the <paramref name="ordinal"/>-th: the work scheduled after it moves one place on.</summary>
+    private static RecordedRun WithTimerSet(RecordedRun run, int ordinal, RecordedTimerSet timer)
+    {
+        var moved = Renumbered(run, timer.Id, 1, ordinal);
+        return moved with { TimersSet = [.. moved.TimersSet!.Take(ordinal), timer, .. moved.TimersSet!.Skip(ordinal)] };
+    }
+
+    /// <summary>Sequence numbers from <paramref name="from"/> on, and timer ordinals from <paramref name="ordinal"/> on, moved by <paramref name="by"/>.</summary>
+    private static RecordedRun Renumbered(RecordedRun run, int from, int by, int ordinal) => run with
+    {
+        Items = [.. run.Items.Select(i => i switch
+        {
+            RecordedActivity { Id: { } id } a when id >= from => a with { Id = id + by },
+            RecordedTimer { Ordinal: { } n } t when n >= ordinal => t with { Ordinal = n + by },
+            _ => i,
+        })],
+        TimersSet = [.. run.TimersSet!.Select(t => t.Id >= from ? t with { Id = t.Id + by } : t)],
+    };
+
+    /// <summary>Two calls in each other's place: in the items, and in the sequence of scheduled work (their ids).</summary>
+    private static RecordedRun Swapped(RecordedRun run, int first, int second)
+    {
+        var (a, b) = ((RecordedActivity)run.Items[first], (RecordedActivity)run.Items[second]);
+        return run with { Items = [.. run.Items.Select((item, i) => i == first ? b with { Id = a.Id } : i == second ? a with { Id = b.Id } : item)] };
     }
 
     private static RecordedRun Alter(RecordedRun run, int index, Func<RecordedActivity, RecordedActivity> change) =>

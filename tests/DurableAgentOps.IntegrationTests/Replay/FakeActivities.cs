@@ -15,14 +15,17 @@ namespace DurableAgentOps.IntegrationTests.Replay;
 /// <summary>
 /// The real orchestrator with stand-ins under the real activity names: the definition from the test's own files, step
 /// records with canned outputs, an approval service that knows one decision, notices that always reach one person.
-/// The first read of a run whose workflow retries fails once; a write for <see cref="RefusedAccount"/> fails.
+/// The first read of a run whose workflow retries fails once; a write for <see cref="RefusedAccount"/> fails; the first
+/// evidence append of a run for <see cref="FlakyEvidenceAccount"/> fails once (its retry policy heals it).
 /// </summary>
 internal static class FakeActivities
 {
     public const string Decision = "decision-1";
     public const string RefusedAccount = "ACC-000009";
+    public const string FlakyEvidenceAccount = "ACC-000007";
 
     private static readonly ConcurrentDictionary<string, int> ReadAttempts = new();
+    private static readonly ConcurrentDictionary<string, bool> FailedAppends = new();
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<long, EvidenceEntry>> Evidence = new();
 
     /// <summary>
@@ -60,6 +63,12 @@ internal static class FakeActivities
 
     private static long Append(EvidenceBatch batch)
     {
+        // The run's first batch carries its run-start record, with the input the run was started with.
+        if (batch.FirstSeq == 0 && RunData.Text(batch.Entries[0].Data, "input.accountId") == FlakyEvidenceAccount && FailedAppends.TryAdd(batch.RunId, true))
+        {
+            throw new InvalidOperationException("the evidence table did not answer in time");
+        }
+
         var run = Evidence.GetOrAdd(batch.RunId, _ => new ConcurrentDictionary<long, EvidenceEntry>());
         for (var i = 0; i < batch.Entries.Count; i++)
         {

@@ -126,6 +126,8 @@ public sealed class LedgerReplayTests(AzuriteFixture azurite)
         Assert.Equal(fromHistory.OutcomeToday, fromLedger.OutcomeToday);
         Assert.Equal("completed: completed", fromLedger.OutcomeRecorded);
         Assert.Contains(fromLedger.Notes, n => n.Contains("compared by its outcome only", StringComparison.Ordinal));
+        Assert.Equal((true, false), (fromHistory.AppendsCompared, fromLedger.AppendsCompared)); // the ledger keeps no appends one by one
+        Assert.Contains(fromLedger.Notes, n => n.Contains("holds no evidence appends", StringComparison.Ordinal));
     }
 
     [Fact]

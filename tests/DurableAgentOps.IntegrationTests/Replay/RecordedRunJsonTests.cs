@@ -47,6 +47,36 @@ public sealed class RecordedRunJsonTests
         Assert.Equal(run.Items[2], again.Items[2]);
     }
 
+    [Fact]
+    public void FromJson_RecordingMadeBeforeTimersSetWereKept_ReadsWithoutThem()
+    {
+        var run = RecordedRun.FromJson(Ledger);
+
+        Assert.Null(run.TimersSet); // unknown, not none: replay then compares timers as they fire
+        Assert.All(run.Items.OfType<RecordedActivity>(), a => Assert.Null(a.Id));
+        Assert.True(run.AppendsRecorded);
+    }
+
+    [Fact]
+    public void ToJson_HistoryShapedRecording_KeepsSequenceNumbersTimersSetAndAppendsRecorded()
+    {
+        var json = """
+            {
+              "instanceId": "run-1",
+              "startedAt": "2031-05-06T07:08:09Z",
+              "items": [ { "kind": "activity", "id": 0, "name": "LoadDefinitionActivity", "input": {}, "result": {}, "at": "2031-05-06T07:08:09Z" } ],
+              "timersSet": [ { "id": 1, "fireAt": "2031-05-07T07:08:10Z", "at": "2031-05-06T07:08:10Z" } ],
+              "appendsRecorded": false
+            }
+            """;
+
+        var run = RecordedRun.FromJson(RecordedRun.FromJson(json).ToJson());
+
+        Assert.Equal(0, Assert.IsType<RecordedActivity>(run.Items[0]).Id);
+        Assert.Equal(new RecordedTimerSet(1, new DateTime(2031, 5, 7, 7, 8, 10, DateTimeKind.Utc), new DateTime(2031, 5, 6, 7, 8, 10, DateTimeKind.Utc)), Assert.Single(run.TimersSet!));
+        Assert.False(run.AppendsRecorded);
+    }
+
     [Theory]
     [InlineData("""{ "startedAt": "2031-05-06T07:08:09Z", "items": [] }""", "instanceId")]
     [InlineData("""{ "instanceId": "run-1", "startedAt": "2031-05-06T07:08:09Z" }""", "items")]

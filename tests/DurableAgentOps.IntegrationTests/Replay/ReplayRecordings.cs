@@ -31,6 +31,12 @@ internal sealed class ReplayRecordings
     /// <summary>No gate applies; the first read fails once and is retried after its backoff.</summary>
     public required IList<HistoryEvent> WithoutGate { get; init; }
 
+    /// <summary>
+    /// No gate applies, evidence on: the first evidence append fails once and the first read fails once, each retried
+    /// after its backoff timer.
+    /// </summary>
+    public required IList<HistoryEvent> WithoutGateHealedAppend { get; init; }
+
     /// <summary>No gate applies and the write fails: the run fails.</summary>
     public required IList<HistoryEvent> FailedWrite { get; init; }
 
@@ -55,7 +61,7 @@ internal sealed class ReplayRecordings
 
     private static async Task<ReplayRecordings> RecordAsync(AzuriteFixture azurite)
     {
-        IList<HistoryEvent> gated, withoutGate, failed, withoutInputs;
+        IList<HistoryEvent> gated, withoutGate, healedAppend, failed, withoutInputs;
         (IList<HistoryEvent>, IReadOnlyList<Core.Evidence.EvidenceRecord>) gatedWithEvidence, failedWithEvidence;
         await using (var engine = await StartAsync(azurite, storeInputs: true))
         {
@@ -65,6 +71,8 @@ internal sealed class ReplayRecordings
             var failing = await StartRunAsync(engine, ReplayWorkflows.WithoutGate, FakeActivities.RefusedAccount, evidence: true);
             failedWithEvidence = (await FinishAsync(engine, failing, null), FakeActivities.EvidenceOf(failing));
             withoutGate = await RunAsync(engine, ReplayWorkflows.WithoutGate, "ACC-000002", "completed");
+            var flaky = await StartRunAsync(engine, ReplayWorkflows.WithoutGate, FakeActivities.FlakyEvidenceAccount, evidence: true);
+            healedAppend = await FinishAsync(engine, flaky, "completed");
             failed = await RunAsync(engine, ReplayWorkflows.WithoutGate, FakeActivities.RefusedAccount, null);
         }
 
@@ -75,7 +83,7 @@ internal sealed class ReplayRecordings
 
         return new ReplayRecordings
         {
-            Gated = gated, WithoutGate = withoutGate, FailedWrite = failed, GatedWithoutInputs = withoutInputs,
+            Gated = gated, WithoutGate = withoutGate, WithoutGateHealedAppend = healedAppend, FailedWrite = failed, GatedWithoutInputs = withoutInputs,
             GatedWithEvidence = gatedWithEvidence, FailedWriteWithEvidence = failedWithEvidence,
         };
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 using DurableAgentOps.Runtime.Replay;
 using DurableTask.Core.History;
@@ -56,6 +57,23 @@ public sealed class ReplayTests(AzuriteFixture azurite)
             ["LoadDefinitionActivity", "ReadStepActivity", "timer", "ReadStepActivity", "DraftStepActivity", "WriteStepActivity"],
             recorded.Items.Select(i => i is RecordedActivity a ? a.Name : "timer"));
         Assert.Equal("the CRM did not answer in time", ((RecordedActivity)recorded.Items[1]).Failure!.Message);
+        Assert.Equal("completed: completed", report.OutcomeToday);
+    }
+
+    [Fact]
+    public async Task Replay_UnchangedRunWithAHealedEvidenceAppendRetry_SameDecisions()
+    {
+        var recorded = RecordedRun.FromHistory((await ReplayRecordings.GetAsync(azurite)).WithoutGateHealedAppend);
+
+        var report = Replayer.Replay(recorded, Today(WithoutGate));
+
+        // Each failed attempt, its backoff timer firing and the next attempt, as the engine recorded them.
+        Assert.True(report.SameDecisions, report.ToText());
+        Assert.Equal(
+            ["LoadDefinitionActivity", "AppendEvidenceActivity failed", "timer", "AppendEvidenceActivity", "ReadStepActivity failed", "timer", "ReadStepActivity",
+             "AppendEvidenceActivity", "DraftStepActivity", "AppendEvidenceActivity", "WriteStepActivity", "AppendEvidenceActivity", "AppendEvidenceActivity"],
+            recorded.Items.Select(i => i is RecordedActivity a ? a.Name + (a.Failure is null ? string.Empty : " failed") : "timer"));
+        Assert.Equal(report.ItemsRecorded, report.ItemsReplayed);
         Assert.Equal("completed: completed", report.OutcomeToday);
     }
 
@@ -146,6 +164,19 @@ public sealed class ReplayTests(AzuriteFixture azurite)
         Assert.Equal("timer", divergence.Expected!.Kind);
         Assert.Equal("timer", divergence.Got!.Kind);
         Assert.NotEqual(divergence.Expected.Name, divergence.Got.Name);
+    }
+
+    [Fact]
+    public async Task Replay_DefinitionAddsAnEscalation_WaitDiffersWhereTheGatesTimerIsSetBeforeTheEventArrives()
+    {
+        // The wait after the reminder now ends at the escalation, not at the deadline; an event ended it before either.
+        var report = await ReplayAsync(r => r.Gated, Today(Edit(Gated, "    reminders: [PT1S]\n", "    reminders: [PT1S]\n    escalation:\n      after: PT12H\n      to: director-review\n")));
+
+        var divergence = Diverged(report, 8, DivergenceKind.WaitDiffers);
+        Assert.Equal(("timer", "timer"), (divergence.Expected!.Kind, divergence.Got!.Kind));
+        var recordedFireAt = DateTime.Parse(divergence.Expected.Name["set for ".Length..], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        var todaysFireAt = DateTime.Parse(divergence.Got.Name["set for ".Length..], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+        Assert.Equal(TimeSpan.FromHours(12), recordedFireAt - todaysFireAt); // the deadline (a day) against the escalation (12 hours)
     }
 
     [Theory]
