@@ -13,7 +13,7 @@ internal sealed record ReplayArguments(string? RunId, bool RecordedDefinition, s
 internal sealed record ReplayCallDto(string? Kind, string? Name, string? Digest, string? Step)
 {
     public override string ToString() =>
-        $"{Kind} {Name}{(Step is null ? string.Empty : $" (step {Step})")}{(Digest is null ? string.Empty : $" input sha256 {Digest}")}";
+        $"{Kind} {Name}{(Step is null ? string.Empty : $" (step {Step})")}{(Digest is null ? string.Empty : $" {(Kind == "finished" ? "result" : "input")} sha256 {Digest}")}";
 }
 
 internal sealed record ReplayDifferenceDto(string? Path, string? Expected, string? Got);
