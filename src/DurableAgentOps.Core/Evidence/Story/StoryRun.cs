@@ -1,3 +1,5 @@
+using DurableAgentOps.Core.Governance;
+
 namespace DurableAgentOps.Core.Evidence.Story;
 
 /// <summary>
@@ -18,7 +20,7 @@ public sealed record StoryRun(
     IReadOnlyList<string> GovernanceOff)
 {
     /// <summary>Evidence was off: the ledger holds the start only, so "not ended" means "not recorded", not "still running".</summary>
-    public bool EvidenceOff => GovernanceOff.Contains(Governance.GovernanceSwitches.Evidence, StringComparer.Ordinal);
+    public bool EvidenceOff => GovernanceOff.Contains(GovernanceSwitches.Evidence, StringComparer.Ordinal);
 
     /// <summary>What the run's end is as far as its evidence tells.</summary>
     public string EndText => Ended is { } ended ? $"{StoryText.Time(ended)}: {StoryText.Or(Outcome)}"
@@ -26,7 +28,7 @@ public sealed record StoryRun(
 
     /// <summary>One line for the switches that were off, or null when the run was fully governed.</summary>
     public string? GovernanceWarning => GovernanceOff.Count == 0 ? null
-        : $"governance OFF for this run: {string.Join("; ", GovernanceOff.Select(Governance.GovernanceSwitches.Describe))}";
+        : $"governance OFF for this run: {string.Join("; ", GovernanceOff.Select(GovernanceSwitches.Describe))}";
 }
 
 /// <summary>Why the run stopped: the step, its identity, the reason.</summary>
