@@ -7,7 +7,8 @@
 #            Replay/Recordings (history, evidence bundle, public key), then check them; see docs/VERSIONING.md
 #   bench    run the engine benchmark against Azurite (in-memory) and write .artifacts/bench/*.{json,md}
 #            (--approvals [--runs N]: approval page POST -> write completed, p50/p95, through the local stack)
-#            (--evidence [--runs N]: a governed run with evidence off, then on: time and storage requests per run)
+#            (--evidence [--runs N]: a governed run with evidence off, then on: time and storage requests per run; the
+#            host runs as Development both times, the only environment that accepts evidence off)
 #   azurite  run Azurite in the foreground with data in .azurite/ (for working with the host by hand)
 #   setup    only install what is missing (npm packages, .NET tools) and build
 set -euo pipefail
@@ -116,7 +117,7 @@ start_stack() {
     AgentOps__Directory__GraphBaseUrl=$dev/graph/v1.0/ AgentOps__Directory__ClientId=6f1c0a10-0000-4000-8000-0000000000a0 \
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
     AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey AgentOps__Evidence__SigningKey="$signingkey" \
-    AgentOps__Evidence__Enabled=${EVIDENCE:-true} \
+    AgentOps__Evidence__Enabled=${EVIDENCE:-true} ASPNETCORE_ENVIRONMENT=${HOST_ENVIRONMENT:-Production} \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
@@ -246,7 +247,8 @@ case "${1:-help}" in
       start_azurite --inMemoryPersistence --debug .azurite/requests.log
       runs=${4:-20}
       for mode in off on; do
-        EVIDENCE=$([ $mode = on ] && echo true || echo false) start_stack
+        # Evidence off is refused outside Development; both modes run as Development so they compare like with like.
+        EVIDENCE=$([ $mode = on ] && echo true || echo false) HOST_ENVIRONMENT=Development start_stack
         rm -rf $LOGS/people
         AGENTOPS_HOME=$LOGS/people/alice dotnet "src/DurableAgentOps.Cli/$BIN/agentops.dll" login --dev alice@contoso.example >/dev/null
         AGENTOPS_HOME=$LOGS/people/bob dotnet "src/DurableAgentOps.Cli/$BIN/agentops.dll" login --dev bob.manager@contoso.example >/dev/null
@@ -277,5 +279,5 @@ case "${1:-help}" in
     exec node_modules/.bin/azurite --skipApiVersionCheck --loose --location .azurite/data
     ;;
   setup) setup ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 using DurableAgentOps.Api.Approvals;
 using DurableAgentOps.Api.Evidence;
+using DurableAgentOps.Api.Governance;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Replay;
 using DurableAgentOps.Api.Runs;
@@ -14,7 +15,7 @@ namespace DurableAgentOps.Api;
 public static class AgentOpsApiEndpoints
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
-        [.. RunEndpoints.All, .. EvidenceEndpoints.All, .. TimelinePage.All, .. ReplayEndpoints.All, .. ApprovalPage.All];
+        [.. RunEndpoints.All, .. HostEndpoints.All, .. EvidenceEndpoints.All, .. TimelinePage.All, .. ReplayEndpoints.All, .. ApprovalPage.All];
 
     public static ApiEndpoint Named(string name) =>
         All.FirstOrDefault(e => e.Name == name) ?? throw new ArgumentException($"no endpoint is named '{name}'", nameof(name));

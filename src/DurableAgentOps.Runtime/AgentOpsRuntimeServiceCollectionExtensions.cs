@@ -39,6 +39,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
             .PostConfigure(o => o.PublicBaseUrl ??= Uri.TryCreate(configuration["Host:PublicBaseUrl"], UriKind.Absolute, out var url) ? url : null)
             .ValidateOnStart();
         services.AddOptions<StorageSettings>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOpsRunOptions>, AgentOpsRunOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSettings>, StorageSettingsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalsOptions>, ApprovalsOptionsValidator>());
@@ -64,6 +65,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<StepCredentials>();
         services.TryAddSingleton<ClientIdResolver>();
         services.TryAddSingleton<WorkflowCatalog>();
+        services.TryAddSingleton(ThisHost.Governance);
         services.TryAddSingleton<OfflineDrafter>();
         services.TryAddSingleton<DraftModel>();
         services.AddSystemClient();

@@ -11,7 +11,7 @@ namespace DurableAgentOps.Cli.Tests;
 internal sealed record ReceivedRequest(string Method, string Path, JsonObject? Body, string? Authorization);
 
 /// <summary>
-/// A real HTTP peer for the run and approve commands: Kestrel on a free loopback port, serving the run API's routes
+/// A real HTTP peer for the run, approve and explain commands: Kestrel on a free loopback port, serving the run API's routes
 /// with answers each test sets (canned JSON, a status sequence), and recording every request it gets.
 /// </summary>
 internal sealed class FakeHost : IAsyncDisposable
@@ -41,6 +41,17 @@ internal sealed class FakeHost : IAsyncDisposable
             matchedAs = "group emea-sales-managers", alreadyRecorded = false,
         }, statusCode: 202);
 
+    /// <summary>Answer to GET /api/host (default: a Production host enforcing everything).</summary>
+    public Func<IResult> Host { get; set; } = () => HostAnswer(scopeGuard: true, evidence: true);
+
+    /// <summary>A GET /api/host answer as the host writes it.</summary>
+    public static IResult HostAnswer(bool scopeGuard, bool evidence, string environment = "Production", string identities = "local") =>
+        Results.Json(new
+        {
+            environment, development = environment == "Development", identitiesEnvironment = identities, scopeGuard, evidence,
+            governanceOff = new[] { scopeGuard ? null : "scope-guard", evidence ? null : "evidence" }.OfType<string>(),
+        });
+
     public static async Task<FakeHost> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -51,6 +62,7 @@ internal sealed class FakeHost : IAsyncDisposable
         app.MapPost("/api/workflows/{name}/runs", async (string name, HttpRequest request) => host.Record(request, await ReadBody(request)).StartRun(name));
         app.MapGet("/api/runs/{id}", (string id, HttpRequest request) => host.Record(request, null).NextStatus());
         app.MapPost("/api/runs/{id}/approvals", async (string id, HttpRequest request) => host.Record(request, await ReadBody(request)).Approve(id));
+        app.MapGet("/api/host", (HttpRequest request) => host.Record(request, null).Host());
         await app.StartAsync();
         return host;
     }

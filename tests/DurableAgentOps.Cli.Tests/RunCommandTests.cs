@@ -55,6 +55,25 @@ public sealed class RunCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Run_HostWithTheGuardOff_SaysSoOnceBeforeAnyStep()
+    {
+        var statuses = RunStatuses.ApprovedRun().Select(json =>
+        {
+            var status = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+            status["governanceOff"] = new System.Text.Json.Nodes.JsonArray("scope-guard");
+            return status.ToJsonString();
+        }).ToArray();
+        host.EnqueueStatus(statuses);
+
+        var result = Run("--input", "accountId=ACC-000001");
+
+        Assert.Equal(0, result.ExitCode);
+        var lines = result.Out.Split('\n');
+        Assert.Equal("  ! governance OFF on the host that started this run: scope-guard", lines[1]);
+        Assert.Single(lines, l => l.Contains("governance OFF", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Run_FailedRun_PrintsFailureStepIdentityReasonAndExitsOne()
     {
         var failure = new System.Text.Json.Nodes.JsonObject

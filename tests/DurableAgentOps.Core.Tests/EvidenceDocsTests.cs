@@ -29,6 +29,22 @@ public sealed class EvidenceDocsTests
     }
 
     [Fact]
+    public void EvidenceDoc_EvidenceOffExample_IsWhatTheCodeWritesHashesAndHeads()
+    {
+        var start = EvidenceChain.Append("crm-followup-5e0d2b7a", ChainTip.Start,
+        [
+            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-followup", ["governanceOff"] = new JsonArray("evidence") }),
+        ])[0];
+        var head = RunHead.For(start, final: true, T0);
+        var docs = Docs;
+
+        Assert.Contains("\n" + start.ToCanonicalJson() + "\n", docs, StringComparison.Ordinal);
+        Assert.Contains($"(hash `{start.Hash}`;", docs, StringComparison.Ordinal);
+        Assert.Contains("\n" + head.ToCanonicalJson() + "\n", docs, StringComparison.Ordinal);
+        Assert.Equal(["evidence"], RunGovernance.Off([StoredRecord.Of(start)]));
+    }
+
+    [Fact]
     public void EvidenceDoc_ThreeLeafExample_IsWhatTheCodeComputes()
     {
         var heads = new[] { ("run-a", '1'), ("run-b", '2'), ("run-c", '3') }

@@ -26,7 +26,7 @@ internal static class EvidenceEndpoints
         new("PurgeExpiredEvidence", "POST", "/api/evidence/purge", AgentOpsPolicies.Administrator, PurgeExpiredAsync, new GuardedAction("Purging evidence")),
     ];
 
-    /// <summary><c>GET /api/evidence/runs?workflow=&amp;status=&amp;initiator=&amp;approver=&amp;identity=&amp;record=&amp;wrote=&amp;since=&amp;until=&amp;top=&amp;skip=</c></summary>
+    /// <summary><c>GET /api/evidence/runs?workflow=&amp;status=&amp;initiator=&amp;approver=&amp;identity=&amp;record=&amp;wrote=&amp;governanceOff=&amp;since=&amp;until=&amp;top=&amp;skip=</c></summary>
     private static async Task<IResult> SearchAsync(HttpRequest request, [FromServices] EvidenceLedger ledger, CancellationToken ct)
     {
         var q = request.Query;
@@ -36,7 +36,7 @@ internal static class EvidenceEndpoints
             return bad!;
         }
 
-        foreach (var name in new[] { "workflow", "status", "initiator", "approver", "identity", "record", "wrote" })
+        foreach (var name in new[] { "workflow", "status", "initiator", "approver", "identity", "record", "wrote", "governanceOff" })
         {
             if (q[name].ToString().Length > 200)
             {
@@ -46,7 +46,7 @@ internal static class EvidenceEndpoints
 
         string? Text(string name) => q[name].ToString() is { Length: > 0 } value ? value : null;
         var query = new RunQuery(Text("workflow"), Text("status"), Text("initiator"), Text("approver"), Text("identity"), Text("record"), Text("wrote"),
-            since, until, top, skip);
+            since, until, top, skip, Text("governanceOff"));
         var matches = (await ledger.SummariesAsync(ct)).Where(s => query.Matches(s.Summary)).ToList();
         var page = matches.Skip(skip).Take(top).Select(m => new { runId = m.RunId, m.Summary }).ToList();
         return Results.Json(new { total = matches.Count, skip, top, runs = page, next = skip + page.Count < matches.Count ? skip + page.Count : (int?)null }, ApiJson.Options);

@@ -53,12 +53,18 @@ internal static class TimelinePage
         page.Banner(verification?.IsIntact == true ? "ok" : "refused", verification?.IsIntact == true ? "Evidence verified." : "Evidence does not verify.",
             $"{IncidentReport.VerdictOf(verification)}. Signed in as {caller.Name}.");
         var run = story.Run;
+        if (run.GovernanceWarning is { } warning)
+        {
+            page.Banner("wait", "Governance was off for this run.", warning, "governance-off");
+        }
+
         page.Facts([
             ("Workflow", StoryText.Or(run.Workflow)),
             ("Run", run.RunId),
             ("Started by", run.Initiator is { } who ? $"{who.Display} (id {StoryText.Or(who.Id)})" : RunStory.Missing),
             ("Started", StoryText.Time(run.Started)),
-            ("Ended", run.Ended is null ? "not ended" : $"{StoryText.Time(run.Ended)}: {StoryText.Or(run.Outcome)}"),
+            ("Ended", run.EndText),
+            ("Governance off", run.GovernanceOff.Count == 0 ? "nothing" : string.Join(", ", run.GovernanceOff)),
             ("Definition (SHA-256)", StoryText.Or(run.DefinitionSha256)),
             ("Input digest", StoryText.Or(run.InputDigest)),
             ("Verification", IncidentReport.VerdictOf(verification)),

@@ -24,9 +24,10 @@ internal sealed class HtmlPage(string? extraStyle = null)
         return this;
     }
 
-    public HtmlPage Banner(string kind, string title, string detail)
+    public HtmlPage Banner(string kind, string title, string detail, string? id = null)
     {
-        body.Append("<div class=\"banner ").Append(Encode(kind)).Append("\" role=\"status\"><strong>").Append(Encode(title)).Append("</strong> ")
+        body.Append("<div class=\"banner ").Append(Encode(kind)).Append('"').Append(id is null ? string.Empty : $" id=\"{Encode(id)}\"")
+            .Append(" role=\"status\"><strong>").Append(Encode(title)).Append("</strong> ")
             .Append(Encode(detail)).Append("</div>");
         return this;
     }

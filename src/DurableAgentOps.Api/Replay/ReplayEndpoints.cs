@@ -6,6 +6,7 @@ using DurableAgentOps.Api.Diagnostics;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Replay;
@@ -110,6 +111,7 @@ internal static class ReplayEndpoints
         RecordedRun run;
         try
         {
+            RefuseEvidenceOff(bundle.Records);
             run = RecordedRun.FromEvidence(bundle.Records.Select(r => r.Record!), bundle.Payloads);
         }
         catch (InvalidDataException ex)
@@ -157,6 +159,7 @@ internal static class ReplayEndpoints
             throw new InvalidDataException($"a record of the run's evidence is malformed ({malformed.Malformed}): verify the run (agentops verify)");
         }
 
+        RefuseEvidenceOff(stored.Records);
         var records = stored.Records.Select(r => r.Record!).ToList();
         var payloads = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var digest in records.SelectMany(r => EvidencePayload.ReferencesIn(r.Data)).Distinct(StringComparer.Ordinal))
@@ -168,6 +171,15 @@ internal static class ReplayEndpoints
         }
 
         return RecordedRun.FromEvidence(records, payloads);
+    }
+
+    /// <summary>A run started with evidence off recorded its start only: there are no decisions to replay, and saying so beats a divergence.</summary>
+    private static void RefuseEvidenceOff(IEnumerable<StoredRecord> records)
+    {
+        if (RunGovernance.Off(records).Contains(GovernanceSwitches.Evidence, StringComparer.Ordinal))
+        {
+            throw new InvalidDataException("the run was started with evidence off: its ledger holds its start only, so there is nothing to replay from it");
+        }
     }
 
     private static IResult Answer(

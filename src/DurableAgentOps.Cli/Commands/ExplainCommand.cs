@@ -1,12 +1,17 @@
 using System.CommandLine;
+using DurableAgentOps.Cli.HostApi;
 using DurableAgentOps.Cli.Output;
 using DurableAgentOps.Core.Explain;
+using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Cli.Commands;
 
-/// <summary>agentops explain &lt;workflow&gt;: identity, scope, approval and evidence, step by step.</summary>
+/// <summary>
+/// agentops explain &lt;workflow&gt;: identity, scope, approval and evidence, step by step, from the file alone; with
+/// --host, as that host would run it (GET /api/host): lines it does not enforce are marked, client ids are its.
+/// </summary>
 internal sealed class ExplainCommand : ICliCommand
 {
     public Command Create(CliContext context)
@@ -15,15 +20,23 @@ internal sealed class ExplainCommand : ICliCommand
         var format = CommonOptions.Format("Output format: table (terminal; 'text' is the same), markdown (for a pull request) or json.", "table", "text", "markdown", "json");
         var environment = new Option<string>("--environment", "-e")
         {
-            Description = "Which client id to show for each identity (a key under clientIds in identities.yaml).",
+            Description = "Which client id to show for each identity (a key under clientIds in identities.yaml; with --host, default: the host's).",
             DefaultValueFactory = _ => IdentityCatalogue.LocalEnvironment,
         };
-        var command = new Command("explain", "Explain what each step of a workflow may do, under which identity, and what needs approval.") { workflow, format, environment };
-        command.SetAction(result => Run(context, result.GetValue(workflow)!, result.GetValue(format)!, result.GetValue(environment)!));
+        var host = new Option<string?>("--host")
+        {
+            HelpName = "url",
+            Description = "Explain as this running host enforces it (asks GET /api/host with your sign-in): marks what its settings leave out. "
+                + "Without it, explain reads the file only.",
+        };
+        var command = new Command("explain", "Explain what each step of a workflow may do, under which identity, and what needs approval.") { workflow, format, environment, host };
+        command.SetAction((result, cancellationToken) => RunAsync(context, result.GetValue(workflow)!, result.GetValue(format)!,
+            result.GetResult(environment) is { Implicit: false } ? result.GetValue(environment) : null, result.GetValue(host), cancellationToken));
         return command;
     }
 
-    internal static int Run(CliContext context, string workflow, string format, string environment)
+    /// <summary>Explains the file; <paramref name="environment"/> is the --environment given, or null for the default (the host's with --host, else local).</summary>
+    internal static async Task<int> RunAsync(CliContext context, string workflow, string format, string? environment, string? hostUrl, CancellationToken cancellationToken)
     {
         var path = ResolveWorkflowPath(workflow);
         var loaded = WorkflowLoader.Load(path);
@@ -34,7 +47,24 @@ internal sealed class ExplainCommand : ICliCommand
             return ExitCodes.Failed;
         }
 
-        var explanation = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue, environment);
+        HostGovernance? host = null;
+        if (hostUrl is not null)
+        {
+            var (response, code) = await HostOptions.SendAsync(context, "explain", hostUrl, c => c.GetAsync("/api/host", cancellationToken), cancellationToken);
+            if (response is null)
+            {
+                return code;
+            }
+
+            if ((host = response.Read<HostDto>()?.ToGovernance()) is null)
+            {
+                context.Error.WriteLine($"agentops explain: the host at {hostUrl} did not say which governance it enforces (GET /api/host)");
+                return ExitCodes.Failed;
+            }
+        }
+
+        var explanation = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue,
+            environment ?? host?.IdentitiesEnvironment ?? IdentityCatalogue.LocalEnvironment, host);
         context.Out.Write(format switch
         {
             "markdown" => ExplainRenderer.Markdown(explanation),

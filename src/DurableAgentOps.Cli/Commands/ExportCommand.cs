@@ -61,6 +61,11 @@ internal sealed class ExportCommand : ICliCommand
 
         EvidenceBundle.TryParse(response.Body, out var bundle, out _);
         context.Out.WriteLine($"wrote {path}: run {runId}, {bundle!.Records.Count} records, {bundle.Payloads.Count} payloads, signed by key {bundle.KeyId}");
+        foreach (var note in RunGovernance.Notes(bundle.Records))
+        {
+            context.Out.WriteLine($"note: {note}");
+        }
+
         context.Out.WriteLine($"verify it anywhere: agentops verify --bundle {Path.GetFileName(path)} [--public-key evidence-public.pem]");
         return ExitCodes.Ok;
     }

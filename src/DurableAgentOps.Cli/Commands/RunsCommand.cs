@@ -17,6 +17,7 @@ internal sealed class RunsCommand : ICliCommand
         ("--identity", "identity", "In which this identity acted (e.g. crm-writer)."),
         ("--record", "record", "That touched this record (e.g. ACC-000002)."),
         ("--wrote", "wrote", "That wrote this record: identity:record (crm-writer:ACC-000002) or a record alone."),
+        ("--governance-off", "governanceOff", "Started with this governance off on their host: scope-guard, evidence, or any."),
         ("--since", "since", "Started at or after this date or time (ISO 8601, UTC unless it says otherwise)."),
         ("--until", "until", "Started before this date or time."),
     ];
@@ -71,11 +72,11 @@ internal sealed class RunsCommand : ICliCommand
             return ExitCodes.Ok;
         }
 
-        var table = new TextTable(["Run", "Workflow / status", "Started (UTC)", "Initiator / approvers", "Wrote"], [34, 24, 17, 30, 36]);
+        var table = new TextTable(["Run", "Workflow / status", "Started (UTC)", "Initiator / approvers", "Wrote"], [34, 28, 17, 30, 36]);
         foreach (var hit in runs)
         {
             var s = hit.Summary;
-            table.Add([hit.RunId ?? "?"], [s?.Workflow ?? "?", s?.Status ?? "?"],
+            table.Add([hit.RunId ?? "?"], [s?.Workflow ?? "?", s?.Status ?? "?", .. GovernanceLines(s?.GovernanceOff)],
                 [s?.StartedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "?"],
                 [$"by {s?.Initiator?.Name ?? "?"}", .. (s?.Approvers ?? []).Select(a => $"approved: {a.Name}")],
                 s?.Writes is { Count: > 0 } writes ? [.. writes] : ["-"]);
@@ -87,4 +88,7 @@ internal sealed class RunsCommand : ICliCommand
             : $"{page.Total} run{(page.Total == 1 ? string.Empty : "s")}");
         return ExitCodes.Ok;
     }
+
+    /// <summary>A run started with governance off says so in its row, so a search result is never read as a governed run.</summary>
+    private static IEnumerable<string> GovernanceLines(IReadOnlyList<string>? off) => (off ?? []).Select(name => $"governance OFF: {name}");
 }

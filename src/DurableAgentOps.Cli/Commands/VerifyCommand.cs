@@ -199,6 +199,11 @@ internal sealed class VerifyCommand : ICliCommand
         var withheld = bundle!.WithheldPayloads();
         context.Out.WriteLine($"bundle {path}: verified — run {bundle.RunId}, {bundle.Records.Count} records, head signed and in the signed tree of {bundle.TreeHead.Size} leaves"
             + (withheld.Count > 0 ? $", {withheld.Count} payloads withheld" : string.Empty));
+        foreach (var note in RunGovernance.Notes(bundle.Records))
+        {
+            context.Out.WriteLine($"note: {note}");
+        }
+
         context.Out.WriteLine(trusted is null
             ? $"signed with the key the bundle carries, id {bundle.KeyId}: compare it with the key you trust, or pass --public-key"
             : $"signed with your key {trusted.KeyId}");

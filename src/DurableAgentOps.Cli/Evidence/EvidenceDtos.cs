@@ -17,4 +17,5 @@ internal sealed record RunHitDto(string? RunId, RunSummaryDto? Summary);
 
 internal sealed record RunSummaryDto(
     string? Workflow, string? DefinitionSha256, HostApi.PrincipalDto? Initiator, string? Status, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt,
-    IReadOnlyList<HostApi.PrincipalDto>? Approvers, IReadOnlyList<string>? Identities, IReadOnlyList<string>? Writes, IReadOnlyList<string>? Records, string? Retention);
+    IReadOnlyList<HostApi.PrincipalDto>? Approvers, IReadOnlyList<string>? Identities, IReadOnlyList<string>? Writes, IReadOnlyList<string>? Records, string? Retention,
+    IReadOnlyList<string>? GovernanceOff);

@@ -37,7 +37,8 @@ internal sealed record RunStatusDto(
     string? Outcome,
     WaitingForDto? WaitingFor,
     IReadOnlyList<StepDto>? Steps,
-    FailureDto? Failure)
+    FailureDto? Failure,
+    IReadOnlyList<string>? GovernanceOff = null)
 {
     /// <summary>Statuses after which nothing more happens (Suspended is not one: it can resume).</summary>
     public bool IsFinished => Status is "Completed" or "Failed" or "Terminated" or "Canceled";
@@ -63,3 +64,14 @@ internal sealed record PendingApprovalsDto(PrincipalDto? Approver, IReadOnlyList
 
 internal sealed record PendingApprovalDto(
     string? RunId, string? Workflow, string? StepId, string? Gate, string? Change, DateTime? Deadline, int? ApprovalsSoFar, int? Quorum, string? YouAre);
+
+/// <summary>
+/// GET /api/host: the host's environment and which governance it enforces. Null unless the host says both switches, so
+/// an answer that is not this one is never read as "all enforced".
+/// </summary>
+internal sealed record HostDto(string? Environment, bool? Development, string? IdentitiesEnvironment, bool? ScopeGuard, bool? Evidence)
+{
+    public Core.Governance.HostGovernance? ToGovernance() => ScopeGuard is { } guard && Evidence is { } evidence
+        ? new(Environment ?? "(unknown)", Development ?? false, IdentitiesEnvironment ?? Core.Model.IdentityCatalogue.LocalEnvironment, guard, evidence)
+        : null;
+}

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DurableAgentOps.Core.Explain;
+using DurableAgentOps.Core.Governance;
 
 namespace DurableAgentOps.Cli.Output;
 
@@ -26,6 +27,11 @@ internal static class ExplainRenderer
         text.AppendLine(CultureInfo.InvariantCulture, $"Isolation: {Isolation(e)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Who may start: {e.Starters.Summary}");
         text.AppendLine(CultureInfo.InvariantCulture, $"Client ids: {e.Environment} environment");
+        if (e.Host is { } host)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Host: {HostLine(host)}");
+        }
+
         text.AppendLine().AppendLine(InputHeading(e));
         foreach (var field in e.Input)
         {
@@ -45,6 +51,11 @@ internal static class ExplainRenderer
         }
 
         text.Append(steps.Render());
+        if (ScopeNotEnforced(e) is { } scope)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Scope: {Enforcement.NotEnforced}: {scope.Reason}");
+        }
+
         if (e.Gates.Count > 0)
         {
             text.AppendLine().AppendLine("Gates");
@@ -79,7 +90,13 @@ internal static class ExplainRenderer
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Owner:** {Cell(e.Owner)}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Isolation:** {Cell(Isolation(e))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"- **Who may start:** {Cell(e.Starters.Summary)}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"- **Client ids:** `{e.Environment}` environment").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"- **Client ids:** `{e.Environment}` environment");
+        if (e.Host is { } host)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- **Host:** {Cell(HostLine(host))}");
+        }
+
+        text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"### {InputHeading(e)}").AppendLine();
         if (e.Input.Count > 0)
         {
@@ -101,6 +118,11 @@ internal static class ExplainRenderer
             var approval = step.Automatic ? $"automatic: {step.Approval}" : $"**approval**: {step.Approval}";
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| {step.Number} | `{step.Id}` ({Kind(step)}) | `{step.Identity}` | `{step.ClientId}` | {string.Join("<br>", ScopeLines(step).Select(Cell))} | {Cell(approval)} |");
+        }
+
+        if (ScopeNotEnforced(e) is { } notEnforced)
+        {
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"_Scope: {Enforcement.NotEnforced}: {Cell(notEnforced.Reason ?? string.Empty)}._");
         }
 
         if (e.Gates.Count > 0)
@@ -143,9 +165,19 @@ internal static class ExplainRenderer
 
         // The scope guard refuses every field a step's scope does not list: none listed, none written.
         lines.Add(step.Fields.Count > 0 ? $"fields: {string.Join(", ", step.Fields)}" : "fields: none may be written");
+        if (!step.ScopeEnforcement.Enforced)
+        {
+            lines.Add($"({Enforcement.NotEnforced})"); // the reason follows the table, once
+        }
 
         return lines;
     }
+
+    /// <summary>The first step whose scope the host does not check, for the reason said once below the steps.</summary>
+    private static Enforcement? ScopeNotEnforced(WorkflowExplanation e) => e.Steps.Select(s => s.ScopeEnforcement).FirstOrDefault(s => !s.Enforced);
+
+    private static string HostLine(HostGovernance host) =>
+        $"{host.Environment} environment, identities {host.IdentitiesEnvironment}; scope guard {(host.ScopeGuard ? "on" : "OFF")}, evidence {(host.Evidence ? "on" : "OFF")}";
 
     private static string InputHeading(WorkflowExplanation e) =>
         e.Input.Count == 0 ? "Input: none accepted" : $"Input (at most {e.MaxInputBytes} bytes as JSON; no other field accepted)";

@@ -6,15 +6,24 @@ namespace DurableAgentOps.Cli.Output;
 
 /// <summary>
 /// Prints a run's progress from successive status reads: each finished step once, each approval wait once, and the end.
-/// Status reads repeat everything so far; this remembers what it already printed.
+/// Status reads repeat everything so far; this remembers what it already printed. A run its host started with governance
+/// switched off says so first.
 /// </summary>
 internal sealed class RunProgressWriter(TextWriter writer, string runId)
 {
     private readonly HashSet<string> printedSteps = new(StringComparer.Ordinal);
     private string? printedWait;
+    private bool printedGovernance;
 
     public void Update(RunStatusDto status)
     {
+        if (!printedGovernance && status.GovernanceOff is { Count: > 0 } off)
+        {
+            // Said before any step: what follows ran without it.
+            writer.WriteLine($"  ! governance OFF on the host that started this run: {string.Join(", ", off)}");
+            printedGovernance = true;
+        }
+
         foreach (var step in status.Steps ?? [])
         {
             if (printedSteps.Add(step.StepId ?? string.Empty))

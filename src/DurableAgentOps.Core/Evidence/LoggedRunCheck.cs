@@ -5,14 +5,15 @@ public static class LoggedRunCheck
 {
     /// <summary>
     /// One run against its signed head and the signed log (other runs of the log are not looked at). A non-final head
-    /// newer than the log is a note, not a break: a run is logged at its start and its end.
+    /// newer than the log is a note, not a break: a run is logged at its start and its end. So is a run-start record
+    /// that says governance was off (<see cref="RunGovernance"/>).
     /// </summary>
     public static RunVerification Verify(string runId, RunEvidence? evidence, IReadOnlyList<LogLeaf> leaves, TreeHead? tree, string? treeSignature, EvidencePublicKey key)
     {
         ArgumentNullException.ThrowIfNull(leaves);
         ArgumentNullException.ThrowIfNull(key);
         var breaks = new List<EvidenceProblem>();
-        var notes = new List<string>();
+        var notes = new List<string>(evidence is null ? [] : RunGovernance.Notes(evidence.Records));
         PurgedRun? purged = null;
         if (tree is null)
         {
@@ -51,7 +52,8 @@ public static class LoggedRunCheck
 
     /// <summary>
     /// The whole log and every run it names (<paramref name="lookup"/>), and any run stored (<paramref name="storedRuns"/>)
-    /// that no leaf names, which is a break: every run is logged at its start. Runs in progress are notes, as for one run.
+    /// that no leaf names, which is a break: every run is logged at its start. Runs in progress are notes, as for one run,
+    /// and so are runs started with governance off.
     /// </summary>
     public static (LogReport Report, IReadOnlyList<EvidenceProblem> Breaks, IReadOnlyList<string> Notes) VerifyAll(
         IReadOnlyList<LogLeaf> leaves, TreeHead tree, string? treeSignature, EvidencePublicKey key, Func<string, RunEvidence?> lookup, IEnumerable<string> storedRuns)
@@ -75,6 +77,14 @@ public static class LoggedRunCheck
         }
 
         var logged = leaves.Select(l => l.RunId).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in logged.Order(StringComparer.Ordinal))
+        {
+            if (lookup(id) is { } run && RunGovernance.Off(run.Records) is { Count: > 0 } off)
+            {
+                notes.Add($"run {id} was started with governance off: {string.Join(", ", off)}");
+            }
+        }
+
         breaks.AddRange(storedRuns.Distinct(StringComparer.Ordinal).Where(id => !logged.Contains(id))
             .Select(id => new EvidenceProblem(EvidenceProblemKind.LeafMismatch, $"run {id}: stored, but in no leaf of the signed log", id)));
         return (report, breaks, notes);

@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Validation;
 
@@ -14,16 +15,28 @@ public static class WorkflowExplainer
         + "records, digests), each approval request, notice, decision and refusal, and its end; it outlives the Durable history; retention is enforced by purge; "
         + "redacted values are sealed and stand as digests";
 
-    public static WorkflowExplanation Explain(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment = IdentityCatalogue.LocalEnvironment)
+    /// <summary>
+    /// The explanation of a workflow; with <paramref name="host"/> (what a running host answered at <c>GET /api/host</c>),
+    /// the scope of every read and write (the steps the scope guard checks), the isolation that rests on it, and the evidence are
+    /// marked as not enforced when that host's switches are off. Without it, what the code enforces on any host.
+    /// </summary>
+    public static WorkflowExplanation Explain(
+        WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment = IdentityCatalogue.LocalEnvironment, HostGovernance? host = null)
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(catalogue);
-        var steps = workflow.Steps.Select((step, i) => ExplainStep(workflow, catalogue, environment, step, i + 1)).ToList();
+        var guard = host is { ScopeGuard: false }
+            ? Enforcement.DeclaredOnly($"this host's scope guard is off ({GovernanceSwitches.ScopeGuardSetting}=false, {host.Environment} host): calls leave unchecked, only the target system checks the token")
+            : Enforcement.ByThisHost;
+        var steps = workflow.Steps.Select((step, i) => ExplainStep(workflow, catalogue, environment, step, i + 1, guard)).ToList();
         var gates = workflow.Gates.Select(ExplainGate).ToList();
         // Both hosts run every activity in one process that can get a token for any identity of the snapshot.
         var isolation = workflow.Isolation == Isolation.SeparateWriter
             ? new IsolationExplanation("separate-writer", "separate-writer", Enforcement.DeclaredOnly("every step runs in the same process, holding every identity"))
-            : new IsolationExplanation("shared-app", "shared-app: all identities are attached to one app, so per-step identities are a policy boundary enforced by the scope guard, not a process boundary", Enforcement.ByThisHost);
+            : new IsolationExplanation("shared-app", "shared-app: all identities are attached to one app, so per-step identities are a policy boundary enforced by the scope guard, not a process boundary", guard);
+        var evidence = host is { Evidence: false }
+            ? Enforcement.DeclaredOnly($"evidence is off on this host ({GovernanceSwitches.EvidenceSetting}=false, {host.Environment} host): a run records its start only")
+            : Enforcement.ByThisHost;
         return new WorkflowExplanation(
             workflow.Name,
             workflow.Version,
@@ -33,12 +46,13 @@ public static class WorkflowExplainer
             isolation,
             steps,
             gates,
-            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact, Enforcement.ByThisHost, LedgerSummary,
+            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact, evidence, LedgerSummary,
                 EvidencePolicy.AllKinds.All(workflow.Evidence.Keep.Contains)
                     ? Enforcement.ByThisHost
                     : Enforcement.DeclaredOnly("the ledger keeps every kind of record; keep cannot narrow it")),
             ExplainStarters(workflow),
-            workflow.Input.Select(f => new InputExplanation(f.Name, f.Type, f.Required, f.Pattern, f.StringLimit, f.Description)).ToList());
+            workflow.Input.Select(f => new InputExplanation(f.Name, f.Type, f.Required, f.Pattern, f.StringLimit, f.Description)).ToList(),
+            host);
     }
 
     private static StartersExplanation ExplainStarters(WorkflowDefinition workflow)
@@ -49,7 +63,8 @@ public static class WorkflowExplainer
             : $"holders of {AppRoles.Starter} who are also one of: {string.Join(", ", allowed)}");
     }
 
-    private static StepExplanation ExplainStep(WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment, StepDefinition step, int number)
+    private static StepExplanation ExplainStep(
+        WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment, StepDefinition step, int number, Enforcement guard)
     {
         var identity = catalogue.Find(step.Identity);
         var clientId = identity?.ClientIds.GetValueOrDefault(environment) ?? NotSet;
@@ -61,8 +76,11 @@ public static class WorkflowExplainer
 
         var (automatic, approval, gates) = DescribeApproval(workflow, step);
         return new StepExplanation(number, step.Id, step.Kind, step.Identity, clientId, step.System, step.Operation,
-            step.Scope.Operations, records, step.Scope.Fields, automatic, approval, gates);
+            step.Scope.Operations, records, step.Scope.Fields, automatic, approval, gates, GuardsCalls(step) ? guard : Enforcement.ByThisHost);
     }
+
+    /// <summary>Reads and writes call systems through the scope guard; draft and route steps never pass it.</summary>
+    private static bool GuardsCalls(StepDefinition step) => step.System is not null && step.Kind is StepKind.Read or StepKind.Write;
 
     private static (bool Automatic, string Summary, IReadOnlyList<string> Gates) DescribeApproval(WorkflowDefinition workflow, StepDefinition step)
     {

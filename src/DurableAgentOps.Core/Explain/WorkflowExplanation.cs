@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Core.Explain;
@@ -42,7 +43,10 @@ public sealed record GateExplanation(
 /// <summary>The declared isolation (shared-app or separate-writer), what it means, and whether this host provides it.</summary>
 public sealed record IsolationExplanation(string Declared, string Summary, Enforcement Enforcement);
 
-/// <summary>The four answers for one step: identity, scope, automatic or gated, and (workflow-wide) evidence.</summary>
+/// <summary>
+/// The four answers for one step: identity, scope, automatic or gated, and (workflow-wide) evidence.
+/// <see cref="ScopeEnforcement"/> says whether the host checks the scope before a call leaves it (the scope guard).
+/// </summary>
 public sealed record StepExplanation(
     int Number,
     string Id,
@@ -56,7 +60,8 @@ public sealed record StepExplanation(
     IReadOnlyList<string> Fields,
     bool Automatic,
     string Approval,
-    IReadOnlyList<string> Gates);
+    IReadOnlyList<string> Gates,
+    Enforcement ScopeEnforcement);
 
 /// <summary>One run input field; <see cref="MaxLength"/> is set for strings (declared or the default).</summary>
 public sealed record InputExplanation(string Name, string Type, bool Required, string? Pattern, int? MaxLength, string? Description);
@@ -71,6 +76,10 @@ public sealed record StartersExplanation(IReadOnlyList<string> Allowed, string S
 public sealed record EvidenceExplanation(
     string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted, Enforcement Enforcement, string Ledger, Enforcement KeptEnforcement);
 
+/// <summary>
+/// A workflow explained from its file; with <see cref="Host"/> (what a running host said of itself), the lines that host
+/// does not enforce are marked.
+/// </summary>
 public sealed record WorkflowExplanation(
     string Name,
     int Version,
@@ -82,7 +91,8 @@ public sealed record WorkflowExplanation(
     IReadOnlyList<GateExplanation> Gates,
     EvidenceExplanation Evidence,
     StartersExplanation Starters,
-    IReadOnlyList<InputExplanation> Input)
+    IReadOnlyList<InputExplanation> Input,
+    HostGovernance? Host = null)
 {
     /// <summary>The whole input's limit as compact JSON, enforced with the fields' own.</summary>
     public int MaxInputBytes => Runs.RunInputValidator.MaxInputBytes;

@@ -1,3 +1,6 @@
+using DurableAgentOps.Core.Governance;
+using DurableAgentOps.Runtime.Shared;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Evidence;
@@ -14,7 +17,10 @@ public sealed class EvidenceOptions
     /// </summary>
     public string? VaultKey { get; set; }
 
-    /// <summary>False only to measure what evidence costs (the benchmark): runs then keep no ledger. On by default.</summary>
+    /// <summary>
+    /// False only to measure what evidence costs (the benchmark): refused at start unless the host's environment is
+    /// Development. Runs then record their start only, saying evidence is off, and nothing after it. On by default.
+    /// </summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>The ECDSA P-256 private key (PEM) run heads and tree heads are signed with, locally.</summary>
@@ -41,17 +47,24 @@ public sealed class EvidenceOptions
     }
 }
 
-internal sealed class EvidenceOptionsValidator : IValidateOptions<EvidenceOptions>
+/// <summary>The evidence settings; with no <see cref="IHostEnvironment"/> registered, evidence off is refused (fail closed).</summary>
+internal sealed class EvidenceOptionsValidator(IHostEnvironment? environment = null) : IValidateOptions<EvidenceOptions>
 {
     public ValidateOptionsResult Validate(string? name, EvidenceOptions options)
     {
         var failures = new List<string>();
+        if (!options.Enabled && DevelopmentOnly.Refusal(environment, GovernanceSwitches.EvidenceSetting, "evidence") is { } refusal)
+        {
+            failures.Add(refusal);
+        }
+
         if (options.VaultKey is { Length: > 0 } text && EvidenceOptions.Decode(text) is not { Length: 32 })
         {
             failures.Add($"{EvidenceOptions.Section}:VaultKey must be base64 of exactly 32 bytes (openssl rand -base64 32); its value is not shown");
         }
 
-        if (options.Enabled && options.SigningKey is not { Length: > 0 } && options.KeyVaultKeyId is null)
+        // Evidence off still signs each run's run-start record (it says the run kept no more), so a key is needed either way.
+        if (options.SigningKey is not { Length: > 0 } && options.KeyVaultKeyId is null)
         {
             failures.Add($"{EvidenceOptions.Section}:SigningKey (an EC P-256 private key, PEM) or {EvidenceOptions.Section}:KeyVaultKeyId is required: run heads are signed");
         }

@@ -5,7 +5,8 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// <summary>
 /// What investigators look runs up by. Every filter given must hold; people match by principal id or, ignoring case,
 /// by name or address; <see cref="Wrote"/> is <c>identity:record</c> (e.g. <c>crm-writer:ACC-000002</c>) or a record
-/// alone (written by any identity).
+/// alone (written by any identity); <see cref="GovernanceOff"/> is a switch its host had off (<c>scope-guard</c>,
+/// <c>evidence</c>) or <c>any</c>.
 /// </summary>
 public sealed record RunQuery(
     string? Workflow = null,
@@ -18,8 +19,11 @@ public sealed record RunQuery(
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Top = 50,
-    int Skip = 0)
+    int Skip = 0,
+    string? GovernanceOff = null)
 {
+    public const string AnySwitch = "any";
+
     public const int MaxTop = 500;
 
     public bool Matches(RunSummary run)
@@ -33,8 +37,11 @@ public sealed record RunQuery(
             && (Record is null || run.Records.Contains(Record, StringComparer.Ordinal))
             && (Wrote is null || run.Writes.Any(w => w == Wrote || (!Wrote.Contains(':', StringComparison.Ordinal) && w.EndsWith(':' + Wrote, StringComparison.Ordinal))))
             && (Since is null || run.StartedAt >= Since)
-            && (Until is null || run.StartedAt < Until);
+            && (Until is null || run.StartedAt < Until)
+            && (GovernanceOff is null || WasOff(run.GovernanceOff ?? []));
     }
+
+    private bool WasOff(IReadOnlyList<string> off) => GovernanceOff == AnySwitch ? off.Count > 0 : off.Contains(GovernanceOff, StringComparer.Ordinal);
 
     private static bool Is(PrincipalRef who, string text) =>
         string.Equals(who.Id, text, StringComparison.OrdinalIgnoreCase)

@@ -4,7 +4,8 @@ namespace DurableAgentOps.Runtime.Evidence;
 
 /// <summary>
 /// What investigators search runs by, kept beside a run's signed head: who started it, who decided, which identities
-/// acted, what they wrote to, when, and how it ended. The records are the evidence; this is their index.
+/// acted, what they wrote to, when, how it ended (<c>unrecorded</c> when evidence was off), and what governance its host
+/// had switched off (null in rows written before it was kept). The records are the evidence; this is their index.
 /// </summary>
 public sealed record RunSummary(
     string Workflow,
@@ -17,4 +18,5 @@ public sealed record RunSummary(
     IReadOnlyList<string> Identities,
     IReadOnlyList<string> Writes,
     IReadOnlyList<string> Records,
-    string Retention);
+    string Retention,
+    IReadOnlyList<string>? GovernanceOff = null);

@@ -9,8 +9,9 @@ public sealed class AgentOpsRunOptions
     public string Environment { get; set; } = "local";
 
     /// <summary>
-    /// Off only to show that the target systems enforce scope on their own (tests, demos). Never off in production:
-    /// the host logs a warning at every step while it is.
+    /// Off only to show that the target systems enforce scope on their own (tests, demos): refused at start unless the
+    /// host's environment is Development. While it is off the host logs a warning at every call, and each run it starts
+    /// records it (its status, its run-start evidence record).
     /// </summary>
     public bool ScopeGuardEnabled { get; set; } = true;
 }

@@ -6,9 +6,14 @@ namespace DurableAgentOps.Runtime.Shared;
 /// <summary>
 /// The orchestration input: which deployed definition runs (name and SHA-256; the orchestration loads it from the
 /// definition store, so no input can carry a definition of its own), the validated input, and the verified principal
-/// who started it.
+/// who started it. <see cref="GovernanceOff"/> is what the starting host had switched off (GovernanceSwitches names),
+/// recorded in the run's evidence; it never switches anything off (each activity obeys its own host's settings). It is
+/// also the logic version of evidence off: null (a run started before it was recorded) keeps no record at all; a list,
+/// even empty, records the run's start when evidence is off.
 /// </summary>
-public sealed record RunRequest(string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true);
+public sealed record RunRequest(
+    string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true,
+    IReadOnlyList<string>? GovernanceOff = null);
 
 /// <summary>A deployed definition by name and hash.</summary>
 public sealed record DefinitionRef(string Workflow, string Sha256);

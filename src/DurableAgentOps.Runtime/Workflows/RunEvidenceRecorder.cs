@@ -12,7 +12,8 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// The orchestration's side of the evidence ledger: it numbers each record as the run makes it (so appends are
 /// idempotent under retries and replays), keeps the run's index, and hands batches to <see cref="AppendEvidenceActivity"/>
 /// at the points where a run must be provable: its start, each step, each gate event, its end. Deterministic: the data
-/// comes from activity results and the orchestration's clock only.
+/// comes from activity results and the orchestration's clock only. With evidence off (a Development host), a run still
+/// records its start, saying so, under a final head: an investigator sees that it ran without evidence.
 /// </summary>
 internal sealed class RunEvidenceRecorder(RunRequest run)
 {
@@ -28,14 +29,26 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
     private string retention = string.Empty;
     private string status = "running";
     private DateTimeOffset? ended;
+    private bool startKept;
 
     public bool Enabled => run.Evidence;
+
+    /// <summary>
+    /// Evidence off for a run that records it (<see cref="RunRequest.GovernanceOff"/> set): its run-start record is all
+    /// it keeps. Runs started before that was recorded keep nothing, as they did (their histories replay unchanged).
+    /// </summary>
+    private bool StartOnly => !run.Evidence && run.GovernanceOff is not null;
 
     public void Start(TaskOrchestrationContext context, WorkflowSnapshot? snapshot, DefinitionRef definition)
     {
         started = At(context);
         retention = snapshot?.Definition.Evidence.Retention ?? string.Empty;
-        Add(context, "run-start", new JsonObject
+        if (StartOnly)
+        {
+            status = "unrecorded"; // its index row can never say how it ended
+        }
+
+        var data = new JsonObject
         {
             ["workflow"] = run.Workflow,
             ["definitionSha256"] = run.DefinitionSha256,
@@ -45,7 +58,13 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
             ["input"] = run.Input.DeepClone(),
             ["inputDigest"] = EngineJson.Digest(run.Input),
             ["call"] = Call(LoadDefinitionActivity.Name, definition, snapshot),
-        });
+        };
+        if (run.GovernanceOff is { Count: > 0 } off)
+        {
+            data["governanceOff"] = EngineJson.ToNode(off); // only then: a governed run's record is as it always was
+        }
+
+        Add(context, "run-start", data);
     }
 
     public void Step(TaskOrchestrationContext context, StepInvocation invocation, StepRecord record, IdentityDefinition identity)
@@ -123,7 +142,13 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
     /// <summary>Hands what was recorded to the ledger; the run fails if its evidence cannot be kept (fail closed).</summary>
     public async Task FlushAsync(TaskOrchestrationContext context, bool final = false, bool toLog = false)
     {
-        if (!Enabled || (pending.Count == 0 && !final))
+        if (StartOnly && !startKept && pending.Count > 0)
+        {
+            // The run-start record alone, final and logged: nothing will follow it.
+            startKept = true;
+            (final, toLog) = (true, true);
+        }
+        else if (!Enabled || (pending.Count == 0 && !final))
         {
             return;
         }
@@ -135,11 +160,11 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
     }
 
     private RunSummary Summary() => new(run.Workflow, run.DefinitionSha256, run.Initiator, status, started ?? DateTimeOffset.MinValue, ended,
-        [.. approvers], [.. identities], [.. writes], [.. records], retention);
+        [.. approvers], [.. identities], [.. writes], [.. records], retention, run.GovernanceOff ?? []);
 
     private void Add(TaskOrchestrationContext context, string kind, JsonObject data)
     {
-        if (Enabled)
+        if (Enabled || (StartOnly && kind == "run-start"))
         {
             // The record's own time is in milliseconds; replay from the ledger needs the orchestration's exact clock
             // (a gate's deadline, in a notice's input, is computed from it).

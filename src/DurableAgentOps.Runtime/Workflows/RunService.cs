@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Runs;
 using DurableAgentOps.Core.Snapshot;
@@ -8,11 +9,13 @@ using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Workflows;
 
-/// <summary>A run as the API and CLI show it: status, current step, each step's identity and outcome.</summary>
+/// <summary>
+/// A run as the API and CLI show it: status, current step, each step's identity and outcome, and what governance the
+/// host that started it had switched off (<see cref="GovernanceOff"/>, empty when none).
+/// </summary>
 public sealed record RunStatus(
     string RunId,
     string Workflow,
@@ -29,7 +32,8 @@ public sealed record RunStatus(
     RunFailure? Failure,
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt,
-    IReadOnlyList<NoticeSummary> Notices);
+    IReadOnlyList<NoticeSummary> Notices,
+    IReadOnlyList<string> GovernanceOff);
 
 /// <summary>A gate the caller can answer now.</summary>
 public sealed record PendingApproval(
@@ -65,11 +69,12 @@ public sealed class RunService(
     PrincipalMatcher matcher,
     Redactor redactor,
     TimeProvider time,
-    IOptions<AgentOpsRunOptions> options,
-    IOptions<EvidenceOptions> evidence)
+    HostGovernance host)
 {
     /// <summary>Longest approval comment kept; it lands in durable state and in evidence.</summary>
     public const int MaxCommentLength = 1000;
+
+    private const string GovernanceTag = "governanceOff";
 
     // Every status: a run id is never reused, even after the run finished (a finished run would be replaced).
     private static readonly IReadOnlyList<OrchestrationRuntimeStatus> AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
@@ -117,7 +122,9 @@ public sealed class RunService(
             }
         }
 
-        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, options.Value.Environment, evidence.Value.Enabled);
+        // What this host has switched off is decided now, for the run's record; each activity still obeys its own host.
+        var off = host.GovernanceOff;
+        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off);
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,
@@ -126,6 +133,11 @@ public sealed class RunService(
             ["initiator"] = initiator.Name,
             ["initiatorUpn"] = initiator.Upn ?? string.Empty,
         };
+        if (off.Count > 0)
+        {
+            tags[GovernanceTag] = string.Join(',', off); // the status reads tags, not the input
+        }
+
         await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
             new StartOrchestrationOptions(runId) { Tags = tags, DedupeStatuses = AnyStatus.Select(s => s.ToString()).ToList() }, cancellationToken);
         return runId;
@@ -282,7 +294,7 @@ public sealed class RunService(
         return new RunStatus(runId, Tag("workflow"), Tag("definitionSha256"), metadata.RuntimeStatus.ToString(),
             progress?.Phase ?? "pending", progress?.CurrentStep, initiator, outcome,
             metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [], progress?.IgnoredEvents ?? 0,
-            failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? []);
+            failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [], Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>The approver entry of the run's gate the caller is, judged against the definition the run executes.</summary>

@@ -49,6 +49,11 @@ public static class IncidentReport
             .Paragraph($"Built from the run's evidence ledger only ({story.Events.Count} records), not from the Durable history.", "source");
 
         doc.Heading(2, "Verdict", "verdict-heading").Facts("verdict", ("Evidence", VerdictOf(verification)));
+        if (run.GovernanceWarning is { } warning)
+        {
+            doc.Paragraph(warning, "governance-off");
+        }
+
         if (verification is not null && (verification.Breaks.Count > 0 || verification.Notes.Count > 0))
         {
             doc.List("verification", verification.Breaks.Select(b => $"break ({b.Kind}): {b.Message}").Concat(verification.Notes.Select(n => $"note: {n}")));
@@ -61,9 +66,10 @@ public static class IncidentReport
             ("Environment", StoryText.Or(run.Environment)),
             ("Started by", run.Initiator is { } who ? $"{who.Display} (id {StoryText.Or(who.Id)})" : RunStory.Missing),
             ("Started", StoryText.Time(run.Started)),
-            ("Ended", run.Ended is null ? "not ended (or its end is not recorded)" : StoryText.Time(run.Ended)),
+            ("Ended", run.Ended is not null ? StoryText.Time(run.Ended) : run.EvidenceOff ? run.EndText : "not ended (or its end is not recorded)"),
             ("Outcome", StoryText.Or(run.Outcome)),
-            ("Input digest", StoryText.Or(run.InputDigest)));
+            ("Input digest", StoryText.Or(run.InputDigest)),
+            ("Governance off", run.GovernanceOff.Count == 0 ? "nothing: the host enforced the scope guard and kept evidence" : string.Join(", ", run.GovernanceOff)));
 
         doc.Heading(2, "Who acted, with which scope");
         doc.Table("identities", ["Identity", "Client id", "Steps", "Declared scope", "Granted scope", "Operations used", "Records touched"],
@@ -154,7 +160,8 @@ public static class IncidentReport
 
         if (failures.Count == 0)
         {
-            doc.Paragraph(run.Ended is null ? "Nothing has failed so far; the run has not ended." : "Nothing failed.", "failures");
+            doc.Paragraph(run.Ended is not null ? "Nothing failed." : run.EvidenceOff ? "Nothing after the run's start was recorded: evidence was off."
+                : "Nothing has failed so far; the run has not ended.", "failures");
         }
         else
         {

@@ -87,7 +87,7 @@ public sealed record RunStory(
         private readonly List<StoryGateEvent> gateEvents = [];
         private readonly List<StoryRefusal> refusals = [];
         private readonly List<StoryEvent> events = [];
-        private StoryRun run = new(runId, null, null, null, null, null, null, null, null, null);
+        private StoryRun run = new(runId, null, null, null, null, null, null, null, null, null, []);
         private long? lastSeq;
 
         public void Add(EvidenceRecord record)
@@ -111,8 +111,10 @@ public sealed record RunStory(
                         Initiator = Principal(d, "initiator"),
                         InputDigest = Text(d, "inputDigest"),
                         Started = at,
+                        GovernanceOff = Strings(d, "governanceOff"),
                     };
-                    Event(record, RunLane, $"run started by {run.Initiator?.Display ?? Missing}: {run.Workflow ?? Missing} (definition {Short(run.DefinitionSha256)})");
+                    Event(record, RunLane, $"run started by {run.Initiator?.Display ?? Missing}: {run.Workflow ?? Missing} (definition {Short(run.DefinitionSha256)})"
+                        + (run.GovernanceOff.Count > 0 ? $"; governance OFF: {string.Join(", ", run.GovernanceOff)}" : string.Empty));
                     break;
 
                 case "step":

@@ -18,7 +18,12 @@ public static class TimelineText
 
         Line($"run {run.RunId}: {StoryText.Or(run.Workflow)} (definition {RunStory.Short(run.DefinitionSha256)}, environment {StoryText.Or(run.Environment)})");
         Line($"started {StoryText.Time(run.Started)} by {run.Initiator?.Display ?? RunStory.Missing}; "
-            + (run.Ended is null ? "not ended" : $"ended {StoryText.Time(run.Ended)}: {StoryText.Or(run.Outcome)}"));
+            + (run.Ended is null ? run.EndText : $"ended {run.EndText}"));
+        if (run.GovernanceWarning is { } warning)
+        {
+            Line(warning);
+        }
+
         Line($"evidence: {IncidentReport.VerdictOf(verification)}");
         text.Append('\n');
 
