@@ -10,7 +10,7 @@ namespace DurableAgentOps.Api.Governance;
 /// it enforces (the scope guard, evidence). Any verified caller may ask: people deciding whether to trust a run, and
 /// <c>agentops explain --host</c>, which marks the lines this host does not enforce.
 /// </summary>
-public static class HostEndpoints
+internal static class HostEndpoints
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
