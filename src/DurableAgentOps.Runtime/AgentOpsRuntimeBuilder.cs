@@ -5,6 +5,7 @@ using DurableAgentOps.Runtime.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime;
 
@@ -19,6 +20,10 @@ public sealed class AgentOpsRuntimeBuilder(IServiceCollection services, IConfigu
     /// </summary>
     public AgentOpsRuntimeBuilder UseStandaloneEngine()
     {
+        // The task hub's connection is the one host.json names (storageProvider.connectionName), as on Functions; the
+        // product's stores share it, so they sit in the same account as the hub they are named after.
+        Services.Replace(ServiceDescriptor.Singleton(sp => StorageConnection.FromConfiguration(
+            configuration, sp.GetRequiredService<IOptions<DurableEngineOptions>>().Value.StorageProvider.EffectiveConnectionName)));
         Services.AddDurableEngine(configuration).AddTasks(tasks => tasks
             .AddOrchestrator<AgentWorkflowOrchestrator>()
             .AddActivity<LoadDefinitionActivity>()

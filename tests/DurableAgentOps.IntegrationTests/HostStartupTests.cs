@@ -52,6 +52,22 @@ public sealed class HostStartupTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Start_HostJsonNamesAnotherConnection_TheHubAndTheStoresUseIt()
+    {
+        // host.json's storageProvider.connectionName picks the task hub's account, as on Functions; the product's stores
+        // (here the evidence log) live beside the hub. AzureWebJobsStorage points nowhere, so using it would fail.
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
+        settings[Setting + "storageProvider__connectionName"] = "HubStorage";
+        settings["HubStorage"] = azurite.ConnectionString;
+        settings["AzureWebJobsStorage"] = UnreachableConnection(FreePort.Next());
+        await using var host = await HostProcess.StartHealthyAsync(settings);
+
+        using var log = await host.Http.GetAsync("/api/evidence/log");
+
+        Assert.True(log.StatusCode == HttpStatusCode.OK, $"{(int)log.StatusCode}: {await log.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
     public async Task Healthz_RunningHost_ReportsWorkerRunningAndStorageReachable()
     {
         var hub = EngineHost.NewHubName();

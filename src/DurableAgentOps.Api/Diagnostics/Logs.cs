@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Api.Diagnostics;
 
 /// <summary>
-/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages and reports, 1100-1199 replay.
+/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay.
 /// Tokens, links, keys and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
@@ -14,6 +14,6 @@ internal static partial class Logs
     [LoggerMessage(1000, LogLevel.Information, "Run {RunId}: {What} shown to principal {PrincipalId}")]
     public static partial void EvidenceShown(this ILogger logger, string runId, string what, string principalId);
 
-    [LoggerMessage(1001, LogLevel.Warning, "Run {RunId}: {What} refused to principal {PrincipalId}: no Investigator or Administrator role")]
-    public static partial void EvidenceRefused(this ILogger logger, string runId, string what, string principalId);
+    [LoggerMessage(1001, LogLevel.Warning, "Endpoint {Endpoint} refused to principal {PrincipalId} ({Route}): {Why}")]
+    public static partial void AccessRefused(this ILogger logger, string endpoint, string principalId, string route, string why);
 }

@@ -91,9 +91,9 @@ public static class AuthenticationSetup
             OnTokenValidated = context =>
             {
                 var tid = context.Principal?.FindFirst("tid")?.Value;
-                if (context.Principal?.FindFirst("oid")?.Value is not { Length: > 0 })
+                if (context.Principal is null || CallerClaims.From(context.Principal) is null)
                 {
-                    context.Fail("the token names no object id (oid): there is no stable principal to record");
+                    context.Fail("the token names no usable object id (oid: at most 64 characters): there is no stable principal to record");
                 }
                 else if (auth.TenantId is { Length: > 0 } tenant && !string.Equals(tid, tenant, StringComparison.OrdinalIgnoreCase))
                 {
@@ -167,9 +167,9 @@ public static class AuthenticationSetup
         oidc.Events.OnTokenValidated = context =>
         {
             var tid = context.Principal?.FindFirst("tid")?.Value;
-            if (context.Principal?.FindFirst("oid")?.Value is not { Length: > 0 })
+            if (context.Principal is null || CallerClaims.From(context.Principal) is null)
             {
-                context.Fail("the id token names no object id (oid)");
+                context.Fail("the id token names no usable object id (oid)");
             }
             else if (auth.TenantId is { Length: > 0 } tenant && !string.Equals(tid, tenant, StringComparison.OrdinalIgnoreCase))
             {

@@ -1,10 +1,12 @@
 using System.Globalization;
+using DurableAgentOps.Api.Diagnostics;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Pages;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Api.Security;
 
@@ -13,7 +15,7 @@ namespace DurableAgentOps.Api.Security;
 /// send) or a 403 problem naming the app role the endpoint needs and the roles they hold; a person in a browser is sent
 /// to sign in, or shown a page that says the same.
 /// </summary>
-internal sealed class AuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed class AuthorizationResultHandler(ILogger<AuthorizationResultHandler> logger) : IAuthorizationMiddlewareResultHandler
 {
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
@@ -43,6 +45,11 @@ internal sealed class AuthorizationResultHandler : IAuthorizationMiddlewareResul
         }
 
         var detail = Refusal(endpoint?.Metadata.GetMetadata<GuardedAction>()?.Text ?? "This", authorizeResult.AuthorizationFailure, context);
+
+        // A signed-in person turned away is worth an operator's look (who tried to read evidence, say); the path is not
+        // logged as sent, since an approval page's path is its link.
+        var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+        logger.AccessRefused(endpoint?.DisplayName ?? "(none)", CallerClaims.From(context.User)?.Id ?? "(unknown)", route, detail);
         if (page)
         {
             await new HtmlPage().Heading("DurableAgentOps").Banner("refused", "Not allowed", detail + " Ask an administrator to assign it.")

@@ -79,10 +79,17 @@ public sealed class RunService(
     // Every status: a run id is never reused, even after the run finished (a finished run would be replaced).
     private static readonly IReadOnlyList<OrchestrationRuntimeStatus> AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
 
-    /// <summary>Starts a run of the workflow for the caller (the app role Starter is the endpoint's policy; here the workflow's starters).</summary>
+    /// <summary>
+    /// Starts a run of the workflow for the caller. The app role Starter is the endpoint's policy; it is checked here
+    /// again so that no other way into the service can start runs for anyone, then the workflow's starters.
+    /// </summary>
     public async Task<string> StartAsync(string workflow, JsonObject? input, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.IsInRole(AppRoles.Starter))
+        {
+            throw Forbidden($"starting a run needs the app role {AppRoles.Starter}; {caller.Name} does not hold it.");
+        }
         var loaded = workflows.Find(workflow)
             ?? throw new RunRequestException(404, "Unknown workflow.", $"This host has no workflow named '{Bounded(workflow)}'.");
         if (loaded.HasErrors)
