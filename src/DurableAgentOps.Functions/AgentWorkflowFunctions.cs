@@ -9,7 +9,7 @@ namespace DurableAgentOps.Functions;
 
 /// <summary>
 /// Governed runs on Azure Functions: the orchestrator and one activity per step kind, each delegating to the
-/// Runtime class the standalone host runs. The activity classes come from DI (AddAgentWorkflowServices).
+/// Runtime class the standalone host runs. The activity classes come from DI (AddAgentOpsRuntime).
 /// </summary>
 internal sealed class AgentWorkflowFunctions(
     LoadDefinitionActivity load, VerifyDecisionActivity verify, PrepareChangeActivity prepare, NotifyApproversActivity notify, AppendEvidenceActivity append,

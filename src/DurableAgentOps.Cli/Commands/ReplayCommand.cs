@@ -38,7 +38,7 @@ internal sealed record ReplayAnswerDto(string? RunId, string? Source, bool SameD
 /// </summary>
 internal sealed class ReplayCommand : ICliCommand
 {
-    /// <summary>The host's limit for a bundle (ReplayHttp.MaxBundleBytes): a bigger file is refused before it is sent.</summary>
+    /// <summary>The host's limit for a bundle (the replay API's bundle limit): a bigger file is refused before it is sent.</summary>
     internal const int MaxBundleBytes = 4 * 1024 * 1024;
 
     public Command Create(CliContext context)
