@@ -39,20 +39,36 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    public static TheoryData<string, string> EveryRoute() => new()
+    /// <summary>
+    /// Every endpoint that needs a caller (from the endpoint lists, so a new endpoint is tried as soon as it exists) and a
+    /// route that has none: each must refuse an anonymous request before its handler runs. Pages are tried apart.
+    /// </summary>
+    public static TheoryData<string, string> EveryRoute()
     {
-        { "POST", "/api/workflows/crm-followup/runs" },
-        { "GET", "/api/runs/crm-followup-0123" },
-        { "POST", "/api/runs/crm-followup-0123/approvals" },
-        { "GET", "/runtime/webhooks/durabletask/instances" },
-        { "GET", "/runtime/webhooks/durabletask/instances/x1" },
-        { "POST", "/runtime/webhooks/durabletask/instances/x1/raiseEvent/approval" },
-        { "POST", "/runtime/webhooks/durabletask/instances/x1/terminate" },
-        { "POST", "/runtime/webhooks/durabletask/instances/x1/suspend" },
-        { "POST", "/runtime/webhooks/durabletask/instances/x1/resume" },
-        { "DELETE", "/runtime/webhooks/durabletask/instances/x1" },
-        { "GET", "/no/such/route" },
-    };
+        var data = new TheoryData<string, string>();
+        foreach (var endpoint in Api.AgentOpsApiEndpoints.All.Concat(Api.Instances.InstanceApi.All)
+            .Where(e => e.Policy is not null && !e.Metadata.OfType<Api.Http.PageEndpoint>().Any()))
+        {
+            data.Add(endpoint.Method, Sample(endpoint.Route));
+        }
+
+        data.Add("GET", "/no/such/route");
+        return data;
+    }
+
+    /// <summary>The endpoints open to anyone: the health probe and the approval page, whose signed link is the credential.</summary>
+    [Fact]
+    public void Endpoints_WithoutAPolicy_AreOnlyTheHealthProbeAndTheApprovalPage()
+    {
+        var open = Api.AgentOpsApiEndpoints.All.Concat(Api.Instances.InstanceApi.All).Where(e => e.Policy is null).Select(e => e.Name);
+
+        Assert.Equal(["ApprovalDecision", "ApprovalPage", "ApprovalPageSignIn", "Health"], open.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A route template with sample values in place of its parameters.</summary>
+    private static string Sample(string route) => route
+        .Replace("{name}", "crm-followup", StringComparison.Ordinal).Replace("{runId}", "crm-followup-0123", StringComparison.Ordinal)
+        .Replace("{instanceId}", "x1", StringComparison.Ordinal).Replace("{eventName}", "approval", StringComparison.Ordinal);
 
     [Theory]
     [MemberData(nameof(EveryRoute))]
