@@ -7,9 +7,12 @@ namespace DurableAgentOps.Runtime.Shared;
 /// The orchestration input: which deployed definition runs (name and SHA-256; the orchestration loads it from the
 /// definition store, so no input can carry a definition of its own), the validated input, and the verified principal
 /// who started it. <see cref="GovernanceOff"/> is what the starting host had switched off (GovernanceSwitches names),
-/// recorded in the run's evidence; it never switches anything off (each activity obeys its own host's settings). It is
-/// also the logic version of evidence off: null (a run started before it was recorded) keeps no record at all; a list,
-/// even empty, records the run's start when evidence is off.
+/// recorded in the run's evidence; it never switches the scope guard off (each activity obeys its own host's settings).
+/// Evidence is the orchestration's own doing, so <see cref="Evidence"/> in the input does decide it: anyone who can
+/// schedule an orchestration on the task hub directly (an operator holding the storage keys) can start a run that keeps
+/// no record (docs/SECURITY.md, "What is still open"). <see cref="GovernanceOff"/> is also the logic version of evidence
+/// off: null (a run started before it was recorded) keeps no record at all; a list, even empty, records the run's start
+/// when evidence is off.
 /// </summary>
 public sealed record RunRequest(
     string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true,
