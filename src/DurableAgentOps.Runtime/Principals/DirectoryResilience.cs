@@ -37,6 +37,8 @@ internal static class DirectoryResilience
         services.TryAddSingleton(TimeProvider.System);
         // The pipeline's total timeout ends a request; this one also bounds reading the answer, after the handlers.
         services.AddHttpClient<PrincipalDirectory>(http => http.Timeout = TotalTimeout + AttemptTimeout)
+            // The factory's default handlers log each request's URL, which names the person looked up (users/{upn}).
+            .RemoveAllLoggers()
             .AddResilienceHandler("directory", Configure);
         return services;
     }
