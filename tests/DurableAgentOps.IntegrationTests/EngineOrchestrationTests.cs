@@ -27,6 +27,18 @@ public sealed class EngineOrchestrationTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
+    public async Task ActivityRetry_PolicyThatJudgesTheFailure_RetriesWhatItJudgesTransient()
+    {
+        // A policy's HandleFailure reads the failure's details, which the engine must carry (not only a serialized exception).
+        var key = Guid.NewGuid().ToString("N");
+        var id = await Client.ScheduleNewOrchestrationInstanceAsync("RetryFlakyJudged", key);
+        var done = await Wait(id);
+
+        Assert.True(done.RuntimeStatus == OrchestrationRuntimeStatus.Completed, done.FailureDetails?.ToString());
+        Assert.Equal(3, done.ReadOutputAs<int>());
+    }
+
+    [Fact]
     public async Task ActivityFailure_WithoutRetryPolicy_FailsOrchestrationWithCause()
     {
         var id = await Client.ScheduleNewOrchestrationInstanceAsync("NoRetryFlaky", Guid.NewGuid().ToString("N"));

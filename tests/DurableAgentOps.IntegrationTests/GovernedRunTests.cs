@@ -129,6 +129,28 @@ public sealed class GovernedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Write_SecondCallFailsPastTheClientsRetries_TheStepsRetryBlockWritesTheWholeChangeOnce()
+    {
+        // crm-followup's write declares retry {maxAttempts: 5, backoff: PT30S}. The note fails more often than the
+        // client retries one call, after the task went through: the step's retry must write the rest of the same
+        // approved change, with the same keys, and the task exactly once.
+        const string Notes = "/crm/accounts/ACC-000002/notes";
+        var runId = await StartAsync(host, "crm-followup", new { accountId = "ACC-000002" });
+        await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+        await dev.InjectFaultAsync(new { path = Notes, mode = "fail-before-commit", status = 503, count = 8 });
+        await ApproveAsync(host, runId, "bob.manager@contoso.example");
+
+        var done = await WaitFinishedAsync(host, runId);
+
+        Assert.True(done.GetProperty("outcome").GetString() == "completed", done.GetProperty("failure").ToString());
+        var posts = await dev.RequestsToAsync("crm", Notes);
+        Assert.Equal(Enumerable.Repeat(503, 8).Append(201), posts.Where(r => r.GetProperty("method").GetString() == "POST").Select(r => r.GetProperty("status").GetInt32()));
+        var reader = Catalogue.Find("crm-reader")!.ClientIds["local"];
+        Assert.Single((await dev.GetAsAsync(reader, "crm", "/crm/accounts/ACC-000002/tasks"))!.AsArray());
+        Assert.Single((await dev.GetAsAsync(reader, "crm", Notes))!.AsArray());
+    }
+
+    [Fact]
     public async Task Write_SystemAnswersRetryAfter_NextAttemptWaitsThatLong()
     {
         const string Assignment = "/support/tickets/TCK-0000004/assignment";

@@ -32,6 +32,12 @@ internal static class TestTasks
         })
         .AddOrchestratorFunc<string, int>("RetryFlaky", (context, key) =>
             context.CallActivityAsync<int>("Flaky", key, TaskOptions.FromRetryPolicy(new RetryPolicy(4, TimeSpan.FromMilliseconds(50)))))
+        .AddOrchestratorFunc<string, int>("RetryFlakyJudged", (context, key) =>
+            context.CallActivityAsync<int>("Flaky", key, TaskOptions.FromRetryPolicy(new RetryPolicy(4, TimeSpan.FromMilliseconds(50))
+            {
+                // As governed steps judge failures: a transient cause retries, a refusal would not.
+                HandleFailure = failure => failure.IsCausedBy<InvalidOperationException>(),
+            })))
         .AddOrchestratorFunc<string, int>("NoRetryFlaky", (context, key) => context.CallActivityAsync<int>("Flaky", key))
         .AddActivityFunc<string, int>("Flaky", (_, key) =>
         {

@@ -407,10 +407,20 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         var backoff = IsoDuration.TryParse(retry.Backoff, out var first) ? first : TimeSpan.FromSeconds(5);
         return TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(retry.MaxAttempts, backoff)
         {
-            // Refusals (scope guard, 401/403) do not heal by trying again.
-            HandleFailure = failure => !failure.IsCausedBy<StepRefusedException>() && !failure.IsCausedBy<Core.Scope.ScopeViolationException>(),
+            // Refusals (scope guard, 401/403) do not heal by trying again; anything else is retried.
+            HandleFailure = failure => !IsRefusal(failure),
         });
     }
+
+    /// <summary>
+    /// True when the failure, or one it wraps, is a refusal. Compared by type name: the SDK's <c>IsCausedBy</c> loads the
+    /// failure's type by name from every loaded assembly, and a type also forwarded by another assembly (an
+    /// HttpRequestException) makes it throw, which ended a write's retries after one attempt.
+    /// </summary>
+    private static bool IsRefusal(TaskFailureDetails? failure) =>
+        failure is not null && (failure.ErrorType == typeof(StepRefusedException).FullName
+            || failure.ErrorType == typeof(Core.Scope.ScopeViolationException).FullName
+            || IsRefusal(failure.InnerFailure));
 
     private static string Reason(TaskFailureDetails? details)
     {
