@@ -1,6 +1,8 @@
+using System.Text.Json.Serialization;
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Notifications;
 using DurableAgentOps.Runtime.Principals;
 using DurableAgentOps.Runtime.Shared;
@@ -24,7 +26,8 @@ public sealed record NotifyRequest(
     DateTime Deadline,
     int ApprovalsSoFar,
     string WhyThisGate,
-    string? Outcome);
+    string? Outcome,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null) : ICarriesEvidence;
 
 /// <summary>How telling went: recipients asked and each channel's result; the gate waits either way.</summary>
 public sealed record NotifyOutcome(int Recipients, IReadOnlyList<NoticeResult> Results, IReadOnlyList<string> Problems)
@@ -46,7 +49,8 @@ public sealed class NotifyApproversActivity(
     PrincipalDirectory directory,
     IEnumerable<IApprovalChannel> channels,
     IOptions<ApprovalsOptions> options,
-    IOptions<AgentOpsRunOptions> runOptions)
+    IOptions<AgentOpsRunOptions> runOptions,
+    CarriedEvidence carried)
     : TaskActivity<NotifyRequest, NotifyOutcome>
 {
     public const string Name = nameof(NotifyApproversActivity);
@@ -54,6 +58,7 @@ public sealed class NotifyApproversActivity(
     public override async Task<NotifyOutcome> RunAsync(TaskActivityContext context, NotifyRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        await carried.AppendAsync(input); // fails the activity, unlike a failed notice: the run then keeps the records for its next append
         var snapshot = await definitions.LoadAsync(input.Workflow, input.DefinitionSha256, CancellationToken.None);
         var gate = snapshot.Definition.FindGate(input.Gate) ?? throw new InvalidOperationException($"gate {input.Gate} is not in the definition");
         var wanted = channels.Where(c => gate.Channels.Contains(c.Name, StringComparer.Ordinal)).ToList();

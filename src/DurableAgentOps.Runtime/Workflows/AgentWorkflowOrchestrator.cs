@@ -56,7 +56,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         evidence.Start(context, snapshot, definitionRef);
-        await evidence.FlushAsync(context, toLog: true);
+        await evidence.CheckpointAsync(context, toLog: true);
 
         var definition = snapshot.Definition;
         foreach (var step in definition.Steps)
@@ -70,7 +70,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 ProposedChange change;
                 try
                 {
-                    change = await context.CallActivityAsync<ProposedChange>(PrepareChangeActivity.Name, invocation);
+                    change = await evidence.CallAsync<ProposedChange>(context, PrepareChangeActivity.Name, carried => invocation with { Evidence = carried });
                 }
                 catch (TaskFailedException failed)
                 {
@@ -91,7 +91,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             RunFailure? failure = null;
             try
             {
-                var record = await context.CallActivityAsync<StepRecord>(ActivityFor(step.Kind), invocation, RetryOptions(step));
+                var record = await evidence.CallAsync<StepRecord>(context, ActivityFor(step.Kind), carried => invocation with { Evidence = carried }, RetryOptions(step));
                 steps.Add(record);
                 evidence.Step(context, invocation, record, identity);
             }
@@ -113,7 +113,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 throw await FailAsync(context, failure, "failed", ActivityFor(step.Kind), invocation);
             }
 
-            await evidence.FlushAsync(context);
+            await evidence.CheckpointAsync(context);
         }
 
         Report(context, "completed", null, null);
@@ -202,7 +202,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             // waiting for them, not at the gate before (custom status is saved when the notice activity is scheduled).
             ReportWait(context, Wait(null));
             var problem = await NotifyAsync(context, run, step, gate, change, kind, deadline, tally, why, null);
-            await evidence.FlushAsync(context);
+            await evidence.CheckpointAsync(context, beforeWait: true);
             while (!tally.QuorumReached && !tally.Rejected)
             {
                 var due = new[] { (At: deadline, What: "deadline"), (At: escalateAt ?? DateTime.MaxValue, What: "escalation"),
@@ -214,7 +214,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                     // A reference type: an event with no body (null) must be judged and ignored, not crash the replay.
                     var signal = await context.WaitForExternalEvent<JsonNode?>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
                     await JudgeAsync(context, run, step, tally, signal);
-                    await evidence.FlushAsync(context);
+                    await evidence.CheckpointAsync(context, beforeWait: !tally.QuorumReached && !tally.Rejected);
                     continue;
                 }
                 catch (TaskCanceledException)
@@ -226,7 +226,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 {
                     reminders.Dequeue();
                     problem = await NotifyAsync(context, run, step, gate, change, NoticeKind.Reminder, deadline, tally, why, null);
-                    await evidence.FlushAsync(context);
+                    await evidence.CheckpointAsync(context, beforeWait: true);
                     continue;
                 }
 
@@ -284,7 +284,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         NotifyOutcome result;
         try
         {
-            result = await context.CallActivityAsync<NotifyOutcome>(NotifyApproversActivity.Name, request);
+            result = await evidence.CallAsync<NotifyOutcome>(context, NotifyApproversActivity.Name, carried => request with { Evidence = carried });
         }
         catch (TaskFailedException failed)
         {
@@ -326,7 +326,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         var request = new DecisionCheckRequest(run.RunId, step.Id, gate, decisionId);
-        var check = await context.CallActivityAsync<DecisionCheck>(VerifyDecisionActivity.Name, request);
+        var check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried });
         if (check.Decision is not { } decision)
         {
             Ignore(context, step.Id, gate, decisionId, check.Reason ?? "ignored: unverifiable decision", signal, request, check);

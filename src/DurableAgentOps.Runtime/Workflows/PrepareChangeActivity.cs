@@ -1,5 +1,6 @@
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
@@ -12,7 +13,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// When a write's gate opens: the exact change the write will send (the same calls it will build), checked against
 /// the step's scope before anyone is asked, kept in the change store for the approval page, and digested.
 /// </summary>
-public sealed class PrepareChangeActivity(ChangeStore changes, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options)
+public sealed class PrepareChangeActivity(ChangeStore changes, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options)
     : TaskActivity<StepInvocation, ProposedChange>
 {
     public const string Name = nameof(PrepareChangeActivity);
@@ -20,6 +21,7 @@ public sealed class PrepareChangeActivity(ChangeStore changes, ClientIdResolver 
     public override async Task<ProposedChange> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        await carried.AppendAsync(input);
         _ = clientIds.Resolve(input.ClientId); // a writer with no client id here is refused now, not after the approval
         var calls = WriteChange.BuildCalls(input.Step, input.Data);
         if (options.Value.ScopeGuardEnabled)

@@ -131,7 +131,8 @@ public sealed class RunService(
 
         // What this host has switched off is decided now, for the run's record; each activity still obeys its own host.
         var off = host.GovernanceOff;
-        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off);
+        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off,
+            RunLogic.Current);
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
 using Microsoft.DurableTask;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>What every step activity shares: the guard, the clock for the record, the record itself.</summary>
-public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger logger)
+public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger logger)
     : TaskActivity<StepInvocation, StepRecord>
 {
     protected AgentOpsRunOptions Options => options.Value;
@@ -20,7 +21,8 @@ public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clien
     public override async Task<StepRecord> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        input = input with { ClientId = clientIds.Resolve(input.ClientId) };
+        await carried.AppendAsync(input);
+        input = input with { ClientId = clientIds.Resolve(input.ClientId), Evidence = null };
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var (output, operations, records, usage) = await RunStepAsync(input);
