@@ -70,6 +70,11 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
             data["governanceOff"] = EngineJson.ToNode(off); // only then: a governed run's record is as it always was
         }
 
+        if (run.LogicVersion != RunLogic.Original)
+        {
+            data["logicVersion"] = run.LogicVersion; // replay from the ledger takes the path the run took
+        }
+
         Add(context, "run-start", data);
     }
 
