@@ -5,6 +5,7 @@ using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,27 @@ public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clien
         input = input with { ClientId = clientIds.Resolve(input.ClientId) };
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var (output, operations, records, usage) = await RunStepAsync(input);
+        using var span = RuntimeTelemetry.StartStep(RuntimeTelemetry.StepSpan, input);
+        var outcome = "succeeded";
+        (JsonObject? Output, IReadOnlyList<string> Operations, IReadOnlyList<string> Records, ModelUsage? Usage) done;
+        try
+        {
+            done = await RunStepAsync(input);
+        }
+        catch (Exception ex)
+        {
+            outcome = RuntimeTelemetry.OutcomeOf(ex);
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+        finally
+        {
+            span?.SetTag(TelemetryTags.StepOutcome, outcome);
+            RuntimeTelemetry.StepDuration.Record(clock.Elapsed.TotalSeconds, new(TelemetryTags.Workflow, input.Workflow),
+                new(TelemetryTags.StepKind, input.Step.Kind.ToString().ToLowerInvariant()), new(TelemetryTags.StepOutcome, outcome));
+        }
+
+        var (output, operations, records, usage) = done;
         logger.StepDone(input.RunId, input.Step.Id, input.Identity.Name, string.Join(",", records));
         return new StepRecord(input.Step.Id, input.Step.Kind, input.Identity.Name, input.ClientId, input.Step.Scope,
             operations, records, started, (int)clock.ElapsedMilliseconds, "succeeded", worker.WorkerId, output, usage);
@@ -41,7 +62,15 @@ public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clien
             return;
         }
 
-        ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+        try
+        {
+            ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+        }
+        catch (ScopeViolationException)
+        {
+            RuntimeTelemetry.ScopeRefused(input, call.Operation);
+            throw;
+        }
     }
 
 }
