@@ -121,6 +121,7 @@ start_stack() {
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
     AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey AgentOps__Evidence__SigningKey="$signingkey" \
     AgentOps__Evidence__Enabled=${EVIDENCE:-true} ASPNETCORE_ENVIRONMENT=${HOST_ENVIRONMENT:-Production} \
+    AgentOps__Telemetry__Console=${TELEMETRY_CONSOLE:-false} \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
@@ -129,7 +130,7 @@ start_stack() {
 run_governed_demo() {
   local interactive=${1:-}
   local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
-  start_stack
+  TELEMETRY_CONSOLE=${TELEMETRY_CONSOLE:-true} start_stack  # the run's spans on the host's output: .azurite/host.log
   # Each person keeps their own sign-in (AGENTOPS_HOME), as on their own machine.
   rm -rf $logs/people
   local cli="dotnet src/DurableAgentOps.Cli/$bin/agentops.dll"

@@ -1,6 +1,7 @@
 using DurableAgentOps.Api.Approvals;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
+using DurableAgentOps.Api.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +10,10 @@ namespace DurableAgentOps.Api;
 /// <summary>The Api's one composition root: what its endpoints need on either host.</summary>
 public static class AgentOpsApiServiceCollectionExtensions
 {
-    /// <summary>Caller authentication (bearer tokens, the system key, the pages' sign-in), problem details and the public URL.</summary>
+    /// <summary>
+    /// Caller authentication (bearer tokens, the system key, the pages' sign-in), problem details, the public URL, and
+    /// OpenTelemetry with the exporters the settings name (the service is named after the host's entry assembly).
+    /// </summary>
     public static IServiceCollection AddAgentOpsApi(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -18,6 +22,7 @@ public static class AgentOpsApiServiceCollectionExtensions
         services.AddAgentOpsAuthentication(configuration);
         services.AddScoped<ApprovalPage>();
         services.AddSingleton<EndpointInvoker>();
+        services.AddAgentOpsTelemetry(configuration, System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "DurableAgentOps");
         return services;
     }
 

@@ -7,6 +7,7 @@ using DurableAgentOps.Runtime.Notifications;
 using DurableAgentOps.Runtime.Principals;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
@@ -59,6 +60,30 @@ public sealed class NotifyApproversActivity(
     {
         ArgumentNullException.ThrowIfNull(input);
         await carried.AppendAsync(input); // fails the activity, unlike a failed notice: the run then keeps the records for its next append
+        using var span = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.NotifySpan);
+        span?.SetTag(TelemetryTags.RunId, input.RunId);
+        span?.SetTag(TelemetryTags.Workflow, input.Workflow);
+        span?.SetTag(TelemetryTags.DefinitionSha256, input.DefinitionSha256);
+        span?.SetTag(TelemetryTags.StepId, input.StepId);
+        span?.SetTag(TelemetryTags.Gate, input.Gate);
+        span?.SetTag(TelemetryTags.NoticeKind, input.Kind.ToString().ToLowerInvariant());
+        try
+        {
+            var outcome = await NotifyAsync(input);
+            span?.SetTag(TelemetryTags.Recipients, outcome.Recipients);
+            span?.SetTag(TelemetryTags.Sent, outcome.Results.Sum(r => r.Sent));
+            span?.SetTag(TelemetryTags.Failures, outcome.Results.Sum(r => r.Failures.Count) + outcome.Problems.Count);
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+    }
+
+    private async Task<NotifyOutcome> NotifyAsync(NotifyRequest input)
+    {
         var snapshot = await definitions.LoadAsync(input.Workflow, input.DefinitionSha256, CancellationToken.None);
         var gate = snapshot.Definition.FindGate(input.Gate) ?? throw new InvalidOperationException($"gate {input.Gate} is not in the definition");
         var wanted = channels.Where(c => gate.Channels.Contains(c.Name, StringComparer.Ordinal)).ToList();

@@ -6,6 +6,7 @@ using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Core.Validation;
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Workflows;
@@ -32,6 +33,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private (GateDefinition Gate, ProposedChange Change, DateTime Deadline, GateTally Tally, string Why)? approvedAt;
     private int ignoredEvents;
     private RunEvidenceRecorder evidence = null!;
+    private string workflow = "(none)";
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
     {
@@ -42,6 +44,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         evidence = new RunEvidenceRecorder(run);
+        workflow = run.Workflow;
         Report(context, "starting", null, null);
         WorkflowSnapshot snapshot;
         var definitionRef = new DefinitionRef(run.Workflow, run.DefinitionSha256);
@@ -437,6 +440,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private async Task<WorkflowStepFailedException> FailAsync(TaskOrchestrationContext context, RunFailure failure, string phase, string? activity = null, object? input = null)
     {
         Report(context, phase, failure.Step, failure);
+        RuntimeTelemetry.RunEnded(context.IsReplaying, workflow, phase, failure.Step);
         if (evidence is not null)
         {
             evidence.Refusal(context, failure, activity, input);
@@ -450,6 +454,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private async Task<RunResult> ResultAsync(TaskOrchestrationContext context, string outcome)
     {
         evidence.End(context, outcome, null);
+        RuntimeTelemetry.RunEnded(context.IsReplaying, workflow, outcome, null);
         await evidence.FlushAsync(context, final: true);
         return new RunResult(outcome, Summaries(), approvals);
     }

@@ -4,6 +4,7 @@ using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
@@ -22,13 +23,35 @@ public sealed class PrepareChangeActivity(ChangeStore changes, CarriedEvidence c
     {
         ArgumentNullException.ThrowIfNull(input);
         await carried.AppendAsync(input);
+        using var span = RuntimeTelemetry.StartStep(RuntimeTelemetry.PrepareSpan, input);
+        try
+        {
+            return await PrepareAsync(input);
+        }
+        catch (Exception ex)
+        {
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+    }
+
+    private async Task<ProposedChange> PrepareAsync(StepInvocation input)
+    {
         _ = clientIds.Resolve(input.ClientId); // a writer with no client id here is refused now, not after the approval
         var calls = WriteChange.BuildCalls(input.Step, input.Data);
         if (options.Value.ScopeGuardEnabled)
         {
             foreach (var call in calls)
             {
-                ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+                try
+                {
+                    ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+                }
+                catch (ScopeViolationException)
+                {
+                    RuntimeTelemetry.ScopeRefused(input, call.Operation);
+                    throw;
+                }
             }
         }
 

@@ -6,6 +6,7 @@ using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,7 +26,27 @@ public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carrie
         input = input with { ClientId = clientIds.Resolve(input.ClientId), Evidence = null };
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var (output, operations, records, usage) = await RunStepAsync(input);
+        using var span = RuntimeTelemetry.StartStep(RuntimeTelemetry.StepSpan, input);
+        var outcome = "succeeded";
+        (JsonObject? Output, IReadOnlyList<string> Operations, IReadOnlyList<string> Records, ModelUsage? Usage) done;
+        try
+        {
+            done = await RunStepAsync(input);
+        }
+        catch (Exception ex)
+        {
+            outcome = RuntimeTelemetry.OutcomeOf(ex);
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+        finally
+        {
+            span?.SetTag(TelemetryTags.StepOutcome, outcome);
+            RuntimeTelemetry.StepDuration.Record(clock.Elapsed.TotalSeconds, new(TelemetryTags.Workflow, input.Workflow),
+                new(TelemetryTags.StepKind, input.Step.Kind.ToString().ToLowerInvariant()), new(TelemetryTags.StepOutcome, outcome));
+        }
+
+        var (output, operations, records, usage) = done;
         logger.StepDone(input.RunId, input.Step.Id, input.Identity.Name, string.Join(",", records));
         return new StepRecord(input.Step.Id, input.Step.Kind, input.Identity.Name, input.ClientId, input.Step.Scope,
             operations, records, started, (int)clock.ElapsedMilliseconds, "succeeded", worker.WorkerId, output, usage);
@@ -43,7 +64,15 @@ public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carrie
             return;
         }
 
-        ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+        try
+        {
+            ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+        }
+        catch (ScopeViolationException)
+        {
+            RuntimeTelemetry.ScopeRefused(input, call.Operation);
+            throw;
+        }
     }
 
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Workflows;
@@ -27,6 +28,23 @@ public sealed class VerifyDecisionActivity(DecisionStore decisions, CarriedEvide
     {
         ArgumentNullException.ThrowIfNull(input);
         await carried.AppendAsync(input);
+        using var span = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.VerifySpan);
+        span?.SetTag(TelemetryTags.RunId, input.RunId);
+        span?.SetTag(TelemetryTags.StepId, input.StepId);
+        span?.SetTag(TelemetryTags.Gate, input.Gate);
+        var check = await CheckAsync(input);
+        span?.SetTag(TelemetryTags.Decision, check.Decision switch
+        {
+            null => "ignored",
+            { Refused: not null } => "refused",
+            { Approved: true } => "approved",
+            _ => "rejected",
+        });
+        return check;
+    }
+
+    private async Task<DecisionCheck> CheckAsync(DecisionCheckRequest input)
+    {
         var decision = await decisions.GetAsync(input.RunId, input.DecisionId, CancellationToken.None);
         if (decision is null)
         {
