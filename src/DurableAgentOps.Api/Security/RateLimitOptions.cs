@@ -25,7 +25,7 @@ internal sealed class RateLimitOptions
     public int ApprovalPagePerMinute { get; set; } = 240;
 
     /// <summary>Runs started a minute, per caller (per address for a request without a verified caller).</summary>
-    public int RunStartPerMinute { get; set; } = 600;
+    public int RunStartPerMinute { get; set; } = 200;
 
     /// <summary>Requests of one caller or address to one limited route that are answered at once; as many again wait their turn, more get a 429.</summary>
     public int Concurrent { get; set; } = 32;
