@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 
@@ -15,7 +13,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// loopback address (127.0.0.x), so that the limits of one do not spill into another.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
-public sealed partial class OverloadTests(AzuriteFixture azurite, OverloadTests.SharedHost shared) : IAsyncLifetime, IClassFixture<OverloadTests.SharedHost>
+public sealed class OverloadTests(AzuriteFixture azurite, OverloadTests.SharedHost shared) : IAsyncLifetime, IClassFixture<OverloadTests.SharedHost>
 {
     private const int Flood = 300;
 
@@ -138,6 +136,79 @@ public sealed partial class OverloadTests(AzuriteFixture azurite, OverloadTests.
         await AssertLoggedWithoutStackAsync("the sign-in provider refused to redeem the code");
     }
 
+    [Fact]
+    public async Task StartRun_ASeededSampleOfRandomBodiesOverHttp_NoneIs5xx()
+    {
+        // The in-process fuzz (Core's InputFuzzTests) runs 10,000 inputs; this sends a sample through the real pipeline.
+        const int seed = 20260416;
+        var random = new Random(seed);
+        using var ana = Client("127.0.0.51", await dev.SignInAsync("ana.silva@contoso.example")); // alice's budget is the flood test's
+        var answers = new Dictionary<int, int>();
+        for (var i = 0; i < 120; i++)
+        {
+            var (type, body) = RandomBody(random);
+            using var content = new ByteArrayContent(body);
+            if (type.Length > 0)
+            {
+                content.Headers.TryAddWithoutValidation("Content-Type", type);
+            }
+
+            using var answer = await ana.PostAsync(random.Next(10) == 0 ? "/api/workflows/no-such-flow/runs" : "/api/workflows/crm-followup/runs", content);
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.True((int)answer.StatusCode is 202 or (>= 400 and < 500) && answer.StatusCode != HttpStatusCode.TooManyRequests,
+                $"case {i} (seed {seed}): {(int)answer.StatusCode} {text}\n--- {type} ---\n{System.Text.Encoding.UTF8.GetString(body)}");
+            answers[(int)answer.StatusCode] = answers.GetValueOrDefault((int)answer.StatusCode) + 1;
+        }
+
+        Assert.True(answers.GetValueOrDefault(400) > 50, string.Join(", ", answers.Select(a => $"{a.Key}×{a.Value}")));
+    }
+
+    [Fact]
+    public async Task ApprovalPage_ASeededSampleOfRandomLinksAndFormsOverHttp_EachA4xxPage()
+    {
+        const int seed = 20260417;
+        var random = new Random(seed);
+        using var browser = Client("127.0.0.52");
+        var good = SharedHost.Token();
+        for (var i = 0; i < 100; i++)
+        {
+            var token = random.Next(3) switch
+            {
+                0 => good[..random.Next(1, good.Length)],
+                1 => good.Insert(random.Next(good.Length), ((char)random.Next(0x21, 0x3000)).ToString()),
+                _ => new string([.. Enumerable.Range(0, random.Next(1, 300)).Select(_ => (char)random.Next(0x21, 0x7F))]),
+            };
+            var path = "/approvals/" + Uri.EscapeDataString(token);
+            var (type, body) = RandomBody(random);
+            using var content = new ByteArrayContent(body);
+            content.Headers.TryAddWithoutValidation("Content-Type", random.Next(2) == 0 ? "application/x-www-form-urlencoded" : type);
+            using var answer = random.Next(2) == 0 ? await browser.GetAsync(path) : await browser.PostAsync(path, content);
+            var text = await answer.Content.ReadAsStringAsync();
+            Assert.True((int)answer.StatusCode is >= 400 and < 500 && answer.StatusCode != HttpStatusCode.TooManyRequests,
+                $"case {i} (seed {seed}): {(int)answer.StatusCode} {text}\n--- token ---\n{token}");
+        }
+    }
+
+    /// <summary>A request body of any kind: JSON of the right and wrong shapes, too big, too deep, not JSON, under a random content type.</summary>
+    private static (string Type, byte[] Body) RandomBody(Random random)
+    {
+        string[] types = ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "", "application/json; charset=latin1"];
+        var text = random.Next(9) switch
+        {
+            0 => "{\"input\":{\"accountId\":\"ACC-" + random.Next(0, 999999).ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + "\"}}",
+            1 => "{\"input\":{\"accountId\":" + random.Next() + "}}",
+            2 => "{\"input\":[1,2]}",
+            3 => "{\"input\":{\"accountId\":\"" + new string('A', random.Next(10, 40000)) + "\"}}",
+            4 => new string('[', 5000) + new string(']', 5000),
+            5 => "{\"input\":{},\"extra\":" + new string('{', 100) + new string('}', 100) + "}",
+            6 => "decision=approve&comment=" + new string('x', random.Next(0, 5000)),
+            7 => "{\"input\":{\"accountId\":\"ACC-000002\",\"callId\":\"\u0000\"}}",
+            _ => new string([.. Enumerable.Range(0, random.Next(0, 500)).Select(_ => (char)random.Next(0x01, 0x3000))]),
+        };
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        return (types[random.Next(types.Length)], random.Next(15) == 0 ? [.. bytes, 0xFF, 0xFE, 0xC3] : bytes);
+    }
+
     private static void AssertLimited(IReadOnlyList<(HttpStatusCode Status, string? RetryAfter, string? Type, string Body)> answers, HttpStatusCode served, int atLeast, bool html)
     {
         var summary = string.Join(", ", answers.GroupBy(a => (int)a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}"));
@@ -167,22 +238,8 @@ public sealed partial class OverloadTests(AzuriteFixture azurite, OverloadTests.
         return [.. await Task.WhenAll(sends)];
     }
 
-    /// <summary>The pages' sign-in as a browser runs it, up to the provider's answer: the callback URL it sends the browser to.</summary>
-    private async Task<Uri> AuthorizeAsync(LoopbackClient browser, string person)
-    {
-        using var challenge = await browser.GetAsync($"/approvals/{SharedHost.Token()}/sign-in");
-        Assert.Equal(HttpStatusCode.Redirect, challenge.StatusCode);
-        using var picker = await browser.GetAsync(challenge.Headers.Location!);
-        var html = await picker.Content.ReadAsStringAsync();
-        Assert.True(picker.IsSuccessStatusCode, html);
-        var fields = HiddenField().Matches(html).Select(m => KeyValuePair.Create(WebUtility.HtmlDecode(m.Groups[1].Value), WebUtility.HtmlDecode(m.Groups[2].Value))).ToList();
-        fields.Add(KeyValuePair.Create("person", person));
-        using var picked = await browser.PostAsync(new Uri(new Uri(dev.BaseUrl), "/signin/authorize"), new FormUrlEncodedContent(fields));
-        Assert.True(picked.StatusCode == HttpStatusCode.Redirect, await picked.Content.ReadAsStringAsync());
-        var callback = picked.Headers.Location!;
-        Assert.Equal("/signin-oidc", callback.AbsolutePath);
-        return callback;
-    }
+    private Task<Uri> AuthorizeAsync(PageBrowser browser, string person) =>
+        browser.AuthorizeAsync($"/approvals/{SharedHost.Token()}/sign-in", new Uri(dev.BaseUrl), person);
 
     private async Task AssertLoggedWithoutStackAsync(string reason)
     {
@@ -197,55 +254,7 @@ public sealed partial class OverloadTests(AzuriteFixture azurite, OverloadTests.
         Assert.DoesNotContain("An unhandled exception", host.Output, StringComparison.Ordinal);
     }
 
-    private LoopbackClient Client(string address, string? bearer = null, bool cookies = false) => new(host.BaseUrl, IPAddress.Parse(address), bearer, cookies);
-
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
-    private static partial Regex HiddenField();
-
-    /// <summary>An HTTP client that connects from a loopback address of its own (any 127.0.0.x reaches the host), redirects not followed.</summary>
-    private sealed class LoopbackClient : HttpClient
-    {
-        public LoopbackClient(string baseUrl, IPAddress address, string? bearer, bool cookies)
-            : this(Handler(address, cookies ? new CookieContainer() : null), baseUrl, bearer)
-        {
-        }
-
-        private LoopbackClient(SocketsHttpHandler handler, string baseUrl, string? bearer)
-            : base(handler)
-        {
-            Cookies = handler.UseCookies ? handler.CookieContainer : null;
-            BaseAddress = new Uri(baseUrl);
-            Timeout = TimeSpan.FromSeconds(60);
-            if (bearer is not null)
-            {
-                DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
-            }
-        }
-
-        public CookieContainer? Cookies { get; }
-
-        private static SocketsHttpHandler Handler(IPAddress address, CookieContainer? cookies) => new()
-        {
-            AllowAutoRedirect = false,
-            UseCookies = cookies is not null,
-            CookieContainer = cookies ?? new CookieContainer(),
-            ConnectCallback = async (context, token) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    socket.Bind(new IPEndPoint(address, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, token);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-    }
+    private PageBrowser Client(string address, string? bearer = null, bool cookies = false) => new(host.BaseUrl, IPAddress.Parse(address), bearer, cookies);
 
     /// <summary>DevServices and one host with the default limits and a link signing key, for the class.</summary>
     public sealed class SharedHost : IAsyncLifetime

@@ -52,6 +52,9 @@ public static class AuthenticationSetup
             .AddJwtBearer()
             .AddCookie(PagesScheme)
             .AddOpenIdConnect(PagesSignInScheme, _ => { });
+        // A failed sign-in callback is logged once, with its reason and no stack, by OnRemoteFailure; the handler's own
+        // error log would add the exception with its stack (a replayed code, a provider's refusal) on both hosts.
+        services.AddLogging(logging => logging.AddFilter(typeof(OpenIdConnectHandler).FullName, LogLevel.Critical));
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>(Configure);
         services.AddOptions<CookieAuthenticationOptions>(PagesScheme).Configure(ConfigurePagesCookie);
         services.AddOptions<OpenIdConnectOptions>(PagesSignInScheme).Configure<IOptions<AuthOptions>>(ConfigurePagesSignIn);
