@@ -62,7 +62,7 @@ public sealed class OverloadTests(AzuriteFixture azurite, OverloadTests.SharedHo
         using var served = await bob.PostAsJsonAsync("/api/workflows/crm-followup/runs", new { input = new { accountId = 42 } });
 
         AssertLimited(answers, HttpStatusCode.BadRequest, atLeast: Flood - 200 - 20, html: false);
-        Assert.Equal(HttpStatusCode.BadRequest, served.StatusCode); // same address, another caller: its own budget
+        Assert.Equal(HttpStatusCode.Forbidden, served.StatusCode); // same address, another caller: its own budget (and bob may not start runs)
     }
 
     [Theory]
