@@ -272,6 +272,10 @@ case "${1:-help}" in
       stop_azurite
       mkdir -p bench/results; rm -f .azurite/requests.log
       start_azurite --inMemoryPersistence --debug .azurite/requests.log
+      # One starter and one approver from one address drive every run: the per-caller and per-address limits, sized for
+      # people, would measure the limiter, not the product.
+      export AgentOps__RateLimits__RunStartPerMinute=1000000 AgentOps__RateLimits__ApprovalPagePerMinute=1000000 \
+        AgentOps__RateLimits__SignInPerMinute=1000000 AgentOps__RateLimits__Concurrent=10000
       start_stack
       rm -rf $LOGS/people
       for who in alice@contoso.example ivan.investigator@contoso.example; do

@@ -28,7 +28,7 @@ public interface ICarriesEvidence
 /// in flight, or a recording, replays the way it ran: new behaviour that changes what is scheduled is taken only by runs
 /// started with its version or later.
 /// </summary>
-public static class RunLogic
+internal static class RunLogic
 {
     /// <summary>Runs started before versions were recorded: one append activity per evidence checkpoint.</summary>
     public const int Original = 0;
