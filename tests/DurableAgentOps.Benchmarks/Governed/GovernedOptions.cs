@@ -10,6 +10,7 @@ internal sealed record GovernedOptions(
     int Rounds,
     int Warmup,
     int Parked,
+    int Serial,
     Uri Api,
     Uri DevServices,
     Uri Smtp4dev,
@@ -36,6 +37,7 @@ internal sealed record GovernedOptions(
 
           --runs N          measured runs per side (default 100), in --rounds R alternating rounds (default 2)
           --warmup N        warm-up runs per side, not counted (default 10)
+          --serial N        then N runs per side one at a time: approval POST -> write with nothing queued (default 20)
           --parked N        then N runs parked at their gate at once: the host's memory, stalls, then all approved (default 0)
           --label TEXT      a name for this measurement in the results (default "governed")
           --out DIR         where the JSON and Markdown go (default bench/results)
@@ -73,7 +75,7 @@ internal sealed record GovernedOptions(
 
         var known = new HashSet<string>(StringComparer.Ordinal)
         {
-            "runs", "rounds", "warmup", "parked", "api", "dev", "smtp", "starter", "approver", "investigator", "workflow", "input", "hub",
+            "runs", "rounds", "warmup", "parked", "serial", "api", "dev", "smtp", "starter", "approver", "investigator", "workflow", "input", "hub",
             "host-pid", "azurite-pid", "azurite-log", "approval-parallelism", "timeout", "out", "label",
         };
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
@@ -86,6 +88,7 @@ internal sealed record GovernedOptions(
             Number("rounds", 2),
             Number("warmup", 10, 0),
             Number("parked", 0, 0),
+            Number("serial", 20, 0),
             new Uri(Required("api").TrimEnd('/') + "/"),
             new Uri(Required("dev").TrimEnd('/') + "/"),
             new Uri(Required("smtp").TrimEnd('/') + "/"),
