@@ -12,11 +12,13 @@ namespace DurableAgentOps.Runtime.Shared;
 /// schedule an orchestration on the task hub directly (an operator holding the storage keys) can start a run that keeps
 /// no record (docs/SECURITY.md, "What is still open"). <see cref="GovernanceOff"/> is also the logic version of evidence
 /// off: null (a run started before it was recorded) keeps no record at all; a list, even empty, records the run's start
-/// when evidence is off.
+/// when evidence is off. <see cref="GateIndex"/> is the logic version of the waiting-gates index: false (a run started
+/// before it) calls the notice activity only for gates with channels, as it did; true (new runs) calls it for every gate
+/// opening and outcome, so the index lists gates without channels too.
 /// </summary>
 public sealed record RunRequest(
     string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true,
-    IReadOnlyList<string>? GovernanceOff = null);
+    IReadOnlyList<string>? GovernanceOff = null, bool GateIndex = false);
 
 /// <summary>A deployed definition by name and hash.</summary>
 public sealed record DefinitionRef(string Workflow, string Sha256);
