@@ -292,7 +292,14 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         await (await heads.Value).DeleteEntityAsync(HeadsPartition, runId, cancellationToken: cancellationToken);
         if (stored.Summary is { } summary)
         {
-            await (await heads.Value).DeleteEntityAsync(HeadsPartition, TimeRow(summary.StartedAt, runId), cancellationToken: cancellationToken);
+            try
+            {
+                await (await heads.Value).DeleteEntityAsync(HeadsPartition, TimeRow(summary.StartedAt, runId), cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // A head written before the time index had no row there.
+            }
         }
     }
 
