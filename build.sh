@@ -9,6 +9,9 @@
 #            (--approvals [--runs N]: approval page POST -> write completed, p50/p95, through the local stack)
 #            (--evidence [--runs N]: a governed run with evidence off, then on: time and storage requests per run; the
 #            host runs as Development both times, the only environment that accepts evidence off)
+#            (--governed [--runs N] [--parked N]: full governed runs through the local stack against the bare engine in the
+#            same run: runs/s ratio, approval POST -> write, storage and token requests, CPU per run, memory with N parked;
+#            writes bench/results/governed-<label>.{json,md}; --help lists the options)
 #   azurite  run Azurite in the foreground with data in .azurite/ (for working with the host by hand)
 #   setup    only install what is missing (npm packages, .NET tools) and build
 set -euo pipefail
@@ -118,6 +121,7 @@ start_stack() {
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
     AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey AgentOps__Evidence__SigningKey="$signingkey" \
     AgentOps__Evidence__Enabled=${EVIDENCE:-true} ASPNETCORE_ENVIRONMENT=${HOST_ENVIRONMENT:-Production} \
+    AgentOps__Telemetry__Console=${TELEMETRY_CONSOLE:-false} \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
   PIDS+=($!)
   wait_healthy Host $api $logs/host.log
@@ -126,7 +130,7 @@ start_stack() {
 run_governed_demo() {
   local interactive=${1:-}
   local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
-  start_stack
+  TELEMETRY_CONSOLE=${TELEMETRY_CONSOLE:-true} start_stack  # the run's spans on the host's output: .azurite/host.log
   # Each person keeps their own sign-in (AGENTOPS_HOME), as on their own machine.
   rm -rf $logs/people
   local cli="dotnet src/DurableAgentOps.Cli/$bin/agentops.dll"
@@ -263,6 +267,23 @@ case "${1:-help}" in
           [off, on].map(x => `| ${x.mode} | ${x.runs} | ${x.p50Ms} | ${x.p95Ms} | ${x.storageRequestsPerRun} | ${x.evidenceRequestsPerRun} |`).join("\n") +
           `\n\non / off: p50 ${r(on.p50Ms, off.p50Ms)}x, p95 ${r(on.p95Ms, off.p95Ms)}x, storage requests ${r(on.storageRequestsPerRun, off.storageRequestsPerRun)}x\n`;
         require("fs").writeFileSync(".artifacts/bench/evidence.md", md); console.log(md);'
+    elif [ "${2:-}" = "--governed" ]; then
+      # Governed runs through the whole local stack against the bare engine, same Azurite (its debug log counts requests).
+      stop_azurite
+      mkdir -p bench/results; rm -f .azurite/requests.log
+      start_azurite --inMemoryPersistence --debug .azurite/requests.log
+      # One starter and one approver from one address drive every run: the per-caller and per-address limits, sized for
+      # people, would measure the limiter, not the product.
+      export AgentOps__RateLimits__RunStartPerMinute=1000000 AgentOps__RateLimits__ApprovalPagePerMinute=1000000 \
+        AgentOps__RateLimits__SignInPerMinute=1000000 AgentOps__RateLimits__Concurrent=10000
+      start_stack
+      rm -rf $LOGS/people
+      for who in alice@contoso.example ivan.investigator@contoso.example; do
+        AGENTOPS_HOME=$LOGS/people/${who%%[.@]*} dotnet "src/DurableAgentOps.Cli/$BIN/agentops.dll" login --dev $who >/dev/null
+      done
+      dotnet "tests/DurableAgentOps.Benchmarks/bin/$CONFIG/net10.0/DurableAgentOps.Benchmarks.dll" --governed \
+        --api $API --dev $DEV --smtp $MAIL --starter $LOGS/people/alice/login.json --investigator $LOGS/people/ivan/login.json \
+        --approver bob.manager@contoso.example --host-pid "${PIDS[-1]}" --azurite-pid "$AZURITE_PID" --azurite-log .azurite/requests.log "${@:3}"
     elif [ "${2:-}" = "--approvals" ]; then
       # Approval page POST -> write completed, p50/p95 over --runs N (default 50), through the real stack.
       start_stack
@@ -279,5 +300,5 @@ case "${1:-help}" in
     exec node_modules/.bin/azurite --skipApiVersionCheck --loose --location .azurite/data
     ;;
   setup) setup ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
 esac

@@ -2,6 +2,7 @@ using DurableAgentOps.Api;
 using DurableAgentOps.Runtime;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +21,10 @@ public static class FunctionsComposition
         // The orchestrator and activities run as this app's triggers, so the Runtime gets no engine of its own.
         services.AddAgentOpsRuntime(configuration);
         services.AddAgentOpsApi(configuration);
+
+        // The Api's OpenTelemetry, plus the worker's: each invocation's span joins the trace the Functions host passes
+        // (host.json: telemetryMode OpenTelemetry, durableTask tracing V2), and the resource names this app.
+        services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
 
         // Each request's durable client is a trigger binding; handlers and the run service get it through DI.
         services.AddScoped<RequestDurableClient>();

@@ -55,6 +55,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceLedger>();
+        services.TryAddSingleton<CarriedEvidence>();
         services.TryAddSingleton<EvidenceService>();
         services.TryAddSingleton<Redactor>();
 

@@ -1,8 +1,35 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DurableAgentOps.Benchmarks;
+using DurableAgentOps.Benchmarks.Governed;
 using DurableAgentOps.Runtime.Engine;
 using Microsoft.Extensions.Logging;
+
+if (args.Length > 0 && args[0] == "--governed")
+{
+    GovernedOptions? governed;
+    try
+    {
+        governed = GovernedOptions.Parse(args[1..]);
+    }
+    catch (FormatException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        Console.Error.WriteLine(GovernedOptions.Usage);
+        return 2;
+    }
+
+    if (governed is null)
+    {
+        Console.WriteLine(GovernedOptions.Usage);
+        return 0;
+    }
+
+    using var governedLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+    return await GovernedBench.RunAsync(governed, Environment.GetEnvironmentVariable("AzureWebJobsStorage") is { Length: > 0 } storageSetting
+        ? storageSetting
+        : StorageConnection.DevelopmentStorage, governedLoggers);
+}
 
 BenchOptions? options;
 try

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Net;
 using DurableAgentOps.Api;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +87,82 @@ public sealed class EndpointInvokerTests
         Assert.Equal(400, http.Response.StatusCode);
         Assert.StartsWith("text/html", http.Response.ContentType, StringComparison.Ordinal);
         Assert.Contains("This link is not valid", FunctionsApp.Body(http), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invoke_ApprovalPageOverItsLimit_Is429WithRetryAfterForThatAddressOnly()
+    {
+        await using var app = FunctionsApp.Start(new Dictionary<string, string?>
+        {
+            ["AgentOps:Approvals:LinkSigningKey"] = Convert.ToBase64String(new byte[32]),
+            ["AgentOps:RateLimits:ApprovalPagePerMinute"] = "5",
+        });
+        var invoker = app.Services.GetRequiredService<EndpointInvoker>();
+
+        async Task<HttpContext> PageFromAsync(string address)
+        {
+            var http = app.Request("GET", "/api/approvals/forged");
+            http.Connection.RemoteIpAddress = IPAddress.Parse(address);
+            http.RequestServices.GetRequiredService<RequestDurableClient>().Client = new UnusedDurableClient();
+            await invoker.InvokeAsync("ApprovalPage", http, ("token", "forged"));
+            return http;
+        }
+
+        var answers = new List<int>();
+        for (var i = 0; i < 8; i++)
+        {
+            answers.Add((await PageFromAsync("203.0.113.7")).Response.StatusCode);
+        }
+
+        var last = await PageFromAsync("203.0.113.7");
+        var other = await PageFromAsync("203.0.113.8");
+
+        Assert.Equal(5, answers.Count(s => s == 400)); // the page itself, within the budget
+        Assert.All(answers.Skip(5), s => Assert.Equal(429, s));
+        Assert.Equal(429, last.Response.StatusCode);
+        Assert.True(int.Parse(last.Response.Headers.RetryAfter.ToString(), CultureInfo.InvariantCulture) >= 1, last.Response.Headers.RetryAfter.ToString());
+        Assert.StartsWith("text/html", last.Response.ContentType, StringComparison.Ordinal);
+        Assert.Contains("Too many requests", FunctionsApp.Body(last), StringComparison.Ordinal);
+        Assert.Equal(400, other.Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Invoke_StartRunOverItsLimit_CountsPerVerifiedCallerThenPerAddress()
+    {
+        await using var app = FunctionsApp.Start(new Dictionary<string, string?> { ["AgentOps:RateLimits:RunStartPerMinute"] = "3" });
+        var invoker = app.Services.GetRequiredService<EndpointInvoker>();
+
+        async Task<HttpContext> StartAsync(string? systemKey)
+        {
+            var http = app.Request("POST", "/api/workflows/crm-followup/runs", systemKey);
+            http.Connection.RemoteIpAddress = IPAddress.Parse("198.51.100.4");
+            await invoker.InvokeAsync("StartRun", http, ("name", "crm-followup"));
+            return http;
+        }
+
+        var asKey = new List<int>();
+        for (var i = 0; i < 4; i++)
+        {
+            asKey.Add((await StartAsync(FunctionsApp.SystemKey)).Response.StatusCode);
+        }
+
+        var anonymous = await StartAsync(null); // same address, no verified caller: its own budget
+
+        Assert.Equal([403, 403, 403, 429], asKey); // the key's own budget, then refused before authorization
+        Assert.Equal(401, anonymous.Response.StatusCode);
+        var refused = await StartAsync(FunctionsApp.SystemKey);
+        Assert.Equal("application/problem+json", refused.Response.ContentType);
+        Assert.Contains("Too many requests for starting runs from you", FunctionsApp.Body(refused), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ValidateOnStart_RateLimitOfZero_IsRefusedByName()
+    {
+        await using var app = FunctionsApp.Start(new Dictionary<string, string?> { ["AgentOps:RateLimits:Concurrent"] = "0" });
+
+        var refused = Assert.ThrowsAny<Exception>(() => app.Services.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.Contains("AgentOps:RateLimits:Concurrent must be between 1 and 10000, not 0", refused.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

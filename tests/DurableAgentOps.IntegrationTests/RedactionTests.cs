@@ -14,7 +14,9 @@ namespace DurableAgentOps.IntegrationTests;
 /// Values at a workflow's <c>evidence.redact</c> paths never land in clear: after runs that read a call transcript and
 /// a customer's e-mail and phone, a scan of every table, blob and queue message of the task hub (the product's and the
 /// engine's), of the host's log, of the approval mails, of what the APIs answer and of the runs' evidence exports finds
-/// none of them — and no bearer token, key or approval-link token either — and the runs still worked.
+/// none of them — and no bearer token, key, approval-link token, page cookie or JWT-shaped string either (the steps'
+/// identity tokens and the pages' id token included, which the test never sees) — and the runs still worked, one of
+/// them approved from the mail's link through the page's sign-in and form.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProcess smtp) : IAsyncLifetime, IClassFixture<Smtp4devProcess>
@@ -52,11 +54,24 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
         var crm = await StartAsync("crm-followup", new { accountId = "ACC-000002" });
         await host.WaitForJsonAsync($"/api/runs/{crm}", s => s.GetProperty("phase").GetString() == "awaiting-approval", TimeSpan.FromSeconds(90), "waiting");
         var bobToken = await dev.SignInAsync("bob.manager@contoso.example");
-        using (var bob = host.As(bobToken))
+
+        // Bob approves from his mail, as a person would: the link, the pages' sign-in (an id token, a code, cookies), the form.
+        var bobsMail = await smtp.WaitForMessagesAsync(m => m.Subject.Contains(crm, StringComparison.Ordinal)
+            && m.Subject.StartsWith("Approval needed", StringComparison.Ordinal) && m.To.Contains("bob.manager@contoso.example"), 1, TimeSpan.FromSeconds(60));
+        var bobsLink = LinkToken().Match((await smtp.MessageAsync(bobsMail[0].Id)).PlainText ?? string.Empty);
+        Assert.True(bobsLink.Success, "no approval link in bob's mail");
+        var pagePath = $"/approvals/{bobsLink.Groups[1].Value}";
+        using var browser = new PageBrowser(host.BaseUrl, System.Net.IPAddress.Loopback, cookies: true);
+        var signedInPage = await browser.SignInAtPageAsync(pagePath, new Uri(dev.BaseUrl), "bob.manager@contoso.example");
+        var form = PageBrowser.HiddenFields(signedInPage);
+        form.Add(KeyValuePair.Create("decision", "approve"));
+        using (var decided = await browser.PostAsync(pagePath, new FormUrlEncodedContent(form)))
         {
-            using var approved = await bob.PostAsJsonAsync($"/api/runs/{crm}/approvals", new { approved = true });
-            Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
+            Assert.True(decided.StatusCode == HttpStatusCode.OK, await decided.Content.ReadAsStringAsync());
         }
+
+        var browserCookies = browser.Cookies!.GetAllCookies().Select(c => (c.Name, c.Value)).ToList();
+        Assert.Contains(browserCookies, c => c.Name == "agentops.pages");
 
         var support = await StartAsync("support-routing", new { ticketId = "TCK-0000003" });
         foreach (var run in new[] { crm, support })
@@ -115,19 +130,34 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
 
         // No credential lands anywhere the product writes or answers: tokens, keys, link tokens.
         var signingKeyBody = string.Concat(HostProcess.EvidenceKey.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)))[..48];
+        // Telemetry (issue 14, item 6) adds a place the product writes: when its exporter lands, add what it exported
+        // (the in-memory or console exporter's spans and metrics) to `texts` here, and this scan covers it too.
         var credentials = new List<(string What, string Value)>
         {
             ("bob's access token", bobToken), ("ivan's access token", ivanToken), ("the system key", HostProcess.SystemKey),
             ("the vault key", HostProcess.VaultKey), ("the link signing key", LinkKey), ("the evidence signing key", signingKeyBody),
+            ("the identity endpoint's header secret", dev.IdentityHeader),
         };
         credentials.AddRange(linkTokens.Select(t => ("an approval link token", t)));
+        credentials.AddRange(browserCookies.Where(c => c.Value.Length >= 16).Select(c => ($"the browser's {c.Name} cookie", c.Value)));
         foreach (var (what, value) in credentials)
         {
             var leaks = texts.Where(t => t.Text.Contains(value, StringComparison.Ordinal)).Select(t => t.Where).ToList();
             Assert.True(leaks.Count == 0, $"{what} found in: {string.Join("; ", leaks)}");
         }
 
+        // Tokens the test never saw: the steps' managed-identity tokens, Graph tokens, the pages' id token. Any JWT at all
+        // (three base64url parts, the first two JSON) is one of them, or a person's.
+        foreach (var (where, text) in texts)
+        {
+            var jwt = JwtShaped().Match(text);
+            Assert.False(jwt.Success, $"a JWT-shaped string in {where}: {(jwt.Success ? jwt.Value[..Math.Min(jwt.Value.Length, 24)] : string.Empty)}…");
+        }
+
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")]
+    private static partial System.Text.RegularExpressions.Regex JwtShaped();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"/approvals/([A-Za-z0-9%._~-]{20,})")]
     private static partial System.Text.RegularExpressions.Regex LinkToken();

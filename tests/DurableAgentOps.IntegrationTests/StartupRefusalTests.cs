@@ -32,6 +32,8 @@ public sealed class StartupRefusalTests(AzuriteFixture azurite)
                 "AgentOps:ScopeGuardEnabled=false is refused: the scope guard may be off only on a Development host, and this host's environment is Production");
             data.Add(host, "AgentOps__Evidence__Enabled", "false",
                 "AgentOps:Evidence:Enabled=false is refused: evidence may be off only on a Development host, and this host's environment is Production");
+            data.Add(host, "OTEL_EXPORTER_OTLP_ENDPOINT", "not a url", "OTEL_EXPORTER_OTLP_ENDPOINT must be an absolute http or https URL with no query");
+            data.Add(host, "APPLICATIONINSIGHTS_CONNECTION_STRING", Secret, "APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string");
         }
 
         return data;

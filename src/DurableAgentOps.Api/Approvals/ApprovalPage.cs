@@ -31,11 +31,11 @@ internal sealed class ApprovalPage(
         // The signed link is what lets a GET show the page; deciding needs a sign-in, checked on the page so that a
         // scanner's automatic POST gets a page that says "sign in" and consumes nothing.
         new("ApprovalPage", "GET", ApprovalPageLinks.RoutePrefix + "/{token}", null,
-            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.ShowAsync(http, token), PageEndpoint.Instance),
+            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.ShowAsync(http, token), PageEndpoint.Instance, RateLimited.ApprovalPage),
         new("ApprovalPageSignIn", "GET", ApprovalPageLinks.RoutePrefix + "/{token}/sign-in", null,
-            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.SignInAsync(http, token), PageEndpoint.Instance),
+            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.SignInAsync(http, token), PageEndpoint.Instance, RateLimited.SignIn),
         new("ApprovalDecision", "POST", ApprovalPageLinks.RoutePrefix + "/{token}", null,
-            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.DecideAsync(http, token), PageEndpoint.Instance),
+            (string token, HttpContext http, [FromServices] ApprovalPage page) => page.DecideAsync(http, token), PageEndpoint.Instance, RateLimited.ApprovalPage),
     ];
 
     /// <summary>GET: the page, read-only, for whoever holds a valid link.</summary>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Api.Diagnostics;
 
 /// <summary>
-/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay.
+/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay, 1200-1299 overload and sign-in refusals.
 /// Tokens, links, keys and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
@@ -13,6 +13,12 @@ internal static partial class Logs
 
     [LoggerMessage(1000, LogLevel.Information, "Run {RunId}: {What} shown to principal {PrincipalId}")]
     public static partial void EvidenceShown(this ILogger logger, string runId, string what, string principalId);
+
+    [LoggerMessage(1200, LogLevel.Warning, "Rate limit {Policy} refused a request: too many from one {PartitionKind} ({PrincipalId})")]
+    public static partial void RateLimited(this ILogger logger, string policy, string partitionKind, string principalId);
+
+    [LoggerMessage(1201, LogLevel.Warning, "Sign-in callback refused ({Status}): {Reason}")]
+    public static partial void SignInCallbackRefused(this ILogger logger, int status, string reason);
 
     [LoggerMessage(1001, LogLevel.Warning, "Endpoint {Endpoint} refused to principal {PrincipalId} ({Route}): {Why}")]
     public static partial void AccessRefused(this ILogger logger, string endpoint, string principalId, string route, string why);

@@ -18,7 +18,7 @@ internal static class RunEndpoints
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
-        new("StartRun", "POST", "/api/workflows/{name}/runs", AgentOpsPolicies.Starter, StartAsync, new GuardedAction("starting a run")),
+        new("StartRun", "POST", "/api/workflows/{name}/runs", AgentOpsPolicies.Starter, StartAsync, new GuardedAction("starting a run"), RateLimited.RunStart),
         new("GetRun", "GET", "/api/runs/{runId}", AgentOpsPolicies.Caller, GetAsync, new GuardedAction("reading a run")),
         new("PendingApprovals", "GET", "/api/approvals", AgentOpsPolicies.Person, PendingAsync, new GuardedAction("listing approvals")),
         new("ApproveRun", "POST", "/api/runs/{runId}/approvals", AgentOpsPolicies.Person, ApproveAsync, new GuardedAction("deciding")),

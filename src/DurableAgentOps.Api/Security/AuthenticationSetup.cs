@@ -5,6 +5,10 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
+using DurableAgentOps.Api.Diagnostics;
+using DurableAgentOps.Api.Http;
+using DurableAgentOps.Api.Pages;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -48,6 +52,9 @@ public static class AuthenticationSetup
             .AddJwtBearer()
             .AddCookie(PagesScheme)
             .AddOpenIdConnect(PagesSignInScheme, _ => { });
+        // A failed sign-in callback is logged once, with its reason and no stack, by OnRemoteFailure; the handler's own
+        // error log would add the exception with its stack (a replayed code, a provider's refusal) on both hosts.
+        services.AddLogging(logging => logging.AddFilter(typeof(OpenIdConnectHandler).FullName, LogLevel.Critical));
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>>(Configure);
         services.AddOptions<CookieAuthenticationOptions>(PagesScheme).Configure(ConfigurePagesCookie);
         services.AddOptions<OpenIdConnectOptions>(PagesSignInScheme).Configure<IOptions<AuthOptions>>(ConfigurePagesSignIn);
@@ -164,6 +171,20 @@ public static class AuthenticationSetup
         oidc.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         oidc.NonceCookie.SameSite = SameSiteMode.Lax;
         oidc.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        // The provider's callback counts against the sign-in limit on either host (the standalone host's authentication
+        // middleware answers it before the rate limiting middleware runs; Functions answers it from its own trigger).
+        oidc.Events.OnMessageReceived = async context =>
+        {
+            if (!await context.HttpContext.RequestServices.GetRequiredService<ApiRateLimiter>().TryAcquireAsync(context.HttpContext, RateLimited.SignIn))
+            {
+                context.HandleResponse();
+            }
+        };
+        oidc.Events.OnRemoteFailure = context =>
+        {
+            context.HandleResponse();
+            return WriteCallbackRefusalAsync(context.HttpContext, context.Failure);
+        };
         oidc.Events.OnTokenValidated = context =>
         {
             var tid = context.Principal?.FindFirst("tid")?.Value;
@@ -190,6 +211,39 @@ public static class AuthenticationSetup
         var handlers = http.RequestServices.GetRequiredService<IAuthenticationHandlerProvider>();
         return await handlers.GetHandlerAsync(http, PagesSignInScheme) is IAuthenticationRequestHandler handler && await handler.HandleRequestAsync();
     }
+
+    /// <summary>
+    /// A sign-in callback that cannot complete (a missing or foreign state, a replayed or expired code, an error from the
+    /// provider, the provider unreachable): a page that says why and what to do, logged as one line without the
+    /// exception's stack, the code or the state. Nothing is signed in.
+    /// </summary>
+    private static Task WriteCallbackRefusalAsync(HttpContext http, Exception? failure)
+    {
+        var providerError = http.Request.Query["error"].ToString();
+        var (status, reason, detail) = failure switch
+        {
+            _ when providerError.Length > 0 => (400, $"the sign-in provider answered error '{Bounded(Safe(providerError))}'",
+                $"The sign-in provider did not sign you in (it answered '{Bounded(Safe(providerError))}'). Open the approval link again and sign in."),
+            HttpRequestException or InvalidOperationException { InnerException: HttpRequestException } or TaskCanceledException => (503,
+                "the sign-in provider could not be reached", "The sign-in provider could not be reached to finish signing you in. Try again shortly."),
+            Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectProtocolException => (400,
+                "the sign-in provider refused to redeem the code (already used, expired, or not issued to this host)",
+                "This sign-in was already completed or has expired. Open the approval link again and sign in."),
+            _ when failure?.Message.Contains("Correlation failed", StringComparison.Ordinal) == true => (400,
+                "no sign-in started by this browser matches the callback (it was already completed, it expired, or cookies are blocked)",
+                "This sign-in was not started here, was already completed, or has expired. Open the approval link again and sign in (cookies must be allowed)."),
+            _ when failure?.Message.Contains("State", StringComparison.OrdinalIgnoreCase) == true => (400,
+                "the callback's state is missing or was not issued by this host",
+                "This sign-in answer was not issued for this host, or it was altered. Open the approval link again and sign in."),
+            _ => (400, $"the callback was refused ({Bounded(failure?.GetType().Name)})",
+                "This sign-in answer could not be accepted. Open the approval link again and sign in."),
+        };
+        http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuthenticationSetup).FullName!).SignInCallbackRefused(status, reason);
+        return new HtmlPage().Heading("DurableAgentOps sign-in").Banner("refused", "Sign-in failed.", detail).WriteAsync(http.Response, status, "Sign-in failed");
+    }
+
+    /// <summary>An error code as OAuth spells them (letters, digits, '_', '-', '.'); anything else is not repeated back.</summary>
+    private static string Safe(string code) => code.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? code : "(not a valid error code)";
 
     /// <summary>Why a request was not authenticated, in words that say what to send instead; never the token itself.</summary>
     private static (int Status, string Detail) Describe(JwtBearerChallengeContext context, AuthOptions auth)

@@ -90,7 +90,9 @@ public sealed class ApprovalLinkSigner
             return LinkProblem.Malformed;
         }
 
-        if (claims is null || string.IsNullOrEmpty(claims.RunId) || string.IsNullOrEmpty(claims.Gate) || string.IsNullOrEmpty(claims.LinkId))
+        // Signed is not the same as well formed (a key can sign anything): ids go into storage keys, the expiry into a date.
+        if (claims is null || !IsId(claims.RunId) || string.IsNullOrEmpty(claims.Gate) || !IsId(claims.LinkId)
+            || claims.ExpiresAt is < 0 || claims.ExpiresAt > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
         {
             claims = null;
             return LinkProblem.Malformed;
@@ -98,6 +100,10 @@ public sealed class ApprovalLinkSigner
 
         return claims.Expires <= now ? LinkProblem.Expired : LinkProblem.None;
     }
+
+    /// <summary>A run or link id as the host issues them: 1-100 letters, digits, '-', '_', '.' or ':'.</summary>
+    private static bool IsId(string? id) =>
+        id is { Length: > 0 and <= 100 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
     /// <summary>A new link id: 128 random bits.</summary>
     public static string NewLinkId() => Base64Url(RandomNumberGenerator.GetBytes(16));

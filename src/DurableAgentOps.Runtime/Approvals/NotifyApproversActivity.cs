@@ -1,11 +1,14 @@
+using System.Text.Json.Serialization;
 using Azure;
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Notifications;
 using DurableAgentOps.Runtime.Principals;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +28,8 @@ public sealed record NotifyRequest(
     DateTime Deadline,
     int ApprovalsSoFar,
     string WhyThisGate,
-    string? Outcome);
+    string? Outcome,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null) : ICarriesEvidence;
 
 /// <summary>How telling went: recipients asked and each channel's result; the gate waits either way.</summary>
 public sealed record NotifyOutcome(int Recipients, IReadOnlyList<NoticeResult> Results, IReadOnlyList<string> Problems)
@@ -52,7 +56,8 @@ public sealed class NotifyApproversActivity(
     PrincipalMatcher matcher,
     IEnumerable<IApprovalChannel> channels,
     IOptions<ApprovalsOptions> options,
-    IOptions<AgentOpsRunOptions> runOptions)
+    IOptions<AgentOpsRunOptions> runOptions,
+    CarriedEvidence carried)
     : TaskActivity<NotifyRequest, NotifyOutcome>
 {
     public const string Name = nameof(NotifyApproversActivity);
@@ -60,6 +65,31 @@ public sealed class NotifyApproversActivity(
     public override async Task<NotifyOutcome> RunAsync(TaskActivityContext context, NotifyRequest input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        await carried.AppendAsync(input); // fails the activity, unlike a failed notice: the run then keeps the records for its next append
+        using var span = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.NotifySpan);
+        span?.SetTag(TelemetryTags.RunId, input.RunId);
+        span?.SetTag(TelemetryTags.Workflow, input.Workflow);
+        span?.SetTag(TelemetryTags.DefinitionSha256, input.DefinitionSha256);
+        span?.SetTag(TelemetryTags.StepId, input.StepId);
+        span?.SetTag(TelemetryTags.Gate, input.Gate);
+        span?.SetTag(TelemetryTags.NoticeKind, input.Kind.ToString().ToLowerInvariant());
+        try
+        {
+            var outcome = await NotifyAsync(input);
+            span?.SetTag(TelemetryTags.Recipients, outcome.Recipients);
+            span?.SetTag(TelemetryTags.Sent, outcome.Results.Sum(r => r.Sent));
+            span?.SetTag(TelemetryTags.Failures, outcome.Results.Sum(r => r.Failures.Count) + outcome.Problems.Count);
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+    }
+
+    private async Task<NotifyOutcome> NotifyAsync(NotifyRequest input)
+    {
         var snapshot = await definitions.LoadAsync(input.Workflow, input.DefinitionSha256, CancellationToken.None);
         var gate = snapshot.Definition.FindGate(input.Gate) ?? throw new InvalidOperationException($"gate {input.Gate} is not in the definition");
         var indexed = await IndexAsync(input, gate, snapshot.Groups);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -21,6 +22,44 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
     public const int MaxAnswerBytes = 256 * 1024;
 
     public async Task<JsonNode?> SendAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+
+        // The call as a span: system, operation, method, identity and status; never its path (it names records) or body.
+        using var span = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.SystemCallSpan, System.Diagnostics.ActivityKind.Client);
+        span?.SetTag(TelemetryTags.System, call.System);
+        span?.SetTag(TelemetryTags.Operation, call.Operation);
+        span?.SetTag(TelemetryTags.HttpMethod, call.Method.Method);
+        span?.SetTag(TelemetryTags.ClientId, clientId);
+        var started = time.GetTimestamp();
+        var status = "error";
+        try
+        {
+            var answer = await SendCoreAsync(call, clientId, idempotencyKey, cancellationToken);
+            status = "ok";
+            return answer;
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is { } code)
+        {
+            status = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            span?.SetTag(TelemetryTags.HttpStatus, (int)code);
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            status = RuntimeTelemetry.OutcomeOf(ex) == "refused" ? "refused" : "error";
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+        finally
+        {
+            RuntimeTelemetry.SystemCallDuration.Record(time.GetElapsedTime(started).TotalSeconds, new(TelemetryTags.System, call.System),
+                new(TelemetryTags.Operation, call.Operation), new(TelemetryTags.HttpStatus, status));
+        }
+    }
+
+    private async Task<JsonNode?> SendCoreAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var baseUrl = systems.Value.For(call.System).BaseUrl;
         using var request = new HttpRequestMessage(call.Method, new Uri(baseUrl, call.Path));

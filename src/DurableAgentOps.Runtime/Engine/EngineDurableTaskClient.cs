@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTask.Core.Exceptions;
 using DurableTask.Core.History;
 using DurableTask.Core.Query;
+using DurableTask.Core.Tracing;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Client.Entities;
@@ -68,6 +70,9 @@ internal sealed class EngineDurableTaskClient : DurableTaskClient
             OrchestrationInstance = instance,
             ScheduledStartTime = options?.StartAt?.UtcDateTime,
             Tags = tags,
+            // The caller's span, as the SDK's own shim client passes it: DTFx then traces the orchestration and each
+            // activity under it (its "DurableTask.Core" source), replay-safe, without the orchestrator's code.
+            ParentTraceContext = Activity.Current is { } span ? new DistributedTraceContext(span.Id!, span.TraceStateString) : null,
         };
         var dedupe = (options?.DedupeStatuses?.Select(ParseStatus) ?? ActiveStatuses).Select(s => (CoreStatus)s).ToArray();
         try

@@ -1,15 +1,13 @@
-using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Evidence;
 
 /// <summary>
-/// What the orchestration hands the ledger: records from <see cref="FirstSeq"/> on (numbered by the orchestration, so a
-/// retried append is idempotent), whether the run has ended, and whether its head goes into the log-wide tree.
+/// Appends a batch of evidence, signs the run's new head and, at the start and the end of a run, logs it: where no work
+/// follows to carry the batch (a run about to wait at its gate, a run's end), and for runs started before batches rode
+/// on the next activity (<see cref="RunLogic.CarriedEvidence"/>).
 /// </summary>
-public sealed record EvidenceBatch(string RunId, long FirstSeq, IReadOnlyList<EvidenceEntry> Entries, bool Final, bool ToLog, DateTimeOffset At, RunSummary Summary);
-
-/// <summary>Appends a batch of evidence, signs the run's new head and, at the start and the end of a run, logs it.</summary>
 public sealed class AppendEvidenceActivity(EvidenceLedger ledger) : TaskActivity<EvidenceBatch, long>
 {
     public const string Name = nameof(AppendEvidenceActivity);

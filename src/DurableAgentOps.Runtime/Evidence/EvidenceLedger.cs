@@ -10,6 +10,7 @@ using DurableAgentOps.Core.Canonical;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Runtime.Evidence;
@@ -57,6 +58,36 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
+
+        // Counted here, where every append ends up, whichever activity hands the batch over.
+        using var span = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.EvidenceSpan);
+        span?.SetTag(TelemetryTags.RunId, runId);
+        span?.SetTag(TelemetryTags.Records, entries.Count);
+        span?.SetTag(TelemetryTags.Final, final);
+        span?.SetTag(TelemetryTags.ToLog, toLog);
+        var outcome = "failed";
+        try
+        {
+            var head = await AppendCoreAsync(runId, firstSeq, entries, final, toLog, at, summary, cancellationToken);
+            outcome = "appended";
+            RuntimeTelemetry.EvidenceRecords.Add(entries.Count);
+            return head;
+        }
+        catch (Exception ex)
+        {
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+        finally
+        {
+            RuntimeTelemetry.EvidenceAppends.Add(1, new(TelemetryTags.Final, final), new(TelemetryTags.EvidenceOutcome, outcome));
+        }
+    }
+
+    private async Task<RunHead> AppendCoreAsync(
+        string runId, long firstSeq, IReadOnlyList<EvidenceEntry> entries, bool final, bool toLog, DateTimeOffset at, RunSummary summary,
+        CancellationToken cancellationToken)
+    {
         var table = await records.Value;
         var tip = ChainTip.Start;
         if (firstSeq > 0)

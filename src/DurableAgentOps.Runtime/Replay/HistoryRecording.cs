@@ -74,7 +74,7 @@ internal static class HistoryRecording
 
     private static RecordedActivity Activity(Dictionary<int, TaskScheduledEvent> scheduled, int id, JsonNode? result, RecordedFailure? failure, DateTime at) =>
         scheduled.TryGetValue(id, out var task)
-            ? new RecordedActivity(task.Name ?? string.Empty, ActivityInput(task.Input), result, failure, at, Id: id)
+            ? new RecordedActivity(task.Name ?? string.Empty, ReplayJson.WithoutCarriedEvidence(ActivityInput(task.Input)), result, failure, at, Id: id)
             : throw new InvalidDataException($"the history completes task {id}, which it never scheduled");
 
     /// <summary>The engine sends an activity its input as a one-element parameter array; the recording keeps the input.</summary>

@@ -134,6 +134,7 @@ internal static class LedgerRecording
         ["initiator"] = data["initiator"]?.DeepClone(),
         ["environment"] = data["environment"]?.DeepClone(),
         ["evidence"] = true,
+        ["logicVersion"] = data["logicVersion"]?.DeepClone() ?? 0, // absent in runs of the original logic
     };
 
     private static bool AddCall(List<RecordedItem> items, JsonObject data, DateTime at, string? step)

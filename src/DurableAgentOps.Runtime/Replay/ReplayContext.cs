@@ -87,6 +87,11 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     public override async Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
     {
         var inputJson = ReplayJson.ToNode(input);
+        if (!IsAppend(name.Name))
+        {
+            inputJson = ReplayJson.WithoutCarriedEvidence(inputJson);
+        }
+
         if (IsAppend(name.Name))
         {
             AppendCalls++;

@@ -35,6 +35,22 @@ internal static class ReplayJson
         }
     }
 
+    /// <summary>
+    /// An activity input without the evidence batch riding on it (<see cref="Shared.ICarriesEvidence"/>): the batch holds
+    /// records already compared where they were made, and the loaded definition (today's, where replay substitutes it).
+    /// </summary>
+    public static JsonNode? WithoutCarriedEvidence(JsonNode? input)
+    {
+        if (input is not JsonObject body || !body.ContainsKey(Shared.ICarriesEvidence.Property))
+        {
+            return input;
+        }
+
+        var copy = (JsonObject)body.DeepClone();
+        copy.Remove(Shared.ICarriesEvidence.Property);
+        return copy;
+    }
+
     public static DateTime Utc(DateTime time) =>
         time.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(time, DateTimeKind.Utc) : time.ToUniversalTime();
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Runtime.Shared;
@@ -12,24 +13,23 @@ namespace DurableAgentOps.Runtime.Shared;
 /// schedule an orchestration on the task hub directly (an operator holding the storage keys) can start a run that keeps
 /// no record (docs/SECURITY.md, "What is still open"). <see cref="GovernanceOff"/> is also the logic version of evidence
 /// off: null (a run started before it was recorded) keeps no record at all; a list, even empty, records the run's start
-/// when evidence is off. <see cref="GateIndex"/> is the logic version of the waiting-gates index: false (a run started
-/// before it) calls the notice activity only for gates with channels, as it did; true (new runs) calls it for every gate
-/// opening and outcome, so the index lists gates without channels too.
+/// when evidence is off. <see cref="LogicVersion"/> is the orchestration logic the run started with (<see cref="RunLogic"/>).
 /// </summary>
 public sealed record RunRequest(
     string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true,
-    IReadOnlyList<string>? GovernanceOff = null, bool GateIndex = false);
+    IReadOnlyList<string>? GovernanceOff = null, int LogicVersion = RunLogic.Original);
 
 /// <summary>A deployed definition by name and hash.</summary>
 public sealed record DefinitionRef(string Workflow, string Sha256);
 
 /// <summary>
 /// What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced; a
-/// write after a gate also gets the digest of the change that was approved.
+/// write after a gate also gets the digest of the change that was approved; and the run's evidence so far, if it rides here.
 /// </summary>
 public sealed record StepInvocation(
     string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data, string? ApprovedChangeDigest = null,
-    IReadOnlyList<string>? RedactPaths = null)
+    IReadOnlyList<string>? RedactPaths = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null) : ICarriesEvidence
 {
     /// <summary>The workflow's <c>evidence.redact</c> paths: values there are sealed before an output leaves the activity.</summary>
     public IReadOnlyList<string> Redact => RedactPaths ?? [];

@@ -6,6 +6,7 @@ using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Core.Validation;
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 
 namespace DurableAgentOps.Runtime.Workflows;
@@ -32,6 +33,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private (GateDefinition Gate, ProposedChange Change, DateTime Deadline, GateTally Tally, string Why)? approvedAt;
     private int ignoredEvents;
     private RunEvidenceRecorder evidence = null!;
+    private string workflow = "(none)";
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
     {
@@ -42,6 +44,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         evidence = new RunEvidenceRecorder(run);
+        workflow = run.Workflow;
         Report(context, "starting", null, null);
         WorkflowSnapshot snapshot;
         var definitionRef = new DefinitionRef(run.Workflow, run.DefinitionSha256);
@@ -56,7 +59,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         evidence.Start(context, snapshot, definitionRef);
-        await evidence.FlushAsync(context, toLog: true);
+        await evidence.CheckpointAsync(context, toLog: true);
 
         var definition = snapshot.Definition;
         foreach (var step in definition.Steps)
@@ -70,7 +73,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 ProposedChange change;
                 try
                 {
-                    change = await context.CallActivityAsync<ProposedChange>(PrepareChangeActivity.Name, invocation);
+                    change = await evidence.CallAsync<ProposedChange>(context, PrepareChangeActivity.Name, carried => invocation with { Evidence = carried });
                 }
                 catch (TaskFailedException failed)
                 {
@@ -91,7 +94,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             RunFailure? failure = null;
             try
             {
-                var record = await context.CallActivityAsync<StepRecord>(ActivityFor(step.Kind), invocation, RetryOptions(step));
+                var record = await evidence.CallAsync<StepRecord>(context, ActivityFor(step.Kind), carried => invocation with { Evidence = carried }, RetryOptions(step));
                 steps.Add(record);
                 evidence.Step(context, invocation, record, identity);
             }
@@ -113,7 +116,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 throw await FailAsync(context, failure, "failed", ActivityFor(step.Kind), invocation);
             }
 
-            await evidence.FlushAsync(context);
+            await evidence.CheckpointAsync(context);
         }
 
         Report(context, "completed", null, null);
@@ -202,7 +205,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             // waiting for them, not at the gate before (custom status is saved when the notice activity is scheduled).
             ReportWait(context, Wait(null));
             var problem = await NotifyAsync(context, run, step, gate, change, kind, deadline, tally, why, null);
-            await evidence.FlushAsync(context);
+            await evidence.CheckpointAsync(context, beforeWait: true);
             while (!tally.QuorumReached && !tally.Rejected)
             {
                 var due = new[] { (At: deadline, What: "deadline"), (At: escalateAt ?? DateTime.MaxValue, What: "escalation"),
@@ -214,7 +217,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                     // A reference type: an event with no body (null) must be judged and ignored, not crash the replay.
                     var signal = await context.WaitForExternalEvent<JsonNode?>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
                     await JudgeAsync(context, run, step, tally, signal);
-                    await evidence.FlushAsync(context);
+                    await evidence.CheckpointAsync(context, beforeWait: !tally.QuorumReached && !tally.Rejected);
                     continue;
                 }
                 catch (TaskCanceledException)
@@ -226,7 +229,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 {
                     reminders.Dequeue();
                     problem = await NotifyAsync(context, run, step, gate, change, NoticeKind.Reminder, deadline, tally, why, null);
-                    await evidence.FlushAsync(context);
+                    await evidence.CheckpointAsync(context, beforeWait: true);
                     continue;
                 }
 
@@ -277,7 +280,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         // A gate without channels tells nobody; for new runs its opening and outcome still call the activity, which keeps
         // the waiting-gates index approvers' lists read (nothing is recorded as a notice).
         var indexOnly = gate.Channels.Count == 0;
-        if (indexOnly && (!run.GateIndex || kind == NoticeKind.Reminder))
+        if (indexOnly && (run.LogicVersion < RunLogic.GateIndex || kind == NoticeKind.Reminder))
         {
             return null;
         }
@@ -287,7 +290,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         NotifyOutcome result;
         try
         {
-            result = await context.CallActivityAsync<NotifyOutcome>(NotifyApproversActivity.Name, request);
+            result = await evidence.CallAsync<NotifyOutcome>(context, NotifyApproversActivity.Name, carried => request with { Evidence = carried });
         }
         catch (TaskFailedException failed)
         {
@@ -334,7 +337,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         var request = new DecisionCheckRequest(run.RunId, step.Id, gate, decisionId);
-        var check = await context.CallActivityAsync<DecisionCheck>(VerifyDecisionActivity.Name, request);
+        var check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried });
         if (check.Decision is not { } decision)
         {
             Ignore(context, step.Id, gate, decisionId, check.Reason ?? "ignored: unverifiable decision", signal, request, check);
@@ -445,6 +448,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private async Task<WorkflowStepFailedException> FailAsync(TaskOrchestrationContext context, RunFailure failure, string phase, string? activity = null, object? input = null)
     {
         Report(context, phase, failure.Step, failure);
+        RuntimeTelemetry.RunEnded(context.IsReplaying, workflow, phase, failure.Step);
         if (evidence is not null)
         {
             evidence.Refusal(context, failure, activity, input);
@@ -458,6 +462,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private async Task<RunResult> ResultAsync(TaskOrchestrationContext context, string outcome)
     {
         evidence.End(context, outcome, null);
+        RuntimeTelemetry.RunEnded(context.IsReplaying, workflow, outcome, null);
         await evidence.FlushAsync(context, final: true);
         return new RunResult(outcome, Summaries(), approvals);
     }

@@ -11,9 +11,9 @@ namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>A draft step: the model writes from the data, under the drafter identity, which holds no business grant.</summary>
 public sealed class DraftStepActivity(
-    DraftModel model, StepCredentials credentials, Redactor redactor, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options,
+    DraftModel model, StepCredentials credentials, Redactor redactor, WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options,
     ILogger<DraftStepActivity> logger)
-    : StepActivityBase(worker, clientIds, options, logger)
+    : StepActivityBase(worker, carried, clientIds, options, logger)
 {
     public const string Name = nameof(DraftStepActivity);
 

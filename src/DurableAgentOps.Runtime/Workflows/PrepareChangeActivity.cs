@@ -1,8 +1,10 @@
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +14,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// When a write's gate opens: the exact change the write will send (the same calls it will build), checked against
 /// the step's scope before anyone is asked, kept in the change store for the approval page, and digested.
 /// </summary>
-public sealed class PrepareChangeActivity(ChangeStore changes, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options)
+public sealed class PrepareChangeActivity(ChangeStore changes, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options)
     : TaskActivity<StepInvocation, ProposedChange>
 {
     public const string Name = nameof(PrepareChangeActivity);
@@ -20,13 +22,36 @@ public sealed class PrepareChangeActivity(ChangeStore changes, ClientIdResolver 
     public override async Task<ProposedChange> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        await carried.AppendAsync(input);
+        using var span = RuntimeTelemetry.StartStep(RuntimeTelemetry.PrepareSpan, input);
+        try
+        {
+            return await PrepareAsync(input);
+        }
+        catch (Exception ex)
+        {
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+    }
+
+    private async Task<ProposedChange> PrepareAsync(StepInvocation input)
+    {
         _ = clientIds.Resolve(input.ClientId); // a writer with no client id here is refused now, not after the approval
         var calls = WriteChange.BuildCalls(input.Step, input.Data);
         if (options.Value.ScopeGuardEnabled)
         {
             foreach (var call in calls)
             {
-                ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+                try
+                {
+                    ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+                }
+                catch (ScopeViolationException)
+                {
+                    RuntimeTelemetry.ScopeRefused(input, call.Operation);
+                    throw;
+                }
             }
         }
 

@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>A read step: one read operation under a reader identity.</summary>
-public sealed class ReadStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<ReadStepActivity> logger)
-    : StepActivityBase(worker, clientIds, options, logger)
+public sealed class ReadStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<ReadStepActivity> logger)
+    : StepActivityBase(worker, carried, clientIds, options, logger)
 {
     public const string Name = nameof(ReadStepActivity);
 

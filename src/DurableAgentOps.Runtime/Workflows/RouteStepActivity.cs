@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Routing;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Logging;
@@ -8,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>A route step: deterministic rules over the data choose a queue or a gate; it calls no system.</summary>
-public sealed class RouteStepActivity(WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<RouteStepActivity> logger)
-    : StepActivityBase(worker, clientIds, options, logger)
+public sealed class RouteStepActivity(WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<RouteStepActivity> logger)
+    : StepActivityBase(worker, carried, clientIds, options, logger)
 {
     public const string Name = nameof(RouteStepActivity);
 

@@ -10,8 +10,10 @@ namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>
 /// The orchestration's side of the evidence ledger: it numbers each record as the run makes it (so appends are
-/// idempotent under retries and replays), keeps the run's index, and hands batches to <see cref="AppendEvidenceActivity"/>
-/// at the points where a run must be provable: its start, each step, each gate event, its end. Deterministic: the data
+/// idempotent under retries and replays) and keeps the run's index. Runs started with <see cref="RunLogic.CarriedEvidence"/>
+/// hand what they recorded to the next activity they call (<see cref="CallAsync"/>), which appends it before its own work,
+/// and call <see cref="AppendEvidenceActivity"/> only where nothing follows to carry it: before a gate's wait and at the
+/// run's end. Earlier runs append at every checkpoint, as they did (so they replay unchanged). Deterministic: the data
 /// comes from activity results and the orchestration's clock only. With evidence off (a Development host), a run still
 /// records its start, saying so, under a final head: an investigator sees that it ran without evidence.
 /// </summary>
@@ -30,8 +32,12 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
     private string status = "running";
     private DateTimeOffset? ended;
     private bool startKept;
+    private bool pendingToLog;
 
     public bool Enabled => run.Evidence;
+
+    /// <summary>Whether records ride on the next activity (runs started with <see cref="RunLogic.CarriedEvidence"/> or later).</summary>
+    private bool Carrying => Enabled && run.LogicVersion >= RunLogic.CarriedEvidence;
 
     /// <summary>
     /// Evidence off for a run that records it (<see cref="RunRequest.GovernanceOff"/> set): its run-start record is all
@@ -62,6 +68,11 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
         if (run.GovernanceOff is { Count: > 0 } off)
         {
             data["governanceOff"] = EngineJson.ToNode(off); // only then: a governed run's record is as it always was
+        }
+
+        if (run.LogicVersion != RunLogic.Original)
+        {
+            data["logicVersion"] = run.LogicVersion; // replay from the ledger takes the path the run took
         }
 
         Add(context, "run-start", data);
@@ -139,7 +150,50 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
         Add(context, "run-end", new JsonObject { ["outcome"] = outcome, ["failure"] = EngineJson.ToNode(failure) });
     }
 
-    /// <summary>Hands what was recorded to the ledger; the run fails if its evidence cannot be kept (fail closed).</summary>
+    /// <summary>
+    /// A point where the run must be provable from here on. Carried: the records wait for the next activity, unless the
+    /// run is about to wait (<paramref name="beforeWait"/>: a gate can wait for days, and its ledger must show it opened).
+    /// Otherwise they are appended now.
+    /// </summary>
+    public Task CheckpointAsync(TaskOrchestrationContext context, bool toLog = false, bool beforeWait = false)
+    {
+        if (Carrying && !beforeWait)
+        {
+            pendingToLog |= toLog;
+            return Task.CompletedTask;
+        }
+
+        return FlushAsync(context, toLog: toLog);
+    }
+
+    /// <summary>
+    /// Calls an activity with what is pending riding on its input (<paramref name="input"/> is given the batch, or null):
+    /// the activity appends it before its own work. If the activity fails, the batch may or may not be in the ledger, so
+    /// it goes again with the next append (same sequence numbers, so an append that did happen is found, not doubled).
+    /// </summary>
+    public async Task<TResult> CallAsync<TResult>(TaskOrchestrationContext context, string activity, Func<EvidenceBatch?, object> input, TaskOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(input);
+        var batch = Carrying && pending.Count > 0 ? Take(context, final: false, toLog: false) : null;
+        try
+        {
+            return await context.CallActivityAsync<TResult>(activity, input(batch), options);
+        }
+        catch (TaskFailedException)
+        {
+            if (batch is not null)
+            {
+                pending.InsertRange(0, batch.Entries);
+                nextSeq = batch.FirstSeq;
+                pendingToLog |= batch.ToLog;
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Hands what was recorded to the ledger now; the run fails if its evidence cannot be kept (fail closed).</summary>
     public async Task FlushAsync(TaskOrchestrationContext context, bool final = false, bool toLog = false)
     {
         if (StartOnly && !startKept && pending.Count > 0)
@@ -153,10 +207,16 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
             return;
         }
 
-        var batch = new EvidenceBatch(run.RunId, nextSeq, [.. pending], final, toLog || final, At(context), Summary());
+        await context.CallActivityAsync<long>(AppendEvidenceActivity.Name, Take(context, final, toLog), AppendRetry);
+    }
+
+    private EvidenceBatch Take(TaskOrchestrationContext context, bool final, bool toLog)
+    {
+        var batch = new EvidenceBatch(run.RunId, nextSeq, [.. pending], final, toLog || final || pendingToLog, At(context), Summary());
         nextSeq += pending.Count;
         pending.Clear();
-        await context.CallActivityAsync<long>(AppendEvidenceActivity.Name, batch, AppendRetry);
+        pendingToLog = false;
+        return batch;
     }
 
     private RunSummary Summary() => new(run.Workflow, run.DefinitionSha256, run.Initiator, status, started ?? DateTimeOffset.MinValue, ended,

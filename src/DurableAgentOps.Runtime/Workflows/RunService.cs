@@ -5,10 +5,12 @@ using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Runs;
 using DurableAgentOps.Core.Snapshot;
+using DurableAgentOps.Core.Validation;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Principals;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -139,7 +141,7 @@ public sealed class RunService(
         // What this host has switched off is decided now, for the run's record; each activity still obeys its own host.
         var off = host.GovernanceOff;
         var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off,
-            GateIndex: true);
+            RunLogic.Current);
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,
@@ -153,8 +155,20 @@ public sealed class RunService(
             tags[GovernanceTag] = string.Join(',', off); // the status reads tags, not the input
         }
 
+        // The run's trace starts here: the engine schedules the orchestration under this span (DTFx: its
+        // ParentTraceContext), and the run keeps the span's traceparent in its tags for the spans of later requests.
+        using var span = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.RunSpan, System.Diagnostics.ActivityKind.Producer);
+        if (span is not null)
+        {
+            span.SetTag(TelemetryTags.RunId, runId);
+            span.SetTag(TelemetryTags.Workflow, definition.Name);
+            span.SetTag(TelemetryTags.DefinitionSha256, snapshot.Sha256);
+            tags[RuntimeTelemetry.TraceParentTag] = span.Id!;
+        }
+
         await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
             new StartOrchestrationOptions(runId) { Tags = tags, DedupeStatuses = AnyStatus.Select(s => s.ToString()).ToList() }, cancellationToken);
+        RuntimeTelemetry.RunsStarted.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Workflow, definition.Name));
         return runId;
     }
 
@@ -195,8 +209,8 @@ public sealed class RunService(
             throw new RunRequestException(400, "The comment is too long.", $"'comment' is {comment.Length} characters; the limit is {MaxCommentLength}.");
         }
 
-        var status = await ReadAsync(runId, cancellationToken)
-            ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
+        var (found, traceParent) = await ReadTracedAsync(runId, cancellationToken);
+        var status = found ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
         var wait = status.WaitingFor
             ?? throw new RunRequestException(409, "The run is not waiting for approval.", $"Run '{runId}' is {status.Status} ({status.Phase}).");
         if (wait.SeparationOfDuties && caller.Id == status.Initiator.Id)
@@ -224,6 +238,11 @@ public sealed class RunService(
         // A repeated identical answer is raised again only if the run has not heard it (the first raise was lost), so
         // repeating a decision cannot grow the run's history.
         var heard = status.Approvals.Any(a => a.DecisionId == decision.DecisionId);
+        if (recorded)
+        {
+            TraceDecision(status, wait, traceParent, approved ? "approved" : "rejected", channel, decision.At);
+        }
+
         if (recorded || !heard)
         {
             await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ApprovalEvent, new ApprovalSignal(decision.DecisionId), cancellationToken);
@@ -390,13 +409,44 @@ public sealed class RunService(
     public async Task<string?> MatchApproverAsync(RunStatus status, string gate, Caller caller, CancellationToken cancellationToken) =>
         await MatchGateAsync(status, gate, caller, cancellationToken);
 
-    private async Task<RunStatus?> ReadAsync(string runId, CancellationToken cancellationToken)
+    private async Task<RunStatus?> ReadAsync(string runId, CancellationToken cancellationToken) => (await ReadTracedAsync(runId, cancellationToken)).Status;
+
+    /// <summary>
+    /// A recorded decision in the run's trace: the gate's wait (from the gate opening to this decision) as a span under
+    /// the run's own span, and the decision as a span of this request linked to the run; the wait as a metric.
+    /// </summary>
+    private static void TraceDecision(RunStatus status, ApprovalWait wait, string? traceParent, string outcome, string channel, DateTimeOffset decidedAt)
+    {
+        var opened = new DateTimeOffset(DateTime.SpecifyKind(wait.ExpiresAt, DateTimeKind.Utc))
+            - (IsoDuration.TryParse(wait.Timeout, out var timeout) ? timeout : TimeSpan.FromDays(1));
+        KeyValuePair<string, object?>[] tags =
+        [
+            new(TelemetryTags.RunId, status.RunId), new(TelemetryTags.Workflow, status.Workflow), new(TelemetryTags.DefinitionSha256, status.DefinitionSha256),
+            new(TelemetryTags.StepId, wait.StepId), new(TelemetryTags.Gate, wait.Gate), new(TelemetryTags.Decision, outcome),
+        ];
+        var run = RuntimeTelemetry.RunContext(traceParent);
+        using (var decision = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.DecisionSpan, System.Diagnostics.ActivityKind.Internal, parentContext: default,
+            tags: tags, links: run == default ? null : [new System.Diagnostics.ActivityLink(run)]))
+        {
+            decision?.SetTag(TelemetryTags.Channel, channel);
+        }
+
+        using (var span = RuntimeTelemetry.Source.StartActivity(RuntimeTelemetry.WaitSpan, System.Diagnostics.ActivityKind.Internal, run, tags, startTime: opened))
+        {
+            span?.SetEndTime(decidedAt.UtcDateTime);
+        }
+
+        RuntimeTelemetry.ApprovalWait.Record(Math.Max(0, (decidedAt - opened).TotalSeconds),
+            new(TelemetryTags.Workflow, status.Workflow), new(TelemetryTags.Gate, wait.Gate), new(TelemetryTags.Decision, outcome));
+    }
+
+    private async Task<(RunStatus? Status, string? TraceParent)> ReadTracedAsync(string runId, CancellationToken cancellationToken)
     {
         // Status is polled often (the CLI every 250 ms): read without payloads. The custom status has all a status shows.
         var metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken);
         if (metadata is null || metadata.Name != AgentWorkflowOrchestrator.Name)
         {
-            return null;
+            return (null, null);
         }
 
         var progress = metadata.ReadCustomStatusAs<RunProgress>();
@@ -406,10 +456,11 @@ public sealed class RunService(
         var outcome = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? progress?.Phase : failure is null ? null : "failed";
         string Tag(string name) => metadata.Tags.TryGetValue(name, out var value) ? value : string.Empty;
         var initiator = new PrincipalRef(Tag("initiatorId"), Tag("initiator"), Tag("initiatorUpn") is { Length: > 0 } upn ? upn : null);
-        return new RunStatus(runId, Tag("workflow"), Tag("definitionSha256"), metadata.RuntimeStatus.ToString(),
+        return (new RunStatus(runId, Tag("workflow"), Tag("definitionSha256"), metadata.RuntimeStatus.ToString(),
             progress?.Phase ?? "pending", progress?.CurrentStep, initiator, outcome,
             metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [], progress?.IgnoredEvents ?? 0,
-            failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [], Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries));
+            failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [], Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries)),
+            Tag(RuntimeTelemetry.TraceParentTag));
     }
 
     /// <summary>The approver entry of the run's gate the caller is, judged against the definition the run executes.</summary>

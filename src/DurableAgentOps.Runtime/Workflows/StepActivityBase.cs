@@ -3,8 +3,10 @@ using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>What every step activity shares: the guard, the clock for the record, the record itself.</summary>
-public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger logger)
+public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger logger)
     : TaskActivity<StepInvocation, StepRecord>
 {
     protected AgentOpsRunOptions Options => options.Value;
@@ -20,10 +22,31 @@ public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clien
     public override async Task<StepRecord> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        input = input with { ClientId = clientIds.Resolve(input.ClientId) };
+        await carried.AppendAsync(input);
+        input = input with { ClientId = clientIds.Resolve(input.ClientId), Evidence = null };
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var (output, operations, records, usage) = await RunStepAsync(input);
+        using var span = RuntimeTelemetry.StartStep(RuntimeTelemetry.StepSpan, input);
+        var outcome = "succeeded";
+        (JsonObject? Output, IReadOnlyList<string> Operations, IReadOnlyList<string> Records, ModelUsage? Usage) done;
+        try
+        {
+            done = await RunStepAsync(input);
+        }
+        catch (Exception ex)
+        {
+            outcome = RuntimeTelemetry.OutcomeOf(ex);
+            RuntimeTelemetry.Fail(span, ex);
+            throw;
+        }
+        finally
+        {
+            span?.SetTag(TelemetryTags.StepOutcome, outcome);
+            RuntimeTelemetry.StepDuration.Record(clock.Elapsed.TotalSeconds, new(TelemetryTags.Workflow, input.Workflow),
+                new(TelemetryTags.StepKind, input.Step.Kind.ToString().ToLowerInvariant()), new(TelemetryTags.StepOutcome, outcome));
+        }
+
+        var (output, operations, records, usage) = done;
         logger.StepDone(input.RunId, input.Step.Id, input.Identity.Name, string.Join(",", records));
         return new StepRecord(input.Step.Id, input.Step.Kind, input.Identity.Name, input.ClientId, input.Step.Scope,
             operations, records, started, (int)clock.ElapsedMilliseconds, "succeeded", worker.WorkerId, output, usage);
@@ -41,7 +64,15 @@ public abstract class StepActivityBase(WorkerInfo worker, ClientIdResolver clien
             return;
         }
 
-        ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+        try
+        {
+            ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
+        }
+        catch (ScopeViolationException)
+        {
+            RuntimeTelemetry.ScopeRefused(input, call.Operation);
+            throw;
+        }
     }
 
 }

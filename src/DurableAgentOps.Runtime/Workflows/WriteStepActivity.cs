@@ -12,8 +12,8 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// A write step: each write operation in the step's scope that the draft gave content for, under the writer
 /// identity, with an idempotency key per run, step and operation, because activities run at least once.
 /// </summary>
-public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
-    : StepActivityBase(worker, clientIds, options, logger)
+public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
+    : StepActivityBase(worker, carried, clientIds, options, logger)
 {
     public const string Name = nameof(WriteStepActivity);
 

@@ -107,6 +107,8 @@ public sealed class DocsTableTests
         "AzureWebJobsStorage", // the task hub's connection (StorageSettings.ConnectionName), resolved as the Functions host resolves it
         Runtime.Stores.GovernanceStorage.PrefixSetting,
         "Host:ShutdownTimeout", // StandaloneHost: the generic host's own shutdown timeout
+        Api.Telemetry.TelemetryOptions.OtlpEndpointSetting, // OpenTelemetry's and Application Insights' own variables, by their names
+        Api.Telemetry.TelemetryOptions.ApplicationInsightsSetting,
     ];
 
     private static string Policy(string cell) => cell.StartsWith("none", StringComparison.Ordinal) ? "none" : MarkdownTable.CodeSpans(cell)[0];

@@ -134,6 +134,9 @@ public sealed class CheckedInRecordingTests
         Assert.Contains("PrepareChangeActivity", report.ToText(), StringComparison.Ordinal);
     }
 
+    /// <summary>crm-followup's history kept from runs of the original logic (RunLogic.Original: an append after every step).</summary>
+    private const string OriginalLogic = "crm-followup.logic0";
+
     [Fact]
     public void Replay_RecordingWithoutItsFinalEvidenceAppend_ExtraActivityToday()
     {
@@ -311,9 +314,14 @@ public sealed class CheckedInRecordingTests
     }
 
     /// <summary>The crm-followup recording and the index of its (only) call of <paramref name="activity"/>.</summary>
+    /// <summary>
+    /// The crm-followup recording and the index of its first call of <paramref name="activity"/>. Evidence appends are
+    /// altered in the kept history of the original logic (<see cref="OriginalLogic"/>), which appends after every step: the
+    /// guard must still catch an append dropped, added or moved there (runs of it may still be in flight).
+    /// </summary>
     private static (RecordedRun Run, int Index) CrmFollowupAt(string activity)
     {
-        var run = History(HistoryFile("crm-followup"));
+        var run = History(HistoryFile(activity == AppendEvidenceActivity.Name ? OriginalLogic : "crm-followup"));
         Assert.True(ReplayWithItsOwnDefinition(run).SameDecisions, "the unaltered recording replays as it ran");
         var index = run.Items.ToList().FindIndex(i => i is RecordedActivity a && a.Name == activity);
         Assert.True(index >= 0, $"the recording calls no {activity}");

@@ -1,6 +1,4 @@
-using DurableAgentOps.Runtime.Shared;
-
-namespace DurableAgentOps.Runtime.Evidence;
+namespace DurableAgentOps.Runtime.Shared;
 
 /// <summary>
 /// What investigators search runs by, kept beside a run's signed head: who started it, who decided, which identities

@@ -1,0 +1,47 @@
+using DurableAgentOps.Core.Evidence;
+
+namespace DurableAgentOps.Runtime.Shared;
+
+/// <summary>
+/// What the orchestration hands the ledger: records from <see cref="FirstSeq"/> on (numbered by the orchestration, so a
+/// retried append is idempotent), whether the run has ended, and whether its head goes into the log-wide tree. It goes
+/// as an append activity's input, or rides on the next activity's (<see cref="ICarriesEvidence"/>), which appends it
+/// before doing its own work.
+/// </summary>
+public sealed record EvidenceBatch(string RunId, long FirstSeq, IReadOnlyList<EvidenceEntry> Entries, bool Final, bool ToLog, DateTimeOffset At, RunSummary Summary);
+
+/// <summary>
+/// An activity input that can carry the run's pending evidence (<see cref="Evidence"/>; left out of the JSON when there
+/// is none, so inputs of runs that carry nothing serialize as they always did). The activity appends it first: its own
+/// work never runs ahead of the evidence of what led to it. Replay compares such inputs without it.
+/// </summary>
+public interface ICarriesEvidence
+{
+    /// <summary>The JSON property the batch travels in (replay leaves it out when it compares inputs).</summary>
+    public const string Property = "evidence";
+
+    EvidenceBatch? Evidence { get; }
+}
+
+/// <summary>
+/// Versions of the orchestration's logic recorded in each run's input (<see cref="RunRequest.LogicVersion"/>), so a run
+/// in flight, or a recording, replays the way it ran: new behaviour that changes what is scheduled is taken only by runs
+/// started with its version or later.
+/// </summary>
+internal static class RunLogic
+{
+    /// <summary>Runs started before versions were recorded: one append activity per evidence checkpoint.</summary>
+    public const int Original = 0;
+
+    /// <summary>Evidence rides on the next activity; separate appends only before a gate's wait and at the run's end.</summary>
+    public const int CarriedEvidence = 1;
+
+    /// <summary>
+    /// The notice activity is also called at gates without channels (opening, escalation and outcome, no reminders), for
+    /// the waiting-gates index approvers' lists read; nothing is recorded as a notice for them.
+    /// </summary>
+    public const int GateIndex = 2;
+
+    /// <summary>What runs started now get.</summary>
+    public const int Current = GateIndex;
+}

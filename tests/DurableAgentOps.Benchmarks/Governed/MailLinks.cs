@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace DurableAgentOps.Benchmarks.Governed;
+
+/// <summary>
+/// The approval links the host mailed to one approver, read from smtp4dev's API: one shared listing at a time serves
+/// every run waiting for its link, so a thousand waiting runs cost one request per refresh, not a thousand.
+/// </summary>
+internal sealed partial class MailLinks(Uri smtp4dev, string approverEmail) : IDisposable
+{
+    private readonly HttpClient http = new() { BaseAddress = smtp4dev, Timeout = TimeSpan.FromSeconds(60) };
+    private readonly ConcurrentDictionary<string, string> linksByRun = new(StringComparer.Ordinal);
+    private readonly HashSet<string> read = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim refresh = new(1, 1);
+
+    /// <summary>The link in the "Approval needed" mail about <paramref name="runId"/>, waiting for it to arrive.</summary>
+    public async Task<string> LinkForAsync(string runId, CancellationToken cancellation)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            if (linksByRun.TryGetValue(runId, out var link))
+            {
+                return link;
+            }
+
+            await RefreshAsync(cancellation);
+            if (linksByRun.TryGetValue(runId, out link))
+            {
+                return link;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * (attempt + 1), 500)), cancellation);
+        }
+    }
+
+    public void Dispose()
+    {
+        http.Dispose();
+        refresh.Dispose();
+    }
+
+    private async Task RefreshAsync(CancellationToken cancellation)
+    {
+        // Whoever holds the lock refreshes for everyone; the others find its result when it lets go.
+        await refresh.WaitAsync(cancellation);
+        try
+        {
+            using var list = JsonDocument.Parse(await http.GetStringAsync("api/messages?pageSize=100000", cancellation));
+            foreach (var message in list.RootElement.GetProperty("results").EnumerateArray())
+            {
+                var id = message.GetProperty("id").GetString()!;
+                var subject = message.GetProperty("subject").GetString() ?? string.Empty;
+                if (read.Contains(id) || !subject.StartsWith("Approval needed", StringComparison.Ordinal)
+                    || !message.GetProperty("to").EnumerateArray().Any(t => t.GetString()?.Contains(approverEmail, StringComparison.OrdinalIgnoreCase) == true))
+                {
+                    continue;
+                }
+
+                read.Add(id);
+                var text = await http.GetStringAsync($"api/messages/{id}/plaintext", cancellation);
+                if (Link().Match(text) is { Success: true } match && RunId().Match(subject) is { Success: true } run)
+                {
+                    linksByRun.TryAdd(run.Value, match.Value);
+                }
+            }
+        }
+        finally
+        {
+            refresh.Release();
+        }
+    }
+
+    [GeneratedRegex(@"https?://\S+/approvals/[A-Za-z0-9%._~-]+")]
+    private static partial Regex Link();
+
+    /// <summary>Run ids are the workflow's name, a dash and twelve hex digits.</summary>
+    [GeneratedRegex(@"[a-z0-9][a-z0-9-]*-[0-9a-f]{12}\b")]
+    private static partial Regex RunId();
+}
