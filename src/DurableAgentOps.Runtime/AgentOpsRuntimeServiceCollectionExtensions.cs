@@ -51,6 +51,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<DecisionStore>();
         services.TryAddSingleton<ChangeStore>();
         services.TryAddSingleton<LinkStore>();
+        services.TryAddSingleton<WaitingGateStore>();
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceLedger>();

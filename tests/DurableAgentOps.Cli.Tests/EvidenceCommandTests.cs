@@ -19,6 +19,27 @@ public sealed class EvidenceCommandTests : IDisposable
         Assert.Equal("agentops verify: give one of: a run id, --all, or --bundle <file>\n", result.Error);
     }
 
+    [Theory]
+    [InlineData("verify run-1 --limit 5", "agentops verify: --limit and --next go with --all\n")]
+    [InlineData("verify --all --limit 0", "agentops verify: --limit takes a number of runs from 1, --next a position from 0 (with --limit)\n")]
+    [InlineData("verify --all --next 5", "agentops verify: --limit takes a number of runs from 1, --next a position from 0 (with --limit)\n")]
+    public void Verify_LimitOrNextOutOfPlace_ExitsTwoSayingWhy(string commandLine, string expected)
+    {
+        var result = CliRunner.InProcess(commandLine.Split(' '));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(expected, result.Error);
+    }
+
+    [Fact]
+    public void Runs_NextThatIsNoToken_ExitsTwoBeforeAnyRequest()
+    {
+        var result = CliRunner.InProcess("runs", "--next", "r1.a/b", "--host", "http://127.0.0.1:9");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("agentops runs: --next takes the token a previous page printed, as it was printed\n", result.Error);
+    }
+
     [Fact]
     public void Verify_BundleFileMissing_ExitsTwoNamingTheFile()
     {

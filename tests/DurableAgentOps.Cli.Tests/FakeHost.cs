@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Cli.Tests;
 
 /// <summary>A request the fake host received.</summary>
-internal sealed record ReceivedRequest(string Method, string Path, JsonObject? Body, string? Authorization);
+internal sealed record ReceivedRequest(string Method, string Path, JsonObject? Body, string? Authorization, string Query = "");
 
 /// <summary>
 /// A real HTTP peer for the run, approve and explain commands: Kestrel on a free loopback port, serving the run API's routes
@@ -41,6 +41,10 @@ internal sealed class FakeHost : IAsyncDisposable
             matchedAs = "group emea-sales-managers", alreadyRecorded = false,
         }, statusCode: 202);
 
+    /// <summary>Answer to GET /api/approvals, by its query string (default: nothing waits).</summary>
+    public Func<string, IResult> Pending { get; set; } =
+        _ => Results.Json(new { approver = new { id = "t/b2", name = "Bob Manager", upn = "bob.manager@contoso.example" }, pending = Array.Empty<object>(), next = (string?)null });
+
     /// <summary>Answer to GET /api/host (default: a Production host enforcing everything).</summary>
     public Func<IResult> Host { get; set; } = () => HostAnswer(scopeGuard: true, evidence: true);
 
@@ -63,6 +67,7 @@ internal sealed class FakeHost : IAsyncDisposable
         app.MapGet("/api/runs/{id}", (string id, HttpRequest request) => host.Record(request, null).NextStatus());
         app.MapPost("/api/runs/{id}/approvals", async (string id, HttpRequest request) => host.Record(request, await ReadBody(request)).Approve(id));
         app.MapGet("/api/host", (HttpRequest request) => host.Record(request, null).Host());
+        app.MapGet("/api/approvals", (HttpRequest request) => host.Record(request, null).Pending(request.QueryString.Value ?? string.Empty));
         await app.StartAsync();
         return host;
     }
@@ -89,7 +94,8 @@ internal sealed class FakeHost : IAsyncDisposable
 
     private FakeHost Record(HttpRequest request, JsonObject? body)
     {
-        requests.Enqueue(new ReceivedRequest(request.Method, request.Path.Value ?? string.Empty, body, request.Headers.Authorization.FirstOrDefault()));
+        requests.Enqueue(new ReceivedRequest(request.Method, request.Path.Value ?? string.Empty, body, request.Headers.Authorization.FirstOrDefault(),
+            request.QueryString.Value ?? string.Empty));
         return this;
     }
 

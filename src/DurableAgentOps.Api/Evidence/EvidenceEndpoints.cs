@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Globalization;
+using System.Text;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Core.Evidence;
@@ -26,12 +28,21 @@ internal static class EvidenceEndpoints
         new("PurgeExpiredEvidence", "POST", "/api/evidence/purge", AgentOpsPolicies.Administrator, PurgeExpiredAsync, new GuardedAction("Purging evidence")),
     ];
 
-    /// <summary><c>GET /api/evidence/runs?workflow=&amp;status=&amp;initiator=&amp;approver=&amp;identity=&amp;record=&amp;wrote=&amp;governanceOff=&amp;since=&amp;until=&amp;top=&amp;skip=</c></summary>
+    /// <summary>
+    /// <c>GET /api/evidence/runs?workflow=&amp;status=&amp;initiator=&amp;approver=&amp;identity=&amp;record=&amp;wrote=&amp;governanceOff=&amp;since=&amp;until=&amp;top=&amp;next=</c>:
+    /// a page of matching runs, newest first; <c>next</c> (null when the search is done) continues it. A page reads at
+    /// most <see cref="RunQuery.MaxScanned"/> rows of the index, so it may hold fewer than <c>top</c> runs and still a <c>next</c>.
+    /// </summary>
     private static async Task<IResult> SearchAsync(HttpRequest request, [FromServices] EvidenceLedger ledger, CancellationToken ct)
     {
         var q = request.Query;
+        if (q.ContainsKey("skip"))
+        {
+            return ApiResults.BadRequest("'skip' is not taken: pages continue with 'next', the value the previous page answered.");
+        }
+
         if (!TryDate(q["since"], "since", out var since, out var bad) || !TryDate(q["until"], "until", out var until, out bad)
-            || !TryInt(q["top"], "top", 50, 1, RunQuery.MaxTop, out var top, out bad) || !TryInt(q["skip"], "skip", 0, 0, int.MaxValue, out var skip, out bad))
+            || !TryInt(q["top"], "top", 50, 1, RunQuery.MaxTop, out var top, out bad))
         {
             return bad!;
         }
@@ -44,12 +55,38 @@ internal static class EvidenceEndpoints
             }
         }
 
+        string? after = null;
+        if (q["next"].ToString() is { Length: > 0 } token && (after = ReadSearchToken(token)) is null)
+        {
+            return ApiResults.BadRequest("'next' is not a page token of this search: pass the 'next' value of the previous page as it was given.");
+        }
+
         string? Text(string name) => q[name].ToString() is { Length: > 0 } value ? value : null;
         var query = new RunQuery(Text("workflow"), Text("status"), Text("initiator"), Text("approver"), Text("identity"), Text("record"), Text("wrote"),
-            since, until, top, skip, Text("governanceOff"));
-        var matches = (await ledger.SummariesAsync(ct)).Where(s => query.Matches(s.Summary)).ToList();
-        var page = matches.Skip(skip).Take(top).Select(m => new { runId = m.RunId, m.Summary }).ToList();
-        return Results.Json(new { total = matches.Count, skip, top, runs = page, next = skip + page.Count < matches.Count ? skip + page.Count : (int?)null }, ApiJson.Options);
+            since, until, top, Text("governanceOff"));
+        var (runs, last, scanned) = await ledger.SearchAsync(query, after, top, RunQuery.MaxScanned, ct);
+        var next = last is null ? null : SearchTokenPrefix + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(last));
+        return Results.Json(new { top, scanned, runs = runs.Select(m => new { runId = m.RunId, m.Summary }), next }, ApiJson.Options);
+    }
+
+    private const string SearchTokenPrefix = "r1.";
+
+    private static string? ReadSearchToken(string token)
+    {
+        if (token.Length > 300 || !token.StartsWith(SearchTokenPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        try
+        {
+            var key = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token.AsSpan(SearchTokenPrefix.Length)));
+            return EvidenceLedger.IsTimeRow(key) ? key : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary><c>GET /api/runs/{runId}/evidence</c>: the run's stored records, signed head and index row, and their verification.</summary>
@@ -92,7 +129,7 @@ internal static class EvidenceEndpoints
         }
 
         response.Headers.ContentDisposition = $"attachment; filename=\"{runId}.evidence.json\"";
-        return Results.Text(bundle.ToJson(), "application/json", System.Text.Encoding.UTF8);
+        return Results.Text(bundle.ToJson(), "application/json", Encoding.UTF8);
     }
 
     /// <summary><c>GET /api/evidence/log</c>: every leaf, the signed tree head and the public key it verifies with.</summary>

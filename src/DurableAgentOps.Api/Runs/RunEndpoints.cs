@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Api.Http;
@@ -58,11 +59,27 @@ internal static class RunEndpoints
             : ApiResults.NotFound("Unknown run.", $"No run with id '{runId}'."));
     }
 
-    /// <summary><c>GET /api/approvals</c>: the gates the caller can answer now.</summary>
-    private static async Task<IResult> PendingAsync(ClaimsPrincipal user, [FromServices] RunService runs, CancellationToken ct)
+    /// <summary>
+    /// <c>GET /api/approvals[?pageSize=&amp;next=]</c>: a page of the gates the caller can answer now, earliest deadline
+    /// first; <c>next</c> (null on the last page) asks for the page after.
+    /// </summary>
+    private static async Task<IResult> PendingAsync(HttpRequest request, ClaimsPrincipal user, [FromServices] RunService runs, CancellationToken ct)
     {
+        var pageSizeText = request.Query["pageSize"].ToString();
+        var pageSize = RunService.DefaultPageSize;
+        if (pageSizeText.Length > 0 && (!int.TryParse(pageSizeText, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize)
+            || pageSize is < 1 or > RunService.MaxPageSize))
+        {
+            return ApiResults.BadRequest($"'pageSize' must be a whole number from 1 to {RunService.MaxPageSize}.");
+        }
+
+        var next = request.Query["next"].ToString() is { Length: > 0 } token ? token : null;
         var caller = user.ToCaller();
-        return await ApiResults.OrRefusalAsync(async () => ApiResults.Json(new { approver = caller.ToPrincipal(), pending = await runs.PendingForAsync(caller, ct) }));
+        return await ApiResults.OrRefusalAsync(async () =>
+        {
+            var page = await runs.PendingForAsync(caller, next, pageSize, ct);
+            return ApiResults.Json(new { approver = caller.ToPrincipal(), pending = page.Pending, next = page.Next });
+        });
     }
 
     /// <summary><c>POST /api/runs/{runId}/approvals</c> with <c>{"approved":true,"comment":"..."}</c>: records the caller's decision (202).</summary>

@@ -26,10 +26,10 @@ internal sealed class RunsCommand : ICliCommand
     {
         var options = Filters.Select(f => new Option<string?>(f.Option) { Description = f.Description, HelpName = "value" }).ToList();
         var top = new Option<int>("--top") { Description = "At most this many runs (1-500).", DefaultValueFactory = _ => 50 };
-        var skip = new Option<int>("--skip") { Description = "Skip this many matches (the next page).", DefaultValueFactory = _ => 0 };
+        var next = new Option<string?>("--next") { Description = "The next page: the token the previous page printed.", HelpName = "token" };
         var format = CommonOptions.Format("Output format: text (a table) or json (the host's answer).", "text", "json");
         var host = HostOptions.Host();
-        var command = new Command("runs", "Find runs in the evidence ledger, newest first, e.g. every run in which crm-writer wrote to ACC-000002 last month: "
+        var command = new Command("runs", "Find runs in the evidence ledger, newest first, a page at a time, e.g. every run in which crm-writer wrote to ACC-000002 last month: "
             + "agentops runs --wrote crm-writer:ACC-000002 --since 2026-11-01 --until 2026-12-01");
         foreach (var option in options)
         {
@@ -37,14 +37,25 @@ internal sealed class RunsCommand : ICliCommand
         }
 
         command.Options.Add(top);
-        command.Options.Add(skip);
+        command.Options.Add(next);
         command.Options.Add(format);
         command.Options.Add(host);
         command.SetAction((result, cancellationToken) =>
         {
             var query = Filters.Zip(options).Select(f => (f.First.Query, Value: result.GetValue(f.Second))).Where(f => f.Value is not null)
                 .Select(f => $"{f.Query}={Uri.EscapeDataString(f.Value!)}")
-                .Append($"top={result.GetValue(top)}").Append($"skip={result.GetValue(skip)}");
+                .Append($"top={result.GetValue(top)}");
+            if (result.GetValue(next) is { } token)
+            {
+                if (token.Length is 0 or > 300 || !token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+                {
+                    context.Error.WriteLine("agentops runs: --next takes the token a previous page printed, as it was printed");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+
+                query = query.Append($"next={Uri.EscapeDataString(token)}");
+            }
+
             return RunAsync(context, "?" + string.Join('&', query), result.GetValue(format)!, result.GetValue(host), cancellationToken);
         });
         return command;
@@ -68,7 +79,9 @@ internal sealed class RunsCommand : ICliCommand
         var runs = page?.Runs ?? [];
         if (runs.Count == 0)
         {
-            context.Out.WriteLine("no run matches");
+            context.Out.WriteLine(page?.Next is { } more
+                ? $"no match among the {page.Scanned} runs read; older runs remain: agentops runs ... --next {more}"
+                : "no run matches");
             return ExitCodes.Ok;
         }
 
@@ -84,8 +97,8 @@ internal sealed class RunsCommand : ICliCommand
 
         context.Out.Write(table.Render());
         context.Out.WriteLine(page!.Next is { } next
-            ? $"{runs.Count} of {page.Total} runs; next page: --skip {next}"
-            : $"{page.Total} run{(page.Total == 1 ? string.Empty : "s")}");
+            ? $"{runs.Count} run{(runs.Count == 1 ? string.Empty : "s")} on this page; next page: the same command with --next {next}"
+            : $"{runs.Count} run{(runs.Count == 1 ? string.Empty : "s")}");
         return ExitCodes.Ok;
     }
 

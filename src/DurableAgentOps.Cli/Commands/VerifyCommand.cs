@@ -23,22 +23,43 @@ internal sealed class VerifyCommand : ICliCommand
             HelpName = "pem-file",
             Description = "The evidence public key you trust (PEM). Without it the key the host (or the bundle) names is used, and its id printed to compare.",
         };
+        var limit = new Option<int?>("--limit")
+        {
+            HelpName = "runs",
+            Description = "With --all: verify the signed tree and at most this many runs (in log order), then print where to go on.",
+        };
+        var next = new Option<int?>("--next") { HelpName = "position", Description = "With --all --limit: start at this run of the log (what the previous call printed)." };
         var host = HostOptions.Host();
         var command = new Command("verify", "Verify evidence: a run's hash chain, signed head and place in the signed log; --all the whole log; --bundle an export, offline.")
         {
-            run, all, bundle, key, host,
+            run, all, limit, next, bundle, key, host,
         };
         command.SetAction((result, cancellationToken) =>
-            RunAsync(context, result.GetValue(run), result.GetValue(all), result.GetValue(bundle), result.GetValue(key), result.GetValue(host), cancellationToken));
+            RunAsync(context, result.GetValue(run), result.GetValue(all), result.GetValue(bundle), result.GetValue(key), result.GetValue(host), cancellationToken,
+                result.GetValue(limit), result.GetValue(next)));
         return command;
     }
 
-    internal static async Task<int> RunAsync(CliContext context, string? runId, bool all, string? bundlePath, string? keyPath, string? hostOption, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(
+        CliContext context, string? runId, bool all, string? bundlePath, string? keyPath, string? hostOption, CancellationToken cancellationToken,
+        int? limit = null, int? next = null)
     {
         var modes = (runId is null ? 0 : 1) + (all ? 1 : 0) + (bundlePath is null ? 0 : 1);
         if (modes != 1)
         {
             context.Error.WriteLine("agentops verify: give one of: a run id, --all, or --bundle <file>");
+            return ExitCodes.Usage;
+        }
+
+        if ((limit is not null || next is not null) && !all)
+        {
+            context.Error.WriteLine("agentops verify: --limit and --next go with --all");
+            return ExitCodes.Usage;
+        }
+
+        if (limit is < 1 || next is < 0 || (next is not null && limit is null))
+        {
+            context.Error.WriteLine("agentops verify: --limit takes a number of runs from 1, --next a position from 0 (with --limit)");
             return ExitCodes.Usage;
         }
 
@@ -82,7 +103,9 @@ internal sealed class VerifyCommand : ICliCommand
 
                 return runId is not null
                     ? await VerifyRunAsync(context, client, runId, log, key, cancellationToken)
-                    : await VerifyAllAsync(context, client, log, key, cancellationToken);
+                    : limit is { } count
+                        ? await VerifySomeAsync(context, client, log, key, next ?? 0, count, cancellationToken)
+                        : await VerifyAllAsync(context, client, log, key, cancellationToken);
             }
             catch (HostUnreachableException ex)
             {
@@ -143,21 +166,11 @@ internal sealed class VerifyCommand : ICliCommand
             return Fail(context, "the host did not list its runs (GET /api/evidence/runs)");
         }
 
-        var runs = new Dictionary<string, RunEvidence?>(StringComparer.Ordinal);
         var wanted = ids.Concat(indexed).Distinct(StringComparer.Ordinal).ToList();
-        foreach (var (id, i) in wanted.Select((id, i) => (id, i)))
+        var (runs, refused) = await DownloadAsync(context, client, wanted, cancellationToken);
+        if (refused is not null)
         {
-            var (evidence, response) = await EvidenceDownload.RunAsync(client, id, cancellationToken);
-            if (evidence is null && response.Status != HttpStatusCode.NotFound)
-            {
-                return HostOptions.Refused(context, "verify", response);
-            }
-
-            runs[id] = evidence;
-            if ((i + 1) % 25 == 0)
-            {
-                context.Error.WriteLine($"read {i + 1} of {wanted.Count} runs");
-            }
+            return HostOptions.Refused(context, "verify", refused);
         }
 
         var (report, problems, notes) = LoggedRunCheck.VerifyAll(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id), indexed);
@@ -174,6 +187,77 @@ internal sealed class VerifyCommand : ICliCommand
 
         context.Out.WriteLine($"log verified — {report.RunsVerified} runs, {report.Purged.Count} purged after their retention, signed tree of {log.Head.Size} leaves, key {key.KeyId}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The signed tree over every leaf, and the runs at positions [from, from + count) of the log (each run at its first
+    /// leaf): a bounded step of <c>--all</c>. Runs stored but named by no leaf are found only by a whole <c>--all</c>.
+    /// </summary>
+    private static async Task<int> VerifySomeAsync(
+        CliContext context, HostClient client, DownloadedLog log, EvidencePublicKey key, int from, int count, CancellationToken cancellationToken)
+    {
+        if (log.Head is null)
+        {
+            return Broken(context, "the log", ["the evidence log has no signed tree head", .. log.Malformed]);
+        }
+
+        var ordered = log.Leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal).ToList();
+        var window = ordered.Skip(from).Take(count).ToList();
+        var inWindow = window.ToHashSet(StringComparer.Ordinal);
+        var (runs, refused) = await DownloadAsync(context, client, window, cancellationToken);
+        if (refused is not null)
+        {
+            return HostOptions.Refused(context, "verify", refused);
+        }
+
+        var (report, problems, notes) = LoggedRunCheck.VerifyAll(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id), []);
+        foreach (var note in notes.Where(n => window.Any(id => n.StartsWith($"run {id} ", StringComparison.Ordinal))))
+        {
+            context.Out.WriteLine($"note: {note}");
+        }
+
+        var breaks = log.Malformed.Concat(problems.Where(p => p.RunId is null || inWindow.Contains(p.RunId)).Select(p => p.Message)).ToList();
+        if (breaks.Count > 0)
+        {
+            return Broken(context, "the log", breaks);
+        }
+
+        var purged = report.Purged.Count(p => inWindow.Contains(p.RunId));
+        context.Out.WriteLine($"signed tree of {log.Head.Size} leaves verified, key {key.KeyId}; runs {Math.Min(from + 1, ordered.Count)}-{from + window.Count} of {ordered.Count} verified"
+            + (purged > 0 ? $" ({purged} purged after their retention)" : string.Empty));
+        if (from + window.Count < ordered.Count)
+        {
+            context.Out.WriteLine($"next: agentops verify --all --limit {count} --next {from + window.Count}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Each run's stored evidence (null where the host has none), a few at a time, with progress on stderr.</summary>
+    private static async Task<(Dictionary<string, RunEvidence?> Runs, HostResponse? Refused)> DownloadAsync(
+        CliContext context, HostClient client, IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var runs = new Dictionary<string, RunEvidence?>(StringComparer.Ordinal);
+        HostResponse? refused = null;
+        var done = 0;
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (id, ct) =>
+        {
+            var (evidence, response) = await EvidenceDownload.RunAsync(client, id, ct);
+            lock (runs)
+            {
+                if (evidence is null && response.Status != HttpStatusCode.NotFound)
+                {
+                    refused ??= response;
+                }
+
+                runs[id] = evidence;
+                if (++done % 100 == 0)
+                {
+                    context.Error.WriteLine($"read {done} of {ids.Count} runs");
+                }
+            }
+        });
+        return (runs, refused);
     }
 
     private static int VerifyBundle(CliContext context, string path, EvidencePublicKey? trusted)
@@ -210,24 +294,27 @@ internal sealed class VerifyCommand : ICliCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Every run id the host's index lists, page by page; null when it refused.</summary>
+    /// <summary>Every run id the host's index lists, page by page (each page a bounded read on the host); null when it refused.</summary>
     private static async Task<List<string>?> ListRunsAsync(HostClient client, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
-        int? skip = 0;
-        while (skip is { } from)
+        var query = "/api/evidence/runs?top=500";
+        while (true)
         {
-            var response = await client.GetAsync($"/api/evidence/runs?top=500&skip={from}", cancellationToken);
+            var response = await client.GetAsync(query, cancellationToken);
             if (!response.IsSuccess || response.Read<RunSearchDto>() is not { } page)
             {
                 return null;
             }
 
             ids.AddRange((page.Runs ?? []).Select(r => r.RunId).OfType<string>());
-            skip = page.Next;
-        }
+            if (page.Next is not { } next)
+            {
+                return ids;
+            }
 
-        return ids;
+            query = $"/api/evidence/runs?top=500&next={Uri.EscapeDataString(next)}";
+        }
     }
 
     private static int Broken(CliContext context, string what, IReadOnlyList<string> breaks)

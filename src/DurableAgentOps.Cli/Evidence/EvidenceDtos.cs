@@ -11,7 +11,7 @@ internal sealed record StoredRecordDto(string? Json, string? Hash);
 internal sealed record EvidenceLogDto(IReadOnlyList<string>? Leaves, string? TreeHead, string? TreeHeadSignature, string? KeyId, string? PublicKey);
 
 /// <summary>GET /api/evidence/runs: one page of matching runs.</summary>
-internal sealed record RunSearchDto(int Total, int Skip, int Top, IReadOnlyList<RunHitDto>? Runs, int? Next);
+internal sealed record RunSearchDto(int Top, int Scanned, IReadOnlyList<RunHitDto>? Runs, string? Next);
 
 internal sealed record RunHitDto(string? RunId, RunSummaryDto? Summary);
 

@@ -59,8 +59,8 @@ internal sealed record StepDto(
 
 internal sealed record FailureDto(string? Step, string? Identity, string? Reason);
 
-/// <summary>GET /api/approvals: the gates the caller can answer now.</summary>
-internal sealed record PendingApprovalsDto(PrincipalDto? Approver, IReadOnlyList<PendingApprovalDto>? Pending);
+/// <summary>GET /api/approvals: a page of the gates the caller can answer now, and the next page's token.</summary>
+internal sealed record PendingApprovalsDto(PrincipalDto? Approver, IReadOnlyList<PendingApprovalDto>? Pending, string? Next = null);
 
 internal sealed record PendingApprovalDto(
     string? RunId, string? Workflow, string? StepId, string? Gate, string? Change, DateTime? Deadline, int? ApprovalsSoFar, int? Quorum, string? YouAre);

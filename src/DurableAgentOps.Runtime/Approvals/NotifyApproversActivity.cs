@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Azure;
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Snapshot;
@@ -41,13 +42,18 @@ public sealed record NotifyOutcome(int Recipients, IReadOnlyList<NoticeResult> R
 /// Tells a gate's approvers (or, for an outcome, the initiator) on the gate's channels: each person gets their own
 /// signed link, bound to the run, the gate, the change digest and them, expiring at the gate's deadline; a channel
 /// card gets a link any approver can open after signing in. Failures are reported, never thrown: the gate still waits.
+/// It also keeps the waiting-gates index (<see cref="WaitingGateStore"/>) that approvers' lists read: a gate opening
+/// (request, escalation, reminder) lists the run under each approver entry of the gate; an outcome removes it. The
+/// orchestration calls it for gates without channels too (new runs), for the index alone.
 /// </summary>
 public sealed class NotifyApproversActivity(
     DefinitionStore definitions,
     ChangeStore changes,
     LinkStore links,
+    WaitingGateStore gates,
     ApprovalRecipients recipients,
     PrincipalDirectory directory,
+    PrincipalMatcher matcher,
     IEnumerable<IApprovalChannel> channels,
     IOptions<ApprovalsOptions> options,
     IOptions<AgentOpsRunOptions> runOptions,
@@ -86,6 +92,7 @@ public sealed class NotifyApproversActivity(
     {
         var snapshot = await definitions.LoadAsync(input.Workflow, input.DefinitionSha256, CancellationToken.None);
         var gate = snapshot.Definition.FindGate(input.Gate) ?? throw new InvalidOperationException($"gate {input.Gate} is not in the definition");
+        var indexed = await IndexAsync(input, gate, snapshot.Groups);
         var wanted = channels.Where(c => gate.Channels.Contains(c.Name, StringComparer.Ordinal)).ToList();
         var results = new List<NoticeResult>(gate.Channels
             .Where(name => !wanted.Any(c => c.Name == name && c.IsConfigured))
@@ -93,12 +100,13 @@ public sealed class NotifyApproversActivity(
         wanted = [.. wanted.Where(c => c.IsConfigured)];
         if (wanted.Count == 0)
         {
-            return new NotifyOutcome(0, results, []);
+            return new NotifyOutcome(0, results, indexed);
         }
 
         var change = await changes.LoadAsync(input.RunId, input.ChangeDigest, CancellationToken.None)
             ?? new ProposedChange([], [], input.ChangeDigest);
         var (people, problems) = await PeopleAsync(input, gate, snapshot.Groups);
+        problems.AddRange(indexed);
         var notice = Notice(input, snapshot, gate, change);
         if (options.Value.Key is not { } key)
         {
@@ -121,6 +129,60 @@ public sealed class NotifyApproversActivity(
         }
 
         return new NotifyOutcome(people.Count, results, problems);
+    }
+
+    /// <summary>
+    /// Lists the run under each approver entry of the gate it waits at (a group by its object id from the definition, a
+    /// person by the directory's object id, or by name while the directory cannot answer), or, for an outcome, removes
+    /// it. A storage failure is reported with the notice: the gate still waits, and approving through a link or by run id
+    /// still works; the next reminder writes the rows again.
+    /// </summary>
+    private async Task<List<string>> IndexAsync(NotifyRequest input, GateDefinition gate, IReadOnlyList<GroupDefinition> groups)
+    {
+        try
+        {
+            if (input.Kind == NoticeKind.Outcome)
+            {
+                await gates.CloseAsync(input.RunId, CancellationToken.None);
+                return [];
+            }
+
+            var partitions = new List<string>();
+            var groupIds = new List<string>();
+            foreach (var approver in gate.Approvers)
+            {
+                try
+                {
+                    if (approver.Kind == ApproverKind.Group)
+                    {
+                        var id = matcher.GroupObjectId(approver.Name, groups);
+                        groupIds.Add(id);
+                        partitions.Add(WaitingGateStore.GroupPartition(id));
+                    }
+                    else if (await directory.FindUserIdAsync(approver.Name, CancellationToken.None) is { } id)
+                    {
+                        partitions.Add(WaitingGateStore.PersonPartition(id));
+                    }
+                }
+                catch (DirectoryUnavailableException)
+                {
+                    // A group the run cannot resolve can approve nothing (the matcher refuses it too); a person whose id
+                    // the directory cannot say now is listed under their name, and checked by id when listed.
+                    if (approver.Kind == ApproverKind.Person)
+                    {
+                        partitions.Add(WaitingGateStore.NamePartition(approver.Name));
+                    }
+                }
+            }
+
+            await gates.OpenAsync(input.RunId, input.StepId, input.Gate, input.Deadline, [.. partitions.Distinct(StringComparer.Ordinal)], groupIds,
+                CancellationToken.None);
+            return [];
+        }
+        catch (RequestFailedException ex)
+        {
+            return [$"the waiting-gates index was not updated ({ex.Status} {ex.ErrorCode}); approvers' lists may miss this gate until the next notice"];
+        }
     }
 
     /// <summary>An outcome goes to the initiator; anything else to the gate's approvers who have not answered.</summary>

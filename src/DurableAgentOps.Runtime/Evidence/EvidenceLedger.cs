@@ -159,7 +159,14 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             ["Workflow"] = summary.Workflow,
             ["StartedAt"] = summary.StartedAt,
         };
-        await (await heads.Value).UpsertEntityAsync(headRow, TableUpdateMode.Replace, cancellationToken);
+        // The head and its row in the time index (newest first, for the runs search) go in one request.
+        var timeRow = new TableEntity(HeadsPartition, TimeRow(summary.StartedAt, runId))
+        {
+            ["RunId"] = runId,
+            ["Summary"] = headRow["Summary"],
+        };
+        await (await heads.Value).SubmitTransactionAsync(
+            [new(TableTransactionActionType.UpsertReplace, headRow), new(TableTransactionActionType.UpsertReplace, timeRow)], cancellationToken);
         if (toLog)
         {
             await AppendLeafAsync(runId, head, cancellationToken);
@@ -197,7 +204,9 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     public async Task<IReadOnlyList<(string RunId, RunSummary Summary)>> SummariesAsync(CancellationToken cancellationToken)
     {
         var found = new List<(string, RunSummary)>();
-        await foreach (var row in (await heads.Value).QueryAsync<TableEntity>(e => e.PartitionKey == HeadsPartition, cancellationToken: cancellationToken))
+        var query = (await heads.Value).QueryAsync<TableEntity>(
+            e => e.PartitionKey == HeadsPartition && (e.RowKey.CompareTo(TimePrefix) < 0 || e.RowKey.CompareTo(TimeEnd) >= 0), cancellationToken: cancellationToken);
+        await foreach (var row in query)
         {
             // An index row that no longer reads still lists its run (verify --all must see every run), marked as such.
             found.Add((row.RowKey, TryRead<RunSummary>(Text(row, "Summary"))
@@ -207,6 +216,48 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
 
         return [.. found.OrderByDescending(s => s.Item2.StartedAt)];
     }
+
+    /// <summary>
+    /// One page of the runs search, newest first: the time index is read from <paramref name="after"/> (a row key of a
+    /// previous page, or null) within the query's since/until, until <paramref name="top"/> runs match or
+    /// <paramref name="scanLimit"/> rows were read. <c>After</c> is where the next page starts, null when none is left.
+    /// </summary>
+    public async Task<(IReadOnlyList<(string RunId, RunSummary Summary)> Runs, string? After, int Scanned)> SearchAsync(
+        RunQuery query, string? after, int top, int scanLimit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var from = query.Until is { } until ? TimePrefix + (Inverted(until) + 1).ToString("D19", CultureInfo.InvariantCulture) : TimePrefix;
+        var to = query.Since is { } since ? TimePrefix + (Inverted(since) + 1).ToString("D19", CultureInfo.InvariantCulture) : TimeEnd;
+        var filter = after is not null && string.CompareOrdinal(after, from) >= 0
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {HeadsPartition} and RowKey gt {after} and RowKey lt {to}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {HeadsPartition} and RowKey ge {from} and RowKey lt {to}");
+        var found = new List<(string, RunSummary)>();
+        var scanned = 0;
+        string? last = null;
+        var rows = (await heads.Value).QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, scanLimit), select: ["RowKey", "RunId", "Summary"],
+            cancellationToken: cancellationToken);
+        await foreach (var row in rows)
+        {
+            scanned++;
+            last = row.RowKey;
+            if (Text(row, "RunId") is { } runId && TryRead<RunSummary>(Text(row, "Summary")) is { } summary && query.Matches(summary))
+            {
+                found.Add((runId, summary));
+            }
+
+            if (found.Count == top || scanned == scanLimit)
+            {
+                return (found, last, scanned);
+            }
+        }
+
+        return (found, null, scanned);
+    }
+
+    /// <summary>True for a row key of the time index (what a search page token carries).</summary>
+    public static bool IsTimeRow(string text) =>
+        text.Length is > 23 and <= 140 && text.StartsWith(TimePrefix, StringComparison.Ordinal) && text[2..21].All(char.IsAsciiDigit) && text[21] == '~'
+        && text[22..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
     public async Task<StoredLog> ReadLogAsync(CancellationToken cancellationToken)
     {
@@ -270,6 +321,17 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         }
 
         await (await heads.Value).DeleteEntityAsync(HeadsPartition, runId, cancellationToken: cancellationToken);
+        if (stored.Summary is { } summary)
+        {
+            try
+            {
+                await (await heads.Value).DeleteEntityAsync(HeadsPartition, TimeRow(summary.StartedAt, runId), cancellationToken: cancellationToken);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // A head written before the time index had no row there.
+            }
+        }
     }
 
     /// <summary>
@@ -493,6 +555,16 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     private static string Row(long seq) => seq.ToString("D12", CultureInfo.InvariantCulture);
 
     private static string RunRow(string runId) => "run-" + runId;
+
+    // The time index shares the heads partition (so a head and its index row are written in one request); its keys
+    // start with "t~", which no run id holds: newest first, as ticks counted down from the largest date.
+    private const string TimePrefix = "t~";
+    private const string TimeEnd = "t~~";
+
+    private static long Inverted(DateTimeOffset at) => DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks;
+
+    private static string TimeRow(DateTimeOffset startedAt, string runId) =>
+        $"{TimePrefix}{Inverted(startedAt).ToString("D19", CultureInfo.InvariantCulture)}~{runId}";
 
     private static string LeafRow(long index) => "leaf-" + index.ToString("D12", CultureInfo.InvariantCulture);
 

@@ -6,7 +6,9 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// What investigators look runs up by. Every filter given must hold; people match by principal id or, ignoring case,
 /// by name or address; <see cref="Wrote"/> is <c>identity:record</c> (e.g. <c>crm-writer:ACC-000002</c>) or a record
 /// alone (written by any identity); <see cref="GovernanceOff"/> is a switch its host had off (<c>scope-guard</c>,
-/// <c>evidence</c>) or <c>any</c>.
+/// <c>evidence</c>) or <c>any</c>. A search reads the ledger's time index newest first, a page at a time: at most
+/// <see cref="MaxTop"/> runs and <see cref="MaxScanned"/> index rows per page, so a page takes the same time however
+/// many runs the ledger holds (since/until narrow the rows read; the other filters are applied to the rows read).
 /// </summary>
 public sealed record RunQuery(
     string? Workflow = null,
@@ -19,12 +21,14 @@ public sealed record RunQuery(
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Top = 50,
-    int Skip = 0,
     string? GovernanceOff = null)
 {
     public const string AnySwitch = "any";
 
     public const int MaxTop = 500;
+
+    /// <summary>Most index rows one search page reads; a page that stops here says where the next one starts.</summary>
+    public const int MaxScanned = 2000;
 
     public bool Matches(RunSummary run)
     {

@@ -36,6 +36,12 @@ internal static class RunLogic
     /// <summary>Evidence rides on the next activity; separate appends only before a gate's wait and at the run's end.</summary>
     public const int CarriedEvidence = 1;
 
+    /// <summary>
+    /// The notice activity is also called at gates without channels (opening, escalation and outcome, no reminders), for
+    /// the waiting-gates index approvers' lists read; nothing is recorded as a notice for them.
+    /// </summary>
+    public const int GateIndex = 2;
+
     /// <summary>What runs started now get.</summary>
-    public const int Current = CarriedEvidence;
+    public const int Current = GateIndex;
 }

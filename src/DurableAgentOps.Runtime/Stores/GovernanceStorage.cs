@@ -35,6 +35,8 @@ public sealed class GovernanceStorage
 
     public string LinksTable => Prefix + "Links";
 
+    public string WaitingGatesTable => Prefix + "WaitingGates";
+
     public string VaultContainer => Prefix.ToLowerInvariant() + "-vault";
 
     public string EvidenceTable => Prefix + "Evidence";

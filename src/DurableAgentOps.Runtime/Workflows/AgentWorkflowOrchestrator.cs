@@ -277,7 +277,10 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, ProposedChange change, NoticeKind kind,
         DateTime deadline, GateTally tally, string why, string? outcome)
     {
-        if (gate.Channels.Count == 0)
+        // A gate without channels tells nobody; for new runs its opening and outcome still call the activity, which keeps
+        // the waiting-gates index approvers' lists read (nothing is recorded as a notice).
+        var indexOnly = gate.Channels.Count == 0;
+        if (indexOnly && (run.LogicVersion < RunLogic.GateIndex || kind == NoticeKind.Reminder))
         {
             return null;
         }
@@ -292,6 +295,11 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         catch (TaskFailedException failed)
         {
             result = new NotifyOutcome(0, [], [Reason(failed.FailureDetails)]);
+        }
+
+        if (indexOnly)
+        {
+            return null;
         }
 
         var failures = result.Results.SelectMany(r => r.Failures.Take(3).Select(f => $"{r.Channel}: {f}")).Concat(result.Problems.Take(3)).ToList();

@@ -1,3 +1,5 @@
+using System.Buffers.Text;
+using System.Text;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Model;
@@ -42,6 +44,9 @@ public sealed record PendingApproval(
     string RunId, string Workflow, string StepId, string Gate, string? Change, string? ChangeDigest, DateTime Deadline,
     int ApprovalsSoFar, int Quorum, PrincipalRef Initiator, string YouAre);
 
+/// <summary>A page of the gates the caller can answer, and the token of the next page (null on the last).</summary>
+public sealed record PendingPage(IReadOnlyList<PendingApproval> Pending, string? Next);
+
 /// <summary>The approval link a page decision came through: its id, and the gate and change it was issued for.</summary>
 public sealed record UsedLink(string LinkId, string Gate, string ChangeDigest);
 
@@ -68,6 +73,8 @@ public sealed class RunService(
     WorkflowCatalog workflows,
     DefinitionStore definitions,
     DecisionStore decisions,
+    WaitingGateStore gates,
+    PrincipalDirectory directory,
     PrincipalMatcher matcher,
     Redactor redactor,
     TimeProvider time,
@@ -244,52 +251,152 @@ public sealed class RunService(
         return new DecisionReceipt(runId, wait.Gate, wait.StepId, decision.DecisionId, caller.ToPrincipal(), approved, existing.MatchedAs, !recorded);
     }
 
-    /// <summary>Most runs an approvals query looks at: pending gates are few; a wider search belongs to the evidence ledger.</summary>
-    public const int MaxRunsScanned = 500;
+    /// <summary>Gates listed per page when the caller does not say.</summary>
+    public const int DefaultPageSize = 50;
+
+    /// <summary>Most gates a page lists: each is checked against its run's status, one read each.</summary>
+    public const int MaxPageSize = 200;
+
+    private const int StatusReadsInParallel = 16;
+    private const string PageTokenPrefix = "g1.";
 
     /// <summary>
-    /// The gates waiting now that the caller can answer: runs at a gate whose approvers include them, which they did
-    /// not start (when the gate separates duties) and have not answered yet.
+    /// A page of the gates waiting now that the caller can answer, earliest deadline first: runs at a gate whose
+    /// approvers include them, which they did not start (when the gate separates duties) and have not answered yet.
+    /// The gates are found in the waiting-gates index (the caller's own partition and their groups'), then each is
+    /// checked against its run's status and judged as a decision would be (at most a page of status reads); a row whose
+    /// run no longer waits there is removed. <paramref name="next"/> is the previous page's <see cref="PendingPage.Next"/>.
     /// </summary>
-    public async Task<IReadOnlyList<PendingApproval>> PendingForAsync(Caller caller, CancellationToken cancellationToken)
+    public async Task<PendingPage> PendingForAsync(Caller caller, string? next, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var query = new OrchestrationQuery { Statuses = [OrchestrationRuntimeStatus.Running], FetchInputsAndOutputs = false, PageSize = 100 };
-        var pending = new List<PendingApproval>();
-        var scanned = 0;
-        await foreach (var metadata in client.GetAllInstancesAsync(query).WithCancellation(cancellationToken))
+        if (pageSize is < 1 or > MaxPageSize)
         {
-            if (++scanned > MaxRunsScanned)
+            throw new RunRequestException(400, "Bad page size.", $"'pageSize' must be a whole number from 1 to {MaxPageSize}.");
+        }
+
+        var after = next is null ? null : ReadPageToken(next);
+        if (caller == Caller.SystemKey)
+        {
+            return new PendingPage([], null); // the system key is no person: it approves nothing
+        }
+
+        var page = await gates.ListAsync(await PartitionsForAsync(caller, cancellationToken), after, pageSize, cancellationToken);
+        var openings = page.Rows.GroupBy(r => r.Key, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+        var found = new PendingApproval?[openings.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, openings.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = StatusReadsInParallel, CancellationToken = cancellationToken },
+            async (i, ct) => found[i] = await JudgeListedAsync(openings[i], caller, ct));
+        return new PendingPage([.. found.OfType<PendingApproval>()], page.After is { } last ? PageToken(last) : null);
+    }
+
+    /// <summary>The listed gate opening as the caller may answer it, or null; a row the run contradicts is removed.</summary>
+    private async Task<PendingApproval?> JudgeListedAsync(IReadOnlyList<WaitingGateRow> rows, Caller caller, CancellationToken cancellationToken)
+    {
+        var row = rows[0];
+        var status = await ReadAsync(row.RunId, cancellationToken);
+        if (status is not { WaitingFor: { } wait } || status.Status != nameof(OrchestrationRuntimeStatus.Running))
+        {
+            if (status is null || status.Status is not (nameof(OrchestrationRuntimeStatus.Running) or nameof(OrchestrationRuntimeStatus.Pending)
+                or nameof(OrchestrationRuntimeStatus.Suspended)))
             {
-                break;
+                await gates.CloseAsync(row.RunId, cancellationToken); // the run ended (or is gone): none of its rows stays
+            }
+            else if (status.WaitingFor is null)
+            {
+                await DropAsync(rows, cancellationToken); // its gate closed; the outcome notice removes the rest
             }
 
-            if (metadata.Name != AgentWorkflowOrchestrator.Name || await ReadAsync(metadata.InstanceId, cancellationToken) is not { WaitingFor: { } wait } status)
-            {
-                continue;
-            }
+            return null;
+        }
 
-            var answered = status.Approvals.Any(a => a.Gate == wait.Gate && a.Approver?.Id == caller.Id && a.Counted == "counted");
-            if (answered || (wait.SeparationOfDuties && status.Initiator.Id == caller.Id))
-            {
-                continue;
-            }
+        if (wait.Gate != row.Gate || wait.StepId != row.StepId)
+        {
+            await DropAsync(rows, cancellationToken); // it waits elsewhere now (escalated, or a later gate)
+            return null;
+        }
 
+        var answered = status.Approvals.Any(a => a.Gate == wait.Gate && a.Approver?.Id == caller.Id && a.Counted == "counted");
+        if (answered || (wait.SeparationOfDuties && status.Initiator.Id == caller.Id))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await MatchGateAsync(status, wait.Gate, caller, cancellationToken) is { } matchedAs
+                ? new PendingApproval(status.RunId, status.Workflow, wait.StepId, wait.Gate, wait.ChangeSummary, wait.ChangeDigest,
+                    wait.ExpiresAt, wait.ApprovalsSoFar, wait.Quorum, status.Initiator, matchedAs)
+                : null;
+        }
+        catch (RunRequestException)
+        {
+            return null; // a run whose definition or directory cannot be judged is left out of the list, not guessed at
+        }
+    }
+
+    private async Task DropAsync(IReadOnlyList<WaitingGateRow> rows, CancellationToken cancellationToken)
+    {
+        foreach (var row in rows)
+        {
+            await gates.DropAsync(row, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The index partitions that may hold gates for the caller: their object id, their sign-in name (rows written while
+    /// the directory could not say an approver's id), and each group some gate names that they are in — by the token's
+    /// groups claim, or the directory when the token does not list them (a group it cannot judge is left out).
+    /// </summary>
+    private async Task<IReadOnlyList<string>> PartitionsForAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        var partitions = new List<string> { WaitingGateStore.PersonPartition(caller.ObjectId) };
+        if (caller.Upn is { Length: > 0 } upn)
+        {
+            partitions.Add(WaitingGateStore.NamePartition(upn));
+        }
+
+        foreach (var group in await gates.GroupsAsync(cancellationToken))
+        {
+            bool member;
             try
             {
-                if (await MatchGateAsync(status, wait.Gate, caller, cancellationToken) is { } matchedAs)
-                {
-                    pending.Add(new PendingApproval(status.RunId, status.Workflow, wait.StepId, wait.Gate, wait.ChangeSummary, wait.ChangeDigest,
-                        wait.ExpiresAt, wait.ApprovalsSoFar, wait.Quorum, status.Initiator, matchedAs));
-                }
+                member = caller.Groups is { } claimed ? claimed.Contains(group) : await directory.IsMemberAsync(group, caller.ObjectId, cancellationToken);
             }
-            catch (RunRequestException)
+            catch (DirectoryUnavailableException)
             {
-                // A run whose definition or directory cannot be judged is left out of the list, not guessed at.
+                member = false;
+            }
+
+            if (member)
+            {
+                partitions.Add(WaitingGateStore.GroupPartition(group));
             }
         }
 
-        return pending.OrderBy(p => p.Deadline).ToList();
+        return partitions;
+    }
+
+    private static string PageToken(string rowKey) => PageTokenPrefix + Base64Url.EncodeToString(Encoding.ASCII.GetBytes(rowKey));
+
+    private static string ReadPageToken(string token)
+    {
+        string? key = null;
+        if (token.Length <= 100 && token.StartsWith(PageTokenPrefix, StringComparison.Ordinal))
+        {
+            try
+            {
+                key = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(token.AsSpan(PageTokenPrefix.Length)));
+            }
+            catch (FormatException)
+            {
+                key = null;
+            }
+        }
+
+        return key is not null && WaitingGateStore.IsRowKey(key)
+            ? key
+            : throw new RunRequestException(400, "Bad page token.", "'next' is not a page token of this list: pass the 'next' value of the previous page as it was given, or leave it out for the first page.");
     }
 
     /// <summary>
