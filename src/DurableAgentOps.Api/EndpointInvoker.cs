@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
+using DurableAgentOps.Api.Http;
+using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Api;
 
@@ -10,7 +12,8 @@ namespace DurableAgentOps.Api;
 /// same result handler, then the same handler with its parameters bound as minimal APIs bind them.
 /// </summary>
 public sealed class EndpointInvoker(
-    IServiceProvider services, IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, IAuthorizationMiddlewareResultHandler results)
+    IServiceProvider services, IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, IAuthorizationMiddlewareResultHandler results,
+    ILogger<EndpointInvoker> logger)
 {
     private readonly ConcurrentDictionary<string, Endpoint> endpoints = new(StringComparer.Ordinal);
 
@@ -18,6 +21,19 @@ public sealed class EndpointInvoker(
     public async Task InvokeAsync(string name, HttpContext http, params (string Name, string Value)[] routeValues)
     {
         ArgumentNullException.ThrowIfNull(http);
+        try
+        {
+            await RunAsync(name, http, routeValues);
+        }
+        catch (Exception ex) when (StorageOutage.Is(ex) && !http.Response.HasStarted)
+        {
+            // As the standalone host's exception handler answers it: a 503 with Retry-After, not the worker's 500.
+            await StorageOutage.AnswerAsync(http, ex, logger);
+        }
+    }
+
+    private async Task RunAsync(string name, HttpContext http, (string Name, string Value)[] routeValues)
+    {
         var endpoint = endpoints.GetOrAdd(name, Build);
         foreach (var (key, value) in routeValues)
         {

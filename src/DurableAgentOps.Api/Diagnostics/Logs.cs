@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Api.Diagnostics;
 
 /// <summary>
-/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay.
+/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay, 1200-1299 the request pipeline.
 /// Tokens, links, keys and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
@@ -16,4 +16,7 @@ internal static partial class Logs
 
     [LoggerMessage(1001, LogLevel.Warning, "Endpoint {Endpoint} refused to principal {PrincipalId} ({Route}): {Why}")]
     public static partial void AccessRefused(this ILogger logger, string endpoint, string principalId, string route, string why);
+
+    [LoggerMessage(1200, LogLevel.Warning, "Storage unavailable answering {Method} {Path}: 503 ({What})")]
+    public static partial void StorageUnavailable(this ILogger logger, string method, string path, string what);
 }

@@ -282,9 +282,15 @@ public sealed class RunService(
     public async Task<string?> MatchApproverAsync(RunStatus status, string gate, Caller caller, CancellationToken cancellationToken) =>
         await MatchGateAsync(status, gate, caller, cancellationToken);
 
+    /// <summary>
+    /// The run's status, never contradicting the orchestration's own state: while it runs, from its custom status (the
+    /// orchestrator's progress); once it has ended, from the runtime status and its result (<see cref="RunResult"/>),
+    /// which the engine saves with the end itself, so a run that completed just before its host died still reads
+    /// completed, with its steps and outcome, even if its last progress was never saved.
+    /// </summary>
     private async Task<RunStatus?> ReadAsync(string runId, CancellationToken cancellationToken)
     {
-        // Status is polled often (the CLI every 250 ms): read without payloads. The custom status has all a status shows.
+        // Status is polled often (the CLI every 250 ms): read without payloads while it runs.
         var metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken);
         if (metadata is null || metadata.Name != AgentWorkflowOrchestrator.Name)
         {
@@ -292,16 +298,31 @@ public sealed class RunService(
         }
 
         var progress = metadata.ReadCustomStatusAs<RunProgress>();
-        var failure = progress?.Failure ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
-            ? new RunFailure(progress?.CurrentStep ?? "unknown", "unknown", metadata.FailureDetails?.ErrorMessage ?? "unknown failure")
-            : null);
-        var outcome = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? progress?.Phase : failure is null ? null : "failed";
+        RunResult? result = null;
+        if (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed)
+        {
+            // Once, for a finished run: its result is the truth about how it ended.
+            var ended = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken);
+            result = ended?.ReadOutputAs<RunResult>();
+        }
+
+        var (phase, outcome) = metadata.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed => (result?.Outcome ?? progress?.Phase ?? "completed", result?.Outcome ?? progress?.Phase ?? "completed"),
+            OrchestrationRuntimeStatus.Failed => (progress?.Phase is "failed" or "refused" ? progress.Phase : "failed", "failed"),
+            OrchestrationRuntimeStatus.Terminated => ("terminated", "terminated"),
+            _ => (progress?.Phase ?? "pending", (string?)null),
+        };
+        var failure = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
+            ? progress?.Failure ?? new RunFailure(progress?.CurrentStep ?? "unknown", "unknown", metadata.FailureDetails?.ErrorMessage ?? "unknown failure")
+            : metadata.IsCompleted ? null : progress?.Failure;
         string Tag(string name) => metadata.Tags.TryGetValue(name, out var value) ? value : string.Empty;
         var initiator = new PrincipalRef(Tag("initiatorId"), Tag("initiator"), Tag("initiatorUpn") is { Length: > 0 } upn ? upn : null);
         return new RunStatus(runId, Tag("workflow"), Tag("definitionSha256"), metadata.RuntimeStatus.ToString(),
-            progress?.Phase ?? "pending", progress?.CurrentStep, initiator, outcome,
-            metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [], progress?.IgnoredEvents ?? 0,
-            failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [], Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries));
+            phase, metadata.IsCompleted ? null : progress?.CurrentStep, initiator, outcome,
+            metadata.IsCompleted ? null : progress?.WaitingFor, result?.Steps ?? progress?.Steps ?? [], result?.Approvals ?? progress?.Approvals ?? [],
+            progress?.IgnoredEvents ?? 0, failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [],
+            Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
 
     /// <summary>The approver entry of the run's gate the caller is, judged against the definition the run executes.</summary>
