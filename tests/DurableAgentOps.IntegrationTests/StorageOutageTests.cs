@@ -65,8 +65,8 @@ public sealed class StorageOutageTests(AzuriteFixture azurite)
 
         Assert.True(first.GetProperty("outcome").GetString() == "completed", first.ToString());
         Assert.True(second.GetProperty("outcome").GetString() == "completed", second.ToString());
-        Assert.Equal(1, await GovernedRuns.CommittedAsync(dev, "crm", "/crm/accounts/ACC-000002/tasks"));
-        Assert.Equal(1, await GovernedRuns.CommittedAsync(dev, "support", "/support/tickets/TCK-0000003/assignment", "PUT"));
+        Assert.Equal(1, await GovernedRuns.RecordsAsync(dev, "crm", "/crm/accounts/ACC-000002/tasks", "crm-reader"));
+        Assert.Equal(1, await GovernedRuns.AnsweredAsync(dev, "support", "/support/tickets/TCK-0000003/assignment", "PUT"));
         foreach (var run in new[] { parked, moving })
         {
             var verified = await GovernedRuns.VerifyAsync(host, run);

@@ -33,7 +33,8 @@ public sealed record RunStatus(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt,
     IReadOnlyList<NoticeSummary> Notices,
-    IReadOnlyList<string> GovernanceOff);
+    IReadOnlyList<string> GovernanceOff,
+    WriteIncomplete? Incomplete = null);
 
 /// <summary>A gate the caller can answer now.</summary>
 public sealed record PendingApproval(
@@ -42,6 +43,9 @@ public sealed record PendingApproval(
 
 /// <summary>The approval link a page decision came through: its id, and the gate and change it was issued for.</summary>
 public sealed record UsedLink(string LinkId, string Gate, string ChangeDigest);
+
+/// <summary>An administrator's resume of an incomplete write, as the service recorded it, with the calls it will finish.</summary>
+public sealed record ResumeReceipt(string RunId, string StepId, int Attempt, string ResumeId, PrincipalRef ResumedBy, DateTimeOffset At, WriteCalls Calls, bool AlreadyRecorded);
 
 /// <summary>What the approval service recorded for the caller.</summary>
 public sealed record DecisionReceipt(string RunId, string Gate, string StepId, string DecisionId, PrincipalRef Approver, bool Approved, string MatchedAs, bool AlreadyRecorded);
@@ -131,7 +135,7 @@ public sealed class RunService(
 
         // What this host has switched off is decided now, for the run's record; each activity still obeys its own host.
         var off = host.GovernanceOff;
-        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off);
+        var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off, ResumableWrites: true);
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,
@@ -222,6 +226,35 @@ public sealed class RunService(
         }
 
         return new DecisionReceipt(runId, wait.Gate, wait.StepId, decision.DecisionId, caller.ToPrincipal(), approved, existing.MatchedAs, !recorded);
+    }
+
+    /// <summary>
+    /// Records an administrator's resume of the run's incomplete write, then tells the run its id: the run sends the
+    /// same approved change again, with the same idempotency keys, and no new approval. Fails closed: only a caller who
+    /// holds <see cref="AppRoles.Administrator"/> (checked here, whatever the endpoint's policy) and only a run that waits
+    /// in phase <c>write-incomplete</c>; one resume per park, so repeating the request resumes nothing twice.
+    /// </summary>
+    public async Task<ResumeReceipt> ResumeAsync(string runId, Caller caller, string channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.IsInRole(AppRoles.Administrator))
+        {
+            throw Forbidden($"resuming a write needs the app role {AppRoles.Administrator}; {caller.Name} does not hold it.");
+        }
+
+        var status = await ReadAsync(runId, cancellationToken)
+            ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
+        var parked = status.Incomplete
+            ?? throw new RunRequestException(409, "The run has no incomplete write.", $"Run '{runId}' is {status.Status} ({status.Phase}); only a run in phase write-incomplete can be resumed.");
+        var resume = new RecordedDecision(runId, parked.ResumeId, parked.StepId, AgentWorkflowOrchestrator.ResumeGate, caller.Id, caller.Name, caller.Upn,
+            true, channel, caller.ClientId, $"role:{AppRoles.Administrator}", null, time.GetUtcNow());
+        var (recorded, existing) = await decisions.TryRecordAsync(resume, cancellationToken);
+
+        // Raised again for a resume already recorded only while the run still waits at this park (the first raise was
+        // lost), so repeating the request cannot grow the run's history.
+        await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ResumeEvent, new { resumeId = parked.ResumeId }, cancellationToken);
+        return new ResumeReceipt(runId, parked.StepId, parked.Attempt, parked.ResumeId,
+            new PrincipalRef(existing.PrincipalId, existing.PrincipalName, existing.PrincipalUpn), existing.At, parked.Calls, !recorded);
     }
 
     /// <summary>Most runs an approvals query looks at: pending gates are few; a wider search belongs to the evidence ledger.</summary>
@@ -322,7 +355,7 @@ public sealed class RunService(
             phase, metadata.IsCompleted ? null : progress?.CurrentStep, initiator, outcome,
             metadata.IsCompleted ? null : progress?.WaitingFor, result?.Steps ?? progress?.Steps ?? [], result?.Approvals ?? progress?.Approvals ?? [],
             progress?.IgnoredEvents ?? 0, failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [],
-            Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries));
+            Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries), metadata.IsCompleted ? null : progress?.Incomplete);
     }
 
     /// <summary>The approver entry of the run's gate the caller is, judged against the definition the run executes.</summary>

@@ -41,15 +41,32 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
         return own;
     }
 
-    /// <summary>Kills this Azurite (an outage); <see cref="StartAgainAsync"/> brings it back on the same ports and data.</summary>
+    /// <summary>
+    /// Stops this Azurite as storage restarts go (SIGTERM: it saves its data and exits; killed only if it hangs), an
+    /// outage for every client; <see cref="StartAgainAsync"/> brings it back on the same ports with the same data.
+    /// </summary>
     public async Task StopAsync()
     {
-        if (process is { HasExited: false })
+        if (process is not { HasExited: false } running)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
+            return;
+        }
+
+        _ = kill(running.Id, 15);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await running.WaitForExitAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            running.Kill(entireProcessTree: true);
+            await running.WaitForExitAsync();
         }
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     public Task StartAgainAsync() => LaunchAsync();
 

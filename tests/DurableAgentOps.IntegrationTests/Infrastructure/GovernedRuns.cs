@@ -44,7 +44,17 @@ internal static class GovernedRuns
         return [.. evidence.GetProperty("records").EnumerateArray().Select(r => JsonDocument.Parse(r.GetProperty("json").GetString()!).RootElement)];
     }
 
-    /// <summary>Requests of <paramref name="method"/> that the sample system committed (2xx) on <paramref name="path"/>.</summary>
-    public static async Task<int> CommittedAsync(DevServicesProcess dev, string system, string path, string method = "POST") =>
+    private static readonly Core.Model.IdentityCatalogue Catalogue =
+        Core.Loading.WorkflowLoader.LoadCatalogue(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml")).Catalogue;
+
+    /// <summary>
+    /// How many records the sample system holds at <paramref name="path"/> (a list), read as <paramref name="reader"/>: what
+    /// was written, counted where it landed (a retried call the system answered from its idempotency record adds none).
+    /// </summary>
+    public static async Task<int> RecordsAsync(DevServicesProcess dev, string system, string path, string reader) =>
+        (await dev.GetAsAsync(Catalogue.Find(reader)!.ClientIds["local"], system, path))!.AsArray().Count;
+
+    /// <summary>Requests of <paramref name="method"/> the sample system answered with a 2xx on <paramref name="path"/> (idempotent replays included).</summary>
+    public static async Task<int> AnsweredAsync(DevServicesProcess dev, string system, string path, string method = "POST") =>
         (await dev.RequestsToAsync(system, path)).Count(r => r.GetProperty("method").GetString() == method && r.GetProperty("status").GetInt32() is >= 200 and < 300);
 }
