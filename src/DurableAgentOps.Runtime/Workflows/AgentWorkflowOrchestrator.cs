@@ -425,7 +425,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// A write of a run started with <see cref="RunRequest.ResumableWrites"/>: the step's declared retry (attempts,
     /// backoff, refusals not retried) run attempt by attempt here, so that what each attempt confirmed is kept: a call
     /// the system confirmed once stays made even if a later attempt never got to send it (the system's circuit open).
-    /// Throws <see cref="WriteStoppedException"/> with the calls made and not made when the last attempt fails.
+    /// Throws <see cref="WriteStoppedException"/> when the last attempt fails, with the calls made and not made when some
+    /// went through (the change is half applied: the run waits for a resume).
     /// </summary>
     private async Task<StepRecord> WriteWholeAsync(TaskOrchestrationContext context, StepDefinition step, StepInvocation invocation, WriteCalls? before)
     {
@@ -453,7 +454,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 var all = calls is null ? [] : calls.Made.Concat(calls.Failed).Concat(calls.NotSent).ToList();
                 var merged = calls is null ? null : new WriteCalls(
                     [.. all.Where(made.Contains)], [.. all.Where(c => !made.Contains(c) && sent.Contains(c))], [.. all.Where(c => !made.Contains(c) && !sent.Contains(c))]);
-                var resumable = merged is not null && !(IsRefusal(failure) && merged.Made.Count == 0);
+                // Only a change left half applied waits for a resume; one of which nothing went through fails the step,
+                // clearly, as before (its retries are spent; a new run is a new approval).
+                var resumable = merged is { Made.Count: > 0 };
                 throw new WriteStoppedException(new RunFailure(step.Id, step.Identity, Reason(failure)), resumable ? merged : null);
             }
 
