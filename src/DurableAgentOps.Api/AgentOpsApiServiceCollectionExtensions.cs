@@ -21,6 +21,7 @@ public static class AgentOpsApiServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddProblemDetails();
+        services.AddExceptionHandler<StorageOutage>();
         services.AddOptions<PublicUrlOptions>().Bind(configuration.GetSection(PublicUrlOptions.Section));
         services.AddAgentOpsAuthentication(configuration);
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateOnStart();
@@ -40,10 +41,10 @@ public static class AgentOpsApiServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The request pipeline the endpoints rely on: every answer has a body (an unexpected error is a 500 problem, no
-    /// stack, no server path; an unmatched route or a bad binding a 4xx problem), then callers are authenticated, the
-    /// rate limited routes counted per caller or address (<see cref="ApiRateLimiter"/>), and every endpoint but those
-    /// marked anonymous needs a verified caller.
+    /// The request pipeline the endpoints rely on: every answer has a body (storage out of reach is a 503 with Retry-After,
+    /// <see cref="StorageOutage"/>; an unexpected error is a 500 problem, no stack, no server path; an unmatched route or a
+    /// bad binding a 4xx problem), then callers are authenticated, the rate limited routes counted per caller or address
+    /// (<see cref="ApiRateLimiter"/>), and every endpoint but those marked anonymous needs a verified caller.
     /// </summary>
     public static IApplicationBuilder UseAgentOpsApi(this IApplicationBuilder app)
     {

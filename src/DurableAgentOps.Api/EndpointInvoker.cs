@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization.Policy;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Api;
 
@@ -14,7 +15,8 @@ namespace DurableAgentOps.Api;
 /// endpoint first takes a lease from the same limiter, by the same partition, as the standalone host's middleware.
 /// </summary>
 public sealed class EndpointInvoker(
-    IServiceProvider services, IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, IAuthorizationMiddlewareResultHandler results)
+    IServiceProvider services, IAuthorizationPolicyProvider policies, IPolicyEvaluator evaluator, IAuthorizationMiddlewareResultHandler results,
+    ILogger<EndpointInvoker> logger)
 {
     private readonly ApiRateLimiter limiter = services.GetRequiredService<ApiRateLimiter>();
 
@@ -24,6 +26,19 @@ public sealed class EndpointInvoker(
     public async Task InvokeAsync(string name, HttpContext http, params (string Name, string Value)[] routeValues)
     {
         ArgumentNullException.ThrowIfNull(http);
+        try
+        {
+            await RunAsync(name, http, routeValues);
+        }
+        catch (Exception ex) when (StorageOutage.Is(ex) && !http.Response.HasStarted)
+        {
+            // As the standalone host's exception handler answers it: a 503 with Retry-After, not the worker's 500.
+            await StorageOutage.AnswerAsync(http, ex, logger);
+        }
+    }
+
+    private async Task RunAsync(string name, HttpContext http, (string Name, string Value)[] routeValues)
+    {
         var endpoint = endpoints.GetOrAdd(name, Build);
         foreach (var (key, value) in routeValues)
         {

@@ -18,6 +18,7 @@ internal static class CliApp
         new RunCommand(),
         new ApprovalsCommand(),
         new ApproveCommand(),
+        new ResumeCommand(),
         new RunsCommand(),
         new VerifyCommand(),
         new ExportCommand(),

@@ -30,4 +30,9 @@ internal sealed class RunFunctions(EndpointInvoker endpoints)
     public Task<IResult> ApproveRun(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runs/{runId}/approvals")] HttpRequest request, [DurableClient] DurableTaskClient client, string runId) =>
         ApiTrigger.InvokeAsync(endpoints, "ApproveRun", request, client, ("runId", runId));
+
+    [Function("ResumeRun")]
+    public Task<IResult> ResumeRun(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "runs/{runId}/resume")] HttpRequest request, [DurableClient] DurableTaskClient client, string runId) =>
+        ApiTrigger.InvokeAsync(endpoints, "ResumeRun", request, client, ("runId", runId));
 }

@@ -166,6 +166,27 @@ public sealed class EndpointInvokerTests
     }
 
     [Fact]
+    public async Task Invoke_EvidenceWhileStorageIsUnreachable_Is503WithRetryAfterNot500()
+    {
+        // Storage that refuses connections (nothing listens on port 9): the same answer as the standalone host's.
+        const string key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+        await using var app = FunctionsApp.Start(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};" +
+                "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;",
+        });
+        var http = app.Request("GET", "/api/evidence/runs", FunctionsApp.SystemKey);
+
+        await app.Services.GetRequiredService<EndpointInvoker>().InvokeAsync("SearchEvidence", http);
+
+        Assert.Equal(503, http.Response.StatusCode);
+        Assert.Equal("10", http.Response.Headers.RetryAfter.ToString());
+        var body = FunctionsApp.Body(http);
+        Assert.Contains("Storage is unavailable.", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("AccountKey", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ValidateOnStart_FunctionsComposition_RefusesABadSettingByName()
     {
         await using var app = FunctionsApp.Start(new Dictionary<string, string?> { ["AgentOps:Auth:Authority"] = null });

@@ -18,6 +18,10 @@ public sealed class EngineSettingsTests
         Assert.Equal(TimeSpan.FromSeconds(1), options.StorageProvider.MaxQueuePollingInterval);
         Assert.Equal("AzureWebJobsStorage", options.StorageProvider.EffectiveConnectionName);
         Assert.True(options.StoreInputsInOrchestrationHistory); // replay compares activity inputs from the history
+
+        // Recovery in seconds: a dead host's messages reappear after 30 s, not the provider's 5 minutes (HostRecoveryTests).
+        Assert.Equal(TimeSpan.FromSeconds(30), options.StorageProvider.WorkItemQueueVisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.StorageProvider.ControlQueueVisibilityTimeout);
     }
 
     [Fact]

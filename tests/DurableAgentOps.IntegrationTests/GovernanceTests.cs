@@ -295,7 +295,7 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
         using var response = await host.Http.PostAsJsonAsync($"/runtime/webhooks/durabletask/instances/{runId}/raiseEvent/x0", new { filler = "x" });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("listens only for 'approval'", (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
+        Assert.Contains("listens only for 'approval' and 'resume'", (await ProblemAsync(response)).Detail, StringComparison.Ordinal);
     }
 
     [Fact]

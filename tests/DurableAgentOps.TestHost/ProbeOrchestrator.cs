@@ -2,8 +2,11 @@ using Microsoft.DurableTask;
 
 namespace DurableAgentOps.TestHost;
 
-/// <summary>A probe run's input: how long each step takes, and how long it waits for its event.</summary>
-internal sealed record ProbeInput(int StepDelayMs = 0, int ApprovalTimeoutSeconds = 300);
+/// <summary>
+/// A probe run's input: how long each step takes (<see cref="SlowStep"/>, when named, takes <see cref="SlowStepDelayMs"/>
+/// instead), and how long it waits for its event.
+/// </summary>
+internal sealed record ProbeInput(int StepDelayMs = 0, int ApprovalTimeoutSeconds = 300, string? SlowStep = null, int SlowStepDelayMs = 0);
 
 /// <summary>One probe step as done: which worker ran it, when, for how long.</summary>
 internal sealed record ProbeStep(string Step, string Worker, DateTimeOffset StartedAt, int DurationMs);
@@ -29,7 +32,7 @@ internal sealed class ProbeOrchestrator : TaskOrchestrator<ProbeInput, ProbeResu
         foreach (var step in new[] { "read", "draft", "route", "notify" })
         {
             context.SetCustomStatus(new ProbeProgress(step, steps));
-            steps.Add(await context.CallActivityAsync<ProbeStep>(ProbeStepActivity.Name, new ProbeStepRequest(step, input.StepDelayMs)));
+            steps.Add(await context.CallActivityAsync<ProbeStep>(ProbeStepActivity.Name, new ProbeStepRequest(step, step == input.SlowStep ? input.SlowStepDelayMs : input.StepDelayMs)));
         }
 
         context.SetCustomStatus(new ProbeProgress("awaiting-approval", steps));

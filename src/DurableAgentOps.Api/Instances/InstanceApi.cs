@@ -144,13 +144,14 @@ public static class InstanceApi
             return badName;
         }
 
-        // A governed run hears only 'approval', and counts only recorded decisions; events it never reads, or a flood
+        // A governed run hears only 'approval' and 'resume', and counts only what the run API recorded; events it never reads, or a flood
         // it ignores, would only grow its history and slow its replays.
         if (await client.GetInstanceAsync(instanceId, ct) is { Name: AgentWorkflowOrchestrator.Name } governed)
         {
-            if (eventName != AgentWorkflowOrchestrator.ApprovalEvent)
+            if (eventName is not (AgentWorkflowOrchestrator.ApprovalEvent or AgentWorkflowOrchestrator.ResumeEvent))
             {
-                return Problem(400, "Governed runs hear only 'approval'.", $"Run '{instanceId}' waits for no '{Bounded(eventName)}' event; it listens only for '{AgentWorkflowOrchestrator.ApprovalEvent}'.");
+                return Problem(400, "Governed runs hear only 'approval' and 'resume'.",
+                    $"Run '{instanceId}' waits for no '{Bounded(eventName)}' event; it listens only for '{AgentWorkflowOrchestrator.ApprovalEvent}' and '{AgentWorkflowOrchestrator.ResumeEvent}' (each counts only what the run API recorded).");
             }
 
             if (governed.ReadCustomStatusAs<RunProgress>() is { IgnoredEvents: >= MaxIgnoredEvents } progress)

@@ -10,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Api.Runs;
 
 /// <summary>
-/// The run API: start a workflow run, read its status, list the gates one may answer, and answer one. Who may start is
+/// The run API: start a workflow run, read its status, list the gates one may answer, answer one, and resume an
+/// incomplete write (administrators). Who may start is
 /// the endpoint's policy and then the workflow's <c>starters</c>; who may read or decide a run is judged by the run
 /// service against that run (its initiator, its gate's approvers, the Reader role).
 /// </summary>
@@ -22,6 +23,7 @@ internal static class RunEndpoints
         new("GetRun", "GET", "/api/runs/{runId}", AgentOpsPolicies.Caller, GetAsync, new GuardedAction("reading a run")),
         new("PendingApprovals", "GET", "/api/approvals", AgentOpsPolicies.Person, PendingAsync, new GuardedAction("listing approvals")),
         new("ApproveRun", "POST", "/api/runs/{runId}/approvals", AgentOpsPolicies.Person, ApproveAsync, new GuardedAction("deciding")),
+        new("ResumeRun", "POST", "/api/runs/{runId}/resume", AgentOpsPolicies.Administrator, ResumeAsync, new GuardedAction("resuming a write")),
     ];
 
     /// <summary><c>POST /api/workflows/{name}/runs</c> with <c>{"input":{...}}</c>: 202 with the run id; the initiator is the caller.</summary>
@@ -111,5 +113,22 @@ internal static class RunEndpoints
         var caller = user.ToCaller();
         var channel = caller.ClientId is { } client && client == auth.Value.CliClientId ? "cli" : "api";
         return await ApiResults.OrRefusalAsync(async () => ApiResults.Json(await runs.DecideAsync(runId, caller, approved, comment, channel, ct), 202));
+    }
+
+    /// <summary>
+    /// <c>POST /api/runs/{runId}/resume</c>: an administrator resumes the run's incomplete write (202 with what was
+    /// recorded and which calls the run will finish); 409 when the run has none.
+    /// </summary>
+    private static async Task<IResult> ResumeAsync(
+        string runId, ClaimsPrincipal user, [FromServices] RunService runs, [FromServices] IOptions<AuthOptions> auth, CancellationToken ct)
+    {
+        if (ApiResults.InvalidId(runId, "runId") is { } badId)
+        {
+            return badId;
+        }
+
+        var caller = user.ToCaller();
+        var channel = caller.ClientId is { } client && client == auth.Value.CliClientId ? "cli" : "api";
+        return await ApiResults.OrRefusalAsync(async () => ApiResults.Json(await runs.ResumeAsync(runId, caller, channel, ct), 202));
     }
 }

@@ -27,6 +27,13 @@ internal sealed record RunStartedDto(string? RunId, string? Workflow, PrincipalD
 internal sealed record DecisionRecordedDto(
     string? RunId, string? Gate, string? StepId, string? DecisionId, PrincipalDto? Approver, bool? Approved, string? MatchedAs, bool? AlreadyRecorded);
 
+/// <summary>The 202 answer to POST /api/runs/{id}/resume.</summary>
+internal sealed record ResumeRecordedDto(
+    string? RunId, string? StepId, int? Attempt, PrincipalDto? ResumedBy, DateTimeOffset? At, WriteCallsDto? Calls, bool? AlreadyRecorded);
+
+/// <summary>The calls of an incomplete write: made, sent but not confirmed, not sent.</summary>
+internal sealed record WriteCallsDto(IReadOnlyList<string>? Made, IReadOnlyList<string>? Failed, IReadOnlyList<string>? NotSent);
+
 /// <summary>GET /api/runs/{id}.</summary>
 internal sealed record RunStatusDto(
     string? RunId,

@@ -42,6 +42,12 @@ internal static class RunLogic
     /// </summary>
     public const int GateIndex = 2;
 
+    /// <summary>
+    /// A write step's declared retry runs attempt by attempt in the orchestrator, keeping what each attempt confirmed; a
+    /// write left half applied waits in phase <c>write-incomplete</c> for an administrator's resume.
+    /// </summary>
+    public const int ResumableWrites = 3;
+
     /// <summary>What runs started now get.</summary>
-    public const int Current = GateIndex;
+    public const int Current = ResumableWrites;
 }

@@ -115,6 +115,16 @@ public sealed record NoticeSummary(string Gate, string Kind, DateTime At, int Re
 /// <summary>Why a run stopped: the step, its identity and the reason.</summary>
 public sealed record RunFailure(string Step, string Identity, string Reason);
 
+/// <summary>The calls of a write step by operation: confirmed by the system, sent but not confirmed (perhaps applied), never sent.</summary>
+public sealed record WriteCalls(IReadOnlyList<string> Made, IReadOnlyList<string> Failed, IReadOnlyList<string> NotSent);
+
+/// <summary>
+/// A write that stopped part way after its retries and waits for an administrator's resume until
+/// <see cref="ResumeBy"/>: which calls were made and which were not, why, and the id a resume of this
+/// <see cref="Attempt"/> is recorded under (a resume sends the same approved change with the same idempotency keys).
+/// </summary>
+public sealed record WriteIncomplete(string StepId, WriteCalls Calls, string Reason, DateTime Since, DateTime ResumeBy, int Attempt, string ResumeId);
+
 /// <summary>Live progress of a run (the orchestration's custom status): a summary, small whatever the data.</summary>
 public sealed record RunProgress(
     string Phase,
@@ -124,7 +134,8 @@ public sealed record RunProgress(
     ApprovalWait? WaitingFor,
     RunFailure? Failure,
     int IgnoredEvents = 0,
-    IReadOnlyList<NoticeSummary>? Notices = null);
+    IReadOnlyList<NoticeSummary>? Notices = null,
+    WriteIncomplete? Incomplete = null);
 
 /// <summary>The run's result: completed, rejected, timed-out or cancelled, with every step and decision.</summary>
 public sealed record RunResult(string Outcome, IReadOnlyList<StepSummary> Steps, IReadOnlyList<ApprovalRecord> Approvals);

@@ -21,6 +21,18 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     public const string Name = nameof(AgentWorkflowOrchestrator);
     public const string ApprovalEvent = "approval";
 
+    /// <summary>The event that resumes an incomplete write; like an approval, it only names what the service recorded.</summary>
+    public const string ResumeEvent = "resume";
+
+    /// <summary>The gate name resumes are recorded under in the decision store (no workflow gate can be named so).</summary>
+    public const string ResumeGate = "(resume)";
+
+    /// <summary>How long an incomplete write waits for a resume before the run fails, naming what was and was not written.</summary>
+    public static readonly TimeSpan ResumeWindow = TimeSpan.FromDays(7);
+
+    /// <summary>Parks of one write past which the run fails instead of waiting again: the history stays bounded.</summary>
+    public const int MaxResumes = 10;
+
     /// <summary>Ignored events kept in the status; past this only the count grows, so nobody can bloat the run's state.</summary>
     public const int MaxIgnoredRecorded = 10;
 
@@ -92,9 +104,12 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
             Report(context, "running", step.Id, null);
             RunFailure? failure = null;
+            WriteCalls? incomplete = null;
             try
             {
-                var record = await evidence.CallAsync<StepRecord>(context, ActivityFor(step.Kind), carried => invocation with { Evidence = carried }, RetryOptions(step));
+                var record = run.LogicVersion >= RunLogic.ResumableWrites && step.Kind == StepKind.Write
+                    ? await WriteWholeAsync(context, step, invocation, null)
+                    : await evidence.CallAsync<StepRecord>(context, ActivityFor(step.Kind), carried => invocation with { Evidence = carried }, RetryOptions(step));
                 steps.Add(record);
                 evidence.Step(context, invocation, record, identity);
             }
@@ -102,13 +117,22 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             {
                 failure = new RunFailure(step.Id, step.Identity, Reason(failed.FailureDetails));
             }
+            catch (WriteStoppedException stopped)
+            {
+                (failure, incomplete) = (stopped.Failure, stopped.Calls);
+            }
 
             if (approvedAt is { } approved)
             {
                 // Told after the write, so telling people does not stand between the decision and the change.
                 approvedAt = null;
                 await NotifyAsync(context, run, step, approved.Gate, approved.Change, NoticeKind.Outcome, approved.Deadline, approved.Tally, approved.Why,
-                    $"approved at gate {approved.Gate.Id}; {(failure is null ? "the change was written" : "the write failed")}");
+                    $"approved at gate {approved.Gate.Id}; {(failure is null ? "the change was written" : incomplete is null ? "the write failed" : "the write is incomplete: an administrator can resume it")}");
+            }
+
+            if (incomplete is not null)
+            {
+                failure = await ResumeWriteAsync(context, run, step, identity, invocation, incomplete, failure!);
             }
 
             if (failure is not null)
@@ -408,6 +432,161 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
     private JsonObject? OutputOf(string stepId) => steps.FirstOrDefault(r => r.StepId == stepId)?.Output;
 
+    /// <summary>
+    /// A write of a run started with <see cref="RunLogic.ResumableWrites"/>: the step's declared retry (attempts,
+    /// backoff, refusals not retried) run attempt by attempt here, so that what each attempt confirmed is kept: a call
+    /// the system confirmed once stays made even if a later attempt never got to send it (the system's circuit open).
+    /// Throws <see cref="WriteStoppedException"/> when the last attempt fails, with the calls made and not made when some
+    /// went through (the change is half applied: the run waits for a resume).
+    /// </summary>
+    private async Task<StepRecord> WriteWholeAsync(TaskOrchestrationContext context, StepDefinition step, StepInvocation invocation, WriteCalls? before)
+    {
+        var attempts = step.Retry is { MaxAttempts: > 1 } retry ? retry.MaxAttempts : 1;
+        var backoff = step.Retry is { } declared && IsoDuration.TryParse(declared.Backoff, out var first) ? first : TimeSpan.FromSeconds(5);
+        var made = new HashSet<string>(before?.Made ?? [], StringComparer.Ordinal);
+        var sent = new HashSet<string>(before?.Failed ?? [], StringComparer.Ordinal); // sent at least once, never confirmed
+        for (var attempt = 1; ; attempt++)
+        {
+            TaskFailureDetails? failure;
+            try
+            {
+                return await evidence.CallAsync<StepRecord>(context, WriteStepActivity.Name, carried => invocation with { Evidence = carried });
+            }
+            catch (TaskFailedException failed)
+            {
+                failure = failed.FailureDetails;
+            }
+
+            var calls = failure is { } f && f.ErrorType == typeof(WriteIncompleteException).FullName ? WriteIncompleteException.TryRead(f.ErrorMessage) : null;
+            made.UnionWith(calls?.Made ?? []);
+            sent.UnionWith(calls?.Failed ?? []);
+            if (attempt >= attempts || IsRefusal(failure))
+            {
+                var all = calls is null ? [] : calls.Made.Concat(calls.Failed).Concat(calls.NotSent).ToList();
+                var merged = calls is null ? null : new WriteCalls(
+                    [.. all.Where(made.Contains)], [.. all.Where(c => !made.Contains(c) && sent.Contains(c))], [.. all.Where(c => !made.Contains(c) && !sent.Contains(c))]);
+                // Only a change left half applied waits for a resume; one of which nothing went through fails the step,
+                // clearly, as before (its retries are spent; a new run is a new approval).
+                var resumable = merged is { Made.Count: > 0 };
+                throw new WriteStoppedException(new RunFailure(step.Id, step.Identity, Reason(failure)), resumable ? merged : null);
+            }
+
+            await context.CreateTimer(backoff, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Parks an incomplete write (phase <c>write-incomplete</c>: the status and the ledger name the calls made and not
+    /// made) until an administrator's resume that the service recorded arrives, then sends the same approved change
+    /// again with the same idempotency keys, with the step's declared retry; parks again if it stops again. Returns null
+    /// once the write is whole, else the run's failure (not resumed within <see cref="ResumeWindow"/>, or refused).
+    /// </summary>
+    private async Task<RunFailure?> ResumeWriteAsync(
+        TaskOrchestrationContext context, RunRequest run, StepDefinition step, IdentityDefinition identity, StepInvocation invocation, WriteCalls calls,
+        RunFailure failure)
+    {
+        var since = context.CurrentUtcDateTime;
+        for (var attempt = 1; attempt <= MaxResumes; attempt++)
+        {
+            var parked = new WriteIncomplete(step.Id, calls, failure.Reason, since, since + ResumeWindow, attempt, ResumeIdFor(step.Id, attempt));
+            evidence.Gate(context, "write-incomplete", (JsonObject)EngineJson.ToNode(parked)!);
+            ReportIncomplete(context, parked, failure);
+            await evidence.FlushAsync(context);
+            if (!await WaitForResumeAsync(context, run, parked, failure))
+            {
+                evidence.Gate(context, "resume-timeout", new JsonObject { ["stepId"] = step.Id, ["attempt"] = attempt, ["resumeBy"] = parked.ResumeBy });
+                return failure with
+                {
+                    Reason = $"{failure.Reason}; not resumed by {parked.ResumeBy:u}: made [{string.Join(", ", calls.Made)}], " +
+                        $"not confirmed [{string.Join(", ", calls.Failed)}], not sent [{string.Join(", ", calls.NotSent)}]",
+                };
+            }
+
+            Report(context, "running", step.Id, null);
+            try
+            {
+                var record = await WriteWholeAsync(context, step, invocation, calls);
+                steps.Add(record);
+                evidence.Step(context, invocation, record, identity);
+                return null;
+            }
+            catch (WriteStoppedException stopped)
+            {
+                failure = stopped.Failure;
+                if (stopped.Calls is not { } again)
+                {
+                    return failure;
+                }
+
+                calls = again;
+            }
+        }
+
+        return failure with { Reason = $"{failure.Reason}; resumed {MaxResumes} times without the write going through" };
+    }
+
+    /// <summary>The decision-store id of a resume of <paramref name="attempt"/>: one per park, so a repeated request cannot resume twice.</summary>
+    public static string ResumeIdFor(string stepId, int attempt) => $"resume~{stepId}~{attempt}";
+
+    /// <summary>
+    /// Waits for a resume of this park that the service recorded for an administrator (read back, as decisions are);
+    /// anything else is kept as an ignored event. False at the deadline.
+    /// </summary>
+    private async Task<bool> WaitForResumeAsync(TaskOrchestrationContext context, RunRequest run, WriteIncomplete parked, RunFailure failure)
+    {
+        while (context.CurrentUtcDateTime < parked.ResumeBy)
+        {
+            var remaining = parked.ResumeBy - context.CurrentUtcDateTime;
+            JsonNode? signal;
+            try
+            {
+                signal = await context.WaitForExternalEvent<JsonNode?>(ResumeEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            }
+            catch (TaskCanceledException)
+            {
+                return false;
+            }
+
+            var id = signal is JsonObject body && body["resumeId"] is JsonValue value && value.TryGetValue<string>(out var text) && text is { Length: > 0 and <= 200 } ? text : null;
+            DecisionCheckRequest? request = null;
+            DecisionCheck? check = null;
+            if (id == parked.ResumeId)
+            {
+                request = new DecisionCheckRequest(run.RunId, parked.StepId, ResumeGate, id);
+                check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried });
+                if (check.Decision is { Refused: null } resume)
+                {
+                    evidence.Gate(context, "resume", new JsonObject
+                    {
+                        ["stepId"] = parked.StepId,
+                        ["attempt"] = parked.Attempt,
+                        ["resumeId"] = id,
+                        ["principal"] = EngineJson.ToNode(new PrincipalRef(resume.PrincipalId, resume.PrincipalName, resume.PrincipalUpn)),
+                        ["matchedAs"] = resume.MatchedAs,
+                        ["channel"] = resume.Channel,
+                        ["at"] = resume.At,
+                        ["made"] = EngineJson.ToNode(parked.Calls.Made),
+                        ["event"] = signal?.DeepClone(),
+                    }, VerifyDecisionActivity.Name, request, check);
+                    return true;
+                }
+            }
+
+            ignoredEvents++;
+            evidence.Gate(context, "ignored-event", new JsonObject
+            {
+                ["stepId"] = parked.StepId,
+                ["event"] = ResumeEvent,
+                ["reason"] = check?.Reason ?? "ignored: not a resume of this incomplete write recorded by the service (raised directly, stale, or malformed)",
+                ["payload"] = signal?.ToJsonString() is { } payload ? payload[..Math.Min(payload.Length, 2000)] : null,
+            }, request is null ? null : VerifyDecisionActivity.Name, request, check);
+            ReportIncomplete(context, parked, failure);
+            await evidence.FlushAsync(context);
+        }
+
+        return false;
+    }
+
     private static TaskOptions? RetryOptions(StepDefinition step)
     {
         if (step.Retry is not { MaxAttempts: > 1 } retry)
@@ -472,6 +651,17 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private void Report(TaskOrchestrationContext context, string phase, string? currentStep, RunFailure? failure) =>
         context.SetCustomStatus(new RunProgress(phase, currentStep, Summaries(), approvals, null, failure, ignoredEvents, notices));
 
+    private void ReportIncomplete(TaskOrchestrationContext context, WriteIncomplete parked, RunFailure failure) =>
+        context.SetCustomStatus(new RunProgress("write-incomplete", parked.StepId, Summaries(), approvals, null, failure, ignoredEvents, notices, parked));
+
     private void ReportWait(TaskOrchestrationContext context, ApprovalWait wait) =>
         context.SetCustomStatus(new RunProgress("awaiting-approval", wait.StepId, Summaries(), approvals, wait, null, ignoredEvents, notices));
+}
+
+/// <summary>A write that stopped after its attempts: the run's failure, and the calls made and not made when it can be resumed.</summary>
+internal sealed class WriteStoppedException(RunFailure failure, WriteCalls? calls) : Exception(failure.Reason)
+{
+    public RunFailure Failure { get; } = failure;
+
+    public WriteCalls? Calls { get; } = calls;
 }

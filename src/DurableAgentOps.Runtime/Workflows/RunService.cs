@@ -37,7 +37,8 @@ public sealed record RunStatus(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt,
     IReadOnlyList<NoticeSummary> Notices,
-    IReadOnlyList<string> GovernanceOff);
+    IReadOnlyList<string> GovernanceOff,
+    WriteIncomplete? Incomplete = null);
 
 /// <summary>A gate the caller can answer now.</summary>
 public sealed record PendingApproval(
@@ -49,6 +50,9 @@ public sealed record PendingPage(IReadOnlyList<PendingApproval> Pending, string?
 
 /// <summary>The approval link a page decision came through: its id, and the gate and change it was issued for.</summary>
 public sealed record UsedLink(string LinkId, string Gate, string ChangeDigest);
+
+/// <summary>An administrator's resume of an incomplete write, as the service recorded it, with the calls it will finish.</summary>
+public sealed record ResumeReceipt(string RunId, string StepId, int Attempt, string ResumeId, PrincipalRef ResumedBy, DateTimeOffset At, WriteCalls Calls, bool AlreadyRecorded);
 
 /// <summary>What the approval service recorded for the caller.</summary>
 public sealed record DecisionReceipt(string RunId, string Gate, string StepId, string DecisionId, PrincipalRef Approver, bool Approved, string MatchedAs, bool AlreadyRecorded);
@@ -251,6 +255,35 @@ public sealed class RunService(
         return new DecisionReceipt(runId, wait.Gate, wait.StepId, decision.DecisionId, caller.ToPrincipal(), approved, existing.MatchedAs, !recorded);
     }
 
+    /// <summary>
+    /// Records an administrator's resume of the run's incomplete write, then tells the run its id: the run sends the
+    /// same approved change again, with the same idempotency keys, and no new approval. Fails closed: only a caller who
+    /// holds <see cref="AppRoles.Administrator"/> (checked here, whatever the endpoint's policy) and only a run that waits
+    /// in phase <c>write-incomplete</c>; one resume per park, so repeating the request resumes nothing twice.
+    /// </summary>
+    public async Task<ResumeReceipt> ResumeAsync(string runId, Caller caller, string channel, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!caller.IsInRole(AppRoles.Administrator))
+        {
+            throw Forbidden($"resuming a write needs the app role {AppRoles.Administrator}; {caller.Name} does not hold it.");
+        }
+
+        var status = await ReadAsync(runId, cancellationToken)
+            ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
+        var parked = status.Incomplete
+            ?? throw new RunRequestException(409, "The run has no incomplete write.", $"Run '{runId}' is {status.Status} ({status.Phase}); only a run in phase write-incomplete can be resumed.");
+        var resume = new RecordedDecision(runId, parked.ResumeId, parked.StepId, AgentWorkflowOrchestrator.ResumeGate, caller.Id, caller.Name, caller.Upn,
+            true, channel, caller.ClientId, $"role:{AppRoles.Administrator}", null, time.GetUtcNow());
+        var (recorded, existing) = await decisions.TryRecordAsync(resume, cancellationToken);
+
+        // Raised again for a resume already recorded only while the run still waits at this park (the first raise was
+        // lost), so repeating the request cannot grow the run's history.
+        await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ResumeEvent, new { resumeId = parked.ResumeId }, cancellationToken);
+        return new ResumeReceipt(runId, parked.StepId, parked.Attempt, parked.ResumeId,
+            new PrincipalRef(existing.PrincipalId, existing.PrincipalName, existing.PrincipalUpn), existing.At, parked.Calls, !recorded);
+    }
+
     /// <summary>Gates listed per page when the caller does not say.</summary>
     public const int DefaultPageSize = 50;
 
@@ -440,9 +473,15 @@ public sealed class RunService(
             new(TelemetryTags.Workflow, status.Workflow), new(TelemetryTags.Gate, wait.Gate), new(TelemetryTags.Decision, outcome));
     }
 
+    /// <summary>
+    /// The run's status, never contradicting the orchestration's own state: while it runs, from its custom status (the
+    /// orchestrator's progress); once it has ended, from the runtime status and its result (<see cref="RunResult"/>),
+    /// which the engine saves with the end itself, so a run that completed just before its host died still reads
+    /// completed, with its steps and outcome, even if its last progress was never saved.
+    /// </summary>
     private async Task<(RunStatus? Status, string? TraceParent)> ReadTracedAsync(string runId, CancellationToken cancellationToken)
     {
-        // Status is polled often (the CLI every 250 ms): read without payloads. The custom status has all a status shows.
+        // Status is polled often (the CLI every 250 ms): read without payloads while it runs.
         var metadata = await client.GetInstanceAsync(runId, getInputsAndOutputs: false, cancellationToken);
         if (metadata is null || metadata.Name != AgentWorkflowOrchestrator.Name)
         {
@@ -450,16 +489,31 @@ public sealed class RunService(
         }
 
         var progress = metadata.ReadCustomStatusAs<RunProgress>();
-        var failure = progress?.Failure ?? (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
-            ? new RunFailure(progress?.CurrentStep ?? "unknown", "unknown", metadata.FailureDetails?.ErrorMessage ?? "unknown failure")
-            : null);
-        var outcome = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? progress?.Phase : failure is null ? null : "failed";
+        RunResult? result = null;
+        if (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed)
+        {
+            // Once, for a finished run: its result is the truth about how it ended.
+            var ended = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken);
+            result = ended?.ReadOutputAs<RunResult>();
+        }
+
+        var (phase, outcome) = metadata.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed => (result?.Outcome ?? progress?.Phase ?? "completed", result?.Outcome ?? progress?.Phase ?? "completed"),
+            OrchestrationRuntimeStatus.Failed => (progress?.Phase is "failed" or "refused" ? progress.Phase : "failed", "failed"),
+            OrchestrationRuntimeStatus.Terminated => ("terminated", "terminated"),
+            _ => (progress?.Phase ?? "pending", (string?)null),
+        };
+        var failure = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
+            ? progress?.Failure ?? new RunFailure(progress?.CurrentStep ?? "unknown", "unknown", metadata.FailureDetails?.ErrorMessage ?? "unknown failure")
+            : metadata.IsCompleted ? null : progress?.Failure;
         string Tag(string name) => metadata.Tags.TryGetValue(name, out var value) ? value : string.Empty;
         var initiator = new PrincipalRef(Tag("initiatorId"), Tag("initiator"), Tag("initiatorUpn") is { Length: > 0 } upn ? upn : null);
         return (new RunStatus(runId, Tag("workflow"), Tag("definitionSha256"), metadata.RuntimeStatus.ToString(),
-            progress?.Phase ?? "pending", progress?.CurrentStep, initiator, outcome,
-            metadata.IsCompleted ? null : progress?.WaitingFor, progress?.Steps ?? [], progress?.Approvals ?? [], progress?.IgnoredEvents ?? 0,
-            failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [], Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries)),
+            phase, metadata.IsCompleted ? null : progress?.CurrentStep, initiator, outcome,
+            metadata.IsCompleted ? null : progress?.WaitingFor, result?.Steps ?? progress?.Steps ?? [], result?.Approvals ?? progress?.Approvals ?? [],
+            progress?.IgnoredEvents ?? 0, failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [],
+            Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries), metadata.IsCompleted ? null : progress?.Incomplete),
             Tag(RuntimeTelemetry.TraceParentTag));
     }
 

@@ -10,7 +10,9 @@ namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>
 /// A write step: each write operation in the step's scope that the draft gave content for, under the writer
-/// identity, with an idempotency key per run, step and operation, because activities run at least once.
+/// identity, with an idempotency key per run, step and operation, because activities run at least once. A call that
+/// fails stops the step with a <see cref="WriteIncompleteException"/> naming the calls made and not made; every retry and
+/// resume sends the same calls with the same keys, so a call the system already applied is not applied twice.
 /// </summary>
 public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
     : StepActivityBase(worker, carried, clientIds, options, logger)
@@ -34,13 +36,24 @@ public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, W
         }
 
         var output = new JsonObject();
-        foreach (var call in calls)
+        var made = new List<string>();
+        for (var i = 0; i < calls.Count; i++)
         {
-            // The system gets redacted values in clear; what the step keeps of its answer gets their markers back.
-            var (body, values) = await redactor.RevealAsync(input.RunId, call.Body, CancellationToken.None);
-            var key = $"{input.RunId}:{input.Step.Id}:{call.Operation}";
-            var answer = await systems.SendAsync(call with { Body = body as JsonObject }, input.ClientId, key, CancellationToken.None);
-            output[call.Operation] = Redactor.Scrub(answer, values);
+            var call = calls[i];
+            try
+            {
+                // The system gets redacted values in clear; what the step keeps of its answer gets their markers back.
+                var (body, values) = await redactor.RevealAsync(input.RunId, call.Body, CancellationToken.None);
+                var key = $"{input.RunId}:{input.Step.Id}:{call.Operation}";
+                var answer = await systems.SendAsync(call with { Body = body as JsonObject }, input.ClientId, key, CancellationToken.None);
+                output[call.Operation] = Redactor.Scrub(answer, values);
+                made.Add(call.Operation);
+            }
+            catch (Exception ex)
+            {
+                // Which calls the system confirmed and which it did not: the run's status and evidence say so exactly.
+                throw new WriteIncompleteException([.. made], call.Operation, [.. calls.Skip(i + 1).Select(c => c.Operation)], ex);
+            }
         }
 
         return (output, calls.Select(c => c.Operation).ToList(), calls.Select(c => c.Record!.Id).Distinct().ToList(), null);

@@ -5,9 +5,9 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// One Azurite (the repository's pinned npm package) per test run, in memory, on free ports, so tests never
-/// touch a developer's own emulator data. Each test isolates itself with its own task hub name.
+/// touch a developer's own emulator data (a test that stops storage starts its own, on disk: <see cref="StartOnDiskAsync"/>). Each test isolates itself with its own task hub name.
 /// </summary>
-public sealed class AzuriteFixture : IAsyncLifetime
+public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
 {
     private readonly StringBuilder log = new();
     private Process? process;
@@ -16,7 +16,61 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     public int TablePort { get; private set; }
 
+    private int blob;
+    private int queue;
+    private string? location;
+
     public async Task InitializeAsync()
+    {
+        (blob, queue, TablePort) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
+        await LaunchAsync();
+        const string key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};" +
+            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
+            $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+    }
+
+    /// <summary>
+    /// An Azurite of a test's own, kept on disk (<c>--location</c>) so that it can be stopped and started again with its
+    /// data, as a storage outage and recovery would go (dispose it).
+    /// </summary>
+    public static async Task<AzuriteFixture> StartOnDiskAsync()
+    {
+        var own = new AzuriteFixture { location = Directory.CreateTempSubdirectory("azurite-data-").FullName };
+        await own.InitializeAsync();
+        return own;
+    }
+
+    /// <summary>
+    /// Stops this Azurite as storage restarts go (SIGTERM: it saves its data and exits; killed only if it hangs), an
+    /// outage for every client; <see cref="StartAgainAsync"/> brings it back on the same ports with the same data.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (process is not { HasExited: false } running)
+        {
+            return;
+        }
+
+        _ = kill(running.Id, 15);
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            await running.WaitForExitAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            running.Kill(entireProcessTree: true);
+            await running.WaitForExitAsync();
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
+    public Task StartAgainAsync() => LaunchAsync();
+
+    private async Task LaunchAsync()
     {
         var azurite = Path.Combine(RepoPaths.Root, "node_modules", ".bin", "azurite");
         if (!File.Exists(azurite))
@@ -24,36 +78,43 @@ public sealed class AzuriteFixture : IAsyncLifetime
             throw new InvalidOperationException($"Azurite is not installed at {azurite}: run ./build.sh setup (npm ci) first.");
         }
 
-        int blob = FreePort.Next(), queue = FreePort.Next(), table = FreePort.Next();
-        TablePort = table;
         var info = new ProcessStartInfo(azurite)
         {
             ArgumentList =
             {
-                "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent",
+                "--skipApiVersionCheck", "--loose", "--silent",
                 "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--tableHost", "127.0.0.1", "--tablePort", table.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
-            WorkingDirectory = Directory.CreateTempSubdirectory("azurite-").FullName,
+            WorkingDirectory = location ?? Directory.CreateTempSubdirectory("azurite-").FullName,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (location is null)
+        {
+            info.ArgumentList.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            info.ArgumentList.Add("--location");
+            info.ArgumentList.Add(location);
+        }
+
+        process?.Dispose();
         process = Process.Start(info) ?? throw new InvalidOperationException("Azurite did not start.");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        foreach (var port in new[] { blob, queue, table })
+        var started = process;
+        foreach (var port in new[] { blob, queue, TablePort })
         {
-            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30), () => $"Azurite {(process.HasExited ? "exited" : "is running")}; its output: {Output()}");
+            await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(30), () => $"Azurite {(started.HasExited ? "exited" : "is running")}; its output: {Output()}");
         }
-
-        const string key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-        ConnectionString = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;";
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public Task DisposeAsync()
     {
@@ -64,6 +125,18 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
 
         process?.Dispose();
+        if (location is not null)
+        {
+            try
+            {
+                Directory.Delete(location, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held by the dying process: the temp folder is cleaned by the OS later.
+            }
+        }
+
         return Task.CompletedTask;
     }
 

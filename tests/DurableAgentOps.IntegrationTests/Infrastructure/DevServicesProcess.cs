@@ -87,6 +87,13 @@ internal sealed class DevServicesProcess : ServiceProcess
     public async Task<List<JsonElement>> RequestsToAsync(string system, string path) =>
         [.. (await RequestsAsync(system)).Where(r => r.GetProperty("path").GetString() == path)];
 
+    /// <summary>Removes every fault rule: the system is back.</summary>
+    public async Task ClearFaultsAsync()
+    {
+        using var response = await Http.DeleteAsync("/_dev/faults");
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Adds a fault rule (see docs/DEVSERVICES.md, "Fault injection"); a rule the service refuses fails the test.</summary>
     public async Task InjectFaultAsync(object rule)
     {

@@ -184,6 +184,21 @@ public sealed record RunStory(
                     Event(record, GateLane, $"gate {timeout.Gate ?? Missing} timed out; onTimeout: {timeout.Detail ?? Missing}");
                     break;
 
+                case "write-incomplete":
+                    var calls = Object(d, "calls");
+                    Event(record, RunLane, $"write {Text(d, "stepId") ?? Missing} stopped part way: made {Join(Strings(calls, "made"), "nothing")}; "
+                        + $"not confirmed {Join(Strings(calls, "failed"), "none")}; not sent {Join(Strings(calls, "notSent"), "none")} — "
+                        + $"{Text(d, "reason") ?? Missing}; waits for a resume until {Text(d, "resumeBy") ?? Missing}");
+                    break;
+
+                case "resume":
+                    Event(record, GateLane, $"write {Text(d, "stepId") ?? Missing} resumed by {Principal(d, "principal")?.Display ?? Missing} via {Text(d, "channel") ?? Missing}");
+                    break;
+
+                case "resume-timeout":
+                    Event(record, RunLane, $"write {Text(d, "stepId") ?? Missing} not resumed by {Text(d, "resumeBy") ?? Missing}");
+                    break;
+
                 case "run-end":
                     var failure = Object(d, "failure") is { } f ? new StoryFailure(Text(f, "step"), Text(f, "identity"), Text(f, "reason")) : null;
                     run = run with { Ended = at, Outcome = Text(d, "outcome"), Failure = failure };
