@@ -3,6 +3,8 @@
 #   demo     set up what is missing, start the local services, run the demo of a governed run, stop them
 #            (--interactive: you approve in a browser from the mail in smtp4dev, instead of the demo's headless chromium)
 #   test     set up what is missing, build (warnings are errors), run every test (tests start their own services)
+#   reliability  the reliability tests at full size (host kills, storage outages, PARKED_RUNS parked runs, default
+#            300); ./build.sh test runs them small
 #   record-histories  record one real governed run per shipped workflow into tests/DurableAgentOps.IntegrationTests/
 #            Replay/Recordings (history, evidence bundle, public key), then check them; see docs/VERSIONING.md
 #   bench    run the engine benchmark against Azurite (in-memory) and write .artifacts/bench/*.{json,md}
@@ -223,6 +225,14 @@ case "${1:-help}" in
          END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' .artifacts/test/output.log
     exit "$code"
     ;;
+  reliability)
+    # The reliability tests at full size (the normal suite runs them small): host kills, storage outages, parked runs.
+    setup
+    mkdir -p .artifacts/test
+    AGENTOPS_PARKED_RUNS=${PARKED_RUNS:-300} dotnet test tests/DurableAgentOps.IntegrationTests -c "$CONFIG" --no-build --nologo \
+      --filter "Category=Reliability" --logger "console;verbosity=normal" 2>&1 | tee .artifacts/test/reliability.log
+    exit "${PIPESTATUS[0]}"
+    ;;
   record-histories)
     setup
     say "recording one governed run per shipped workflow (the recorder starts its own Azurite, smtp4dev, DevServices and host)"
@@ -300,5 +310,5 @@ case "${1:-help}" in
     exec node_modules/.bin/azurite --skipApiVersionCheck --loose --location .azurite/data
     ;;
   setup) setup ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
 esac
