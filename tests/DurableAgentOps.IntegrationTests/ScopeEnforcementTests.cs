@@ -42,7 +42,9 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
             Assert.Contains($"not granted to identity {identity}", refused.Reason, StringComparison.Ordinal);
             Assert.Empty(await dev.RequestsAsync("crm"));
 
-            var bySystem = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, invocation, guard: false));
+            // A write names the calls it made around the failure; the refusal itself is the cause (never retried).
+            var stopped = await Assert.ThrowsAsync<WriteIncompleteException>(() => RunAsync<WriteStepActivity>(dev, invocation, guard: false));
+            var bySystem = Assert.IsType<StepRefusedException>(stopped.InnerException);
             Assert.Contains("403", bySystem.Message, StringComparison.Ordinal);
             Assert.Contains(await dev.RequestsAsync("crm"), r => r.GetProperty("status").GetInt32() == 403
                 && r.GetProperty("subject").GetString() == ClientId(identity));
@@ -55,7 +57,8 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         Assert.Equal("ACC-000003", recordRefused.Record);
         Assert.Contains("region 'amer'", recordRefused.Reason, StringComparison.Ordinal);
         Assert.Empty(await dev.RequestsAsync("crm"));
-        var recordBySystem = await Assert.ThrowsAsync<StepRefusedException>(() => RunAsync<WriteStepActivity>(dev, otherRegion, guard: false));
+        var recordBySystem = Assert.IsType<StepRefusedException>(
+            (await Assert.ThrowsAsync<WriteIncompleteException>(() => RunAsync<WriteStepActivity>(dev, otherRegion, guard: false))).InnerException);
         Assert.Contains("403", recordBySystem.Message, StringComparison.Ordinal);
 
         // The model names another record than the run's: refused before any call, whatever the scope says.
@@ -107,6 +110,12 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Runtime.Engine.StorageConnection.FromConnectionString(connection)));
         services.AddSingleton<Runtime.Evidence.PayloadVault>();
         services.AddSingleton<Runtime.Evidence.Redactor>();
+        // Step activities append the evidence their input carries (none here): the ledger as the host has it.
+        services.AddSingleton(TimeProvider.System);
+        services.AddHttpClient();
+        services.AddSingleton<Runtime.Evidence.EvidenceKeys>();
+        services.AddSingleton<Runtime.Evidence.EvidenceLedger>();
+        services.AddSingleton<Runtime.Evidence.CarriedEvidence>();
         services.AddTransient<TActivity>();
         await using var provider = services.BuildServiceProvider();
         return await provider.GetRequiredService<TActivity>().RunAsync(null!, invocation);
