@@ -53,7 +53,7 @@ internal static class NoticeText
     public static string Before(ChangeLine line) => line.Before ?? New;
 
     /// <summary>
-    /// What the change does, in words: "create a task on ACC-000002", from the operation (<c>crm.tasks.create</c>) and
+    /// What the change does, in words: "create a task on REC-1", from the operation's <c>system.resource.verb</c> name and
     /// the record; two operations are joined with "and", more end in "and N more".
     /// </summary>
     public static string Summary(IReadOnlyList<ChangeLine> change)
@@ -78,7 +78,7 @@ internal static class NoticeText
 
     private static string Describe(string operation, string record)
     {
-        // <system>.<resource>.<verb>: "crm.tasks.create" is "create a task".
+        // <system>.<resource>.<verb>: "x.tasks.create" reads "create a task".
         var parts = operation.Split('.');
         if (parts.Length < 3)
         {
