@@ -32,6 +32,17 @@ public sealed class ApprovalLinkTests
     }
 
     [Fact]
+    public void Verify_EverySpellingOfTheLastCharacterButTheIssuedOne_IsRefused()
+    {
+        // The signature's last base64url character carries unused low bits: other spellings decode to the same bytes.
+        var token = Signer.Sign(Claims);
+        const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var verified = Alphabet.Select(c => token[..^1] + c).Where(candidate => Signer.Verify(candidate, Now, out _) == LinkProblem.None).ToList();
+
+        Assert.Equal([token], verified);
+    }
+
+    [Fact]
     public void Verify_ClaimsOfAnotherApproverWithTheOriginalSignature_IsTampered()
     {
         var token = Signer.Sign(Claims);

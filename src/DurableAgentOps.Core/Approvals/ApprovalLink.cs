@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DurableAgentOps.Core.Evidence;
 
 namespace DurableAgentOps.Core.Approvals;
 
@@ -108,24 +109,8 @@ public sealed class ApprovalLinkSigner
     /// <summary>A new link id: 128 random bits.</summary>
     public static string NewLinkId() => Base64Url(RandomNumberGenerator.GetBytes(16));
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    // One spelling per token: a base64url text with stray bits in its last character would decode to the same bytes.
+    private static string Base64Url(byte[] bytes) => EvidenceFormat.Base64Url(bytes);
 
-    private static byte[]? FromBase64Url(string text)
-    {
-        if (text.Length == 0 || text.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_')))
-        {
-            return null;
-        }
-
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        padded = padded.PadRight(padded.Length + ((4 - (padded.Length % 4)) % 4), '=');
-        try
-        {
-            return Convert.FromBase64String(padded);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    private static byte[]? FromBase64Url(string text) => EvidenceFormat.FromBase64Url(text);
 }
