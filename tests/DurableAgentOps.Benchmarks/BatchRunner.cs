@@ -65,6 +65,12 @@ internal sealed class BatchRunner(TimeSpan pollInterval, TimeSpan timeout)
             var seenRunning = new bool[runs];
             while (Volatile.Read(ref done) < runs)
             {
+                // A raise that failed leaves its run waiting for good: stop now, with its reason, not at the timeout.
+                if (raises.Find(raise => raise.IsFaulted) is { } failed)
+                {
+                    await failed;
+                }
+
                 var pollStart = Stopwatch.GetTimestamp();
                 var snapshots = await side.QueryRunningAsync(prefix, token);
                 var seenAt = Stopwatch.GetTimestamp();
