@@ -93,6 +93,23 @@ public sealed class WholeWriteTests(AzuriteFixture azurite) : IAsyncLifetime
         var again = await CliAsync("olga", "resume", runId);
         Assert.NotEqual(0, again.ExitCode);
         Assert.Contains("only a run in phase write-incomplete can be resumed", again.Error + again.Out, StringComparison.Ordinal);
+
+        // An investigator replays it, from its history and from its ledger alone: each failed attempt, the backoff
+        // between them, the park and the resume come back as the run met them.
+        Assert.Contains(records, r => r.GetProperty("kind").GetString() == "write-attempt");
+        using var ivan = host.As(await dev.SignInAsync("ivan.investigator@contoso.example"));
+        using var fromHistory = await ivan.GetAsync($"/api/runs/{runId}/replay");
+        var history = await fromHistory.Content.ReadAsStringAsync();
+        Assert.True(fromHistory.IsSuccessStatusCode && JsonDocument.Parse(history).RootElement.GetProperty("sameDecisions").GetBoolean(), history);
+        using var bundle = await ivan.GetAsync($"/api/runs/{runId}/evidence/bundle");
+        var bundleText = await bundle.Content.ReadAsStringAsync();
+        Assert.True(bundle.IsSuccessStatusCode, bundleText);
+        using var fromLedger = await ivan.PostAsync("/api/replay", new StringContent(bundleText, System.Text.Encoding.UTF8, "application/json"));
+        var ledger = await fromLedger.Content.ReadAsStringAsync();
+        var replayed = JsonDocument.Parse(ledger).RootElement;
+        Assert.True(fromLedger.IsSuccessStatusCode && replayed.GetProperty("sameDecisions").GetBoolean(), ledger);
+        Assert.Equal("bundle", replayed.GetProperty("source").GetString());
+        Assert.Equal(replayed.GetProperty("report").GetProperty("itemsRecorded").GetInt32(), replayed.GetProperty("report").GetProperty("itemsReplayed").GetInt32());
     }
 
     [Fact]

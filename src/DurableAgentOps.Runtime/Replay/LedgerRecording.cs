@@ -50,6 +50,7 @@ internal static class LedgerRecording
         var withoutClock = 0;
         JsonObject? input = null;
         DateTime? startedAt = null;
+        var attemptedSteps = new HashSet<string>(StringComparer.Ordinal);
         int? outcomeNotice = null; // index of the Notify call of an outcome notice that was the record just before
 
         foreach (var record in ordered)
@@ -85,11 +86,31 @@ internal static class LedgerRecording
                     }
 
                     break;
+                case "ignored-event" when Text(data, "event") == AgentWorkflowOrchestrator.ResumeEvent:
+                    // A resume the run did not accept: its payload is kept as text (cut at 2,000 characters).
+                    items.Add(new RecordedEvent(AgentWorkflowOrchestrator.ResumeEvent, ParsedOrNull(Text(data, "payload")), at));
+                    AddCall(items, data, at, Text(data, "stepId"));
+                    break;
                 case "decision":
                 case "ignored-event":
                     items.Add(new RecordedEvent(AgentWorkflowOrchestrator.ApprovalEvent, data["event"]?.DeepClone(), at));
                     AddCall(items, data, at, Text(data, "stepId"));
                     break;
+                case "resume":
+                    items.Add(new RecordedEvent(AgentWorkflowOrchestrator.ResumeEvent, data["event"]?.DeepClone(), at));
+                    AddCall(items, data, at, Text(data, "stepId"));
+                    break;
+                case "write-attempt":
+                    // Each failed attempt of a whole write, then the backoff timer before the next one, if one was due.
+                    AddCall(items, data, at, Text(data, "stepId"));
+                    attemptedSteps.Add(Text(data, "stepId") ?? string.Empty);
+                    if (Text(data, "retryAt") is { } retryAt && DateTime.TryParse(retryAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var due))
+                    {
+                        items.Add(new RecordedTimer(null, ReplayJson.Utc(due), ReplayJson.Utc(due)));
+                    }
+
+                    break;
+                case "resume-timeout":
                 case "escalation":
                 case "gate-timeout":
                     items.Add(new RecordedTimer(null, null, at));
@@ -98,6 +119,9 @@ internal static class LedgerRecording
                     // A refused decision (403) reached the run as an approval event the run then looked up.
                     items.Add(new RecordedEvent(AgentWorkflowOrchestrator.ApprovalEvent, data["event"]?.DeepClone(), at));
                     AddCall(items, data, at, Text(data, "stepId"));
+                    break;
+                case "refusal" when attemptedSteps.Contains(Text(data, "stepId") ?? string.Empty):
+                    // A whole write's attempts are recorded one by one (write-attempt): its refusal repeats the last.
                     break;
                 case "refusal":
                     if (Call(data, at, Text(data, "stepId")) is { } failed)
@@ -155,7 +179,8 @@ internal static class LedgerRecording
             return null;
         }
 
-        var failure = Text(call, "failure") is { } reason ? Failure(activity, reason) : null;
+        var failure = call["failureDetails"] is JsonObject details ? Failure(details)
+            : Text(call, "failure") is { } reason ? Failure(activity, reason) : null;
         return new RecordedActivity(activity, null, failure is null ? call["result"]?.DeepClone() : null, failure, at, Text(call, "inputDigest"), step);
     }
 
@@ -174,6 +199,23 @@ internal static class LedgerRecording
         return colon > 0 && !reason[..colon].Contains(' ', StringComparison.Ordinal)
             ? new RecordedFailure(reason[..colon], reason[(colon + 2)..], NonRetriable: true)
             : new RecordedFailure(string.Empty, reason, NonRetriable: true);
+    }
+
+    /// <summary>A failure recorded whole (type, message, causes), as the orchestrator read it; final, like every recorded failure.</summary>
+    private static RecordedFailure Failure(JsonObject details) =>
+        new(Text(details, "type") ?? string.Empty, Text(details, "message") ?? string.Empty,
+            details["inner"] is JsonObject inner ? Failure(inner) with { NonRetriable = false } : null, NonRetriable: true);
+
+    private static JsonNode? ParsedOrNull(string? text)
+    {
+        try
+        {
+            return text is null ? null : JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null; // cut short or not JSON: the run read no resume id from it either
+        }
     }
 
     private static RecordedOutcome Outcome(JsonObject data)

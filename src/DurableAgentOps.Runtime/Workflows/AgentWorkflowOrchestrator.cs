@@ -447,7 +447,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         var sent = new HashSet<string>(before?.Failed ?? [], StringComparer.Ordinal); // sent at least once, never confirmed
         for (var attempt = 1; ; attempt++)
         {
-            TaskFailureDetails? failure;
+            TaskFailureDetails failure;
             try
             {
                 return await evidence.CallAsync<StepRecord>(context, WriteStepActivity.Name, carried => invocation with { Evidence = carried });
@@ -457,10 +457,12 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 failure = failed.FailureDetails;
             }
 
-            var calls = failure is { } f && f.ErrorType == typeof(WriteIncompleteException).FullName ? WriteIncompleteException.TryRead(f.ErrorMessage) : null;
+            var calls = failure.ErrorType == typeof(WriteIncompleteException).FullName ? WriteIncompleteException.TryRead(failure.ErrorMessage) : null;
             made.UnionWith(calls?.Made ?? []);
             sent.UnionWith(calls?.Failed ?? []);
-            if (attempt >= attempts || IsRefusal(failure))
+            var last = attempt >= attempts || IsRefusal(failure);
+            evidence.WriteAttempt(context, step.Id, attempt, invocation, failure, last ? null : context.CurrentUtcDateTime + backoff);
+            if (last)
             {
                 var all = calls is null ? [] : calls.Made.Concat(calls.Failed).Concat(calls.NotSent).ToList();
                 var merged = calls is null ? null : new WriteCalls(

@@ -116,6 +116,24 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
             ["call"] = activity is null ? null : Call(activity, input, null, failure.Reason),
         });
 
+    /// <summary>
+    /// One failed attempt of a whole write (<see cref="RunLogic.ResumableWrites"/>), with the failure as the orchestrator
+    /// read it (type, message, causes): what it decides next (retry, park, fail) comes from that, so replay from the
+    /// ledger needs it whole. <paramref name="retryAt"/> is when the next attempt is due, if one is.
+    /// </summary>
+    public void WriteAttempt(TaskOrchestrationContext context, string stepId, int attempt, StepInvocation invocation, TaskFailureDetails failure, DateTime? retryAt)
+    {
+        var call = Call(WriteStepActivity.Name, invocation, null, $"{failure.ErrorType}: {failure.ErrorMessage}");
+        call["failureDetails"] = FailureNode(failure);
+        Add(context, "write-attempt", new JsonObject
+        {
+            ["stepId"] = stepId,
+            ["attempt"] = attempt,
+            ["retryAt"] = retryAt is { } at ? DateTime.SpecifyKind(at, DateTimeKind.Utc).ToString("O", System.Globalization.CultureInfo.InvariantCulture) : null,
+            ["call"] = call,
+        });
+    }
+
     public void Gate(TaskOrchestrationContext context, string kind, JsonObject data, string? activity = null, object? input = null, object? result = null)
     {
         if (activity is not null)
@@ -240,6 +258,13 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
         ["inputDigest"] = EngineJson.Digest(input),
         ["result"] = failure is null ? EngineJson.ToNode(result) : null,
         ["failure"] = failure,
+    };
+
+    private static JsonObject FailureNode(TaskFailureDetails failure) => new()
+    {
+        ["type"] = failure.ErrorType,
+        ["message"] = failure.ErrorMessage,
+        ["inner"] = failure.InnerFailure is { } inner ? FailureNode(inner) : null,
     };
 
     /// <summary>An event's payload as received, cut short: a hand-raised event must not grow the ledger without bound.</summary>

@@ -184,6 +184,12 @@ public sealed record RunStory(
                     Event(record, GateLane, $"gate {timeout.Gate ?? Missing} timed out; onTimeout: {timeout.Detail ?? Missing}");
                     break;
 
+                case "write-attempt":
+                    var attemptFailure = Object(d, "call") is { } attemptCall ? Text(attemptCall, "failure") : null;
+                    Event(record, RunLane, $"write {Text(d, "stepId") ?? Missing} attempt {d["attempt"]?.ToJsonString() ?? Missing} failed: {attemptFailure ?? Missing}"
+                        + (Text(d, "retryAt") is { } retryAt ? $"; next attempt at {retryAt}" : "; no attempt left"));
+                    break;
+
                 case "write-incomplete":
                     var calls = Object(d, "calls");
                     Event(record, RunLane, $"write {Text(d, "stepId") ?? Missing} stopped part way: made {Join(Strings(calls, "made"), "nothing")}; "
