@@ -20,5 +20,17 @@ public sealed class NamespaceCycleTests
         Assert.True(cycles.Count == 0, $"{project} has namespaces that use each other:\n" + string.Join("\n---\n", cycles.Select(c => string.Join("\n", c))));
     }
 
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void Namespaces_ProductSourceUsingLines_HaveNoCycle(string project)
+    {
+        var graph = NamespaceGraph.OfSources(Path.Combine(ProductAssemblies.Root, "src", project));
+
+        var cycles = graph.Cycles();
+
+        Assert.True(graph.Namespaces.Count > 0, $"{project}: no product namespace was read from its sources");
+        Assert.True(cycles.Count == 0, $"{project} has namespaces whose files use each other:\n" + string.Join("\n---\n", cycles.Select(c => string.Join("\n", c))));
+    }
+
     public static TheoryData<string> Projects() => ProductAssemblies.Names();
 }

@@ -43,6 +43,38 @@ internal sealed class NamespaceGraph
         return graph;
     }
 
+    /// <summary>
+    /// Which namespace uses which by the project's source: each file's <c>using</c> lines of its own assembly's
+    /// namespaces. Catches what the compiled graph cannot see: a constant (or an enum value) is copied into its user at
+    /// compile time, so the assembly keeps no reference to the type that declares it.
+    /// </summary>
+    public static NamespaceGraph OfSources(string projectDirectory)
+    {
+        var graph = new NamespaceGraph();
+        var files = Directory.EnumerateFiles(projectDirectory, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .Order(StringComparer.Ordinal)
+            .Select(f => (File: f, Lines: File.ReadAllLines(f)))
+            .Select(f => (f.File, Namespace: f.Lines.Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("namespace ", StringComparison.Ordinal))?[10..].TrimEnd(';', ' '), f.Lines))
+            .Where(f => f.Namespace is not null && IsProduct(f.Namespace))
+            .ToList();
+        var own = files.Select(f => f.Namespace!).ToHashSet(StringComparer.Ordinal);
+        foreach (var (file, from, lines) in files)
+        {
+            graph.edges.TryAdd(from!, new Dictionary<string, string>(StringComparer.Ordinal));
+            foreach (var line in lines.Select(l => l.Trim()).Where(l => l.StartsWith("using ", StringComparison.Ordinal) && l.EndsWith(';')))
+            {
+                var to = line[6..^1].Trim();
+                if (to != from && own.Contains(to))
+                {
+                    graph.edges[from!].TryAdd(to, $"{Path.GetRelativePath(projectDirectory, file)} has '{line}'");
+                }
+            }
+        }
+
+        return graph;
+    }
+
     /// <summary>Every group of namespaces that reach each other (strongly connected, more than one), each as "A -> B (why)" lines.</summary>
     public IReadOnlyList<IReadOnlyList<string>> Cycles()
     {

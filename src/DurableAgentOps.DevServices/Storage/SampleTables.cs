@@ -14,6 +14,12 @@ internal sealed class SampleTables
 {
     public const string DataColumn = "Data";
 
+    // Row kinds of the tables whose partitions hold two kinds of row: the record and what a decision stored with it.
+    public const string TicketRow = "ticket";
+    public const string AssignmentRow = "assignment";
+    public const string InvoiceRow = "invoice";
+    public const string ExceptionRow = "exception";
+
     private readonly TableServiceClient service;
 
     public SampleTables(IOptions<DevServicesOptions> options)

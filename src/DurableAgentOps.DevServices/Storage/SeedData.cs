@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using DurableAgentOps.DevServices.Systems;
 
 namespace DurableAgentOps.DevServices.Storage;
 
@@ -113,9 +112,9 @@ internal static class SeedData
             .. Accounts.Select(a => (tables.CrmAccounts, SampleTables.Row("accounts", a.Id, a))),
             .. Contacts.Select(c => (tables.CrmContacts, SampleTables.Row("contacts", c.Id, c))),
             .. Calls.Select(c => (tables.CrmCalls, SampleTables.Row(c.AccountId, c.Id, c))),
-            .. Tickets.Select(t => (tables.SupportTickets, SampleTables.Row(t.Id, SupportApi.TicketRow, t))),
+            .. Tickets.Select(t => (tables.SupportTickets, SampleTables.Row(t.Id, SampleTables.TicketRow, t))),
             .. Queues.Select(q => (tables.SupportQueues, SampleTables.Row("queues", q.Id, q))),
-            .. Invoices.Select(i => (tables.FinanceInvoices, SampleTables.Row(i.Id, FinanceApi.InvoiceRow, i))),
+            .. Invoices.Select(i => (tables.FinanceInvoices, SampleTables.Row(i.Id, SampleTables.InvoiceRow, i))),
             .. PurchaseOrders.Select(p => (tables.FinancePurchaseOrders, SampleTables.Row("purchase-orders", p.Id, p))),
         ];
         await Task.WhenAll(rows.Select(r => AddIfMissingAsync(r.Table, r.Row, cancellationToken)));

@@ -9,8 +9,6 @@ internal static class FinanceApi
 {
     public const string System = "finance";
     public const string RecordAttribute = "entity";
-    public const string InvoiceRow = "invoice";
-    public const string ExceptionRow = "exception";
 
     private static readonly string[] ExceptionFields = ["decision", "reason", "summary"];
 
@@ -51,7 +49,7 @@ internal static class FinanceApi
             return problem;
         }
 
-        var decision = await SampleTables.GetAsync<ExceptionDecision>(tables.FinanceInvoices, invoiceId, ExceptionRow, call.Aborted);
+        var decision = await SampleTables.GetAsync<ExceptionDecision>(tables.FinanceInvoices, invoiceId, SampleTables.ExceptionRow, call.Aborted);
         return decision is null ? call.NotFound($"an exception decision on invoice {invoiceId}") : Results.Json(decision.Value.Record, DevJson.Options);
     }
 
@@ -82,11 +80,11 @@ internal static class FinanceApi
             var (record, etag) = invoice!.Value;
             var recorded = new ExceptionDecision(invoiceId, decision, fields.GetValueOrDefault("reason") ?? string.Empty,
                 fields.GetValueOrDefault("summary") ?? string.Empty, call.Caller.Subject, time.GetUtcNow());
-            var updated = SampleTables.Row(invoiceId, InvoiceRow, record with { Status = "exception-decided" });
+            var updated = SampleTables.Row(invoiceId, SampleTables.InvoiceRow, record with { Status = "exception-decided" });
             return new WritePlan(
                 [
                     new(TableTransactionActionType.UpdateReplace, updated, etag),
-                    new(TableTransactionActionType.UpsertReplace, SampleTables.Row(invoiceId, ExceptionRow, recorded)),
+                    new(TableTransactionActionType.UpsertReplace, SampleTables.Row(invoiceId, SampleTables.ExceptionRow, recorded)),
                 ],
                 StatusCodes.Status200OK,
                 recorded);
@@ -95,7 +93,7 @@ internal static class FinanceApi
 
     private static async Task<((Invoice Record, Azure.ETag ETag)? Invoice, IResult? Problem)> FindInvoiceAsync(SystemCall call, SampleTables tables, string invoiceId)
     {
-        var found = await SampleTables.GetAsync<Invoice>(tables.FinanceInvoices, invoiceId, InvoiceRow, call.Aborted);
+        var found = await SampleTables.GetAsync<Invoice>(tables.FinanceInvoices, invoiceId, SampleTables.InvoiceRow, call.Aborted);
         if (found is null)
         {
             return (null, call.NotFound($"invoice {invoiceId}"));

@@ -9,8 +9,6 @@ internal static class SupportApi
 {
     public const string System = "support";
     public const string RecordAttribute = "region";
-    public const string TicketRow = "ticket";
-    public const string AssignmentRow = "assignment";
 
     private static readonly string[] AssignmentFields = ["queue", "triageSummary"];
 
@@ -42,7 +40,7 @@ internal static class SupportApi
             return problem;
         }
 
-        var assignment = await SampleTables.GetAsync<Assignment>(tables.SupportTickets, ticketId, AssignmentRow, call.Aborted);
+        var assignment = await SampleTables.GetAsync<Assignment>(tables.SupportTickets, ticketId, SampleTables.AssignmentRow, call.Aborted);
         return assignment is null ? call.NotFound($"an assignment of ticket {ticketId}") : Results.Json(assignment.Value.Record, DevJson.Options);
     }
 
@@ -79,11 +77,11 @@ internal static class SupportApi
             var assignment = new Assignment(ticketId, queue, fields.GetValueOrDefault("triageSummary") ?? string.Empty, call.Caller.Subject, time.GetUtcNow());
 
             // The ticket row moves with its assignment; its ETag makes a concurrent change fail the whole transaction.
-            var updated = SampleTables.Row(ticketId, TicketRow, record with { Status = "assigned", Queue = queue });
+            var updated = SampleTables.Row(ticketId, SampleTables.TicketRow, record with { Status = "assigned", Queue = queue });
             return new WritePlan(
                 [
                     new(TableTransactionActionType.UpdateReplace, updated, etag),
-                    new(TableTransactionActionType.UpsertReplace, SampleTables.Row(ticketId, AssignmentRow, assignment)),
+                    new(TableTransactionActionType.UpsertReplace, SampleTables.Row(ticketId, SampleTables.AssignmentRow, assignment)),
                 ],
                 StatusCodes.Status200OK,
                 assignment);
@@ -92,7 +90,7 @@ internal static class SupportApi
 
     private static async Task<((Ticket Record, Azure.ETag ETag)? Ticket, IResult? Problem)> FindTicketAsync(SystemCall call, SampleTables tables, string ticketId)
     {
-        var found = await SampleTables.GetAsync<Ticket>(tables.SupportTickets, ticketId, TicketRow, call.Aborted);
+        var found = await SampleTables.GetAsync<Ticket>(tables.SupportTickets, ticketId, SampleTables.TicketRow, call.Aborted);
         if (found is null)
         {
             return (null, call.NotFound($"ticket {ticketId}"));
