@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Polly;
 
 namespace DurableAgentOps.Runtime;
 
@@ -56,6 +57,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceLedger>();
         services.TryAddSingleton<CarriedEvidence>();
+        services.AddResiliencePipeline(CarriedEvidence.Pipeline, CarriedEvidence.ConfigurePipeline);
         services.TryAddSingleton<EvidenceService>();
         services.TryAddSingleton<Redactor>();
 
