@@ -283,7 +283,8 @@ case "${1:-help}" in
       # Governed runs through the whole local stack against the bare engine, same Azurite (its debug log counts requests).
       stop_azurite
       mkdir -p bench/results; rm -f .azurite/requests.log
-      start_azurite --inMemoryPersistence --debug .azurite/requests.log
+      # In memory, Azurite keeps every row and message on node's heap: a thousand parked runs outgrow its 4 GB default.
+      NODE_OPTIONS="--max-old-space-size=${AZURITE_HEAP_MB:-12288}" start_azurite --inMemoryPersistence --debug .azurite/requests.log
       # One starter and one approver from one address drive every run: the per-caller and per-address limits, sized for
       # people, would measure the limiter, not the product.
       export AgentOps__RateLimits__RunStartPerMinute=1000000 AgentOps__RateLimits__ApprovalPagePerMinute=1000000 \

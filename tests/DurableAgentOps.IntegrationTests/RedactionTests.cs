@@ -30,11 +30,18 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
     private readonly string hub = EngineHost.NewHubName();
     private DevServicesProcess dev = null!;
     private HostProcess host = null!;
+    private OtlpReceiver otlp = null!;
 
     public async Task InitializeAsync()
     {
         dev = await DevServicesProcess.StartAsync(azurite);
+        otlp = await OtlpReceiver.StartAsync();
         var settings = HostProcess.DefaultSettings(azurite, hub, dev);
+        foreach (var (name, value) in otlp.HostSettings())
+        {
+            settings[name] = value; // the host's traces and metrics are scanned too
+        }
+
 
         settings["Logging__LogLevel__Default"] = "Information";
         HostProcess.SendMailTo(settings, smtp);
@@ -46,6 +53,7 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
     {
         await host.DisposeAsync();
         await dev.DisposeAsync();
+        await otlp.DisposeAsync();
     }
 
     [Fact]
@@ -92,6 +100,10 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
         }
 
         texts.Add(("host log", host.Output));
+        // What the host exported over OTLP (protobuf keeps strings as UTF-8 bytes, so a value in it reads as itself).
+        await Task.Delay(TimeSpan.FromSeconds(2)); // one export interval past the last span
+        Assert.Contains(otlp.Payloads, p => p.Signal == "traces");
+        texts.AddRange(otlp.Payloads.Select((p, i) => ($"exported {p.Signal} #{i}", System.Text.Encoding.UTF8.GetString(p.Body))));
         var ivanToken = await dev.SignInAsync("ivan.investigator@contoso.example");
         using (var ivan = host.As(ivanToken))
         {
@@ -130,8 +142,6 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
 
         // No credential lands anywhere the product writes or answers: tokens, keys, link tokens.
         var signingKeyBody = string.Concat(HostProcess.EvidenceKey.Split('\n').Where(l => !l.StartsWith("-----", StringComparison.Ordinal)))[..48];
-        // Telemetry (issue 14, item 6) adds a place the product writes: when its exporter lands, add what it exported
-        // (the in-memory or console exporter's spans and metrics) to `texts` here, and this scan covers it too.
         var credentials = new List<(string What, string Value)>
         {
             ("bob's access token", bobToken), ("ivan's access token", ivanToken), ("the system key", HostProcess.SystemKey),

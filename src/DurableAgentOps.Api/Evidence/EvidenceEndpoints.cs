@@ -1,10 +1,10 @@
-using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Runtime.Evidence;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
 
@@ -65,29 +65,14 @@ internal static class EvidenceEndpoints
         var query = new RunQuery(Text("workflow"), Text("status"), Text("initiator"), Text("approver"), Text("identity"), Text("record"), Text("wrote"),
             since, until, top, Text("governanceOff"));
         var (runs, last, scanned) = await ledger.SearchAsync(query, after, top, RunQuery.MaxScanned, ct);
-        var next = last is null ? null : SearchTokenPrefix + Base64Url.EncodeToString(Encoding.UTF8.GetBytes(last));
+        var next = last is null ? null : PageTokens.Encode(SearchTokenPrefix, last);
         return Results.Json(new { top, scanned, runs = runs.Select(m => new { runId = m.RunId, m.Summary }), next }, ApiJson.Options);
     }
 
     private const string SearchTokenPrefix = "r1.";
 
-    private static string? ReadSearchToken(string token)
-    {
-        if (token.Length > 300 || !token.StartsWith(SearchTokenPrefix, StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        try
-        {
-            var key = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(token.AsSpan(SearchTokenPrefix.Length)));
-            return EvidenceLedger.IsTimeRow(key) ? key : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
+    private static string? ReadSearchToken(string token) =>
+        PageTokens.Decode(SearchTokenPrefix, token) is { } key && EvidenceLedger.IsTimeRow(key) ? key : null;
 
     /// <summary><c>GET /api/runs/{runId}/evidence</c>: the run's stored records, signed head and index row, and their verification.</summary>
     private static async Task<IResult> RunAsync(string runId, [FromServices] EvidenceService evidence, CancellationToken ct)

@@ -38,11 +38,13 @@ internal sealed class ApiRateLimiter : IDisposable
             }
 
             var perMinute = limits.PerMinute(request.Policy);
+            // A whole number of tokens at least every second, at exactly the rate set: 200 a minute is 4 every 1.2 s.
+            var tokensPerPeriod = Math.Max(1, (int)Math.Ceiling(perMinute / 60.0));
             return RateLimitPartition.GetTokenBucketLimiter(PartitionKey(request.Policy, request.Http), _ => new TokenBucketRateLimiterOptions
             {
                 TokenLimit = perMinute,
-                TokensPerPeriod = Math.Max(1, perMinute / 60),
-                ReplenishmentPeriod = perMinute >= 60 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(60.0 / perMinute),
+                TokensPerPeriod = tokensPerPeriod,
+                ReplenishmentPeriod = TimeSpan.FromMinutes(1) * tokensPerPeriod / perMinute,
                 QueueLimit = 0,
             });
         });

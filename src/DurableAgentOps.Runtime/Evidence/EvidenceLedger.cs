@@ -256,8 +256,8 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
 
     /// <summary>True for a row key of the time index (what a search page token carries).</summary>
     public static bool IsTimeRow(string text) =>
-        text.Length is > 23 and <= 140 && text.StartsWith(TimePrefix, StringComparison.Ordinal) && text[2..21].All(char.IsAsciiDigit) && text[21] == '~'
-        && text[22..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
+        text.Length is > 22 and <= 22 + 200 && text.StartsWith(TimePrefix, StringComparison.Ordinal) && text[2..21].All(char.IsAsciiDigit) && text[21] == '~'
+        && text[22..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'); // then a run id: up to 200 of these
 
     public async Task<StoredLog> ReadLogAsync(CancellationToken cancellationToken)
     {

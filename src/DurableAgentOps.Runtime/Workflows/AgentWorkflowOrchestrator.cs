@@ -441,10 +441,13 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// </summary>
     private async Task<StepRecord> WriteWholeAsync(TaskOrchestrationContext context, StepDefinition step, StepInvocation invocation, WriteCalls? before)
     {
-        var attempts = step.Retry is { MaxAttempts: > 1 } retry ? retry.MaxAttempts : 1;
-        var backoff = step.Retry is { } declared && IsoDuration.TryParse(declared.Backoff, out var first) ? first : TimeSpan.FromSeconds(5);
+        var (attempts, backoff) = DeclaredRetry(step);
         var made = new HashSet<string>(before?.Made ?? [], StringComparer.Ordinal);
         var sent = new HashSet<string>(before?.Failed ?? [], StringComparer.Ordinal); // sent at least once, never confirmed
+        // Every call any attempt (or the park before) named, in order: the last attempt may fail before naming any.
+        var known = new List<string>();
+        void Learn(IEnumerable<string> calls) => known.AddRange(calls.Where(c => !known.Contains(c, StringComparer.Ordinal)));
+        Learn(before is null ? [] : [.. before.Made, .. before.Failed, .. before.NotSent]);
         for (var attempt = 1; ; attempt++)
         {
             TaskFailureDetails failure;
@@ -460,17 +463,16 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             var calls = failure.ErrorType == typeof(WriteIncompleteException).FullName ? WriteIncompleteException.TryRead(failure.ErrorMessage) : null;
             made.UnionWith(calls?.Made ?? []);
             sent.UnionWith(calls?.Failed ?? []);
+            Learn(calls is null ? [] : [.. calls.Made, .. calls.Failed, .. calls.NotSent]);
             var last = attempt >= attempts || IsRefusal(failure);
             evidence.WriteAttempt(context, step.Id, attempt, invocation, failure, last ? null : context.CurrentUtcDateTime + backoff);
             if (last)
             {
-                var all = calls is null ? [] : calls.Made.Concat(calls.Failed).Concat(calls.NotSent).ToList();
-                var merged = calls is null ? null : new WriteCalls(
-                    [.. all.Where(made.Contains)], [.. all.Where(c => !made.Contains(c) && sent.Contains(c))], [.. all.Where(c => !made.Contains(c) && !sent.Contains(c))]);
-                // Only a change left half applied waits for a resume; one of which nothing went through fails the step,
-                // clearly, as before (its retries are spent; a new run is a new approval).
-                var resumable = merged is { Made.Count: > 0 };
-                throw new WriteStoppedException(new RunFailure(step.Id, step.Identity, Reason(failure)), resumable ? merged : null);
+                var merged = new WriteCalls(
+                    [.. known.Where(made.Contains)], [.. known.Where(c => !made.Contains(c) && sent.Contains(c))], [.. known.Where(c => !made.Contains(c) && !sent.Contains(c))]);
+                // Only a change left half applied (by this attempt or an earlier one) waits for a resume; one of which
+                // nothing went through fails the step, clearly, as before (its retries are spent; a new run is a new approval).
+                throw new WriteStoppedException(new RunFailure(step.Id, step.Identity, Reason(failure)), merged.Made.Count > 0 ? merged : null);
             }
 
             await context.CreateTimer(backoff, CancellationToken.None);
@@ -487,9 +489,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         TaskOrchestrationContext context, RunRequest run, StepDefinition step, IdentityDefinition identity, StepInvocation invocation, WriteCalls calls,
         RunFailure failure)
     {
-        var since = context.CurrentUtcDateTime;
         for (var attempt = 1; attempt <= MaxResumes; attempt++)
         {
+            var since = context.CurrentUtcDateTime; // each park has its own window
             var parked = new WriteIncomplete(step.Id, calls, failure.Reason, since, since + ResumeWindow, attempt, ResumeIdFor(step.Id, attempt));
             evidence.Gate(context, "write-incomplete", (JsonObject)EngineJson.ToNode(parked)!);
             ReportIncomplete(context, parked, failure);
@@ -589,15 +591,20 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         return false;
     }
 
+    /// <summary>The step's declared attempts (1 when it declares none) and the wait before the first retry (5 s unless declared).</summary>
+    private static (int Attempts, TimeSpan Backoff) DeclaredRetry(StepDefinition step) =>
+        (step.Retry is { MaxAttempts: > 1 } retry ? retry.MaxAttempts : 1,
+         step.Retry is { } declared && IsoDuration.TryParse(declared.Backoff, out var first) ? first : TimeSpan.FromSeconds(5));
+
     private static TaskOptions? RetryOptions(StepDefinition step)
     {
-        if (step.Retry is not { MaxAttempts: > 1 } retry)
+        var (attempts, backoff) = DeclaredRetry(step);
+        if (attempts <= 1)
         {
             return null;
         }
 
-        var backoff = IsoDuration.TryParse(retry.Backoff, out var first) ? first : TimeSpan.FromSeconds(5);
-        return TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(retry.MaxAttempts, backoff)
+        return TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(attempts, backoff)
         {
             // Refusals (scope guard, 401/403) do not heal by trying again; anything else is retried.
             HandleFailure = failure => !IsRefusal(failure),

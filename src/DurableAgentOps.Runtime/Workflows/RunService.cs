@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Model;
@@ -277,12 +275,20 @@ public sealed class RunService(
             true, channel, caller.ClientId, $"role:{AppRoles.Administrator}", null, time.GetUtcNow());
         var (recorded, existing) = await decisions.TryRecordAsync(resume, cancellationToken);
 
-        // Raised again for a resume already recorded only while the run still waits at this park (the first raise was
-        // lost), so repeating the request cannot grow the run's history.
-        await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ResumeEvent, new { resumeId = parked.ResumeId }, cancellationToken);
+        // A resume already recorded is raised again only while the run still waits at this park and the first raise is
+        // old enough to have been lost (a run that heard it is busy resuming): repeating the request cannot grow the
+        // run's history by more than an event per interval.
+        if (recorded || time.GetUtcNow() - existing.At >= ResumeRaiseAgainAfter)
+        {
+            await client.RaiseEventAsync(runId, AgentWorkflowOrchestrator.ResumeEvent, new { resumeId = parked.ResumeId }, cancellationToken);
+        }
+
         return new ResumeReceipt(runId, parked.StepId, parked.Attempt, parked.ResumeId,
             new PrincipalRef(existing.PrincipalId, existing.PrincipalName, existing.PrincipalUpn), existing.At, parked.Calls, !recorded);
     }
+
+    /// <summary>How old a recorded resume must be before a repeated request raises it again (the first raise may have been lost).</summary>
+    public static readonly TimeSpan ResumeRaiseAgainAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>Gates listed per page when the caller does not say.</summary>
     public const int DefaultPageSize = 50;
@@ -410,23 +416,11 @@ public sealed class RunService(
         return partitions;
     }
 
-    private static string PageToken(string rowKey) => PageTokenPrefix + Base64Url.EncodeToString(Encoding.ASCII.GetBytes(rowKey));
+    private static string PageToken(string rowKey) => PageTokens.Encode(PageTokenPrefix, rowKey);
 
     private static string ReadPageToken(string token)
     {
-        string? key = null;
-        if (token.Length <= 100 && token.StartsWith(PageTokenPrefix, StringComparison.Ordinal))
-        {
-            try
-            {
-                key = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(token.AsSpan(PageTokenPrefix.Length)));
-            }
-            catch (FormatException)
-            {
-                key = null;
-            }
-        }
-
+        var key = PageTokens.Decode(PageTokenPrefix, token);
         return key is not null && WaitingGateStore.IsRowKey(key)
             ? key
             : throw new RunRequestException(400, "Bad page token.", "'next' is not a page token of this list: pass the 'next' value of the previous page as it was given, or leave it out for the first page.");
