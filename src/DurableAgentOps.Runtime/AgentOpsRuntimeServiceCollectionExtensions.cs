@@ -58,6 +58,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<EvidenceLedger>();
         services.TryAddSingleton<CarriedEvidence>();
         services.AddResiliencePipeline(CarriedEvidence.Pipeline, CarriedEvidence.ConfigurePipeline);
+        services.AddHostedService<TimeIndexBackfill>();
         services.TryAddSingleton<EvidenceService>();
         services.TryAddSingleton<Redactor>();
 

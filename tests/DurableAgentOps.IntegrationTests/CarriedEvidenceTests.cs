@@ -58,7 +58,7 @@ public sealed class CarriedEvidenceTests
         Assert.False(CarriedEvidence.Transient(new InvalidOperationException("evidence of run r already holds a different record 3; not overwriting it")));
     }
 
-    private static Carrier Carrying(string runId, long seq, DateTimeOffset at, string kind)
+    internal static ICarriesEvidence Carrying(string runId, long seq, DateTimeOffset at, string kind)
     {
         var alice = new PrincipalRef("t/alice", "Alice Martin", "alice@contoso.example");
         var summary = new RunSummary("crm-followup", new string('a', 64), alice, "running", at, null, [], [], [], [], string.Empty);

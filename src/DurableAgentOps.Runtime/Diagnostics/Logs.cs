@@ -69,4 +69,10 @@ internal static partial class Logs
 
     [LoggerMessage(252, LogLevel.Warning, "Evidence of run {RunId}: append attempt {Attempt} failed ({Reason}); trying again in {DelayMs} ms")]
     public static partial void EvidenceAppendRetrying(this ILogger logger, string runId, int attempt, string reason, long delayMs);
+
+    [LoggerMessage(253, LogLevel.Information, "Evidence: {Added} run(s) written before the runs' time index existed were filed in it")]
+    public static partial void TimeIndexBackfilled(this ILogger logger, int added);
+
+    [LoggerMessage(254, LogLevel.Warning, "Evidence: filing older runs in the time index failed ({Reason}); the next start tries again")]
+    public static partial void TimeIndexBackfillFailed(this ILogger logger, string reason);
 }

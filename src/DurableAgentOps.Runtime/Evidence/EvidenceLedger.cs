@@ -35,6 +35,8 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     private const string HeadsPartition = "heads";
     private const string LogPartition = "log";
     private const string TreeRow = "tree";
+    private const string MetaPartition = "meta"; // the heads table's own bookkeeping; no run reader looks there
+    private const string TimeIndexRow = "time-index-backfilled";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -254,6 +256,56 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         return (found, null, scanned);
     }
 
+    /// <summary>
+    /// Files every run head that has no row in the time index under its start time, once per ledger: heads written
+    /// before the index existed have none, and the runs search and <c>verify --all</c> read the index. Inserts only (a
+    /// run appending meanwhile writes its own row, which wins); a marker row in a partition of its own says it was done.
+    /// Returns how many rows it added.
+    /// </summary>
+    public async Task<int> BackfillTimeIndexAsync(CancellationToken cancellationToken)
+    {
+        var table = await heads.Value;
+        if ((await table.GetEntityIfExistsAsync<TableEntity>(MetaPartition, TimeIndexRow, cancellationToken: cancellationToken)).HasValue)
+        {
+            return 0;
+        }
+
+        var indexed = new HashSet<string>(StringComparer.Ordinal);
+        var timeRows = TableClient.CreateQueryFilter($"PartitionKey eq {HeadsPartition} and RowKey ge {TimePrefix} and RowKey lt {TimeEnd}");
+        await foreach (var row in table.QueryAsync<TableEntity>(timeRows, select: ["RowKey"], cancellationToken: cancellationToken))
+        {
+            indexed.Add(row.RowKey);
+        }
+
+        var added = 0;
+        foreach (var (runId, summary) in await SummariesAsync(cancellationToken))
+        {
+            // An index row that no longer reads has no start time to be filed under; the log still names its run.
+            if (summary.StartedAt == DateTimeOffset.MinValue || !indexed.Add(TimeRow(summary.StartedAt, runId)))
+            {
+                continue;
+            }
+
+            try
+            {
+                await table.AddEntityAsync(new TableEntity(HeadsPartition, TimeRow(summary.StartedAt, runId))
+                {
+                    ["RunId"] = runId,
+                    ["Summary"] = JsonSerializer.Serialize(summary, Json),
+                }, cancellationToken);
+                added++;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // The run appended meanwhile and filed itself.
+            }
+        }
+
+        await table.UpsertEntityAsync(new TableEntity(MetaPartition, TimeIndexRow) { ["Completed"] = time.GetUtcNow(), ["Added"] = added },
+            TableUpdateMode.Replace, cancellationToken);
+        return added;
+    }
+
     /// <summary>True for a row key of the time index (what a search page token carries).</summary>
     public static bool IsTimeRow(string text) =>
         text.Length is > 22 and <= 22 + 200 && text.StartsWith(TimePrefix, StringComparison.Ordinal) && text[2..21].All(char.IsAsciiDigit) && text[21] == '~'
@@ -321,11 +373,27 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         }
 
         await (await heads.Value).DeleteEntityAsync(HeadsPartition, runId, cancellationToken: cancellationToken);
+        // Its row in the time index: found by its start time, or, when the head's summary no longer reads, by its run id.
+        var index = await heads.Value;
+        var timeRows = new List<string>();
         if (stored.Summary is { } summary)
+        {
+            timeRows.Add(TimeRow(summary.StartedAt, runId));
+        }
+        else
+        {
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {HeadsPartition} and RowKey ge {TimePrefix} and RowKey lt {TimeEnd} and RunId eq {runId}");
+            await foreach (var row in index.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken))
+            {
+                timeRows.Add(row.RowKey);
+            }
+        }
+
+        foreach (var timeRow in timeRows)
         {
             try
             {
-                await (await heads.Value).DeleteEntityAsync(HeadsPartition, TimeRow(summary.StartedAt, runId), cancellationToken: cancellationToken);
+                await index.DeleteEntityAsync(HeadsPartition, timeRow, cancellationToken: cancellationToken);
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
