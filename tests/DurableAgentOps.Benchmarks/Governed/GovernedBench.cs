@@ -216,9 +216,13 @@ internal static class GovernedBench
                 return Math.Max(longest, lastChange.Elapsed.TotalSeconds);
             }
 
-            await Task.Delay(250, cancellation);
+            // Each poll reads every running instance's row (a thousand rows with their status): polled often, the
+            // watcher itself would be a large share of Azurite's work. Two seconds still resolves a 5 s stall.
+            await Task.Delay(WatchInterval, cancellation);
         }
     }
+
+    private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>Each run's ledger as an investigator reads it (stored records, signed head, place in the log), verified by the host.</summary>
     private static async Task<(int Checked, int Intact)> CheckLedgersAsync(GovernedOptions options, GovernedSide side, IEnumerable<string> ids, CancellationToken cancellation)
