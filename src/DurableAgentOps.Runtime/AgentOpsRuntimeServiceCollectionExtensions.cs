@@ -13,7 +13,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Polly;
 
 namespace DurableAgentOps.Runtime;
 
@@ -56,8 +55,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceLedger>();
-        services.TryAddSingleton<CarriedEvidence>();
-        services.AddResiliencePipeline(CarriedEvidence.Pipeline, CarriedEvidence.ConfigurePipeline);
+        CarriedEvidence.AddTo(services);
         services.AddHostedService<TimeIndexBackfill>();
         services.TryAddSingleton<EvidenceService>();
         services.TryAddSingleton<Redactor>();

@@ -73,6 +73,25 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Append_BatchOfSeveralRecordsRetriedWholeAndInPart_StoresEachOnceInOrder()
+    {
+        var (ledger, keys) = Ledger();
+        await AppendAsync(ledger, "batch", 0, "run-start", final: false);
+        EvidenceEntry[] batch = [.. Enumerable.Range(1, 5).Select(n => new EvidenceEntry("step", DateTimeOffset.UnixEpoch.AddMinutes(1), new JsonObject { ["n"] = n }))];
+        Task Append(IReadOnlyList<EvidenceEntry> entries, long first) =>
+            ledger.AppendAsync("batch", first, entries, false, toLog: false, DateTimeOffset.UnixEpoch.AddMinutes(1), Summary(), CancellationToken.None);
+
+        await Append(batch, 1);        // one transaction
+        await Append(batch, 1);        // the activity ran again: every record is there already
+        await Append(batch[2..], 3);   // a retry from the middle
+        await Append([new EvidenceEntry("run-end", DateTimeOffset.UnixEpoch.AddMinutes(2), new JsonObject { ["n"] = 6 })], 6);
+
+        var run = (await ledger.ReadRunAsync("batch", CancellationToken.None))!;
+        Assert.Equal([0L, 1L, 2L, 3L, 4L, 5L, 6L], run.Records.Select(r => r.Record!.Seq));
+        Assert.True(EvidenceVerifier.VerifyRun(run.Records, run.Head, run.HeadSignature, await keys.PublicKeyAsync(CancellationToken.None), "batch").IsIntact);
+    }
+
+    [Fact]
     public async Task Append_RecordOfAnEpisodeNeverCommitted_IsSupersededByTheLaterEpisodeAndALateCopyChangesNothing()
     {
         var (ledger, keys) = Ledger();

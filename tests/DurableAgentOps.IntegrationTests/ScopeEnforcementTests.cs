@@ -115,7 +115,7 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         services.AddHttpClient();
         services.AddSingleton<Runtime.Evidence.EvidenceKeys>();
         services.AddSingleton<Runtime.Evidence.EvidenceLedger>();
-        services.AddSingleton<Runtime.Evidence.CarriedEvidence>();
+        Runtime.Evidence.CarriedEvidence.AddTo(services);
         services.AddTransient<TActivity>();
         await using var provider = services.BuildServiceProvider();
         return await provider.GetRequiredService<TActivity>().RunAsync(null!, invocation);

@@ -2,6 +2,7 @@ using Azure;
 using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.DependencyInjection;
@@ -45,6 +46,14 @@ public sealed class CarriedEvidence(EvidenceLedger ledger, ResiliencePipelinePro
         {
             ResilienceContextPool.Shared.Return(context);
         }
+    }
+
+    /// <summary>The carried append and its resilience pipeline, as every host registers them.</summary>
+    internal static IServiceCollection AddTo(IServiceCollection services)
+    {
+        services.TryAddSingleton<CarriedEvidence>();
+        services.AddResiliencePipeline(Pipeline, ConfigurePipeline);
+        return services;
     }
 
     /// <summary>

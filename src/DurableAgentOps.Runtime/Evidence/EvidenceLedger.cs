@@ -107,12 +107,17 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         }
 
         var chain = EvidenceChain.Append(runId, tip, stored);
-        foreach (var record in chain)
+        var entities = chain.Select(record => new TableEntity(runId, Row(record.Seq))
         {
-            var entity = new TableEntity(runId, Row(record.Seq))
-            {
-                ["Kind"] = record.Kind, ["Json"] = record.ToCanonicalJson(), ["Hash"] = record.Hash, ["Episode"] = at.UtcTicks,
-            };
+            ["Kind"] = record.Kind, ["Json"] = record.ToCanonicalJson(), ["Hash"] = record.Hash, ["Episode"] = at.UtcTicks,
+        }).ToList();
+
+        // The usual case, a batch none of whose records is stored yet: one request for the whole batch (one partition,
+        // all or nothing). Any conflict (a retried append) falls back to record by record, below, which sorts it out.
+        var allAdded = await AddAllAsync(table, entities, cancellationToken);
+        for (var i = 0; !allAdded && i < chain.Count; i++)
+        {
+            var (record, entity) = (chain[i], entities[i]);
             try
             {
                 await table.AddEntityAsync(entity, cancellationToken);
@@ -175,6 +180,48 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         }
 
         return head;
+    }
+
+    /// <summary>Largest share of a table transaction the records take (the service allows 100 entities and 4 MiB).</summary>
+    private const int MaxBatchRecords = 100;
+    private const int MaxBatchChars = 1_000_000;
+
+    /// <summary>Adds the records in as few transactions as fit; false when any of them was already there (nothing of that transaction is written).</summary>
+    private static async Task<bool> AddAllAsync(TableClient table, IReadOnlyList<TableEntity> entities, CancellationToken cancellationToken)
+    {
+        var batch = new List<TableTransactionAction>();
+        var chars = 0;
+        foreach (var entity in entities)
+        {
+            var size = ((string)entity["Json"]).Length;
+            if (batch.Count > 0 && (batch.Count == MaxBatchRecords || chars + size > MaxBatchChars))
+            {
+                if (!await SubmitAsync(table, batch, cancellationToken))
+                {
+                    return false;
+                }
+
+                (batch, chars) = ([], 0);
+            }
+
+            batch.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
+            chars += size;
+        }
+
+        return batch.Count == 0 || await SubmitAsync(table, batch, cancellationToken);
+    }
+
+    private static async Task<bool> SubmitAsync(TableClient table, List<TableTransactionAction> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.SubmitTransactionAsync(batch, cancellationToken);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status == 409)
+        {
+            return false;
+        }
     }
 
     public async Task<StoredRun?> ReadRunAsync(string runId, CancellationToken cancellationToken)
