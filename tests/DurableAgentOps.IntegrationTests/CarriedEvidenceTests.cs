@@ -1,11 +1,8 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.IntegrationTests.Infrastructure;
-using DurableAgentOps.Runtime;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Shared;
-using DurableAgentOps.Runtime.Stores;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableAgentOps.IntegrationTests;
@@ -22,15 +19,7 @@ public sealed class CarriedEvidenceTests
     public async Task Append_StorageDownLongerThanOneRequestsRetries_IsTriedAgainAndLandsOnce()
     {
         await using var storage = await AzuriteFixture.StartOnDiskAsync();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = storage.ConnectionString,
-            [GovernanceStorage.PrefixSetting] = "c" + Guid.NewGuid().ToString("N")[..12],
-            ["AgentOps:Evidence:SigningKey"] = HostProcess.EvidenceKey,
-        }).Build();
-        var collection = new ServiceCollection().AddLogging();
-        collection.AddAgentOpsRuntime(configuration);
-        await using var services = collection.BuildServiceProvider();
+        await using var services = RuntimeServices.Over(storage.ConnectionString);
         var carried = services.GetRequiredService<CarriedEvidence>();
         var ledger = services.GetRequiredService<EvidenceLedger>();
         var runId = "carried-" + Guid.NewGuid().ToString("N")[..12];

@@ -1,9 +1,7 @@
 using Azure.Data.Tables;
 using DurableAgentOps.IntegrationTests.Infrastructure;
-using DurableAgentOps.Runtime;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Stores;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DurableAgentOps.IntegrationTests;
@@ -18,15 +16,7 @@ public sealed class TimeIndexBackfillTests(AzuriteFixture azurite)
     [Fact]
     public async Task Backfill_HeadWithoutTimeRow_IsFiledOnceAndFoundBySearch()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
-            [GovernanceStorage.PrefixSetting] = "b" + Guid.NewGuid().ToString("N")[..12],
-            ["AgentOps:Evidence:SigningKey"] = HostProcess.EvidenceKey,
-        }).Build();
-        var collection = new ServiceCollection().AddLogging();
-        collection.AddAgentOpsRuntime(configuration);
-        await using var services = collection.BuildServiceProvider();
+        await using var services = RuntimeServices.Over(azurite.ConnectionString);
         var carried = services.GetRequiredService<CarriedEvidence>();
         var ledger = services.GetRequiredService<EvidenceLedger>();
         var at = DateTimeOffset.UtcNow;

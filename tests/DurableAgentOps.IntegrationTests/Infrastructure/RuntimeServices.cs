@@ -1,0 +1,23 @@
+using DurableAgentOps.Runtime;
+using DurableAgentOps.Runtime.Stores;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DurableAgentOps.IntegrationTests.Infrastructure;
+
+/// <summary>The Runtime's services as a host registers them, over the given storage, with tables of their own (a fresh prefix).</summary>
+internal static class RuntimeServices
+{
+    public static ServiceProvider Over(string storageConnectionString)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = storageConnectionString,
+            [GovernanceStorage.PrefixSetting] = "r" + Guid.NewGuid().ToString("N")[..12],
+            ["AgentOps:Evidence:SigningKey"] = HostProcess.EvidenceKey,
+        }).Build();
+        var collection = new ServiceCollection().AddLogging();
+        collection.AddAgentOpsRuntime(configuration);
+        return collection.BuildServiceProvider();
+    }
+}
