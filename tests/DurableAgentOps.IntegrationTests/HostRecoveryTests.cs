@@ -92,7 +92,7 @@ public sealed class HostRecoveryTests(AzuriteFixture azurite, ITestOutputHelper 
         var drafts = Executions(id, "draft");
         Assert.True(drafts.Count == 1, $"the slow step ran {drafts.Count} times: {string.Join("; ", drafts)}");
         var slow = status.GetProperty("customStatus").GetProperty("steps")[1];
-        Assert.True(slow.GetProperty("durationMs").GetInt32() >= (visibility * 3).TotalMilliseconds);
+        Assert.True(slow.GetProperty("durationMs").GetInt32() >= (visibility * 3).TotalMilliseconds, slow.ToString());
     }
 
     /// <summary>The test host's defaults without the tests' own engine overrides: the repository's host.json decides.</summary>

@@ -31,7 +31,10 @@ internal sealed class ProbeStepActivity(WorkerInfo worker, IConfiguration config
             }
         }
 
+        // Timed on the monotonic clock the delay runs on: the wall clock may step, and truncating could read 89,999 ms
+        // for a 90,000 ms delay.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await Task.Delay(Math.Clamp(input.DelayMs, 0, 120_000));
-        return new ProbeStep(input.Step, worker.WorkerId, started, (int)(DateTimeOffset.UtcNow - started).TotalMilliseconds);
+        return new ProbeStep(input.Step, worker.WorkerId, started, (int)Math.Ceiling(clock.Elapsed.TotalMilliseconds));
     }
 }
