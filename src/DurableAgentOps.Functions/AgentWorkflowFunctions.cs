@@ -12,7 +12,7 @@ namespace DurableAgentOps.Functions;
 /// Runtime class the standalone host runs. The activity classes come from DI (AddAgentOpsRuntime).
 /// </summary>
 internal sealed class AgentWorkflowFunctions(
-    LoadDefinitionActivity load, VerifyDecisionActivity verify, PrepareChangeActivity prepare, NotifyApproversActivity notify, AppendEvidenceActivity append,
+    LoadDefinitionActivity load, AdmissionActivity admission, VerifyDecisionActivity verify, PrepareChangeActivity prepare, NotifyApproversActivity notify, AppendEvidenceActivity append,
     ReadStepActivity read, DraftStepActivity draft, RouteStepActivity route, WriteStepActivity write)
 {
     [Function(AgentWorkflowOrchestrator.Name)]
@@ -23,6 +23,10 @@ internal sealed class AgentWorkflowFunctions(
     [Function(LoadDefinitionActivity.Name)]
     public Task<Core.Snapshot.WorkflowSnapshot> LoadDefinition([ActivityTrigger] DefinitionRef input, string instanceId) =>
         load.RunAsync(new TriggerActivityContext(LoadDefinitionActivity.Name, instanceId), input);
+
+    [Function(AdmissionActivity.Name)]
+    public Task<AdmissionAnswer> Admission([ActivityTrigger] AdmissionRequest input, string instanceId) =>
+        admission.RunAsync(new TriggerActivityContext(AdmissionActivity.Name, instanceId), input);
 
     [Function(VerifyDecisionActivity.Name)]
     public Task<DecisionCheck> VerifyDecision([ActivityTrigger] DecisionCheckRequest input, string instanceId) =>

@@ -28,6 +28,7 @@ public sealed class AgentOpsRuntimeBuilder(IServiceCollection services, IConfigu
             .AddOrchestrator<AgentWorkflowOrchestrator>()
             .AddActivity<LoadDefinitionActivity>()
             .AddActivity<VerifyDecisionActivity>()
+            .AddActivity<AdmissionActivity>()
             .AddActivity<PrepareChangeActivity>()
             .AddActivity<NotifyApproversActivity>()
             .AddActivity<AppendEvidenceActivity>()

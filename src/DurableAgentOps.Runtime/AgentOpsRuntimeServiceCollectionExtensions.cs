@@ -35,6 +35,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.AddOptions<DraftModelOptions>().Bind(configuration.GetSection(DraftModelOptions.Section)).ValidateOnStart();
         services.AddOptions<DirectoryOptions>().Bind(configuration.GetSection(DirectoryOptions.Section)).ValidateOnStart();
         services.AddOptions<EvidenceOptions>().Bind(configuration.GetSection(EvidenceOptions.Section)).ValidateOnStart();
+        services.AddOptions<AdmissionOptions>().Bind(configuration.GetSection(AdmissionOptions.Section)).ValidateOnStart();
         services.AddOptions<ApprovalsOptions>().Bind(configuration.GetSection(ApprovalsOptions.Section))
             .PostConfigure(o => o.PublicBaseUrl ??= Uri.TryCreate(configuration["Host:PublicBaseUrl"], UriKind.Absolute, out var url) ? url : null)
             .ValidateOnStart();
@@ -42,6 +43,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOpsRunOptions>, AgentOpsRunOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSettings>, StorageSettingsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdmissionOptions>, AdmissionOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApprovalsOptions>, ApprovalsOptionsValidator>());
 
         // Storage beside the task hub: deployed definitions, decisions, changes, links, the vault and the ledger.
@@ -52,6 +54,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<ChangeStore>();
         services.TryAddSingleton<LinkStore>();
         services.TryAddSingleton<WaitingGateStore>();
+        services.TryAddSingleton<AdmissionStore>();
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceLedger>();
@@ -81,6 +84,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         // The orchestration's activities, resolved from DI by both hosts (the Functions app's triggers wrap them).
         services.TryAddTransient<LoadDefinitionActivity>();
         services.TryAddTransient<VerifyDecisionActivity>();
+        services.TryAddTransient<AdmissionActivity>();
         services.TryAddTransient<PrepareChangeActivity>();
         services.TryAddTransient<NotifyApproversActivity>();
         services.TryAddTransient<AppendEvidenceActivity>();

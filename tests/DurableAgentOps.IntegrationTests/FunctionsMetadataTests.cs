@@ -18,7 +18,7 @@ public sealed class FunctionsMetadataTests
     [
         AgentWorkflowOrchestrator.Name, LoadDefinitionActivity.Name, VerifyDecisionActivity.Name, PrepareChangeActivity.Name,
         NotifyApproversActivity.Name, AppendEvidenceActivity.Name, ReadStepActivity.Name, DraftStepActivity.Name, RouteStepActivity.Name,
-        WriteStepActivity.Name,
+        WriteStepActivity.Name, AdmissionActivity.Name,
     ];
 
     /// <summary>The pages' sign-in callback: Functions glue the standalone host's authentication middleware does itself.</summary>

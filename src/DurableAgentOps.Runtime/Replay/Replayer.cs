@@ -111,14 +111,15 @@ public static class Replayer
 
     /// <summary>
     /// The recorded items handed over, by kind, evidence appends apart (today's calls: from the ledger they are
-    /// answered, not handed over, so a run counts the same from both sources).
+    /// answered, not handed over, so a run counts the same from both sources). Admission calls and wake-ups are compared
+    /// where a history holds them but not counted: load control the ledger does not keep.
     /// </summary>
     private static ReplayCounts Count(RecordedRun run, ReplayContext context)
     {
         var consumed = run.Items.Take(context.Cursor).ToList();
         return new ReplayCounts(
-            consumed.Count(i => i is RecordedActivity a && !ReplayContext.IsAppend(a.Name)),
-            consumed.Count(i => i is RecordedEvent),
+            consumed.Count(i => i is RecordedActivity a && !ReplayContext.IsAppend(a.Name) && a.Name != AdmissionActivity.Name),
+            consumed.Count(i => i is RecordedEvent e && e.Name != AgentWorkflowOrchestrator.AdmissionEvent),
             consumed.Count(i => i is RecordedTimer),
             context.AppendCalls);
     }

@@ -48,6 +48,12 @@ internal static class RunLogic
     /// </summary>
     public const int ResumableWrites = 3;
 
+    /// <summary>
+    /// A run takes a place among the runs advancing to their first gate (<see cref="RunRequest.ActiveRunLimit"/>), waiting
+    /// in phase <c>queued</c> for one, and gives it back as it parks at its gate or ends.
+    /// </summary>
+    public const int Admission = 4;
+
     /// <summary>What runs started now get.</summary>
-    public const int Current = ResumableWrites;
+    public const int Current = Admission;
 }

@@ -24,6 +24,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// <summary>The event that resumes an incomplete write; like an approval, it only names what the service recorded.</summary>
     public const string ResumeEvent = "resume";
 
+    /// <summary>The event that wakes a queued run: a place among the runs advancing to their gate may be free.</summary>
+    public const string AdmissionEvent = "admission";
+
     /// <summary>The gate name resumes are recorded under in the decision store (no workflow gate can be named so).</summary>
     public const string ResumeGate = "(resume)";
 
@@ -32,6 +35,20 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
     /// <summary>Parks of one write past which the run fails instead of waiting again: the history stays bounded.</summary>
     public const int MaxResumes = 10;
+
+    /// <summary>
+    /// How long a queued run waits for its wake-up before asking again, doubling up to <see cref="LongestAdmissionWait"/>:
+    /// wake-ups come from runs that park or end, so this only matters when one was lost (a run terminated holding a place).
+    /// </summary>
+    public static readonly TimeSpan FirstAdmissionWait = TimeSpan.FromMinutes(2);
+
+    /// <summary>The longest a queued run waits before asking again (shorter than <see cref="Stores.AdmissionStore.WaiterStaleAfter"/>).</summary>
+    public static readonly TimeSpan LongestAdmissionWait = TimeSpan.FromMinutes(30);
+
+    /// <summary>Asks past which a queued run goes on without a place (about four days of waits): the history stays bounded.</summary>
+    public const int MaxAdmissionAsks = 200;
+
+    private static readonly TaskOptions AdmissionRetry = TaskOptions.FromRetryPolicy(new Microsoft.DurableTask.RetryPolicy(5, TimeSpan.FromSeconds(1), 2, TimeSpan.FromSeconds(15)));
 
     /// <summary>Ignored events kept in the status; past this only the count grows, so nobody can bloat the run's state.</summary>
     public const int MaxIgnoredRecorded = 10;
@@ -46,6 +63,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private int ignoredEvents;
     private RunEvidenceRecorder evidence = null!;
     private string workflow = "(none)";
+    private int? admittedUnder; // the run holds a place among ActiveRunLimit runs
+    private string runId = "(none)";
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
     {
@@ -57,7 +76,13 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
         evidence = new RunEvidenceRecorder(run);
         workflow = run.Workflow;
+        runId = run.RunId;
         Report(context, "starting", null, null);
+        if (run.LogicVersion >= RunLogic.Admission && run.ActiveRunLimit is > 0 and var limit)
+        {
+            await AdmitAsync(context, run, limit);
+        }
+
         WorkflowSnapshot snapshot;
         var definitionRef = new DefinitionRef(run.Workflow, run.DefinitionSha256);
         try
@@ -229,7 +254,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             // waiting for them, not at the gate before (custom status is saved when the notice activity is scheduled).
             ReportWait(context, Wait(null));
             var problem = await NotifyAsync(context, run, step, gate, change, kind, deadline, tally, why, null);
-            await evidence.CheckpointAsync(context, beforeWait: true);
+            await ParkAsync(context, run);
             while (!tally.QuorumReached && !tally.Rejected)
             {
                 var due = new[] { (At: deadline, What: "deadline"), (At: escalateAt ?? DateTime.MaxValue, What: "escalation"),
@@ -495,7 +520,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             var parked = new WriteIncomplete(step.Id, calls, failure.Reason, since, since + ResumeWindow, attempt, ResumeIdFor(step.Id, attempt));
             evidence.Gate(context, "write-incomplete", (JsonObject)EngineJson.ToNode(parked)!);
             ReportIncomplete(context, parked, failure);
-            await evidence.FlushAsync(context);
+            await ParkAsync(context, run);
             if (!await WaitForResumeAsync(context, run, parked, failure))
             {
                 evidence.Gate(context, "resume-timeout", new JsonObject { ["stepId"] = step.Id, ["attempt"] = attempt, ["resumeBy"] = parked.ResumeBy });
@@ -644,6 +669,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             await evidence.FlushAsync(context, final: true);
         }
 
+        await ReleaseAsync(context);
         return new WorkflowStepFailedException(failure);
     }
 
@@ -652,7 +678,100 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         evidence.End(context, outcome, null);
         RuntimeTelemetry.RunEnded(context.IsReplaying, workflow, outcome, null);
         await evidence.FlushAsync(context, final: true);
+        await ReleaseAsync(context);
         return new RunResult(outcome, Summaries(), approvals);
+    }
+
+    /// <summary>
+    /// Takes a place among the runs advancing to their first gate, waiting in phase <c>queued</c> until one is free: a
+    /// run that parks or ends wakes the oldest waiting runs (<see cref="AdmissionEvent"/>), and a run not woken asks again
+    /// after a doubling wait. Admission is load control, not governance: if the table cannot answer (after retries), or
+    /// after <see cref="MaxAdmissionAsks"/>, the run goes on without a place rather than failing.
+    /// </summary>
+    private async Task AdmitAsync(TaskOrchestrationContext context, RunRequest run, int limit)
+    {
+        var since = context.CurrentUtcDateTime; // the run's place in the queue, kept across asks
+        var wait = FirstAdmissionWait;
+        for (var ask = 0; ask < MaxAdmissionAsks; ask++)
+        {
+            AdmissionAnswer answer;
+            try
+            {
+                answer = await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name, new AdmissionRequest(run.RunId, limit, since, Release: false), AdmissionRetry);
+            }
+            catch (TaskFailedException)
+            {
+                return;
+            }
+
+            if (answer.Admitted)
+            {
+                admittedUnder = limit;
+                return;
+            }
+
+            Report(context, "queued", null, null);
+            try
+            {
+                await context.WaitForExternalEvent<JsonNode?>(AdmissionEvent, wait);
+            }
+            catch (TaskCanceledException)
+            {
+                wait = wait * 2 < LongestAdmissionWait ? wait * 2 : LongestAdmissionWait;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Before a wait that may be long (a gate, a resume): appends the evidence so far, giving back the run's place in the
+    /// same activity when it holds one, so parking costs no activity of its own.
+    /// </summary>
+    private async Task ParkAsync(TaskOrchestrationContext context, RunRequest run)
+    {
+        if (admittedUnder is { } limit)
+        {
+            admittedUnder = null;
+            try
+            {
+                var answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
+                    carried => new AdmissionRequest(run.RunId, limit, context.CurrentUtcDateTime, Release: true) { Evidence = carried }, AdmissionRetry);
+                Wake(context, answer);
+            }
+            catch (TaskFailedException)
+            {
+                // The place frees itself when its lease runs out; the evidence goes with the append below.
+            }
+        }
+
+        await evidence.CheckpointAsync(context, beforeWait: true);
+    }
+
+    /// <summary>At the run's end: gives back its place if it still holds one (a run without a gate, or one that failed before it).</summary>
+    private async Task ReleaseAsync(TaskOrchestrationContext context)
+    {
+        if (admittedUnder is not { } limit)
+        {
+            return;
+        }
+
+        admittedUnder = null;
+        try
+        {
+            Wake(context, await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
+                new AdmissionRequest(runId, limit, context.CurrentUtcDateTime, Release: true), AdmissionRetry));
+        }
+        catch (TaskFailedException)
+        {
+            // The place frees itself when its lease runs out.
+        }
+    }
+
+    private void Wake(TaskOrchestrationContext context, AdmissionAnswer answer)
+    {
+        foreach (var waiting in answer.Wake.Where(id => id != runId))
+        {
+            context.SendEvent(waiting, AdmissionEvent, new JsonObject { ["from"] = runId });
+        }
     }
 
     private List<StepSummary> Summaries() => steps.Select(s => s.Summarize()).ToList();

@@ -11,6 +11,7 @@ using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Telemetry;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Workflows;
 
@@ -80,7 +81,8 @@ public sealed class RunService(
     PrincipalMatcher matcher,
     Redactor redactor,
     TimeProvider time,
-    HostGovernance host)
+    HostGovernance host,
+    IOptions<AdmissionOptions> admission)
 {
     /// <summary>Longest approval comment kept; it lands in durable state and in evidence.</summary>
     public const int MaxCommentLength = 1000;
@@ -143,7 +145,7 @@ public sealed class RunService(
         // What this host has switched off is decided now, for the run's record; each activity still obeys its own host.
         var off = host.GovernanceOff;
         var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off,
-            RunLogic.Current);
+            RunLogic.Current, admission.Value.MaxActiveRuns > 0 ? admission.Value.MaxActiveRuns : null);
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,

@@ -8,7 +8,7 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// <summary>The Runtime's services as a host registers them, over the given storage, with tables of their own (a fresh prefix).</summary>
 internal static class RuntimeServices
 {
-    public static ServiceProvider Over(string storageConnectionString)
+    public static ServiceProvider Over(string storageConnectionString, TimeProvider? time = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -17,6 +17,11 @@ internal static class RuntimeServices
             ["AgentOps:Evidence:SigningKey"] = HostProcess.EvidenceKey,
         }).Build();
         var collection = new ServiceCollection().AddLogging();
+        if (time is not null)
+        {
+            collection.AddSingleton(time); // before the Runtime's TryAdd of the system clock
+        }
+
         collection.AddAgentOpsRuntime(configuration);
         return collection.BuildServiceProvider();
     }
