@@ -55,19 +55,10 @@ internal static partial class EvidenceFormat
         DateTimeOffset.TryParseExact(text, TimeFormat, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at) && Time(at) == text;
 
-    public static string Base64Url(ReadOnlySpan<byte> bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+    public static string Base64Url(ReadOnlySpan<byte> bytes) => Canonical.CanonicalBase64Url.Encode(bytes);
 
     /// <summary>Unpadded base64url that re-encodes to itself (no stray bits in the last character), else null.</summary>
-    public static byte[]? FromBase64Url(string? text)
-    {
-        if (string.IsNullOrEmpty(text) || !System.Buffers.Text.Base64Url.IsValid(text) || text.Contains('=', StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(text);
-        return Base64Url(bytes) == text ? bytes : null;
-    }
+    public static byte[]? FromBase64Url(string? text) => Canonical.CanonicalBase64Url.Decode(text);
 
     /// <summary>Padded standard base64 that re-encodes to itself, else null.</summary>
     public static byte[]? FromBase64(string? text)
