@@ -49,7 +49,7 @@ internal static class RunLogic
     public const int ResumableWrites = 3;
 
     /// <summary>
-    /// A run takes a place among the runs advancing to their first gate (<see cref="RunRequest.ActiveRunLimit"/>), waiting
+    /// A run takes a place among the runs advancing to their first gate (<see cref="RunRequest.Admission"/>), waiting
     /// in phase <c>queued</c> for one, and gives it back as it parks at its gate or ends.
     /// </summary>
     public const int Admission = 4;

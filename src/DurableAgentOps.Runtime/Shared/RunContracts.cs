@@ -14,12 +14,19 @@ namespace DurableAgentOps.Runtime.Shared;
 /// no record (docs/SECURITY.md, "What is still open"). <see cref="GovernanceOff"/> is also the logic version of evidence
 /// off: null (a run started before it was recorded) keeps no record at all; a list, even empty, records the run's start
 /// when evidence is off. <see cref="LogicVersion"/> is the orchestration logic the run started with (<see cref="RunLogic"/>).
-/// <see cref="ActiveRunLimit"/> is the starting host's <c>AgentOps:Admission:MaxActiveRuns</c> (null: no limit).
+/// <see cref="Admission"/> is the run's place among the runs advancing to their gate (null: no limit).
 /// </summary>
 public sealed record RunRequest(
     string RunId, string Workflow, string DefinitionSha256, JsonObject Input, PrincipalRef Initiator, string Environment, bool Evidence = true,
     IReadOnlyList<string>? GovernanceOff = null, int LogicVersion = RunLogic.Original,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? ActiveRunLimit = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RunAdmission? Admission = null);
+
+/// <summary>
+/// The run's place among the runs advancing to their first gate, as the run service asked for it when it started the
+/// run: <see cref="Limit"/> places (<c>AgentOps:Admission:MaxActiveRuns</c>), the run's place in the queue
+/// (<see cref="Since"/>), and whether it was admitted at once. Admission is load control, not governance.
+/// </summary>
+public sealed record RunAdmission(int Limit, DateTime Since, bool Admitted);
 
 /// <summary>A deployed definition by name and hash.</summary>
 public sealed record DefinitionRef(string Workflow, string Sha256);

@@ -35,8 +35,10 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
 
     /// <summary>
     /// Takes a free slot for the run (true), or keeps it in the queue (false). A slot is free when nobody holds it or its
-    /// holder's lease ran out; a run takes one only when fewer runs wait ahead of it than there are free slots, so runs
-    /// are admitted oldest first. Idempotent: a run that already holds a slot keeps it.
+    /// holder's lease ran out; a run takes one only when it is among the first waiting runs, as many as slots are free,
+    /// read by the same query a release reads to choose whom to wake: the two always agree on who is first (Azure
+    /// Tables answers in row-key order, so oldest first; Azurite in the order rows were written). Idempotent: a run
+    /// that already holds a slot keeps it.
     /// </summary>
     public async Task<bool> ClaimAsync(string runId, DateTime since, int limit, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -50,7 +52,7 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
             if (!slots.Any(s => s.Holder == runId))
             {
                 var free = slots.Where(s => IsFree(s, lease)).ToList();
-                if (free.Count == 0 || (await WaitersAsync(client, before: waiterKey, free.Count, cancellationToken)).Count >= free.Count)
+                if (free.Count == 0 || !(await WaitersAsync(client, free.Count, cancellationToken)).Contains(runId))
                 {
                     return false;
                 }
@@ -101,7 +103,7 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
                 return [];
             }
 
-            var waiting = await WaitersAsync(client, before: null, Math.Min(free, MaxWoken), cancellationToken);
+            var waiting = await WaitersAsync(client, Math.Min(free, MaxWoken), cancellationToken);
             return [.. waiting.Where(id => id != runId)];
         }
     }
@@ -144,13 +146,11 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
         }
     }
 
-    /// <summary>The live queue rows (oldest first) before <paramref name="before"/>, or from the start: their run ids.</summary>
-    private async Task<List<string>> WaitersAsync(TableClient client, string? before, int count, CancellationToken cancellationToken)
+    /// <summary>The first <paramref name="count"/> live queue rows, in the order storage answers: their run ids.</summary>
+    private async Task<List<string>> WaitersAsync(TableClient client, int count, CancellationToken cancellationToken)
     {
         var alive = time.GetUtcNow() - WaiterStaleAfter;
-        var filter = before is null
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {WaitingPartition} and Timestamp ge {alive}")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {WaitingPartition} and RowKey lt {before} and Timestamp ge {alive}");
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {WaitingPartition} and Timestamp ge {alive}");
         var found = new List<string>(count);
         await foreach (var row in client.QueryAsync<TableEntity>(filter, maxPerPage: count, select: ["RunId"], cancellationToken: cancellationToken))
         {

@@ -37,10 +37,11 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     public const int MaxResumes = 10;
 
     /// <summary>
-    /// How long a queued run waits for its wake-up before asking again, doubling up to <see cref="LongestAdmissionWait"/>:
-    /// wake-ups come from runs that park or end, so this only matters when one was lost (a run terminated holding a place).
+    /// How long a queued run waits for its wake-up before asking again (spread up to twice this by the run's id, so runs
+    /// queued together do not all ask at once), doubling up to <see cref="LongestAdmissionWait"/>: wake-ups come from
+    /// runs that park or end, so this only matters when one was lost (a run terminated while it held a place).
     /// </summary>
-    public static readonly TimeSpan FirstAdmissionWait = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan FirstAdmissionWait = TimeSpan.FromMinutes(5);
 
     /// <summary>The longest a queued run waits before asking again (shorter than <see cref="Stores.AdmissionStore.WaiterStaleAfter"/>).</summary>
     public static readonly TimeSpan LongestAdmissionWait = TimeSpan.FromMinutes(30);
@@ -78,9 +79,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         workflow = run.Workflow;
         runId = run.RunId;
         Report(context, "starting", null, null);
-        if (run.LogicVersion >= RunLogic.Admission && run.ActiveRunLimit is > 0 and var limit)
+        if (run.LogicVersion >= RunLogic.Admission && run.Admission is { Limit: > 0 } admission)
         {
-            await AdmitAsync(context, run, limit);
+            await AdmitAsync(context, run, admission);
         }
 
         WorkflowSnapshot snapshot;
@@ -683,33 +684,24 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     }
 
     /// <summary>
-    /// Takes a place among the runs advancing to their first gate, waiting in phase <c>queued</c> until one is free: a
-    /// run that parks or ends wakes the oldest waiting runs (<see cref="AdmissionEvent"/>), and a run not woken asks again
-    /// after a doubling wait. Admission is load control, not governance: if the table cannot answer (after retries), or
-    /// after <see cref="MaxAdmissionAsks"/>, the run goes on without a place rather than failing.
+    /// The run's place among the runs advancing to their first gate: the run service asked for it as it started the run
+    /// (<see cref="RunRequest.Admission"/>). Not admitted then, the run waits in phase <c>queued</c>: a run that parks or
+    /// ends wakes the oldest waiting runs (<see cref="AdmissionEvent"/>), and a run not woken asks again after a doubling
+    /// wait. Admission is load control, not governance: if the table cannot answer (after retries), or after
+    /// <see cref="MaxAdmissionAsks"/>, the run goes on without a place rather than failing.
     /// </summary>
-    private async Task AdmitAsync(TaskOrchestrationContext context, RunRequest run, int limit)
+    private async Task AdmitAsync(TaskOrchestrationContext context, RunRequest run, RunAdmission admission)
     {
-        var since = context.CurrentUtcDateTime; // the run's place in the queue, kept across asks
-        var wait = FirstAdmissionWait;
+        if (admission.Admitted)
+        {
+            admittedUnder = admission.Limit;
+            return;
+        }
+
+        // Spread by the run's id (a stable hash, the same on every replay): runs queued together ask at different times.
+        var wait = FirstAdmissionWait * (1 + (run.RunId.Aggregate(17u, (hash, c) => unchecked((hash * 31) + c)) % 100) / 100.0);
         for (var ask = 0; ask < MaxAdmissionAsks; ask++)
         {
-            AdmissionAnswer answer;
-            try
-            {
-                answer = await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name, new AdmissionRequest(run.RunId, limit, since, Release: false), AdmissionRetry);
-            }
-            catch (TaskFailedException)
-            {
-                return;
-            }
-
-            if (answer.Admitted)
-            {
-                admittedUnder = limit;
-                return;
-            }
-
             Report(context, "queued", null, null);
             try
             {
@@ -718,6 +710,23 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             catch (TaskCanceledException)
             {
                 wait = wait * 2 < LongestAdmissionWait ? wait * 2 : LongestAdmissionWait;
+            }
+
+            AdmissionAnswer answer;
+            try
+            {
+                answer = await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
+                    new AdmissionRequest(run.RunId, admission.Limit, admission.Since, Release: false), AdmissionRetry);
+            }
+            catch (TaskFailedException)
+            {
+                return;
+            }
+
+            if (answer.Admitted)
+            {
+                admittedUnder = admission.Limit;
+                return;
             }
         }
     }

@@ -82,6 +82,7 @@ public sealed class RunService(
     Redactor redactor,
     TimeProvider time,
     HostGovernance host,
+    AdmissionStore admissions,
     IOptions<AdmissionOptions> admission)
 {
     /// <summary>Longest approval comment kept; it lands in durable state and in evidence.</summary>
@@ -91,6 +92,23 @@ public sealed class RunService(
 
     // Every status: a run id is never reused, even after the run finished (a finished run would be replaced).
     private static readonly IReadOnlyList<OrchestrationRuntimeStatus> AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
+
+    /// <summary>
+    /// Asks for the run's place among the runs advancing to their first gate here, before it is scheduled, so a run
+    /// admitted at once costs the engine no activity for it and a queued run none until it is woken.
+    /// </summary>
+    private async Task<RunAdmission?> AdmitAsync(string runId, CancellationToken cancellationToken)
+    {
+        var options = admission.Value;
+        if (options.MaxActiveRuns <= 0)
+        {
+            return null;
+        }
+
+        var since = time.GetUtcNow().UtcDateTime;
+        var admitted = await admissions.ClaimAsync(runId, since, options.MaxActiveRuns, options.SlotLease, cancellationToken);
+        return new RunAdmission(options.MaxActiveRuns, since, admitted);
+    }
 
     /// <summary>
     /// Starts a run of the workflow for the caller. The app role Starter is the endpoint's policy; it is checked here
@@ -145,7 +163,7 @@ public sealed class RunService(
         // What this host has switched off is decided now, for the run's record; each activity still obeys its own host.
         var off = host.GovernanceOff;
         var request = new RunRequest(runId, definition.Name, snapshot.Sha256, sealedInput, initiator, host.IdentitiesEnvironment, host.Evidence, off,
-            RunLogic.Current, admission.Value.MaxActiveRuns > 0 ? admission.Value.MaxActiveRuns : null);
+            RunLogic.Current, await AdmitAsync(runId, cancellationToken));
         var tags = new Dictionary<string, string>
         {
             ["workflow"] = definition.Name,
@@ -170,8 +188,18 @@ public sealed class RunService(
             tags[RuntimeTelemetry.TraceParentTag] = span.Id!;
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
-            new StartOrchestrationOptions(runId) { Tags = tags, DedupeStatuses = AnyStatus.Select(s => s.ToString()).ToList() }, cancellationToken);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
+                new StartOrchestrationOptions(runId) { Tags = tags, DedupeStatuses = AnyStatus.Select(s => s.ToString()).ToList() }, cancellationToken);
+        }
+        catch when (request.Admission is { Admitted: true } admitted)
+        {
+            // Not started: its place goes back at once rather than when its lease runs out.
+            await admissions.ReleaseAsync(runId, admitted.Limit, admission.Value.SlotLease, CancellationToken.None);
+            throw;
+        }
+
         RuntimeTelemetry.RunsStarted.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Workflow, definition.Name));
         return runId;
     }
