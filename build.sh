@@ -107,7 +107,8 @@ start_stack() {
   local vaultkey; vaultkey=$(cat "$keys/vault.key")
   local signingkey; signingkey=$(cat "$keys/evidence-signing.pem")
   say "starting smtp4dev ($mail: the approval mails land here)"
-  dotnet tool run smtp4dev -- --smtpport=2525 --urls=$mail --bindaddress=127.0.0.1 --db= --imapport= --pop3port= --nousersettings \
+  # smtp4dev keeps 100 mails by default: a benchmark of 1,000 parked runs needs every approval link it mailed.
+  dotnet tool run smtp4dev -- --smtpport=2525 --urls=$mail --bindaddress=127.0.0.1 --db= --imapport= --pop3port= --nousersettings --messagestokeep=100000 \
     >$logs/smtp4dev.log 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 150); do node -e "fetch('$mail/api/messages').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 0.2; done
