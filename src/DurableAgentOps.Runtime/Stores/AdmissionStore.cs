@@ -36,9 +36,9 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
     /// <summary>
     /// Takes a free slot for the run (true), or keeps it in the queue (false). A slot is free when nobody holds it or its
     /// holder's lease ran out; a run takes one only when it is among the first waiting runs, as many as slots are free,
-    /// read by the same query a release reads to choose whom to wake: the two always agree on who is first (Azure
-    /// Tables answers in row-key order, so oldest first; Azurite in the order rows were written). Idempotent: a run
-    /// that already holds a slot keeps it.
+    /// read by the same query a release reads to choose whom to wake, so the two agree on who is first whatever order
+    /// storage answers in (Azure Tables answers in row-key order: oldest first). Idempotent: a run that already holds a
+    /// slot keeps it.
     /// </summary>
     public async Task<bool> ClaimAsync(string runId, DateTime since, int limit, TimeSpan lease, CancellationToken cancellationToken)
     {
