@@ -51,6 +51,21 @@ public sealed class AdmissionStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task WithdrawAsync_QueuedRunNoLongerWaits_TheRunBehindItIsWokenAndAdmitted()
+    {
+        await using var services = RuntimeServices.Over(azurite.ConnectionString);
+        var store = services.GetRequiredService<AdmissionStore>();
+        Assert.True(await store.ClaimAsync("holder", T0, 1, Lease, CancellationToken.None));
+        Assert.False(await store.ClaimAsync("approval-did-not-count", T0.AddSeconds(1), 1, Lease, CancellationToken.None));
+        Assert.False(await store.ClaimAsync("behind", T0.AddSeconds(2), 1, Lease, CancellationToken.None));
+
+        await store.WithdrawAsync("approval-did-not-count", T0.AddSeconds(1), CancellationToken.None);
+
+        Assert.Equal(["behind"], await store.ReleaseAsync("holder", 1, Lease, CancellationToken.None));
+        Assert.True(await store.ClaimAsync("behind", T0.AddSeconds(2), 1, Lease, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task ClaimAsync_HolderLeaseRanOut_SlotIsTaken()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);

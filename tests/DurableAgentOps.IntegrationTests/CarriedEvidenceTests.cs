@@ -12,7 +12,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// than the Azure SDK's own retries of one request must not fail the step: the append is tried again, as the separate
 /// append activity was by the engine, and lands once.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class CarriedEvidenceTests
 {
     [Fact]

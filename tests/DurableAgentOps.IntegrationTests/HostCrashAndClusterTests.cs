@@ -10,7 +10,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// step) beside the product's; the probe is started through a client on the task hub, watched and sent its event
 /// through the host's instance API, as an operator would.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class HostCrashAndClusterTests(AzuriteFixture azurite)
 {
     private const string Instances = "/runtime/webhooks/durabletask/instances";

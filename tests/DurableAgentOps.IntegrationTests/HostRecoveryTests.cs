@@ -12,7 +12,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// other side of short timeouts: an activity that runs longer than the visibility timeout is not taken by a second host,
 /// because the engine renews its work item while it runs.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class HostRecoveryTests(AzuriteFixture azurite, ITestOutputHelper output) : IDisposable
 {
     private const string Instances = "/runtime/webhooks/durabletask/instances";
@@ -92,7 +92,9 @@ public sealed class HostRecoveryTests(AzuriteFixture azurite, ITestOutputHelper 
         var drafts = Executions(id, "draft");
         Assert.True(drafts.Count == 1, $"the slow step ran {drafts.Count} times: {string.Join("; ", drafts)}");
         var slow = status.GetProperty("customStatus").GetProperty("steps")[1];
-        Assert.True(slow.GetProperty("durationMs").GetInt32() >= (visibility * 3).TotalMilliseconds, slow.ToString());
+        // What matters is that the step outlived the visibility timeout by far; the timer behind its delay may fire a
+        // millisecond early, so the bound is not the delay itself.
+        Assert.True(slow.GetProperty("durationMs").GetInt32() > (visibility * 2).TotalMilliseconds, slow.ToString());
     }
 
     /// <summary>The test host's defaults without the tests' own engine overrides: the repository's host.json decides.</summary>

@@ -9,7 +9,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// without its token. (429 with Retry-After, a system that keeps failing or hangs: GovernedRunTests and
 /// SystemClientResilienceTests.)
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class RunFaultTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const string Assignment = "/support/tickets/TCK-0000003/assignment";

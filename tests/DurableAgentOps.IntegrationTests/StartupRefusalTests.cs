@@ -8,7 +8,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// scope guard, evidence) turned off anywhere but Development. The Functions app is its real worker process (the
 /// Functions host itself cannot run here); it validates before it reaches for the host.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class StartupRefusalTests(AzuriteFixture azurite)
 {
     private const string Secret = "not-base64-secret!!";

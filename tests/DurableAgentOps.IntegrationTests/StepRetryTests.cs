@@ -16,7 +16,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// (a system's own faults are covered end to end in GovernedRunTests). support-routing's four kinds each declare a
 /// different <c>maxAttempts</c>, so a count that matches can only come from that step's own policy.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class StepRetryTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     /// <summary>Declared per kind; distinct, so no policy can pass for another's.</summary>

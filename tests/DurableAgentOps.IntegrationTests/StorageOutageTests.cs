@@ -7,7 +7,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// Storage stopped under a running host (its own Azurite, on disk): every route answers 503 with Retry-After, never a
 /// 500; started again, the host answers as before and its runs go on where they were.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class StorageOutageTests(AzuriteFixture azurite)
 {
     [Fact]

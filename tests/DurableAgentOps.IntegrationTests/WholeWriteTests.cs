@@ -11,7 +11,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// approved change is sent with the same idempotency keys, with no new approval: nothing is written twice, and the
 /// ledger says who resumed and when. A copy of crm-followup whose write retries twice, two seconds apart.
 /// </summary>
-[Collection(AzuriteCollection.Name)]
+[Collection(AzuriteFaultsCollection.Name)]
 public sealed class WholeWriteTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private const string Notes = "/crm/accounts/ACC-000002/notes";

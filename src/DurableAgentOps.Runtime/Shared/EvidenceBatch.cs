@@ -54,6 +54,12 @@ internal static class RunLogic
     /// </summary>
     public const int Admission = 4;
 
+    /// <summary>
+    /// An approval that would complete a gate's quorum also asks for a place (<see cref="Workflows.DecisionCheckRequest.Claim"/>,
+    /// answered by the decision check); not given one, the approved run waits in phase <c>queued</c> before its write.
+    /// </summary>
+    public const int ApprovedAdmission = 5;
+
     /// <summary>What runs started now get.</summary>
-    public const int Current = Admission;
+    public const int Current = ApprovedAdmission;
 }

@@ -8,12 +8,17 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>
-/// A run asks for a place among the runs advancing to their first gate (<see cref="Release"/> false), or gives its place
-/// back as it parks at the gate or ends (true). <see cref="Since"/> is when the run first asked: its place in the queue.
+/// A run asks for a place among the active runs (<see cref="Release"/> false), or gives its place back as it parks or
+/// ends (true). <see cref="Since"/> is when the run first asked: its place in the queue. A release may also take out of
+/// the queue the row of an ask the run no longer waits on (<see cref="Withdraw"/>: when that ask was made).
 /// </summary>
 public sealed record AdmissionRequest(
     string RunId, int Limit, DateTime Since, bool Release,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null) : ICarriesEvidence;
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? Withdraw = null) : ICarriesEvidence;
+
+/// <summary>A run's ask for a place, made by another activity on its way (<see cref="DecisionCheckRequest.Claim"/>).</summary>
+public sealed record AdmissionClaim(int Limit, DateTime Since);
 
 /// <summary>Whether the run was admitted; on a release, the waiting runs to wake (oldest first).</summary>
 public sealed record AdmissionAnswer(bool Admitted, IReadOnlyList<string> Wake);
@@ -31,6 +36,11 @@ public sealed class AdmissionActivity(AdmissionStore admission, CarriedEvidence 
     {
         ArgumentNullException.ThrowIfNull(input);
         await carried.AppendAsync(input);
+        if (input.Withdraw is { } asked)
+        {
+            await admission.WithdrawAsync(input.RunId, asked, CancellationToken.None);
+        }
+
         var limit = Math.Clamp(input.Limit, 1, AdmissionOptionsValidator.MaxSlots);
         var lease = options.Value.SlotLease;
         return input.Release

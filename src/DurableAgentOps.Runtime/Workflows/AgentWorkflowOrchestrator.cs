@@ -65,6 +65,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private RunEvidenceRecorder evidence = null!;
     private string workflow = "(none)";
     private int? admittedUnder; // the run holds a place among ActiveRunLimit runs
+    private AdmissionClaim? queuedClaim; // an approval asked for a place and the run is in the queue for one
     private string runId = "(none)";
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
@@ -81,7 +82,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         Report(context, "starting", null, null);
         if (run.LogicVersion >= RunLogic.Admission && run.Admission is { Limit: > 0 } admission)
         {
-            await AdmitAsync(context, run, admission);
+            await AdmitAsync(context, admission);
         }
 
         WorkflowSnapshot snapshot;
@@ -267,7 +268,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                     // A reference type: an event with no body (null) must be judged and ignored, not crash the replay.
                     var signal = await context.WaitForExternalEvent<JsonNode?>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
                     await JudgeAsync(context, run, step, tally, signal);
-                    await evidence.CheckpointAsync(context, beforeWait: !tally.QuorumReached && !tally.Rejected);
+                    var waitsOn = !tally.QuorumReached && !tally.Rejected;
+                    if (waitsOn && (admittedUnder is not null || queuedClaim is not null))
+                    {
+                        await ParkAsync(context, run); // the approval that asked for a place did not count after all
+                        continue;
+                    }
+
+                    await evidence.CheckpointAsync(context, beforeWait: waitsOn);
                     continue;
                 }
                 catch (TaskCanceledException)
@@ -295,6 +303,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             if (tally.QuorumReached)
             {
                 approvedAt = (gate, change, deadline, tally, why);
+                if (queuedClaim is { } queued)
+                {
+                    // Approved while the active runs are at their limit: wait for a place (the decision's record rides on
+                    // the ask that gets it, as it would on the write).
+                    queuedClaim = null;
+                    await QueueAsync(context, queued.Limit, queued.Since, step.Id);
+                }
+
                 return null;
             }
 
@@ -386,8 +402,21 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             return;
         }
 
+        // An approval that would complete the quorum also asks for the run's place among the active runs (no activity of
+        // its own). The ledger keeps the check without it: a run replayed from its ledger is replayed without a limit.
+        var claim = run.LogicVersion >= RunLogic.ApprovedAdmission && run.Admission is { Limit: > 0 } admission && admittedUnder is null
+            && tally.Approvals + 1 >= tally.Gate.Quorum
+                ? new AdmissionClaim(admission.Limit, context.CurrentUtcDateTime)
+                : null;
         var request = new DecisionCheckRequest(run.RunId, step.Id, gate, decisionId);
-        var check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried });
+        var check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried, Claim = claim });
+        if (claim is not null && check.Admitted is { } admitted)
+        {
+            admittedUnder = admitted ? claim.Limit : null;
+            queuedClaim = admitted ? null : claim;
+        }
+
+        check = check with { Admitted = null };
         if (check.Decision is not { } decision)
         {
             Ignore(context, step.Id, gate, decisionId, check.Reason ?? "ignored: unverifiable decision", signal, request, check);
@@ -684,13 +713,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     }
 
     /// <summary>
-    /// The run's place among the runs advancing to their first gate: the run service asked for it as it started the run
-    /// (<see cref="RunRequest.Admission"/>). Not admitted then, the run waits in phase <c>queued</c>: a run that parks or
-    /// ends wakes the oldest waiting runs (<see cref="AdmissionEvent"/>), and a run not woken asks again after a doubling
-    /// wait. Admission is load control, not governance: if the table cannot answer (after retries), or after
+    /// The run's place among the active runs, from its start to its first gate: the run service asked for it as it
+    /// started the run (<see cref="RunRequest.Admission"/>); an approval that completes a gate's quorum asks again for the
+    /// stretch after the gate (<see cref="JudgeAsync"/>). Not admitted, the run waits in phase <c>queued</c>: a run that
+    /// parks or ends wakes the oldest waiting runs (<see cref="AdmissionEvent"/>), and a run not woken asks again after a
+    /// doubling wait. Admission is load control, not governance: if the table cannot answer (after retries), or after
     /// <see cref="MaxAdmissionAsks"/>, the run goes on without a place rather than failing.
     /// </summary>
-    private async Task AdmitAsync(TaskOrchestrationContext context, RunRequest run, RunAdmission admission)
+    private async Task AdmitAsync(TaskOrchestrationContext context, RunAdmission admission)
     {
         if (admission.Admitted)
         {
@@ -698,11 +728,17 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             return;
         }
 
+        await QueueAsync(context, admission.Limit, admission.Since, null);
+    }
+
+    /// <summary>Waits in phase <c>queued</c> until the run is given a place (woken, or asking again after a doubling wait).</summary>
+    private async Task QueueAsync(TaskOrchestrationContext context, int limit, DateTime since, string? atStep)
+    {
         // Spread by the run's id (a stable hash, the same on every replay): runs queued together ask at different times.
-        var wait = FirstAdmissionWait * (1 + (run.RunId.Aggregate(17u, (hash, c) => unchecked((hash * 31) + c)) % 100) / 100.0);
+        var wait = FirstAdmissionWait * (1 + (runId.Aggregate(17u, (hash, c) => unchecked((hash * 31) + c)) % 100) / 100.0);
         for (var ask = 0; ask < MaxAdmissionAsks; ask++)
         {
-            Report(context, "queued", null, null);
+            Report(context, "queued", atStep, null);
             try
             {
                 await context.WaitForExternalEvent<JsonNode?>(AdmissionEvent, wait);
@@ -715,8 +751,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             AdmissionAnswer answer;
             try
             {
-                answer = await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
-                    new AdmissionRequest(run.RunId, admission.Limit, admission.Since, Release: false), AdmissionRetry);
+                // Before the first gate nothing is recorded yet, so nothing rides along (the input is as it always was).
+                answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
+                    carried => new AdmissionRequest(runId, limit, since, Release: false) { Evidence = carried }, AdmissionRetry);
             }
             catch (TaskFailedException)
             {
@@ -725,7 +762,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
             if (answer.Admitted)
             {
-                admittedUnder = admission.Limit;
+                admittedUnder = limit;
                 return;
             }
         }
@@ -737,13 +774,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// </summary>
     private async Task ParkAsync(TaskOrchestrationContext context, RunRequest run)
     {
-        if (admittedUnder is { } limit)
+        if ((admittedUnder ?? queuedClaim?.Limit) is { } limit)
         {
-            admittedUnder = null;
+            var withdraw = queuedClaim?.Since;
+            (admittedUnder, queuedClaim) = (null, null);
             try
             {
                 var answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
-                    carried => new AdmissionRequest(run.RunId, limit, context.CurrentUtcDateTime, Release: true) { Evidence = carried }, AdmissionRetry);
+                    carried => new AdmissionRequest(run.RunId, limit, context.CurrentUtcDateTime, Release: true) { Evidence = carried, Withdraw = withdraw }, AdmissionRetry);
                 Wake(context, answer);
             }
             catch (TaskFailedException)
@@ -758,16 +796,17 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// <summary>At the run's end: gives back its place if it still holds one (a run without a gate, or one that failed before it).</summary>
     private async Task ReleaseAsync(TaskOrchestrationContext context)
     {
-        if (admittedUnder is not { } limit)
+        if ((admittedUnder ?? queuedClaim?.Limit) is not { } limit)
         {
             return;
         }
 
-        admittedUnder = null;
+        var withdraw = queuedClaim?.Since;
+        (admittedUnder, queuedClaim) = (null, null);
         try
         {
             Wake(context, await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
-                new AdmissionRequest(runId, limit, context.CurrentUtcDateTime, Release: true), AdmissionRetry));
+                new AdmissionRequest(runId, limit, context.CurrentUtcDateTime, Release: true, Withdraw: withdraw), AdmissionRetry));
         }
         catch (TaskFailedException)
         {

@@ -4,7 +4,7 @@ using System.Text;
 namespace DurableAgentOps.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// One Azurite (the repository's pinned npm package) per test run, in memory, on free ports, so tests never
+/// One Azurite (the repository's pinned npm package) per test collection, in memory, on free ports, so tests never
 /// touch a developer's own emulator data (a test that stops storage starts its own, on disk: <see cref="StartOnDiskAsync"/>). Each test isolates itself with its own task hub name.
 /// </summary>
 public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
@@ -162,8 +162,20 @@ public sealed class AzuriteFixture : IAsyncLifetime, IAsyncDisposable
     }
 }
 
+/// <summary>The tests sharing one Azurite, one after another.</summary>
 [CollectionDefinition(Name)]
 public sealed class AzuriteCollection : ICollectionFixture<AzuriteFixture>
 {
     public const string Name = "azurite";
+}
+
+/// <summary>
+/// The tests that kill hosts, stop storage or make systems fail: a collection of their own, so an Azurite of their
+/// own (a collection fixture is one per collection). They mostly wait (leases, timeouts, outages), so they run beside
+/// <see cref="AzuriteCollection"/> instead of after it, and stopping their Azurite stops nobody else's.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class AzuriteFaultsCollection : ICollectionFixture<AzuriteFixture>
+{
+    public const string Name = "azurite-faults";
 }
