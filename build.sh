@@ -13,7 +13,8 @@
 #            host runs as Development both times, the only environment that accepts evidence off)
 #            (--governed [--runs N] [--parked N]: full governed runs through the local stack against the bare engine in the
 #            same run: runs/s ratio, approval POST -> write, storage and token requests, CPU per run, memory with N parked;
-#            writes bench/results/governed-<label>.{json,md}; --help lists the options)
+#            writes bench/results/governed-<label>.{json,md}; --help lists the options; COUNT_REQUESTS=0: Azurite's
+#            debug log, which counts storage requests, left off for long loads)
 #   azurite  run Azurite in the foreground with data in .azurite/ (for working with the host by hand)
 #   setup    only install what is missing (npm packages, .NET tools) and build
 set -euo pipefail
@@ -285,7 +286,11 @@ case "${1:-help}" in
       stop_azurite
       mkdir -p bench/results; rm -f .azurite/requests.log
       # In memory, Azurite keeps every row and message on node's heap: a thousand parked runs outgrow its 4 GB default.
-      NODE_OPTIONS="--max-old-space-size=${AZURITE_HEAP_MB:-12288}" start_azurite --inMemoryPersistence --debug .azurite/requests.log
+      # Requests are counted from Azurite's debug log; COUNT_REQUESTS=0 leaves it off, for long loads where writing a line
+      # per request would weigh on Azurite itself (the storage-request figures then read 0).
+      counting=(--debug .azurite/requests.log); counted=(--azurite-log .azurite/requests.log)
+      if [ "${COUNT_REQUESTS:-1}" = 0 ]; then counting=(); counted=(); fi
+      NODE_OPTIONS="--max-old-space-size=${AZURITE_HEAP_MB:-12288}" start_azurite --inMemoryPersistence "${counting[@]}"
       # One starter and one approver from one address drive every run: the per-caller and per-address limits, sized for
       # people, would measure the limiter, not the product.
       export AgentOps__RateLimits__RunStartPerMinute=1000000 AgentOps__RateLimits__ApprovalPagePerMinute=1000000 \
@@ -297,7 +302,7 @@ case "${1:-help}" in
       done
       dotnet "tests/DurableAgentOps.Benchmarks/bin/$CONFIG/net10.0/DurableAgentOps.Benchmarks.dll" --governed \
         --api $API --dev $DEV --smtp $MAIL --starter $LOGS/people/alice/login.json --investigator $LOGS/people/ivan/login.json \
-        --approver bob.manager@contoso.example --host-pid "${PIDS[-1]}" --azurite-pid "$AZURITE_PID" --azurite-log .azurite/requests.log "${@:3}"
+        --approver bob.manager@contoso.example --host-pid "${PIDS[-1]}" --azurite-pid "$AZURITE_PID" "${counted[@]}" "${@:3}"
     elif [ "${2:-}" = "--approvals" ]; then
       # Approval page POST -> write completed, p50/p95 over --runs N (default 50), through the real stack.
       start_stack

@@ -24,7 +24,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// <summary>The event that resumes an incomplete write; like an approval, it only names what the service recorded.</summary>
     public const string ResumeEvent = "resume";
 
-    /// <summary>The event that wakes a queued run: a place among the runs advancing to their gate may be free.</summary>
+    /// <summary>The event that wakes a queued run: a place among the active runs may be free.</summary>
     public const string AdmissionEvent = "admission";
 
     /// <summary>The gate name resumes are recorded under in the decision store (no workflow gate can be named so).</summary>
@@ -65,7 +65,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private RunEvidenceRecorder evidence = null!;
     private string workflow = "(none)";
     private int? admittedUnder; // the run holds a place among ActiveRunLimit runs
-    private AdmissionClaim? queuedClaim; // an approval asked for a place and the run is in the queue for one
+    private AdmissionClaim? queuedClaim; // an ask that may have left a queue row (or, unanswered, a place): undone as the run parks or ends
+    private bool placeRefused; // the approval's ask was answered "not now": the run waits for a place before its write
     private string runId = "(none)";
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
@@ -82,7 +83,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         Report(context, "starting", null, null);
         if (run.LogicVersion >= RunLogic.Admission && run.Admission is { Limit: > 0 } admission)
         {
-            await AdmitAsync(context, admission);
+            await AdmitAsync(context, run, admission);
         }
 
         WorkflowSnapshot snapshot;
@@ -303,12 +304,12 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             if (tally.QuorumReached)
             {
                 approvedAt = (gate, change, deadline, tally, why);
-                if (queuedClaim is { } queued)
+                if (placeRefused && queuedClaim is { } queued)
                 {
-                    // Approved while the active runs are at their limit: wait for a place (the decision's record rides on
-                    // the ask that gets it, as it would on the write).
-                    queuedClaim = null;
-                    await QueueAsync(context, queued.Limit, queued.Since, step.Id);
+                    // Approved while the active runs are at their limit: wait for a place. An ask made at once carries the
+                    // decision's record, so the ledger is current however long the wait.
+                    placeRefused = false;
+                    await QueueAsync(context, queued, step.Id, askAtOnce: true);
                 }
 
                 return null;
@@ -403,17 +404,21 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         // An approval that would complete the quorum also asks for the run's place among the active runs (no activity of
-        // its own). The ledger keeps the check without it: a run replayed from its ledger is replayed without a limit.
+        // its own), in the queue by when the run first asked, so approved runs go before runs started after them. The
+        // ledger keeps the check without it: a run replayed from its ledger is replayed without a limit.
         var claim = run.LogicVersion >= RunLogic.ApprovedAdmission && run.Admission is { Limit: > 0 } admission && admittedUnder is null
             && tally.Approvals + 1 >= tally.Gate.Quorum
-                ? new AdmissionClaim(admission.Limit, context.CurrentUtcDateTime)
+                ? new AdmissionClaim(admission.Limit, admission.Since)
                 : null;
         var request = new DecisionCheckRequest(run.RunId, step.Id, gate, decisionId);
         var check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried, Claim = claim });
-        if (claim is not null && check.Admitted is { } admitted)
+        if (claim is not null)
         {
-            admittedUnder = admitted ? claim.Limit : null;
-            queuedClaim = admitted ? null : claim;
+            // Admitted: the run holds a place. Not: its queue row waits. Unanswered (the table failed part way): it may
+            // hold either, so both are undone as it parks or ends, and it goes on without a place meanwhile.
+            admittedUnder = check.Admitted == true ? claim.Limit : null;
+            queuedClaim = check.Admitted == true ? null : claim;
+            placeRefused = check.Admitted == false;
         }
 
         check = check with { Admitted = null };
@@ -720,7 +725,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// doubling wait. Admission is load control, not governance: if the table cannot answer (after retries), or after
     /// <see cref="MaxAdmissionAsks"/>, the run goes on without a place rather than failing.
     /// </summary>
-    private async Task AdmitAsync(TaskOrchestrationContext context, RunAdmission admission)
+    private async Task AdmitAsync(TaskOrchestrationContext context, RunRequest run, RunAdmission admission)
     {
         if (admission.Admitted)
         {
@@ -728,32 +733,43 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             return;
         }
 
-        await QueueAsync(context, admission.Limit, admission.Since, null);
+        var claim = new AdmissionClaim(admission.Limit, admission.Since);
+        if (run.LogicVersion >= RunLogic.ApprovedAdmission)
+        {
+            queuedClaim = claim; // a run that goes on without a place takes its queue row out as it parks or ends
+        }
+
+        await QueueAsync(context, claim, null, askAtOnce: false);
     }
 
-    /// <summary>Waits in phase <c>queued</c> until the run is given a place (woken, or asking again after a doubling wait).</summary>
-    private async Task QueueAsync(TaskOrchestrationContext context, int limit, DateTime since, string? atStep)
+    /// <summary>
+    /// Waits in phase <c>queued</c> until the run is given a place (woken, or asking again after a doubling wait); the
+    /// records pending ride on each ask, as on any activity (before the first gate there are none).
+    /// </summary>
+    private async Task QueueAsync(TaskOrchestrationContext context, AdmissionClaim claim, string? atStep, bool askAtOnce)
     {
         // Spread by the run's id (a stable hash, the same on every replay): runs queued together ask at different times.
         var wait = FirstAdmissionWait * (1 + (runId.Aggregate(17u, (hash, c) => unchecked((hash * 31) + c)) % 100) / 100.0);
         for (var ask = 0; ask < MaxAdmissionAsks; ask++)
         {
             Report(context, "queued", atStep, null);
-            try
+            if (ask > 0 || !askAtOnce)
             {
-                await context.WaitForExternalEvent<JsonNode?>(AdmissionEvent, wait);
-            }
-            catch (TaskCanceledException)
-            {
-                wait = wait * 2 < LongestAdmissionWait ? wait * 2 : LongestAdmissionWait;
+                try
+                {
+                    await context.WaitForExternalEvent<JsonNode?>(AdmissionEvent, wait);
+                }
+                catch (TaskCanceledException)
+                {
+                    wait = wait * 2 < LongestAdmissionWait ? wait * 2 : LongestAdmissionWait;
+                }
             }
 
             AdmissionAnswer answer;
             try
             {
-                // Before the first gate nothing is recorded yet, so nothing rides along (the input is as it always was).
                 answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
-                    carried => new AdmissionRequest(runId, limit, since, Release: false) { Evidence = carried }, AdmissionRetry);
+                    carried => new AdmissionRequest(runId, claim.Limit, claim.Since, Release: false) { Evidence = carried }, AdmissionRetry);
             }
             catch (TaskFailedException)
             {
@@ -762,22 +778,23 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
             if (answer.Admitted)
             {
-                admittedUnder = limit;
+                admittedUnder = claim.Limit;
+                queuedClaim = null; // the claim took the run's queue row out
                 return;
             }
         }
     }
 
     /// <summary>
-    /// Before a wait that may be long (a gate, a resume): appends the evidence so far, giving back the run's place in the
-    /// same activity when it holds one, so parking costs no activity of its own.
+    /// Before a wait that may be long (a gate, a resume): appends the evidence so far, giving back the run's place (or
+    /// taking its queue row out) in the same activity when it has one, so parking costs no activity of its own.
     /// </summary>
     private async Task ParkAsync(TaskOrchestrationContext context, RunRequest run)
     {
         if ((admittedUnder ?? queuedClaim?.Limit) is { } limit)
         {
             var withdraw = queuedClaim?.Since;
-            (admittedUnder, queuedClaim) = (null, null);
+            (admittedUnder, queuedClaim, placeRefused) = (null, null, false);
             try
             {
                 var answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
@@ -793,7 +810,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         await evidence.CheckpointAsync(context, beforeWait: true);
     }
 
-    /// <summary>At the run's end: gives back its place if it still holds one (a run without a gate, or one that failed before it).</summary>
+    /// <summary>At the run's end: gives back its place, or takes its queue row out, if it still has one (after its write, or a failure).</summary>
     private async Task ReleaseAsync(TaskOrchestrationContext context)
     {
         if ((admittedUnder ?? queuedClaim?.Limit) is not { } limit)
@@ -802,7 +819,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         var withdraw = queuedClaim?.Since;
-        (admittedUnder, queuedClaim) = (null, null);
+        (admittedUnder, queuedClaim, placeRefused) = (null, null, false);
         try
         {
             Wake(context, await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
