@@ -38,9 +38,10 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
     /// holder's lease ran out; a run takes one only when it is among the first waiting runs, as many as slots are free,
     /// read by the same query a release reads to choose whom to wake, so the two agree on who is first whatever order
     /// storage answers in (Azure Tables answers in row-key order: oldest first). Idempotent: a run that already holds a
-    /// slot keeps it.
+    /// slot keeps it. Admitted where more slots were free, it names the runs waiting behind it to wake: releases at the
+    /// same moment each see only their own slot free and wake the same first run, so the runs it admits wake the rest.
     /// </summary>
-    public async Task<bool> ClaimAsync(string runId, DateTime since, int limit, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<AdmissionGrant> ClaimAsync(string runId, DateTime since, int limit, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         var client = await table.Value;
@@ -52,26 +53,28 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
         if (now.Any(s => s.Holder == runId))
         {
             await DeleteAsync(client, WaitingPartition, waiterKey, cancellationToken); // an earlier attempt's, if it got this far
-            return true;
+            return AdmissionGrant.Admit([]);
         }
 
         var open = now.Where(s => IsFree(s, lease)).ToList();
         if (open.Count > 0 && (await WaitersAsync(client, 1, cancellationToken)).Count == 0
             && await TryTakeAsync(client, open[(int)(StableHash(runId) % (uint)open.Count)], runId, cancellationToken))
         {
-            return true;
+            return AdmissionGrant.Admit([]);
         }
 
         await client.UpsertEntityAsync(new TableEntity(WaitingPartition, waiterKey) { ["RunId"] = runId }, TableUpdateMode.Replace, cancellationToken);
         for (var race = 0; race < MaxRaces; race++)
         {
             var slots = await ReadSlotsAsync(client, limit, cancellationToken);
+            List<string> behind = [];
             if (!slots.Any(s => s.Holder == runId))
             {
                 var free = slots.Where(s => IsFree(s, lease)).ToList();
-                if (free.Count == 0 || !(await WaitersAsync(client, free.Count, cancellationToken)).Contains(runId))
+                var first = free.Count == 0 ? [] : await WaitersAsync(client, free.Count, cancellationToken);
+                if (!first.Contains(runId))
                 {
-                    return false;
+                    return AdmissionGrant.Refused;
                 }
 
                 // Spread runs claiming at the same moment over the free slots, so fewer of them collide on one row.
@@ -80,13 +83,15 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
                 {
                     continue;
                 }
+
+                behind = [.. first.Where(id => id != runId).Take(Math.Min(free.Count - 1, MaxWoken))];
             }
 
             await DeleteAsync(client, WaitingPartition, waiterKey, cancellationToken);
-            return true;
+            return AdmissionGrant.Admit(behind);
         }
 
-        return false;
+        return AdmissionGrant.Refused;
     }
 
     /// <summary>

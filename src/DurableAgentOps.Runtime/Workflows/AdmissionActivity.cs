@@ -20,7 +20,7 @@ public sealed record AdmissionRequest(
 /// <summary>A run's ask for a place, made by another activity on its way (<see cref="DecisionCheckRequest.Claim"/>).</summary>
 public sealed record AdmissionClaim(int Limit, DateTime Since);
 
-/// <summary>Whether the run was admitted; on a release, the waiting runs to wake (oldest first).</summary>
+/// <summary>Whether the run was admitted; the waiting runs to wake (oldest first): on a release, and on a claim that left places free.</summary>
 public sealed record AdmissionAnswer(bool Admitted, IReadOnlyList<string> Wake);
 
 /// <summary>
@@ -45,6 +45,12 @@ public sealed class AdmissionActivity(AdmissionStore admission, CarriedEvidence 
         var lease = options.Value.SlotLease;
         return input.Release
             ? new AdmissionAnswer(false, await admission.ReleaseAsync(input.RunId, limit, lease, CancellationToken.None))
-            : new AdmissionAnswer(await admission.ClaimAsync(input.RunId, input.Since, limit, lease, CancellationToken.None), []);
+            : await ClaimAsync(input, limit, lease);
+    }
+
+    private async Task<AdmissionAnswer> ClaimAsync(AdmissionRequest input, int limit, TimeSpan lease)
+    {
+        var grant = await admission.ClaimAsync(input.RunId, input.Since, limit, lease, CancellationToken.None);
+        return new AdmissionAnswer(grant.Admitted, grant.Wake);
     }
 }

@@ -309,7 +309,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                     // Approved while the active runs are at their limit: wait for a place. An ask made at once carries the
                     // decision's record, so the ledger is current however long the wait.
                     placeRefused = false;
-                    await QueueAsync(context, queued, step.Id, askAtOnce: true);
+                    await QueueAsync(context, run, queued, step.Id, askAtOnce: true);
                 }
 
                 return null;
@@ -419,9 +419,10 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             admittedUnder = check.Admitted == true ? claim.Limit : null;
             queuedClaim = check.Admitted == true ? null : claim;
             placeRefused = check.Admitted == false;
+            Wake(context, check.Wake ?? []);
         }
 
-        check = check with { Admitted = null };
+        check = check with { Admitted = null, Wake = null };
         if (check.Decision is not { } decision)
         {
             Ignore(context, step.Id, gate, decisionId, check.Reason ?? "ignored: unverifiable decision", signal, request, check);
@@ -739,14 +740,14 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             queuedClaim = claim; // a run that goes on without a place takes its queue row out as it parks or ends
         }
 
-        await QueueAsync(context, claim, null, askAtOnce: false);
+        await QueueAsync(context, run, claim, null, askAtOnce: false);
     }
 
     /// <summary>
     /// Waits in phase <c>queued</c> until the run is given a place (woken, or asking again after a doubling wait); the
     /// records pending ride on each ask, as on any activity (before the first gate there are none).
     /// </summary>
-    private async Task QueueAsync(TaskOrchestrationContext context, AdmissionClaim claim, string? atStep, bool askAtOnce)
+    private async Task QueueAsync(TaskOrchestrationContext context, RunRequest run, AdmissionClaim claim, string? atStep, bool askAtOnce)
     {
         // Spread by the run's id (a stable hash, the same on every replay): runs queued together ask at different times.
         var wait = FirstAdmissionWait * (1 + (runId.Aggregate(17u, (hash, c) => unchecked((hash * 31) + c)) % 100) / 100.0);
@@ -780,6 +781,11 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             {
                 admittedUnder = claim.Limit;
                 queuedClaim = null; // the claim took the run's queue row out
+                if (run.LogicVersion >= RunLogic.ApprovedAdmission)
+                {
+                    Wake(context, answer.Wake); // places it left free: the runs behind it
+                }
+
                 return;
             }
         }
@@ -799,7 +805,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             {
                 var answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
                     carried => new AdmissionRequest(run.RunId, limit, context.CurrentUtcDateTime, Release: true) { Evidence = carried, Withdraw = withdraw }, AdmissionRetry);
-                Wake(context, answer);
+                Wake(context, answer.Wake);
             }
             catch (TaskFailedException)
             {
@@ -822,8 +828,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         (admittedUnder, queuedClaim, placeRefused) = (null, null, false);
         try
         {
-            Wake(context, await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
-                new AdmissionRequest(runId, limit, context.CurrentUtcDateTime, Release: true, Withdraw: withdraw), AdmissionRetry));
+            Wake(context, (await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
+                new AdmissionRequest(runId, limit, context.CurrentUtcDateTime, Release: true, Withdraw: withdraw), AdmissionRetry)).Wake);
         }
         catch (TaskFailedException)
         {
@@ -831,9 +837,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
     }
 
-    private void Wake(TaskOrchestrationContext context, AdmissionAnswer answer)
+    private void Wake(TaskOrchestrationContext context, IReadOnlyList<string> runs)
     {
-        foreach (var waiting in answer.Wake.Where(id => id != runId))
+        foreach (var waiting in runs.Where(id => id != runId))
         {
             context.SendEvent(waiting, AdmissionEvent, new JsonObject { ["from"] = runId });
         }

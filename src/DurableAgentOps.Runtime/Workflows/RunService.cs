@@ -106,8 +106,13 @@ public sealed class RunService(
         }
 
         var since = time.GetUtcNow().UtcDateTime;
-        var admitted = await admissions.ClaimAsync(runId, since, options.MaxActiveRuns, options.SlotLease, cancellationToken);
-        return new RunAdmission(options.MaxActiveRuns, since, admitted);
+        var grant = await admissions.ClaimAsync(runId, since, options.MaxActiveRuns, options.SlotLease, cancellationToken);
+        foreach (var waiting in grant.Wake)
+        {
+            await client.RaiseEventAsync(waiting, AgentWorkflowOrchestrator.AdmissionEvent, new { from = runId }, cancellationToken);
+        }
+
+        return new RunAdmission(options.MaxActiveRuns, since, grant.Admitted);
     }
 
     /// <summary>

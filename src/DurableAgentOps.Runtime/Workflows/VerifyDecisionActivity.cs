@@ -22,11 +22,13 @@ public sealed record DecisionCheckRequest(
 
 /// <summary>
 /// The recorded decision, or why the event does not count (<see cref="Reason"/>). <see cref="Admitted"/>: the answer to
-/// the request's claim, asked only for an approval (null: not asked, or the admission table did not answer).
+/// the request's claim, asked only for an approval (null: not asked, or the admission table did not answer), and
+/// <see cref="Wake"/> the runs waiting behind it to wake.
 /// </summary>
 public sealed record DecisionCheck(
     RecordedDecision? Decision, string? Reason,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Admitted = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Admitted = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Wake = null);
 
 /// <summary>
 /// Reads back the decision an event names from the decision store. The orchestration counts only decisions found
@@ -50,7 +52,8 @@ public sealed class VerifyDecisionActivity(
         var check = await CheckAsync(input);
         if (input.Claim is { } claim && check.Decision is { Approved: true, Refused: null })
         {
-            check = check with { Admitted = await ClaimAsync(input.RunId, claim) };
+            var grant = await ClaimAsync(input.RunId, claim);
+            check = check with { Admitted = grant?.Admitted, Wake = grant is { Wake.Count: > 0 } ? grant.Wake : null };
         }
 
         span?.SetTag(TelemetryTags.Decision, check.Decision switch
@@ -64,7 +67,7 @@ public sealed class VerifyDecisionActivity(
     }
 
     /// <summary>Admission is load control, not governance: a table that cannot answer lets the approved run go on.</summary>
-    private async Task<bool?> ClaimAsync(string runId, AdmissionClaim claim)
+    private async Task<AdmissionGrant?> ClaimAsync(string runId, AdmissionClaim claim)
     {
         try
         {
