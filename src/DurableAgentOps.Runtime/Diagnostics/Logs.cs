@@ -19,9 +19,6 @@ internal static partial class Logs
     [LoggerMessage(3, LogLevel.Information, "Durable engine stopped: hub {HubName}, worker {WorkerId}")]
     public static partial void EngineStopped(this ILogger logger, string hubName, string workerId);
 
-    [LoggerMessage(4, LogLevel.Warning, "Run {RunId}: the admission table did not answer an approved run's ask for a place ({Reason}); the run goes on without one")]
-    public static partial void AdmissionUnanswered(this ILogger logger, string runId, string reason);
-
     [LoggerMessage(10, LogLevel.Information, "Run {RunId} step {StepId} done as {Identity}; records {Records}")]
     public static partial void StepDone(this ILogger logger, string runId, string stepId, string identity, string records);
 

@@ -87,12 +87,9 @@ internal sealed class ReplayContext : TaskOrchestrationContext
     public override async Task<TResult> CallActivityAsync<TResult>(TaskName name, object? input = null, TaskOptions? options = null)
     {
         var inputJson = ReplayJson.ToNode(input);
-        if (name.Name == Workflows.AdmissionActivity.Name && inputJson is JsonObject admission && admission.ContainsKey(Shared.ICarriesEvidence.Property)
-            && admission["release"] is JsonValue release && release.TryGetValue<bool>(out var releasing) && releasing)
+        if (name.Name == Workflows.AdmissionActivity.Name && inputJson is JsonObject admission && admission.ContainsKey(Shared.ICarriesEvidence.Property))
         {
-            // A place given back as the run parks carries the append the ledger's path makes on its own; an ask carries
-            // what the ledger's path hands to its next step.
-            AppendCalls++;
+            AppendCalls++; // a place given back as the run parks carries the append the ledger's path makes on its own
         }
 
         if (!IsAppend(name.Name))

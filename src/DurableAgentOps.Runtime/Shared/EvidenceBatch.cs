@@ -55,11 +55,11 @@ internal static class RunLogic
     public const int Admission = 4;
 
     /// <summary>
-    /// An approval that would complete a gate's quorum also asks for a place (<see cref="Workflows.DecisionCheckRequest.Claim"/>,
-    /// answered by the decision check); not given one, the approved run waits in phase <c>queued</c> before its write.
+    /// A queued run admitted where more places are free wakes the runs behind it (releases at the same moment each wake
+    /// the same first run); a run that goes on without a place takes its queue row out as it parks or ends.
     /// </summary>
-    public const int ApprovedAdmission = 5;
+    public const int AdmissionChain = 5;
 
     /// <summary>What runs started now get.</summary>
-    public const int Current = ApprovedAdmission;
+    public const int Current = AdmissionChain;
 }

@@ -7,7 +7,7 @@ namespace DurableAgentOps.Runtime.Stores;
 
 /// <summary>
 /// The admission table of a task hub: a fixed number of slots (one row each) that runs hold while they advance to their
-/// first gate, or from an approval to their end, and a queue of the runs waiting for one (keyed by when each first asked). Every change is conditional
+/// first gate, and a queue of the runs waiting for one (keyed by when each first asked). Every change is conditional
 /// (ETag), so two hosts never hand one slot to two runs. A run that has to wait writes its queue row before it looks for
 /// a free slot again, and a run giving one back frees it before it reads the queue: whichever comes second sees the other, so no
 /// wake-up is lost between them. Slots and queue rows expire, so a run that died holding or waiting does not block others.

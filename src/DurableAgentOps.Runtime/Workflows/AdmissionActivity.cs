@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>
-/// A run asks for a place among the active runs (<see cref="Release"/> false), or gives its place back as it parks or
-/// ends (true). <see cref="Since"/> is when the run first asked: its place in the queue. A release may also take out of
+/// A run asks for a place among the runs advancing to their first gate (<see cref="Release"/> false), or gives its
+/// place back as it parks at the gate or ends (true). <see cref="Since"/> is when the run first asked: its place in the queue. A release may also take out of
 /// the queue the row of an ask the run no longer waits on (<see cref="Withdraw"/>: when that ask was made).
 /// </summary>
 public sealed record AdmissionRequest(
@@ -17,7 +17,7 @@ public sealed record AdmissionRequest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? Withdraw = null) : ICarriesEvidence;
 
-/// <summary>A run's ask for a place, made by another activity on its way (<see cref="DecisionCheckRequest.Claim"/>).</summary>
+/// <summary>A run's ask for a place: how many places, and when it first asked (its queue row's key).</summary>
 public sealed record AdmissionClaim(int Limit, DateTime Since);
 
 /// <summary>Whether the run was admitted; the waiting runs to wake (oldest first): on a release, and on a claim that left places free.</summary>

@@ -24,7 +24,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     /// <summary>The event that resumes an incomplete write; like an approval, it only names what the service recorded.</summary>
     public const string ResumeEvent = "resume";
 
-    /// <summary>The event that wakes a queued run: a place among the active runs may be free.</summary>
+    /// <summary>The event that wakes a queued run: a place among the runs advancing to their gate may be free.</summary>
     public const string AdmissionEvent = "admission";
 
     /// <summary>The gate name resumes are recorded under in the decision store (no workflow gate can be named so).</summary>
@@ -65,8 +65,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private RunEvidenceRecorder evidence = null!;
     private string workflow = "(none)";
     private int? admittedUnder; // the run holds a place among ActiveRunLimit runs
-    private AdmissionClaim? queuedClaim; // an ask that may have left a queue row (or, unanswered, a place): undone as the run parks or ends
-    private bool placeRefused; // the approval's ask was answered "not now": the run waits for a place before its write
+    private AdmissionClaim? queuedClaim; // the run went on without a place, its queue row left: taken out as it parks or ends
     private string runId = "(none)";
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, RunRequest run)
@@ -269,14 +268,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                     // A reference type: an event with no body (null) must be judged and ignored, not crash the replay.
                     var signal = await context.WaitForExternalEvent<JsonNode?>(ApprovalEvent, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
                     await JudgeAsync(context, run, step, tally, signal);
-                    var waitsOn = !tally.QuorumReached && !tally.Rejected;
-                    if (waitsOn && (admittedUnder is not null || queuedClaim is not null))
-                    {
-                        await ParkAsync(context, run); // the approval that asked for a place did not count after all
-                        continue;
-                    }
-
-                    await evidence.CheckpointAsync(context, beforeWait: waitsOn);
+                    await evidence.CheckpointAsync(context, beforeWait: !tally.QuorumReached && !tally.Rejected);
                     continue;
                 }
                 catch (TaskCanceledException)
@@ -304,14 +296,6 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             if (tally.QuorumReached)
             {
                 approvedAt = (gate, change, deadline, tally, why);
-                if (placeRefused && queuedClaim is { } queued)
-                {
-                    // Approved while the active runs are at their limit: wait for a place. An ask made at once carries the
-                    // decision's record, so the ledger is current however long the wait.
-                    placeRefused = false;
-                    await QueueAsync(context, run, queued, step.Id, askAtOnce: true);
-                }
-
                 return null;
             }
 
@@ -403,26 +387,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             return;
         }
 
-        // An approval that would complete the quorum also asks for the run's place among the active runs (no activity of
-        // its own), in the queue by when the run first asked, so approved runs go before runs started after them. The
-        // ledger keeps the check without it: a run replayed from its ledger is replayed without a limit.
-        var claim = run.LogicVersion >= RunLogic.ApprovedAdmission && run.Admission is { Limit: > 0 } admission && admittedUnder is null
-            && tally.Approvals + 1 >= tally.Gate.Quorum
-                ? new AdmissionClaim(admission.Limit, admission.Since)
-                : null;
         var request = new DecisionCheckRequest(run.RunId, step.Id, gate, decisionId);
-        var check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried, Claim = claim });
-        if (claim is not null)
-        {
-            // Admitted: the run holds a place. Not: its queue row waits. Unanswered (the table failed part way): it may
-            // hold either, so both are undone as it parks or ends, and it goes on without a place meanwhile.
-            admittedUnder = check.Admitted == true ? claim.Limit : null;
-            queuedClaim = check.Admitted == true ? null : claim;
-            placeRefused = check.Admitted == false;
-            Wake(context, check.Wake ?? []);
-        }
-
-        check = check with { Admitted = null, Wake = null };
+        var check = await evidence.CallAsync<DecisionCheck>(context, VerifyDecisionActivity.Name, carried => request with { Evidence = carried });
         if (check.Decision is not { } decision)
         {
             Ignore(context, step.Id, gate, decisionId, check.Reason ?? "ignored: unverifiable decision", signal, request, check);
@@ -719,11 +685,10 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     }
 
     /// <summary>
-    /// The run's place among the active runs, from its start to its first gate: the run service asked for it as it
-    /// started the run (<see cref="RunRequest.Admission"/>); an approval that completes a gate's quorum asks again for the
-    /// stretch after the gate (<see cref="JudgeAsync"/>). Not admitted, the run waits in phase <c>queued</c>: a run that
-    /// parks or ends wakes the oldest waiting runs (<see cref="AdmissionEvent"/>), and a run not woken asks again after a
-    /// doubling wait. Admission is load control, not governance: if the table cannot answer (after retries), or after
+    /// The run's place among the runs advancing to their first gate: the run service asked for it as it started the run
+    /// (<see cref="RunRequest.Admission"/>). Not admitted then, the run waits in phase <c>queued</c>: a run that parks or
+    /// ends wakes the oldest waiting runs (<see cref="AdmissionEvent"/>), and a run not woken asks again after a doubling
+    /// wait. Admission is load control, not governance: if the table cannot answer (after retries), or after
     /// <see cref="MaxAdmissionAsks"/>, the run goes on without a place rather than failing.
     /// </summary>
     private async Task AdmitAsync(TaskOrchestrationContext context, RunRequest run, RunAdmission admission)
@@ -734,43 +699,33 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             return;
         }
 
-        var claim = new AdmissionClaim(admission.Limit, admission.Since);
-        if (run.LogicVersion >= RunLogic.ApprovedAdmission)
+        // Runs of this logic or later take their queue row out if they go on without a place (the table failed, or
+        // they gave up asking), and wake the runs behind them when admitted where more places are free.
+        var tidy = run.LogicVersion >= RunLogic.AdmissionChain;
+        if (tidy)
         {
-            queuedClaim = claim; // a run that goes on without a place takes its queue row out as it parks or ends
+            queuedClaim = new AdmissionClaim(admission.Limit, admission.Since);
         }
 
-        await QueueAsync(context, run, claim, null, askAtOnce: false);
-    }
-
-    /// <summary>
-    /// Waits in phase <c>queued</c> until the run is given a place (woken, or asking again after a doubling wait); the
-    /// records pending ride on each ask, as on any activity (before the first gate there are none).
-    /// </summary>
-    private async Task QueueAsync(TaskOrchestrationContext context, RunRequest run, AdmissionClaim claim, string? atStep, bool askAtOnce)
-    {
         // Spread by the run's id (a stable hash, the same on every replay): runs queued together ask at different times.
-        var wait = FirstAdmissionWait * (1 + (runId.Aggregate(17u, (hash, c) => unchecked((hash * 31) + c)) % 100) / 100.0);
+        var wait = FirstAdmissionWait * (1 + (run.RunId.Aggregate(17u, (hash, c) => unchecked((hash * 31) + c)) % 100) / 100.0);
         for (var ask = 0; ask < MaxAdmissionAsks; ask++)
         {
-            Report(context, "queued", atStep, null);
-            if (ask > 0 || !askAtOnce)
+            Report(context, "queued", null, null);
+            try
             {
-                try
-                {
-                    await context.WaitForExternalEvent<JsonNode?>(AdmissionEvent, wait);
-                }
-                catch (TaskCanceledException)
-                {
-                    wait = wait * 2 < LongestAdmissionWait ? wait * 2 : LongestAdmissionWait;
-                }
+                await context.WaitForExternalEvent<JsonNode?>(AdmissionEvent, wait);
+            }
+            catch (TaskCanceledException)
+            {
+                wait = wait * 2 < LongestAdmissionWait ? wait * 2 : LongestAdmissionWait;
             }
 
             AdmissionAnswer answer;
             try
             {
-                answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
-                    carried => new AdmissionRequest(runId, claim.Limit, claim.Since, Release: false) { Evidence = carried }, AdmissionRetry);
+                answer = await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,
+                    new AdmissionRequest(run.RunId, admission.Limit, admission.Since, Release: false), AdmissionRetry);
             }
             catch (TaskFailedException)
             {
@@ -779,9 +734,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
             if (answer.Admitted)
             {
-                admittedUnder = claim.Limit;
+                admittedUnder = admission.Limit;
                 queuedClaim = null; // the claim took the run's queue row out
-                if (run.LogicVersion >= RunLogic.ApprovedAdmission)
+                if (tidy)
                 {
                     Wake(context, answer.Wake); // places it left free: the runs behind it
                 }
@@ -800,7 +755,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         if ((admittedUnder ?? queuedClaim?.Limit) is { } limit)
         {
             var withdraw = queuedClaim?.Since;
-            (admittedUnder, queuedClaim, placeRefused) = (null, null, false);
+            (admittedUnder, queuedClaim) = (null, null);
             try
             {
                 var answer = await evidence.CallAsync<AdmissionAnswer>(context, AdmissionActivity.Name,
@@ -816,7 +771,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         await evidence.CheckpointAsync(context, beforeWait: true);
     }
 
-    /// <summary>At the run's end: gives back its place, or takes its queue row out, if it still has one (after its write, or a failure).</summary>
+    /// <summary>At the run's end: gives back its place, or takes its queue row out, if it still has one (a run without a gate, or one that failed before it).</summary>
     private async Task ReleaseAsync(TaskOrchestrationContext context)
     {
         if ((admittedUnder ?? queuedClaim?.Limit) is not { } limit)
@@ -825,7 +780,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         var withdraw = queuedClaim?.Since;
-        (admittedUnder, queuedClaim, placeRefused) = (null, null, false);
+        (admittedUnder, queuedClaim) = (null, null);
         try
         {
             Wake(context, (await context.CallActivityAsync<AdmissionAnswer>(AdmissionActivity.Name,

@@ -94,7 +94,7 @@ public sealed class RunService(
     private static readonly IReadOnlyList<OrchestrationRuntimeStatus> AnyStatus = Enum.GetValues<OrchestrationRuntimeStatus>();
 
     /// <summary>
-    /// Asks for the run's place among the active runs (<see cref="AdmissionOptions"/>) here, before it is scheduled, so a run
+    /// Asks for the run's place among the runs advancing to their first gate here, before it is scheduled, so a run
     /// admitted at once costs the engine no activity for it and a queued run none until it is woken.
     /// </summary>
     private async Task<RunAdmission?> AdmitAsync(string runId, CancellationToken cancellationToken)
