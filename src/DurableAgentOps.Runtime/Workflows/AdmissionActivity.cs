@@ -18,7 +18,7 @@ public sealed record AdmissionRequest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTime? Withdraw = null) : ICarriesEvidence;
 
 /// <summary>A run's ask for a place: how many places, and when it first asked (its queue row's key).</summary>
-public sealed record AdmissionClaim(int Limit, DateTime Since);
+internal sealed record AdmissionClaim(int Limit, DateTime Since);
 
 /// <summary>Whether the run was admitted; the waiting runs to wake (oldest first): on a release, and on a claim that left places free.</summary>
 public sealed record AdmissionAnswer(bool Admitted, IReadOnlyList<string> Wake);
