@@ -19,6 +19,7 @@ internal sealed partial class ApproverBrowser(string approverEmail) : IDisposabl
     }) { Timeout = TimeSpan.FromSeconds(60) };
 
     private readonly SemaphoreSlim signIn = new(1, 1);
+    private bool signedIn;
 
     /// <summary>Opens the link's page and posts Approve; throws naming the page's answer if it is not accepted.</summary>
     public async Task ApproveAsync(string link, CancellationToken cancellation)
@@ -59,16 +60,13 @@ internal sealed partial class ApproverBrowser(string approverEmail) : IDisposabl
             return page;
         }
 
-        // Signed in once, as a person keeps a session; again when it has ended (the pages' session lasts 30 minutes, and
-        // parking a thousand runs on Azurite takes longer). One sign-in at a time: the others find its cookie.
         await signIn.WaitAsync(cancellation);
         try
         {
-            page = await http.GetStringAsync(link, cancellation);
-            if (!page.Contains("id=\"decision\"", StringComparison.Ordinal) && page.Contains("id=\"sign-in\"", StringComparison.Ordinal))
+            if (!signedIn)
             {
                 await SignInAsync(link, cancellation);
-                page = await http.GetStringAsync(link, cancellation);
+                signedIn = true;
             }
         }
         finally
@@ -76,7 +74,7 @@ internal sealed partial class ApproverBrowser(string approverEmail) : IDisposabl
             signIn.Release();
         }
 
-        return page;
+        return await http.GetStringAsync(link, cancellation);
     }
 
     /// <summary>The page's sign-in link leads to the provider's picker; its form carries the request back with the person chosen.</summary>
