@@ -58,7 +58,7 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
 
         var open = now.Where(s => IsFree(s, lease)).ToList();
         if (open.Count > 0 && (await WaitersAsync(client, 1, cancellationToken)).Count == 0
-            && await TryTakeAsync(client, open[(int)(StableHash(runId) % (uint)open.Count)], runId, cancellationToken))
+            && await TryTakeAsync(client, Spread(open, runId), runId, cancellationToken))
         {
             return AdmissionGrant.Admit([]);
         }
@@ -77,8 +77,7 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
                     return AdmissionGrant.Refused;
                 }
 
-                // Spread runs claiming at the same moment over the free slots, so fewer of them collide on one row.
-                var slot = free[(int)(StableHash(runId) % (uint)free.Count)];
+                var slot = Spread(free, runId);
                 if (!await TryTakeAsync(client, slot, runId, cancellationToken))
                 {
                     continue;
@@ -132,7 +131,7 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
 
     /// <summary>
     /// Takes the run's queue row (written by a claim at <paramref name="since"/>) out of the queue: the run asked, was
-    /// not admitted, and no longer waits (its decision did not count after all). Idempotent.
+    /// not admitted, and went on without a place (the table failed, or it gave up asking). Idempotent.
     /// </summary>
     public async Task WithdrawAsync(string runId, DateTime since, CancellationToken cancellationToken)
     {
@@ -213,6 +212,9 @@ public sealed class AdmissionStore(GovernanceStorage storage, TimeProvider time)
     /// <summary>When the run first asked, then its id digested (run ids may hold characters a row key may not).</summary>
     private static string WaiterKey(string runId, DateTime since) =>
         $"{since.ToUniversalTime().Ticks:D19}~{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(runId)))[..32]}";
+
+    /// <summary>One of the free slots, chosen by the run's id: runs claiming at the same moment collide on fewer rows.</summary>
+    private static Slot Spread(List<Slot> free, string runId) => free[(int)(StableHash(runId) % (uint)free.Count)];
 
     private static uint StableHash(string text) => BitConverter.ToUInt32(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

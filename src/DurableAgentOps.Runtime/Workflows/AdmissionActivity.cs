@@ -9,8 +9,9 @@ namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>
 /// A run asks for a place among the runs advancing to their first gate (<see cref="Release"/> false), or gives its
-/// place back as it parks at the gate or ends (true). <see cref="Since"/> is when the run first asked: its place in the queue. A release may also take out of
-/// the queue the row of an ask the run no longer waits on (<see cref="Withdraw"/>: when that ask was made).
+/// place back as it parks at the gate or ends (true). <see cref="Since"/> is when the run first asked: its place in the
+/// queue. A release may also take out of the queue the row of an ask the run no longer waits on (<see cref="Withdraw"/>:
+/// when that ask was made).
 /// </summary>
 public sealed record AdmissionRequest(
     string RunId, int Limit, DateTime Since, bool Release,
