@@ -20,6 +20,12 @@ public sealed class FileLoadingTests : IDisposable
             File.Copy(file, Path.Combine(_folder, Path.GetFileName(file)));
         }
 
+        var systems = Directory.CreateDirectory(Path.Combine(_folder, SystemFiles.FolderName)).FullName;
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(TestFiles.Workflows, SystemFiles.FolderName), "*.yaml"))
+        {
+            File.Copy(file, Path.Combine(systems, Path.GetFileName(file)));
+        }
+
         return _folder;
     }
 

@@ -81,6 +81,22 @@ public sealed class RuleFixtureTests
         Assert.Equal(TestFiles.Expectations(path).Order(), TestFiles.Actual(loaded.Findings).Order());
     }
 
+    [Theory]
+    [InlineData("invalid")]
+    [InlineData("DAO071-duplicate-declaration")]
+    public void LoadCatalogue_InvalidSystemDeclarations_ReportExactlyTheMarkedCodesOnTheMarkedLinesOfEachFile(string fixture)
+    {
+        var folder = Path.Combine(TestFiles.Fixtures, "systems", fixture);
+        var expected = Directory.EnumerateFiles(Path.Combine(folder, SystemFiles.FolderName), "*.yaml")
+            .SelectMany(file => TestFiles.Expectations(file).Select(e => (Path.GetFileName(file), e.Code, e.Line)))
+            .ToHashSet();
+
+        var loaded = WorkflowLoader.LoadCatalogue(Path.Combine(folder, WorkflowLoader.CatalogueFileName));
+
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected.Order(), loaded.Findings.Select(f => (Path.GetFileName(f.File), f.Code, f.Line)).Distinct().Order());
+    }
+
     [Fact]
     public void Load_WorkflowWithoutCatalogue_ReportsMissingCatalogue()
     {

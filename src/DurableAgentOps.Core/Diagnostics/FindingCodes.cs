@@ -52,6 +52,13 @@ public static class FindingCodes
     // Evidence.
     public const string RedactPathMatchesNothing = "DAO060";
 
+    // Systems (workflows/systems/*.yaml).
+    public const string OperationNotDeclared = "DAO070";
+    public const string DuplicateSystemDeclaration = "DAO071";
+    public const string InvalidOperationDeclaration = "DAO072";
+    public const string TemplateOnNonDraftStep = "DAO073";
+    public const string TemplateDataNotAvailable = "DAO074";
+
     // Catalogue.
     public const string UnusedGrant = "DAO050";
     public const string UnusedIdentity = "DAO051";

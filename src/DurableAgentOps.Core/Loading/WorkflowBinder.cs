@@ -235,8 +235,39 @@ internal static class WorkflowBinder
 
         var approval = BindApproval(step.Take("approval"), step.PathOf("approval"), binder, what, step.Text("justification"));
         var description = step.Text("description");
+        var template = step.Take("template") is { } templateNode ? BindTemplate(templateNode, step.PathOf("template"), binder, what) : null;
         step.Done();
-        return new StepDefinition(id, kind, identity, system, operation, scope, from, retry, routes, approval, description);
+        return new StepDefinition(id, kind, identity, system, operation, scope, from, retry, routes, approval, description, template);
+    }
+
+    /// <summary>template: nested mappings whose leaves are text; flattened to output path → text.</summary>
+    private static Dictionary<string, string> BindTemplate(YNode node, string path, Binder binder, string what)
+    {
+        var template = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Walk(YNode current, string at, string prefix)
+        {
+            if (binder.Mapping(current, at, $"{what} template{(prefix.Length > 0 ? $" '{prefix}'" : string.Empty)}") is not { } map)
+            {
+                return;
+            }
+
+            foreach (var (key, value) in map.Entries)
+            {
+                var name = prefix.Length > 0 ? $"{prefix}.{key.Value}" : key.Value;
+                binder.CheckName(key.Value, $"{what}: template key '{name}'", key.Position);
+                if (value is YMapping)
+                {
+                    Walk(value, map.PathOf(key.Value), name);
+                }
+                else if (binder.Text(value, $"{what}: template '{name}'") is { } text)
+                {
+                    template[name] = text;
+                }
+            }
+        }
+
+        Walk(node, path, string.Empty);
+        return template;
     }
 
     private static StepScope BindScope(YNode? node, string path, Binder binder, string what)

@@ -87,9 +87,11 @@ public static class WorkflowLoader
             return LoadedCatalogue.Missing(path, $"identity catalogue not found (expected {CatalogueFileName} beside the workflow)");
         }
 
-        return TryRead(path, out var text, out var failure)
+        var loaded = TryRead(path, out var text, out var failure)
             ? ParseCatalogue(text, path)
             : new LoadedCatalogue(path, false, IdentityCatalogue.Empty, new SourceMap(path), [failure]);
+        var attached = SystemFiles.Attach(loaded, SystemFiles.FolderFor(path));
+        return attached with { Findings = Sort([.. attached.Findings]) };
     }
 
     /// <summary>Decodes (strict UTF-8, see <see cref="TryDecode"/>) and parses catalogue bytes.</summary>
@@ -140,6 +142,8 @@ public static class WorkflowLoader
     /// <summary>Over-privilege warnings for a catalogue, given every workflow that shares it.</summary>
     public static IReadOnlyList<Finding> FindUnusedGrants(LoadedCatalogue catalogue, IEnumerable<LoadedWorkflow> workflows) =>
         Sort(CatalogueValidator.FindUnused(catalogue.Catalogue, catalogue.Map, workflows.Where(w => w.Definition is not null).Select(w => w.Definition!)));
+
+    internal static bool TryReadText(string path, out string text, [NotNullWhen(false)] out Finding? failure) => TryRead(path, out text, out failure);
 
     private static bool TryRead(string path, out string text, [NotNullWhen(false)] out Finding? failure)
     {

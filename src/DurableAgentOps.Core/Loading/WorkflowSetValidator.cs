@@ -51,8 +51,15 @@ public static class WorkflowSetValidator
             return catalogue;
         }
 
+        // A system declaration named on its own is checked as part of its catalogue (but grants are judged only for a
+        // catalogue named itself, with the workflows named beside it).
+        foreach (var declaration in files.Where(SystemFiles.IsDeclaration))
+        {
+            CatalogueAt(Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(declaration)))!, WorkflowLoader.CatalogueFileName));
+        }
+
         var checkedCatalogues = files.Where(IsCatalogue).Select(CatalogueAt).ToList();
-        var workflows = files.Where(f => !IsCatalogue(f))
+        var workflows = files.Where(f => !IsCatalogue(f) && !SystemFiles.IsDeclaration(f))
             .Select(f => WorkflowLoader.Load(f, CatalogueAt(WorkflowLoader.CataloguePathFor(f))))
             .ToList();
         findings.AddRange(workflows.SelectMany(w => w.Findings));

@@ -46,6 +46,17 @@ public sealed record IdentityCatalogue(
 {
     public IReadOnlyList<GroupDefinition> Groups { get; init; } = Groups ?? [];
 
+    /// <summary>
+    /// The systems declared in the catalogue's <c>systems/</c> folder. Null only when the catalogue was read without its
+    /// folder (text alone, e.g. from a git revision): then there is nothing to check operations against, and a run
+    /// still refuses any call its snapshot does not declare.
+    /// </summary>
+    public IReadOnlyList<SystemDeclaration>? Declarations { get; init; }
+
+    /// <summary>The declaration of a qualified operation, or null.</summary>
+    public OperationDeclaration? FindOperation(string operation) =>
+        OperationName.TryParse(operation, out var op) ? Declarations?.FirstOrDefault(d => d.System == op.System)?.Find(operation) : null;
+
     /// <summary>The clientIds key every identity needs: the dev identity endpoint issues tokens for it.</summary>
     public const string LocalEnvironment = "local";
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DurableAgentOps.Core.Model;
 
 public enum StepKind
@@ -73,6 +75,11 @@ public sealed record ApprovalPolicy(ApprovalMode Mode, string? Gate, string? Whe
     public static ApprovalPolicy Unspecified { get; } = new(ApprovalMode.Unspecified, null, null, null, null);
 }
 
+/// <summary>
+/// One step. <see cref="Template"/> (draft steps) is the draft's shape: output path (task.subject) → text with
+/// <c>{data.path}</c> placeholders; the offline drafter renders it from the step's data, and a model is asked for the same
+/// shape. Left out of a snapshot's JSON when absent, so snapshots from before templates hash as they did.
+/// </summary>
 public sealed record StepDefinition(
     string Id,
     StepKind Kind,
@@ -84,7 +91,8 @@ public sealed record StepDefinition(
     RetryPolicy? Retry,
     IReadOnlyList<RouteDefinition> Routes,
     ApprovalPolicy Approval,
-    string? Description);
+    string? Description,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Template = null);
 
 public enum ApproverKind
 {

@@ -15,7 +15,8 @@ public sealed record WorkflowSnapshot(
     IReadOnlyList<SystemDefinition> Systems,
     IReadOnlyList<IdentityDefinition> Identities,
     IReadOnlyList<GroupDefinition> Groups,
-    string Sha256)
+    string Sha256,
+    IReadOnlyList<SystemDeclaration>? Declarations = null)
 {
     /// <summary>The options the hash is computed with; use them to store and read snapshots too.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
@@ -38,11 +39,39 @@ public sealed record WorkflowSnapshot(
         var groupNames = definition.Gates.SelectMany(g => g.Approvers).Where(a => a.Kind == ApproverKind.Group).Select(a => a.Name)
             .Concat(definition.Starters.Where(s => s.Kind == StarterKind.Group).Select(s => s.Name)).ToHashSet(StringComparer.Ordinal);
         var groups = catalogue.Groups.Where(g => groupNames.Contains(g.Name)).OrderBy(g => g.Name, StringComparer.Ordinal).ToList();
-        return new WorkflowSnapshot(definition, systems, identities, groups, ComputeSha256(definition, systems, identities, groups));
+        var declarations = DeclarationsUsed(definition, catalogue);
+        return new WorkflowSnapshot(definition, systems, identities, groups, ComputeSha256(definition, systems, identities, groups, declarations), declarations);
+    }
+
+    /// <summary>The declared operation <paramref name="operation"/> as this run pinned it, or null.</summary>
+    public OperationDeclaration? FindOperation(string operation) =>
+        Declarations?.SelectMany(d => d.Operations).FirstOrDefault(o => o.Name == operation);
+
+    /// <summary>The declaration of <paramref name="system"/> as this run pinned it (with only the operations it uses), or null.</summary>
+    public SystemDeclaration? FindDeclaration(string system) => Declarations?.FirstOrDefault(d => d.System == system);
+
+    /// <summary>
+    /// Each declared system a step names, with only the operations the workflow's steps name or scope: a run calls
+    /// systems as they were declared when it started, and its snapshot stays small.
+    /// </summary>
+    private static List<SystemDeclaration>? DeclarationsUsed(WorkflowDefinition definition, IdentityCatalogue catalogue)
+    {
+        if (catalogue.Declarations is not { } declared)
+        {
+            return null;
+        }
+
+        var used = definition.Steps.SelectMany(s => s.Scope.Operations.Append(s.Operation)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var declarations = declared
+            .Select(d => d with { Operations = [.. d.Operations.Where(o => used.Contains(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal)] })
+            .Where(d => d.Operations.Count > 0)
+            .OrderBy(d => d.System, StringComparer.Ordinal)
+            .ToList();
+        return declarations.Count > 0 ? declarations : null;
     }
 
     /// <summary>True when <see cref="Sha256"/> still matches the content (e.g. after a round trip through storage).</summary>
-    public bool IsIntact() => string.Equals(Sha256, ComputeSha256(Definition, Systems, Identities, Groups), StringComparison.Ordinal);
+    public bool IsIntact() => string.Equals(Sha256, ComputeSha256(Definition, Systems, Identities, Groups, Declarations), StringComparison.Ordinal);
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
@@ -54,9 +83,13 @@ public sealed record WorkflowSnapshot(
         WorkflowDefinition definition,
         IReadOnlyList<SystemDefinition> systems,
         IReadOnlyList<IdentityDefinition> identities,
-        IReadOnlyList<GroupDefinition> groups)
+        IReadOnlyList<GroupDefinition> groups,
+        IReadOnlyList<SystemDeclaration>? declarations = null)
     {
-        var node = JsonSerializer.SerializeToNode(new { definition, systems, identities, groups }, JsonOptions);
+        // Without declarations the hash is what it was before systems were declared, so earlier snapshots still verify.
+        var node = declarations is { Count: > 0 }
+            ? JsonSerializer.SerializeToNode(new { definition, systems, identities, groups, declarations }, JsonOptions)
+            : JsonSerializer.SerializeToNode(new { definition, systems, identities, groups }, JsonOptions);
         return CanonicalJson.Sha256(node);
     }
 }

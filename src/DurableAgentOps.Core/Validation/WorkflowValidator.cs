@@ -11,6 +11,8 @@ namespace DurableAgentOps.Core.Validation;
 /// </summary>
 internal sealed class WorkflowValidator
 {
+    private const string SystemFilesName = "systems";
+
     private readonly WorkflowDefinition _workflow;
     private readonly IdentityCatalogue _catalogue;
     private readonly SourceMap _map;
@@ -54,6 +56,7 @@ internal sealed class WorkflowValidator
             CheckIdentity(step, path);
             CheckApproval(step, i, path, firstIndex);
             CheckRoutes(step, path);
+            CheckTemplate(step, path);
             if (step.Retry?.Backoff is { } backoff)
             {
                 CheckDuration(backoff, $"{path}/retry/backoff", "retry backoff");
@@ -121,6 +124,46 @@ internal sealed class WorkflowValidator
         }
     }
 
+    /// <summary>
+    /// A template belongs to a draft step, and each placeholder must name data the step gets (the input, or a step in its
+    /// <c>from</c>): a misspelled path would draft an empty value that an approver might not notice.
+    /// </summary>
+    private void CheckTemplate(StepDefinition step, string path)
+    {
+        if (step.Template is not { } template)
+        {
+            return;
+        }
+
+        if (step.Kind != StepKind.Draft)
+        {
+            Error($"{path}/template", FindingCodes.TemplateOnNonDraftStep, $"step '{step.Id}' is a {Kind(step.Kind)} step; only draft steps have a 'template'");
+            return;
+        }
+
+        var roots = step.From.Select(_workflow.FindStep).OfType<StepDefinition>().Select(StepAliases.Of).Append(StepAliases.Input).ToHashSet(StringComparer.Ordinal);
+        foreach (var (output, text) in template)
+        {
+            var at = $"{path}/template/{string.Join('/', output.Split('.').Select(SourceMap.Segment))}";
+            foreach (var (dataPath, filter) in DraftTemplate.Placeholders(text))
+            {
+                if (!PathTemplate.IsDataPath(dataPath))
+                {
+                    Error(at, FindingCodes.InvalidValue, $"step '{step.Id}': template '{output}' has placeholder '{{{dataPath}}}', which is not a dotted path into the step's data");
+                }
+                else if (!roots.Contains(dataPath.Split('.')[0]))
+                {
+                    Error(at, FindingCodes.TemplateDataNotAvailable, $"step '{step.Id}': template '{output}' names '{dataPath}', but the step gets only {string.Join(", ", roots.Order(StringComparer.Ordinal))}; add the step that provides it to 'from'");
+                }
+
+                if (DraftTemplate.FilterProblem(filter) is { } problem)
+                {
+                    Error(at, FindingCodes.InvalidValue, $"step '{step.Id}': template '{output}': {problem}");
+                }
+            }
+        }
+    }
+
     private void CheckOperations(StepDefinition step, string path)
     {
         if (step.Operation is { } operation)
@@ -182,6 +225,14 @@ internal sealed class WorkflowValidator
         else if (!system.Resources.Contains(op.Resource))
         {
             Error(path, FindingCodes.UnknownOperation, $"step '{step.Id}': '{op.Resource}' is not a resource of system '{op.System}' (known: {string.Join(", ", system.Resources)})");
+        }
+        else if (system.Kind == SystemKind.Business && _catalogue.Declarations is { } declared && _catalogue.FindOperation(operation) is null)
+        {
+            // Caught here, not when a run first calls it: a business operation is an HTTP call only its declaration describes.
+            var declaration = declared.FirstOrDefault(d => d.System == op.System);
+            Error(path, FindingCodes.OperationNotDeclared, declaration is null
+                ? $"step '{step.Id}': system '{op.System}' has no declaration; add {SystemFilesName}/{op.System}.yaml beside identities.yaml declaring {op}"
+                : $"step '{step.Id}': {op} is not declared in {declaration.File} (declared: {string.Join(", ", declaration.Operations.Select(o => o.Name))})");
         }
 
         return op;

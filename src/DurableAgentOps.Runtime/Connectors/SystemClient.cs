@@ -69,7 +69,7 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
         if (idempotencyKey is not null)
         {
             // The same key on every attempt: a retried write is applied once.
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            request.Headers.Add(call.IdempotencyHeader, idempotencyKey);
         }
 
         if (call.Body is not null)
@@ -98,14 +98,15 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
 
         using (response)
         {
-            if (response.IsSuccessStatusCode)
+            if (response.IsSuccessStatusCode && (call.Success.Count == 0 || call.Success.Contains((int)response.StatusCode)))
             {
                 return await ReadAnswerAsync(call, response, cancellationToken);
             }
 
             var reason = await response.Content.ReadAsStringAsync(cancellationToken);
             var asked = RetryAfter.Of(response, time) is { } wait && wait > TimeSpan.Zero ? $" (asked to retry after {wait.TotalSeconds:F0} s)" : string.Empty;
-            var message = $"{call.System} answered {(int)response.StatusCode} {response.StatusCode}{asked} to {call.Operation} ({call.Method} {call.Path}): {Trim(reason)}";
+            var expected = response.IsSuccessStatusCode ? $" (its declaration expects {string.Join(" or ", call.Success)})" : string.Empty;
+            var message = $"{call.System} answered {(int)response.StatusCode} {response.StatusCode}{asked}{expected} to {call.Operation} ({call.Method} {call.Path}): {Trim(reason)}";
             throw SystemCallResilience.IsRefusal(response.StatusCode)
                 ? new StepRefusedException(message)
                 : new HttpRequestException(message, null, response.StatusCode);

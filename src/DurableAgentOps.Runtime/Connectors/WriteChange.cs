@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Canonical;
-using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Shared;
 
 namespace DurableAgentOps.Runtime.Connectors;
@@ -12,12 +11,12 @@ internal static class WriteChange
     /// Each write operation in the step's scope that the data has content for; the step's main operation must be
     /// buildable (else a refusal says what is missing).
     /// </summary>
-    public static IReadOnlyList<SystemCall> BuildCalls(StepDefinition step, JsonObject data)
+    public static IReadOnlyList<SystemCall> BuildCalls(StepInvocation input)
     {
-        ArgumentNullException.ThrowIfNull(step);
+        ArgumentNullException.ThrowIfNull(input);
+        var step = input.Step;
         return step.Scope.Operations.DefaultIfEmpty(step.Operation!)
-            .Where(ConnectorOperations.IsKnown)
-            .Select(op => TryBuild(op, data, op == step.Operation))
+            .Select(op => TryBuild(input, op, op == step.Operation))
             .OfType<SystemCall>()
             .ToList();
     }
@@ -42,11 +41,13 @@ internal static class WriteChange
         ["body"] = c.Body?.DeepClone(),
     })]));
 
-    private static SystemCall? TryBuild(string operation, JsonObject data, bool required)
+    /// <summary>The call for one operation; a scope operation besides the step's own is left out when the data has nothing for it.</summary>
+    private static SystemCall? TryBuild(StepInvocation input, string operation, bool required)
     {
         try
         {
-            return ConnectorOperations.Build(operation, data);
+            var (declared, resource) = DeclaredCalls.Find(input, operation);
+            return DeclaredCalls.Build(declared, resource, input.Data);
         }
         catch (StepRefusedException) when (!required)
         {

@@ -17,12 +17,17 @@ public sealed class SystemsOptions
 
     public string ResourcePrefix { get; set; } = "api://durableagentops/";
 
-    public SystemAddress For(string system)
+    /// <summary>
+    /// Where <paramref name="system"/> is and its token audience: a configured resource wins (an environment may differ),
+    /// then the one its declaration names, then <see cref="ResourcePrefix"/> + the system's name.
+    /// </summary>
+    public SystemAddress For(string system, string? declaredResource = null)
     {
         var listed = Endpoints.GetValueOrDefault(system);
-        return new SystemAddress(
-            listed?.BaseUrl ?? DefaultBaseUrl,
-            string.IsNullOrEmpty(listed?.Resource) ? ResourcePrefix + system : listed.Resource);
+        var resource = !string.IsNullOrEmpty(listed?.Resource) ? listed.Resource
+            : !string.IsNullOrEmpty(declaredResource) ? declaredResource
+            : ResourcePrefix + system;
+        return new SystemAddress(listed?.BaseUrl ?? DefaultBaseUrl, resource);
     }
 }
 
@@ -48,9 +53,9 @@ public sealed class StepCredentials(IOptions<SystemsOptions> systems)
     public TokenCredential For(string clientId) =>
         credentials.GetOrAdd(clientId, id => new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(id)));
 
-    public async Task<AccessToken> GetTokenAsync(string clientId, string system, CancellationToken cancellationToken)
+    public async Task<AccessToken> GetTokenAsync(string clientId, string system, CancellationToken cancellationToken, string? declaredResource = null)
     {
-        var resource = systems.Value.For(system).Resource;
+        var resource = systems.Value.For(system, declaredResource).Resource;
         return await For(clientId).GetTokenAsync(new TokenRequestContext([resource + "/.default"]), cancellationToken);
     }
 }

@@ -32,13 +32,15 @@ public sealed record RunAdmission(int Limit, DateTime Since, bool Admitted);
 public sealed record DefinitionRef(string Workflow, string Sha256);
 
 /// <summary>
-/// What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced; a
-/// write after a gate also gets the digest of the change that was approved; and the run's evidence so far, if it rides here.
+/// What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced; the
+/// declarations of the operations it may call, as the run's snapshot pinned them; a write after a gate also gets the
+/// digest of the change that was approved; and the run's evidence so far, if it rides here.
 /// </summary>
 public sealed record StepInvocation(
     string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data, string? ApprovedChangeDigest = null,
     IReadOnlyList<string>? RedactPaths = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null) : ICarriesEvidence
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SystemDeclaration>? Declarations = null) : ICarriesEvidence
 {
     /// <summary>The workflow's <c>evidence.redact</c> paths: values there are sealed before an output leaves the activity.</summary>
     public IReadOnlyList<string> Redact => RedactPaths ?? [];

@@ -38,7 +38,7 @@ public sealed class PrepareChangeActivity(ChangeStore changes, CarriedEvidence c
     private async Task<ProposedChange> PrepareAsync(StepInvocation input)
     {
         _ = clientIds.Resolve(input.ClientId); // a writer with no client id here is refused now, not after the approval
-        var calls = WriteChange.BuildCalls(input.Step, input.Data);
+        var calls = WriteChange.BuildCalls(input);
         if (options.Value.ScopeGuardEnabled)
         {
             foreach (var call in calls)

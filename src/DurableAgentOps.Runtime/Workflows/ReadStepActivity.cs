@@ -17,10 +17,11 @@ public sealed class ReadStepActivity(SystemClient systems, Redactor redactor, Wo
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
         var (data, values) = await redactor.RevealAsync(input.RunId, input.Data, CancellationToken.None);
-        var call = ConnectorOperations.Build(input.Step.Operation!, (JsonObject)data!);
+        var (operation, resource) = DeclaredCalls.Find(input, input.Step.Operation!);
+        var call = DeclaredCalls.Build(operation, resource, (JsonObject)data!);
         Guard(input, call);
-        var result = await systems.SendAsync(call, input.ClientId, idempotencyKey: null, CancellationToken.None);
-        ConnectorOperations.CheckAnswer(call, (JsonObject)data!, result);
+        var answer = await systems.SendAsync(call, input.ClientId, idempotencyKey: null, CancellationToken.None);
+        var result = DeclaredCalls.CheckAnswer(operation, (JsonObject)data!, answer);
         var read = Redactor.Scrub(result as JsonObject ?? new JsonObject { ["items"] = result?.DeepClone() }, values) as JsonObject ?? [];
 
         // Redacted fields are sealed before the output leaves the activity: history, status and evidence never hold them.

@@ -21,7 +21,7 @@ public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, W
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
-        var calls = WriteChange.BuildCalls(input.Step, input.Data);
+        var calls = WriteChange.BuildCalls(input);
 
         // What was approved is what is written: the same calls, to the byte, or nothing.
         if (input.ApprovedChangeDigest is { } approved && WriteChange.Digest(calls) != approved)

@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+
+namespace DurableAgentOps.Core.Model;
+
+/// <summary>
+/// How the product reaches one business system, declared in <c>workflows/systems/&lt;system&gt;.yaml</c>: the token
+/// audience its step identities ask for and every operation a workflow may name, each as an HTTP call built from the
+/// step's data. The system's base URL is a setting per environment (<c>AgentOps:Systems:Endpoints:&lt;system&gt;:BaseUrl</c>),
+/// never part of the file. <see cref="File"/> is where it was read, for messages; a snapshot does not keep it (the same
+/// declaration read on two machines must hash the same).
+/// </summary>
+public sealed record SystemDeclaration(
+    string System,
+    [property: JsonIgnore] string File,
+    string Description,
+    string? Resource,
+    IReadOnlyList<OperationDeclaration> Operations)
+{
+    public OperationDeclaration? Find(string operation) => Operations.FirstOrDefault(o => o.Name == operation);
+}
+
+/// <summary>
+/// One operation as an HTTP call. <see cref="Paths"/> are templates over run data (<c>/crm/accounts/{input.accountId}</c>,
+/// values escaped); the first whose values are all present is used. <see cref="Name"/> is qualified (crm.accounts.read).
+/// </summary>
+public sealed record OperationDeclaration(
+    string Name,
+    string Method,
+    IReadOnlyList<string> Paths,
+    RecordDeclaration? Record,
+    BodyDeclaration? Body,
+    AnswerDeclaration? Answer,
+    IReadOnlyList<int> Success,
+    string IdempotencyHeader)
+{
+    public const string DefaultIdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>The system's part of <see cref="Name"/>.</summary>
+    public string System => Name.Split('.')[0];
+}
+
+/// <summary>
+/// The record a call touches: its id (the first of <see cref="Id"/>'s run-data paths that has a value), the read step
+/// alias that holds it as read (<see cref="Read"/>: its values before a write, and its id must agree), and the
+/// attributes the scope guard judges, each from a run-data path.
+/// </summary>
+public sealed record RecordDeclaration(IReadOnlyList<string> Id, string? Read, IReadOnlyDictionary<string, string> Attributes);
+
+/// <summary>A write's body: the object at <see cref="From"/> (the draft the approver saw), with <see cref="Set"/> fields filled from run data.</summary>
+public sealed record BodyDeclaration(string From, IReadOnlyDictionary<string, string> Set);
+
+/// <summary>
+/// What a read's answer is: the part kept (<see cref="Select"/>, a dotted path into the answer; all of it when null), and
+/// fields that must equal run data (<see cref="MustMatch"/>: answer field → run-data paths), so a record named in
+/// passing (a call, an order) is refused unless it belongs to the run's record.
+/// </summary>
+public sealed record AnswerDeclaration(string? Select, IReadOnlyDictionary<string, IReadOnlyList<string>> MustMatch);

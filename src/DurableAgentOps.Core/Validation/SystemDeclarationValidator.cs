@@ -1,0 +1,91 @@
+using DurableAgentOps.Core.Diagnostics;
+using DurableAgentOps.Core.Model;
+
+namespace DurableAgentOps.Core.Validation;
+
+/// <summary>Rules for one system declaration against the identity catalogue and the declarations read before it.</summary>
+internal static class SystemDeclarationValidator
+{
+    public static List<Finding> Validate(SystemDeclaration declaration, IdentityCatalogue catalogue, IReadOnlyList<SystemDeclaration> earlier, SourceMap map)
+    {
+        var findings = new List<Finding>();
+        if (declaration.System.Length == 0)
+        {
+            return findings;
+        }
+
+        if (earlier.FirstOrDefault(d => d.System == declaration.System) is { } first)
+        {
+            findings.Add(map.Error("/system", FindingCodes.DuplicateSystemDeclaration, $"system '{declaration.System}' is already declared by {first.File}; declare each system in one file"));
+        }
+
+        if (catalogue.FindSystem(declaration.System) is not { Kind: SystemKind.Business } system)
+        {
+            findings.Add(map.Error("/system", FindingCodes.UnknownSystem, $"system '{declaration.System}' is not a business system under 'systems' in identities.yaml"));
+            return findings;
+        }
+
+        foreach (var operation in declaration.Operations)
+        {
+            var path = $"/operations/{SourceMap.Segment(operation.Name[(system.Name.Length + 1)..])}";
+            if (!OperationName.TryParse(operation.Name, out var op))
+            {
+                continue;
+            }
+
+            if (!system.Resources.Contains(op.Resource))
+            {
+                findings.Add(map.Error(path, FindingCodes.UnknownOperation, $"operation {operation.Name}: '{op.Resource}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)})"));
+            }
+
+            foreach (var problem in Problems(operation, op))
+            {
+                findings.Add(map.Error(path, FindingCodes.InvalidOperationDeclaration, $"operation {operation.Name}: {problem}"));
+            }
+        }
+
+        return findings;
+    }
+
+    /// <summary>
+    /// What makes a declaration unsafe or unusable: a read that sends a body or changes state by its method, a write
+    /// without a body (the approved change) or without a record the guard can judge, a record placeholder with no record.
+    /// </summary>
+    private static IEnumerable<string> Problems(OperationDeclaration operation, OperationName op)
+    {
+        if (op.IsRead)
+        {
+            if (operation.Method is "POST" or "PUT" or "PATCH" or "DELETE")
+            {
+                yield return $"a read ('{op.Verb}') must use GET, not {operation.Method}: a read never changes a record";
+            }
+
+            if (operation.Body is not null)
+            {
+                yield return $"a read ('{op.Verb}') sends no body";
+            }
+        }
+        else
+        {
+            if (operation.Method == "GET")
+            {
+                yield return $"a write ('{op.Verb}') cannot be a GET; use POST, PUT, PATCH or DELETE, or name it with a read verb ({string.Join(", ", OperationName.ReadVerbs)})";
+            }
+
+            if (operation.Body is null && operation.Method != "DELETE")
+            {
+                yield return "a write needs 'body' (from: the draft the approver sees)";
+            }
+
+            if (operation.Record is null)
+            {
+                yield return "a write needs 'record' (its id, and the attributes the scope guard judges)";
+            }
+        }
+
+        if (operation.Record is null && operation.Paths.Any(p => PathTemplate.Placeholders(p).Contains(PathTemplate.RecordId)))
+        {
+            yield return $"path uses {{{PathTemplate.RecordId}}} but declares no 'record'";
+        }
+    }
+}
