@@ -56,9 +56,11 @@ internal static class CliRunner
     {
         var root = Directory.CreateTempSubdirectory("agentops-cli-").FullName;
         var workflows = Directory.CreateDirectory(Path.Combine(root, "workflows")).FullName;
-        foreach (var file in Directory.EnumerateFiles(ShippedWorkflows, "*.yaml"))
+        foreach (var file in Directory.EnumerateFiles(ShippedWorkflows, "*.yaml", SearchOption.AllDirectories))
         {
-            File.Copy(file, Path.Combine(workflows, Path.GetFileName(file)));
+            var copy = Path.Combine(workflows, Path.GetRelativePath(ShippedWorkflows, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
         }
 
         return new TempRepository(root);

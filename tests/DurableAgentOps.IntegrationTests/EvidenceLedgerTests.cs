@@ -261,6 +261,8 @@ public sealed class EvidenceLedgerTests(AzuriteFixture azurite) : IAsyncLifetime
             File.Copy(file, Path.Combine(workflows, Path.GetFileName(file)));
         }
 
+        RepoPaths.CopyCatalogue(workflows);
+
         var routing = Path.Combine(workflows, "support-routing.yaml");
         await File.WriteAllTextAsync(routing, (await File.ReadAllTextAsync(routing)).Replace("retention: P180D", "retention: PT1S", StringComparison.Ordinal));
         await host.DisposeAsync();

@@ -26,7 +26,7 @@ public sealed class GateTimingTests(AzuriteFixture azurite, Smtp4devProcess smtp
     public async Task InitializeAsync()
     {
         dev = await DevServicesProcess.StartAsync(azurite);
-        File.Copy(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml"), Path.Combine(workflows, "identities.yaml"));
+        RepoPaths.CopyCatalogue(workflows);
         var crm = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "workflows", "crm-followup.yaml"));
         crm = Replace(crm, "    timeout: P2D\n    reminders: [PT8H, P1D]\n    escalation:\n      after: P1D\n",
             "    timeout: PT60S\n    reminders: [PT4S]\n    escalation:\n      after: PT10S\n");

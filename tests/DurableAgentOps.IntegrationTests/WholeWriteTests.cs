@@ -26,7 +26,7 @@ public sealed class WholeWriteTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         dev = await DevServicesProcess.StartAsync(azurite);
-        File.Copy(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml"), Path.Combine(workflows, "identities.yaml"));
+        RepoPaths.CopyCatalogue(workflows);
         var crm = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "workflows", "crm-followup.yaml"));
         const string Declared = "    retry:\n      maxAttempts: 5\n      backoff: PT30S\n";
         Assert.Contains(Declared, crm, StringComparison.Ordinal);

@@ -5,6 +5,18 @@ internal static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 
+    /// <summary>Copies the shipped identity catalogue and its system declarations into <paramref name="folder"/>: the base a test's own workflows need.</summary>
+    public static void CopyCatalogue(string folder)
+    {
+        var shipped = Path.Combine(Root, "workflows");
+        File.Copy(Path.Combine(shipped, "identities.yaml"), Path.Combine(folder, "identities.yaml"), overwrite: true);
+        var systems = Directory.CreateDirectory(Path.Combine(folder, "systems")).FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(shipped, "systems")))
+        {
+            File.Copy(file, Path.Combine(systems, Path.GetFileName(file)), overwrite: true);
+        }
+    }
+
     public static string Configuration =>
 #if DEBUG
         "Debug";
