@@ -11,7 +11,7 @@ namespace DurableAgentOps.Core.Tests;
 public sealed class SchemaTests
 {
     // JsonSchema.Net registers schemas by $id globally: build each once.
-    private static readonly Dictionary<string, JsonSchema> Schemas = new[] { "workflow.schema.json", "identities.schema.json" }
+    private static readonly Dictionary<string, JsonSchema> Schemas = new[] { "workflow.schema.json", "identities.schema.json", "system.schema.json" }
         .ToDictionary(n => n, n => JsonSchema.FromText(File.ReadAllText(Path.Combine(TestFiles.Workflows, "schema", n))));
 
     private static JsonSchema Schema(string name) => Schemas[name];
@@ -45,6 +45,19 @@ public sealed class SchemaTests
     [Fact]
     public void Evaluate_ShippedCatalogue_IsValidAgainstIdentitiesSchema() =>
         Assert.True(IsValid(Schema("identities.schema.json"), Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName)));
+
+    [Theory]
+    [InlineData("crm")]
+    [InlineData("finance")]
+    [InlineData("support")]
+    public void Evaluate_ShippedSystemDeclaration_IsValidAgainstSystemSchema(string system) =>
+        Assert.True(IsValid(Schema("system.schema.json"), Path.Combine(TestFiles.Workflows, SystemFiles.FolderName, system + ".yaml")));
+
+    [Theory]
+    [InlineData("invalid", "crm.yaml")]
+    [InlineData("invalid", "erp.yaml")]
+    public void Evaluate_InvalidSystemDeclarationFixture_IsRejected(string fixture, string file) =>
+        Assert.False(IsValid(Schema("system.schema.json"), Path.Combine(TestFiles.Fixtures, "systems", fixture, SystemFiles.FolderName, file)));
 
     /// <summary>The fixtures below are this file with one thing broken, so their rejection is that one thing.</summary>
     [Fact]

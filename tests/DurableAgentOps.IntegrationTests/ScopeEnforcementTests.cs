@@ -94,7 +94,7 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
 
     private static StepInvocation Invocation(StepDefinition step, string identity, JsonObject data) =>
         new("scope-test-" + Guid.NewGuid().ToString("N")[..8], "crm-followup", step,
-            CrmFollowup.Catalogue.Catalogue.Find(identity)!, ClientId(identity), data);
+            CrmFollowup.Catalogue.Catalogue.Find(identity)!, ClientId(identity), data, Declarations: CrmFollowup.ToSnapshot().Declarations);
 
     private async Task<StepRecord> RunAsync<TActivity>(DevServicesProcess dev, StepInvocation invocation, bool guard)
         where TActivity : StepActivityBase

@@ -165,6 +165,7 @@ internal static class ExplainRenderer
 
         // The scope guard refuses every field a step's scope does not list: none listed, none written.
         lines.Add(step.Fields.Count > 0 ? $"fields: {string.Join(", ", step.Fields)}" : "fields: none may be written");
+        lines.AddRange((step.Calls ?? []).Select(call => $"call {call}")); // how each operation reaches its system, as declared
         if (!step.ScopeEnforcement.Enforced)
         {
             lines.Add($"({Enforcement.NotEnforced})"); // the reason follows the table, once

@@ -46,6 +46,7 @@ public sealed record IsolationExplanation(string Declared, string Summary, Enfor
 /// <summary>
 /// The four answers for one step: identity, scope, automatic or gated, and (workflow-wide) evidence.
 /// <see cref="ScopeEnforcement"/> says whether the host checks the scope before a call leaves it (the scope guard).
+/// <see cref="Calls"/> says, per operation, the HTTP call its system's declaration makes of it.
 /// </summary>
 public sealed record StepExplanation(
     int Number,
@@ -61,7 +62,8 @@ public sealed record StepExplanation(
     bool Automatic,
     string Approval,
     IReadOnlyList<string> Gates,
-    Enforcement ScopeEnforcement);
+    Enforcement ScopeEnforcement,
+    IReadOnlyList<string>? Calls = null);
 
 /// <summary>One run input field; <see cref="MaxLength"/> is set for strings (declared or the default).</summary>
 public sealed record InputExplanation(string Name, string Type, bool Required, string? Pattern, int? MaxLength, string? Description);

@@ -17,8 +17,31 @@ public static class StepAliases
             StepKind.Draft => "draft",
             StepKind.Route => "route",
             StepKind.Read when OperationName.TryParse(step.Operation, out var op) =>
-                op.IsRead && op.Verb == "read" && op.Resource.EndsWith('s') ? op.Resource[..^1] : op.Resource,
+                op.IsRead && op.Verb == "read" ? Singular(op.Resource) : op.Resource,
             _ => step.Id,
         };
+    }
+
+    /// <summary>
+    /// English plural to singular for resource names: entries → entry, addresses → address, statuses → status,
+    /// batches → batch, accounts → account; a name without a plural ending stays as it is.
+    /// </summary>
+    public static string Singular(string resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        if (resource.Length > 3 && resource.EndsWith("ies", StringComparison.Ordinal))
+        {
+            return resource[..^3] + "y";
+        }
+
+        if (resource.Length > 4 && (resource.EndsWith("sses", StringComparison.Ordinal) || resource.EndsWith("uses", StringComparison.Ordinal) || resource.EndsWith("xes", StringComparison.Ordinal)
+            || resource.EndsWith("ches", StringComparison.Ordinal) || resource.EndsWith("shes", StringComparison.Ordinal)))
+        {
+            return resource[..^2];
+        }
+
+        // A singular that ends in s (address, status, analysis) stays as it is.
+        var singularS = resource.EndsWith("ss", StringComparison.Ordinal) || resource.EndsWith("us", StringComparison.Ordinal) || resource.EndsWith("is", StringComparison.Ordinal);
+        return resource.Length > 1 && resource.EndsWith('s') && !singularS ? resource[..^1] : resource;
     }
 }

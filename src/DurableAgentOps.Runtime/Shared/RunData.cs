@@ -4,9 +4,9 @@ using DurableAgentOps.Core.Model;
 namespace DurableAgentOps.Runtime.Shared;
 
 /// <summary>
-/// The data a step sees: the run input under <c>input</c>, and each <c>from</c> step's output under an alias that
-/// route conditions name (<c>account</c>, <c>call</c>, <c>invoice</c>, <c>purchaseOrder</c>, <c>ticket</c>,
-/// <c>queues</c>, <c>draft</c>, <c>route</c>). Pure functions: the orchestrator uses them.
+/// The data a step sees: the run input under <c>input</c>, and each <c>from</c> step's output under the alias that
+/// conditions, templates and declarations name (a read's resource in the singular, <c>draft</c>, <c>route</c>; see
+/// <see cref="StepAliases"/>). Pure functions: the orchestrator uses them.
 /// </summary>
 internal static class RunData
 {

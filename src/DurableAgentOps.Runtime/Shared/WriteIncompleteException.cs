@@ -28,7 +28,7 @@ internal sealed partial class WriteIncompleteException(IReadOnlyList<string> mad
 
     private static List<string> List(string text) => [.. text.Split(", ", StringSplitOptions.RemoveEmptyEntries)];
 
-    // Operation names are letters, digits, dots and dashes (ConnectorOperations), so the lists cannot hold "]" or ";".
+    // Operation names are letters, digits, dots, dashes and underscores (the validator's rule), so the lists cannot hold "]" or ";".
     [GeneratedRegex(@"^write incomplete: made \[(?<made>[^\]]*)\]; failed \[(?<failed>[^\]]*)\]; not sent \[(?<notSent>[^\]]*)\]$")]
     private static partial Regex Pattern();
 }

@@ -63,7 +63,8 @@ internal sealed class DevServicesProcess : ServiceProcess
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
-    public static async Task<DevServicesProcess> StartAsync(AzuriteFixture azurite)
+    /// <summary>Starts DevServices; <paramref name="catalogue"/> replaces the shipped identities.yaml (a test's own identities and systems).</summary>
+    public static async Task<DevServicesProcess> StartAsync(AzuriteFixture azurite, string? catalogue = null)
     {
         var port = FreePort.Next();
         var header = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
@@ -73,6 +74,7 @@ internal sealed class DevServicesProcess : ServiceProcess
             ["DevServices__PublicUrl"] = $"http://127.0.0.1:{port}",
             ["DevServices__IdentityHeader"] = header,
             ["DevServices__TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..10],
+            ["DevServices__Catalogue"] = catalogue,
             ["Logging__LogLevel__Default"] = "Warning",
         });
         await dev.WaitHealthyAsync(TimeSpan.FromSeconds(60));

@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DurableAgentOps.IntegrationTests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace DurableAgentOps.IntegrationTests.OwnSystem;
+
+/// <summary>One request as the ledger saw it: who called (the token's client id and identity name), what, and its answer.</summary>
+internal sealed record LedgerRequest(string Method, string Path, string? ClientId, string? Identity, string? IdempotencyKey, int Status, string? Body);
+
+/// <summary>
+/// A small REST service of "a team's own": written here, unknown to the product and to DevServices. It trusts
+/// workload tokens from the DevServices identity endpoint (signature from its JWKS, issuer, audience), authorizes
+/// each route by the token's roles, and keeps a request log. Entries are read wrapped (<c>{"entry": {...}}</c>) and
+/// adjustments take their idempotency key from <c>X-Request-Id</c>, so the declaration has to say so.
+/// </summary>
+internal sealed class LedgerService : IAsyncDisposable
+{
+    public const string Audience = "api://durableagentops/ledger";
+
+    private readonly WebApplication app;
+    private readonly ConcurrentQueue<LedgerRequest> requests = new();
+    private readonly ConcurrentDictionary<string, JsonObject> adjustments = new(StringComparer.Ordinal);
+
+    private LedgerService(WebApplication app) => this.app = app;
+
+    public string BaseUrl => app.Urls.First();
+
+    public IReadOnlyList<LedgerRequest> Requests => [.. requests];
+
+    public IReadOnlyCollection<JsonObject> Adjustments => [.. adjustments.Values];
+
+    public static async Task<LedgerService> StartAsync(string identityBaseUrl)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(identityBaseUrl) };
+        var discovery = await http.GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
+        var keys = new JsonWebKeySet(await http.GetStringAsync("/.well-known/jwks.json")).GetSigningKeys();
+        var validation = new TokenValidationParameters
+        {
+            ValidIssuer = discovery.GetProperty("issuer").GetString(),
+            ValidAudience = Audience,
+            IssuerSigningKeys = keys,
+        };
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var service = new LedgerService(app);
+        app.MapGet("/api/v2/entries/{id}", (string id, HttpContext http) => service.Handle(http, validation, "entries.read", _ =>
+            id.StartsWith("E-", StringComparison.Ordinal)
+                ? Results.Json(new { entry = new { id, region = id == "E-0002" ? "amer" : "emea", amount = 120.5, memo = "duplicate freight charge" }, etag = "W/1" })
+                : Results.NotFound()));
+        app.MapPost("/api/v2/entries/{id}/adjustments", (string id, HttpContext http) => service.Handle(http, validation, "adjustments.create", body =>
+        {
+            var key = http.Request.Headers["X-Request-Id"].ToString();
+            if (key.Length == 0 || body is null)
+            {
+                return Results.BadRequest(new { error = "X-Request-Id and a JSON body are required" });
+            }
+
+            var adjustment = service.adjustments.GetOrAdd(key, _ => new JsonObject { ["entryId"] = id, ["amount"] = body["amount"]?.DeepClone(), ["memo"] = body["memo"]?.DeepClone() });
+            return Results.Json(adjustment, statusCode: StatusCodes.Status201Created);
+        }));
+        await app.StartAsync();
+        return service;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    private async Task<IResult> Handle(HttpContext http, TokenValidationParameters validation, string role, Func<JsonObject?, IResult> answer)
+    {
+        var body = http.Request.HasJsonContentType() ? await JsonNode.ParseAsync(http.Request.Body) : null;
+        var token = http.Request.Headers.Authorization.ToString();
+        var result = token.StartsWith("Bearer ", StringComparison.Ordinal)
+            ? await new JsonWebTokenHandler().ValidateTokenAsync(token["Bearer ".Length..], validation)
+            : null;
+        string? clientId = null, identity = null;
+        IResult outcome;
+        if (result is not { IsValid: true })
+        {
+            outcome = Results.Unauthorized();
+        }
+        else
+        {
+            clientId = result.Claims.TryGetValue("appid", out var appid) ? appid?.ToString() : null;
+            identity = result.Claims.TryGetValue("idn", out var idn) ? idn?.ToString() : null;
+            var roles = ((JsonWebToken)result.SecurityToken).Claims.Where(c => c.Type == "roles").Select(c => c.Value).ToList();
+            outcome = roles.Contains(role) ? answer(body as JsonObject) : Results.StatusCode(StatusCodes.Status403Forbidden);
+        }
+
+        var status = outcome is IStatusCodeHttpResult { StatusCode: int code } ? code : StatusCodes.Status200OK;
+        requests.Enqueue(new LedgerRequest(http.Request.Method, http.Request.Path.Value ?? string.Empty, clientId, identity,
+            http.Request.Headers["X-Request-Id"].FirstOrDefault(), status, body?.ToJsonString()));
+        return outcome;
+    }
+}

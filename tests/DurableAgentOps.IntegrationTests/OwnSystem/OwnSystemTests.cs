@@ -1,0 +1,202 @@
+using DurableAgentOps.IntegrationTests.Infrastructure;
+
+namespace DurableAgentOps.IntegrationTests.OwnSystem;
+
+/// <summary>
+/// A team connects a system of its own by files alone: a catalogue entry and identities for it, a declaration in
+/// systems/, and a workflow; no C#. The system is <see cref="LedgerService"/>, written in this test. A run reads
+/// through it, drafts from the template, waits for approval and writes through it, each call under its own identity.
+/// </summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private const string ReaderClientId = "6f1c0a10-0000-4000-8000-0000000000b1";
+    private const string WriterClientId = "6f1c0a10-0000-4000-8000-0000000000b2";
+    private const string Fiona = "fiona.finance@contoso.example";
+
+    private readonly string workflows = Directory.CreateTempSubdirectory("agentops-own-").FullName;
+    private DevServicesProcess dev = null!;
+    private LedgerService ledger = null!;
+    private HostProcess host = null!;
+
+    public async Task InitializeAsync()
+    {
+        RepoPaths.CopyCatalogue(workflows);
+        var catalogue = Path.Combine(workflows, "identities.yaml");
+        var text = await File.ReadAllTextAsync(catalogue);
+        text = Insert(text, "identities:\n", """
+              ledger-reader:
+                description: Reads ledger entries of EMEA.
+                clientIds:
+                  local: 6f1c0a10-0000-4000-8000-0000000000b1
+                grants:
+                  ledger:
+                    operations: [entries.read]
+                    records:
+                      region: [emea]
+              ledger-writer:
+                description: Posts adjustments to EMEA entries, after approval.
+                clientIds:
+                  local: 6f1c0a10-0000-4000-8000-0000000000b2
+                grants:
+                  ledger:
+                    operations: [adjustments.create]
+                    records:
+                      region: [emea]
+                    fields: [amount, memo]
+
+            """);
+        text = Insert(text, "systems:\n", """
+              ledger:
+                kind: business
+                description: The team's general ledger (a service of its own).
+                resources: [entries, adjustments]
+
+            """);
+        await File.WriteAllTextAsync(catalogue, text);
+        await File.WriteAllTextAsync(Path.Combine(workflows, "systems", "ledger.yaml"), """
+            system: ledger
+            kind: http
+            description: The team's general ledger.
+            resource: api://durableagentops/ledger
+            operations:
+              entries.read:
+                method: GET
+                path: /api/v2/entries/{input.entryId}
+                record:
+                  id: input.entryId
+                answer:
+                  select: entry
+              adjustments.create:
+                method: POST
+                path: /api/v2/entries/{record.id}/adjustments
+                record:
+                  id: [input.entryId, entry.id]
+                  read: entry
+                  attributes:
+                    region: entry.region
+                body:
+                  from: draft.adjustment
+                success: [201]
+                idempotencyHeader: X-Request-Id
+            """);
+        await File.WriteAllTextAsync(Path.Combine(workflows, "ledger-adjust.yaml"), """
+            name: ledger-adjust
+            version: 1
+            owner: finance-ops@contoso.example
+            description: Read a ledger entry, draft an adjustment, and post it once a finance manager approves.
+            isolation: shared-app
+            input:
+              entryId:
+                type: string
+                required: true
+                pattern: "^E-[0-9]{4}$"
+            steps:
+              - id: read-entry
+                kind: read
+                identity: ledger-reader
+                system: ledger
+                operation: ledger.entries.read
+                scope:
+                  operations: [ledger.entries.read]
+                  records:
+                    region: [emea]
+              - id: draft-adjustment
+                kind: draft
+                identity: drafter
+                system: model
+                operation: model.completions.create
+                scope:
+                  operations: [model.completions.create]
+                from: [read-entry]
+                template:
+                  target:
+                    entryId: "{entry.id}"
+                  adjustment:
+                    amount: "{entry.amount}"
+                    memo: "Reverse {entry.id}: {entry.memo}"
+              - id: write-adjustment
+                kind: write
+                identity: ledger-writer
+                system: ledger
+                operation: ledger.adjustments.create
+                scope:
+                  operations: [ledger.adjustments.create]
+                  records:
+                    region: [emea]
+                  fields: [amount, memo]
+                from: [draft-adjustment]
+                approval: review
+            gates:
+              review:
+                approvers:
+                  - group: finance-managers
+                channels: [email]
+                timeout: P1D
+            evidence:
+              retention: P30D
+            """);
+
+        dev = await DevServicesProcess.StartAsync(azurite, catalogue);
+        ledger = await LedgerService.StartAsync(dev.BaseUrl);
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
+        settings["AgentOps__Workflows__Path"] = workflows;
+        settings["AgentOps__Systems__Endpoints__ledger__BaseUrl"] = ledger.BaseUrl;
+        host = await HostProcess.StartHealthyAsync(settings);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await ledger.DisposeAsync();
+        await dev.DisposeAsync();
+        Directory.Delete(workflows, recursive: true);
+    }
+
+    [Fact]
+    public async Task Run_SystemDeclaredByFileOnly_ReadsDraftsWaitsForApprovalAndWritesUnderEachStepsIdentity()
+    {
+        Assert.Equal(0, WorkflowSetValidatorErrors());
+        var runId = await GovernedRuns.StartAsync(host, dev, "ledger-adjust", new { entryId = "E-0001" });
+        var waiting = await GovernedRuns.WaitPhaseAsync(host, runId, "awaiting-approval");
+        Assert.DoesNotContain(ledger.Requests, r => r.Method == "POST"); // nothing written before the approval
+
+        await GovernedRuns.ApproveAsync(host, dev, runId, Fiona);
+        var done = await GovernedRuns.WaitFinishedAsync(host, runId);
+
+        Assert.True(done.GetProperty("outcome").GetString() == "completed", done.ToString());
+        var read = Assert.Single(ledger.Requests, r => r.Method == "GET");
+        Assert.Equal(("/api/v2/entries/E-0001", ReaderClientId, "ledger-reader", 200), (read.Path, read.ClientId, read.Identity, read.Status));
+        var write = Assert.Single(ledger.Requests, r => r.Method == "POST");
+        Assert.Equal(("/api/v2/entries/E-0001/adjustments", WriterClientId, "ledger-writer", 201), (write.Path, write.ClientId, write.Identity, write.Status));
+        Assert.Equal($"{runId}:write-adjustment:ledger.adjustments.create", write.IdempotencyKey); // the declared header
+        var posted = Assert.Single(ledger.Adjustments);
+        Assert.Equal("Reverse E-0001: duplicate freight charge", posted["memo"]!.GetValue<string>()); // rendered from the template
+        Assert.Equal(120.5, posted["amount"]!.GetValue<double>()); // a lone placeholder keeps the number
+        Assert.Contains("ledger.adjustments.create", waiting.ToString(), StringComparison.Ordinal);
+        var verified = await GovernedRuns.VerifyAsync(host, runId);
+        Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+    }
+
+    [Fact]
+    public async Task Run_EntryOutsideTheDeclaredRegion_WriteRefusedBeforeTheLedgerIsAsked()
+    {
+        // E-0002 lives in amer: the read passes (its region is not known before the read), the write's scope does not.
+        var runId = await GovernedRuns.StartAsync(host, dev, "ledger-adjust", new { entryId = "E-0002" });
+        var done = await GovernedRuns.WaitFinishedAsync(host, runId);
+
+        Assert.NotEqual("completed", done.GetProperty("outcome").GetString());
+        Assert.Contains("region", done.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(ledger.Requests, r => r.Method == "POST");
+    }
+
+    private int WorkflowSetValidatorErrors() =>
+        Core.Loading.WorkflowSetValidator.Validate([workflows]).Errors;
+
+    private static string Insert(string text, string after, string block)
+    {
+        var at = text.IndexOf(after, StringComparison.Ordinal);
+        Assert.True(at >= 0, $"'{after.Trim()}' not found");
+        return text.Insert(at + after.Length, block);
+    }
+}
