@@ -73,6 +73,22 @@ public sealed class DiffCommandTests
     }
 
     [Fact]
+    public void Diff_GitRevisionWhoseSystemDeclarationChanged_FlagsTheOperationDeclaredDifferently()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Git("init", "-q");
+        repo.Git("add", "workflows");
+        repo.Git("commit", "-q", "-m", "workflows");
+        repo.Edit("workflows/systems/support.yaml", "path: /support/tickets/{record.id}/assignment", "path: /support/tickets/{record.id}/assignment?force=true");
+
+        var result = CliRunner.Executable(repo.Root, "diff", "HEAD:workflows/support-routing.yaml", "workflows/support-routing.yaml");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("warning DAO214: support.assignments.write is declared differently in workflows/systems/support.yaml: PUT /support/tickets/{record.id}/assignment?force=true (was PUT /support/tickets/{record.id}/assignment)",
+            result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Diff_UnknownRevision_ExitsOneWithGitError()
     {
         using var repo = CliRunner.CopyOfWorkflows();

@@ -28,7 +28,7 @@ public sealed class ExplainCommandTests
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("## `crm-followup` v1", result.Out, StringComparison.Ordinal);
-        Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea<br>fields: none may be written | automatic: changes nothing |", result.Out, StringComparison.Ordinal);
+        Assert.Contains("| 1 | `read-account` (read) | `crm-reader` | `${CRM_READER_CLIENT_ID}` | system: crm<br>operations: crm.accounts.read<br>records: region: emea<br>fields: none may be written<br>call crm.accounts.read: GET /crm/accounts/{input.accountId}; record input.accountId | automatic: changes nothing |", result.Out, StringComparison.Ordinal);
         Assert.Contains("| `director-review` | group emea-sales-directors, person head.of.sales@contoso.example | 1 of 2 | P3D | P1D | none | teams, email | on | reject |", result.Out, StringComparison.Ordinal);
         Assert.Contains("- **Redacted:** call.transcript\n", result.Out, StringComparison.Ordinal);
     }

@@ -197,4 +197,106 @@ public sealed class DiffTests
         Assert.False(report.HasWidening);
         Assert.Single(report.Changes, c => c.Message == "starter removed: role AgentOps.SalesOps may no longer start a run");
     }
+
+    [Fact]
+    public void Compare_RouteConditionChanged_FlagsOnlyTheChangedCondition()
+    {
+        var report = Diff("crm-followup", Replace("when: account.tier == 'strategic'", "when: account.tier == 'key'"));
+
+        Assert.Equal([FindingCodes.ConditionChanged], WideningCodes(report));
+        var widening = Assert.Single(report.Widenings);
+        Assert.Contains("account.tier == 'strategic' -> strategic-accounts -> account.tier == 'key' -> strategic-accounts", widening.Message, StringComparison.Ordinal);
+        Assert.Equal(LineOf("crm-followup", "when: account.tier == 'strategic'"), widening.Line);
+    }
+
+    [Fact]
+    public void Compare_RoutesReordered_FlagsEachMovedRoute()
+    {
+        var report = Diff("support-routing", Replace("      - when: ticket.priority == P1\n        to: incident-response\n      - when: ticket.category == 'billing'\n        to: billing",
+            "      - when: ticket.category == 'billing'\n        to: billing\n      - when: ticket.priority == P1\n        to: incident-response"));
+
+        Assert.Equal([FindingCodes.ConditionChanged], WideningCodes(report));
+        Assert.Equal(2, report.Widenings.Count());
+    }
+
+    [Fact]
+    public void Compare_ApprovalConditionNarrowed_FlagsConditionChanged()
+    {
+        var report = Diff("support-routing", Replace("when: ticket.priority in [P1, P2]", "when: ticket.priority in [P1]"));
+
+        Assert.Equal([FindingCodes.ConditionChanged], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_ApproverAdded_FlagsApproversAdded()
+    {
+        var report = Diff("crm-followup", Replace("      - group: emea-sales-managers\n", "      - group: emea-sales-managers\n      - person: eve.temp@contoso.example\n"));
+
+        Assert.Equal([FindingCodes.ApproversAdded], WideningCodes(report));
+        Assert.Contains("person eve.temp@contoso.example may now approve", Assert.Single(report.Widenings).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_EscalationLater_FlagsEscalationWeaker()
+    {
+        var report = Diff("crm-followup", Replace("      after: P1D\n", "      after: P2D\n"));
+
+        Assert.Equal([FindingCodes.EscalationWeaker], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_SeparateWriterToSharedApp_FlagsIsolationWeaker()
+    {
+        var report = Diff("invoice-exceptions", Replace("isolation: separate-writer", "isolation: shared-app"));
+
+        Assert.Equal([FindingCodes.IsolationWeaker], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_EvidenceShorterThinnerAndUnredacted_FlagsEachWeakening()
+    {
+        var report = Diff("crm-followup", t => TestFiles.Edit(TestFiles.Edit(TestFiles.Edit(t,
+            "retention: P400D", "retention: P30D"),
+            "approvals, writes, model-usage]", "approvals, writes]"),
+            "  redact: [call.transcript]\n", string.Empty));
+
+        Assert.Equal([FindingCodes.EvidenceWeaker], WideningCodes(report));
+        Assert.Equal(3, report.Widenings.Count());
+    }
+
+    [Fact]
+    public void Compare_OperationDeclaredDifferently_FlagsDeclarationChanged()
+    {
+        var folders = Directory.CreateTempSubdirectory("dao-diff-").FullName;
+        try
+        {
+            LoadedWorkflow Load(string side, Func<string, string> editCrm)
+            {
+                var folder = Directory.CreateDirectory(Path.Combine(folders, side)).FullName;
+                File.Copy(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName), Path.Combine(folder, WorkflowLoader.CatalogueFileName));
+                var systems = Directory.CreateDirectory(Path.Combine(folder, SystemFiles.FolderName)).FullName;
+                foreach (var file in Directory.GetFiles(Path.Combine(TestFiles.Workflows, SystemFiles.FolderName)))
+                {
+                    var text = File.ReadAllText(file);
+                    File.WriteAllText(Path.Combine(systems, Path.GetFileName(file)), Path.GetFileName(file) == "crm.yaml" ? editCrm(text) : text);
+                }
+
+                File.Copy(TestFiles.Workflow("crm-followup"), Path.Combine(folder, "crm-followup.yaml"));
+                return WorkflowLoader.Load(Path.Combine(folder, "crm-followup.yaml"));
+            }
+
+            var old = Load("old", t => t);
+            var @new = Load("new", Replace("path: /crm/accounts/{record.id}/notes", "path: /crm/accounts/{record.id}/notes/bulk"));
+            Assert.False(@new.HasErrors);
+
+            var report = WorkflowDiffer.Compare(old, @new);
+
+            Assert.Equal([FindingCodes.DeclarationChanged], WideningCodes(report));
+            Assert.Contains("crm.notes.create is declared differently", Assert.Single(report.Widenings).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folders, recursive: true);
+        }
+    }
 }

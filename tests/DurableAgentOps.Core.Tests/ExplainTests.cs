@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Explain;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
@@ -241,10 +242,14 @@ public sealed class ExplainTests
     [Fact]
     public void Explain_EscalationAtTheTimeoutWithOnTimeoutReject_IsDeclaredNotEnforced()
     {
-        // clerk-approval escalates after P1D with a P1D timeout; with onTimeout reject the timeout wins.
-        var clerk = Explain("invoice-exceptions", t => TestFiles.Edit(t, "    onTimeout: escalate\n\n  manager-approval:", "    onTimeout: reject\n\n  manager-approval:"))
-            .Gates.Single(g => g.Id == "clerk-approval");
+        // clerk-approval escalates after P1D with a P1D timeout; with onTimeout reject the timeout wins. validate refuses
+        // such a gate (DAO080); explain still says what it would do.
+        var path = TestFiles.Workflow("invoice-exceptions");
+        var text = TestFiles.Edit(File.ReadAllText(path), "    onTimeout: escalate\n\n  manager-approval:", "    onTimeout: reject\n\n  manager-approval:");
+        var loaded = WorkflowLoader.Parse(text, path, WorkflowLoader.LoadCatalogue(WorkflowLoader.CataloguePathFor(path)));
+        var clerk = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue).Gates.Single(g => g.Id == "clerk-approval");
 
+        Assert.Contains(loaded.Findings, f => f.Code == FindingCodes.EscalationNeverFires);
         Assert.False(clerk.EscalatesToEnforcement.Enforced);
         Assert.Equal("escalation.after is not before the timeout, and at the timeout this gate's onTimeout is reject", clerk.EscalatesToEnforcement.Reason);
     }

@@ -36,10 +36,38 @@ internal static class WorkflowSource
         var cataloguePath = WorkflowLoader.CataloguePathFor(path);
         var catalogueName = $"{revision}:{cataloguePath}";
         var catalogue = GitShow(revision, cataloguePath, out var catalogueBytes, out var catalogueError)
-            ? WorkflowLoader.ParseCatalogue(catalogueBytes, catalogueName)
+            ? WithSystems(WorkflowLoader.ParseCatalogue(catalogueBytes, catalogueName), revision, SystemFiles.FolderFor(cataloguePath))
             : LoadedCatalogue.Missing(catalogueName, $"cannot read the identity catalogue from git: {catalogueError}");
         var workflow = WorkflowLoader.Parse(bytes, spec, catalogue);
         return new SourceLoad(workflow, [.. workflow.AllFindings]);
+    }
+
+    /// <summary>
+    /// The system declarations of the same revision (`git show rev:folder/` lists a tree). A revision from before systems
+    /// were declared has no such folder: its catalogue is then read as it was, without declarations to check against.
+    /// </summary>
+    private static LoadedCatalogue WithSystems(LoadedCatalogue catalogue, string revision, string folder)
+    {
+        if (!GitShow(revision, folder + "/", out var listing, out _))
+        {
+            return catalogue;
+        }
+
+        var names = System.Text.Encoding.UTF8.GetString(listing).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Skip(1) // "tree rev:folder/"
+            .Where(name => name.EndsWith(".yaml", StringComparison.Ordinal) || name.EndsWith(".yml", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        var files = new List<(string File, byte[] Bytes)>();
+        foreach (var name in names)
+        {
+            var path = Path.Combine(folder, name);
+            if (GitShow(revision, path, out var bytes, out _))
+            {
+                files.Add(($"{revision}:{path}", bytes));
+            }
+        }
+
+        return SystemFiles.Attach(catalogue, files);
     }
 
     private static SourceLoad Failed(string spec, string message) =>

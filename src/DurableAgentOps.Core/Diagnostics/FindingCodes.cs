@@ -59,6 +59,12 @@ public static class FindingCodes
     public const string TemplateOnNonDraftStep = "DAO073";
     public const string TemplateDataNotAvailable = "DAO074";
 
+    // Gates and evidence that read stronger than they are.
+    public const string EscalationNeverFires = "DAO080";
+    public const string ReminderNeverSent = "DAO081";
+    public const string StarterMayApproveOwnRun = "DAO082";
+    public const string EvidenceMissesWhatGatesNeed = "DAO083";
+
     // Catalogue.
     public const string UnusedGrant = "DAO050";
     public const string UnusedIdentity = "DAO051";
@@ -80,5 +86,11 @@ public static class FindingCodes
     public const string SmallerQuorum = "DAO206";
     public const string SeparationOfDutiesOff = "DAO207";
     public const string WiderStarters = "DAO208";
+    public const string ConditionChanged = "DAO209";
+    public const string ApproversAdded = "DAO210";
+    public const string EscalationWeaker = "DAO211";
+    public const string IsolationWeaker = "DAO212";
+    public const string EvidenceWeaker = "DAO213";
+    public const string DeclarationChanged = "DAO214";
     public const string Changed = "DAO250";
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Explain;
 using DurableAgentOps.Core.Loading;
@@ -15,9 +16,11 @@ public sealed record DiffReport(IReadOnlyList<Finding> Changes)
 }
 
 /// <summary>
-/// Compares identities, scopes, gates and starters of two loaded workflows (with their catalogues). A widening is
-/// anything that lets a run do more, or more easily, or lets more people start one: a new operation, field or record,
-/// a removed gate, a longer timeout, a smaller quorum, separation of duties turned off, a new starter or none at all.
+/// Compares identities, scopes, gates, starters, evidence and system declarations of two loaded workflows (with their
+/// catalogues). A widening is anything that lets a run do more, or more easily, or lets more people start or approve
+/// one, or keeps less evidence: a new operation, field or record, a removed gate, a changed route or approval condition,
+/// a longer timeout, a smaller quorum, new approvers, a later or removed escalation, separation of duties or writer
+/// isolation turned off, a new starter or none at all, shorter or thinner evidence, a changed operation declaration.
 /// </summary>
 public sealed class WorkflowDiffer
 {
@@ -96,8 +99,18 @@ public sealed class WorkflowDiffer
             Note(_old.Map, $"/gates/{SourceMap.Segment(gate.Id)}", $"gate '{gate.Id}' removed from 'gates'");
         }
 
+        if (oldWf.Isolation == Isolation.SeparateWriter && newWf.Isolation != Isolation.SeparateWriter)
+        {
+            Widen(_new.Map, "/isolation", FindingCodes.IsolationWeaker, $"isolation {Kebab(oldWf.Isolation)} -> {Kebab(newWf.Isolation)}: the writer's identities no longer live apart");
+        }
+        else if (oldWf.Isolation != newWf.Isolation)
+        {
+            Note(_new.Map, "/isolation", $"isolation {Kebab(oldWf.Isolation)} -> {Kebab(newWf.Isolation)}");
+        }
+
         CompareStarters(oldWf.Starters, newWf.Starters);
         CompareCatalogues(newWf);
+        CompareDeclarations(newWf);
         if (oldWf.Evidence != newWf.Evidence)
         {
             CompareEvidence(oldWf.Evidence, newWf.Evidence);
@@ -120,6 +133,12 @@ public sealed class WorkflowDiffer
                     Widen(_new.Map, $"{path}/identity", FindingCodes.WidenedOperation, $"step '{id}': identity '{after.Identity}' may {op}, which '{before.Identity}' could not");
                 }
             }
+        }
+
+        if (!(before.Template ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal)
+            .SequenceEqual((after.Template ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal)))
+        {
+            Note(_new.Map, path, $"step '{id}' draft template changed");
         }
 
         if (before.Operation != after.Operation)
@@ -148,8 +167,32 @@ public sealed class WorkflowDiffer
         }
 
         CompareRecords(before.Scope.Records, after.Scope.Records, _new.Map, $"{path}/scope", $"step '{id}'");
+        CompareRouteConditions(before, after, path);
         CompareApproval(oldWf, newWf, before, after, path);
     }
+
+    /// <summary>
+    /// Routes decide which gate a write waits for: any change to a condition, or to which route comes first, can send a
+    /// run to a weaker gate, so every such change is flagged (the reviewer judges whether it weakens).
+    /// </summary>
+    private void CompareRouteConditions(StepDefinition before, StepDefinition after, string path)
+    {
+        var oldRoutes = before.Routes.Select(r => (r.When, r.To)).ToList();
+        var newRoutes = after.Routes.Select(r => (r.When, r.To)).ToList();
+        for (var r = 0; r < Math.Max(oldRoutes.Count, newRoutes.Count); r++)
+        {
+            var was = r < oldRoutes.Count ? oldRoutes[r] : default;
+            var now = r < newRoutes.Count ? newRoutes[r] : default;
+            if (was != now)
+            {
+                Widen(_new.Map, r < newRoutes.Count ? $"{path}/routes/{r}" : $"{path}/routes", FindingCodes.ConditionChanged,
+                    $"step '{after.Id}' route {r + 1}: {Route(was)} -> {Route(now)}");
+            }
+        }
+    }
+
+    private static string Route((string? When, string? To) route) =>
+        route.To is null ? "(none)" : $"{route.When ?? "otherwise"} -> {route.To}";
 
     private void CompareApproval(WorkflowDefinition oldWf, WorkflowDefinition newWf, StepDefinition before, StepDefinition after, string path)
     {
@@ -178,7 +221,16 @@ public sealed class WorkflowDiffer
         }
         else if (before.Approval.When != after.Approval.When)
         {
-            Note(_new.Map, at, $"step '{id}' approval condition '{before.Approval.When}' -> '{after.Approval.When ?? "always"}'");
+            // A condition that now holds for fewer runs, or for other runs, lets some write without a person.
+            var change = $"step '{id}' approval condition '{before.Approval.When}' -> '{after.Approval.When ?? "always"}'";
+            if (after.Approval.When is null)
+            {
+                Note(_new.Map, at, change);
+            }
+            else
+            {
+                Widen(_new.Map, at, FindingCodes.ConditionChanged, change);
+            }
         }
 
         // Gates swapped for others are compared like for like; same-id gates are compared once, under 'gates'.
@@ -267,17 +319,50 @@ public sealed class WorkflowDiffer
             Note(_new.Map, path, $"{what}: separation of duties turned on");
         }
 
+        // More people who may approve is a wider gate; fewer is a note.
         var oldApprovers = before.Approvers.Select(WorkflowExplainer.Describe).ToList();
         var newApprovers = after.Approvers.Select(WorkflowExplainer.Describe).ToList();
-        if (!oldApprovers.Order(StringComparer.Ordinal).SequenceEqual(newApprovers.Order(StringComparer.Ordinal)))
+        foreach (var added in newApprovers.Except(oldApprovers))
         {
-            Note(_new.Map, path, $"{what}: approvers [{string.Join(", ", oldApprovers)}] -> [{string.Join(", ", newApprovers)}]");
+            Widen(_new.Map, $"{path}/approvers", FindingCodes.ApproversAdded, $"{what}: {added} may now approve");
         }
 
-        if (!before.Channels.SequenceEqual(after.Channels) || !before.Reminders.SequenceEqual(after.Reminders) ||
-            before.Escalation != after.Escalation || before.OnTimeout != after.OnTimeout)
+        foreach (var removed in oldApprovers.Except(newApprovers))
         {
-            Note(_new.Map, path, $"{what}: channels, reminders, escalation or timeout action changed");
+            Note(_new.Map, $"{path}/approvers", $"{what}: {removed} may no longer approve");
+        }
+
+        CompareEscalation(before, after, path, what);
+        if (!before.Channels.SequenceEqual(after.Channels) || !before.Reminders.SequenceEqual(after.Reminders) || before.OnTimeout != after.OnTimeout)
+        {
+            Note(_new.Map, path, $"{what}: channels, reminders or timeout action changed");
+        }
+    }
+
+    /// <summary>An escalation removed, or due later, leaves a waiting change with the first approvers longer.</summary>
+    private void CompareEscalation(GateDefinition before, GateDefinition after, string path, string what)
+    {
+        if (before.Escalation is not { } was)
+        {
+            if (after.Escalation is { } added)
+            {
+                Note(_new.Map, $"{path}/escalation", $"{what}: now escalates to '{added.To}' after {added.After}");
+            }
+
+            return;
+        }
+
+        if (after.Escalation is not { } now)
+        {
+            Widen(_new.Map, path, FindingCodes.EscalationWeaker, $"{what}: no longer escalates (was to '{was.To}' after {was.After})");
+        }
+        else if (IsoDuration.TryParse(was.After, out var oldAfter) && IsoDuration.TryParse(now.After, out var newAfter) && newAfter > oldAfter)
+        {
+            Widen(_new.Map, $"{path}/escalation/after", FindingCodes.EscalationWeaker, $"{what}: escalates later, after {now.After} (was {was.After})");
+        }
+        else if (was != now)
+        {
+            Note(_new.Map, $"{path}/escalation", $"{what}: escalation {was.After} -> '{was.To}' is now {now.After} -> '{now.To}'");
         }
     }
 
@@ -410,18 +495,61 @@ public sealed class WorkflowDiffer
         }
     }
 
+    /// <summary>Evidence kept shorter, a kind of record no longer kept, or a value no longer redacted is weaker evidence.</summary>
     private void CompareEvidence(EvidencePolicy before, EvidencePolicy after)
     {
-        if (before.Retention != after.Retention)
+        if (IsoDuration.TryParse(before.Retention, out var oldRetention) && IsoDuration.TryParse(after.Retention, out var newRetention) && newRetention < oldRetention)
+        {
+            Widen(_new.Map, "/evidence/retention", FindingCodes.EvidenceWeaker, $"evidence is kept {after.Retention} (was {before.Retention}): shorter");
+        }
+        else if (before.Retention != after.Retention)
         {
             Note(_new.Map, "/evidence/retention", $"evidence retention {before.Retention} -> {after.Retention}");
         }
 
-        if (!before.Keep.SequenceEqual(after.Keep) || !before.Redact.SequenceEqual(after.Redact))
+        foreach (var kind in before.Keep.Except(after.Keep))
+        {
+            Widen(_new.Map, "/evidence/keep", FindingCodes.EvidenceWeaker, $"evidence no longer keeps '{kind}'");
+        }
+
+        foreach (var path in before.Redact.Except(after.Redact))
+        {
+            Widen(_new.Map, "/evidence", FindingCodes.EvidenceWeaker, $"'{path}' is no longer redacted: it is kept in clear");
+        }
+
+        if (after.Keep.Except(before.Keep).Any() || after.Redact.Except(before.Redact).Any())
         {
             Note(_new.Map, "/evidence", $"evidence kept [{string.Join(", ", after.Keep)}], redacted [{string.Join(", ", after.Redact)}] (was [{string.Join(", ", before.Keep)}], [{string.Join(", ", before.Redact)}])");
         }
     }
+
+    /// <summary>
+    /// An operation the workflow scopes whose declaration changed (method, path, record, body, answer checks) makes other
+    /// calls under the same name: what a reviewer approved for the name is no longer what is sent.
+    /// </summary>
+    private void CompareDeclarations(WorkflowDefinition newWf)
+    {
+        if (_old.Catalogue.Catalogue.Declarations is null || _new.Catalogue.Catalogue.Declarations is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < newWf.Steps.Count; i++)
+        {
+            foreach (var operation in newWf.Steps[i].Scope.Operations)
+            {
+                if (_old.Catalogue.Catalogue.FindOperation(operation) is { } was && _new.Catalogue.Catalogue.FindOperation(operation) is { } now
+                    && JsonSerializer.Serialize(was) != JsonSerializer.Serialize(now))
+                {
+                    var file = _new.Catalogue.Catalogue.Declarations.First(d => d.System == now.System).File;
+                    Widen(_new.Map, $"/steps/{i}/scope/operations/{IndexOf(newWf.Steps[i].Scope.Operations, operation)}", FindingCodes.DeclarationChanged,
+                        $"{operation} is declared differently in {file}: {now.Method} {string.Join(" or ", now.Paths)} (was {was.Method} {string.Join(" or ", was.Paths)})");
+                }
+            }
+        }
+    }
+
+    private static string Kebab(Isolation isolation) => isolation == Isolation.SeparateWriter ? "separate-writer" : "shared-app";
 
     private static int IndexOf(IReadOnlyList<string> list, string value) => list.ToList().IndexOf(value);
 

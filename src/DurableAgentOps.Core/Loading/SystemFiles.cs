@@ -27,6 +27,30 @@ public static class SystemFiles
     /// <summary>The catalogue with the declarations of <paramref name="folder"/> and their findings.</summary>
     internal static LoadedCatalogue Attach(LoadedCatalogue loaded, string folder)
     {
+        IEnumerable<string> files = Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder).Where(WorkflowSetValidator.IsYaml).Order(StringComparer.Ordinal)
+            : [];
+        return Attach(loaded, files.Select(file => WorkflowLoader.TryReadText(file, out var text, out var failure)
+            ? (file, text, (Finding?)null)
+            : (file, string.Empty, failure)));
+    }
+
+    /// <summary>
+    /// The catalogue with the declarations read elsewhere (e.g. from a git revision), each as (name, bytes), and their
+    /// findings; the loader's findings sorted.
+    /// </summary>
+    public static LoadedCatalogue Attach(LoadedCatalogue loaded, IEnumerable<(string File, byte[] Bytes)> files)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        ArgumentNullException.ThrowIfNull(files);
+        var attached = Attach(loaded, files.Select(f => WorkflowLoader.TryDecode(f.Bytes, f.File, out var text, out var failure)
+            ? (f.File, text, (Finding?)null)
+            : (f.File, string.Empty, failure)));
+        return attached with { Findings = [.. attached.Findings.OrderBy(f => f.File, StringComparer.Ordinal).ThenBy(f => f.Line).ThenBy(f => f.Column)] };
+    }
+
+    private static LoadedCatalogue Attach(LoadedCatalogue loaded, IEnumerable<(string File, string Text, Finding? Failure)> files)
+    {
         // Declarations are judged against the catalogue: without a readable one there is nothing to judge them by.
         if (!loaded.Exists || loaded.Findings.Any(f => f.Code is FindingCodes.FileUnreadable or FindingCodes.YamlSyntax))
         {
@@ -35,12 +59,9 @@ public static class SystemFiles
 
         var findings = new List<Finding>();
         var declarations = new List<SystemDeclaration>();
-        IEnumerable<string> files = Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder).Where(WorkflowSetValidator.IsYaml).Order(StringComparer.Ordinal)
-            : [];
-        foreach (var file in files)
+        foreach (var (file, text, failure) in files)
         {
-            if (!WorkflowLoader.TryReadText(file, out var text, out var failure))
+            if (failure is not null)
             {
                 findings.Add(failure);
                 continue;

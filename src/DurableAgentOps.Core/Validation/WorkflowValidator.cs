@@ -462,6 +462,89 @@ internal sealed class WorkflowValidator
             {
                 Error($"{path}/onTimeout", FindingCodes.TimeoutEscalateWithoutEscalation, $"gate '{gate.Id}': onTimeout is escalate but the gate has no escalation");
             }
+
+            CheckGateTimes(gate, path);
+            CheckStartersMayApprove(gate, path);
+        }
+
+        CheckEvidenceKeepsWhatGatesNeed();
+    }
+
+    /// <summary>
+    /// An escalation or a reminder due at or after the deadline never happens: the gate reads stronger than it is
+    /// (onTimeout: escalate is the way to hand over at the deadline).
+    /// </summary>
+    private void CheckGateTimes(GateDefinition gate, string path)
+    {
+        if (!IsoDuration.TryParse(gate.Timeout, out var timeout) || timeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        // At the deadline itself an escalation is what onTimeout: escalate does; anything later never comes.
+        if (gate.Escalation is { } escalation && IsoDuration.TryParse(escalation.After, out var after)
+            && (after > timeout || (after == timeout && gate.OnTimeout != TimeoutAction.Escalate)))
+        {
+            Error($"{path}/escalation/after", FindingCodes.EscalationNeverFires,
+                $"gate '{gate.Id}': escalation after {escalation.After} can never fire, the gate times out at {gate.Timeout}; escalate earlier, or use onTimeout: escalate");
+        }
+
+        for (var r = 0; r < gate.Reminders.Count; r++)
+        {
+            if (IsoDuration.TryParse(gate.Reminders[r], out var reminder) && reminder >= timeout)
+            {
+                _findings.Add(_map.Warning($"{path}/reminders/{r}", FindingCodes.ReminderNeverSent,
+                    $"gate '{gate.Id}': reminder at {gate.Reminders[r]} is never sent, the gate times out at {gate.Timeout}"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// With separation of duties off, a person who may start a run and is also named as an approver can approve their
+    /// own change: the gate then holds for nobody but them.
+    /// </summary>
+    private void CheckStartersMayApprove(GateDefinition gate, string path)
+    {
+        if (gate.SeparationOfDuties)
+        {
+            return;
+        }
+
+        var starters = _workflow.Starters.Where(s => s.Kind is StarterKind.Person or StarterKind.Group)
+            .Select(s => (s.Kind == StarterKind.Person ? ApproverKind.Person : ApproverKind.Group, s.Name)).ToHashSet();
+        var both = gate.Approvers.Where(a => _workflow.Starters.Count == 0 || starters.Contains((a.Kind, a.Name))).ToList();
+        if (both.Count > 0)
+        {
+            var who = _workflow.Starters.Count == 0
+                ? "anyone holding the starter role may start a run, approvers included"
+                : $"{string.Join(", ", both.Select(a => $"{a.Kind.ToString().ToLowerInvariant()} {a.Name}"))} may both start a run and approve it";
+            _findings.Add(_map.Warning($"{path}/separationOfDuties", FindingCodes.StarterMayApproveOwnRun,
+                $"gate '{gate.Id}': separation of duties is off and {who}; the initiator could approve their own change"));
+        }
+    }
+
+    /// <summary>
+    /// Evidence that drops approvals or writes cannot show who approved what was written: a workflow with a gate must
+    /// keep approvals, and one with a write step must keep writes (and the reads and drafts the change came from).
+    /// </summary>
+    private void CheckEvidenceKeepsWhatGatesNeed()
+    {
+        var keep = _workflow.Evidence.Keep;
+        var needed = new List<(string Kind, string Why)>();
+        if (_workflow.Gates.Count > 0)
+        {
+            needed.Add(("approvals", "the workflow has gates"));
+        }
+
+        if (_workflow.Steps.Any(s => s.Kind == StepKind.Write))
+        {
+            needed.Add(("writes", "the workflow writes"));
+            needed.Add(("drafts", "a write sends what a draft made"));
+        }
+
+        foreach (var (kind, why) in needed.Where(n => !keep.Contains(n.Kind, StringComparer.Ordinal)))
+        {
+            Error("/evidence/keep", FindingCodes.EvidenceMissesWhatGatesNeed, $"evidence.keep leaves out '{kind}', but {why}: the evidence could not show who approved what was changed");
         }
     }
 
