@@ -15,6 +15,7 @@ internal static class CliApp
         new ValidateCommand(),
         new ExplainCommand(),
         new DiffCommand(),
+        new SystemsCommand(),
         new RunCommand(),
         new ApprovalsCommand(),
         new ApproveCommand(),
