@@ -76,4 +76,28 @@ public sealed class SystemsImportTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("--system '9 ledger' must start with a letter", result.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>docs/SYSTEMS.md's worked examples (Dataverse, ServiceNow) are declarations that validate as written.</summary>
+    [Fact]
+    public void SystemsDoc_WorkedExamples_ValidateAgainstTheCatalogueTheyShow()
+    {
+        var doc = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "docs", "SYSTEMS.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```yaml\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value).ToList();
+        var catalogue = blocks.Single(b => b.StartsWith("systems:", StringComparison.Ordinal));
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/identities.yaml", "systems:\n", "systems:\n" + catalogue.Split("identities:\n")[0]["systems:\n".Length..]
+            + "  servicenow:\n    kind: business\n    description: ServiceNow.\n    resources: [incidents]\n");
+        repo.Edit("workflows/identities.yaml", "identities:\n", "identities:\n" + catalogue.Split("identities:\n")[1]);
+        foreach (var declaration in blocks.Where(b => b.StartsWith("system: ", StringComparison.Ordinal)))
+        {
+            var name = declaration.Split('\n')[0]["system: ".Length..].Trim();
+            File.WriteAllText(repo.PathOf($"workflows/systems/{name}.yaml"), declaration);
+        }
+
+        var result = CliRunner.InProcess("validate", repo.PathOf("workflows/systems/dataverse.yaml"), repo.PathOf("workflows/systems/servicenow.yaml"));
+
+        Assert.True(result.ExitCode == 0, result.Out + result.Error);
+        Assert.Equal(2, blocks.Count(b => b.StartsWith("system: ", StringComparison.Ordinal)));
+    }
 }
