@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DurableAgentOps.IntegrationTests.Infrastructure;
+using Microsoft.Playwright;
 
 namespace DurableAgentOps.IntegrationTests;
 
@@ -171,7 +172,9 @@ public sealed class GovernanceOffTests(AzuriteFixture azurite, BrowserFixture br
         var url = $"{host.BaseUrl}/runs/{runId}/timeline";
         await page.GotoAsync(url);
         await page.ClickAsync($"button[value='{TimelineTests.Ivan}']");
-        await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"));
+        // Back at the page once its response arrives (a 403 page may never reach "load" while the browser idles), then its document.
+        await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
 
         Assert.Contains(expected, await page.Locator("#governance-off").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Matches(@"Governance off\s+scope-guard", await page.Locator("#run").InnerTextAsync());

@@ -278,7 +278,9 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         await page.ClickAsync($"button[value='{person}']");
         try
         {
-            await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"));
+            // Back at the page once its response arrives (a 403 page may never reach "load" while the browser idles), then its document.
+            await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+            await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
         }
         catch (TimeoutException ex)
         {

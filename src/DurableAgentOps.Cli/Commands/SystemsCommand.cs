@@ -25,21 +25,74 @@ internal sealed class SystemsCommand : ICliCommand
         };
         openapi.SetAction((result, cancellationToken) => ImportAsync(context, result.GetValue(source)!, result.GetValue(system)!, result.GetValue(resource),
             result.GetValue(output), cancellationToken));
-        var import = new Command("import", "Draft a system declaration (workflows/systems/<system>.yaml) from a description of the system.") { openapi };
+        var server = new Argument<string>("endpoint") { Description = "The MCP server's streamable HTTP endpoint (e.g. https://helpdesk.contoso.example/mcp)." };
+        var mcpSystem = new Option<string>("--system") { Description = "The system's name (as under systems: in identities.yaml).", Required = true };
+        var mcpResource = new Option<string?>("--resource") { Description = "The token audience step identities ask for.", HelpName = "audience" };
+        var mcpOutput = new Option<string?>("--output", "-o") { Description = "Write the draft here (refused if the file exists); default: standard output.", HelpName = "file" };
+        var bearer = new Option<string?>("--bearer-env")
+        {
+            Description = "The name of an environment variable holding a bearer token for the server (never the token itself: it would land in shell history).",
+            HelpName = "variable",
+        };
+        var mcp = new Command("mcp", "Draft an MCP system declaration from a running server's tools/list, each tool pinned by the hash of its definition.")
+        {
+            server, mcpSystem, mcpResource, mcpOutput, bearer,
+        };
+        mcp.SetAction((result, cancellationToken) => ImportMcpAsync(context, result.GetValue(server)!, result.GetValue(mcpSystem)!, result.GetValue(mcpResource),
+            result.GetValue(mcpOutput), result.GetValue(bearer), cancellationToken));
+        var import = new Command("import", "Draft a system declaration (workflows/systems/<system>.yaml) from a description of the system.") { openapi, mcp };
         return new Command("systems", "Declare the systems workflows call: draft declarations from their descriptions.") { import };
+    }
+
+    internal static async Task<int> ImportMcpAsync(CliContext context, string endpoint, string system, string? resource, string? output, string? bearerEnv, CancellationToken cancellationToken)
+    {
+        if (!CheckTarget(context, system, output))
+        {
+            return ExitCodes.Failed;
+        }
+
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+        {
+            context.Error.WriteLine($"agentops systems import: '{endpoint}' is not an http(s) URL of an MCP endpoint");
+            return ExitCodes.Failed;
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (bearerEnv is not null)
+        {
+            if (Environment.GetEnvironmentVariable(bearerEnv) is not { Length: > 0 } token)
+            {
+                context.Error.WriteLine($"agentops systems import: --bearer-env {bearerEnv}: the variable is not set");
+                return ExitCodes.Failed;
+            }
+
+            headers["Authorization"] = $"Bearer {token}";
+        }
+
+        SystemDraft draft;
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            var transport = new ModelContextProtocol.Client.HttpClientTransport(
+                new ModelContextProtocol.Client.HttpClientTransportOptions { Endpoint = url, TransportMode = ModelContextProtocol.Client.HttpTransportMode.StreamableHttp, AdditionalHeaders = headers },
+                http, ownsHttpClient: false);
+            await using var client = await ModelContextProtocol.Client.McpClient.CreateAsync(transport, cancellationToken: cancellationToken);
+            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
+            draft = McpDraft.FromTools([.. tools.Select(t => t.ProtocolTool)], system, resource, url, client.ServerInfo?.Title ?? client.ServerInfo?.Name);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or ModelContextProtocol.McpException or TaskCanceledException or IOException or InvalidOperationException)
+        {
+            context.Error.WriteLine($"agentops systems import: cannot list the tools of {url}: {ex.Message}");
+            return ExitCodes.Failed;
+        }
+
+        return await WriteAsync(context, system, output, draft, cancellationToken);
     }
 
     internal static async Task<int> ImportAsync(CliContext context, string source, string system, string? resource, string? output, CancellationToken cancellationToken)
     {
-        if (!Core.Model.OperationName.TryParse($"{system}.x.read", out _))
+        if (!CheckTarget(context, system, output))
         {
-            context.Error.WriteLine($"agentops systems import: --system '{system}' must start with a letter and use letters, digits, '-' or '_'");
-            return ExitCodes.Failed;
-        }
-
-        if (output is not null && File.Exists(output))
-        {
-            context.Error.WriteLine($"agentops systems import: {output} exists; remove it or choose another --output (a draft never overwrites a declaration)");
             return ExitCodes.Failed;
         }
 
@@ -68,7 +121,29 @@ internal sealed class SystemsCommand : ICliCommand
             return ExitCodes.Failed;
         }
 
-        var draft = OpenApiDraft.FromDocument(document, system, resource, source);
+        return await WriteAsync(context, system, output, OpenApiDraft.FromDocument(document, system, resource, source), cancellationToken);
+    }
+
+    /// <summary>A valid system name, and an output that does not exist yet (a draft never overwrites a declaration).</summary>
+    private static bool CheckTarget(CliContext context, string system, string? output)
+    {
+        if (!Core.Model.OperationName.TryParse($"{system}.x.read", out _))
+        {
+            context.Error.WriteLine($"agentops systems import: --system '{system}' must start with a letter and use letters, digits, '-' or '_'");
+            return false;
+        }
+
+        if (output is not null && File.Exists(output))
+        {
+            context.Error.WriteLine($"agentops systems import: {output} exists; remove it or choose another --output (a draft never overwrites a declaration)");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static async Task<int> WriteAsync(CliContext context, string system, string? output, SystemDraft draft, CancellationToken cancellationToken)
+    {
         if (output is null)
         {
             context.Out.Write(draft.Yaml);
@@ -76,7 +151,8 @@ internal sealed class SystemsCommand : ICliCommand
         else
         {
             await File.WriteAllTextAsync(output, draft.Yaml, cancellationToken);
-            context.Out.WriteLine($"wrote {output}: {draft.Yaml.Split('\n').Count(l => l.StartsWith("    method: ", StringComparison.Ordinal))} operation(s) of resources {string.Join(", ", draft.Resources)}");
+            var count = draft.Yaml.Split('\n').Count(l => l.StartsWith("    method: ", StringComparison.Ordinal) || l.StartsWith("    tool: ", StringComparison.Ordinal));
+            context.Out.WriteLine($"wrote {output}: {count} operation(s) of resources {string.Join(", ", draft.Resources)}");
         }
 
         foreach (var skipped in draft.Skipped)

@@ -8,8 +8,7 @@ namespace DurableAgentOps.Core.Loading;
 /// <summary>Binds one workflows/systems/*.yaml file: a system and the HTTP operations workflows may name.</summary>
 internal static class SystemBinder
 {
-    // MCP systems come next (issue: declared connectors); until then a file that says mcp is refused, not half-read.
-    private static readonly HashSet<string> Kinds = new(StringComparer.Ordinal) { "http" };
+    private static readonly HashSet<string> Kinds = new(StringComparer.Ordinal) { SystemDeclaration.HttpKind, SystemDeclaration.McpKind };
 
     private static readonly HashSet<string> Methods = new(StringComparer.Ordinal) { "GET", "POST", "PUT", "PATCH", "DELETE" };
 
@@ -32,13 +31,28 @@ internal static class SystemBinder
             binder.CheckName(system, $"system name '{system}'", binder.Map.Find("/system"));
         }
 
-        if (top.Text("kind", required: true) is { } kind && !Kinds.Contains(kind))
+        var kind = top.Text("kind", required: true) ?? SystemDeclaration.HttpKind;
+        if (!Kinds.Contains(kind))
         {
-            binder.Error(binder.Map.Find("/kind"), FindingCodes.InvalidValue, $"system '{system}': 'kind' must be one of {string.Join(", ", Kinds)}; found '{kind}' (MCP systems cannot be declared yet)");
+            binder.Error(binder.Map.Find("/kind"), FindingCodes.InvalidValue, $"system '{system}': 'kind' must be one of {string.Join(", ", Kinds)}; found '{kind}'");
         }
 
+        var isMcp = kind == SystemDeclaration.McpKind;
         var description = top.Text("description", required: true) ?? string.Empty;
         var resource = top.Text("resource");
+        McpEndpoint? mcp = null;
+        if (isMcp)
+        {
+            var endpoint = top.Text("endpoint") ?? "/mcp";
+            var problem = PathTemplate.Problem(endpoint) ?? (PathTemplate.Placeholders(endpoint).Count > 0 ? "may not have placeholders" : null);
+            if (problem is not null)
+            {
+                binder.Error(binder.Map.Find("/endpoint"), FindingCodes.InvalidValue, $"system '{system}': endpoint '{endpoint}' {problem}");
+            }
+
+            mcp = new McpEndpoint(endpoint);
+        }
+
         var operations = new List<OperationDeclaration>();
         if (binder.Mapping(top.Take("operations", required: true), "/operations", $"system '{system}' operations") is { } map)
         {
@@ -51,7 +65,7 @@ internal static class SystemBinder
                     binder.Error(key.Position, FindingCodes.InvalidValue, $"operation '{key.Value}' must be <resource>.<verb> (e.g. accounts.read)");
                 }
 
-                if (BindOperation(name, value, path, binder) is { } operation)
+                if (BindOperation(name, value, path, binder, isMcp) is { } operation)
                 {
                     operations.Add(operation);
                 }
@@ -59,10 +73,11 @@ internal static class SystemBinder
         }
 
         top.Done();
-        return new SystemDeclaration(system, binder.Map.File, description, resource, operations);
+        return new SystemDeclaration(system, binder.Map.File, description, resource, operations, mcp);
     }
 
-    private static OperationDeclaration? BindOperation(string name, YNode node, string path, Binder binder)
+    /// <summary>An HTTP operation (method and path) or, in an MCP system, a tool (name, pinned hash, arguments).</summary>
+    private static OperationDeclaration? BindOperation(string name, YNode node, string path, Binder binder, bool isMcp)
     {
         var what = $"operation {name}";
         if (binder.Mapping(node, path, what) is not { } op)
@@ -70,18 +85,30 @@ internal static class SystemBinder
             return null;
         }
 
-        var method = op.Text("method", required: true) ?? "GET";
-        if (!Methods.Contains(method))
+        string method;
+        IReadOnlyList<string> paths;
+        McpToolDeclaration? tool = null;
+        if (isMcp)
         {
-            binder.Error(binder.Map.Find($"{path}/method"), FindingCodes.InvalidValue, $"{what}: 'method' must be one of {string.Join(", ", Methods)}; found '{method}'");
+            method = OperationDeclaration.McpMethod;
+            paths = [];
+            tool = BindTool(op, path, binder, what);
         }
-
-        var paths = op.TextList("path", required: true);
-        for (var i = 0; i < paths.Count; i++)
+        else
         {
-            if (PathTemplate.Problem(paths[i]) is { } problem)
+            method = op.Text("method", required: true) ?? "GET";
+            if (!Methods.Contains(method))
             {
-                binder.Error(binder.Map.Find(paths.Count == 1 ? $"{path}/path" : $"{path}/path/{i}"), FindingCodes.InvalidValue, $"{what}: path '{paths[i]}' {problem}");
+                binder.Error(binder.Map.Find($"{path}/method"), FindingCodes.InvalidValue, $"{what}: 'method' must be one of {string.Join(", ", Methods)}; found '{method}'");
+            }
+
+            paths = op.TextList("path", required: true);
+            for (var i = 0; i < paths.Count; i++)
+            {
+                if (PathTemplate.Problem(paths[i]) is { } problem)
+                {
+                    binder.Error(binder.Map.Find(paths.Count == 1 ? $"{path}/path" : $"{path}/path/{i}"), FindingCodes.InvalidValue, $"{what}: path '{paths[i]}' {problem}");
+                }
             }
         }
 
@@ -108,7 +135,27 @@ internal static class SystemBinder
         }
 
         op.Done();
-        return new OperationDeclaration(name, method, paths, record, body, answer, success, header);
+        return new OperationDeclaration(name, method, paths, record, body, answer, success, header, tool);
+    }
+
+    /// <summary>tool: the server's name; sha256: the pinned definition; arguments: name → data path.</summary>
+    private static McpToolDeclaration BindTool(MappingReader op, string path, Binder binder, string what)
+    {
+        var name = op.Text("tool", required: true) ?? string.Empty;
+        if (name.Length is > 128 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.')))
+        {
+            binder.Error(binder.Map.Find($"{path}/tool"), FindingCodes.InvalidValue, $"{what}: 'tool' must be a tool name (letters, digits, '_', '-', '.')");
+        }
+
+        var sha256 = op.Text("sha256", required: true) ?? string.Empty;
+        if (sha256.Length > 0 && (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower)))
+        {
+            binder.Error(binder.Map.Find($"{path}/sha256"), FindingCodes.InvalidValue,
+                $"{what}: 'sha256' must be the 64 lowercase hex digits of the tool's definition (agentops systems import mcp prints it)");
+        }
+
+        var arguments = Pairs(op.Take("arguments"), $"{path}/arguments", binder, $"{what} arguments");
+        return new McpToolDeclaration(name, sha256, arguments);
     }
 
     private static RecordDeclaration? BindRecord(YNode? node, string path, Binder binder, string what)

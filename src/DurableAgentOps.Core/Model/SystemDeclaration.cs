@@ -14,8 +14,13 @@ public sealed record SystemDeclaration(
     [property: JsonIgnore] string File,
     string Description,
     string? Resource,
-    IReadOnlyList<OperationDeclaration> Operations)
+    IReadOnlyList<OperationDeclaration> Operations,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] McpEndpoint? Mcp = null)
 {
+    public const string HttpKind = "http";
+
+    public const string McpKind = "mcp";
+
     public OperationDeclaration? Find(string operation) => Operations.FirstOrDefault(o => o.Name == operation);
 }
 
@@ -31,8 +36,12 @@ public sealed record OperationDeclaration(
     BodyDeclaration? Body,
     AnswerDeclaration? Answer,
     IReadOnlyList<int> Success,
-    string IdempotencyHeader)
+    string IdempotencyHeader,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] McpToolDeclaration? Tool = null)
 {
+    /// <summary>The method an MCP operation is recorded with (its call is a tools/call, not an HTTP method).</summary>
+    public const string McpMethod = "MCP";
+
     public const string DefaultIdempotencyHeader = "Idempotency-Key";
 
     /// <summary>The system's part of <see cref="Name"/>.</summary>
@@ -55,3 +64,13 @@ public sealed record BodyDeclaration(string From, IReadOnlyDictionary<string, st
 /// passing (a call, an order) is refused unless it belongs to the run's record.
 /// </summary>
 public sealed record AnswerDeclaration(string? Select, IReadOnlyDictionary<string, IReadOnlyList<string>> MustMatch);
+
+/// <summary>Where an MCP system listens: the path of its streamable HTTP endpoint below the system's base URL.</summary>
+public sealed record McpEndpoint(string Path);
+
+/// <summary>
+/// One MCP tool a workflow may call: the server's tool name, the SHA-256 of the server's own definition of it (name,
+/// description and input schema; see <see cref="McpToolHash"/>), pinned so a changed tool is refused, and each
+/// argument's value as a run-data path (<c>record.id</c> is the call's record). A write's fields come from its body.
+/// </summary>
+public sealed record McpToolDeclaration(string Name, string Sha256, IReadOnlyDictionary<string, string> Arguments);

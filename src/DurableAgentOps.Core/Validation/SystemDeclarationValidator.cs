@@ -53,6 +53,16 @@ internal static class SystemDeclarationValidator
     /// </summary>
     private static IEnumerable<string> Problems(OperationDeclaration operation, OperationName op)
     {
+        if (operation.Tool is { } tool)
+        {
+            foreach (var problem in ToolProblems(operation, tool, op))
+            {
+                yield return problem;
+            }
+
+            yield break;
+        }
+
         if (op.IsRead)
         {
             if (operation.Method is "POST" or "PUT" or "PATCH" or "DELETE")
@@ -86,6 +96,35 @@ internal static class SystemDeclarationValidator
         if (operation.Record is null && operation.Paths.Any(p => PathTemplate.Placeholders(p).Contains(PathTemplate.RecordId)))
         {
             yield return $"path uses {{{PathTemplate.RecordId}}} but declares no 'record'";
+        }
+    }
+
+    /// <summary>An MCP tool: a read sends no body; a write has a record and (unless it deletes) its fields from the draft.</summary>
+    private static IEnumerable<string> ToolProblems(OperationDeclaration operation, McpToolDeclaration tool, OperationName op)
+    {
+        if (op.IsRead && operation.Body is not null)
+        {
+            yield return $"a read tool ('{op.Verb}') sends no body; its arguments are under 'arguments'";
+        }
+
+        if (!op.IsRead && operation.Record is null)
+        {
+            yield return "a write tool needs 'record' (its id, and the attributes the scope guard judges)";
+        }
+
+        if (!op.IsRead && operation.Body is null && op.Verb != "delete")
+        {
+            yield return "a write tool needs 'body' (from: the draft the approver sees; its fields become arguments)";
+        }
+
+        if (operation.Record is null && tool.Arguments.Values.Contains(PathTemplate.RecordId))
+        {
+            yield return $"an argument is {PathTemplate.RecordId} but the tool declares no 'record'";
+        }
+
+        if (operation.Body is not null && tool.Arguments.Keys.FirstOrDefault(operation.Body.Set.ContainsKey) is { } both)
+        {
+            yield return $"argument '{both}' is also a body field; name it once";
         }
     }
 }

@@ -13,14 +13,14 @@ namespace DurableAgentOps.Runtime.Connectors;
 internal static class DeclaredCalls
 {
     /// <summary>The declaration of <paramref name="operation"/> this step carries, or a refusal that says why there is none.</summary>
-    public static (OperationDeclaration Operation, string? Resource) Find(StepInvocation input, string operation)
+    public static (OperationDeclaration Operation, SystemDeclaration System) Find(StepInvocation input, string operation)
     {
         ArgumentNullException.ThrowIfNull(input);
         foreach (var system in input.Declarations ?? [])
         {
             if (system.Find(operation) is { } declared)
             {
-                return (declared, system.Resource);
+                return (declared, system);
             }
         }
 
@@ -30,10 +30,11 @@ internal static class DeclaredCalls
     }
 
     /// <summary>The call for <paramref name="operation"/> with <paramref name="data"/>, or a refusal naming what is missing.</summary>
-    public static SystemCall Build(OperationDeclaration operation, string? resource, JsonObject data)
+    public static SystemCall Build(OperationDeclaration operation, SystemDeclaration system, JsonObject data)
     {
         ArgumentNullException.ThrowIfNull(operation);
-        var isWrite = operation.Body is not null || operation.Method != "GET";
+        ArgumentNullException.ThrowIfNull(system);
+        var isWrite = operation.Body is not null || !OperationName.TryParse(operation.Name, out var name) || !name.IsRead;
         var record = RecordOf(operation, data, isWrite);
         var body = operation.Body is null ? null : BodyOf(operation, operation.Body, data);
         if (body is not null && record is not null)
@@ -41,8 +42,22 @@ internal static class DeclaredCalls
             CheckDraftedTarget(operation, operation.Body!, data, record);
         }
 
-        return new SystemCall(operation.Name, operation.System, new HttpMethod(operation.Method), PathOf(operation, data, record), record, body,
-            operation.Record?.Read, operation.IdempotencyHeader, operation.Success, resource);
+        var mcp = operation.Tool is { } tool ? new McpCall(tool, system.Mcp?.Path ?? "/mcp", ArgumentsOf(operation, tool, data, record)) : null;
+        return new SystemCall(operation.Name, operation.System, new HttpMethod(operation.Method), mcp?.Tool.Name ?? PathOf(operation, data, record), record, body,
+            operation.Record?.Read, operation.IdempotencyHeader, operation.Success, system.Resource, mcp);
+    }
+
+    /// <summary>A tool's naming arguments, each from run data (<c>record.id</c>: the record); a missing one is a refusal.</summary>
+    private static JsonObject ArgumentsOf(OperationDeclaration operation, McpToolDeclaration tool, JsonObject data, RecordRef? record)
+    {
+        var arguments = new JsonObject();
+        foreach (var (argument, path) in tool.Arguments)
+        {
+            arguments[argument] = (path == PathTemplate.RecordId ? (record?.Id is { } id ? JsonValue.Create(id) : null) : Select(data, path)?.DeepClone())
+                ?? throw new StepRefusedException($"{operation.Name}: '{path}' is missing for argument '{argument}': add the step that provides it to 'from'");
+        }
+
+        return arguments;
     }
 
     /// <summary>

@@ -73,6 +73,9 @@ internal static class SystemCallResilience
             .SelectPipelineBy(_ => request => request.Options.TryGetValue(CallKey, out var call) ? call.System : string.Empty);
         // Added after the resilience handler, so inside it: it runs once per attempt.
         client.AddHttpMessageHandler<StepTokenHandler>();
+
+        // MCP tools: no retry pipeline (a tools/call is not known to be idempotent), the step's retry policy decides.
+        services.AddHttpClient<McpToolClient>(http => http.Timeout = TotalTimeout);
         return services;
     }
 

@@ -11,12 +11,13 @@ using Polly.Timeout;
 namespace DurableAgentOps.Runtime.Connectors;
 
 /// <summary>
-/// Sends a <see cref="SystemCall"/> with the step identity's token. Retries, timeouts and the circuit breaker per system
+/// Sends a <see cref="SystemCall"/> with the step identity's token (an MCP tool through <see cref="McpToolClient"/>).
+/// Retries, timeouts and the circuit breaker per system
 /// are the HttpClient's resilience pipeline (<see cref="SystemCallResilience"/>); this class builds the request and
 /// says what the final answer means: 400, 401, 403 and 404 are refusals and end the step, any other failure is a
 /// fault the step's own retry policy may try again.
 /// </summary>
-public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> systems, TimeProvider time)
+public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> systems, McpToolClient mcp, TimeProvider time)
 {
     /// <summary>Largest answer a step takes from a system (it becomes part of the run's durable history).</summary>
     public const int MaxAnswerBytes = 256 * 1024;
@@ -35,7 +36,9 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
         var status = "error";
         try
         {
-            var answer = await SendCoreAsync(call, clientId, idempotencyKey, cancellationToken);
+            var answer = call.Mcp is { } tool
+                ? await mcp.CallAsync(call, tool, clientId, idempotencyKey, cancellationToken)
+                : await SendCoreAsync(call, clientId, idempotencyKey, cancellationToken);
             status = "ok";
             return answer;
         }

@@ -31,14 +31,27 @@ internal static class WriteChange
         return new ProposedChange(lines, records, Digest(calls));
     }
 
-    /// <summary>SHA-256 over the canonical JSON of every call: operation, method, path, record and body.</summary>
-    public static string Digest(IEnumerable<SystemCall> calls) => CanonicalJson.Sha256(new JsonArray([.. calls.Select(c => (JsonNode)new JsonObject
+    /// <summary>
+    /// SHA-256 over the canonical JSON of every call: operation, method, path, record and body; for an MCP tool also
+    /// its naming arguments and its pinned definition, so the approved change is the exact tool call.
+    /// </summary>
+    public static string Digest(IEnumerable<SystemCall> calls) => CanonicalJson.Sha256(new JsonArray([.. calls.Select(c =>
     {
-        ["operation"] = c.Operation,
-        ["method"] = c.Method.Method,
-        ["path"] = c.Path,
-        ["record"] = c.Record?.Id,
-        ["body"] = c.Body?.DeepClone(),
+        var call = new JsonObject
+        {
+            ["operation"] = c.Operation,
+            ["method"] = c.Method.Method,
+            ["path"] = c.Path,
+            ["record"] = c.Record?.Id,
+            ["body"] = c.Body?.DeepClone(),
+        };
+        if (c.Mcp is { } mcp)
+        {
+            call["arguments"] = mcp.Arguments.DeepClone();
+            call["tool"] = mcp.Tool.Sha256;
+        }
+
+        return (JsonNode)call;
     })]));
 
     /// <summary>The call for one operation; a scope operation besides the step's own is left out when the data has nothing for it.</summary>
@@ -46,8 +59,8 @@ internal static class WriteChange
     {
         try
         {
-            var (declared, resource) = DeclaredCalls.Find(input, operation);
-            return DeclaredCalls.Build(declared, resource, input.Data);
+            var (declared, system) = DeclaredCalls.Find(input, operation);
+            return DeclaredCalls.Build(declared, system, input.Data);
         }
         catch (StepRefusedException) when (!required)
         {

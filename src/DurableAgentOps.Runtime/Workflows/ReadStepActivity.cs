@@ -17,8 +17,8 @@ public sealed class ReadStepActivity(SystemClient systems, Redactor redactor, Wo
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
         var (data, values) = await redactor.RevealAsync(input.RunId, input.Data, CancellationToken.None);
-        var (operation, resource) = DeclaredCalls.Find(input, input.Step.Operation!);
-        var call = DeclaredCalls.Build(operation, resource, (JsonObject)data!);
+        var (operation, system) = DeclaredCalls.Find(input, input.Step.Operation!);
+        var call = DeclaredCalls.Build(operation, system, (JsonObject)data!);
         Guard(input, call);
         var answer = await systems.SendAsync(call, input.ClientId, idempotencyKey: null, CancellationToken.None);
         var result = DeclaredCalls.CheckAnswer(operation, (JsonObject)data!, answer);

@@ -5,7 +5,11 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// <summary>`agentops ...` as the built program, the way a person runs it: their own AGENTOPS_HOME, a host URL (or none).</summary>
 internal static class CliProcess
 {
-    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, string? hostUrl, params string[] args)
+    public static Task<(int ExitCode, string Out, string Error)> RunAsync(string home, string? hostUrl, params string[] args) =>
+        RunAsync(home, hostUrl, new Dictionary<string, string>(), args);
+
+    /// <summary>As above, with extra environment variables (e.g. a token the command reads from one).</summary>
+    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(string home, string? hostUrl, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoPaths.Root };
         start.ArgumentList.Add(RepoPaths.CliDll);
@@ -15,6 +19,11 @@ internal static class CliProcess
         }
 
         start.Environment["AGENTOPS_HOME"] = home;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         if (hostUrl is null)
         {
             start.Environment.Remove("AGENTOPS_HOST");

@@ -1,14 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace DurableAgentOps.IntegrationTests.OwnSystem;
 
@@ -39,26 +35,17 @@ internal sealed class LedgerService : IAsyncDisposable
 
     public static async Task<LedgerService> StartAsync(string identityBaseUrl)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(identityBaseUrl) };
-        var discovery = await http.GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration");
-        var keys = new JsonWebKeySet(await http.GetStringAsync("/.well-known/jwks.json")).GetSigningKeys();
-        var validation = new TokenValidationParameters
-        {
-            ValidIssuer = discovery.GetProperty("issuer").GetString(),
-            ValidAudience = Audience,
-            IssuerSigningKeys = keys,
-        };
-
+        var tokens = await WorkloadTokenCheck.CreateAsync(identityBaseUrl, Audience);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var service = new LedgerService(app);
-        app.MapGet("/api/v2/entries/{id}", (string id, HttpContext http) => service.Handle(http, validation, "entries.read", _ =>
+        app.MapGet("/api/v2/entries/{id}", (string id, HttpContext http) => service.Handle(http, tokens, "entries.read", _ =>
             id.StartsWith("E-", StringComparison.Ordinal)
                 ? Results.Json(new { entry = new { id, region = id == "E-0002" ? "amer" : "emea", amount = 120.5, memo = "duplicate freight charge" }, etag = "W/1" })
                 : Results.NotFound()));
-        app.MapPost("/api/v2/entries/{id}/adjustments", (string id, HttpContext http) => service.Handle(http, validation, "adjustments.create", body =>
+        app.MapPost("/api/v2/entries/{id}/adjustments", (string id, HttpContext http) => service.Handle(http, tokens, "adjustments.create", body =>
         {
             var key = http.Request.Headers["X-Request-Id"].ToString();
             if (key.Length == 0 || body is null)
@@ -79,27 +66,14 @@ internal sealed class LedgerService : IAsyncDisposable
         await app.DisposeAsync();
     }
 
-    private async Task<IResult> Handle(HttpContext http, TokenValidationParameters validation, string role, Func<JsonObject?, IResult> answer)
+    private async Task<IResult> Handle(HttpContext http, WorkloadTokenCheck tokens, string role, Func<JsonObject?, IResult> answer)
     {
         var body = http.Request.HasJsonContentType() ? await JsonNode.ParseAsync(http.Request.Body) : null;
-        var token = http.Request.Headers.Authorization.ToString();
-        var result = token.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? await new JsonWebTokenHandler().ValidateTokenAsync(token["Bearer ".Length..], validation)
-            : null;
-        string? clientId = null, identity = null;
-        IResult outcome;
-        if (result is not { IsValid: true })
-        {
-            outcome = Results.Unauthorized();
-        }
-        else
-        {
-            clientId = result.Claims.TryGetValue("appid", out var appid) ? appid?.ToString() : null;
-            identity = result.Claims.TryGetValue("idn", out var idn) ? idn?.ToString() : null;
-            var roles = ((JsonWebToken)result.SecurityToken).Claims.Where(c => c.Type == "roles").Select(c => c.Value).ToList();
-            outcome = roles.Contains(role) ? answer(body as JsonObject) : Results.StatusCode(StatusCodes.Status403Forbidden);
-        }
-
+        var caller = await tokens.ValidateAsync(http.Request.Headers.Authorization.FirstOrDefault());
+        var outcome = caller is null ? Results.Unauthorized()
+            : caller.Roles.Contains(role) ? answer(body as JsonObject)
+            : Results.StatusCode(StatusCodes.Status403Forbidden);
+        var (clientId, identity) = (caller?.ClientId, caller?.Identity);
         var status = outcome is IStatusCodeHttpResult { StatusCode: int code } ? code : StatusCodes.Status200OK;
         requests.Enqueue(new LedgerRequest(http.Request.Method, http.Request.Path.Value ?? string.Empty, clientId, identity,
             http.Request.Headers["X-Request-Id"].FirstOrDefault(), status, body?.ToJsonString()));
