@@ -84,6 +84,7 @@ public sealed class RuleFixtureTests
     [Theory]
     [InlineData("invalid")]
     [InlineData("DAO071-duplicate-declaration")]
+    [InlineData("mcp")]
     public void LoadCatalogue_InvalidSystemDeclarations_ReportExactlyTheMarkedCodesOnTheMarkedLinesOfEachFile(string fixture)
     {
         var folder = Path.Combine(TestFiles.Fixtures, "systems", fixture);

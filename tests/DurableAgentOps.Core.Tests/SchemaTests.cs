@@ -53,6 +53,24 @@ public sealed class SchemaTests
     public void Evaluate_ShippedSystemDeclaration_IsValidAgainstSystemSchema(string system) =>
         Assert.True(IsValid(Schema("system.schema.json"), Path.Combine(TestFiles.Workflows, SystemFiles.FolderName, system + ".yaml")));
 
+    [Fact]
+    public void Evaluate_McpDeclarationWithoutItsBrokenTools_IsValidAgainstSystemSchema()
+    {
+        var path = Path.Combine(TestFiles.Fixtures, "systems", "mcp", SystemFiles.FolderName, "support.yaml");
+        var text = File.ReadAllText(path);
+        var valid = Path.Combine(Path.GetTempPath(), $"mcp-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(valid, text[..text.IndexOf("  queues.list:", StringComparison.Ordinal)]);
+        try
+        {
+            Assert.True(IsValid(Schema("system.schema.json"), valid));
+            Assert.False(IsValid(Schema("system.schema.json"), path));
+        }
+        finally
+        {
+            File.Delete(valid);
+        }
+    }
+
     [Theory]
     [InlineData("invalid", "crm.yaml")]
     [InlineData("invalid", "erp.yaml")]
