@@ -18,6 +18,17 @@ public sealed class DeclarationTemplateTests
         Assert.Equal("/api/entries/E%2F1%20%3Fx%3D2/adjustments", path);
     }
 
+    [Theory]
+    [InlineData("..")]
+    [InlineData(".")]
+    [InlineData("")]
+    public void Fill_ValueThatIsNotOneSegment_IsRefused(string value)
+    {
+        var error = Assert.Throws<FormatException>(() => PathTemplate.Fill("/api/entries/{entry.id}/adjustments", _ => value));
+
+        Assert.Contains("'entry.id'", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Fill_AnyValueMissing_IsNull()
     {

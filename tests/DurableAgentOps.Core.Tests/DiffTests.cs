@@ -287,12 +287,15 @@ public sealed class DiffTests
 
             var old = Load("old", t => t);
             var @new = Load("new", Replace("path: /crm/accounts/{record.id}/notes", "path: /crm/accounts/{record.id}/notes/bulk"));
+            var moved = Load("moved", Replace("resource: api://durableagentops/crm", "resource: api://elsewhere"));
             Assert.False(@new.HasErrors);
 
             var report = WorkflowDiffer.Compare(old, @new);
+            var audience = WorkflowDiffer.Compare(old, moved);
 
             Assert.Equal([FindingCodes.DeclarationChanged], WideningCodes(report));
             Assert.Contains("crm.notes.create is declared differently", Assert.Single(report.Widenings).Message, StringComparison.Ordinal);
+            Assert.Contains("system 'crm' is declared differently", Assert.Single(audience.Widenings).Message, StringComparison.Ordinal);
         }
         finally
         {

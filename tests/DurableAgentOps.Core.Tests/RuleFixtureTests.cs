@@ -85,6 +85,7 @@ public sealed class RuleFixtureTests
     [InlineData("invalid")]
     [InlineData("DAO071-duplicate-declaration")]
     [InlineData("mcp")]
+    [InlineData("DAO075-shared-resource")]
     public void LoadCatalogue_InvalidSystemDeclarations_ReportExactlyTheMarkedCodesOnTheMarkedLinesOfEachFile(string fixture)
     {
         var folder = Path.Combine(TestFiles.Fixtures, "systems", fixture);

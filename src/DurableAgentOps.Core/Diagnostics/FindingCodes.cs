@@ -56,6 +56,7 @@ public static class FindingCodes
     public const string OperationNotDeclared = "DAO070";
     public const string DuplicateSystemDeclaration = "DAO071";
     public const string InvalidOperationDeclaration = "DAO072";
+    public const string SharedResource = "DAO075";
     public const string TemplateOnNonDraftStep = "DAO073";
     public const string TemplateDataNotAvailable = "DAO074";
 

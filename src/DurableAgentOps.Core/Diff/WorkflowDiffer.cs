@@ -534,6 +534,17 @@ public sealed class WorkflowDiffer
             return;
         }
 
+        // Where a step identity's token goes: a changed audience (or MCP endpoint) sends it, or takes it, elsewhere.
+        foreach (var now in _new.Catalogue.Catalogue.Declarations.Where(d => newWf.Steps.Any(s => s.System == d.System)))
+        {
+            if (_old.Catalogue.Catalogue.Declarations.FirstOrDefault(d => d.System == now.System) is { } was && (was.Resource != now.Resource || was.Mcp != now.Mcp))
+            {
+                var at = newWf.Steps.ToList().FindIndex(s => s.System == now.System);
+                Widen(_new.Map, $"/steps/{at}/system", FindingCodes.DeclarationChanged,
+                    $"system '{now.System}' is declared differently in {now.File}: resource {now.Resource ?? "(default)"}{(now.Mcp is { } mcp ? $", endpoint {mcp.Path}" : string.Empty)} (was {was.Resource ?? "(default)"}{(was.Mcp is { } old ? $", endpoint {old.Path}" : string.Empty)})");
+            }
+        }
+
         for (var i = 0; i < newWf.Steps.Count; i++)
         {
             foreach (var operation in newWf.Steps[i].Scope.Operations)

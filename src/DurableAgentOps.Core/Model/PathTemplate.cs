@@ -41,7 +41,11 @@ public static partial class PathTemplate
         return Placeholders(template).FirstOrDefault(p => !IsDataPath(p)) is { } bad ? $"has placeholder '{{{bad}}}', which is not a dotted path" : null;
     }
 
-    /// <summary>The path with every placeholder filled (escaped), or null when any value is missing.</summary>
+    /// <summary>
+    /// The path with every placeholder filled (escaped), or null when any value is missing. A value that would not stay
+    /// one segment once escaped (empty, "." or "..", which URI resolution removes or climbs over) is refused with a
+    /// <see cref="FormatException"/> naming its path: data, even from a system's answer, never moves a call elsewhere.
+    /// </summary>
     public static string? Fill(string template, Func<string, string?> valueOf)
     {
         ArgumentNullException.ThrowIfNull(valueOf);
@@ -50,6 +54,11 @@ public static partial class PathTemplate
         {
             var value = valueOf(m.Groups[1].Value);
             missing |= value is null;
+            if (value is "" or "." or "..")
+            {
+                throw new FormatException($"'{m.Groups[1].Value}' is '{value}', which cannot be a path segment");
+            }
+
             return Uri.EscapeDataString(value ?? string.Empty);
         });
         return missing ? null : filled;

@@ -19,6 +19,13 @@ internal static class SystemDeclarationValidator
             findings.Add(map.Error("/system", FindingCodes.DuplicateSystemDeclaration, $"system '{declaration.System}' is already declared by {first.File}; declare each system in one file"));
         }
 
+        // A token is for one audience: two systems that share one would each accept a token meant for the other.
+        if (declaration.Resource is { } resource && earlier.FirstOrDefault(d => d.System != declaration.System && d.Resource == resource) is { } sharing)
+        {
+            findings.Add(map.Error("/resource", FindingCodes.SharedResource,
+                $"system '{declaration.System}' asks for tokens for '{resource}', as system '{sharing.System}' does ({sharing.File}): a token for either would be accepted by both; give each system its own resource"));
+        }
+
         if (catalogue.FindSystem(declaration.System) is not { Kind: SystemKind.Business } system)
         {
             findings.Add(map.Error("/system", FindingCodes.UnknownSystem, $"system '{declaration.System}' is not a business system under 'systems' in identities.yaml"));

@@ -134,7 +134,17 @@ internal static class DeclaredCalls
     {
         foreach (var template in operation.Paths)
         {
-            if (PathTemplate.Fill(template, p => p == PathTemplate.RecordId ? record?.Id : RunData.Text(data, p)) is { } path)
+            string? path;
+            try
+            {
+                path = PathTemplate.Fill(template, p => p == PathTemplate.RecordId ? record?.Id : RunData.Text(data, p));
+            }
+            catch (FormatException ex)
+            {
+                throw new StepRefusedException($"{operation.Name}: {ex.Message}");
+            }
+
+            if (path is not null)
             {
                 return path;
             }
