@@ -25,14 +25,14 @@ public sealed class OwnMcpSystemTests(AzuriteFixture azurite) : IAsyncLifetime
         RepoPaths.CopyCatalogue(workflows);
         var catalogue = Path.Combine(workflows, "identities.yaml");
         var text = await File.ReadAllTextAsync(catalogue);
-        text = Insert(text, "systems:\n", """
+        text = OwnSystemSetup.Insert(text, "systems:\n", """
               helpdesk:
                 kind: business
                 description: The team's helpdesk, reached through its MCP server.
                 resources: [tickets]
 
             """);
-        text = Insert(text, "identities:\n", $"""
+        text = OwnSystemSetup.Insert(text, "identities:\n", $"""
               helpdesk-reader:
                 description: Reads EMEA tickets through the helpdesk's MCP server.
                 clientIds:
@@ -127,7 +127,7 @@ public sealed class OwnMcpSystemTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_McpSystemImportedFromTheLiveServer_ReadsAndWritesThroughToolsUnderEachIdentity()
     {
         await ImportAsync(helpdesk);
-        await using var host = await StartHostAsync(helpdesk);
+        await using var host = await OwnSystemSetup.StartHostAsync(azurite, dev, workflows, "helpdesk", helpdesk.BaseUrl);
 
         var runId = await GovernedRuns.StartAsync(host, dev, "helpdesk-assign", new { ticketId = "TCK-0001" });
         var waiting = await GovernedRuns.WaitPhaseAsync(host, runId, "awaiting-approval");
@@ -153,7 +153,7 @@ public sealed class OwnMcpSystemTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         await ImportAsync(helpdesk);
         await using var changed = await HelpdeskMcpServer.StartAsync(dev.BaseUrl, changed: true);
-        await using var host = await StartHostAsync(changed);
+        await using var host = await OwnSystemSetup.StartHostAsync(azurite, dev, workflows, "helpdesk", changed.BaseUrl);
 
         var runId = await GovernedRuns.StartAsync(host, dev, "helpdesk-assign", new { ticketId = "TCK-0001" });
         await GovernedRuns.WaitPhaseAsync(host, runId, "awaiting-approval"); // get_ticket is unchanged: the read goes through
@@ -170,7 +170,7 @@ public sealed class OwnMcpSystemTests(AzuriteFixture azurite) : IAsyncLifetime
     public async Task Run_TicketOutsideTheWritesRegion_RefusedBeforeTheToolIsCalled()
     {
         await ImportAsync(helpdesk);
-        await using var host = await StartHostAsync(helpdesk);
+        await using var host = await OwnSystemSetup.StartHostAsync(azurite, dev, workflows, "helpdesk", helpdesk.BaseUrl);
 
         // TCK-0002 is in amer: the read (by id, region unknown before it) passes; the write's scope does not.
         var runId = await GovernedRuns.StartAsync(host, dev, "helpdesk-assign", new { ticketId = "TCK-0002" });
@@ -204,21 +204,6 @@ public sealed class OwnMcpSystemTests(AzuriteFixture azurite) : IAsyncLifetime
         await File.WriteAllTextAsync(declaration, text);
         var validated = Core.Loading.WorkflowSetValidator.Validate([workflows]);
         Assert.True(validated.Errors == 0, string.Join("\n", validated.Findings));
-    }
-
-    private async Task<HostProcess> StartHostAsync(HelpdeskMcpServer server)
-    {
-        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
-        settings["AgentOps__Workflows__Path"] = workflows;
-        settings["AgentOps__Systems__Endpoints__helpdesk__BaseUrl"] = server.BaseUrl;
-        return await HostProcess.StartHealthyAsync(settings);
-    }
-
-    private static string Insert(string text, string after, string block)
-    {
-        var at = text.IndexOf(after, StringComparison.Ordinal);
-        Assert.True(at >= 0, $"'{after.Trim()}' not found");
-        return text.Insert(at + after.Length, block);
     }
 
     private static string Replace(string text, string from, string to)

@@ -24,7 +24,7 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
         RepoPaths.CopyCatalogue(workflows);
         var catalogue = Path.Combine(workflows, "identities.yaml");
         var text = await File.ReadAllTextAsync(catalogue);
-        text = Insert(text, "identities:\n", """
+        text = OwnSystemSetup.Insert(text, "identities:\n", """
               ledger-reader:
                 description: Reads ledger entries of EMEA.
                 clientIds:
@@ -46,7 +46,7 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
                     fields: [amount, memo]
 
             """);
-        text = Insert(text, "systems:\n", """
+        text = OwnSystemSetup.Insert(text, "systems:\n", """
               ledger:
                 kind: business
                 description: The team's general ledger (a service of its own).
@@ -139,10 +139,7 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
 
         dev = await DevServicesProcess.StartAsync(azurite, catalogue);
         ledger = await LedgerService.StartAsync(dev.BaseUrl);
-        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
-        settings["AgentOps__Workflows__Path"] = workflows;
-        settings["AgentOps__Systems__Endpoints__ledger__BaseUrl"] = ledger.BaseUrl;
-        host = await HostProcess.StartHealthyAsync(settings);
+        host = await OwnSystemSetup.StartHostAsync(azurite, dev, workflows, "ledger", ledger.BaseUrl);
     }
 
     public async Task DisposeAsync()
@@ -192,11 +189,4 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private int WorkflowSetValidatorErrors() =>
         Core.Loading.WorkflowSetValidator.Validate([workflows]).Errors;
-
-    private static string Insert(string text, string after, string block)
-    {
-        var at = text.IndexOf(after, StringComparison.Ordinal);
-        Assert.True(at >= 0, $"'{after.Trim()}' not found");
-        return text.Insert(at + after.Length, block);
-    }
 }
