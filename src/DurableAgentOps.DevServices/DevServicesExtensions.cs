@@ -55,6 +55,7 @@ public static class DevServicesExtensions
         services.TryAddSingleton<RequestLog>();
         services.TryAddSingleton<FaultInjector>();
         services.TryAddSingleton<IdempotentWrites>();
+        services.AddServiceDeskMcp();
         return services;
     }
 
@@ -79,11 +80,12 @@ public static class DevServicesExtensions
         return endpoints;
     }
 
-    /// <summary>/crm, /support, /finance, and the dev-only /_dev/requests and /_dev/faults.</summary>
+    /// <summary>/crm, /support, /servicedesk/mcp (MCP), /finance, and the dev-only /_dev/requests and /_dev/faults.</summary>
     public static IEndpointRouteBuilder MapSampleSystems(this IEndpointRouteBuilder endpoints)
     {
         CrmApi.Map(endpoints);
         SupportApi.Map(endpoints);
+        ServiceDeskMcp.Map(endpoints);
         FinanceApi.Map(endpoints);
         DevEndpoints.Map(endpoints);
         return endpoints;

@@ -20,6 +20,9 @@ internal sealed record Queue(string Id, string Name);
 
 internal sealed record Assignment(string TicketId, string Queue, string TriageSummary, string AssignedBy, DateTimeOffset AssignedAt);
 
+/// <summary>A ticket escalated through the service desk's MCP tool.</summary>
+internal sealed record Escalation(string TicketId, string Queue, string Note, string EscalatedBy, DateTimeOffset EscalatedAt);
+
 /// <summary>Seed-time vendor master data; invoices carry the name as <c>vendor</c> and the rest flat beside it.</summary>
 internal sealed record Vendor(string Id, string Name, string TaxId, string BankAccount);
 

@@ -69,6 +69,7 @@ public sealed partial class RecordHistoriesTests(AzuriteFixture azurite, Smtp4de
             ["crm-followup"] = CrmFollowupAsync,
             ["invoice-exceptions"] = InvoiceExceptionsAsync,
             ["support-routing"] = SupportRoutingAsync,
+            ["ticket-escalation"] = TicketEscalationAsync,
         };
         Assert.True(ShippedWorkflows().Order().SequenceEqual(scenarios.Keys.Order()),
             $"shipped: {string.Join(", ", ShippedWorkflows())}; scenarios here: {string.Join(", ", scenarios.Keys)} (give each shipped workflow its scenario)");
@@ -168,6 +169,15 @@ public sealed partial class RecordHistoriesTests(AzuriteFixture azurite, Smtp4de
         await DecideAsync(runId, Sam, HttpStatusCode.Forbidden);
         await WaitAsync(runId, s => s.GetProperty("ignoredEvents").GetInt32() == 1, "sam's refused attempt recorded");
         await DecideAsync(runId, Lee, HttpStatusCode.Accepted, "billing queue is right");
+        return await CompletedAsync(runId, "Lee Lead");
+    }
+
+    /// <summary>Sam starts it for TCK-0000002 (read and escalated through the service desk's MCP tools); Lee Lead approves.</summary>
+    private async Task<string> TicketEscalationAsync()
+    {
+        var runId = await StartAsync(Sam, "ticket-escalation", new { ticketId = "TCK-0000002" });
+        await WaitForGateAsync(runId, "lead-review");
+        await DecideAsync(runId, Lee, HttpStatusCode.Accepted, "tier 2 should take it");
         return await CompletedAsync(runId, "Lee Lead");
     }
 
