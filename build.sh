@@ -177,7 +177,33 @@ run_governed_demo() {
       const width = Math.max(...log.map(r => r.path.length));
       for (const r of log) console.log(`  ${r.method.padEnd(5)} ${r.path.padEnd(width)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
     });' "$dev/_dev/requests?system=crm"
+  run_mcp_demo
   run_investigation "$run"
+}
+
+# A system reached through MCP: the same governance over a tool call (workflows/systems/servicedesk.yaml pins each tool).
+run_mcp_demo() {
+  local api=$API dev=$DEV logs=$LOGS cli="dotnet src/DurableAgentOps.Cli/$BIN/agentops.dll"
+  as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
+  say "ticket-escalation reads and writes through the sample service desk's MCP server ($dev/servicedesk/mcp), each tool pinned by hash"
+  $cli explain ticket-escalation
+  as sam login --dev sam.support@contoso.example >/dev/null
+  as sam run ticket-escalation --input ticketId=TCK-0000002 --host $api | tee $logs/demo-mcp.log &
+  local watcher=$! run=
+  for _ in $(seq 1 300); do
+    run=$(sed -n 's/^run \([^ ]*\) started.*/\1/p' $logs/demo-mcp.log | head -n 1)
+    [ -n "$run" ] && grep -q "waiting for approval" $logs/demo-mcp.log && break
+    sleep 0.2
+  done
+  [ -n "$run" ] || die "the MCP run did not reach its approval gate; see $logs/host.log"
+  say "lee.lead (support-leads) approves; the escalate_ticket tool is called under servicedesk-writer"
+  as lee login --dev lee.lead@contoso.example >/dev/null
+  as lee approve "$run" --comment "tier 2 should take it" --host $api
+  wait "$watcher" || die "the MCP run did not complete; see $logs/host.log"
+  node -e '
+    fetch(process.argv[1]).then(r => r.json()).then(log => {
+      for (const r of log) console.log(`  ${r.method} ${r.path.padEnd(16)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
+    });' "$dev/_dev/requests?system=servicedesk"
 }
 
 # The investigator's side of the demo: the evidence ledger outlives the Durable history and verifies on its own.

@@ -169,6 +169,7 @@ public sealed class WorkflowDocsTests
     [InlineData("crm-followup")]
     [InlineData("invoice-exceptions")]
     [InlineData("support-routing")]
+    [InlineData("ticket-escalation")]
     public void WorkflowsDoc_EmbeddedExplainOutput_MatchesCurrentOutput(string workflow)
     {
         var docs = Docs;

@@ -39,6 +39,7 @@ public sealed class SchemaTests
     [InlineData("crm-followup")]
     [InlineData("invoice-exceptions")]
     [InlineData("support-routing")]
+    [InlineData("ticket-escalation")]
     public void Evaluate_ShippedWorkflow_IsValidAgainstWorkflowSchema(string name) =>
         Assert.True(IsValid(Schema("workflow.schema.json"), TestFiles.Workflow(name)));
 
@@ -50,6 +51,7 @@ public sealed class SchemaTests
     [InlineData("crm")]
     [InlineData("finance")]
     [InlineData("support")]
+    [InlineData("servicedesk")]
     public void Evaluate_ShippedSystemDeclaration_IsValidAgainstSystemSchema(string system) =>
         Assert.True(IsValid(Schema("system.schema.json"), Path.Combine(TestFiles.Workflows, SystemFiles.FolderName, system + ".yaml")));
 

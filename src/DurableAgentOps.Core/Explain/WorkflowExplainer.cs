@@ -84,7 +84,12 @@ public static class WorkflowExplainer
     /// <summary>"POST /crm/accounts/{record.id}/tasks; record input.accountId or account.id; region from account.region; body draft.task".</summary>
     private static string DescribeCall(OperationDeclaration declared)
     {
-        var parts = new List<string> { $"{declared.Method} {string.Join(" or ", declared.Paths)}" };
+        var parts = new List<string>
+        {
+            declared.Tool is { } tool
+                ? $"MCP tool {tool.Name} (pinned {tool.Sha256[..Math.Min(12, tool.Sha256.Length)]}){string.Concat(tool.Arguments.Select(a => $", {a.Key} from {a.Value}"))}"
+                : $"{declared.Method} {string.Join(" or ", declared.Paths)}",
+        };
         if (declared.Record is { } record)
         {
             parts.Add($"record {string.Join(" or ", record.Id)}");
