@@ -142,4 +142,23 @@ public sealed class FileLoadingTests : IDisposable
         Assert.Empty(folder.Workflows);
         Assert.False(folder.Catalogue.Exists);
     }
+
+    [Fact]
+    public void Load_ReadResourceWithoutSchemaAndSensitiveFieldNotRedacted_WarnsWithDao077AndDao078()
+    {
+        var folder = CopyOfShipped();
+        var crm = Path.Combine(folder, SystemFiles.FolderName, "crm.yaml");
+        var text = File.ReadAllText(crm);
+        File.WriteAllText(crm, TestFiles.Edit(text, "  accounts:\n    fields: { id: string, name: string, tier: string, region: string, ownerId: string, team: string }\n", string.Empty));
+        var workflow = Path.Combine(folder, "crm-followup.yaml");
+        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", string.Empty));
+
+        var loaded = WorkflowLoader.Load(workflow);
+
+        Assert.False(loaded.HasErrors);
+        var noSchema = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.RecordWithoutSchema);
+        Assert.Contains("no record schema for 'accounts'", noSchema.Message, StringComparison.Ordinal);
+        var inClear = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.SensitiveFieldNotRedacted);
+        Assert.Contains("reads call.transcript, which crm marks sensitive", inClear.Message, StringComparison.Ordinal);
+    }
 }

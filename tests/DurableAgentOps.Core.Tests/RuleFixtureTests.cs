@@ -100,6 +100,18 @@ public sealed class RuleFixtureTests
     }
 
     [Fact]
+    public void Load_ReadsWithoutSchemaAndSensitiveFieldInClear_ReportsExactlyTheMarkedWarnings()
+    {
+        var path = Path.Combine(TestFiles.Fixtures, "schema-warnings", "notes.yaml");
+
+        var loaded = WorkflowLoader.Load(path);
+
+        Assert.Empty(loaded.Catalogue.Findings);
+        Assert.Equal(TestFiles.Expectations(path).Order(), TestFiles.Actual(loaded.Findings).Order());
+        Assert.All(loaded.Findings, f => Assert.Equal(Severity.Warning, f.Severity));
+    }
+
+    [Fact]
     public void Load_WorkflowWithoutCatalogue_ReportsMissingCatalogue()
     {
         var path = Path.Combine(TestFiles.Fixtures, "no-catalogue", "notes.yaml");

@@ -57,6 +57,9 @@ public static class FindingCodes
     public const string DuplicateSystemDeclaration = "DAO071";
     public const string InvalidOperationDeclaration = "DAO072";
     public const string SharedResource = "DAO075";
+    public const string FieldNotInSchema = "DAO076";
+    public const string RecordWithoutSchema = "DAO077";
+    public const string SensitiveFieldNotRedacted = "DAO078";
     public const string TemplateOnNonDraftStep = "DAO073";
     public const string TemplateDataNotAvailable = "DAO074";
 

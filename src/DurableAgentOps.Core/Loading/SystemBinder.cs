@@ -72,8 +72,56 @@ internal static class SystemBinder
             }
         }
 
+        var records = BindRecords(top.Take("records"), binder, system);
         top.Done();
-        return new SystemDeclaration(system, binder.Map.File, description, resource, operations, mcp);
+        return new SystemDeclaration(system, binder.Map.File, description, resource, operations, mcp, records);
+    }
+
+    /// <summary>records: resource → { fields: { name: type }, sensitive: [name] }.</summary>
+    private static Dictionary<string, RecordSchema>? BindRecords(YNode? node, Binder binder, string system)
+    {
+        if (binder.Mapping(node, "/records", $"system '{system}' records") is not { } map)
+        {
+            return null;
+        }
+
+        var records = new Dictionary<string, RecordSchema>(StringComparer.Ordinal);
+        foreach (var (key, value) in map.Entries)
+        {
+            var what = $"system '{system}' record '{key.Value}'";
+            if (binder.Mapping(value, map.PathOf(key.Value), what) is not { } record)
+            {
+                continue;
+            }
+
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (binder.Mapping(record.Take("fields", required: true), $"{record.Path}/fields", $"{what} fields") is { } fieldMap)
+            {
+                foreach (var (field, type) in fieldMap.Entries)
+                {
+                    if (binder.Text(type, $"{what} field '{field.Value}'") is { } text)
+                    {
+                        if (!RecordSchema.Types.Contains(text))
+                        {
+                            binder.Error(type.Position, FindingCodes.InvalidValue, $"{what}: field '{field.Value}' has type '{text}'; types are {string.Join(", ", RecordSchema.Types)}");
+                        }
+
+                        fields[field.Value] = text;
+                    }
+                }
+            }
+
+            var sensitive = record.TextList("sensitive");
+            foreach (var name in sensitive.Where(n => !fields.ContainsKey(n)))
+            {
+                binder.Error(binder.Map.Find($"{record.Path}/sensitive"), FindingCodes.InvalidValue, $"{what}: sensitive field '{name}' is not one of its fields");
+            }
+
+            record.Done();
+            records[key.Value] = new RecordSchema(fields, sensitive);
+        }
+
+        return records;
     }
 
     /// <summary>An HTTP operation (method and path) or, in an MCP system, a tool (name, pinned hash, arguments).</summary>

@@ -15,7 +15,8 @@ public sealed record SystemDeclaration(
     string Description,
     string? Resource,
     IReadOnlyList<OperationDeclaration> Operations,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] McpEndpoint? Mcp = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] McpEndpoint? Mcp = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, RecordSchema>? Records = null)
 {
     public const string HttpKind = "http";
 
@@ -74,3 +75,13 @@ public sealed record McpEndpoint(string Path);
 /// argument's value as a run-data path (<c>record.id</c> is the call's record). A write's fields come from its body.
 /// </summary>
 public sealed record McpToolDeclaration(string Name, string Sha256, IReadOnlyDictionary<string, string> Arguments);
+
+/// <summary>
+/// What a resource's record holds: each field and its type (string, number, boolean, date, object, list), and which
+/// fields are sensitive (a workflow that reads them should redact them in its evidence). Used by <c>validate</c> to
+/// check the fields conditions, templates and redactions name; not pinned in a run's snapshot.
+/// </summary>
+public sealed record RecordSchema(IReadOnlyDictionary<string, string> Fields, IReadOnlyList<string> Sensitive)
+{
+    public static IReadOnlySet<string> Types { get; } = new HashSet<string>(StringComparer.Ordinal) { "string", "number", "boolean", "date", "object", "list" };
+}

@@ -63,7 +63,7 @@ public sealed record WorkflowSnapshot(
 
         var used = definition.Steps.SelectMany(s => s.Scope.Operations.Append(s.Operation)).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var declarations = declared
-            .Select(d => d with { Operations = [.. d.Operations.Where(o => used.Contains(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal)] })
+            .Select(d => d with { Operations = [.. d.Operations.Where(o => used.Contains(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal)], Records = null })
             .Where(d => d.Operations.Count > 0)
             .OrderBy(d => d.System, StringComparer.Ordinal)
             .ToList();

@@ -32,6 +32,12 @@ internal static class SystemDeclarationValidator
             return findings;
         }
 
+        foreach (var record in (declaration.Records ?? new Dictionary<string, RecordSchema>()).Keys.Where(r => !system.Resources.Contains(r)))
+        {
+            findings.Add(map.Error($"/records/{SourceMap.Segment(record)}", FindingCodes.UnknownOperation,
+                $"record '{record}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)})"));
+        }
+
         foreach (var operation in declaration.Operations)
         {
             var path = $"/operations/{SourceMap.Segment(operation.Name[(system.Name.Length + 1)..])}";

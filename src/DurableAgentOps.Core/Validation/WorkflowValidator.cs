@@ -74,7 +74,93 @@ internal sealed class WorkflowValidator
 
         CheckDuration(_workflow.Evidence.Retention, "/evidence/retention", "evidence retention", mustBePositive: true);
         CheckRedaction();
+        CheckRecordFields();
     }
+
+    /// <summary>
+    /// Every field a condition, a draft template or a redaction names on a read's record must be in that record's
+    /// schema (the resource's <c>records</c> in its system declaration): a misspelled field would make a condition
+    /// silently false, a draft empty, or a redaction redact nothing. A read resource with no schema is a warning (nothing
+    /// can be checked), and a sensitive field the workflow reads but does not redact is one too.
+    /// </summary>
+    private void CheckRecordFields()
+    {
+        if (_catalogue.Declarations is null)
+        {
+            return;
+        }
+
+        var schemas = new Dictionary<string, (string Resource, RecordSchema? Schema)>(StringComparer.Ordinal);
+        for (var i = 0; i < _workflow.Steps.Count; i++)
+        {
+            var step = _workflow.Steps[i];
+            if (step.Kind != StepKind.Read || !OperationName.TryParse(step.Operation, out var op) || op.Verb != "read" || _catalogue.FindOperation(op.ToString()) is null)
+            {
+                continue;
+            }
+
+            var declaration = _catalogue.Declarations.First(d => d.System == op.System);
+            var schema = declaration.Records?.GetValueOrDefault(op.Resource);
+            schemas[StepAliases.Of(step)] = ($"{op.System}.{op.Resource}", schema);
+            if (schema is null)
+            {
+                _findings.Add(_map.Warning($"/steps/{i}/operation", FindingCodes.RecordWithoutSchema,
+                    $"step '{step.Id}': {declaration.File} has no record schema for '{op.Resource}' (records: {op.Resource}: fields: ...); validate cannot check the fields this workflow names on it"));
+                continue;
+            }
+
+            foreach (var field in schema.Sensitive.Where(f => !_workflow.Evidence.Redact.Contains($"{StepAliases.Of(step)}.{f}", StringComparer.Ordinal)))
+            {
+                _findings.Add(_map.Warning("/evidence", FindingCodes.SensitiveFieldNotRedacted,
+                    $"step '{step.Id}' reads {StepAliases.Of(step)}.{field}, which {op.System} marks sensitive, but evidence.redact does not list it: it is kept in clear"));
+            }
+        }
+
+        void Check(string dataPath, string at, string what)
+        {
+            var parts = dataPath.Split('.');
+            if (parts.Length < 2 || !schemas.TryGetValue(parts[0], out var known) || known.Schema is not { } schema || schema.Fields.ContainsKey(parts[1]))
+            {
+                return;
+            }
+
+            Error(at, FindingCodes.FieldNotInSchema,
+                $"{what} names '{dataPath}', but a {known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", schema.Fields.Keys)})");
+        }
+
+        for (var i = 0; i < _workflow.Steps.Count; i++)
+        {
+            var step = _workflow.Steps[i];
+            for (var r = 0; r < step.Routes.Count; r++)
+            {
+                if (step.Routes[r].When is { } when)
+                {
+                    Check(ConditionPath(when), $"/steps/{i}/routes/{r}/when", $"step '{step.Id}': route condition");
+                }
+            }
+
+            if (step.Approval.When is { } approvalWhen)
+            {
+                Check(ConditionPath(approvalWhen), $"/steps/{i}/approval/when", $"step '{step.Id}': approval condition");
+            }
+
+            foreach (var (output, text) in step.Template ?? new Dictionary<string, string>())
+            {
+                foreach (var (dataPath, _) in DraftTemplate.Placeholders(text))
+                {
+                    Check(dataPath, $"/steps/{i}/template/{string.Join('/', output.Split('.').Select(SourceMap.Segment))}", $"step '{step.Id}': template '{output}'");
+                }
+            }
+        }
+
+        for (var i = 0; i < _workflow.Evidence.Redact.Count; i++)
+        {
+            Check(_workflow.Evidence.Redact[i], $"/evidence/redact/{i}", "evidence.redact");
+        }
+    }
+
+    /// <summary>The data path a condition reads: its first word (<c>path op value</c>).</summary>
+    private static string ConditionPath(string condition) => condition.TrimStart().Split(' ', 2)[0];
 
     /// <summary>A redaction path names data by the alias a step's output goes by; one that no step produces redacts nothing.</summary>
     private void CheckRedaction()
