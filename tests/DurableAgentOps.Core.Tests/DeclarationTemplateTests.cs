@@ -39,8 +39,11 @@ public sealed class DeclarationTemplateTests
     [InlineData("/a/{input.id}", null)]
     [InlineData("a/{input.id}", "must start with '/'")]
     [InlineData("/a/{input.id", "is not a {dotted.path} placeholder")]
-    [InlineData("/a/{input id}", "which is not a dotted path")]
+    [InlineData("/a/{input.1id}", "which is not a dotted path")]
     [InlineData("/a//b", "must not contain '//'")]
+    [InlineData("/\\evil.example/x", "must not contain")]
+    [InlineData("/a/%2e%2e/b", "must not contain")]
+    [InlineData("/a b", "must not contain")]
     public void Problem_Template_SaysWhatIsWrong(string template, string? problem)
     {
         var found = PathTemplate.Problem(template);
@@ -74,6 +77,14 @@ public sealed class DeclarationTemplateTests
         Assert.Equal(
             """{"adjustment":{"memo":"Reverse E-7: freight","amount":120.5,"due":"2031-05-09","on":"on 2031-05-06","owner":null,"note":"owner: ."},"decision":"hold"}""",
             draft.ToJsonString());
+    }
+
+    [Fact]
+    public void Render_DateShiftedPastTheCalendar_IsNoValue()
+    {
+        var draft = DraftTemplate.Render(new Dictionary<string, string> { ["due"] = "{entry.date|+9999d}" }, _ => JsonValue.Create("9999-12-30"));
+
+        Assert.Null(draft["due"]);
     }
 
     [Theory]

@@ -67,7 +67,11 @@ public static partial class DraftTemplate
         }
 
         var days = DayShift().Match(filter) is { Success: true } shift ? int.Parse(shift.Groups[1].Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture) : 0;
-        return DateOnly.FromDateTime(date.UtcDateTime).AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var day = DateOnly.FromDateTime(date.UtcDateTime);
+        // A shift past the calendar's ends has no date: no value, as for a value that is not a date.
+        return day.DayNumber + days is var shifted && shifted >= DateOnly.MinValue.DayNumber && shifted <= DateOnly.MaxValue.DayNumber
+            ? day.AddDays(days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : null;
     }
 
     private static string? Text(JsonNode? node) => node switch

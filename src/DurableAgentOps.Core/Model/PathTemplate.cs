@@ -27,9 +27,11 @@ public static partial class PathTemplate
             return "must start with '/' (the system's base URL is a setting)";
         }
 
-        if (template.Contains("//", StringComparison.Ordinal) || template.Contains('#', StringComparison.Ordinal))
+        // A backslash reads as '/' in an http URI ("/\\host" names another host), and '%' or a control character could
+        // spell either: the literal text of a path stays plain.
+        if (template.Contains("//", StringComparison.Ordinal) || template.Any(c => c is '#' or '\\' or '%' || char.IsControl(c) || char.IsWhiteSpace(c)))
         {
-            return "must not contain '//' or '#'";
+            return "must not contain '//', '\\', '%', '#', spaces or control characters";
         }
 
         var rest = Placeholder().Replace(template, string.Empty);

@@ -43,6 +43,12 @@ internal static class DeclaredCalls
         }
 
         var mcp = operation.Tool is { } tool ? new McpCall(tool, system.Mcp?.Path ?? "/mcp", ArgumentsOf(operation, tool, data, record)) : null;
+        if (mcp is not null && body?.Select(p => p.Key).FirstOrDefault(mcp.Arguments.ContainsKey) is { } both)
+        {
+            // The draft may not restate what the call names: a body field would replace the argument the guard judged.
+            throw new StepRefusedException($"{operation.Name}: the draft sets '{both}', which is the tool's naming argument; the model may not choose it");
+        }
+
         return new SystemCall(operation.Name, operation.System, new HttpMethod(operation.Method), mcp?.Tool.Name ?? PathOf(operation, data, record), record, body,
             operation.Record?.Read, operation.IdempotencyHeader, operation.Success, system.Resource, mcp);
     }
@@ -53,8 +59,12 @@ internal static class DeclaredCalls
         var arguments = new JsonObject();
         foreach (var (argument, path) in tool.Arguments)
         {
-            arguments[argument] = (path == PathTemplate.RecordId ? (record?.Id is { } id ? JsonValue.Create(id) : null) : Select(data, path)?.DeepClone())
+            var value = (path == PathTemplate.RecordId ? (record?.Id is { } id ? JsonValue.Create(id) : null) : Select(data, path)?.DeepClone())
                 ?? throw new StepRefusedException($"{operation.Name}: '{path}' is missing for argument '{argument}': add the step that provides it to 'from'");
+
+            // A naming argument is one value, judged and sent as the same thing.
+            arguments[argument] = value as JsonValue
+                ?? throw new StepRefusedException($"{operation.Name}: '{path}' for argument '{argument}' is {(value is JsonArray ? "a list" : "an object")}, not one value");
         }
 
         return arguments;
@@ -123,6 +133,11 @@ internal static class DeclaredCalls
             if (RunData.Text(data, path) is { } value)
             {
                 attributes[attribute] = value;
+            }
+            else if (isWrite)
+            {
+                // A write's record must be judged whole: an attribute nobody read would let the guard pass it unseen.
+                throw new StepRefusedException($"{operation.Name}: the record's {attribute} is not known ('{path}' has no value); the step that reads it must run before this write");
             }
         }
 

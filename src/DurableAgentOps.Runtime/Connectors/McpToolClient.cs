@@ -35,7 +35,7 @@ public sealed class McpToolClient(HttpClient http, IOptions<SystemsOptions> syst
         var transport = new HttpClientTransport(
             new HttpClientTransportOptions
             {
-                Endpoint = new Uri(address.BaseUrl, mcp.Endpoint),
+                Endpoint = SystemClient.SameOrigin(address.BaseUrl, mcp.Endpoint, call),
                 TransportMode = HttpTransportMode.StreamableHttp,
                 AdditionalHeaders = headers,
                 Name = $"agentops-{call.System}",

@@ -65,7 +65,7 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
     private async Task<JsonNode?> SendCoreAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         var baseUrl = systems.Value.For(call.System).BaseUrl;
-        using var request = new HttpRequestMessage(call.Method, new Uri(baseUrl, call.Path));
+        using var request = new HttpRequestMessage(call.Method, SameOrigin(baseUrl, call.Path, call));
         // Read by the pipeline (which system's breaker, what to log) and by the token handler (whose token, each attempt).
         request.Options.Set(SystemCallResilience.CallKey, call);
         request.Options.Set(SystemCallResilience.ClientIdKey, clientId);
@@ -142,6 +142,18 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
         }
 
         return await response.Content.ReadFromJsonAsync<JsonNode>(cancellationToken);
+    }
+
+    /// <summary>
+    /// The call's URL below the system's base URL; a path that would leave its scheme, host or port is refused, so the
+    /// step's token and body go to no other origin, whatever a declaration says.
+    /// </summary>
+    internal static Uri SameOrigin(Uri baseUrl, string path, SystemCall call)
+    {
+        var url = new Uri(baseUrl, path);
+        return Uri.Compare(url, baseUrl, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0
+            ? url
+            : throw new StepRefusedException($"{call.Operation}: its path leads to {url.GetLeftPart(UriPartial.Authority)}, not to {call.System} at {baseUrl.GetLeftPart(UriPartial.Authority)}");
     }
 
     private static string Trim(string text) => text.Length <= 300 ? text : text[..300] + "…";
