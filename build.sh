@@ -131,6 +131,17 @@ start_stack() {
   wait_healthy Host $api $logs/host.log
 }
 
+# The id of the run `agentops run` logs to $1, once it waits for approval (up to 60 s); fails if it never does.
+gated_run_id() {
+  local log=$1 run=
+  for _ in $(seq 1 300); do
+    run=$(sed -n 's/^run \([^ ]*\) started.*/\1/p' "$log" | head -n 1)
+    [ -n "$run" ] && grep -q "waiting for approval" "$log" && { echo "$run"; return 0; }
+    sleep 0.2
+  done
+  return 1
+}
+
 run_governed_demo() {
   local interactive=${1:-}
   local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
@@ -144,13 +155,8 @@ run_governed_demo() {
   say "alice signs in (dev sign-in provider: authorization code + PKCE) and starts crm-followup for ACC-000002"
   as alice login --dev alice@contoso.example
   as alice run crm-followup --input accountId=ACC-000002 --host $api | tee $logs/demo-run.log &
-  local watcher=$! run=
-  for _ in $(seq 1 300); do
-    run=$(sed -n 's/^run \([^ ]*\) started.*/\1/p' $logs/demo-run.log | head -n 1)
-    [ -n "$run" ] && grep -q "waiting for approval" $logs/demo-run.log && break
-    sleep 0.2
-  done
-  [ -n "$run" ] || die "the run did not reach its approval gate; see $logs/host.log"
+  local watcher=$! run
+  run=$(gated_run_id $logs/demo-run.log) || die "the run did not reach its approval gate; see $logs/host.log"
   say "alice tries to approve her own run (separation of duties, by principal id)"
   as alice approve "$run" --host $api || true
   say "mallory, signed in but in no approver group, tries to approve"
@@ -189,13 +195,8 @@ run_mcp_demo() {
   $cli explain ticket-escalation
   as sam login --dev sam.support@contoso.example >/dev/null
   as sam run ticket-escalation --input ticketId=TCK-0000002 --host $api | tee $logs/demo-mcp.log &
-  local watcher=$! run=
-  for _ in $(seq 1 300); do
-    run=$(sed -n 's/^run \([^ ]*\) started.*/\1/p' $logs/demo-mcp.log | head -n 1)
-    [ -n "$run" ] && grep -q "waiting for approval" $logs/demo-mcp.log && break
-    sleep 0.2
-  done
-  [ -n "$run" ] || die "the MCP run did not reach its approval gate; see $logs/host.log"
+  local watcher=$! run
+  run=$(gated_run_id $logs/demo-mcp.log) || die "the MCP run did not reach its approval gate; see $logs/host.log"
   say "lee.lead (support-leads) approves; the escalate_ticket tool is called under servicedesk-writer"
   as lee login --dev lee.lead@contoso.example >/dev/null
   as lee approve "$run" --comment "tier 2 should take it" --host $api

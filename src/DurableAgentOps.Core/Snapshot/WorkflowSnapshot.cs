@@ -43,31 +43,26 @@ public sealed record WorkflowSnapshot(
         return new WorkflowSnapshot(definition, systems, identities, groups, ComputeSha256(definition, systems, identities, groups, declarations), declarations);
     }
 
-    /// <summary>The declared operation <paramref name="operation"/> as this run pinned it, or null.</summary>
-    public OperationDeclaration? FindOperation(string operation) =>
-        Declarations?.SelectMany(d => d.Operations).FirstOrDefault(o => o.Name == operation);
-
-    /// <summary>The declaration of <paramref name="system"/> as this run pinned it (with only the operations it uses), or null.</summary>
-    public SystemDeclaration? FindDeclaration(string system) => Declarations?.FirstOrDefault(d => d.System == system);
+    /// <summary>The pinned declarations of the operations <paramref name="step"/> names or scopes; null when it calls no declared system.</summary>
+    public IReadOnlyList<SystemDeclaration>? DeclarationsFor(StepDefinition step) => Narrow(Declarations ?? [], [step]);
 
     /// <summary>
     /// Each declared system a step names, with only the operations the workflow's steps name or scope: a run calls
     /// systems as they were declared when it started, and its snapshot stays small.
     /// </summary>
-    private static List<SystemDeclaration>? DeclarationsUsed(WorkflowDefinition definition, IdentityCatalogue catalogue)
-    {
-        if (catalogue.Declarations is not { } declared)
-        {
-            return null;
-        }
+    private static List<SystemDeclaration>? DeclarationsUsed(WorkflowDefinition definition, IdentityCatalogue catalogue) =>
+        catalogue.Declarations is { } declared ? Narrow(declared, definition.Steps) : null;
 
-        var used = definition.Steps.SelectMany(s => s.Scope.Operations.Append(s.Operation)).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var declarations = declared
+    /// <summary>The declarations cut down to the operations <paramref name="steps"/> name or scope (records are not pinned), in name order.</summary>
+    private static List<SystemDeclaration>? Narrow(IEnumerable<SystemDeclaration> declarations, IEnumerable<StepDefinition> steps)
+    {
+        var used = steps.SelectMany(s => s.Scope.Operations.Append(s.Operation)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var narrowed = declarations
             .Select(d => d with { Operations = [.. d.Operations.Where(o => used.Contains(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal)], Records = null })
             .Where(d => d.Operations.Count > 0)
             .OrderBy(d => d.System, StringComparer.Ordinal)
             .ToList();
-        return declarations.Count > 0 ? declarations : null;
+        return narrowed.Count > 0 ? narrowed : null;
     }
 
     /// <summary>True when <see cref="Sha256"/> still matches the content (e.g. after a round trip through storage).</summary>

@@ -59,7 +59,7 @@ internal static class DeclaredCalls
         var arguments = new JsonObject();
         foreach (var (argument, path) in tool.Arguments)
         {
-            var value = (path == PathTemplate.RecordId ? (record?.Id is { } id ? JsonValue.Create(id) : null) : Select(data, path)?.DeepClone())
+            var value = (path == PathTemplate.RecordId ? (record?.Id is { } id ? JsonValue.Create(id) : null) : RunData.Node(data, path)?.DeepClone())
                 ?? throw new StepRefusedException($"{operation.Name}: '{path}' is missing for argument '{argument}': add the step that provides it to 'from'");
 
             // A naming argument is one value, judged and sent as the same thing.
@@ -84,7 +84,7 @@ internal static class DeclaredCalls
 
         if (declared.Select is { } select)
         {
-            answer = Select(answer, select) ?? throw new StepRefusedException($"{operation.Name} answered without '{select}', which its declaration keeps");
+            answer = RunData.Node(answer, select) ?? throw new StepRefusedException($"{operation.Name} answered without '{select}', which its declaration keeps");
         }
 
         foreach (var (field, paths) in declared.MustMatch)
@@ -172,7 +172,7 @@ internal static class DeclaredCalls
     /// <summary>The body is the draft the approver saw (a copy), with declared fields set from run data (e.g. the route's choice).</summary>
     private static JsonObject BodyOf(OperationDeclaration operation, BodyDeclaration declared, JsonObject data)
     {
-        var body = (Select(data, declared.From) as JsonObject)?.DeepClone().AsObject()
+        var body = (RunData.Node(data, declared.From) as JsonObject)?.DeepClone().AsObject()
             ?? throw new StepRefusedException($"operation '{operation.Name}' needs '{declared.From}' from an earlier draft step");
         foreach (var (field, path) in declared.Set)
         {
@@ -208,16 +208,6 @@ internal static class DeclaredCalls
                     $"the draft places {record.Id} in {attribute} '{Bounded(place)}', but {operation.Record.Attributes[attribute]} says '{known ?? "(not read)"}'");
             }
         }
-    }
-
-    private static JsonNode? Select(JsonNode? node, string path)
-    {
-        foreach (var part in path.Split('.'))
-        {
-            node = node is JsonObject obj && obj.TryGetPropertyValue(part, out var next) ? next : null;
-        }
-
-        return node;
     }
 
     private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";

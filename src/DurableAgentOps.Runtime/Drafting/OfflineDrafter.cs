@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.AI;
 
 namespace DurableAgentOps.Runtime.Drafting;
@@ -22,7 +23,7 @@ public sealed class OfflineDrafter : IChatClient
         var template = After(prompt.FirstOrDefault(m => m.Role == ChatRole.System)?.Text, DraftPrompt.TemplateMarker) as JsonObject;
         var draft = (template is null
             ? new JsonObject { ["summary"] = "No template to draft from: give the draft step a 'template'." }
-            : DraftTemplate.Render(template.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? string.Empty, StringComparer.Ordinal), path => Find(data, path)))
+            : DraftTemplate.Render(template.ToDictionary(p => p.Key, p => p.Value?.ToString() ?? string.Empty, StringComparer.Ordinal), path => RunData.Node(data, path)))
             .ToJsonString();
         return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, draft))
         {
@@ -52,17 +53,6 @@ public sealed class OfflineDrafter : IChatClient
     {
         var at = text?.IndexOf(marker, StringComparison.Ordinal) ?? -1;
         return at < 0 ? null : JsonNode.Parse(text![(at + marker.Length)..]);
-    }
-
-    private static JsonNode? Find(JsonObject data, string path)
-    {
-        JsonNode? node = data;
-        foreach (var part in path.Split('.'))
-        {
-            node = node is JsonObject obj && obj.TryGetPropertyValue(part, out var next) ? next : null;
-        }
-
-        return node;
     }
 
     private static long Words(IEnumerable<string?> texts) =>

@@ -24,14 +24,16 @@ internal static class RunData
     }
 
     /// <summary>The string at a dotted path (<c>input.accountId</c>), or null when any part is missing.</summary>
-    public static string? Text(JsonObject data, string path)
+    public static string? Text(JsonObject data, string path) => Node(data, path) is JsonValue value ? value.ToString() : null;
+
+    /// <summary>The node at a dotted path below <paramref name="node"/>, or null when any part is missing.</summary>
+    public static JsonNode? Node(JsonNode? node, string path)
     {
-        JsonNode? node = data;
         foreach (var part in path.Split('.'))
         {
             node = node is JsonObject obj && obj.TryGetPropertyValue(part, out var next) ? next : null;
         }
 
-        return node is JsonValue value ? value.ToString() : null;
+        return node;
     }
 }

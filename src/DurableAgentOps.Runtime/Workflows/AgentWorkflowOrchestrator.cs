@@ -106,7 +106,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             var data = RunData.Build(run.Input, DataFor(step, definition));
             var identity = snapshot.Identities.First(i => i.Name == step.Identity);
             var invocation = new StepInvocation(run.RunId, definition.Name, step, identity, ClientIdOf(identity, run.Environment), data,
-                RedactPaths: definition.Evidence.Redact, Declarations: DeclarationsFor(step, snapshot));
+                RedactPaths: definition.Evidence.Redact, Declarations: snapshot.DeclarationsFor(step));
             if (step.Kind == StepKind.Write && GateFor(step, definition, RunData.Build(run.Input, AllOutputs(definition))) is { } gate)
             {
                 ProposedChange change;
@@ -194,17 +194,6 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
     private IEnumerable<(StepDefinition, JsonObject?)> AllOutputs(WorkflowDefinition definition) =>
         steps.Select(r => (definition.FindStep(r.StepId)!, r.Output));
-
-    /// <summary>The pinned declarations of the operations this step names or scopes; null for a step that calls no declared system.</summary>
-    private static List<SystemDeclaration>? DeclarationsFor(StepDefinition step, WorkflowSnapshot snapshot)
-    {
-        var operations = step.Scope.Operations.Append(step.Operation).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        var declarations = (snapshot.Declarations ?? [])
-            .Select(d => d with { Operations = [.. d.Operations.Where(o => operations.Contains(o.Name))] })
-            .Where(d => d.Operations.Count > 0)
-            .ToList();
-        return declarations.Count > 0 ? declarations : null;
-    }
 
     private static string ClientIdOf(IdentityDefinition identity, string environment) =>
         identity.ClientIds.TryGetValue(environment, out var id)
