@@ -264,26 +264,58 @@ public sealed class DiffTests
         Assert.Equal(3, report.Widenings.Count());
     }
 
+    /// <summary>crm-followup with its catalogue and system declarations loaded from files, crm.yaml and the workflow edited, under <paramref name="folders"/>.</summary>
+    private static LoadedWorkflow LoadFromFolder(string folders, string side, Func<string, string> editCrm, Func<string, string>? editWorkflow = null)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(folders, side)).FullName;
+        File.Copy(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName), Path.Combine(folder, WorkflowLoader.CatalogueFileName));
+        var systems = Directory.CreateDirectory(Path.Combine(folder, SystemFiles.FolderName)).FullName;
+        foreach (var file in Directory.GetFiles(Path.Combine(TestFiles.Workflows, SystemFiles.FolderName)))
+        {
+            var text = File.ReadAllText(file);
+            File.WriteAllText(Path.Combine(systems, Path.GetFileName(file)), Path.GetFileName(file) == "crm.yaml" ? editCrm(text) : text);
+        }
+
+        File.WriteAllText(Path.Combine(folder, "crm-followup.yaml"), (editWorkflow ?? (t => t))(File.ReadAllText(TestFiles.Workflow("crm-followup"))));
+        var loaded = WorkflowLoader.Load(Path.Combine(folder, "crm-followup.yaml"));
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Findings));
+        return loaded;
+    }
+
+    [Fact]
+    public void Compare_SensitiveFieldKeptInClearOrNoLongerSensitive_FlagsEvidenceWeaker()
+    {
+        var folders = Directory.CreateTempSubdirectory("dao-diff-").FullName;
+        try
+        {
+            // The shipped file lists call.transcript; without the list it is still redacted, as crm marks it sensitive.
+            var old = LoadFromFolder(folders, "old", t => t);
+            var unlisted = LoadFromFolder(folders, "unlisted", t => t, Replace("  redact: [call.transcript]\n", string.Empty));
+            var keptInClear = LoadFromFolder(folders, "clear", t => t, Replace("  redact: [call.transcript]\n", "  keepInClear: [call.transcript]\n"));
+            var unmarked = LoadFromFolder(folders, "unmarked", Replace("    sensitive: [transcript]\n", string.Empty), Replace("  redact: [call.transcript]\n", string.Empty));
+
+            Assert.Empty(WorkflowDiffer.Compare(old, unlisted).Widenings);
+            var kept = Assert.Single(WorkflowDiffer.Compare(old, keptInClear).Widenings);
+            var notSensitive = Assert.Single(WorkflowDiffer.Compare(old, unmarked).Widenings);
+
+            Assert.Equal(FindingCodes.EvidenceWeaker, kept.Code);
+            Assert.Contains("'call.transcript' is no longer redacted (evidence.keepInClear lists it)", kept.Message, StringComparison.Ordinal);
+            Assert.Equal(FindingCodes.EvidenceWeaker, notSensitive.Code);
+            Assert.Contains("'call.transcript' is no longer redacted (its system no longer marks it sensitive)", notSensitive.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folders, recursive: true);
+        }
+    }
+
     [Fact]
     public void Compare_OperationDeclaredDifferently_FlagsDeclarationChanged()
     {
         var folders = Directory.CreateTempSubdirectory("dao-diff-").FullName;
         try
         {
-            LoadedWorkflow Load(string side, Func<string, string> editCrm)
-            {
-                var folder = Directory.CreateDirectory(Path.Combine(folders, side)).FullName;
-                File.Copy(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName), Path.Combine(folder, WorkflowLoader.CatalogueFileName));
-                var systems = Directory.CreateDirectory(Path.Combine(folder, SystemFiles.FolderName)).FullName;
-                foreach (var file in Directory.GetFiles(Path.Combine(TestFiles.Workflows, SystemFiles.FolderName)))
-                {
-                    var text = File.ReadAllText(file);
-                    File.WriteAllText(Path.Combine(systems, Path.GetFileName(file)), Path.GetFileName(file) == "crm.yaml" ? editCrm(text) : text);
-                }
-
-                File.Copy(TestFiles.Workflow("crm-followup"), Path.Combine(folder, "crm-followup.yaml"));
-                return WorkflowLoader.Load(Path.Combine(folder, "crm-followup.yaml"));
-            }
+            LoadedWorkflow Load(string side, Func<string, string> editCrm) => LoadFromFolder(folders, side, editCrm);
 
             var old = Load("old", t => t);
             var @new = Load("new", Replace("path: /crm/accounts/{record.id}/notes", "path: /crm/accounts/{record.id}/notes/bulk"));

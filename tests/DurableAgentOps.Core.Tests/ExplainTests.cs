@@ -31,6 +31,21 @@ public sealed class ExplainTests
     }
 
     [Fact]
+    public void Explain_SensitiveFieldUnlistedOrKeptInClear_ShowsWhatARunRedactsAndKeeps()
+    {
+        var loaded = WorkflowLoader.Load(TestFiles.Workflow("crm-followup"));
+        var evidence = loaded.Definition!.Evidence;
+
+        var unlisted = WorkflowExplainer.Explain(loaded.Definition with { Evidence = evidence with { Redact = [] } }, loaded.Catalogue.Catalogue).Evidence;
+        var kept = WorkflowExplainer.Explain(loaded.Definition with { Evidence = evidence with { Redact = [], KeepInClear = ["call.transcript"] } }, loaded.Catalogue.Catalogue).Evidence;
+
+        Assert.Equal(["call.transcript"], unlisted.Redacted);
+        Assert.Empty(unlisted.SensitiveInClear);
+        Assert.Empty(kept.Redacted);
+        Assert.Equal(["call.transcript"], kept.SensitiveInClear);
+    }
+
+    [Fact]
     public void Explain_CrmFollowup_ReadStep()
     {
         var step = ExplainCrm().Steps[0];

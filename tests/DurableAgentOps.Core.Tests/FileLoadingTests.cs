@@ -1,6 +1,7 @@
 using System.Text;
 using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Loading;
+using DurableAgentOps.Core.Model;
 
 namespace DurableAgentOps.Core.Tests;
 
@@ -144,21 +145,61 @@ public sealed class FileLoadingTests : IDisposable
     }
 
     [Fact]
-    public void Load_ReadResourceWithoutSchemaAndSensitiveFieldNotRedacted_WarnsWithDao077AndDao078()
+    public void Load_ReadResourceWithoutSchema_WarnsWithDao077()
     {
         var folder = CopyOfShipped();
         var crm = Path.Combine(folder, SystemFiles.FolderName, "crm.yaml");
         var text = File.ReadAllText(crm);
         File.WriteAllText(crm, TestFiles.Edit(text, "  accounts:\n    fields: { id: string, name: string, tier: string, region: string, ownerId: string, team: string }\n", string.Empty));
+
+        var loaded = WorkflowLoader.Load(Path.Combine(folder, "crm-followup.yaml"));
+
+        Assert.False(loaded.HasErrors);
+        var noSchema = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.RecordWithoutSchema);
+        Assert.Contains("no record schema for 'accounts'", noSchema.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_SensitiveFieldNotListed_IsRedactedByDefaultWithoutFinding()
+    {
+        var folder = CopyOfShipped();
         var workflow = Path.Combine(folder, "crm-followup.yaml");
         File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", string.Empty));
 
         var loaded = WorkflowLoader.Load(workflow);
 
         Assert.False(loaded.HasErrors);
-        var noSchema = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.RecordWithoutSchema);
-        Assert.Contains("no record schema for 'accounts'", noSchema.Message, StringComparison.Ordinal);
-        var inClear = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.SensitiveFieldNotRedacted);
-        Assert.Contains("reads call.transcript, which crm marks sensitive", inClear.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(loaded.Findings, f => f.Code is FindingCodes.SensitiveFieldKeptInClear or FindingCodes.KeepInClearNotSensitive);
+        Assert.Empty(loaded.Definition!.Evidence.Redact);
+        Assert.Contains("call.transcript", Redaction.Paths(loaded.Definition, loaded.Catalogue.Catalogue.Declarations));
+    }
+
+    [Fact]
+    public void Load_SensitiveFieldKeptInClear_WarnsWithDao078AndIsNotRedacted()
+    {
+        var folder = CopyOfShipped();
+        var workflow = Path.Combine(folder, "crm-followup.yaml");
+        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", "  keepInClear: [call.transcript]\n"));
+
+        var loaded = WorkflowLoader.Load(workflow);
+
+        Assert.False(loaded.HasErrors);
+        var inClear = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.SensitiveFieldKeptInClear);
+        Assert.Contains("reads call.transcript, which crm marks sensitive, and evidence.keepInClear keeps it in clear", inClear.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("call.transcript", Redaction.Paths(loaded.Definition!, loaded.Catalogue.Catalogue.Declarations));
+    }
+
+    [Fact]
+    public void Load_SensitiveFieldBothRedactedAndKeptInClear_FailsWithDao079()
+    {
+        var folder = CopyOfShipped();
+        var workflow = Path.Combine(folder, "crm-followup.yaml");
+        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", "  redact: [call.transcript]\n  keepInClear: [call.transcript]\n"));
+
+        var loaded = WorkflowLoader.Load(workflow);
+
+        var both = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.KeepInClearNotSensitive);
+        Assert.True(both.IsError);
+        Assert.Contains("'call.transcript' is also listed in evidence.redact", both.Message, StringComparison.Ordinal);
     }
 }

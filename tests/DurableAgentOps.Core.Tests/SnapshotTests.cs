@@ -66,6 +66,22 @@ public sealed class SnapshotTests
         Assert.Equal(snapshot.Definition.Steps[^1].Approval, restored.Definition.Steps[^1].Approval);
     }
 
+    [Fact]
+    public void RedactPaths_SensitiveFieldTheFileDoesNotList_IsRedactedFromThePinnedSchemaAfterARoundTrip()
+    {
+        var loaded = WorkflowLoader.Load(TestFiles.Workflow("crm-followup"));
+        var unlisted = loaded.Definition! with { Evidence = loaded.Definition.Evidence with { Redact = [] } };
+        var snapshot = WorkflowSnapshot.Create(unlisted, loaded.Catalogue.Catalogue);
+
+        var restored = WorkflowSnapshot.FromJson(snapshot.ToJson());
+
+        Assert.True(restored.IsIntact());
+        Assert.Equal(["call.transcript"], restored.RedactPathsFor(restored.Definition.Steps.Single(s => s.Id == "read-last-call")));
+        Assert.Empty(restored.RedactPathsFor(restored.Definition.Steps.Single(s => s.Id == "read-account")));
+        Assert.Equal(["accounts", "calls"], restored.Declarations!.Single(d => d.System == "crm").Records!.Keys.Order(StringComparer.Ordinal));
+        Assert.All(restored.Definition.Steps, s => Assert.All(restored.DeclarationsFor(s) ?? [], d => Assert.Null(d.Records)));
+    }
+
     /// <summary>The Durable Task SDK's default data converter uses plain System.Text.Json options.</summary>
     [Fact]
     public void Serialize_DefaultJsonOptionsRoundTrip_KeepsTheHashValid()

@@ -229,7 +229,9 @@ internal static class ExplainRenderer
     /// <summary>One line of a section whose reason was given once, at its heading.</summary>
     private static string Declared(Enforcement enforcement, string text) => enforcement.Enforced ? text : $"{text} ({Enforcement.NotEnforced})";
 
-    private static string Redacted(WorkflowExplanation e) => e.Evidence.Redacted.Count == 0 ? "nothing" : string.Join(", ", e.Evidence.Redacted);
+    private static string Redacted(WorkflowExplanation e) =>
+        (e.Evidence.Redacted.Count == 0 ? "nothing" : string.Join(", ", e.Evidence.Redacted))
+        + (e.Evidence.SensitiveInClear.Count == 0 ? string.Empty : $"; sensitive but kept in clear: {string.Join(", ", e.Evidence.SensitiveInClear)}");
 
     /// <summary>Markdown table cells cannot hold pipes or line breaks.</summary>
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", "<br>", StringComparison.Ordinal);

@@ -59,7 +59,8 @@ public static class FindingCodes
     public const string SharedResource = "DAO075";
     public const string FieldNotInSchema = "DAO076";
     public const string RecordWithoutSchema = "DAO077";
-    public const string SensitiveFieldNotRedacted = "DAO078";
+    public const string SensitiveFieldKeptInClear = "DAO078";
+    public const string KeepInClearNotSensitive = "DAO079";
     public const string TemplateOnNonDraftStep = "DAO073";
     public const string TemplateDataNotAvailable = "DAO074";
 

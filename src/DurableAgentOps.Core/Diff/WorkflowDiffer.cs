@@ -111,10 +111,7 @@ public sealed class WorkflowDiffer
         CompareStarters(oldWf.Starters, newWf.Starters);
         CompareCatalogues(newWf);
         CompareDeclarations(newWf);
-        if (oldWf.Evidence != newWf.Evidence)
-        {
-            CompareEvidence(oldWf.Evidence, newWf.Evidence);
-        }
+        CompareEvidence(oldWf, newWf);
     }
 
     private void CompareStep(WorkflowDefinition oldWf, WorkflowDefinition newWf, StepDefinition before, StepDefinition after, string path)
@@ -496,8 +493,9 @@ public sealed class WorkflowDiffer
     }
 
     /// <summary>Evidence kept shorter, a kind of record no longer kept, or a value no longer redacted is weaker evidence.</summary>
-    private void CompareEvidence(EvidencePolicy before, EvidencePolicy after)
+    private void CompareEvidence(WorkflowDefinition oldWf, WorkflowDefinition newWf)
     {
+        var (before, after) = (oldWf.Evidence, newWf.Evidence);
         if (IsoDuration.TryParse(before.Retention, out var oldRetention) && IsoDuration.TryParse(after.Retention, out var newRetention) && newRetention < oldRetention)
         {
             Widen(_new.Map, "/evidence/retention", FindingCodes.EvidenceWeaker, $"evidence is kept {after.Retention} (was {before.Retention}): shorter");
@@ -512,9 +510,19 @@ public sealed class WorkflowDiffer
             Widen(_new.Map, "/evidence/keep", FindingCodes.EvidenceWeaker, $"evidence no longer keeps '{kind}'");
         }
 
-        foreach (var path in before.Redact.Except(after.Redact))
+        // What a run redacts, not only what the file lists: a sensitive field kept in clear, or no longer marked
+        // sensitive by its system, is as much a weakening as a path taken off evidence.redact.
+        // Data no step produces any more needs no redaction.
+        var redactedAfter = Redaction.Paths(newWf, _new.Catalogue.Catalogue.Declarations);
+        var produced = newWf.Steps.Select(StepAliases.Of).Append(StepAliases.Input).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in Redaction.Paths(oldWf, _old.Catalogue.Catalogue.Declarations).Except(redactedAfter, StringComparer.Ordinal)
+            .Where(p => produced.Contains(p.Split('.')[0])))
         {
-            Widen(_new.Map, "/evidence", FindingCodes.EvidenceWeaker, $"'{path}' is no longer redacted: it is kept in clear");
+            var why = (after.KeepInClear ?? []).Contains(path, StringComparer.Ordinal) ? " (evidence.keepInClear lists it)"
+                : !Redaction.SensitiveReads(newWf, _new.Catalogue.Catalogue.Declarations).Any(f => f.Path == path)
+                    && Redaction.SensitiveReads(oldWf, _old.Catalogue.Catalogue.Declarations).Any(f => f.Path == path) ? " (its system no longer marks it sensitive)"
+                : string.Empty;
+            Widen(_new.Map, "/evidence", FindingCodes.EvidenceWeaker, $"'{path}' is no longer redacted{why}: it is kept in clear");
         }
 
         if (after.Keep.Except(before.Keep).Any() || after.Redact.Except(before.Redact).Any())

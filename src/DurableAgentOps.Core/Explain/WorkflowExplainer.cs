@@ -46,10 +46,11 @@ public static class WorkflowExplainer
             isolation,
             steps,
             gates,
-            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, workflow.Evidence.Redact, evidence, LedgerSummary,
+            new EvidenceExplanation(workflow.Evidence.Retention, workflow.Evidence.Keep, Redaction.Paths(workflow, catalogue.Declarations), evidence, LedgerSummary,
                 EvidencePolicy.AllKinds.All(workflow.Evidence.Keep.Contains)
                     ? Enforcement.ByThisHost
-                    : Enforcement.DeclaredOnly("the ledger keeps every kind of record; keep cannot narrow it")),
+                    : Enforcement.DeclaredOnly("the ledger keeps every kind of record; keep cannot narrow it"),
+                workflow.Evidence.KeepInClear ?? []),
             ExplainStarters(workflow),
             workflow.Input.Select(f => new InputExplanation(f.Name, f.Type, f.Required, f.Pattern, f.StringLimit, f.Description)).ToList(),
             host);

@@ -74,9 +74,12 @@ public sealed record StartersExplanation(IReadOnlyList<string> Allowed, string S
 /// <summary>
 /// The evidence policy and what the host does with it: <see cref="Ledger"/> says what every run's ledger holds; retention
 /// and redaction are enforced; <see cref="KeptEnforcement"/> says whether <c>keep</c> is (the ledger keeps every kind).
+/// <see cref="Redacted"/> is every path a run redacts (the file's list and the sensitive fields its reads take in);
+/// <see cref="SensitiveInClear"/> the sensitive fields the file keeps in clear.
 /// </summary>
 public sealed record EvidenceExplanation(
-    string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted, Enforcement Enforcement, string Ledger, Enforcement KeptEnforcement);
+    string Retention, IReadOnlyList<string> Kept, IReadOnlyList<string> Redacted, Enforcement Enforcement, string Ledger, Enforcement KeptEnforcement,
+    IReadOnlyList<string> SensitiveInClear);
 
 /// <summary>
 /// A workflow explained from its file; with <see cref="Host"/> (what a running host said of itself), the lines that host

@@ -391,7 +391,8 @@ internal static class WorkflowBinder
         }
 
         var redact = evidence.TextList("redact");
+        var keepInClear = evidence.TextList("keepInClear");
         evidence.Done();
-        return new EvidencePolicy(retention, keep.Count > 0 ? keep : EvidencePolicy.AllKinds, redact);
+        return new EvidencePolicy(retention, keep.Count > 0 ? keep : EvidencePolicy.AllKinds, redact, keepInClear.Count > 0 ? keepInClear : null);
     }
 }

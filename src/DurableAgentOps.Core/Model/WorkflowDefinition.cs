@@ -145,7 +145,16 @@ public static class AppRoles
     public const string Administrator = "AgentOps.Administrator";
 }
 
-public sealed record EvidencePolicy(string Retention, IReadOnlyList<string> Keep, IReadOnlyList<string> Redact)
+/// <summary>
+/// What a run's evidence keeps and for how long. <see cref="Redact"/> lists paths sealed before they reach durable state;
+/// sensitive fields of the records a run reads are redacted too unless <see cref="KeepInClear"/> lists them (see
+/// <see cref="Redaction"/>). KeepInClear is left out of the JSON when the file has none, so earlier snapshots hash the same.
+/// </summary>
+public sealed record EvidencePolicy(
+    string Retention,
+    IReadOnlyList<string> Keep,
+    IReadOnlyList<string> Redact,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? KeepInClear = null)
 {
     /// <summary>Record kinds a run can keep; all of them unless the file narrows the list.</summary>
     public static IReadOnlyList<string> AllKinds { get; } = ["inputs", "reads", "drafts", "routes", "approvals", "writes", "model-usage"];

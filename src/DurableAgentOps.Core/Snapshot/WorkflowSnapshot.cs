@@ -43,26 +43,64 @@ public sealed record WorkflowSnapshot(
         return new WorkflowSnapshot(definition, systems, identities, groups, ComputeSha256(definition, systems, identities, groups, declarations), declarations);
     }
 
-    /// <summary>The pinned declarations of the operations <paramref name="step"/> names or scopes; null when it calls no declared system.</summary>
-    public IReadOnlyList<SystemDeclaration>? DeclarationsFor(StepDefinition step) => Narrow(Declarations ?? [], [step]);
+    /// <summary>The pinned declarations of the operations <paramref name="step"/> names or scopes (without record schemas); null when it calls no declared system.</summary>
+    public IReadOnlyList<SystemDeclaration>? DeclarationsFor(StepDefinition step) => Narrow(Declarations ?? [], [step], keepRecords: false);
 
     /// <summary>
-    /// Each declared system a step names, with only the operations the workflow's steps name or scope: a run calls
-    /// systems as they were declared when it started, and its snapshot stays small.
+    /// The run-data paths <paramref name="step"/>'s activity redacts: the file's <c>evidence.redact</c> (whole, as every
+    /// step has always been given it) and the sensitive fields of the record this step reads, as the pinned schemas mark
+    /// them (see <see cref="Redaction"/>). Computed from the snapshot alone, so every replay redacts the same paths
+    /// whatever the files say now, and a step added elsewhere changes no other step's input.
+    /// </summary>
+    public IReadOnlyList<string> RedactPathsFor(StepDefinition step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var own = StepAliases.Of(step) + ".";
+        return [.. Definition.Evidence.Redact.Concat(Redaction.Paths(Definition, Declarations).Where(p => p.StartsWith(own, StringComparison.Ordinal))).Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Each declared system a step names, with only the operations the workflow's steps name or scope and the record
+    /// schemas of what they read: a run calls systems as they were declared when it started (and redacts what was
+    /// sensitive then), and its snapshot stays small.
     /// </summary>
     private static List<SystemDeclaration>? DeclarationsUsed(WorkflowDefinition definition, IdentityCatalogue catalogue) =>
-        catalogue.Declarations is { } declared ? Narrow(declared, definition.Steps) : null;
+        catalogue.Declarations is { } declared ? Narrow(declared, definition.Steps, keepRecords: true) : null;
 
-    /// <summary>The declarations cut down to the operations <paramref name="steps"/> name or scope (records are not pinned), in name order.</summary>
-    private static List<SystemDeclaration>? Narrow(IEnumerable<SystemDeclaration> declarations, IEnumerable<StepDefinition> steps)
+    /// <summary>
+    /// The declarations cut down to the operations <paramref name="steps"/> name or scope, in name order; with
+    /// <paramref name="keepRecords"/>, the record schemas of the resources those steps read stay (null when none).
+    /// </summary>
+    private static List<SystemDeclaration>? Narrow(IEnumerable<SystemDeclaration> declarations, IReadOnlyCollection<StepDefinition> steps, bool keepRecords)
     {
         var used = steps.SelectMany(s => s.Scope.Operations.Append(s.Operation)).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var read = steps.Where(s => s.Kind == StepKind.Read).Select(s => OperationName.TryParse(s.Operation, out var op) ? $"{op.System}.{op.Resource}" : null)
+            .OfType<string>().ToHashSet(StringComparer.Ordinal);
         var narrowed = declarations
-            .Select(d => d with { Operations = [.. d.Operations.Where(o => used.Contains(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal)], Records = null })
+            .Select(d => d with
+            {
+                Operations = [.. d.Operations.Where(o => used.Contains(o.Name)).OrderBy(o => o.Name, StringComparer.Ordinal)],
+                Records = keepRecords ? RecordsRead(d, read) : null,
+            })
             .Where(d => d.Operations.Count > 0)
             .OrderBy(d => d.System, StringComparer.Ordinal)
             .ToList();
         return narrowed.Count > 0 ? narrowed : null;
+    }
+
+    /// <summary>The record schemas of <paramref name="declaration"/> whose resource a step reads, sorted; null when none.</summary>
+    private static SortedDictionary<string, RecordSchema>? RecordsRead(SystemDeclaration declaration, IReadOnlySet<string> read)
+    {
+        var kept = new SortedDictionary<string, RecordSchema>(StringComparer.Ordinal);
+        foreach (var (resource, schema) in declaration.Records ?? new Dictionary<string, RecordSchema>())
+        {
+            if (read.Contains($"{declaration.System}.{resource}"))
+            {
+                kept[resource] = schema;
+            }
+        }
+
+        return kept.Count > 0 ? kept : null;
     }
 
     /// <summary>True when <see cref="Sha256"/> still matches the content (e.g. after a round trip through storage).</summary>

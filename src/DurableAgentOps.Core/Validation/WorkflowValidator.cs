@@ -109,12 +109,9 @@ internal sealed class WorkflowValidator
                 continue;
             }
 
-            foreach (var field in schema.Sensitive.Where(f => !_workflow.Evidence.Redact.Contains($"{StepAliases.Of(step)}.{f}", StringComparer.Ordinal)))
-            {
-                _findings.Add(_map.Warning("/evidence", FindingCodes.SensitiveFieldNotRedacted,
-                    $"step '{step.Id}' reads {StepAliases.Of(step)}.{field}, which {op.System} marks sensitive, but evidence.redact does not list it: it is kept in clear"));
-            }
         }
+
+        CheckKeptInClear();
 
         void Check(string dataPath, string at, string what)
         {
@@ -156,6 +153,35 @@ internal sealed class WorkflowValidator
         for (var i = 0; i < _workflow.Evidence.Redact.Count; i++)
         {
             Check(_workflow.Evidence.Redact[i], $"/evidence/redact/{i}", "evidence.redact");
+        }
+    }
+
+    /// <summary>
+    /// Sensitive fields are redacted unless <c>evidence.keepInClear</c> lists them: each entry must be a sensitive field a
+    /// read of this workflow takes in (anything else keeps nothing and hides a typo), must not also be redacted, and is
+    /// a warning, so the choice shows in every validate.
+    /// </summary>
+    private void CheckKeptInClear()
+    {
+        var sensitive = Redaction.SensitiveReads(_workflow, _catalogue.Declarations);
+        var kept = _workflow.Evidence.KeepInClear ?? [];
+        for (var i = 0; i < kept.Count; i++)
+        {
+            var at = $"/evidence/keepInClear/{i}";
+            if (sensitive.FirstOrDefault(f => f.Path == kept[i]) is not { } field)
+            {
+                var known = sensitive.Count == 0 ? "no read of this workflow takes in a sensitive field" : $"sensitive fields read: {string.Join(", ", sensitive.Select(f => f.Path).Distinct())}";
+                Error(at, FindingCodes.KeepInClearNotSensitive, $"evidence.keepInClear: '{kept[i]}' is not a sensitive field a read of this workflow takes in ({known}); only those are redacted by default");
+            }
+            else if (_workflow.Evidence.Redact.Contains(kept[i], StringComparer.Ordinal))
+            {
+                Error(at, FindingCodes.KeepInClearNotSensitive, $"evidence.keepInClear: '{kept[i]}' is also listed in evidence.redact; choose one");
+            }
+            else
+            {
+                _findings.Add(_map.Warning(at, FindingCodes.SensitiveFieldKeptInClear,
+                    $"step '{field.StepId}' reads {field.Path}, which {field.System} marks sensitive, and evidence.keepInClear keeps it in clear in history, status and evidence"));
+            }
         }
     }
 

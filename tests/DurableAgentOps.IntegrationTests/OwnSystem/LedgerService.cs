@@ -21,6 +21,9 @@ internal sealed class LedgerService : IAsyncDisposable
 {
     public const string Audience = "api://durableagentops/ledger";
 
+    /// <summary>The payee account every entry carries: sensitive in the test's declaration, so no run may keep it in clear.</summary>
+    public const string PayeeAccount = "GB33BUKB20201555555555";
+
     private readonly WebApplication app;
     private readonly ConcurrentQueue<LedgerRequest> requests = new();
     private readonly ConcurrentDictionary<string, JsonObject> adjustments = new(StringComparer.Ordinal);
@@ -43,7 +46,7 @@ internal sealed class LedgerService : IAsyncDisposable
         var service = new LedgerService(app);
         app.MapGet("/api/v2/entries/{id}", (string id, HttpContext http) => service.Handle(http, tokens, "entries.read", _ =>
             id.StartsWith("E-", StringComparison.Ordinal)
-                ? Results.Json(new { entry = new { id, region = id == "E-0002" ? "amer" : "emea", amount = 120.5, memo = "duplicate freight charge" }, etag = "W/1" })
+                ? Results.Json(new { entry = new { id, region = id == "E-0002" ? "amer" : "emea", amount = 120.5, memo = "duplicate freight charge", payeeAccount = PayeeAccount }, etag = "W/1" })
                 : Results.NotFound()));
         app.MapPost("/api/v2/entries/{id}/adjustments", (string id, HttpContext http) => service.Handle(http, tokens, "adjustments.create", body =>
         {

@@ -79,6 +79,10 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
                   from: draft.adjustment
                 success: [201]
                 idempotencyHeader: X-Request-Id
+            records:
+              entries:
+                fields: { id: string, region: string, amount: number, memo: string, payeeAccount: string }
+                sensitive: [payeeAccount]
             """);
         await File.WriteAllTextAsync(Path.Combine(workflows, "ledger-adjust.yaml"), """
             name: ledger-adjust
@@ -173,7 +177,23 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("ledger.adjustments.create", waiting.ToString(), StringComparison.Ordinal);
         var verified = await GovernedRuns.VerifyAsync(host, runId);
         Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+
+        // payeeAccount is sensitive in ledger.yaml and the workflow does not list it: it is redacted all the same.
+        var records = await GovernedRuns.EvidenceAsync(host, runId);
+        Assert.Contains(records.SelectMany(r => ValuesNamed(r, "payeeAccount")), v => v.StartsWith("«redacted:hmac-sha256:", StringComparison.Ordinal));
+        Assert.DoesNotContain(LedgerService.PayeeAccount, string.Join("\n", records.Select(e => e.ToString())), StringComparison.Ordinal);
+        Assert.DoesNotContain(LedgerService.PayeeAccount, waiting.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(LedgerService.PayeeAccount, done.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>Every string value of a property named <paramref name="name"/>, at any depth.</summary>
+    private static IEnumerable<string> ValuesNamed(System.Text.Json.JsonElement element, string name) => element.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Object => element.EnumerateObject().SelectMany(p =>
+            p.Name == name && p.Value.ValueKind == System.Text.Json.JsonValueKind.String ? [p.Value.GetString()!] : ValuesNamed(p.Value, name)),
+        System.Text.Json.JsonValueKind.Array => element.EnumerateArray().SelectMany(e => ValuesNamed(e, name)),
+        _ => [],
+    };
 
     [Fact]
     public async Task Run_EntryOutsideTheDeclaredRegion_WriteRefusedBeforeTheLedgerIsAsked()
