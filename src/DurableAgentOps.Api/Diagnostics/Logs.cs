@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Api.Diagnostics;
 
 /// <summary>
-/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay, 1200-1299 the request pipeline (overload, sign-in refusals, storage outages).
+/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay, 1200-1299 the request pipeline (overload, sign-in refusals, storage outages), 1300-1399 system checks.
 /// Tokens, links, keys and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
@@ -22,6 +22,9 @@ internal static partial class Logs
 
     [LoggerMessage(1001, LogLevel.Warning, "Endpoint {Endpoint} refused to principal {PrincipalId} ({Route}): {Why}")]
     public static partial void AccessRefused(this ILogger logger, string endpoint, string principalId, string route, string why);
+
+    [LoggerMessage(1300, LogLevel.Information, "Systems check of {System} by principal {PrincipalId}: {Reads} read(s) called, proven: {Proven}")]
+    public static partial void SystemsChecked(this ILogger logger, string system, int reads, bool proven, string principalId);
 
     [LoggerMessage(1202, LogLevel.Warning, "Storage unavailable answering {Method} {Route}: 503 ({What})")]
     public static partial void StorageUnavailable(this ILogger logger, string method, string route, string what);

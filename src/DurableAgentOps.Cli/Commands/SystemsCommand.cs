@@ -7,7 +7,8 @@ namespace DurableAgentOps.Cli.Commands;
 
 /// <summary>
 /// agentops systems import openapi &lt;file|url&gt; --system NAME: drafts workflows/systems/NAME.yaml from an OpenAPI 3.x
-/// document (Microsoft.OpenApi), for the team to trim.
+/// document (Microsoft.OpenApi), for the team to trim; import mcp drafts one from a live server's tools; check asks the
+/// host to prove its declarations against the live systems.
 /// </summary>
 internal sealed class SystemsCommand : ICliCommand
 {
@@ -41,7 +42,83 @@ internal sealed class SystemsCommand : ICliCommand
         mcp.SetAction((result, cancellationToken) => ImportMcpAsync(context, result.GetValue(server)!, result.GetValue(mcpSystem)!, result.GetValue(mcpResource),
             result.GetValue(mcpOutput), result.GetValue(bearer), cancellationToken));
         var import = new Command("import", "Draft a system declaration (workflows/systems/<system>.yaml) from a description of the system.") { openapi, mcp };
-        return new Command("systems", "Declare the systems workflows call: draft declarations from their descriptions.") { import };
+        return new Command("systems", "Declare the systems workflows call: draft declarations from their descriptions, and prove them against the live systems.")
+        {
+            import, CheckCommand(context),
+        };
+    }
+
+    private static Command CheckCommand(CliContext context)
+    {
+        var system = new Option<string?>("--system") { Description = "Check this system only (default: every declared system).", HelpName = "name" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "A value a read's path or arguments need, as a run-data path: --set input.accountId=ACC-000001 (repeat for more). "
+                + "Values an earlier read answers (account.id) are taken from its answer.",
+            HelpName = "path=value",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var json = new Option<bool>("--json") { Description = "Print the host's report as JSON." };
+        var host = HostOptions.Host();
+        var check = new Command("check",
+            "Prove the host's system declarations against the live systems (administrators): each read operation is called once under the identity granted it, "
+            + "its answer held against the declaration and record schema; writes are described, never called; each MCP tool's live definition is compared with its pin. "
+            + "Exit 0 when everything is proven, 1 when anything failed, changed or was skipped.")
+        {
+            system, set, json, host,
+        };
+        check.SetAction((result, cancellationToken) =>
+            CheckAsync(context, result.GetValue(system), result.GetValue(set) ?? [], result.GetValue(json), result.GetValue(host), cancellationToken));
+        return check;
+    }
+
+    internal static async Task<int> CheckAsync(CliContext context, string? system, IReadOnlyList<string> sets, bool json, string? host, CancellationToken cancellationToken)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in sets)
+        {
+            var at = pair.IndexOf('=', StringComparison.Ordinal);
+            if (at <= 0 || !Core.Model.PathTemplate.IsDataPath(pair[..at]) || !pair[..at].Contains('.', StringComparison.Ordinal))
+            {
+                context.Error.WriteLine($"agentops systems check: --set '{pair}': expected path=value with a run-data path such as input.accountId=ACC-000001");
+                return ExitCodes.Usage;
+            }
+
+            values[pair[..at]] = pair[(at + 1)..];
+        }
+
+        var (response, code) = await HostOptions.SendAsync(context, "systems check", host,
+            c => c.PostAsync("/api/systems/check", new { system, values }, cancellationToken), cancellationToken);
+        if (response is null)
+        {
+            return code;
+        }
+
+        using var answer = System.Text.Json.JsonDocument.Parse(response.Body);
+        var report = answer.RootElement;
+        var proven = report.GetProperty("proven").GetBoolean();
+        if (json)
+        {
+            context.Out.WriteLine(response.Body);
+            return proven ? ExitCodes.Ok : ExitCodes.Failed;
+        }
+
+        var items = report.GetProperty("items").EnumerateArray().ToList();
+        context.Out.WriteLine($"systems check on {report.GetProperty("environment").GetString()} identities:");
+        foreach (var item in items)
+        {
+            string Text(string name) => item.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString()! : "-";
+            context.Out.WriteLine($"  {Text("outcome"),-9} {Text("kind"),-5} {Text("operation")}  as {Text("identity")}  {Text("call")}");
+            context.Out.WriteLine($"            {Text("detail")}");
+            if (item.TryGetProperty("undeclaredFields", out var extra) && extra.ValueKind == System.Text.Json.JsonValueKind.Array && extra.GetArrayLength() > 0)
+            {
+                context.Out.WriteLine($"            note: the answer also has {string.Join(", ", extra.EnumerateArray().Select(e => e.GetString()))} (not in the record schema)");
+            }
+        }
+
+        var counts = items.GroupBy(i => i.GetProperty("outcome").GetString()!).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}");
+        context.Out.WriteLine($"{string.Join(", ", counts)}: {(proven ? "every declaration holds" : "not proven")}");
+        return proven ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     internal static async Task<int> ImportMcpAsync(CliContext context, string endpoint, string system, string? resource, string? output, string? bearerEnv, CancellationToken cancellationToken)

@@ -16,11 +16,14 @@ public static class StepAliases
         {
             StepKind.Draft => "draft",
             StepKind.Route => "route",
-            StepKind.Read when OperationName.TryParse(step.Operation, out var op) =>
-                op.IsRead && op.Verb == "read" ? Singular(op.Resource) : op.Resource,
+            StepKind.Read when OperationName.TryParse(step.Operation, out var op) => OfRead(op),
             _ => step.Id,
         };
     }
+
+    /// <summary>What a read operation's answer is called: the resource in the singular for a read of one record, else the resource.</summary>
+    public static string OfRead(OperationName operation) =>
+        operation.IsRead && operation.Verb == "read" ? Singular(operation.Resource) : operation.Resource;
 
     /// <summary>
     /// English plural to singular for resource names: entries → entry, addresses → address, statuses → status,

@@ -24,6 +24,54 @@ public sealed class McpToolClient(HttpClient http, IOptions<SystemsOptions> syst
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(mcp);
+        try
+        {
+            await using var client = await ConnectAsync(call, mcp, clientId, idempotencyKey, cancellationToken);
+            await CheckPinnedAsync(client, call, mcp, cancellationToken);
+            var result = await client.CallToolAsync(mcp.Tool.Name, ToArguments(mcp.AllArguments(call.Body)), cancellationToken: cancellationToken);
+            return Answer(call, mcp, result);
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is { } status && SystemCallResilience.IsRefusal(status))
+        {
+            throw new StepRefusedException($"{call.System} answered {(int)status} {status} to {call.Operation} (MCP tool {mcp.Tool.Name}): the step identity may not call it");
+        }
+        catch (McpProtocolException ex)
+        {
+            throw new StepRefusedException($"{call.System} refused {call.Operation} (MCP tool {mcp.Tool.Name}): {Trim(ex.Message)}");
+        }
+        catch (McpException ex) when (ex.InnerException is HttpRequestException inner)
+        {
+            throw new HttpRequestException($"{call.System} did not complete {call.Operation} (MCP tool {mcp.Tool.Name}): {Trim(inner.Message)}", null, inner.StatusCode ?? HttpStatusCode.ServiceUnavailable);
+        }
+    }
+
+    /// <summary>
+    /// The server's tools as <paramref name="call"/>'s identity sees them, each with the hash of its live definition
+    /// (<c>agentops systems check</c> compares them with the pins); nothing is called.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> ListToolHashesAsync(SystemCall call, McpCall mcp, string clientId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(mcp);
+        try
+        {
+            await using var client = await ConnectAsync(call, mcp, clientId, null, cancellationToken);
+            var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
+            return tools.GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => HashOf(g.First().ProtocolTool), StringComparer.Ordinal);
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is { } status && SystemCallResilience.IsRefusal(status))
+        {
+            throw new StepRefusedException($"{call.System} answered {(int)status} {status} to tools/list: the identity may not list its tools");
+        }
+        catch (McpException ex)
+        {
+            throw new HttpRequestException($"{call.System} did not list its tools: {Trim(ex.InnerException?.Message ?? ex.Message)}", null, HttpStatusCode.ServiceUnavailable);
+        }
+    }
+
+    /// <summary>A session with the system's MCP endpoint under the identity's token for the system's resource.</summary>
+    private async Task<McpClient> ConnectAsync(SystemCall call, McpCall mcp, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
+    {
         var address = systems.Value.For(call.System, call.Resource);
         var token = await credentials.GetTokenAsync(clientId, call.System, cancellationToken, call.Resource);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Authorization"] = $"Bearer {token.Token}" };
@@ -42,25 +90,7 @@ public sealed class McpToolClient(HttpClient http, IOptions<SystemsOptions> syst
             },
             http,
             ownsHttpClient: false);
-        try
-        {
-            await using var client = await McpClient.CreateAsync(transport, cancellationToken: cancellationToken);
-            await CheckPinnedAsync(client, call, mcp, cancellationToken);
-            var result = await client.CallToolAsync(mcp.Tool.Name, ToArguments(mcp.AllArguments(call.Body)), cancellationToken: cancellationToken);
-            return Answer(call, mcp, result);
-        }
-        catch (HttpRequestException ex) when (ex.StatusCode is { } status && SystemCallResilience.IsRefusal(status))
-        {
-            throw new StepRefusedException($"{call.System} answered {(int)status} {status} to {call.Operation} (MCP tool {mcp.Tool.Name}): the step identity may not call it");
-        }
-        catch (McpProtocolException ex)
-        {
-            throw new StepRefusedException($"{call.System} refused {call.Operation} (MCP tool {mcp.Tool.Name}): {Trim(ex.Message)}");
-        }
-        catch (McpException ex) when (ex.InnerException is HttpRequestException inner)
-        {
-            throw new HttpRequestException($"{call.System} did not complete {call.Operation} (MCP tool {mcp.Tool.Name}): {Trim(inner.Message)}", null, inner.StatusCode ?? HttpStatusCode.ServiceUnavailable);
-        }
+        return await McpClient.CreateAsync(transport, cancellationToken: cancellationToken);
     }
 
     /// <summary>The tool must be offered, and its definition must hash to the pinned one.</summary>

@@ -76,6 +76,7 @@ internal static class SystemCallResilience
 
         // MCP tools: no retry pipeline (a tools/call is not known to be idempotent), the step's retry policy decides.
         services.AddHttpClient<McpToolClient>(http => http.Timeout = TotalTimeout);
+        services.TryAddTransient<SystemChecker>();
         return services;
     }
 

@@ -21,6 +21,9 @@ internal sealed class LedgerService : IAsyncDisposable
 {
     public const string Audience = "api://durableagentops/ledger";
 
+    /// <summary>An entry migrated from an older ledger: its amount is a string, not the number the declaration says.</summary>
+    public const string LegacyEntry = "E-0009";
+
     /// <summary>The payee account every entry carries: sensitive in the test's declaration, so no run may keep it in clear.</summary>
     public const string PayeeAccount = "GB33BUKB20201555555555";
 
@@ -45,7 +48,9 @@ internal sealed class LedgerService : IAsyncDisposable
         var app = builder.Build();
         var service = new LedgerService(app);
         app.MapGet("/api/v2/entries/{id}", (string id, HttpContext http) => service.Handle(http, tokens, "entries.read", _ =>
-            id.StartsWith("E-", StringComparison.Ordinal)
+            id == LegacyEntry
+                ? Results.Json(new { entry = new { id, region = "emea", amount = "120.50", memo = "migrated", payeeAccount = PayeeAccount } })
+                : id.StartsWith("E-", StringComparison.Ordinal)
                 ? Results.Json(new { entry = new { id, region = id == "E-0002" ? "amer" : "emea", amount = 120.5, memo = "duplicate freight charge", payeeAccount = PayeeAccount }, etag = "W/1" })
                 : Results.NotFound()));
         app.MapPost("/api/v2/entries/{id}/adjustments", (string id, HttpContext http) => service.Handle(http, tokens, "adjustments.create", body =>

@@ -167,6 +167,38 @@ public sealed class OwnMcpSystemTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SystemsCheck_PinnedToolsAgainstTheLiveServerAndAChangedOne_ReportsEachAndCallsNoWriteTool()
+    {
+        await ImportAsync(helpdesk);
+        var olga = Path.Combine(home, "olga");
+        string[] check = ["systems", "check", "--system", "helpdesk", "--set", "input.ticketId=TCK-0001"];
+        await using (var host = await OwnSystemSetup.StartHostAsync(azurite, dev, workflows, "helpdesk", helpdesk.BaseUrl))
+        {
+            Assert.Equal(0, (await CliProcess.RunAsync(olga, host.BaseUrl, "login", "--dev", "olga.ops@contoso.example", "--authority", dev.Authority)).ExitCode);
+            var (code, output, error) = await CliProcess.RunAsync(olga, host.BaseUrl, check);
+
+            Assert.True(code == 0, output + error);
+            Assert.Contains("pinned    tool  helpdesk.tickets.assign  as helpdesk-writer", output, StringComparison.Ordinal);
+            Assert.Contains("proven    read  helpdesk.tickets.read  as helpdesk-reader  MCP tool get_ticket", output, StringComparison.Ordinal);
+            Assert.Contains("described write helpdesk.tickets.assign", output, StringComparison.Ordinal);
+            var read = Assert.Single(helpdesk.Calls);
+            Assert.Equal(("get_ticket", ReaderClientId), (read.Tool, read.ClientId));
+        }
+
+        await using var changed = await HelpdeskMcpServer.StartAsync(dev.BaseUrl, changed: true);
+        await using (var host = await OwnSystemSetup.StartHostAsync(azurite, dev, workflows, "helpdesk", changed.BaseUrl))
+        {
+            var (code, output, error) = await CliProcess.RunAsync(olga, host.BaseUrl, check);
+
+            Assert.True(code == 1, output + error);
+            Assert.Contains("changed   tool  helpdesk.tickets.assign", output, StringComparison.Ordinal);
+            Assert.Contains("review the tool (agentops systems import mcp) and re-pin it", output, StringComparison.Ordinal);
+            Assert.Contains("pinned    tool  helpdesk.tickets.read", output, StringComparison.Ordinal);
+            Assert.DoesNotContain(changed.Calls, c => c.Tool == "assign_ticket");
+        }
+    }
+
+    [Fact]
     public async Task Run_TicketOutsideTheWritesRegion_RefusedBeforeTheToolIsCalled()
     {
         await ImportAsync(helpdesk);

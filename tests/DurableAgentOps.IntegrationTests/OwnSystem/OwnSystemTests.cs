@@ -14,7 +14,10 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
     private const string WriterClientId = "6f1c0a10-0000-4000-8000-0000000000b2";
     private const string Fiona = "fiona.finance@contoso.example";
 
+    private const string Olga = "olga.ops@contoso.example";
+
     private readonly string workflows = Directory.CreateTempSubdirectory("agentops-own-").FullName;
+    private readonly string homes = Directory.CreateTempSubdirectory("agentops-own-cli-").FullName;
     private DevServicesProcess dev = null!;
     private LedgerService ledger = null!;
     private HostProcess host = null!;
@@ -152,7 +155,50 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
         await ledger.DisposeAsync();
         await dev.DisposeAsync();
         Directory.Delete(workflows, recursive: true);
+        Directory.Delete(homes, recursive: true);
     }
+
+    [Fact]
+    public async Task SystemsCheck_LedgerDeclaredByFile_ReadCalledOnceUnderTheReaderAndTheWriteOnlyDescribed()
+    {
+        Assert.Equal(0, (await CliAsync("olga", "login", "--dev", Olga, "--authority", dev.Authority)).ExitCode);
+
+        var (code, output, error) = await CliAsync("olga", "systems", "check", "--system", "ledger", "--set", "input.entryId=E-0001");
+
+        Assert.True(code == 0, output + error);
+        Assert.Contains("proven    read  ledger.entries.read  as ledger-reader  GET /api/v2/entries/{input.entryId}", output, StringComparison.Ordinal);
+        Assert.Contains("described write ledger.adjustments.create  as ledger-writer  POST /api/v2/entries/{record.id}/adjustments", output, StringComparison.Ordinal);
+        Assert.Contains("the record has every declared field, each of its type", output, StringComparison.Ordinal);
+        var read = Assert.Single(ledger.Requests);
+        Assert.Equal(("GET", "/api/v2/entries/E-0001", ReaderClientId, 200), (read.Method, read.Path, read.ClientId, read.Status));
+        Assert.DoesNotContain(LedgerService.PayeeAccount, output + error, StringComparison.Ordinal); // field names only, never values
+    }
+
+    [Fact]
+    public async Task SystemsCheck_RecordNotAsDeclaredOrValueMissing_FailsNamingTheFieldOrTheValue()
+    {
+        Assert.Equal(0, (await CliAsync("olga", "login", "--dev", Olga, "--authority", dev.Authority)).ExitCode);
+
+        var mistyped = await CliAsync("olga", "systems", "check", "--set", $"input.entryId={LedgerService.LegacyEntry}");
+        var unknown = await CliAsync("olga", "systems", "check", "--system", "ledger");
+        var notAdministrator = await CliAsync("fiona", "systems", "check", "--system", "ledger");
+
+        Assert.True(mistyped.ExitCode == 1, mistyped.Out + mistyped.Error);
+        Assert.Contains("failed    read  ledger.entries.read", mistyped.Out, StringComparison.Ordinal);
+        Assert.Contains("mistyped amount: declared number, got string", mistyped.Out, StringComparison.Ordinal);
+        Assert.True(unknown.ExitCode == 1, unknown.Out + unknown.Error);
+        Assert.Contains("skipped   read  ledger.entries.read", unknown.Out, StringComparison.Ordinal);
+        Assert.Contains("give it with --set input.entryId=VALUE", unknown.Out, StringComparison.Ordinal);
+        Assert.Equal(4, notAdministrator.ExitCode); // not signed in
+        Assert.Equal(0, (await CliAsync("fiona", "login", "--dev", Fiona, "--authority", dev.Authority)).ExitCode);
+        var refused = await CliAsync("fiona", "systems", "check", "--system", "ledger");
+        Assert.True(refused.ExitCode == 5, refused.Out + refused.Error);
+        Assert.Contains("AgentOps.Administrator", refused.Error, StringComparison.Ordinal);
+        Assert.Single(ledger.Requests); // only the administrator's check of the legacy entry reached the ledger
+    }
+
+    private Task<(int ExitCode, string Out, string Error)> CliAsync(string person, params string[] args) =>
+        CliProcess.RunAsync(Path.Combine(homes, person), host.BaseUrl, args);
 
     [Fact]
     public async Task Run_SystemDeclaredByFileOnly_ReadsDraftsWaitsForApprovalAndWritesUnderEachStepsIdentity()
