@@ -159,6 +159,24 @@ public sealed class FileLoadingTests : IDisposable
         Assert.Contains("no record schema for 'accounts'", noSchema.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("invoice.amount >= '50000'", "with a string: values of different kinds are never equal nor ordered, so it is never true (write the number unquoted)")]
+    [InlineData("invoice.amount >= high", "with a string")]
+    [InlineData("invoice.currency == 978", "a field of type string, with a number")]
+    public void Load_RouteConditionComparesAFieldWithALiteralOfAnotherKind_FailsWithDao084(string condition, string expected)
+    {
+        var folder = CopyOfShipped();
+        var workflow = Path.Combine(folder, "invoice-exceptions.yaml");
+        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "      - when: invoice.amount >= 50000\n", $"      - when: {condition}\n"));
+
+        var loaded = WorkflowLoader.Load(workflow);
+
+        var mismatch = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.ConditionTypeMismatch);
+        Assert.True(mismatch.IsError);
+        Assert.Contains(expected, mismatch.Message, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllLines(workflow).ToList().FindIndex(l => l.Contains(condition, StringComparison.Ordinal)) + 1, mismatch.Line);
+    }
+
     [Fact]
     public void Load_SensitiveFieldNotListed_IsRedactedByDefaultWithoutFinding()
     {

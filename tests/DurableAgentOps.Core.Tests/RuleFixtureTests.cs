@@ -86,6 +86,7 @@ public sealed class RuleFixtureTests
     [InlineData("DAO071-duplicate-declaration")]
     [InlineData("mcp")]
     [InlineData("DAO075-shared-resource")]
+    [InlineData("DAO085-declaration-field-not-in-schema")]
     public void LoadCatalogue_InvalidSystemDeclarations_ReportExactlyTheMarkedCodesOnTheMarkedLinesOfEachFile(string fixture)
     {
         var folder = Path.Combine(TestFiles.Fixtures, "systems", fixture);

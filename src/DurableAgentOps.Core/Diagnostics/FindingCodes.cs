@@ -69,6 +69,8 @@ public static class FindingCodes
     public const string ReminderNeverSent = "DAO081";
     public const string StarterMayApproveOwnRun = "DAO082";
     public const string EvidenceMissesWhatGatesNeed = "DAO083";
+    public const string ConditionTypeMismatch = "DAO084";
+    public const string DeclarationFieldNotInSchema = "DAO085";
 
     // Catalogue.
     public const string UnusedGrant = "DAO050";

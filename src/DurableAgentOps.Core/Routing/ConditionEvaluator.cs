@@ -47,6 +47,29 @@ public static partial class ConditionEvaluator
         return true;
     }
 
+    /// <summary>
+    /// The operator of a condition the grammar accepts and the kind of each literal it compares with (<c>number</c>,
+    /// <c>string</c> or <c>boolean</c>, as the evaluator reads it: a bare word is a string), so the validator can hold
+    /// them against the type a record schema declares for the path.
+    /// </summary>
+    public static (string Operator, IReadOnlyList<string> LiteralKinds) Describe(string condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var match = ConditionSyntax().Match(condition);
+        if (!match.Success)
+        {
+            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. invoice.amount >= 50000)");
+        }
+
+        var op = match.Groups["op"].Value;
+        return (op, [.. Values(op, match.Groups["value"].Value, condition).Select(l => l switch
+        {
+            NumberLiteral => "number",
+            BooleanLiteral => "boolean",
+            _ => "string",
+        })]);
+    }
+
     private static bool Holds(string op, int? order) => op switch
     {
         "==" => order == 0,

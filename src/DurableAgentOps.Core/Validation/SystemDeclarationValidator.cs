@@ -55,9 +55,54 @@ internal static class SystemDeclarationValidator
             {
                 findings.Add(map.Error(path, FindingCodes.InvalidOperationDeclaration, $"operation {operation.Name}: {problem}"));
             }
+
+            findings.AddRange(FieldsNotInSchema(declaration, operation, op, path, map));
         }
 
         return findings;
+    }
+
+    /// <summary>
+    /// Every run-data path an operation names on a record this declaration describes (<c>account.region</c> for the
+    /// accounts record) must be a field of that record, and every answer field a <c>mustMatch</c> compares must be one
+    /// of the operation's own record: a misspelled attribute would leave a write unjudged (refused at run time), a
+    /// misspelled answer check would refuse every answer.
+    /// </summary>
+    private static IEnumerable<Finding> FieldsNotInSchema(SystemDeclaration declaration, OperationDeclaration operation, OperationName op, string path, SourceMap map)
+    {
+        if (declaration.Records is not { Count: > 0 } records)
+        {
+            yield break;
+        }
+
+        var byAlias = records.ToDictionary(r => StepAliases.Singular(r.Key), r => (Resource: r.Key, Schema: r.Value), StringComparer.Ordinal);
+        var named = new List<(string DataPath, string At)>();
+        var record = operation.Record;
+        named.AddRange((record?.Id ?? []).Select((p, i) => (p, record!.Id.Count > 1 ? $"{path}/record/id/{i}" : $"{path}/record/id")));
+        named.AddRange((record?.Attributes ?? new Dictionary<string, string>()).Select(a => (a.Value, $"{path}/record/attributes/{SourceMap.Segment(a.Key)}")));
+        named.AddRange((operation.Body?.Set ?? new Dictionary<string, string>()).Select(f => (f.Value, $"{path}/body/set/{SourceMap.Segment(f.Key)}")));
+        named.AddRange((operation.Answer?.MustMatch ?? new Dictionary<string, IReadOnlyList<string>>())
+            .SelectMany(m => m.Value.Select(p => (p, $"{path}/answer/mustMatch/{SourceMap.Segment(m.Key)}"))));
+        named.AddRange(operation.Paths.SelectMany(PathTemplate.Placeholders).Select(p => (p, $"{path}/path")));
+        named.AddRange((operation.Tool?.Arguments ?? new Dictionary<string, string>()).Select(a => (a.Value, $"{path}/arguments/{SourceMap.Segment(a.Key)}")));
+        foreach (var (dataPath, at) in named.Distinct())
+        {
+            var parts = dataPath.Split('.');
+            if (parts.Length >= 2 && byAlias.TryGetValue(parts[0], out var known) && !known.Schema.Fields.ContainsKey(parts[1]))
+            {
+                yield return map.Error(at, FindingCodes.DeclarationFieldNotInSchema,
+                    $"operation {operation.Name} names '{dataPath}', but a {declaration.System}.{known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", known.Schema.Fields.Keys)})");
+            }
+        }
+
+        if (records.GetValueOrDefault(op.Resource) is { } own)
+        {
+            foreach (var field in (operation.Answer?.MustMatch.Keys ?? []).Where(f => !own.Fields.ContainsKey(f)))
+            {
+                yield return map.Error($"{path}/answer/mustMatch/{SourceMap.Segment(field)}", FindingCodes.DeclarationFieldNotInSchema,
+                    $"operation {operation.Name} checks the answer's '{field}', but a {declaration.System}.{op.Resource} record has no field '{field}' (fields: {string.Join(", ", own.Fields.Keys)})");
+            }
+        }
     }
 
     /// <summary>

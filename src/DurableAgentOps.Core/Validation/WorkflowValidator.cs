@@ -113,16 +113,50 @@ internal sealed class WorkflowValidator
 
         CheckKeptInClear();
 
-        void Check(string dataPath, string at, string what)
+        // The declared type of a field, or null when nothing is known of it (no schema) or it is not in the schema (reported).
+        string? Check(string dataPath, string at, string what)
         {
             var parts = dataPath.Split('.');
-            if (parts.Length < 2 || !schemas.TryGetValue(parts[0], out var known) || known.Schema is not { } schema || schema.Fields.ContainsKey(parts[1]))
+            if (parts.Length < 2 || !schemas.TryGetValue(parts[0], out var known) || known.Schema is not { } schema)
             {
-                return;
+                return null;
+            }
+
+            if (schema.Fields.TryGetValue(parts[1], out var type))
+            {
+                return parts.Length == 2 ? type : null;
             }
 
             Error(at, FindingCodes.FieldNotInSchema,
                 $"{what} names '{dataPath}', but a {known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", schema.Fields.Keys)})");
+            return null;
+        }
+
+        // A condition over a field of a declared type must compare it with a literal of that type: the evaluator never
+        // finds values of different kinds equal or ordered, so the condition would silently never hold.
+        void CheckCondition(string condition, string at, string what)
+        {
+            if (Check(ConditionPath(condition), at, what) is not { } type || !Condition.IsValid(condition))
+            {
+                return;
+            }
+
+            var (op, kinds) = Routing.ConditionEvaluator.Describe(condition);
+            var expected = type switch { "number" => "number", "boolean" => "boolean", "string" or "date" => "string", _ => null };
+            if (expected is null)
+            {
+                Error(at, FindingCodes.ConditionTypeMismatch, $"{what} compares '{ConditionPath(condition)}', a field of type {type}, with a value: it is never true (compare one of its fields)");
+            }
+            else if (kinds.FirstOrDefault(k => k != expected) is { } other)
+            {
+                var quoted = expected == "string" ? " (quote it: 'value')" : expected == "number" ? " (write the number unquoted)" : string.Empty;
+                Error(at, FindingCodes.ConditionTypeMismatch,
+                    $"{what} compares '{ConditionPath(condition)}', a field of type {type}, with a {other}: values of different kinds are never equal nor ordered, so it is never true{quoted}");
+            }
+            else if (expected == "boolean" && op is not ("==" or "!=" or "in"))
+            {
+                Error(at, FindingCodes.ConditionTypeMismatch, $"{what} orders '{ConditionPath(condition)}', a boolean, with '{op}': booleans have no order, so it is never true");
+            }
         }
 
         for (var i = 0; i < _workflow.Steps.Count; i++)
@@ -132,13 +166,13 @@ internal sealed class WorkflowValidator
             {
                 if (step.Routes[r].When is { } when)
                 {
-                    Check(ConditionPath(when), $"/steps/{i}/routes/{r}/when", $"step '{step.Id}': route condition");
+                    CheckCondition(when, $"/steps/{i}/routes/{r}/when", $"step '{step.Id}': route condition");
                 }
             }
 
             if (step.Approval.When is { } approvalWhen)
             {
-                Check(ConditionPath(approvalWhen), $"/steps/{i}/approval/when", $"step '{step.Id}': approval condition");
+                CheckCondition(approvalWhen, $"/steps/{i}/approval/when", $"step '{step.Id}': approval condition");
             }
 
             foreach (var (output, text) in step.Template ?? new Dictionary<string, string>())
