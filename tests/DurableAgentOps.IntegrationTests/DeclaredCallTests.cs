@@ -73,5 +73,28 @@ public sealed class DeclaredCallTests
         Assert.Equal("""{"ticketId":"TCK-1","queue":"q1"}""", call.Mcp!.AllArguments(call.Body).ToJsonString());
     }
 
+    [Fact]
+    public void Build_ToolArgumentSetFromRunData_IsAFieldTheGuardJudgesAndALineTheApproverSees()
+    {
+        var assignWithPriority = Assign with
+        {
+            Tool = Assign.Tool! with { Arguments = new Dictionary<string, string> { ["ticketId"] = PathTemplate.RecordId, ["priority"] = "route.to" } },
+        };
+        var data = Data("""{"input": {"ticketId": "TCK-1"}, "ticket": {"id": "TCK-1", "region": "emea", "priority": "P3"}, "route": {"to": "P1"}, "draft": {"ticket": {"queue": "q1"}}}""");
+
+        var call = DeclaredCalls.Build(assignWithPriority, Helpdesk, data) with { Source = "ticket" };
+        var change = WriteChange.Describe([call], data);
+
+        Assert.Equal(["queue", "priority"], call.Fields);
+        var priority = Assert.Single(change.Lines, l => l.Field == "priority");
+        Assert.Equal(("P3", "P1"), (priority.Before, priority.After));
+        var step = new StepDefinition("assign", StepKind.Write, "helpdesk-writer", "helpdesk", "helpdesk.tickets.assign",
+            new StepScope(["helpdesk.tickets.assign"], new Dictionary<string, IReadOnlyList<string>> { ["region"] = ["emea"] }, ["queue"]), [], null, [], ApprovalPolicy.Unspecified, null);
+        var identity = new IdentityDefinition("helpdesk-writer", "Writer", new Dictionary<string, string>(),
+            [new SystemGrant("helpdesk", ["helpdesk.tickets.assign"], new Dictionary<string, IReadOnlyList<string>> { ["region"] = ["emea"] }, ["queue", "priority"])]);
+        var refused = Assert.Throws<Core.Scope.ScopeViolationException>(() => Core.Scope.ScopeGuard.Check(step, identity, call.Operation, call.Record, call.Fields));
+        Assert.Contains("field 'priority' is outside the step's scope", refused.Message, StringComparison.Ordinal);
+    }
+
     private static JsonObject Data(string json) => JsonNode.Parse(json)!.AsObject();
 }

@@ -9,6 +9,10 @@ namespace DurableAgentOps.Runtime.Connectors;
 /// </summary>
 public sealed record McpCall(McpToolDeclaration Tool, string Endpoint, JsonObject Arguments)
 {
+    /// <summary>The arguments whose value is not the record's id (<c>record.id</c>): values the call sets, not what it names.</summary>
+    public IEnumerable<KeyValuePair<string, JsonNode?>> ValueArguments() =>
+        Arguments.Where(a => Tool.Arguments.GetValueOrDefault(a.Key) != PathTemplate.RecordId);
+
     /// <summary>Everything the tool is called with: the naming arguments, then the body's fields.</summary>
     public JsonObject AllArguments(JsonObject? body)
     {

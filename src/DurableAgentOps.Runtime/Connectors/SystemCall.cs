@@ -23,7 +23,13 @@ public sealed record SystemCall(
     string? Resource = null,
     McpCall? Mcp = null)
 {
-    public IReadOnlyCollection<string> Fields => Body is null ? [] : Body.Select(p => p.Key).ToList();
+    /// <summary>
+    /// What a write sets, field by field: its body and, for an MCP tool, the arguments that do not name the record (a
+    /// value from run data is as much a change as a body field: the guard judges it and the approver sees it).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, JsonNode?>> Changes => Body is null ? [] : [.. Body, .. Mcp?.ValueArguments() ?? []];
+
+    public IReadOnlyCollection<string> Fields => [.. Changes.Select(p => p.Key)];
 
     public IReadOnlyList<int> Success => SuccessCodes ?? [];
 }

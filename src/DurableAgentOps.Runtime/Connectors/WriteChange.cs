@@ -24,7 +24,7 @@ internal static class WriteChange
     public static ProposedChange Describe(IReadOnlyList<SystemCall> calls, JsonObject data)
     {
         ArgumentNullException.ThrowIfNull(calls);
-        var lines = calls.SelectMany(call => (call.Body ?? []).Select(field => new ChangeLine(
+        var lines = calls.SelectMany(call => call.Changes.Select(field => new ChangeLine(
             call.System, call.Operation, call.Record?.Id ?? "(none)", field.Key,
             call.Source is null ? null : RunData.Text(data, $"{call.Source}.{field.Key}"), Text(field.Value)))).ToList();
         var records = calls.Select(c => c.Record?.Id).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
