@@ -87,6 +87,7 @@ public sealed class RuleFixtureTests
     [InlineData("mcp")]
     [InlineData("DAO075-shared-resource")]
     [InlineData("DAO085-declaration-field-not-in-schema")]
+    [InlineData("DAO086-platform-audience")]
     public void LoadCatalogue_InvalidSystemDeclarations_ReportExactlyTheMarkedCodesOnTheMarkedLinesOfEachFile(string fixture)
     {
         var folder = Path.Combine(TestFiles.Fixtures, "systems", fixture);

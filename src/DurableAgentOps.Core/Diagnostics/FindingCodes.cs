@@ -71,6 +71,7 @@ public static class FindingCodes
     public const string EvidenceMissesWhatGatesNeed = "DAO083";
     public const string ConditionTypeMismatch = "DAO084";
     public const string DeclarationFieldNotInSchema = "DAO085";
+    public const string PlatformAudience = "DAO086";
 
     // Catalogue.
     public const string UnusedGrant = "DAO050";

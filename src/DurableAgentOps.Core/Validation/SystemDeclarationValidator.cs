@@ -26,6 +26,12 @@ internal static class SystemDeclarationValidator
                 $"system '{declaration.System}' asks for tokens for '{resource}', as system '{sharing.System}' does ({sharing.File}): a token for either would be accepted by both; give each system its own resource"));
         }
 
+        if (PlatformAudiences.IsPlatform(declaration.Resource))
+        {
+            findings.Add(map.Error("/resource", FindingCodes.PlatformAudience,
+                $"system '{declaration.System}' asks for tokens for '{declaration.Resource}', an audience of the Azure platform itself: the system would receive a token that acts on the platform as the step identity; use the system's own application ID URI"));
+        }
+
         if (catalogue.FindSystem(declaration.System) is not { Kind: SystemKind.Business } system)
         {
             findings.Add(map.Error("/system", FindingCodes.UnknownSystem, $"system '{declaration.System}' is not a business system under 'systems' in identities.yaml"));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Identity;
+using DurableAgentOps.Runtime.Shared;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Identity;
@@ -56,6 +57,12 @@ public sealed class StepCredentials(IOptions<SystemsOptions> systems)
     public async Task<AccessToken> GetTokenAsync(string clientId, string system, CancellationToken cancellationToken, string? declaredResource = null)
     {
         var resource = systems.Value.For(system, declaredResource).Resource;
+        if (Core.Model.PlatformAudiences.IsPlatform(resource))
+        {
+            // A setting can name an audience validate never saw; the token would act on the platform, not on the system.
+            throw new StepRefusedException($"system '{system}' is configured with the audience '{resource}', an audience of the Azure platform itself: no step token is issued for it");
+        }
+
         return await For(clientId).GetTokenAsync(new TokenRequestContext([resource + "/.default"]), cancellationToken);
     }
 }
