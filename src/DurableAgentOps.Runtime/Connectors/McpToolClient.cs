@@ -24,12 +24,17 @@ public sealed class McpToolClient(HttpClient http, IOptions<SystemsOptions> syst
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(mcp);
+        var tooLarge = BoundedAnswerHandler.Watch();
         try
         {
             await using var client = await ConnectAsync(call, mcp, clientId, idempotencyKey, cancellationToken);
             await CheckPinnedAsync(client, call, mcp, cancellationToken);
             var result = await client.CallToolAsync(mcp.Tool.Name, ToArguments(mcp.AllArguments(call.Body)), cancellationToken: cancellationToken);
             return Answer(call, mcp, result);
+        }
+        catch (Exception ex) when (tooLarge.Value || AnswerTooLargeException.IsIn(ex))
+        {
+            throw new StepRefusedException($"{call.System} answered {call.Operation} (MCP tool {mcp.Tool.Name}) with more than {BoundedAnswerHandler.MaxBytes} bytes, the limit");
         }
         catch (HttpRequestException ex) when (ex.StatusCode is { } status && SystemCallResilience.IsRefusal(status))
         {
@@ -53,11 +58,16 @@ public sealed class McpToolClient(HttpClient http, IOptions<SystemsOptions> syst
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(mcp);
+        var tooLarge = BoundedAnswerHandler.Watch();
         try
         {
             await using var client = await ConnectAsync(call, mcp, clientId, null, cancellationToken);
             var tools = await client.ListToolsAsync(cancellationToken: cancellationToken);
             return tools.GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => HashOf(g.First().ProtocolTool), StringComparer.Ordinal);
+        }
+        catch (Exception ex) when (tooLarge.Value || AnswerTooLargeException.IsIn(ex))
+        {
+            throw new StepRefusedException($"{call.System} answered tools/list with more than {BoundedAnswerHandler.MaxBytes} bytes, the limit");
         }
         catch (HttpRequestException ex) when (ex.StatusCode is { } status && SystemCallResilience.IsRefusal(status))
         {

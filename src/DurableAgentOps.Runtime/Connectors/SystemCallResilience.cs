@@ -75,7 +75,8 @@ internal static class SystemCallResilience
         client.AddHttpMessageHandler<StepTokenHandler>();
 
         // MCP tools: no retry pipeline (a tools/call is not known to be idempotent), the step's retry policy decides.
-        services.AddHttpClient<McpToolClient>(http => http.Timeout = TotalTimeout);
+        services.TryAddTransient<BoundedAnswerHandler>();
+        services.AddHttpClient<McpToolClient>(http => http.Timeout = TotalTimeout).AddHttpMessageHandler<BoundedAnswerHandler>();
         services.TryAddTransient<SystemChecker>();
         return services;
     }

@@ -25,6 +25,9 @@ internal sealed class HelpdeskMcpServer : IAsyncDisposable
 {
     public const string Audience = "api://durableagentops/helpdesk";
 
+    /// <summary>A ticket whose subject runs to 2 MiB: no host may take in an answer that large.</summary>
+    public const string HugeTicket = "TCK-9999";
+
     private readonly WebApplication app;
     private readonly ConcurrentQueue<ToolCall> calls = new();
     private readonly ConcurrentDictionary<string, JsonObject> assignments = new(StringComparer.Ordinal);
@@ -95,7 +98,7 @@ internal sealed class HelpdeskMcpServer : IAsyncDisposable
         return new JsonObject
         {
             ["id"] = ticketId,
-            ["subject"] = "Printer on floor 3 is down",
+            ["subject"] = ticketId == HugeTicket ? new string('x', 2 * 1024 * 1024) : "Printer on floor 3 is down",
             ["priority"] = "P2",
             ["region"] = ticketId == "TCK-0002" ? "amer" : "emea",
         };

@@ -178,11 +178,13 @@ public sealed class OwnMcpSystemTests(AzuriteFixture azurite) : IAsyncLifetime
             var (code, output, error) = await CliProcess.RunAsync(olga, host.BaseUrl, check);
 
             Assert.True(code == 0, output + error);
+            var huge = await CliProcess.RunAsync(olga, host.BaseUrl, "systems", "check", "--system", "helpdesk", "--set", $"input.ticketId={HelpdeskMcpServer.HugeTicket}");
+            Assert.True(huge.ExitCode == 1, huge.Out + huge.Error);
+            Assert.True(huge.Out.Contains($"with more than {4 * 256 * 1024} bytes, the limit", StringComparison.Ordinal), huge.Out);
             Assert.Contains("pinned    tool  helpdesk.tickets.assign  as helpdesk-writer", output, StringComparison.Ordinal);
             Assert.Contains("proven    read  helpdesk.tickets.read  as helpdesk-reader  MCP tool get_ticket", output, StringComparison.Ordinal);
             Assert.Contains("described write helpdesk.tickets.assign", output, StringComparison.Ordinal);
-            var read = Assert.Single(helpdesk.Calls);
-            Assert.Equal(("get_ticket", ReaderClientId), (read.Tool, read.ClientId));
+            Assert.Equal([("get_ticket", ReaderClientId), ("get_ticket", ReaderClientId)], helpdesk.Calls.Select(c => (c.Tool, c.ClientId)));
         }
 
         await using var changed = await HelpdeskMcpServer.StartAsync(dev.BaseUrl, changed: true);
