@@ -149,6 +149,19 @@ public sealed class ScopeGuardTests
     }
 
     [Fact]
+    public void Check_WriteWhoseRecordDoesNotCarryALimitedAttribute_Refused()
+    {
+        var step = Step("write-followup");
+        var limitedByTeam = step with { Scope = step.Scope with { Records = new Dictionary<string, IReadOnlyList<string>> { ["region"] = ["emea"], ["team"] = ["emea-sales"] } } };
+
+        var unknownTeam = Refused(limitedByTeam, "crm-writer", "crm.tasks.create", Account("emea"), "subject");
+        var unknownRegion = Refused(step, "crm-writer", "crm.tasks.create", new RecordRef("ACC-000001", new Dictionary<string, string>()), "subject");
+
+        Assert.StartsWith("the record's team is not known, so the write cannot be judged against the scope", unknownTeam.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("the record's region is not known", unknownRegion.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Check_UnqualifiedOperation_Refused()
     {
         var error = Refused(Step("write-followup"), "crm-writer", "tasks.create", Account("emea"));

@@ -87,8 +87,10 @@ internal sealed class SystemsCommand : ICliCommand
             values[pair[..at]] = pair[(at + 1)..];
         }
 
+        // Each call of a check is bounded by the host (15 s); a check of many operations takes a while.
+        context.Error.WriteLine($"checking {(system is null ? "every declared system" : system)} against the live systems (each read is called once)…");
         var (response, code) = await HostOptions.SendAsync(context, "systems check", host,
-            c => c.PostAsync("/api/systems/check", new { system, values }, cancellationToken), cancellationToken);
+            c => c.PostAsync("/api/systems/check", new { system, values }, cancellationToken, TimeSpan.FromMinutes(5)), cancellationToken);
         if (response is null)
         {
             return code;
@@ -104,6 +106,12 @@ internal sealed class SystemsCommand : ICliCommand
         }
 
         var items = report.GetProperty("items").EnumerateArray().ToList();
+        if (items.Count == 0)
+        {
+            context.Error.WriteLine("agentops systems check: the host has no declared system to check (workflows/systems/ is empty)");
+            return ExitCodes.Failed;
+        }
+
         context.Out.WriteLine($"systems check on {report.GetProperty("environment").GetString()} identities:");
         foreach (var item in items)
         {

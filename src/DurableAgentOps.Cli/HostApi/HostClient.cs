@@ -77,9 +77,11 @@ internal sealed class HostClient : IDisposable
     public Task<HostResponse> DeleteAsync(string path, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Delete, Url(path)), cancellationToken);
 
-    public Task<HostResponse> PostAsync(string path, object body, CancellationToken cancellationToken) =>
+    /// <summary>Posts <paramref name="body"/> as JSON; <paramref name="timeout"/> for a request the host takes long over (default 30 s).</summary>
+    public Task<HostResponse> PostAsync(string path, object body, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         // Serialized up front so the request has a Content-Length: some proxies refuse chunked request bodies.
-        SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = new StringContent(JsonSerializer.Serialize(body, ApiJson.Options), Encoding.UTF8, "application/json") }, cancellationToken);
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, Url(path)) { Content = new StringContent(JsonSerializer.Serialize(body, ApiJson.Options), Encoding.UTF8, "application/json") },
+            cancellationToken, timeout);
 
     /// <summary>Posts <paramref name="json"/> byte for byte (an evidence bundle verifies only in its exact text).</summary>
     public Task<HostResponse> PostJsonTextAsync(string path, string json, CancellationToken cancellationToken) =>
@@ -93,12 +95,13 @@ internal sealed class HostClient : IDisposable
     /// <summary>Keeps any path base of the host URL (e.g. a reverse proxy prefix) and escapes nothing: callers escape ids.</summary>
     private Uri Url(string path) => new(Display(Host) + path);
 
-    private async Task<HostResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    private async Task<HostResponse> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken, TimeSpan? within = null)
     {
+        var limit = within ?? RequestTimeout;
         using (request)
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            timeout.CancelAfter(RequestTimeout);
+            timeout.CancelAfter(limit);
             try
             {
                 using var response = await http.SendAsync(request, timeout.Token);
@@ -110,7 +113,7 @@ internal sealed class HostClient : IDisposable
             }
             catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new HostUnreachableException(Host, $"no answer within {RequestTimeout.TotalSeconds:0} s", ex);
+                throw new HostUnreachableException(Host, $"no answer within {limit.TotalSeconds:0} s", ex);
             }
         }
     }

@@ -72,6 +72,7 @@ public static class FindingCodes
     public const string ConditionTypeMismatch = "DAO084";
     public const string DeclarationFieldNotInSchema = "DAO085";
     public const string PlatformAudience = "DAO086";
+    public const string ScopeAttributeNotDeclared = "DAO087";
 
     // Catalogue.
     public const string UnusedGrant = "DAO050";

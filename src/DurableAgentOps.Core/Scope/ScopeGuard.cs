@@ -35,7 +35,8 @@ public static class ScopeGuard
     /// </summary>
     /// <remarks>
     /// Record attributes the scope constrains but <paramref name="record"/> does not carry (e.g. the region of an account
-    /// not read yet) are not judged here: the target system enforces them from the token's roles, and refuses with 403.
+    /// not read yet) are not judged for a read: the target system enforces them from the token's roles, and refuses
+    /// with 403. A write's record must carry every attribute its scope or grant limits, or it is refused.
     /// </remarks>
     public static void Check(StepDefinition step, IdentityDefinition identity, string operation, RecordRef? record, IReadOnlyCollection<string> fields)
     {
@@ -61,6 +62,14 @@ public static class ScopeGuard
         if (grant is null || !grant.Operations.Contains(operation, StringComparer.Ordinal))
         {
             Refuse($"operation not granted to identity {identity.Name} (granted: {List([.. identity.GrantedOperations])})");
+        }
+
+        // A write's record is judged whole: an attribute the scope or the grant limits must be known, or the write is
+        // refused (a declaration that does not say where it comes from would let the write pass unjudged).
+        if (step.Kind == StepKind.Write && record is not null
+            && step.Scope.Records.Keys.Concat(grant.Records.Keys).FirstOrDefault(a => !record.Attributes.ContainsKey(a)) is { } unknown)
+        {
+            Refuse($"the record's {unknown} is not known, so the write cannot be judged against the scope (its declaration must say where {unknown} comes from: record.attributes)");
         }
 
         foreach (var (attribute, value) in record?.Attributes ?? new Dictionary<string, string>())

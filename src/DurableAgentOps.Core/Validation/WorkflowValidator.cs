@@ -336,10 +336,44 @@ internal sealed class WorkflowValidator
             CheckOperationName(step, step.Scope.Operations[j], $"{path}/scope/operations/{j}");
         }
 
+        CheckWriteAttributesDeclared(step, path);
+
         // The guard lets a write touch only the fields its scope lists; a missing scope is reported by the binder.
         if (step.Kind == StepKind.Write && step.Scope.Fields.Count == 0 && _map.Contains($"{path}/scope"))
         {
             Error($"{path}/scope", FindingCodes.WriteScopeWithoutFields, $"write step '{step.Id}': scope lists no 'fields', so it may write none; list the fields it writes");
+        }
+    }
+
+    /// <summary>
+    /// A write's scope (and its identity's grant) limits records by attributes (region, entity); each write operation's
+    /// declaration must say where each of them comes from (record.attributes), or the guard could never judge it and
+    /// every such write is refused at run time: a limit that reads as a promise and cannot hold.
+    /// </summary>
+    private void CheckWriteAttributesDeclared(StepDefinition step, string path)
+    {
+        if (step.Kind != StepKind.Write || _catalogue.Declarations is null || step.System is null)
+        {
+            return;
+        }
+
+        var grant = _catalogue.Find(step.Identity)?.GrantFor(step.System);
+        var limited = step.Scope.Records.Keys.Concat(grant?.Records.Keys ?? []).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var operation in step.Scope.Operations.Where(_catalogue.IsWrite))
+        {
+            if (_catalogue.FindOperation(operation) is not { } declared)
+            {
+                continue;
+            }
+
+            var known = declared.Record?.Attributes.Keys.ToList() ?? [];
+            foreach (var attribute in limited.Where(a => !known.Contains(a, StringComparer.Ordinal)))
+            {
+                var at = step.Scope.Records.ContainsKey(attribute) ? $"{path}/scope/records/{SourceMap.Segment(attribute)}" : $"{path}/scope";
+                Error(at, FindingCodes.ScopeAttributeNotDeclared,
+                    $"step '{step.Id}' limits records by '{attribute}', but {operation}'s declaration does not say where a record's {attribute} comes from "
+                    + $"(record.attributes: {(known.Count == 0 ? "none" : string.Join(", ", known))}): the guard could not judge it, and the write would be refused");
+            }
         }
     }
 

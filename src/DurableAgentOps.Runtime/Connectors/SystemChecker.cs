@@ -18,6 +18,9 @@ namespace DurableAgentOps.Runtime.Connectors;
 /// </summary>
 public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, ClientIdResolver clientIds)
 {
+    /// <summary>How long one call of a check may take, retries included: a check answers a person waiting at a prompt.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
+
     public async Task<SystemCheckReport> CheckAsync(IdentityCatalogue catalogue, string environment, string? onlySystem, JsonObject values, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(catalogue);
@@ -82,10 +85,12 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
         }
 
         JsonNode? answer;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(CallTimeout);
         try
         {
             var built = DeclaredCalls.Build(operation, system, data);
-            answer = DeclaredCalls.CheckAnswer(operation, data, await systems.SendAsync(built, clientId, idempotencyKey: null, cancellationToken));
+            answer = DeclaredCalls.CheckAnswer(operation, data, await systems.SendAsync(built, clientId, idempotencyKey: null, deadline.Token));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -127,11 +132,13 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
         }
 
         IReadOnlyDictionary<string, string> live;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(CallTimeout);
         try
         {
             var listing = new SystemCall(operation.Name, system.System, HttpMethod.Post, tool.Name, null, null, Resource: system.Resource,
                 Mcp: new McpCall(tool, system.Mcp?.Path ?? "/mcp", []));
-            live = await mcp.ListToolHashesAsync(listing, listing.Mcp!, clientId, cancellationToken);
+            live = await mcp.ListToolHashesAsync(listing, listing.Mcp!, clientId, deadline.Token);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -213,6 +220,7 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
 
     private static string Reason(Exception ex) => ex switch
     {
+        OperationCanceledException => $"no answer within {CallTimeout.TotalSeconds:0} s",
         Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException => $"no token for the identity: {ex.Message.Split('\n')[0]}",
         JsonException => $"the answer is not JSON: {ex.Message}",
         _ => ex.Message,
