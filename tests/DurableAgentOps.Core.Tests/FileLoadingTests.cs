@@ -160,7 +160,7 @@ public sealed class FileLoadingTests : IDisposable
     }
 
     [Theory]
-    [InlineData("invoice.amount >= '50000'", "with a string: values of different kinds are never equal nor ordered, so it is never true (write the number unquoted)")]
+    [InlineData("invoice.amount >= '50000'", "with a string: values of different kinds are never equal nor ordered, so it never holds as written (== is always false, != always true) (write the number unquoted)")]
     [InlineData("invoice.amount >= high", "with a string")]
     [InlineData("invoice.currency == 978", "a field of type string, with a number")]
     public void Load_RouteConditionComparesAFieldWithALiteralOfAnotherKind_FailsWithDao084(string condition, string expected)

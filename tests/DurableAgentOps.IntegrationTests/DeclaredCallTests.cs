@@ -96,5 +96,22 @@ public sealed class DeclaredCallTests
         Assert.Contains("field 'priority' is outside the step's scope", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Build_WriteToolWithoutABody_ItsValueArgumentsAreTheChange()
+    {
+        var close = Assign with
+        {
+            Name = "helpdesk.tickets.close",
+            Body = null,
+            Tool = Assign.Tool! with { Name = "close_ticket", Arguments = new Dictionary<string, string> { ["ticketId"] = PathTemplate.RecordId, ["reason"] = "route.to" } },
+        };
+        var data = Data("""{"input": {"ticketId": "TCK-1"}, "ticket": {"id": "TCK-1", "region": "emea"}, "route": {"to": "duplicate"}}""");
+
+        var call = DeclaredCalls.Build(close, Helpdesk, data);
+
+        Assert.Equal(["reason"], call.Fields);
+        Assert.Equal(("reason", "duplicate"), (Assert.Single(WriteChange.Describe([call], data).Lines).Field, WriteChange.Describe([call], data).Lines[0].After));
+    }
+
     private static JsonObject Data(string json) => JsonNode.Parse(json)!.AsObject();
 }

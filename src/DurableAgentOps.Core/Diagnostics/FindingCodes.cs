@@ -73,6 +73,7 @@ public static class FindingCodes
     public const string DeclarationFieldNotInSchema = "DAO085";
     public const string PlatformAudience = "DAO086";
     public const string ScopeAttributeNotDeclared = "DAO087";
+    public const string RedactedValueRead = "DAO088";
 
     // Catalogue.
     public const string UnusedGrant = "DAO050";

@@ -81,7 +81,9 @@ internal static class SystemDeclarationValidator
             yield break;
         }
 
-        var byAlias = records.ToDictionary(r => StepAliases.Singular(r.Key), r => (Resource: r.Key, Schema: r.Value), StringComparer.Ordinal);
+        // Two resources may share a singular (status, statuses): such an alias names neither for sure, so it is not checked.
+        var byAlias = records.GroupBy(r => StepAliases.Singular(r.Key), StringComparer.Ordinal).Where(g => g.Count() == 1)
+            .ToDictionary(g => g.Key, g => (Resource: g.First().Key, Schema: g.First().Value), StringComparer.Ordinal);
         var named = new List<(string DataPath, string At)>();
         var record = operation.Record;
         named.AddRange((record?.Id ?? []).Select((p, i) => (p, record!.Id.Count > 1 ? $"{path}/record/id/{i}" : $"{path}/record/id")));
@@ -117,6 +119,17 @@ internal static class SystemDeclarationValidator
     /// </summary>
     private static IEnumerable<string> Problems(OperationDeclaration operation, OperationName op)
     {
+        // What the guard judges a write's record by must come from the record as read, never from what the run's
+        // starter (input), the model (draft) or a route chose: else they would choose what the scope allows.
+        IReadOnlyDictionary<string, string> judged = op.IsRead ? new Dictionary<string, string>() : operation.Record?.Attributes ?? new Dictionary<string, string>();
+        foreach (var (attribute, path) in judged)
+        {
+            if (path.Split('.')[0] is "input" or "draft" or "route")
+            {
+                yield return $"a write's record attribute '{attribute}' comes from '{path}', which the run's starter, the model or a route chooses; take it from the record a step read (e.g. {operation.Record!.Read ?? "account"}.{attribute})";
+            }
+        }
+
         if (operation.Tool is { } tool)
         {
             foreach (var problem in ToolProblems(operation, tool, op))

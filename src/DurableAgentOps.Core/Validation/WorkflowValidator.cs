@@ -112,6 +112,7 @@ internal sealed class WorkflowValidator
         }
 
         CheckKeptInClear();
+        CheckRedactedNotRead();
 
         // The declared type of a field, or null when nothing is known of it (no schema) or it is not in the schema (reported).
         string? Check(string dataPath, string at, string what)
@@ -145,13 +146,13 @@ internal sealed class WorkflowValidator
             var expected = type switch { "number" => "number", "boolean" => "boolean", "string" or "date" => "string", _ => null };
             if (expected is null)
             {
-                Error(at, FindingCodes.ConditionTypeMismatch, $"{what} compares '{ConditionPath(condition)}', a field of type {type}, with a value: it is never true (compare one of its fields)");
+                Error(at, FindingCodes.ConditionTypeMismatch, $"{what} compares '{ConditionPath(condition)}', a field of type {type}, with a value: it never holds as written (compare one of its fields)");
             }
             else if (kinds.FirstOrDefault(k => k != expected) is { } other)
             {
                 var quoted = expected == "string" ? " (quote it: 'value')" : expected == "number" ? " (write the number unquoted)" : string.Empty;
                 Error(at, FindingCodes.ConditionTypeMismatch,
-                    $"{what} compares '{ConditionPath(condition)}', a field of type {type}, with a {other}: values of different kinds are never equal nor ordered, so it is never true{quoted}");
+                    $"{what} compares '{ConditionPath(condition)}', a field of type {type}, with a {other}: values of different kinds are never equal nor ordered, so it never holds as written (== is always false, != always true){quoted}");
             }
             else if (expected == "boolean" && op is not ("==" or "!=" or "in"))
             {
@@ -215,6 +216,55 @@ internal sealed class WorkflowValidator
             {
                 _findings.Add(_map.Warning(at, FindingCodes.SensitiveFieldKeptInClear,
                     $"step '{field.StepId}' reads {field.Path}, which {field.System} marks sensitive, and evidence.keepInClear keeps it in clear in history, status and evidence"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A redacted value stands in run data as its digest marker: a route or approval condition over it could never see
+    /// the value (an approval <c>when</c> would silently not ask), and a write's declared path, record id or attribute
+    /// taken from it would send the marker to the system. Both are refused; keep the field in clear, or use another.
+    /// </summary>
+    private void CheckRedactedNotRead()
+    {
+        var redacted = Redaction.Paths(_workflow, _catalogue.Declarations);
+        string? RedactedUnder(string path) => redacted.FirstOrDefault(r => path == r || path.StartsWith(r + ".", StringComparison.Ordinal) || r.StartsWith(path + ".", StringComparison.Ordinal));
+        var how = "the run holds only a digest of it; condition on another field, or keep it in clear (evidence.keepInClear for a sensitive field, else leave it off evidence.redact)";
+        for (var i = 0; i < _workflow.Steps.Count; i++)
+        {
+            var step = _workflow.Steps[i];
+            for (var r = 0; r < step.Routes.Count; r++)
+            {
+                if (step.Routes[r].When is { } when && RedactedUnder(ConditionPath(when)) is { } hidden)
+                {
+                    Error($"/steps/{i}/routes/{r}/when", FindingCodes.RedactedValueRead, $"step '{step.Id}': route condition reads '{hidden}', which this workflow redacts: {how}");
+                }
+            }
+
+            if (step.Approval.When is { } approvalWhen && RedactedUnder(ConditionPath(approvalWhen)) is { } hiddenWhen)
+            {
+                Error($"/steps/{i}/approval/when", FindingCodes.RedactedValueRead, $"step '{step.Id}': approval condition reads '{hiddenWhen}', which this workflow redacts: {how}");
+            }
+
+            if (step.Kind != StepKind.Write)
+            {
+                continue; // a read or draft step reveals its data inside its activity; only a write builds its call from stored data
+            }
+
+            foreach (var operation in step.Scope.Operations.Append(step.Operation).OfType<string>().Distinct(StringComparer.Ordinal))
+            {
+                if (_catalogue.FindOperation(operation) is not { } declared)
+                {
+                    continue;
+                }
+
+                var taken = declared.Paths.SelectMany(PathTemplate.Placeholders)
+                    .Concat(declared.Record?.Id ?? []).Concat(declared.Record?.Attributes.Values ?? []);
+                if (taken.Select(RedactedUnder).FirstOrDefault(h => h is not null) is { } sent)
+                {
+                    Error($"/steps/{i}/operation", FindingCodes.RedactedValueRead,
+                        $"step '{step.Id}': {operation} takes '{sent}' into its path or record from run data, but this workflow redacts it: the system would receive its digest marker; keep it in clear or declare another source");
+                }
             }
         }
     }

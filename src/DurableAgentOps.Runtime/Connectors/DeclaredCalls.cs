@@ -36,10 +36,11 @@ internal static class DeclaredCalls
         ArgumentNullException.ThrowIfNull(system);
         var isWrite = operation.Body is not null || !OperationName.TryParse(operation.Name, out var name) || !name.IsRead;
         var record = RecordOf(operation, data, isWrite);
-        var body = operation.Body is null ? null : BodyOf(operation, operation.Body, data);
-        if (body is not null && record is not null)
+        // A write tool without a body still sets its value arguments: an empty body makes them the change (SystemCall.Changes).
+        var body = operation.Body is null ? (isWrite && operation.Tool is not null ? new JsonObject() : null) : BodyOf(operation, operation.Body, data);
+        if (operation.Body is not null && record is not null)
         {
-            CheckDraftedTarget(operation, operation.Body!, data, record);
+            CheckDraftedTarget(operation, operation.Body, data, record);
         }
 
         var mcp = operation.Tool is { } tool ? new McpCall(tool, system.Mcp?.Path ?? "/mcp", ArgumentsOf(operation, tool, data, record)) : null;

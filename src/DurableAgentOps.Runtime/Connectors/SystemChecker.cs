@@ -218,13 +218,32 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
         ? $"MCP tool {tool.Name} (pin {tool.Sha256[..Math.Min(12, tool.Sha256.Length)]}…)"
         : $"{operation.Method} {string.Join(" | ", operation.Paths)}";
 
+    /// <summary>
+    /// Why a call failed, without anything the system answered: an HTTP status, or the refusal's words with every quoted
+    /// value masked and any answer text after its "): " or ": " cut (a body, a tool's error text, a record's value).
+    /// </summary>
     private static string Reason(Exception ex) => ex switch
     {
         OperationCanceledException => $"no answer within {CallTimeout.TotalSeconds:0} s",
-        Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException => $"no token for the identity: {ex.Message.Split('\n')[0]}",
-        JsonException => $"the answer is not JSON: {ex.Message}",
-        _ => ex.Message,
+        Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException => "no token for the identity (its client id, or the identity endpoint)",
+        JsonException => "the answer is not JSON",
+        HttpRequestException { StatusCode: { } status } => $"the system answered {(int)status} {status}",
+        HttpRequestException => "the system could not be reached",
+        _ => Masked(ex.Message),
     };
+
+    private static string Masked(string message)
+    {
+        var text = System.Text.RegularExpressions.Regex.Replace(message, "'[^']*'", "'…'", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        var cut = text.IndexOf("): ", StringComparison.Ordinal);
+        if (cut >= 0)
+        {
+            return text[..(cut + 1)];
+        }
+
+        var error = text.IndexOf(" answered an error to ", StringComparison.Ordinal);
+        return error >= 0 && text.IndexOf(": ", error, StringComparison.Ordinal) is var colon and >= 0 ? text[..colon] : text;
+    }
 
     private static bool IsOfType(JsonNode value, string type) => type switch
     {

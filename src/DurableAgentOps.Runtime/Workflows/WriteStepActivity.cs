@@ -44,9 +44,11 @@ public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, W
             {
                 // The system gets redacted values in clear; what the step keeps of its answer gets their markers back.
                 var (body, values) = await redactor.RevealAsync(input.RunId, call.Body, CancellationToken.None);
+                var (arguments, argumentValues) = await redactor.RevealAsync(input.RunId, call.Mcp?.Arguments, CancellationToken.None);
+                var revealed = call with { Body = body as JsonObject, Mcp = call.Mcp is { } mcp ? mcp with { Arguments = (JsonObject)arguments! } : null };
                 var key = $"{input.RunId}:{input.Step.Id}:{call.Operation}";
-                var answer = await systems.SendAsync(call with { Body = body as JsonObject }, input.ClientId, key, CancellationToken.None);
-                output[call.Operation] = Redactor.Scrub(answer, values);
+                var answer = await systems.SendAsync(revealed, input.ClientId, key, CancellationToken.None);
+                output[call.Operation] = Redactor.Scrub(answer, values.Concat(argumentValues).DistinctBy(v => v.Key).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal));
                 made.Add(call.Operation);
             }
             catch (Exception ex)

@@ -139,8 +139,8 @@ internal static class GovernedBench
         var governedCost = Cost(governed);
         var report = new GovernedReport(
             options.Label, DateTimeOffset.UtcNow, Environment.MachineName, Environment.ProcessorCount, RuntimeInformation.FrameworkDescription, CpuModel(),
-            loadAtStart, BenchReport.ReadLoadAverage(), options.Workflow, bareCost, governedCost, governedCost.RunsPerSecond / bareCost.RunsPerSecond,
-            governedCost.StorageRequestsPerRun / bareCost.StorageRequestsPerRun,
+            loadAtStart, BenchReport.ReadLoadAverage(), options.Workflow, bareCost, governedCost, Ratio(governedCost.RunsPerSecond, bareCost.RunsPerSecond),
+            Ratio(governedCost.StorageRequestsPerRun, bareCost.StorageRequestsPerRun),
             P(postToWrite, 0.50), P(postToWrite, 0.95), postToWrite.Length, P(postToWriteLoaded, 0.50), P(postToWriteLoaded, 0.95),
             P(bareSerial, 0.50), P(bareSerial, 0.95), P(governedSerial, 0.50), P(governedSerial, 0.95), parked,
             "Both sides on one Azurite (in memory" + (options.AzuriteLog is null ? ")" : ", debug log on to count requests)") +
@@ -159,6 +159,9 @@ internal static class GovernedBench
     }
 
     /// <summary>Parks <see cref="GovernedOptions.Parked"/> runs at their gate, reads the host's memory, then approves them all at once.</summary>
+    /// <summary>A ratio, or NaN when there is nothing to divide by (e.g. storage requests not counted: COUNT_REQUESTS=0).</summary>
+    private static double Ratio(double over, double under) => under > 0 ? over / under : double.NaN;
+
     private static async Task<ParkedLoad> ParkAsync(GovernedOptions options, GovernedSide governed)
     {
         // Each phase has its own budget, growing with the runs: a thousand runs on one Azurite core take tens of minutes.
@@ -299,7 +302,7 @@ internal static class GovernedBench
 
     private static string ToMarkdown(GovernedReport r)
     {
-        static string F(double v, int digits = 2) => double.IsNaN(v) ? "—" : v.ToString("F" + digits, CultureInfo.InvariantCulture);
+        static string F(double v, int digits = 2) => double.IsNaN(v) || double.IsInfinity(v) ? "—" : v.ToString("F" + digits, CultureInfo.InvariantCulture);
         static string Met(bool met) => met ? "yes" : "**no**";
         var md = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"# Governed run vs bare engine ({r.Label})")

@@ -108,5 +108,10 @@ internal sealed record GovernedOptions(
         return options.Rounds > options.Runs ? throw new FormatException($"--rounds ({options.Rounds}) cannot exceed --runs ({options.Runs}).") : options;
     }
 
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    /// <summary>A figure that was not measured (a ratio over nothing, a percentile of no samples) is NaN, written as "NaN".</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 }

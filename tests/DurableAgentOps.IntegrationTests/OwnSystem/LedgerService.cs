@@ -21,6 +21,9 @@ internal sealed class LedgerService : IAsyncDisposable
 {
     public const string Audience = "api://durableagentops/ledger";
 
+    /// <summary>An entry the ledger refuses, with an error body that carries record data (a careless system's 403).</summary>
+    public const string RefusedEntry = "E-0403";
+
     /// <summary>An entry migrated from an older ledger: its amount is a string, not the number the declaration says.</summary>
     public const string LegacyEntry = "E-0009";
 
@@ -48,7 +51,9 @@ internal sealed class LedgerService : IAsyncDisposable
         var app = builder.Build();
         var service = new LedgerService(app);
         app.MapGet("/api/v2/entries/{id}", (string id, HttpContext http) => service.Handle(http, tokens, "entries.read", _ =>
-            id == LegacyEntry
+            id == RefusedEntry
+                ? Results.Json(new { error = $"entry {id} is restricted", payee = PayeeAccount }, statusCode: StatusCodes.Status403Forbidden)
+                : id == LegacyEntry
                 ? Results.Json(new { entry = new { id, region = "emea", amount = "120.50", memo = "migrated", payeeAccount = PayeeAccount } })
                 : id.StartsWith("E-", StringComparison.Ordinal)
                 ? Results.Json(new { entry = new { id, region = id == "E-0002" ? "amer" : "emea", amount = 120.5, memo = "duplicate freight charge", payeeAccount = PayeeAccount }, etag = "W/1" })

@@ -194,7 +194,11 @@ public sealed class OwnSystemTests(AzuriteFixture azurite) : IAsyncLifetime
         var refused = await CliAsync("fiona", "systems", "check", "--system", "ledger");
         Assert.True(refused.ExitCode == 5, refused.Out + refused.Error);
         Assert.Contains("AgentOps.Administrator", refused.Error, StringComparison.Ordinal);
-        Assert.Single(ledger.Requests); // only the administrator's check of the legacy entry reached the ledger
+        var restricted = await CliAsync("olga", "systems", "check", "--system", "ledger", "--set", $"input.entryId={LedgerService.RefusedEntry}");
+        Assert.True(restricted.ExitCode == 1, restricted.Out + restricted.Error);
+        Assert.Contains("ledger answered 403 Forbidden to ledger.entries.read (GET /api/v2/entries/E-0403)", restricted.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(LedgerService.PayeeAccount, restricted.Out + restricted.Error, StringComparison.Ordinal); // the answer's body is never shown
+        Assert.Equal(2, ledger.Requests.Count); // only the administrator's checks reached the ledger
     }
 
     private Task<(int ExitCode, string Out, string Error)> CliAsync(string person, params string[] args) =>
