@@ -177,6 +177,24 @@ public sealed class FileLoadingTests : IDisposable
         Assert.Equal(File.ReadAllLines(workflow).ToList().FindIndex(l => l.Contains(condition, StringComparison.Ordinal)) + 1, mismatch.Line);
     }
 
+    [Theory]
+    [InlineData("input.region")]
+    [InlineData("draft.task.region")]
+    public void LoadCatalogue_WriteAttributeTakenFromWhatTheStarterOrModelChooses_FailsWithDao072(string source)
+    {
+        var folder = CopyOfShipped();
+        var crm = Path.Combine(folder, SystemFiles.FolderName, "crm.yaml");
+        File.WriteAllText(crm, TestFiles.Edit(File.ReadAllText(crm),
+            "      read: account\n      attributes:\n        region: account.region\n    body:\n      from: draft.task\n",
+            $"      read: account\n      attributes:\n        region: {source}\n    body:\n      from: draft.task\n"));
+
+        var loaded = WorkflowLoader.LoadCatalogue(Path.Combine(folder, WorkflowLoader.CatalogueFileName));
+
+        var unsafeSource = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.InvalidOperationDeclaration);
+        Assert.Contains($"a write's record attribute 'region' comes from '{source}', which the run's starter, the model or a route chooses", unsafeSource.Message, StringComparison.Ordinal);
+        Assert.EndsWith("crm.yaml", unsafeSource.File, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_SensitiveFieldNotListed_IsRedactedByDefaultWithoutFinding()
     {
