@@ -195,14 +195,18 @@ public sealed class FileLoadingTests : IDisposable
         Assert.EndsWith("crm.yaml", unsafeSource.File, StringComparison.Ordinal);
     }
 
+    /// <summary>A copy of the shipped crm-followup whose evidence lines (<c>redact: [call.transcript]</c>) are <paramref name="evidence"/>, loaded.</summary>
+    private LoadedWorkflow LoadCrmFollowupWithRedaction(string evidence)
+    {
+        var workflow = Path.Combine(CopyOfShipped(), "crm-followup.yaml");
+        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", evidence));
+        return WorkflowLoader.Load(workflow);
+    }
+
     [Fact]
     public void Load_SensitiveFieldNotListed_IsRedactedByDefaultWithoutFinding()
     {
-        var folder = CopyOfShipped();
-        var workflow = Path.Combine(folder, "crm-followup.yaml");
-        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", string.Empty));
-
-        var loaded = WorkflowLoader.Load(workflow);
+        var loaded = LoadCrmFollowupWithRedaction(string.Empty);
 
         Assert.False(loaded.HasErrors);
         Assert.DoesNotContain(loaded.Findings, f => f.Code is FindingCodes.SensitiveFieldKeptInClear or FindingCodes.KeepInClearNotSensitive);
@@ -213,11 +217,7 @@ public sealed class FileLoadingTests : IDisposable
     [Fact]
     public void Load_SensitiveFieldKeptInClear_WarnsWithDao078AndIsNotRedacted()
     {
-        var folder = CopyOfShipped();
-        var workflow = Path.Combine(folder, "crm-followup.yaml");
-        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", "  keepInClear: [call.transcript]\n"));
-
-        var loaded = WorkflowLoader.Load(workflow);
+        var loaded = LoadCrmFollowupWithRedaction("  keepInClear: [call.transcript]\n");
 
         Assert.False(loaded.HasErrors);
         var inClear = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.SensitiveFieldKeptInClear);
@@ -228,11 +228,7 @@ public sealed class FileLoadingTests : IDisposable
     [Fact]
     public void Load_SensitiveFieldBothRedactedAndKeptInClear_FailsWithDao079()
     {
-        var folder = CopyOfShipped();
-        var workflow = Path.Combine(folder, "crm-followup.yaml");
-        File.WriteAllText(workflow, TestFiles.Edit(File.ReadAllText(workflow), "  redact: [call.transcript]\n", "  redact: [call.transcript]\n  keepInClear: [call.transcript]\n"));
-
-        var loaded = WorkflowLoader.Load(workflow);
+        var loaded = LoadCrmFollowupWithRedaction("  redact: [call.transcript]\n  keepInClear: [call.transcript]\n");
 
         var both = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.KeepInClearNotSensitive);
         Assert.True(both.IsError);

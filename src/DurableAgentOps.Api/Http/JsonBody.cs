@@ -130,5 +130,6 @@ internal static class JsonBody
     private static IResult TooLarge() =>
         Results.Problem($"The body is over {MaxBytes} bytes, the limit of this API.", statusCode: 413, title: "Request body too large.");
 
-    private static string Bounded(string text) => text.Length <= 40 ? text : text[..40] + "…";
+    /// <summary>A caller's text quoted in a refusal, cut at 40 characters: an answer never echoes a whole request back.</summary>
+    internal static string Bounded(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

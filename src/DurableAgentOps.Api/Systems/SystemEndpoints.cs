@@ -61,7 +61,7 @@ internal static class SystemEndpoints
             {
                 if (!PathTemplate.IsDataPath(path) || path.Split('.').Length < 2)
                 {
-                    return ApiResults.BadRequest($"values: '{Bounded(path)}' is not a run-data path such as input.accountId.");
+                    return ApiResults.BadRequest($"values: '{JsonBody.Bounded(path)}' is not a run-data path such as input.accountId.");
                 }
 
                 if (value is not JsonValue text || !text.TryGetValue<string>(out var s) || s.Length is 0 or > 1024)
@@ -109,6 +109,4 @@ internal static class SystemEndpoints
 
         node[parts[^1]] = value;
     }
-
-    private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";
 }

@@ -515,12 +515,13 @@ public sealed class WorkflowDiffer
         // Data no step produces any more needs no redaction.
         var redactedAfter = Redaction.Paths(newWf, _new.Catalogue.Catalogue.Declarations);
         var produced = newWf.Steps.Select(StepAliases.Of).Append(StepAliases.Input).ToHashSet(StringComparer.Ordinal);
+        var unmarked = Redaction.SensitiveReads(oldWf, _old.Catalogue.Catalogue.Declarations).Select(f => f.Path)
+            .Except(Redaction.SensitiveReads(newWf, _new.Catalogue.Catalogue.Declarations).Select(f => f.Path), StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
         foreach (var path in Redaction.Paths(oldWf, _old.Catalogue.Catalogue.Declarations).Except(redactedAfter, StringComparer.Ordinal)
             .Where(p => produced.Contains(p.Split('.')[0])))
         {
             var why = (after.KeepInClear ?? []).Contains(path, StringComparer.Ordinal) ? " (evidence.keepInClear lists it)"
-                : !Redaction.SensitiveReads(newWf, _new.Catalogue.Catalogue.Declarations).Any(f => f.Path == path)
-                    && Redaction.SensitiveReads(oldWf, _old.Catalogue.Catalogue.Declarations).Any(f => f.Path == path) ? " (its system no longer marks it sensitive)"
+                : unmarked.Contains(path) ? " (its system no longer marks it sensitive)"
                 : string.Empty;
             Widen(_new.Map, "/evidence", FindingCodes.EvidenceWeaker, $"'{path}' is no longer redacted{why}: it is kept in clear");
         }

@@ -76,33 +76,10 @@ public static class WorkflowExplainer
         }
 
         var (automatic, approval, gates) = DescribeApproval(workflow, step);
-        var calls = step.Scope.Operations.Select(op => catalogue.FindOperation(op) is { } declared ? $"{op}: {DescribeCall(declared)}" : null).OfType<string>().ToList();
+        var calls = step.Scope.Operations.Select(op => catalogue.FindOperation(op) is { } declared ? $"{op}: {declared.Describe()}" : null).OfType<string>().ToList();
         return new StepExplanation(number, step.Id, step.Kind, step.Identity, clientId, step.System, step.Operation,
             step.Scope.Operations, records, step.Scope.Fields, automatic, approval, gates, GuardsCalls(step) ? guard : Enforcement.ByThisHost,
             calls.Count > 0 ? calls : null);
-    }
-
-    /// <summary>"POST /crm/accounts/{record.id}/tasks; record input.accountId or account.id; region from account.region; body draft.task".</summary>
-    private static string DescribeCall(OperationDeclaration declared)
-    {
-        var parts = new List<string>
-        {
-            declared.Tool is { } tool
-                ? $"MCP tool {tool.Name} (pinned {tool.Sha256[..Math.Min(12, tool.Sha256.Length)]}){string.Concat(tool.Arguments.Select(a => $", {a.Key} from {a.Value}"))}"
-                : $"{declared.Method} {string.Join(" or ", declared.Paths)}",
-        };
-        if (declared.Record is { } record)
-        {
-            parts.Add($"record {string.Join(" or ", record.Id)}");
-            parts.AddRange(record.Attributes.Select(a => $"{a.Key} from {a.Value}"));
-        }
-
-        if (declared.Body is { } body)
-        {
-            parts.Add($"body {body.From}{string.Concat(body.Set.Select(f => $", {f.Key} from {f.Value}"))}");
-        }
-
-        return string.Join("; ", parts);
     }
 
     /// <summary>Reads and writes call systems through the scope guard; draft and route steps never pass it.</summary>

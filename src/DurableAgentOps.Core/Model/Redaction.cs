@@ -11,25 +11,9 @@ public sealed record SensitiveField(string Path, string StepId, string System);
 public static class Redaction
 {
     /// <summary>The sensitive fields the workflow's reads of one record take in, in step order.</summary>
-    public static IReadOnlyList<SensitiveField> SensitiveReads(WorkflowDefinition workflow, IEnumerable<SystemDeclaration>? declarations)
-    {
-        ArgumentNullException.ThrowIfNull(workflow);
-        var declared = declarations?.ToList() ?? [];
-        var found = new List<SensitiveField>();
-        foreach (var step in workflow.Steps.Where(s => s.Kind == StepKind.Read))
-        {
-            if (!OperationName.TryParse(step.Operation, out var op) || op.Verb != "read"
-                || declared.FirstOrDefault(d => d.System == op.System) is not { } system || system.Find(op.ToString()) is null
-                || system.Records?.GetValueOrDefault(op.Resource) is not { } schema)
-            {
-                continue;
-            }
-
-            found.AddRange(schema.Sensitive.Select(field => new SensitiveField($"{StepAliases.Of(step)}.{field}", step.Id, op.System)));
-        }
-
-        return found;
-    }
+    public static IReadOnlyList<SensitiveField> SensitiveReads(WorkflowDefinition workflow, IEnumerable<SystemDeclaration>? declarations) =>
+        [.. RecordRead.In(workflow, declarations)
+            .SelectMany(read => (read.Schema?.Sensitive ?? []).Select(field => new SensitiveField($"{read.Alias}.{field}", read.Step.Id, read.Operation.System)))];
 
     /// <summary>The paths a run redacts: <c>evidence.redact</c>, then the sensitive fields its reads take in that <c>keepInClear</c> does not keep.</summary>
     public static IReadOnlyList<string> Paths(WorkflowDefinition workflow, IEnumerable<SystemDeclaration>? declarations)

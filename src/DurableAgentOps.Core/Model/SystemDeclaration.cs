@@ -47,6 +47,32 @@ public sealed record OperationDeclaration(
 
     /// <summary>The system's part of <see cref="Name"/>.</summary>
     public string System => Name.Split('.')[0];
+
+    /// <summary>True when the call changes a record: it sends a body, or its verb is not a read verb (a method, so snapshots do not carry it).</summary>
+    public bool Writes() => Body is not null || !OperationName.TryParse(Name, out var name) || !name.IsRead;
+
+    /// <summary>The call as declared, for people: "POST /crm/accounts/{record.id}/tasks; record input.accountId or account.id; region from account.region; body draft.task".</summary>
+    public string Describe()
+    {
+        var parts = new List<string>
+        {
+            Tool is { } tool
+                ? $"MCP tool {tool.Name} (pinned {tool.Sha256[..Math.Min(12, tool.Sha256.Length)]}){string.Concat(tool.Arguments.Select(a => $", {a.Key} from {a.Value}"))}"
+                : $"{Method} {string.Join(" or ", Paths)}",
+        };
+        if (Record is { } record)
+        {
+            parts.Add($"record {string.Join(" or ", record.Id)}");
+            parts.AddRange(record.Attributes.Select(a => $"{a.Key} from {a.Value}"));
+        }
+
+        if (Body is { } body)
+        {
+            parts.Add($"body {body.From}{string.Concat(body.Set.Select(f => $", {f.Key} from {f.Value}"))}");
+        }
+
+        return string.Join("; ", parts);
+    }
 }
 
 /// <summary>

@@ -81,7 +81,7 @@ internal sealed class WorkflowValidator
     /// Every field a condition, a draft template or a redaction names on a read's record must be in that record's
     /// schema (the resource's <c>records</c> in its system declaration): a misspelled field would make a condition
     /// silently false, a draft empty, or a redaction redact nothing. A read resource with no schema is a warning (nothing
-    /// can be checked), and a sensitive field the workflow reads but does not redact is one too.
+    /// can be checked); a sensitive field kept in clear is one too (<see cref="CheckKeptInClear"/>).
     /// </summary>
     private void CheckRecordFields()
     {
@@ -91,24 +91,15 @@ internal sealed class WorkflowValidator
         }
 
         var schemas = new Dictionary<string, (string Resource, RecordSchema? Schema)>(StringComparer.Ordinal);
-        for (var i = 0; i < _workflow.Steps.Count; i++)
+        foreach (var read in RecordRead.In(_workflow, _catalogue.Declarations))
         {
-            var step = _workflow.Steps[i];
-            if (step.Kind != StepKind.Read || !OperationName.TryParse(step.Operation, out var op) || op.Verb != "read" || _catalogue.FindOperation(op.ToString()) is null)
+            var resource = read.Operation.Resource;
+            schemas[read.Alias] = ($"{read.Operation.System}.{resource}", read.Schema);
+            if (read.Schema is null)
             {
-                continue;
+                _findings.Add(_map.Warning($"/steps/{read.Index}/operation", FindingCodes.RecordWithoutSchema,
+                    $"step '{read.Step.Id}': {read.System.File} has no record schema for '{resource}' (records: {resource}: fields: ...); validate cannot check the fields this workflow names on it"));
             }
-
-            var declaration = _catalogue.Declarations.First(d => d.System == op.System);
-            var schema = declaration.Records?.GetValueOrDefault(op.Resource);
-            schemas[StepAliases.Of(step)] = ($"{op.System}.{op.Resource}", schema);
-            if (schema is null)
-            {
-                _findings.Add(_map.Warning($"/steps/{i}/operation", FindingCodes.RecordWithoutSchema,
-                    $"step '{step.Id}': {declaration.File} has no record schema for '{op.Resource}' (records: {op.Resource}: fields: ...); validate cannot check the fields this workflow names on it"));
-                continue;
-            }
-
         }
 
         CheckKeptInClear();

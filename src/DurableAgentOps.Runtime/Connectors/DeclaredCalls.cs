@@ -34,7 +34,7 @@ internal static class DeclaredCalls
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(system);
-        var isWrite = operation.Body is not null || !OperationName.TryParse(operation.Name, out var name) || !name.IsRead;
+        var isWrite = operation.Writes();
         var record = RecordOf(operation, data, isWrite);
         // A write tool without a body still sets its value arguments: an empty body makes them the change (SystemCall.Changes).
         var body = operation.Body is null ? (isWrite && operation.Tool is not null ? new JsonObject() : null) : BodyOf(operation, operation.Body, data);
@@ -69,6 +69,21 @@ internal static class DeclaredCalls
         }
 
         return arguments;
+    }
+
+    /// <summary>The first value a call needs that <paramref name="data"/> lacks, as a run-data path; null when it can be called.</summary>
+    public static string? MissingValue(OperationDeclaration operation, JsonObject data)
+    {
+        var recordPaths = operation.Record?.Id ?? [];
+        var hasRecord = recordPaths.Any(p => RunData.Text(data, p) is not null);
+        bool Has(string path) => path == PathTemplate.RecordId ? hasRecord : RunData.Node(data, path) is not null;
+        string Named(string path) => path == PathTemplate.RecordId && recordPaths.Count > 0 ? recordPaths[0] : path;
+        if (operation.Tool is { } tool)
+        {
+            return tool.Arguments.Values.FirstOrDefault(p => !Has(p)) is { } lacking ? Named(lacking) : null;
+        }
+
+        return operation.Paths.Any(t => PathTemplate.Placeholders(t).All(Has)) ? null : Named(PathTemplate.Placeholders(operation.Paths[^1]).First(p => !Has(p)));
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
                     items.Add(await CheckPinAsync(system, operation, tool, identity, environment, cancellationToken));
                 }
 
-                if (IsWrite(operation))
+                if (operation.Writes())
                 {
                     items.Add(Describe(system, operation, identity, environment));
                 }
@@ -56,7 +56,7 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
             progress = false;
             foreach (var (operation, system) in reads.ToList())
             {
-                if (MissingValue(operation, data) is null)
+                if (DeclaredCalls.MissingValue(operation, data) is null)
                 {
                     reads.Remove((operation, system));
                     items.Add(await ReadAsync(catalogue, environment, system, operation, data, cancellationToken));
@@ -67,7 +67,7 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
 
         foreach (var (operation, system) in reads)
         {
-            var missing = MissingValue(operation, data)!;
+            var missing = DeclaredCalls.MissingValue(operation, data)!;
             items.Add(new SystemCheckItem(system.System, operation.Name, "read", SystemCheckOutcomes.Skipped, IdentityFor(catalogue, operation)?.Name, null, CallOf(operation),
                 $"not called: it needs '{missing}'; give it with --set {missing}=VALUE (a record the identity may read)"));
         }
@@ -159,13 +159,9 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
 
     private SystemCheckItem Describe(SystemDeclaration system, OperationDeclaration operation, IdentityDefinition? identity, string environment)
     {
-        var record = operation.Record is { } r
-            ? $"record {string.Join(" or ", r.Id)}{(r.Attributes.Count > 0 ? $" (judged by {string.Join(", ", r.Attributes.Select(a => $"{a.Key} from {a.Value}"))})" : string.Empty)}"
-            : "no record";
-        var body = operation.Body is { } b ? $"body from {b.From}{(b.Set.Count > 0 ? $" with {string.Join(", ", b.Set.Keys)} set from run data" : string.Empty)}" : "no body";
         var who = identity is null ? "no identity in identities.yaml is granted it" : $"granted to {identity.Name}";
         return new SystemCheckItem(system.System, operation.Name, "write", SystemCheckOutcomes.Described, identity?.Name, ClientIdOf(identity, environment), CallOf(operation),
-            $"not called (a write); {record}, {body}, idempotency header {operation.IdempotencyHeader}; {who}");
+            $"not called (a write): {operation.Describe()}; idempotency header {operation.IdempotencyHeader}; {who}");
     }
 
     /// <summary>The identity granted <paramref name="operation"/>; of several, one granted no write (the least it takes).</summary>
@@ -194,24 +190,6 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
     private static string NoIdentity(IdentityDefinition? identity, string environment, OperationDeclaration operation) => identity is null
         ? $"no identity in identities.yaml is granted {operation.Name}: grant it to a reader, or remove it from the declaration"
         : $"identity {identity.Name} has no usable client id for environment '{environment}' (missing, or its ${{SETTING}} is not set on this host)";
-
-    private static bool IsWrite(OperationDeclaration operation) =>
-        operation.Body is not null || !OperationName.TryParse(operation.Name, out var name) || !name.IsRead;
-
-    /// <summary>The first value a read needs that <paramref name="data"/> lacks, as a run-data path; null when it can be called.</summary>
-    private static string? MissingValue(OperationDeclaration operation, JsonObject data)
-    {
-        var recordPaths = operation.Record?.Id ?? [];
-        var hasRecord = recordPaths.Any(p => RunData.Text(data, p) is not null);
-        bool Has(string path) => path == PathTemplate.RecordId ? hasRecord : RunData.Node(data, path) is not null;
-        string Named(string path) => path == PathTemplate.RecordId && recordPaths.Count > 0 ? recordPaths[0] : path;
-        if (operation.Tool is { } tool)
-        {
-            return tool.Arguments.Values.FirstOrDefault(p => !Has(p)) is { } lacking ? Named(lacking) : null;
-        }
-
-        return operation.Paths.Any(t => PathTemplate.Placeholders(t).All(Has)) ? null : Named(PathTemplate.Placeholders(operation.Paths[^1]).First(p => !Has(p)));
-    }
 
     /// <summary>The call as declared: <c>GET /crm/accounts/{input.accountId}</c>, or <c>MCP tool get_ticket (pin 3f2a…)</c>.</summary>
     private static string CallOf(OperationDeclaration operation) => operation.Tool is { } tool
