@@ -103,7 +103,7 @@ internal sealed class ApprovalPage(
 
         var claims = view.Claims!;
         if (claims.ApproverId is not null
-            && !await links.ConsumeAsync(claims.RunId, claims.LinkId, caller.Id, time.GetUtcNow(), http.RequestAborted))
+            && !await links.ConsumeAsync(view.Issued!, caller.Id, time.GetUtcNow(), http.RequestAborted))
         {
             await WriteRefusalAsync(http, 409, "This link was already used", "A decision was already made with it. Nothing was changed.");
             return;
@@ -112,7 +112,8 @@ internal sealed class ApprovalPage(
         try
         {
             var receipt = await runs.DecideAsync(claims.RunId, caller, decision == "approve",
-                string.IsNullOrWhiteSpace(comment) ? null : comment, claims.Channel, http.RequestAborted, new UsedLink(claims.LinkId, claims.Gate, claims.ChangeDigest));
+                string.IsNullOrWhiteSpace(comment) ? null : comment, claims.Channel, http.RequestAborted, new UsedLink(claims.LinkId, claims.Gate, claims.ChangeDigest),
+                view.Run);
             await new HtmlPage()
                 .Heading($"{view.Status!.Workflow}: gate {claims.Gate}")
                 .Banner("ok", receipt.Approved ? "Approved." : "Rejected.",
@@ -153,21 +154,25 @@ internal sealed class ApprovalPage(
             return PageView.Refuse(410, "This link has expired", $"It was good until {claims!.Expires.ToString("u", CultureInfo.InvariantCulture)}. Nothing was changed.");
         }
 
-        var issued = await links.GetAsync(claims!.RunId, claims.LinkId, http.RequestAborted);
+        // The link's row, the run and the change depend only on the verified link, so they are read together.
+        var issuedRead = links.GetAsync(claims!.RunId, claims.LinkId, http.RequestAborted);
+        var runRead = runs.GetForLinkAsync(claims.RunId, http.RequestAborted);
+        var changeRead = changes.LoadAsync(claims.RunId, claims.ChangeDigest, http.RequestAborted);
+        await Task.WhenAll(issuedRead, runRead, changeRead);
+        var issued = await issuedRead;
         if (issued is null)
         {
             return PageView.Refuse(400, "This link is not valid", "This host has no record of issuing it. Nothing was changed.");
         }
 
-        var status = await runs.GetForLinkAsync(claims.RunId, http.RequestAborted);
-        if (status is null)
+        if (await runRead is not { } run)
         {
             return PageView.Refuse(404, "No such run", $"Run {claims.RunId} is not on this host.");
         }
 
+        var status = run.Status;
         var snapshot = await definitions.LoadAsync(status.Workflow, status.DefinitionSha256, http.RequestAborted);
-        var change = await changes.LoadAsync(claims.RunId, claims.ChangeDigest, http.RequestAborted);
-        var view = new PageView(claims, status, snapshot, change, runs, antiforgery, runOptions.Value.Environment);
+        var view = new PageView(claims, run, issued, snapshot, await changeRead, runs, antiforgery, runOptions.Value.Environment);
         if (claims.ApproverId is not null && issued.UsedBy is not null)
         {
             view.Refusal = (409, "This link was already used", $"A decision was made with it at {issued.UsedAt:u}. Nothing was changed.");
@@ -183,17 +188,25 @@ internal sealed class ApprovalPage(
 
     /// <summary>What the page shows for one link, and the refusal when it offers no decision.</summary>
     private sealed class PageView(
-        ApprovalLinkClaims? claims, RunStatus? status, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs, IAntiforgery? antiforgery,
-        string environment)
+        ApprovalLinkClaims? claims, LinkedRun? run, IssuedLink? issued, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs,
+        IAntiforgery? antiforgery, string environment)
     {
+        private readonly RunStatus? status = run?.Status;
+
         public (int Status, string Title, string Detail)? Refusal { get; set; }
 
         public ApprovalLinkClaims? Claims => claims;
 
         public RunStatus? Status => status;
 
+        /// <summary>The run as read for this request, handed to the decision so it is not read twice.</summary>
+        public LinkedRun? Run => run;
+
+        /// <summary>The link's row as read for this request; consuming it is conditional on that version.</summary>
+        public IssuedLink? Issued => issued;
+
         public static PageView Refuse(int code, string title, string detail) =>
-            new(null, null, null, null, null, null, "local") { Refusal = (code, title, detail) };
+            new(null, null, null, null, null, null, null, "local") { Refusal = (code, title, detail) };
 
         /// <summary>Why this signed-in person cannot decide with this link, or null when they can.</summary>
         public async Task<string?> EligibilityAsync(Caller caller, CancellationToken cancellationToken)

@@ -4,8 +4,10 @@ using DurableAgentOps.Core.Approvals;
 
 namespace DurableAgentOps.Runtime.Stores;
 
-/// <summary>The state of an issued approval link.</summary>
-public sealed record IssuedLink(string RunId, string LinkId, string Gate, string? ApproverId, string Channel, string Digest, DateTimeOffset Expires, string? UsedBy, DateTimeOffset? UsedAt);
+/// <summary>The state of an issued approval link; <paramref name="Version"/> is its row's ETag as it was read.</summary>
+public sealed record IssuedLink(
+    string RunId, string LinkId, string Gate, string? ApproverId, string Channel, string Digest, DateTimeOffset Expires, string? UsedBy, DateTimeOffset? UsedAt,
+    ETag Version = default);
 
 /// <summary>
 /// Issued approval links (a table, one partition per run). A personal link is single-use: it is consumed by a
@@ -43,32 +45,33 @@ public sealed class LinkStore(GovernanceStorage storage)
         return found.HasValue ? ToLink(found.Value!) : null;
     }
 
-    /// <summary>Marks the link used by <paramref name="principalId"/>; false when it was used already (or is unknown).</summary>
-    public async Task<bool> ConsumeAsync(string runId, string linkId, string principalId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks the link used by <paramref name="principalId"/>; false when it was used already. The update is conditional
+    /// on the row being as <paramref name="issued"/> read it, so of two submissions that read it unused only one wins.
+    /// </summary>
+    public async Task<bool> ConsumeAsync(IssuedLink issued, string principalId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        var client = await table.Value;
-        var found = await client.GetEntityIfExistsAsync<TableEntity>(runId, linkId, cancellationToken: cancellationToken);
-        if (!found.HasValue || found.Value!.GetString("UsedBy") is { Length: > 0 })
+        ArgumentNullException.ThrowIfNull(issued);
+        if (issued.UsedBy is { Length: > 0 } || issued.Version == default)
         {
             return false;
         }
 
-        var entity = found.Value;
-        entity["UsedBy"] = principalId;
-        entity["UsedAt"] = at;
+        var client = await table.Value;
+        var used = new TableEntity(issued.RunId, issued.LinkId) { ["UsedBy"] = principalId, ["UsedAt"] = at };
         try
         {
-            await client.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            await client.UpdateEntityAsync(used, issued.Version, TableUpdateMode.Merge, cancellationToken);
             return true;
         }
-        catch (RequestFailedException ex) when (ex.Status == 412)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
-            return false; // someone used it between the read and the write
+            return false; // someone used it (or it was removed) since it was read
         }
     }
 
     private static IssuedLink ToLink(TableEntity e) => new(
         e.PartitionKey, e.RowKey, e.GetString("Gate") ?? string.Empty, e.GetString("ApproverId") is { Length: > 0 } a ? a : null,
         e.GetString("Channel") ?? "unknown", e.GetString("Digest") ?? string.Empty, e.GetDateTimeOffset("Expires") ?? DateTimeOffset.MinValue,
-        e.GetString("UsedBy"), e.GetDateTimeOffset("UsedAt"));
+        e.GetString("UsedBy"), e.GetDateTimeOffset("UsedAt"), e.ETag);
 }

@@ -21,8 +21,11 @@ internal sealed partial class ApproverBrowser(string approverEmail) : IDisposabl
     private readonly SemaphoreSlim signIn = new(1, 1);
     private bool signedIn;
 
-    /// <summary>Opens the link's page and posts Approve; throws naming the page's answer if it is not accepted.</summary>
-    public async Task ApproveAsync(string link, CancellationToken cancellation)
+    /// <summary>
+    /// Opens the link's page and posts Approve; throws naming the page's answer if it is not accepted. Returns when the
+    /// POST went out (UTC): the approval → write figure starts there, not at the page's GET before it.
+    /// </summary>
+    public async Task<DateTimeOffset> ApproveAsync(string link, CancellationToken cancellation)
     {
         var page = await GetPageAsync(link, cancellation);
         if (!page.Contains("id=\"decision\"", StringComparison.Ordinal))
@@ -38,12 +41,15 @@ internal sealed partial class ApproverBrowser(string approverEmail) : IDisposabl
             ["comment"] = "benchmark",
             ["decision"] = "approve",
         });
+        var posted = DateTimeOffset.UtcNow;
         using var answer = await http.PostAsync(new Uri(new Uri(link), action), form, cancellation);
         var text = await answer.Content.ReadAsStringAsync(cancellation);
         if (!answer.IsSuccessStatusCode || !text.Contains("banner ok", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"the approval was not accepted: {(int)answer.StatusCode} {Excerpt(text)}");
         }
+
+        return posted;
     }
 
     public void Dispose()

@@ -202,6 +202,7 @@ internal static class GovernedBench
         var rss = governed.HostUsage().RssMb;
         Console.WriteLine($"  parked   {options.Parked} runs at their gate in {secondsToPark:0.0} s (first {firstAtGate:0.0} s, half {halfAtGate:0.0} s); host memory {rss:0} MB");
 
+        governed.BeginApproverSession();
         clock.Restart();
         var approvals = Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = options.ApprovalParallelism * 2, CancellationToken = cancel.Token },
             async (id, ct) => await governed.RaiseApprovalAsync(id, ct));

@@ -23,7 +23,7 @@ internal sealed class GovernedSide : IBenchSide
     private readonly HttpClient api;
     private readonly AzureStorageOrchestrationService observer;
     private readonly MailLinks mail;
-    private readonly ApproverBrowser approver;
+    private ApproverBrowser approver;
     private readonly SemaphoreSlim approving;
     private readonly ConcurrentDictionary<string, string> runIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> benchIds = new(StringComparer.Ordinal);
@@ -100,6 +100,18 @@ internal sealed class GovernedSide : IBenchSide
         return states.Count == 0 || states[0] is null ? null : ToSnapshot(states[0]);
     }
 
+    /// <summary>
+    /// Starts a new approver session: the approval pages' sign-in lasts 30 minutes (not sliding), and parking a
+    /// thousand runs on Azurite can take longer, so the approvals of a parked load sign in afresh rather than on a
+    /// session that ran out while the runs parked.
+    /// </summary>
+    public void BeginApproverSession()
+    {
+        var expired = approver;
+        approver = new ApproverBrowser(options.ApproverEmail);
+        expired.Dispose();
+    }
+
     public async Task RaiseApprovalAsync(string instanceId, CancellationToken cancellation)
     {
         var runId = runIds[instanceId];
@@ -107,8 +119,7 @@ internal sealed class GovernedSide : IBenchSide
         await approving.WaitAsync(cancellation);
         try
         {
-            PostedAt[runId] = DateTimeOffset.UtcNow;
-            await approver.ApproveAsync(link, cancellation);
+            PostedAt[runId] = await approver.ApproveAsync(link, cancellation);
         }
         finally
         {
