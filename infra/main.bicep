@@ -1,31 +1,167 @@
-// The managed identities of DurableAgentOps, made from the same catalogue the validator and the runtime read
-// (workflows/identities.yaml), so the infrastructure and the workflow files cannot drift apart.
+// DurableAgentOps in one resource group, as a team deploys it (docs/DEPLOY.md): the Functions app on Flex Consumption,
+// its storage reached by identity only, one user-assigned identity per catalogue identity plus the host's own, a Key
+// Vault for the signing key and secrets, Application Insights, and write-once storage for signed tree heads. The
+// identities come from the same catalogue the validator and the runtime read (workflows/identities.yaml), so the
+// infrastructure and the workflow files cannot drift apart.
 targetScope = 'resourceGroup'
 
-@description('Azure region of the identities.')
+@description('Azure region of every resource.')
 param location string = resourceGroup().location
 
-@description('Prefix of every identity name: <prefix>-<catalogue name>.')
+@description('Prefix of every resource name: <prefix>-host, <prefix>-<catalogue identity>, …')
 @minLength(2)
-@maxLength(24)
+@maxLength(16)
 param namePrefix string = 'agentops'
 
-var catalogue = loadYamlContent('../workflows/identities.yaml')
-var catalogueIdentities = items(catalogue.identities)
+@description('The environment this deployment is (dev, prod, …): a tag on every resource.')
+param environmentName string
 
-// One user-assigned managed identity per logical identity of the catalogue.
-resource identities 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = [for identity in catalogueIdentities: {
-  name: '${namePrefix}-${identity.key}'
-  location: location
-  tags: {
-    'agentops-identity': identity.key
-    description: identity.value.description
+@description('OpenID Connect authority people and the CLI sign in with: https://login.microsoftonline.com/<tenant>/v2.0.')
+param authority string = '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+
+@description('Client id of the host\'s app registration (infra/entra-app.sh): the approval pages sign people in with it.')
+param pagesClientId string
+
+@description('The audience of tokens for the host. Entra ID\'s v2 access tokens name the app registration\'s client id.')
+param audience string = pagesClientId
+
+@description('Base64 of at least 32 random bytes (openssl rand -base64 32): signs approval links.')
+@secure()
+param linkSigningKey string
+
+@description('Base64 of exactly 32 random bytes (openssl rand -base64 32): seals redacted values.')
+@secure()
+param evidenceVaultKey string
+
+@description('The approval pages\' client secret at the authority (Entra ID needs one for a web sign-in); empty: none.')
+@secure()
+param pagesClientSecret string = ''
+
+@description('More app settings (docs/SETTINGS.md): systems\' base URLs, email, Teams, the model endpoint.')
+param extraSettings object = {}
+
+@description('Storage account name (3-24 lowercase letters and digits, globally unique).')
+@minLength(3)
+@maxLength(24)
+param storageAccountName string = 'ao${uniqueString(resourceGroup().id, namePrefix)}'
+
+@description('Key Vault name (3-24 characters, globally unique).')
+@minLength(3)
+@maxLength(24)
+param vaultName string = 'ao-${uniqueString(resourceGroup().id, namePrefix)}'
+
+@description('.NET version of the isolated worker.')
+param dotnetVersion string = '10.0'
+
+@description('Most instances the app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Memory per instance (MB).')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Days the Log Analytics workspace keeps logs.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+@description('Days an anchored tree head cannot be changed or deleted.')
+@minValue(1)
+@maxValue(146000)
+param anchorRetentionDays int = 365
+
+var catalogueFile = loadYamlContent('../workflows/identities.yaml')
+var catalogueIdentities = items(catalogueFile.identities)
+var tags = {
+  application: 'durableagentops'
+  environment: environmentName
+}
+
+module identities 'modules/identities.bicep' = {
+  name: 'identities'
+  params: {
+    location: location
+    namePrefix: namePrefix
+    catalogueIdentities: catalogueIdentities
+    tags: tags
   }
-}]
+}
 
-@description('Client id per catalogue identity: put them in identities.yaml clientIds.azure (or the app settings they name).')
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    namePrefix: namePrefix
+    tags: tags
+    retentionInDays: logRetentionDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    accountName: storageAccountName
+    hostPrincipalId: identities.outputs.hostPrincipalId
+    anchorRetentionDays: anchorRetentionDays
+  }
+}
+
+module vault 'modules/keyvault.bicep' = {
+  name: 'vault'
+  params: {
+    location: location
+    tags: tags
+    vaultName: vaultName
+    hostPrincipalId: identities.outputs.hostPrincipalId
+    linkSigningKey: linkSigningKey
+    evidenceVaultKey: evidenceVaultKey
+    pagesClientSecret: pagesClientSecret
+    storePagesSecret: !empty(pagesClientSecret)
+  }
+}
+
+module app 'modules/functionapp.bicep' = {
+  name: 'app'
+  params: {
+    location: location
+    tags: tags
+    namePrefix: namePrefix
+    hostIdentityId: identities.outputs.hostIdentityId
+    hostClientId: identities.outputs.hostClientId
+    catalogue: identities.outputs.catalogue
+    catalogueIdentities: catalogueIdentities
+    storageAccountName: storage.outputs.accountName
+    deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    dotnetVersion: dotnetVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    settings: union(extraSettings, empty(pagesClientSecret) ? {} : { AgentOps__Auth__PagesClientSecret: vault.outputs.pagesClientSecretReference }, {
+      AgentOps__Auth__Authority: authority
+      AgentOps__Auth__Audience: audience
+      AgentOps__Auth__TenantId: tenant().tenantId
+      AgentOps__Auth__PagesClientId: pagesClientId
+      AgentOps__Auth__PagesCallbackPath: '/api/signin-oidc'
+      AgentOps__Approvals__LinkSigningKey: vault.outputs.linkSigningKeyReference
+      AgentOps__Evidence__VaultKey: vault.outputs.evidenceVaultKeyReference
+      AgentOps__Evidence__KeyVaultKeyId: vault.outputs.signingKeyId
+    })
+  }
+}
+
+@description('Where people and the CLI reach the host (the approval pages are under /api).')
+output url string = app.outputs.url
+
+@description('The host identity\'s client id (storage, Key Vault, Microsoft Graph).')
+output hostClientId string = identities.outputs.hostClientId
+
+@description('Client id per catalogue identity; the app already has each in the setting its clientIds.azure names.')
 output clientIds array = [for (identity, i) in catalogueIdentities: {
   identity: identity.key
-  clientId: identities[i].properties.clientId
-  principalId: identities[i].properties.principalId
+  clientId: identities.outputs.catalogue[i].clientId
+  principalId: identities.outputs.catalogue[i].principalId
 }]

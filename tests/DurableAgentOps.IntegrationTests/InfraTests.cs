@@ -1,40 +1,155 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 
 namespace DurableAgentOps.IntegrationTests;
 
-/// <summary>infra/ compiles with the real Bicep CLI and creates exactly the catalogue's identities.</summary>
-public sealed class InfraTests
+/// <summary>
+/// infra/ compiles and lints with the real Bicep CLI, and the compiled template keeps its promises (docs/DEPLOY.md):
+/// the catalogue's identities and the host's, storage reached by identity only, roles for the host identity alone.
+/// </summary>
+public sealed partial class InfraTests
 {
-    [Fact]
-    public async Task MainBicep_Compiled_CreatesOneManagedIdentityPerCatalogueIdentity()
-    {
-        var (exitCode, stdout, stderr) = await BicepAsync("build", Path.Combine(RepoPaths.Root, "infra", "main.bicep"), "--stdout");
-        Assert.True(exitCode == 0, stderr);
+    private static readonly string Infra = Path.Combine(RepoPaths.Root, "infra");
 
-        using var template = JsonDocument.Parse(stdout);
-        var resource = Assert.Single(template.RootElement.GetProperty("resources").EnumerateArray());
-        Assert.Equal("Microsoft.ManagedIdentity/userAssignedIdentities", resource.GetProperty("type").GetString());
-        Assert.Equal("[length(variables('catalogueIdentities'))]", resource.GetProperty("copy").GetProperty("count").GetString());
+    // Built-in role ids, the same in every tenant: what the host identity needs, and nothing wider.
+    private static readonly Dictionary<string, string> AllowedRoles = new()
+    {
+        ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Storage Blob Data Owner",
+        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Storage Queue Data Contributor",
+        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Storage Table Data Contributor",
+        ["12338af0-0e69-4776-bea7-57ae8d297424"] = "Key Vault Crypto User",
+        ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
+    };
+
+    private static readonly Lazy<Task<JsonDocument>> Compiled = new(async () =>
+    {
+        var (exitCode, stdout, stderr) = await BicepAsync("build", Path.Combine(Infra, "main.bicep"), "--stdout");
+        Assert.True(exitCode == 0, stderr);
+        return JsonDocument.Parse(stdout);
+    });
+
+    [Fact]
+    public async Task MainBicep_Compiled_OneIdentityPerCatalogueEntryAndOneForTheHost()
+    {
+        var template = (await Compiled.Value).RootElement;
+        var identities = Module(template, "identities").Resources.Where(r => Type(r) == "Microsoft.ManagedIdentity/userAssignedIdentities").ToList();
+
+        Assert.Equal(2, identities.Count);
+        Assert.Contains(identities, r => r.GetProperty("name").GetString() == "[format('{0}-host', parameters('namePrefix'))]");
+        Assert.Contains(identities, r => r.TryGetProperty("copy", out var copy)
+            && copy.GetProperty("count").GetString() == "[length(parameters('catalogueIdentities'))]");
 
         // The template embeds the catalogue it was compiled from: the same identities the validator and runtime use.
-        var embedded = template.RootElement.GetProperty("variables").EnumerateObject()
+        var embedded = template.GetProperty("variables").EnumerateObject()
             .Select(v => v.Value).First(v => v.ValueKind == JsonValueKind.Object && v.TryGetProperty("identities", out _))
             .GetProperty("identities").EnumerateObject().Select(p => p.Name).Order();
-        var catalogue = WorkflowLoader.LoadCatalogue(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml")).Catalogue;
-        Assert.Equal(catalogue.Identities.Select(i => i.Name).Order(), embedded);
+        Assert.Equal(Catalogue().Identities.Select(i => i.Name).Order(), embedded);
     }
 
     [Fact]
-    public async Task MainBicep_Lint_HasNoFindings()
+    public async Task MainBicep_Compiled_StorageIsReachedByIdentityOnly()
     {
-        var (exitCode, stdout, stderr) = await BicepAsync("lint", Path.Combine(RepoPaths.Root, "infra", "main.bicep"));
+        var template = (await Compiled.Value).RootElement;
+        var account = Assert.Single(Module(template, "storage").Resources, r => Type(r) == "Microsoft.Storage/storageAccounts");
+        Assert.False(account.GetProperty("properties").GetProperty("allowSharedKeyAccess").GetBoolean());
 
-        Assert.True(exitCode == 0 && stdout.Trim().Length == 0 && stderr.Trim().Length == 0, stdout + stderr);
+        var settings = Assert.Single(Module(template, "app").Resources, r => Type(r) == "Microsoft.Web/sites/config").GetProperty("properties").GetString()!;
+        Assert.Contains("'AzureWebJobsStorage__credential', 'managedidentity'", settings, StringComparison.Ordinal);
+        Assert.Contains("'AzureWebJobsStorage__clientId', parameters('hostClientId')", settings, StringComparison.Ordinal);
+
+        // No key is read or written anywhere: no listKeys, no account key, no plain AzureWebJobsStorage.
+        var text = template.GetRawText();
+        Assert.DoesNotContain("listKeys", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("AccountKey", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("'AzureWebJobsStorage',", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task MainBicep_Compiled_OnlyTheHostIdentityHoldsRolesAndOnlyTheRolesItNeeds()
+    {
+        var template = (await Compiled.Value).RootElement;
+        var granted = new List<string>();
+        foreach (var module in Modules(template))
+        {
+            foreach (var assignment in module.Resources.Where(r => Type(r) == "Microsoft.Authorization/roleAssignments"))
+            {
+                var properties = assignment.GetProperty("properties");
+                Assert.Equal("[parameters('hostPrincipalId')]", properties.GetProperty("principalId").GetString());
+                // A role is named by the module's variables (one, or several in a loop over them), never spelled inline.
+                var expression = properties.GetProperty("roleDefinitionId").GetString()!;
+                Assert.StartsWith("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ", expression, StringComparison.Ordinal);
+                var roles = RoleVariable().Matches(expression).Select(m => m.Groups[1].Value).ToList();
+                Assert.NotEmpty(roles);
+                granted.AddRange(roles.Select(r => module.Template.GetProperty("variables").GetProperty(r).GetString()!));
+            }
+
+            // Every module that grants a role is handed the host identity's principal id, and no other.
+            if (module.Parameters.TryGetProperty("hostPrincipalId", out var principal))
+            {
+                Assert.EndsWith("'identities'), '2025-04-01').outputs.hostPrincipalId.value]", principal.GetProperty("value").GetString(), StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Subset(AllowedRoles.Keys.ToHashSet(), granted.ToHashSet());
+        Assert.Equal(AllowedRoles.Keys.Order(), granted.Distinct().Order());
+    }
+
+    [Fact]
+    public void Catalogue_AzureClientIds_AreThePlaceholdersTheAppSettingsAreNamedAfter()
+    {
+        // The app sets each identity's client id in the setting its clientIds.azure entry names (docs/DEPLOY.md).
+        foreach (var identity in Catalogue().Identities)
+        {
+            Assert.True(identity.ClientIds.TryGetValue("azure", out var azure), $"{identity.Name} has no clientIds.azure");
+            Assert.Matches(@"^\$\{[A-Z][A-Z0-9_]*\}$", azure);
+        }
+    }
+
+    [Fact]
+    public async Task InfraFiles_LintedAndParametersBuilt_HaveNoFinding()
+    {
+        var files = Directory.GetFiles(Infra, "*.bicep*", SearchOption.AllDirectories).Order().ToList();
+        Assert.Contains(files, f => f.EndsWith(".bicepparam", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            var (exitCode, stdout, stderr) = await BicepAsync("lint", file);
+            Assert.True(exitCode == 0 && stdout.Trim().Length == 0 && stderr.Trim().Length == 0, $"{Path.GetRelativePath(Infra, file)}: {stdout}{stderr}");
+        }
+
+        foreach (var parameters in files.Where(f => f.EndsWith(".bicepparam", StringComparison.Ordinal)))
+        {
+            var (exitCode, stdout, stderr) = await BicepAsync("build-params", parameters, "--stdout");
+            Assert.True(exitCode == 0 && stderr.Trim().Length == 0, $"{Path.GetRelativePath(Infra, parameters)}: {stderr}");
+            // Each environment's file names itself: dev.bicepparam deploys environment "dev".
+            using var built = JsonDocument.Parse(stdout);
+            using var values = JsonDocument.Parse(built.RootElement.GetProperty("parametersJson").GetString()!);
+            Assert.Equal(Path.GetFileNameWithoutExtension(parameters),
+                values.RootElement.GetProperty("parameters").GetProperty("environmentName").GetProperty("value").GetString());
+        }
+    }
+
+    private const string StandInSecret = "bm90LWEtcmVhbC1zZWNyZXQtb25seS1mb3ItdGhlLXRlc3Q=";
+
+    private static Core.Model.IdentityCatalogue Catalogue() =>
+        WorkflowLoader.LoadCatalogue(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml")).Catalogue;
+
+    private static string? Type(JsonElement resource) => resource.GetProperty("type").GetString();
+
+    private sealed record ModuleTemplate(string Name, JsonElement Template, JsonElement Parameters)
+    {
+        public IEnumerable<JsonElement> Resources => Template.GetProperty("resources").EnumerateArray();
+    }
+
+    private static IEnumerable<ModuleTemplate> Modules(JsonElement template) =>
+        template.GetProperty("resources").EnumerateArray()
+            .Where(r => Type(r) == "Microsoft.Resources/deployments")
+            .Select(r => new ModuleTemplate(r.GetProperty("name").GetString()!, r.GetProperty("properties").GetProperty("template"), r.GetProperty("properties").GetProperty("parameters")));
+
+    private static ModuleTemplate Module(JsonElement template, string name) => Assert.Single(Modules(template), m => m.Name == name);
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> BicepAsync(params string[] args)
     {
@@ -51,10 +166,17 @@ public sealed class InfraTests
         }
 
         info.Environment["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1";
+        // What the parameter files read from the deploying shell (docs/DEPLOY.md); stand-in values, never real ones.
+        info.Environment["AGENTOPS_PAGES_CLIENT_ID"] = "00000000-0000-4000-8000-000000000001";
+        info.Environment["AGENTOPS_LINK_SIGNING_KEY"] = StandInSecret;
+        info.Environment["AGENTOPS_EVIDENCE_VAULT_KEY"] = StandInSecret;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    [GeneratedRegex(@"variables\('([A-Za-z]+)'\)")]
+    private static partial Regex RoleVariable();
 }

@@ -1,0 +1,117 @@
+// The Functions app (Flex Consumption, .NET isolated) that runs the host. Its storage is reached by identity only;
+// its secrets are Key Vault references read with the host identity; every catalogue identity is attached so each
+// step can take its own token (isolation: shared-app, docs/DEPLOY.md).
+param location string
+param tags object
+param namePrefix string
+
+@description('The host identity: resource id and client id.')
+param hostIdentityId string
+param hostClientId string
+
+@description('The catalogue identities attached to the app, as the identities module outputs them.')
+param catalogue array
+
+@description('The catalogue identities as items(catalogue.identities), in the same order as catalogue.')
+param catalogueIdentities array
+
+param storageAccountName string
+param deploymentContainerUrl string
+param appInsightsConnectionString string
+
+@description('Settings the app reads at start (docs/SETTINGS.md), beyond storage, identities and monitoring.')
+param settings object
+
+@description('.NET version of the isolated worker.')
+param dotnetVersion string
+
+@description('Most instances the app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory per instance (MB).')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int
+
+var appName = '${namePrefix}-host'
+
+// Each catalogue identity's client id goes to the app setting its clientIds.azure entry names: ${CRM_READER_CLIENT_ID}
+// becomes CRM_READER_CLIENT_ID. The catalogue stays the single source: a new identity brings its setting with it.
+var identitySettings = toObject(
+  range(0, length(catalogueIdentities)),
+  i => replace(replace(catalogueIdentities[i].value.clientIds.azure, '\${', ''), '}', ''),
+  i => catalogue[i].clientId)
+
+var attached = union(
+  { '${hostIdentityId}': {} },
+  toObject(catalogue, c => c.id, c => {}))
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${namePrefix}-plan'
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: appName
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: attached
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: hostIdentityId
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: hostIdentityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: dotnetVersion
+      }
+    }
+  }
+}
+
+resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: app
+  name: 'appsettings'
+  properties: union(settings, identitySettings, {
+    // Identity-based storage: no key, no connection string.
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: hostClientId
+    APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
+    AgentOps__Environment: 'azure'
+    AgentOps__Evidence__KeyVaultClientId: hostClientId
+    AgentOps__Directory__ClientId: hostClientId
+    Host__PublicBaseUrl: 'https://${app.properties.defaultHostName}'
+    AgentOps__Approvals__PublicBaseUrl: 'https://${app.properties.defaultHostName}/api'
+  })
+}
+
+output appName string = app.name
+output url string = 'https://${app.properties.defaultHostName}'

@@ -1,0 +1,121 @@
+// The host's secrets: the evidence-signing key (it never leaves the vault: the host asks the vault to sign), the
+// approval-link signing secret and the vault key that seals redacted values. Access is by Azure RBAC, and only the
+// host's identity is given a role, on exactly the key and the secrets it uses.
+param location string
+param tags object
+
+@description('Key Vault name: 3-24 letters, digits and dashes, globally unique.')
+@minLength(3)
+@maxLength(24)
+param vaultName string
+
+@description('Principal id of the host identity.')
+param hostPrincipalId string
+
+@description('Base64 of at least 32 random bytes: signs approval links (AgentOps:Approvals:LinkSigningKey).')
+@secure()
+param linkSigningKey string
+
+@description('Base64 of exactly 32 random bytes: seals redacted values (AgentOps:Evidence:VaultKey).')
+@secure()
+param evidenceVaultKey string
+
+@description('The approval pages\' client secret at the authority (AgentOps:Auth:PagesClientSecret); empty: none.')
+@secure()
+param pagesClientSecret string
+
+@description('Whether pagesClientSecret is given (a plain flag, so no output depends on the secret itself).')
+param storePagesSecret bool
+
+var keyVaultCryptoUser = '12338af0-0e69-4776-bea7-57ae8d297424'
+var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: vaultName
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    enablePurgeProtection: true
+  }
+}
+
+// EC P-256: the host signs run heads and tree heads with it (ES256) through the vault.
+resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = {
+  parent: vault
+  name: 'evidence-signing'
+  properties: {
+    kty: 'EC'
+    curveName: 'P-256'
+    keyOps: ['sign', 'verify']
+  }
+}
+
+resource linkSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'link-signing-key'
+  properties: { value: linkSigningKey, contentType: 'base64' }
+}
+
+resource sealSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'evidence-vault-key'
+  properties: { value: evidenceVaultKey, contentType: 'base64' }
+}
+
+resource pagesSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storePagesSecret) {
+  parent: vault
+  name: 'pages-client-secret'
+  properties: { value: pagesClientSecret }
+}
+
+resource readPagesSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (storePagesSecret) {
+  scope: pagesSecret
+  name: guid(pagesSecret.id, hostPrincipalId, keyVaultSecretsUser)
+  properties: {
+    principalId: hostPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
+resource signWithKey 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: signingKey
+  name: guid(signingKey.id, hostPrincipalId, keyVaultCryptoUser)
+  properties: {
+    principalId: hostPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultCryptoUser)
+  }
+}
+
+resource readLinkSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: linkSecret
+  name: guid(linkSecret.id, hostPrincipalId, keyVaultSecretsUser)
+  properties: {
+    principalId: hostPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
+resource readSealSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: sealSecret
+  name: guid(sealSecret.id, hostPrincipalId, keyVaultSecretsUser)
+  properties: {
+    principalId: hostPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
+output signingKeyId string = signingKey.properties.keyUriWithVersion
+output linkSigningKeyReference string = '@Microsoft.KeyVault(SecretUri=${linkSecret.properties.secretUri})'
+output evidenceVaultKeyReference string = '@Microsoft.KeyVault(SecretUri=${sealSecret.properties.secretUri})'
+
+@description('The Key Vault reference of the pages\' client secret, or empty when there is none.')
+output pagesClientSecretReference string = !storePagesSecret ? '' : '@Microsoft.KeyVault(SecretUri=${pagesSecret!.properties.secretUri})'

@@ -1,0 +1,86 @@
+// The task hub's storage account, reached by identity only: shared-key access is off, so no connection string or
+// account key exists for anyone to leak. Only the host's identity holds data roles on it.
+param location string
+param tags object
+
+@description('Storage account name: 3-24 lowercase letters and digits, globally unique.')
+@minLength(3)
+@maxLength(24)
+param accountName string
+
+@description('Principal id of the host identity: the only principal given data roles here.')
+param hostPrincipalId string
+
+@description('Days a signed tree head anchored in the anchors container cannot be changed or deleted.')
+@minValue(1)
+@maxValue(146000)
+param anchorRetentionDays int
+
+// Built-in roles (ids are the same in every tenant).
+var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+
+resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: accountName
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: { name: 'Standard_LRS' }
+  properties: {
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    // Version-level immutability (the anchors container) needs versioning on the account.
+    isVersioningEnabled: true
+    deleteRetentionPolicy: { enabled: true, days: 7 }
+  }
+}
+
+// The Flex Consumption app's package: the host reads it with its identity.
+resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobs
+  name: 'deployment'
+}
+
+// Write-once storage for signed tree heads: a version, once written, cannot be changed or deleted before its
+// retention ends, by anyone, the account's owners included.
+resource anchors 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobs
+  name: 'anchors'
+  properties: {
+    immutableStorageWithVersioning: { enabled: true }
+  }
+}
+
+resource anchorRetention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
+  parent: anchors
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: anchorRetentionDays
+    allowProtectedAppendWrites: false
+  }
+}
+
+resource hostDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [storageBlobDataOwner, storageQueueDataContributor, storageTableDataContributor]: {
+  scope: account
+  name: guid(account.id, hostPrincipalId, role)
+  properties: {
+    principalId: hostPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+  }
+}]
+
+output accountName string = account.name
+output blobEndpoint string = account.properties.primaryEndpoints.blob
+output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deployment.name}'
