@@ -45,6 +45,19 @@ param extraSettings object = {}
 @maxLength(24)
 param storageAccountName string = 'ao${uniqueString(resourceGroup().id, namePrefix)}'
 
+@description('Storage account name for anchored tree heads (an account of its own).')
+@minLength(3)
+@maxLength(24)
+param anchorAccountName string = 'aoa${uniqueString(resourceGroup().id, namePrefix)}'
+
+@description('Functions app name: <name>.azurewebsites.net must be free across Azure.')
+@minLength(2)
+@maxLength(60)
+param appName string = '${namePrefix}-${uniqueString(resourceGroup().id, namePrefix)}'
+
+@description('Key Vault purge protection: on in production; off lets a deleted dev vault\'s name be reused at once.')
+param purgeProtection bool = true
+
 @description('Key Vault name (3-24 characters, globally unique).')
 @minLength(3)
 @maxLength(24)
@@ -106,7 +119,17 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     accountName: storageAccountName
     hostPrincipalId: identities.outputs.hostPrincipalId
-    anchorRetentionDays: anchorRetentionDays
+  }
+}
+
+module anchors 'modules/anchors.bicep' = {
+  name: 'anchors'
+  params: {
+    location: location
+    tags: tags
+    accountName: anchorAccountName
+    hostPrincipalId: identities.outputs.hostPrincipalId
+    retentionDays: anchorRetentionDays
   }
 }
 
@@ -121,6 +144,7 @@ module vault 'modules/keyvault.bicep' = {
     evidenceVaultKey: evidenceVaultKey
     pagesClientSecret: pagesClientSecret
     storePagesSecret: !empty(pagesClientSecret)
+    purgeProtection: purgeProtection
   }
 }
 
@@ -130,6 +154,7 @@ module app 'modules/functionapp.bicep' = {
     location: location
     tags: tags
     namePrefix: namePrefix
+    appName: appName
     hostIdentityId: identities.outputs.hostIdentityId
     hostClientId: identities.outputs.hostClientId
     catalogue: identities.outputs.catalogue
@@ -158,6 +183,12 @@ output url string = app.outputs.url
 
 @description('The host identity\'s client id (storage, Key Vault, Microsoft Graph).')
 output hostClientId string = identities.outputs.hostClientId
+
+@description('The Functions app\'s name (for az functionapp commands).')
+output appName string = app.outputs.appName
+
+@description('Where anchored tree heads are written (not yet by the host: docs/DEPLOY.md).')
+output anchorContainerUrl string = anchors.outputs.containerUrl
 
 @description('Client id per catalogue identity; the app already has each in the setting its clientIds.azure names.')
 output clientIds array = [for (identity, i) in catalogueIdentities: {

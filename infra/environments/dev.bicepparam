@@ -12,6 +12,8 @@ param evidenceVaultKey = readEnvironmentVariable('AGENTOPS_EVIDENCE_VAULT_KEY')
 param maximumInstanceCount = 10
 param instanceMemoryMB = 2048
 param anchorRetentionDays = 30
+// A deleted dev vault's name can be reused at once.
+param purgeProtection = false
 param extraSettings = {
   // Each declared system's base URL in this environment (workflows/systems/<system>.yaml).
   AgentOps__Systems__Endpoints__crm__BaseUrl: 'https://crm-dev.contoso.example'

@@ -5,6 +5,9 @@ param location string
 param tags object
 param namePrefix string
 
+@description('The app\'s name: <name>.azurewebsites.net must be free across Azure.')
+param appName string
+
 @description('The host identity: resource id and client id.')
 param hostIdentityId string
 param hostClientId string
@@ -34,7 +37,6 @@ param maximumInstanceCount int
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
 
-var appName = '${namePrefix}-host'
 
 // Each catalogue identity's client id goes to the app setting its clientIds.azure entry names: ${CRM_READER_CLIENT_ID}
 // becomes CRM_READER_CLIENT_ID. The catalogue stays the single source: a new identity brings its setting with it.

@@ -27,6 +27,9 @@ param pagesClientSecret string
 @description('Whether pagesClientSecret is given (a plain flag, so no output depends on the secret itself).')
 param storePagesSecret bool
 
+@description('Purge protection (cannot be turned off once on).')
+param purgeProtection bool
+
 var keyVaultCryptoUser = '12338af0-0e69-4776-bea7-57ae8d297424'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 
@@ -40,7 +43,8 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
-    enablePurgeProtection: true
+    // Only true or absent are accepted: a vault's purge protection cannot be set to false.
+    enablePurgeProtection: purgeProtection ? true : null
   }
 }
 

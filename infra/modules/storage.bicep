@@ -11,11 +11,6 @@ param accountName string
 @description('Principal id of the host identity: the only principal given data roles here.')
 param hostPrincipalId string
 
-@description('Days a signed tree head anchored in the anchors container cannot be changed or deleted.')
-@minValue(1)
-@maxValue(146000)
-param anchorRetentionDays int
-
 // Built-in roles (ids are the same in every tenant).
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
@@ -40,8 +35,6 @@ resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: account
   name: 'default'
   properties: {
-    // Version-level immutability (the anchors container) needs versioning on the account.
-    isVersioningEnabled: true
     deleteRetentionPolicy: { enabled: true, days: 7 }
   }
 }
@@ -50,25 +43,6 @@ resource blobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
 resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobs
   name: 'deployment'
-}
-
-// Write-once storage for signed tree heads: a version, once written, cannot be changed or deleted before its
-// retention ends, by anyone, the account's owners included.
-resource anchors 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobs
-  name: 'anchors'
-  properties: {
-    immutableStorageWithVersioning: { enabled: true }
-  }
-}
-
-resource anchorRetention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
-  parent: anchors
-  name: 'default'
-  properties: {
-    immutabilityPeriodSinceCreationInDays: anchorRetentionDays
-    allowProtectedAppendWrites: false
-  }
 }
 
 resource hostDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [storageBlobDataOwner, storageQueueDataContributor, storageTableDataContributor]: {

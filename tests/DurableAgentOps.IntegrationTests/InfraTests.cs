@@ -15,14 +15,22 @@ public sealed partial class InfraTests
 {
     private static readonly string Infra = Path.Combine(RepoPaths.Root, "infra");
 
-    // Built-in role ids, the same in every tenant: what the host identity needs, and nothing wider.
-    private static readonly Dictionary<string, string> AllowedRoles = new()
+    // Built-in role ids (the same in every tenant) and the one scope each may be granted at: what the host identity
+    // needs, nothing wider. A scope is the compiled resourceId expression of the resource the role is on.
+    private static readonly Dictionary<string, (string Role, string[] Scopes)> AllowedRoles = new()
     {
-        ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = "Storage Blob Data Owner",
-        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Storage Queue Data Contributor",
-        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Storage Table Data Contributor",
-        ["12338af0-0e69-4776-bea7-57ae8d297424"] = "Key Vault Crypto User",
-        ["4633458b-17de-408a-b874-0445c86b69e6"] = "Key Vault Secrets User",
+        ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = ("Storage Blob Data Owner", ["[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]"]),
+        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = ("Storage Queue Data Contributor", ["[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]"]),
+        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = ("Storage Table Data Contributor", ["[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]"]),
+        ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = ("Storage Blob Data Contributor",
+            ["[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', parameters('accountName'), 'default', 'anchors')]"]),
+        ["12338af0-0e69-4776-bea7-57ae8d297424"] = ("Key Vault Crypto User", ["[resourceId('Microsoft.KeyVault/vaults/keys', parameters('vaultName'), 'evidence-signing')]"]),
+        ["4633458b-17de-408a-b874-0445c86b69e6"] = ("Key Vault Secrets User",
+        [
+            "[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), 'link-signing-key')]",
+            "[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), 'evidence-vault-key')]",
+            "[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), 'pages-client-secret')]",
+        ]),
     };
 
     private static readonly Lazy<Task<JsonDocument>> Compiled = new(async () =>
@@ -60,6 +68,11 @@ public sealed partial class InfraTests
         var settings = Assert.Single(Module(template, "app").Resources, r => Type(r) == "Microsoft.Web/sites/config").GetProperty("properties").GetString()!;
         Assert.Contains("'AzureWebJobsStorage__credential', 'managedidentity'", settings, StringComparison.Ordinal);
         Assert.Contains("'AzureWebJobsStorage__clientId', parameters('hostClientId')", settings, StringComparison.Ordinal);
+        Assert.Contains("'AzureWebJobsStorage__accountName', parameters('storageAccountName')", settings, StringComparison.Ordinal);
+        foreach (var storageAccount in Deployments(new ModuleTemplate("main", template, default)).SelectMany(d => d.Resources).Where(r => Type(r) == "Microsoft.Storage/storageAccounts"))
+        {
+            Assert.False(storageAccount.GetProperty("properties").GetProperty("allowSharedKeyAccess").GetBoolean()); // the anchors' account too
+        }
 
         // No key is read or written anywhere: no listKeys, no account key, no plain AzureWebJobsStorage.
         var text = template.GetRawText();
@@ -69,33 +82,53 @@ public sealed partial class InfraTests
     }
 
     [Fact]
-    public async Task MainBicep_Compiled_OnlyTheHostIdentityHoldsRolesAndOnlyTheRolesItNeeds()
+    public async Task MainBicep_Compiled_OnlyTheHostIdentityHoldsRolesAndOnlyWhereItNeedsThem()
     {
         var template = (await Compiled.Value).RootElement;
+        var root = new ModuleTemplate("main", template, default);
         var granted = new List<string>();
-        foreach (var module in Modules(template))
+        foreach (var module in Deployments(root))
         {
             foreach (var assignment in module.Resources.Where(r => Type(r) == "Microsoft.Authorization/roleAssignments"))
             {
+                Assert.NotEqual("main", module.Name); // the root grants nothing itself: every grant is a module's, checked here
                 var properties = assignment.GetProperty("properties");
                 Assert.Equal("[parameters('hostPrincipalId')]", properties.GetProperty("principalId").GetString());
+
                 // A role is named by the module's variables (one, or several in a loop over them), never spelled inline.
                 var expression = properties.GetProperty("roleDefinitionId").GetString()!;
                 Assert.StartsWith("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', ", expression, StringComparison.Ordinal);
-                var roles = RoleVariable().Matches(expression).Select(m => m.Groups[1].Value).ToList();
+                var roles = RoleVariable().Matches(expression).Select(m => module.Template.GetProperty("variables").GetProperty(m.Groups[1].Value).GetString()!).ToList();
                 Assert.NotEmpty(roles);
-                granted.AddRange(roles.Select(r => module.Template.GetProperty("variables").GetProperty(r).GetString()!));
+                var scope = assignment.TryGetProperty("scope", out var s) ? s.GetString() : null;
+                foreach (var role in roles)
+                {
+                    Assert.True(AllowedRoles.TryGetValue(role, out var allowed), $"{module.Name} grants role {role}, which the host identity does not need");
+                    Assert.True(allowed.Scopes.Contains(scope), $"{module.Name} grants {allowed.Role} at {scope ?? "the resource group"}");
+                }
+
+                granted.AddRange(roles);
             }
 
             // Every module that grants a role is handed the host identity's principal id, and no other.
-            if (module.Parameters.TryGetProperty("hostPrincipalId", out var principal))
+            if (module.Parameters.ValueKind == JsonValueKind.Object && module.Parameters.TryGetProperty("hostPrincipalId", out var principal))
             {
                 Assert.EndsWith("'identities'), '2025-04-01').outputs.hostPrincipalId.value]", principal.GetProperty("value").GetString(), StringComparison.Ordinal);
             }
         }
 
-        Assert.Subset(AllowedRoles.Keys.ToHashSet(), granted.ToHashSet());
         Assert.Equal(AllowedRoles.Keys.Order(), granted.Distinct().Order());
+    }
+
+    [Fact]
+    public async Task MainBicep_Compiled_TheAppReadsItsPackageWithTheHostIdentity()
+    {
+        var template = (await Compiled.Value).RootElement;
+        var site = Assert.Single(Module(template, "app").Resources, r => Type(r) == "Microsoft.Web/sites");
+        var storage = site.GetProperty("properties").GetProperty("functionAppConfig").GetProperty("deployment").GetProperty("storage");
+        Assert.Equal("UserAssignedIdentity", storage.GetProperty("authentication").GetProperty("type").GetString());
+        Assert.Equal("[parameters('hostIdentityId')]", storage.GetProperty("authentication").GetProperty("userAssignedIdentityResourceId").GetString());
+        Assert.Equal("[parameters('hostIdentityId')]", site.GetProperty("properties").GetProperty("keyVaultReferenceIdentity").GetString());
     }
 
     [Fact]
@@ -143,6 +176,10 @@ public sealed partial class InfraTests
     {
         public IEnumerable<JsonElement> Resources => Template.GetProperty("resources").EnumerateArray();
     }
+
+    /// <summary>The template itself and every deployment nested in it, at any depth.</summary>
+    private static IEnumerable<ModuleTemplate> Deployments(ModuleTemplate template) =>
+        Modules(template.Template).SelectMany(Deployments).Prepend(template);
 
     private static IEnumerable<ModuleTemplate> Modules(JsonElement template) =>
         template.GetProperty("resources").EnumerateArray()

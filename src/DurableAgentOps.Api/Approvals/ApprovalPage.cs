@@ -112,8 +112,7 @@ internal sealed class ApprovalPage(
         try
         {
             var receipt = await runs.DecideAsync(claims.RunId, caller, decision == "approve",
-                string.IsNullOrWhiteSpace(comment) ? null : comment, claims.Channel, http.RequestAborted, new UsedLink(claims.LinkId, claims.Gate, claims.ChangeDigest),
-                view.Run);
+                string.IsNullOrWhiteSpace(comment) ? null : comment, claims.Channel, http.RequestAborted, new UsedLink(claims.LinkId, claims.Gate, claims.ChangeDigest));
             await new HtmlPage()
                 .Heading($"{view.Status!.Workflow}: gate {claims.Gate}")
                 .Banner("ok", receipt.Approved ? "Approved." : "Rejected.",
@@ -165,14 +164,13 @@ internal sealed class ApprovalPage(
             return PageView.Refuse(400, "This link is not valid", "This host has no record of issuing it. Nothing was changed.");
         }
 
-        if (await runRead is not { } run)
+        if (await runRead is not { } status)
         {
             return PageView.Refuse(404, "No such run", $"Run {claims.RunId} is not on this host.");
         }
 
-        var status = run.Status;
         var snapshot = await definitions.LoadAsync(status.Workflow, status.DefinitionSha256, http.RequestAborted);
-        var view = new PageView(claims, run, issued, snapshot, await changeRead, runs, antiforgery, runOptions.Value.Environment);
+        var view = new PageView(claims, status, issued, snapshot, await changeRead, runs, antiforgery, runOptions.Value.Environment);
         if (claims.ApproverId is not null && issued.UsedBy is not null)
         {
             view.Refusal = (409, "This link was already used", $"A decision was made with it at {issued.UsedAt:u}. Nothing was changed.");
@@ -188,19 +186,14 @@ internal sealed class ApprovalPage(
 
     /// <summary>What the page shows for one link, and the refusal when it offers no decision.</summary>
     private sealed class PageView(
-        ApprovalLinkClaims? claims, LinkedRun? run, IssuedLink? issued, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs,
+        ApprovalLinkClaims? claims, RunStatus? status, IssuedLink? issued, WorkflowSnapshot? snapshot, ProposedChange? change, RunService? runs,
         IAntiforgery? antiforgery, string environment)
     {
-        private readonly RunStatus? status = run?.Status;
-
         public (int Status, string Title, string Detail)? Refusal { get; set; }
 
         public ApprovalLinkClaims? Claims => claims;
 
         public RunStatus? Status => status;
-
-        /// <summary>The run as read for this request, handed to the decision so it is not read twice.</summary>
-        public LinkedRun? Run => run;
 
         /// <summary>The link's row as read for this request; consuming it is conditional on that version.</summary>
         public IssuedLink? Issued => issued;

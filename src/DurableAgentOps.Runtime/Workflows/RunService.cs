@@ -50,12 +50,6 @@ public sealed record PendingPage(IReadOnlyList<PendingApproval> Pending, string?
 /// <summary>The approval link a page decision came through: its id, and the gate and change it was issued for.</summary>
 public sealed record UsedLink(string LinkId, string Gate, string ChangeDigest);
 
-/// <summary>
-/// A run as the approval page read it, with the trace its decision joins. The page hands it back to
-/// <see cref="RunService.DecideAsync"/>, which then does not read the run a second time within the same request.
-/// </summary>
-public sealed record LinkedRun(RunStatus Status, string? TraceParent);
-
 /// <summary>An administrator's resume of an incomplete write, as the service recorded it, with the calls it will finish.</summary>
 public sealed record ResumeReceipt(string RunId, string StepId, int Attempt, string ResumeId, PrincipalRef ResumedBy, DateTimeOffset At, WriteCalls Calls, bool AlreadyRecorded);
 
@@ -241,12 +235,11 @@ public sealed class RunService(
 
     /// <summary>
     /// Records the caller's decision for the gate the run waits at, then tells the run its id. From the approval page,
-    /// <paramref name="link"/> names the link used (recorded with the decision) and the change it was for, and
-    /// <paramref name="read"/> is the run as the page read it in this request.
+    /// <paramref name="link"/> names the link used (recorded with the decision) and the change it was for. The run is
+    /// read here, after the caller's link was consumed, so a run that moved on meanwhile is refused rather than decided.
     /// </summary>
     public async Task<DecisionReceipt> DecideAsync(
-        string runId, Caller caller, bool approved, string? comment, string channel, CancellationToken cancellationToken, UsedLink? link = null,
-        LinkedRun? read = null)
+        string runId, Caller caller, bool approved, string? comment, string channel, CancellationToken cancellationToken, UsedLink? link = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (comment is { Length: > MaxCommentLength })
@@ -254,7 +247,7 @@ public sealed class RunService(
             throw new RunRequestException(400, "The comment is too long.", $"'comment' is {comment.Length} characters; the limit is {MaxCommentLength}.");
         }
 
-        var (found, traceParent) = read is not null && read.Status.RunId == runId ? (read.Status, read.TraceParent) : await ReadTracedAsync(runId, cancellationToken);
+        var (found, traceParent) = await ReadTracedAsync(runId, cancellationToken);
         var status = found ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
         var wait = status.WaitingFor
             ?? throw new RunRequestException(409, "The run is not waiting for approval.", $"Run '{runId}' is {status.Status} ({status.Phase}).");
@@ -473,8 +466,7 @@ public sealed class RunService(
     /// The run's status for the holder of a valid approval link (its signature already checked): the page shows the
     /// run read-only to whoever has the link; deciding still needs the approver to sign in.
     /// </summary>
-    public async Task<LinkedRun?> GetForLinkAsync(string runId, CancellationToken cancellationToken) =>
-        await ReadTracedAsync(runId, cancellationToken) is ({ } status, var traceParent) ? new LinkedRun(status, traceParent) : null;
+    public Task<RunStatus?> GetForLinkAsync(string runId, CancellationToken cancellationToken) => ReadAsync(runId, cancellationToken);
 
     /// <summary>The gate approver entry the caller is for this run's waiting gate, or null (the page shows why it offers no form).</summary>
     public async Task<string?> MatchApproverAsync(RunStatus status, string gate, Caller caller, CancellationToken cancellationToken) =>
