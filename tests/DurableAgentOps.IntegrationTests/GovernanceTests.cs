@@ -67,6 +67,7 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
 
     /// <summary>A route template with sample values in place of its parameters.</summary>
     private static string Sample(string route) => route
+        .Replace("/{instanceId?}", string.Empty, StringComparison.Ordinal).Replace("{functionName}", "crm-followup", StringComparison.Ordinal)
         .Replace("{name}", "crm-followup", StringComparison.Ordinal).Replace("{runId}", "crm-followup-0123", StringComparison.Ordinal)
         .Replace("{instanceId}", "x1", StringComparison.Ordinal).Replace("{eventName}", "approval", StringComparison.Ordinal);
 
@@ -137,6 +138,63 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
         var problem = await StartExpectingAsync(forged, HttpStatusCode.Unauthorized);
 
         Assert.Contains("signature", problem.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The npm durable-functions client (3.5), built as getClient builds it in a Functions app, drives the standalone
+    /// host: it starts a governed run by the workflow's name (as the signed-in starter; the system key starts nothing),
+    /// reads its status with Durable Functions' history entries, lists by filter, is told why rewind is not offered,
+    /// terminates, and purges by filter only what has finished.
+    /// </summary>
+    [Fact]
+    public async Task DurableFunctionsClient_DrivesTheInstanceApi_EveryOperationAnswersAsDurableFunctionsDoes()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("node")
+        {
+            ArgumentList = { Path.Combine(RepoPaths.Root, "tests", "DurableAgentOps.IntegrationTests", "durable-client", "drive.js") },
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["AGENTOPS_HOST"] = host.BaseUrl.TrimEnd('/'), ["AGENTOPS_SYSTEM_KEY"] = HostProcess.SystemKey,
+                ["AGENTOPS_STARTER_TOKEN"] = await dev.SignInAsync(Alice), ["AGENTOPS_WORKFLOW"] = "crm-followup",
+                ["AGENTOPS_INPUT"] = """{"accountId":"ACC-000002"}""",
+            },
+        };
+        using var node = System.Diagnostics.Process.Start(info)!;
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        var results = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
+            .ToDictionary(r => r.GetProperty("op").GetString()!);
+        Assert.True(results.ContainsKey("id"), $"drive.js did not finish (are the npm packages installed? ./build.sh setup): {await stderr}");
+        JsonElement Value(string op) => results[op].GetProperty("ok").GetBoolean() && results[op].TryGetProperty("value", out var value)
+            ? value : throw new Xunit.Sdk.XunitException($"{op}: {results[op]}");
+        string Error(string op) => results[op].GetProperty("ok").GetBoolean() ? throw new Xunit.Sdk.XunitException($"{op} succeeded: {results[op]}") : results[op].GetProperty("error").GetString()!;
+
+        var runId = Value("startNew").GetString()!;
+        Assert.StartsWith("crm-followup-", runId, StringComparison.Ordinal);
+        Assert.Contains("403", Error("startNewAsTheSystemKey"), StringComparison.Ordinal); // the key is no person: it starts nothing
+
+        var status = Value("getStatusWithHistory");
+        Assert.Equal("awaiting-approval", status.GetProperty("phase").GetString());
+        var history = status.GetProperty("history").EnumerateArray().ToList();
+        Assert.Equal("ExecutionStarted", history[0].GetProperty("EventType").GetString());
+        Assert.Equal("AgentWorkflowOrchestrator", history[0].GetProperty("FunctionName").GetString());
+        var loaded = history.First(e => e.GetProperty("EventType").GetString() == "TaskCompleted");
+        Assert.Equal("LoadDefinitionActivity", loaded.GetProperty("FunctionName").GetString());
+        Assert.True(loaded.GetProperty("ScheduledTime").GetDateTime() <= loaded.GetProperty("Timestamp").GetDateTime());
+        Assert.True(loaded.TryGetProperty("Result", out _)); // showHistoryOutput
+        Assert.DoesNotContain(history, e => e.GetProperty("EventType").GetString() is "TaskScheduled" or "OrchestratorStarted");
+
+        Assert.Contains(runId, Value("getStatusBy").EnumerateArray().Select(i => i.GetString()));
+        Assert.Contains(runId, Value("getStatusAll").EnumerateArray().Select(i => i.GetString()));
+        Assert.Contains("not supported", Error("rewind"), StringComparison.Ordinal); // 501, with the reason in the body
+        Assert.Equal("Terminated", Value("getStatusAfterTerminate").GetString());
+        Assert.Contains("400", Error("purgeInstanceHistoryByRunning"), StringComparison.Ordinal); // a run in flight is never purged
+        Assert.True(Value("purgeInstanceHistoryBy").GetInt32() >= 1);
+        Assert.Contains("404", Error("getStatusAfterPurge"), StringComparison.Ordinal); // purged: the client is told there is no such instance
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Api.Http;
@@ -7,13 +8,15 @@ using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Api.Instances;
 
 /// <summary>
 /// The instance management API, with Durable Functions' routes and payload names, so scripts written for a
 /// Functions deployment work against the standalone host too. Administrators only (the app role, or the system key
-/// as Durable Functions requires its system key); governed runs start only through the run API.
+/// as Durable Functions requires its system key), except the start route: it starts a governed run through the run
+/// service, so it needs what the run API needs (a person holding the Starter role) and nothing less.
 /// </summary>
 public static class InstanceApi
 {
@@ -27,6 +30,12 @@ public static class InstanceApi
     public const int MaxReasonLength = 500;
 
     private const string Instances = "/runtime/webhooks/durabletask/instances";
+
+    private const string Orchestrators = "/runtime/webhooks/durabletask/orchestrators";
+
+    /// <summary>The runtime statuses a purge by filter may name: a run still in flight is never purged.</summary>
+    private static readonly OrchestrationRuntimeStatus[] Finished =
+        [OrchestrationRuntimeStatus.Completed, OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated];
 
     private static readonly GuardedAction Guarded = new("The instance API");
 
@@ -50,6 +59,10 @@ public static class InstanceApi
             (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
                 Control(instanceId, reason, client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
         new("PurgeInstance", "DELETE", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Purge, Guarded),
+        new("PurgeInstances", "DELETE", Instances, AgentOpsPolicies.Administrator, PurgeBy, Guarded),
+        new("RewindInstance", "POST", Instances + "/{instanceId}/rewind", AgentOpsPolicies.Administrator, Rewind, Guarded),
+        new("StartOrchestration", "POST", Orchestrators + "/{functionName}/{instanceId?}", AgentOpsPolicies.Starter, Start,
+            new GuardedAction("starting a run"), RateLimited.RunStart),
     ];
 
     /// <summary>Maps <see cref="All"/> (the standalone host only).</summary>
@@ -73,7 +86,8 @@ public static class InstanceApi
         }
     }
 
-    private static async Task<IResult> Get(string instanceId, bool? showInput, bool? showHistory, [FromServices] DurableTaskClient client, CancellationToken ct)
+    private static async Task<IResult> Get(
+        string instanceId, bool? showInput, bool? showHistory, bool? showHistoryOutput, [FromServices] DurableTaskClient client, CancellationToken ct)
     {
         if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
         {
@@ -86,11 +100,109 @@ public static class InstanceApi
             return NotFound(instanceId);
         }
 
-        var history = showHistory == true
-            ? (await client.GetOrchestrationHistoryAsync(instanceId, ct)).Select(e => new { eventType = e.EventType.ToString(), e.EventId, e.Timestamp })
-            : null;
+        var history = showHistory == true ? DurableHistory.Describe(await client.GetOrchestrationHistoryAsync(instanceId, ct), showHistoryOutput == true) : null;
         return Results.Json(ToStatus(metadata, history));
     }
+
+    /// <summary>
+    /// Durable Functions' start route, for its clients: <c>{functionName}</c> is the workflow's name and the body its
+    /// input. The run starts through the run service, as <c>POST /api/workflows/{name}/runs</c> would start it, and the
+    /// answer is Durable Functions' check-status payload. The host chooses the run's id, so a route that names one is
+    /// refused rather than ignored.
+    /// </summary>
+    private static async Task<IResult> Start(
+        string functionName, string? instanceId, HttpRequest request, ClaimsPrincipal user, [FromServices] RunService runs,
+        [FromServices] IOptions<PublicUrlOptions> urls, CancellationToken ct)
+    {
+        if (instanceId is not null)
+        {
+            return Problem(400, "A governed run's id is chosen by the host.",
+                $"Leave the instance id out: POST {Orchestrators}/{Bounded(functionName)}; the answer's 'id' is the run's id.");
+        }
+
+        if (functionName == AgentWorkflowOrchestrator.Name)
+        {
+            return Problem(400, "Start a governed run by its workflow's name.",
+                $"POST {Orchestrators}/<workflow> (for example {Orchestrators}/crm-followup) with the workflow's input as the body.");
+        }
+
+        var (input, invalid) = await JsonBody.ReadAsync<JsonNode>(request, ct, optional: true);
+        if (invalid is not null)
+        {
+            return invalid;
+        }
+
+        if (input is not null and not JsonObject)
+        {
+            return ApiResults.BadRequest("The body must be a JSON object of the workflow's input fields.");
+        }
+
+        return await ApiResults.OrRefusalAsync(async () =>
+        {
+            var runId = await runs.StartAsync(functionName, input as JsonObject, user.ToCaller(), ct);
+            var status = CheckStatus(urls.Value.PublicBaseUrl, runId);
+            return Results.Accepted(status.StatusQueryGetUri, status);
+        });
+    }
+
+    /// <summary>
+    /// Rewind is refused on purpose: it would run a governed run's failed steps again outside the approval that
+    /// allowed them. A write that stopped part-way is resumed whole instead (<c>agentops resume</c>).
+    /// </summary>
+    private static async Task<IResult> Rewind(string instanceId, [FromServices] DurableTaskClient client, CancellationToken ct)
+    {
+        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
+        {
+            return invalid;
+        }
+
+        // Plain text, as Durable Functions answers it: its clients show a 501's body as the error's message.
+        return await client.GetInstanceAsync(instanceId, ct) is null
+            ? NotFound(instanceId)
+            : Results.Text(
+                "Rewind is not supported for governed runs: their failed steps would run again outside the approval that allowed them. A write " +
+                "that stopped part-way waits in phase write-incomplete, and an administrator resumes it whole with 'agentops resume <run>' (the " +
+                "same approved change and idempotency keys).", "text/plain; charset=utf-8", statusCode: 501);
+    }
+
+    /// <summary>Durable Functions' purge by filter: finished instances created from <c>createdTimeFrom</c> (required) on.</summary>
+    private static async Task<IResult> PurgeBy(
+        DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? runtimeStatus, [FromServices] DurableTaskClient client, CancellationToken ct)
+    {
+        if (createdTimeFrom is null)
+        {
+            return Problem(400, "createdTimeFrom is required.", "Name the earliest creation time to purge from (ISO 8601), as Durable Functions requires.");
+        }
+
+        if (ParseStatuses(runtimeStatus, out var statuses) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (statuses?.Where(s => !Finished.Contains(s)).Select(s => (OrchestrationRuntimeStatus?)s).FirstOrDefault() is { } running)
+        {
+            return Problem(400, "Only finished instances are purged.",
+                $"runtimeStatus names {running}; a purge may name only {string.Join(", ", Finished)} (an instance still in flight is never purged).");
+        }
+
+        var result = await client.PurgeAllInstancesAsync(
+            new PurgeInstancesFilter(createdTimeFrom, createdTimeTo, statuses is { Length: > 0 } ? statuses : Finished), cancellation: ct);
+        return result.PurgedInstanceCount == 0
+            ? Problem(404, "Nothing to purge.", "No finished instance matches the filter.")
+            : Results.Json(new { instancesDeleted = result.PurgedInstanceCount });
+    }
+
+    /// <summary>Durable Functions' HTTP management payload for one instance, built from the host's public URL.</summary>
+    private static CheckStatusPayload CheckStatus(Uri publicBaseUrl, string id)
+    {
+        var instance = $"{publicBaseUrl.ToString().TrimEnd('/')}{Instances}/{Uri.EscapeDataString(id)}";
+        return new CheckStatusPayload(id, instance, $"{instance}/raiseEvent/{{eventName}}", $"{instance}/terminate?reason={{text}}",
+            $"{instance}/suspend?reason={{text}}", $"{instance}/resume?reason={{text}}", instance, $"{instance}/rewind?reason={{text}}");
+    }
+
+    private sealed record CheckStatusPayload(
+        string Id, string StatusQueryGetUri, string SendEventPostUri, string TerminatePostUri, string SuspendPostUri, string ResumePostUri,
+        string PurgeHistoryDeleteUri, string RewindPostUri);
 
     private static async Task<IResult> List(
         HttpContext http, string? runtimeStatus, DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? instanceIdPrefix,
@@ -101,16 +213,9 @@ public static class InstanceApi
             return Problem(400, "Invalid top.", $"top must be between 1 and 1000, not {top}.");
         }
 
-        OrchestrationRuntimeStatus[]? statuses;
-        try
+        if (ParseStatuses(runtimeStatus, out var statuses) is { } invalid)
         {
-            statuses = runtimeStatus?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Select(s => Enum.Parse<OrchestrationRuntimeStatus>(s, ignoreCase: true)).ToArray();
-        }
-        catch (ArgumentException)
-        {
-            return Problem(400, "Invalid runtimeStatus.",
-                $"runtimeStatus '{runtimeStatus}' must be a comma-separated list of: {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())}.");
+            return invalid;
         }
 
         var query = new OrchestrationQuery
@@ -172,6 +277,27 @@ public static class InstanceApi
         }
 
         return invalid ?? await Control(instanceId, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
+    }
+
+    /// <summary>A comma-separated list of runtime statuses, or a 400 naming the ones there are.</summary>
+    private static IResult? ParseStatuses(string? runtimeStatus, out OrchestrationRuntimeStatus[]? statuses)
+    {
+        statuses = null;
+        var names = runtimeStatus?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        var parsed = new List<OrchestrationRuntimeStatus>();
+        foreach (var name in names)
+        {
+            if (!Enum.TryParse<OrchestrationRuntimeStatus>(name, ignoreCase: true, out var status) || !Enum.IsDefined(status) || int.TryParse(name, out _))
+            {
+                return Problem(400, "Invalid runtimeStatus.",
+                    $"runtimeStatus '{Bounded(runtimeStatus!)}' must be a comma-separated list of: {string.Join(", ", Enum.GetNames<OrchestrationRuntimeStatus>())}.");
+            }
+
+            parsed.Add(status);
+        }
+
+        statuses = runtimeStatus is null ? null : [.. parsed];
+        return null;
     }
 
     private static async Task<IResult> Control(string instanceId, string? reason, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
