@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.IntegrationTests.Infrastructure;
@@ -188,6 +189,47 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
 
         Assert.Equal(200, posted.Status); // the page again, with the refusal
         Assert.Contains("sent to another approver", await posted.TextAsync(), StringComparison.Ordinal);
+        Assert.Equal("awaiting-approval", (await StatusAsync(runId)).GetProperty("phase").GetString());
+    }
+
+    /// <summary>
+    /// Someone who can write to storage but holds no key rewrites the stored change the page shows: a line's value, or
+    /// the whole copy with its calls and digest made to agree with each other. The page shows no change and offers no
+    /// decision, since what it would show is not what the digest (and so the write) stands for.
+    /// </summary>
+    [Theory]
+    [InlineData("a line's value")]
+    [InlineData("the calls too")]
+    [InlineData("stored without its calls")]
+    public async Task Page_StoredChangeAlteredInStorage_ShowsNoChangeAndOffersNoDecision(string alteration)
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        await services.AlterChangeAsync(runId, link.Claims.ChangeDigest, change =>
+        {
+            var line = change["lines"]!.AsArray().First(l => l!["field"]!.GetValue<string>() == "subject")!;
+            line["after"] = "Harmless-looking subject";
+            if (alteration == "the calls too")
+            {
+                var call = change["calls"]!.AsArray().First(c => c!["body"]?["subject"] is not null)!;
+                call["body"]!["subject"] = "Harmless-looking subject";
+            }
+            else if (alteration == "stored without its calls")
+            {
+                change.Remove("calls");
+            }
+
+            return change;
+        });
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        var opened = await page.GotoAsync(link.AbsoluteUri);
+
+        Assert.Equal(409, opened!.Status);
+        Assert.Contains("This change cannot be shown", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("#sign-in").CountAsync()); // nothing to sign in for: no decision is offered
+        Assert.Equal(0, await page.Locator("#decision").CountAsync());
+        Assert.DoesNotContain("Harmless-looking subject", await page.ContentAsync(), StringComparison.Ordinal);
         Assert.Equal("awaiting-approval", (await StatusAsync(runId)).GetProperty("phase").GetString());
     }
 
@@ -408,14 +450,20 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         }
 
         /// <summary>Writes a link record as the host would (the test plays an operator who holds the key and the storage).</summary>
-        internal Task IssueAsync(ApprovalLinkClaims claims)
+        internal Task IssueAsync(ApprovalLinkClaims claims) => new Runtime.Stores.LinkStore(Storage()).IssueAsync(claims, CancellationToken.None);
+
+        /// <summary>Rewrites the stored copy of a change as someone with write access to storage could.</summary>
+        internal async Task AlterChangeAsync(string runId, string digest, Func<JsonObject, JsonObject> alter)
         {
-            var storage = Runtime.Stores.GovernanceStorage.FromConfiguration(
-                new ConfigurationBuilder().AddInMemoryCollection(
-                    new Dictionary<string, string?> { [Runtime.Stores.GovernanceStorage.PrefixSetting] = prefix }).Build(),
-                Runtime.Engine.StorageConnection.FromConnectionString(connection!));
-            return new Runtime.Stores.LinkStore(storage).IssueAsync(claims, CancellationToken.None);
+            var blob = Storage().Blobs.GetBlobContainerClient(Storage().ChangesContainer).GetBlobClient($"{runId}/{digest}.json");
+            var stored = JsonNode.Parse((await blob.DownloadContentAsync()).Value.Content.ToString())!.AsObject();
+            await blob.UploadAsync(BinaryData.FromString(alter(stored).ToJsonString()), overwrite: true);
         }
+
+        private Runtime.Stores.GovernanceStorage Storage() => Runtime.Stores.GovernanceStorage.FromConfiguration(
+            new ConfigurationBuilder().AddInMemoryCollection(
+                new Dictionary<string, string?> { [Runtime.Stores.GovernanceStorage.PrefixSetting] = prefix }).Build(),
+            Runtime.Engine.StorageConnection.FromConnectionString(connection!));
 
         public Task InitializeAsync() => Task.CompletedTask;
 

@@ -170,7 +170,8 @@ internal sealed class ApprovalPage(
         }
 
         var snapshot = await definitions.LoadAsync(status.Workflow, status.DefinitionSha256, http.RequestAborted);
-        var view = new PageView(claims, status, issued, snapshot, await changeRead, runs, antiforgery, runOptions.Value.Environment);
+        var change = await changeRead;
+        var view = new PageView(claims, status, issued, snapshot, change, runs, antiforgery, runOptions.Value.Environment);
         if (claims.ApproverId is not null && issued.UsedBy is not null)
         {
             view.Refusal = (409, "This link was already used", $"A decision was made with it at {issued.UsedAt:u}. Nothing was changed.");
@@ -179,6 +180,13 @@ internal sealed class ApprovalPage(
         {
             var state = status.WaitingFor is { } w ? $"it now waits at gate {w.Gate} for another change" : $"it is {status.Status} ({status.Outcome ?? status.Phase})";
             view.Refusal = (409, "This link is superseded", $"Run {claims.RunId} no longer waits for this change at gate {claims.Gate}: {state}. Nothing was changed.");
+        }
+        else if (change is null)
+        {
+            // Fail closed: nobody decides on a change they cannot be shown as the digest (and so the write) has it.
+            view.Refusal = (409, "This change cannot be shown",
+                $"The stored copy of change {claims.ChangeDigest[..12]}… is missing, or does not match the digest the write is bound to. Nothing was " +
+                "changed. Tell an administrator: the change store may have been altered (agentops verify checks the run's evidence).");
         }
 
         return view;

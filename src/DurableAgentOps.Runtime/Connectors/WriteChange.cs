@@ -26,16 +26,20 @@ internal static class WriteChange
         ArgumentNullException.ThrowIfNull(calls);
         var lines = calls.SelectMany(call => call.Changes.Select(field => new ChangeLine(
             call.System, call.Operation, call.Record?.Id ?? "(none)", field.Key,
-            call.Source is null ? null : RunData.Text(data, $"{call.Source}.{field.Key}"), Text(field.Value)))).ToList();
+            call.Source is null ? null : RunData.Text(data, $"{call.Source}.{field.Key}"), ChangeLine.TextOf(field.Value)))).ToList();
         var records = calls.Select(c => c.Record?.Id).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
-        return new ProposedChange(lines, records, Digest(calls));
+        var canonical = Canonical(calls);
+        return new ProposedChange(lines, records, CanonicalJson.Sha256(canonical), canonical);
     }
 
     /// <summary>
     /// SHA-256 over the canonical JSON of every call: operation, method, path, record and body; for an MCP tool also
     /// its naming arguments and its pinned definition, so the approved change is the exact tool call.
     /// </summary>
-    public static string Digest(IEnumerable<SystemCall> calls) => CanonicalJson.Sha256(new JsonArray([.. calls.Select(c =>
+    public static string Digest(IEnumerable<SystemCall> calls) => CanonicalJson.Sha256(Canonical(calls));
+
+    /// <summary>The calls as the digest reads them.</summary>
+    private static JsonArray Canonical(IEnumerable<SystemCall> calls) => new([.. calls.Select(c =>
     {
         var call = new JsonObject
         {
@@ -52,7 +56,7 @@ internal static class WriteChange
         }
 
         return (JsonNode)call;
-    })]));
+    })]);
 
     /// <summary>The call for one operation; a scope operation besides the step's own is left out when the data has nothing for it.</summary>
     private static SystemCall? TryBuild(StepInvocation input, string operation, bool required)
@@ -67,11 +71,4 @@ internal static class WriteChange
             return null;
         }
     }
-
-    private static string Text(JsonNode? value) => value switch
-    {
-        null => "(empty)",
-        JsonValue v => v.ToString(),
-        _ => value.ToJsonString(),
-    };
 }

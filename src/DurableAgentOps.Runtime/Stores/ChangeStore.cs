@@ -27,7 +27,11 @@ public sealed class ChangeStore(GovernanceStorage storage)
         await blob.UploadAsync(BinaryData.FromObjectAsJson(change, Json), overwrite: true, cancellationToken);
     }
 
-    /// <summary>The change with this digest in this run, or null when none was asked for.</summary>
+    /// <summary>
+    /// The change with this digest in this run, or null when none was asked for or the stored copy is not that change
+    /// (altered in storage, or stored without its calls by an earlier version): nobody is shown a change that is not the
+    /// one the digest, and so the write, stands for.
+    /// </summary>
     public async Task<ProposedChange?> LoadAsync(string runId, string digest, CancellationToken cancellationToken)
     {
         if (digest.Length != 64 || !digest.All(char.IsAsciiHexDigitLower))
@@ -39,7 +43,7 @@ public sealed class ChangeStore(GovernanceStorage storage)
         {
             var content = await (await container.Value).GetBlobClient($"{runId}/{digest}.json").DownloadContentAsync(cancellationToken);
             var change = content.Value.Content.ToObjectFromJson<ProposedChange>(Json);
-            return change?.Digest == digest ? change : null;
+            return change is not null && change.IsTheChangeOf(digest) ? change : null;
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

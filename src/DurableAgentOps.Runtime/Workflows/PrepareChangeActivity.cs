@@ -57,6 +57,6 @@ public sealed class PrepareChangeActivity(ChangeStore changes, CarriedEvidence c
 
         var change = WriteChange.Describe(calls, input.Data);
         await changes.SaveAsync(input.RunId, change, CancellationToken.None);
-        return change;
+        return change with { Calls = null }; // the stored copy keeps the calls for checking; the run's history need not
     }
 }
