@@ -193,14 +193,18 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
     }
 
     /// <summary>
-    /// Someone who can write to storage but holds no key rewrites the stored change the page shows: a line's value, or
-    /// the whole copy with its calls and digest made to agree with each other. The page shows no change and offers no
-    /// decision, since what it would show is not what the digest (and so the write) stands for.
+    /// Someone who can write to storage but holds no key rewrites the stored change the page shows: a line's value (with
+    /// or without the calls made to agree), its before value or its system, or the copy without its calls or seal. The
+    /// page shows no change and offers no decision, since what it would show is not what the digest (and so the write)
+    /// stands for.
     /// </summary>
     [Theory]
     [InlineData("a line's value")]
     [InlineData("the calls too")]
+    [InlineData("the before value")]
+    [InlineData("the system")]
     [InlineData("stored without its calls")]
+    [InlineData("stored without its seal")]
     public async Task Page_StoredChangeAlteredInStorage_ShowsNoChangeAndOffersNoDecision(string alteration)
     {
         var runId = await StartAsync(Alice, "ACC-000002");
@@ -208,15 +212,27 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         await services.AlterChangeAsync(runId, link.Claims.ChangeDigest, change =>
         {
             var line = change["lines"]!.AsArray().First(l => l!["field"]!.GetValue<string>() == "subject")!;
-            line["after"] = "Harmless-looking subject";
-            if (alteration == "the calls too")
+            switch (alteration)
             {
-                var call = change["calls"]!.AsArray().First(c => c!["body"]?["subject"] is not null)!;
-                call["body"]!["subject"] = "Harmless-looking subject";
-            }
-            else if (alteration == "stored without its calls")
-            {
-                change.Remove("calls");
+                case "a line's value":
+                    line["after"] = "Harmless-looking subject";
+                    break;
+                case "the calls too":
+                    line["after"] = "Harmless-looking subject";
+                    change["calls"]!.AsArray().First(c => c!["body"]?["subject"] is not null)!["body"]!["subject"] = "Harmless-looking subject";
+                    break;
+                case "the before value": // the field then reads as unchanged
+                    line["before"] = line["after"]!.GetValue<string>();
+                    break;
+                case "the system":
+                    line["system"] = "Harmless-looking system";
+                    break;
+                case "stored without its calls":
+                    change.Remove("calls");
+                    break;
+                default:
+                    change.Remove("seal");
+                    break;
             }
 
             return change;

@@ -170,7 +170,8 @@ internal sealed class ApprovalPage(
         }
 
         var snapshot = await definitions.LoadAsync(status.Workflow, status.DefinitionSha256, http.RequestAborted);
-        var change = await changeRead;
+        // Shown only under this host's seal: storage alone cannot rewrite a column, the before values included.
+        var change = await changeRead is { } stored && approvals.Value.Key is { } key && stored.IsSealedBy(key) ? stored : null;
         var view = new PageView(claims, status, issued, snapshot, change, runs, antiforgery, runOptions.Value.Environment);
         if (claims.ApproverId is not null && issued.UsedBy is not null)
         {

@@ -103,10 +103,17 @@ public sealed class NotifyApproversActivity(
             return new NotifyOutcome(0, results, indexed);
         }
 
-        var change = await changes.LoadAsync(input.RunId, input.ChangeDigest, CancellationToken.None)
-            ?? new ProposedChange([], [], input.ChangeDigest);
+        var stored = await changes.LoadAsync(input.RunId, input.ChangeDigest, CancellationToken.None);
+        var sealedByThisHost = stored is not null && options.Value.Key is { } sealKey && stored.IsSealedBy(sealKey);
+        var change = sealedByThisHost ? stored! : new ProposedChange([], [], input.ChangeDigest);
         var (people, problems) = await PeopleAsync(input, gate, snapshot.Groups);
         problems.AddRange(indexed);
+        if (!sealedByThisHost && options.Value.Key is not null)
+        {
+            // The notice goes out (the gate waits either way) but lists no change it cannot vouch for; the page refuses too.
+            problems.Add($"the stored change {input.ChangeDigest[..Math.Min(12, input.ChangeDigest.Length)]} is missing or not sealed by this host; the notice lists no change");
+        }
+
         var notice = Notice(input, snapshot, gate, change);
         if (options.Value.Key is not { } key)
         {

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using DurableAgentOps.Core.Canonical;
@@ -19,14 +22,34 @@ public sealed record ChangeLine(string System, string Operation, string Record, 
 /// <summary>
 /// The exact change a write step will send, computed when its gate opens: each field and value per call, with the
 /// value the run read before where it has one, and the SHA-256 of the calls. The write sends exactly these calls or
-/// refuses: what was approved is what is written. <see cref="Calls"/> is the digest's own input (the canonical calls),
-/// kept with the stored copy so whoever shows the change can check it against the digest; the run's history carries
-/// the change without it.
+/// refuses: what was approved is what is written. The stored copy the page and the notices show also keeps
+/// <see cref="Calls"/> (the digest's own input, the canonical calls) and <see cref="Seal"/> (an HMAC over the whole copy
+/// with a key derived from the link-signing key), so whoever shows it can check that it is the change the digest names
+/// and that storage did not rewrite any column; the run's history carries the change without either.
 /// </summary>
 public sealed record ProposedChange(
     IReadOnlyList<ChangeLine> Lines, IReadOnlyList<string> Records, string Digest,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonArray? Calls = null)
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] JsonArray? Calls = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Seal = null)
 {
+    private static readonly JsonSerializerOptions SealJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>This change with its seal: an HMAC-SHA256 over its canonical JSON (the seal left out).</summary>
+    public ProposedChange SealedWith(byte[] linkSigningKey) => this with { Seal = MacOf(linkSigningKey) };
+
+    /// <summary>Whether the seal is this host's over exactly this content (compared in constant time).</summary>
+    public bool IsSealedBy(byte[] linkSigningKey) =>
+        Seal is { } seal && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(MacOf(linkSigningKey)), Encoding.ASCII.GetBytes(seal));
+
+    private string MacOf(byte[] linkSigningKey)
+    {
+        ArgumentNullException.ThrowIfNull(linkSigningKey);
+        // Its own key, derived, so a seal can never stand in for a link signature or the other way round.
+        var key = HMACSHA256.HashData(linkSigningKey, "durableagentops/proposed-change-seal/v1"u8);
+        var content = CanonicalJson.Serialize(JsonSerializer.SerializeToNode(this with { Seal = null }, SealJson));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(content)));
+    }
+
     /// <summary>A one-line summary for subjects and lists: "crm.tasks.create, crm.notes.create on ACC-000002".</summary>
     public string Summary => $"{string.Join(", ", Lines.Select(l => l.Operation).Distinct(StringComparer.Ordinal))} on {string.Join(", ", Records)}";
 

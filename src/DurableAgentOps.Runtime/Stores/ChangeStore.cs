@@ -29,8 +29,8 @@ public sealed class ChangeStore(GovernanceStorage storage)
 
     /// <summary>
     /// The change with this digest in this run, or null when none was asked for or the stored copy is not that change
-    /// (altered in storage, or stored without its calls by an earlier version): nobody is shown a change that is not the
-    /// one the digest, and so the write, stands for.
+    /// (altered in storage, unreadable, or stored without its calls by an earlier version): nobody is shown a change
+    /// that is not the one the digest, and so the write, stands for. Whoever shows it also checks its seal.
     /// </summary>
     public async Task<ProposedChange?> LoadAsync(string runId, string digest, CancellationToken cancellationToken)
     {
@@ -48,6 +48,10 @@ public sealed class ChangeStore(GovernanceStorage storage)
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
             return null;
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            return null; // a copy that does not even read is not the change either
         }
     }
 }

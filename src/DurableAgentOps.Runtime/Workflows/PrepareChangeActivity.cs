@@ -1,4 +1,5 @@
 using DurableAgentOps.Core.Scope;
+using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Connectors;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
@@ -14,7 +15,8 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// When a write's gate opens: the exact change the write will send (the same calls it will build), checked against
 /// the step's scope before anyone is asked, kept in the change store for the approval page, and digested.
 /// </summary>
-public sealed class PrepareChangeActivity(ChangeStore changes, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options)
+public sealed class PrepareChangeActivity(
+    ChangeStore changes, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, IOptions<ApprovalsOptions> approvals)
     : TaskActivity<StepInvocation, ProposedChange>
 {
     public const string Name = nameof(PrepareChangeActivity);
@@ -56,7 +58,9 @@ public sealed class PrepareChangeActivity(ChangeStore changes, CarriedEvidence c
         }
 
         var change = WriteChange.Describe(calls, input.Data);
-        await changes.SaveAsync(input.RunId, change, CancellationToken.None);
+        // Sealed for the page and the notices; without a link-signing key there is no page, and the notices refuse to
+        // show an unsealed change.
+        await changes.SaveAsync(input.RunId, approvals.Value.Key is { } key ? change.SealedWith(key) : change, CancellationToken.None);
         return change with { Calls = null }; // the stored copy keeps the calls for checking; the run's history need not
     }
 }
