@@ -18,9 +18,7 @@ public sealed class LinkStoreTests(AzuriteFixture azurite)
     public async Task ConsumeAsync_TwoSubmissionsReadTheLinkUnused_OnlyOneUsesIt()
     {
         await using var services = RuntimeServices.Over(azurite.ConnectionString);
-        var store = services.GetRequiredService<LinkStore>();
-        var runId = $"run-{Guid.NewGuid():N}";
-        await store.IssueAsync(Claims(runId), CancellationToken.None);
+        var (store, runId) = await IssuedAsync(services);
         var first = await store.GetAsync(runId, "link-1", CancellationToken.None);
         var second = await store.GetAsync(runId, "link-1", CancellationToken.None);
 
@@ -38,15 +36,22 @@ public sealed class LinkStoreTests(AzuriteFixture azurite)
     public async Task ConsumeAsync_LinkReadAfterItWasUsed_IsRefusedWithoutAWrite()
     {
         await using var services = RuntimeServices.Over(azurite.ConnectionString);
-        var store = services.GetRequiredService<LinkStore>();
-        var runId = $"run-{Guid.NewGuid():N}";
-        await store.IssueAsync(Claims(runId), CancellationToken.None);
+        var (store, runId) = await IssuedAsync(services);
         Assert.True(await store.ConsumeAsync((await store.GetAsync(runId, "link-1", CancellationToken.None))!, "approver-a", T0, CancellationToken.None));
 
         var reread = await store.GetAsync(runId, "link-1", CancellationToken.None);
 
         Assert.False(await store.ConsumeAsync(reread!, "approver-b", T0.AddMinutes(1), CancellationToken.None));
         Assert.Equal("approver-a", (await store.GetAsync(runId, "link-1", CancellationToken.None))!.UsedBy);
+    }
+
+    /// <summary>A fresh run with link-1 issued to approver-a.</summary>
+    private static async Task<(LinkStore Store, string RunId)> IssuedAsync(IServiceProvider services)
+    {
+        var store = services.GetRequiredService<LinkStore>();
+        var runId = $"run-{Guid.NewGuid():N}";
+        await store.IssueAsync(Claims(runId), CancellationToken.None);
+        return (store, runId);
     }
 
     private static ApprovalLinkClaims Claims(string runId) =>

@@ -103,19 +103,20 @@ public sealed class NotifyApproversActivity(
             return new NotifyOutcome(0, results, indexed);
         }
 
+        var linkKey = options.Value.Key; // signs the links and seals the stored change
         var stored = await changes.LoadAsync(input.RunId, input.ChangeDigest, CancellationToken.None);
-        var sealedByThisHost = stored is not null && options.Value.Key is { } sealKey && stored.IsSealedBy(sealKey);
+        var sealedByThisHost = stored is not null && linkKey is not null && stored.IsSealedBy(linkKey);
         var change = sealedByThisHost ? stored! : new ProposedChange([], [], input.ChangeDigest);
         var (people, problems) = await PeopleAsync(input, gate, snapshot.Groups);
         problems.AddRange(indexed);
-        if (!sealedByThisHost && options.Value.Key is not null)
+        if (!sealedByThisHost && linkKey is not null)
         {
             // The notice goes out (the gate waits either way) but lists no change it cannot vouch for; the page refuses too.
             problems.Add($"the stored change {input.ChangeDigest[..Math.Min(12, input.ChangeDigest.Length)]} is missing or not sealed by this host; the notice lists no change");
         }
 
         var notice = Notice(input, snapshot, gate, change);
-        if (options.Value.Key is not { } key)
+        if (linkKey is not { } key)
         {
             results.AddRange(wanted.Select(c => new NoticeResult(c.Name, 0, [$"no link can be signed: {ApprovalsOptions.Section}:LinkSigningKey is not set"])));
             return new NotifyOutcome(people.Count, results, problems);
