@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DurableAgentOps.IntegrationTests.Infrastructure;
-using Microsoft.Playwright;
 
 namespace DurableAgentOps.IntegrationTests;
 
@@ -170,11 +169,7 @@ public sealed class GovernanceOffTests(AzuriteFixture azurite, BrowserFixture br
         await using var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         var url = $"{host.BaseUrl}/runs/{runId}/timeline";
-        await page.GotoAsync(url);
-        await page.ClickAsync($"button[value='{TimelineTests.Ivan}']");
-        // Back at the page once its response arrives (a 403 page may never reach "load" while the browser idles), then its document.
-        await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await BrowserSignIn.AtPageAsync(page, url, TimelineTests.Ivan);
 
         Assert.Contains(expected, await page.Locator("#governance-off").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Matches(@"Governance off\s+scope-guard", await page.Locator("#run").InnerTextAsync());

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -43,7 +42,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         var dialogs = 0;
         page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
 
-        await SignInAsync(page, $"{host.BaseUrl}/runs/{runId}/timeline", Ivan);
+        await BrowserSignIn.AtPageAsync(page, $"{host.BaseUrl}/runs/{runId}/timeline", Ivan);
         var response = await page.ReloadAsync();
 
         Assert.Equal(200, response!.Status);
@@ -104,7 +103,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         var page = await context.NewPageAsync();
         var url = $"{host.BaseUrl}/runs/{runId}/timeline";
 
-        await SignInAsync(page, url, person);
+        await BrowserSignIn.AtPageAsync(page, url, person);
         var response = await page.GotoAsync(url);
 
         Assert.Equal(403, response!.Status);
@@ -223,7 +222,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
 
         await using var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAsync(page, $"{host.BaseUrl}/runs/{purgedRun}/timeline", Ivan);
+        await BrowserSignIn.AtPageAsync(page, $"{host.BaseUrl}/runs/{purgedRun}/timeline", Ivan);
         var response = await page.ReloadAsync();
         Assert.Equal(200, response!.Status);
         Assert.Equal(["crm-reader", "drafter", "router", "crm-writer", "gate"],
@@ -269,25 +268,6 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         Assert.Contains("<table id=\"writes\">", html, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
-    }
-
-    /// <summary>Opens <paramref name="url"/>, is sent to the dev sign-in, picks <paramref name="person"/>, and comes back.</summary>
-    private static async Task SignInAsync(IPage page, string url, string person)
-    {
-        await page.GotoAsync(url);
-        await page.ClickAsync($"button[value='{person}']");
-        try
-        {
-            // Back at the page once its response arrives (a 403 page may never reach "load" while the browser idles), then
-            // its heading, which every page has: waiting for a load state after the redirect chain timed out now and then
-            // with the page already there.
-            await page.WaitForURLAsync(new Regex(Regex.Escape(new Uri(url).AbsolutePath) + "$"), new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
-            await page.Locator("h1").WaitForAsync();
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"signing in as {person} did not come back to {url}; the browser is at {page.Url}: {await page.ContentAsync()}", ex);
-        }
     }
 
     private Task<(int ExitCode, string Out, string Error)> CliAsync(string home, params string[] args) => CliProcess.RunAsync(home, host.BaseUrl, args);
