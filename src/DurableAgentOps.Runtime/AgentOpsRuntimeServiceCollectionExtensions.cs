@@ -9,6 +9,7 @@ using DurableAgentOps.Runtime.Principals;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Workflows;
+using DurableAgentOps.Runtime.Writer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -23,6 +24,9 @@ namespace DurableAgentOps.Runtime;
 /// </summary>
 public static class AgentOpsRuntimeServiceCollectionExtensions
 {
+    // Long enough for every call of one write, each under the systems' own total timeout.
+    private static readonly TimeSpan WriterTimeout = TimeSpan.FromMinutes(2);
+
     public static AgentOpsRuntimeBuilder AddAgentOpsRuntime(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -40,6 +44,8 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
             .PostConfigure(o => o.PublicBaseUrl ??= Uri.TryCreate(configuration["Host:PublicBaseUrl"], UriKind.Absolute, out var url) ? url : null)
             .ValidateOnStart();
         services.AddOptions<StorageSettings>().ValidateOnStart();
+        services.AddOptions<WriterOptions>().Bind(configuration.GetSection(WriterOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WriterOptions>>(new WriterOptionsValidator(inWriter: false)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOpsRunOptions>, AgentOpsRunOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSettings>, StorageSettingsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EvidenceOptions>, EvidenceOptionsValidator>());
@@ -75,6 +81,8 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<OfflineDrafter>();
         services.TryAddSingleton<DraftModel>();
         services.AddSystemClient();
+        services.TryAddSingleton<ChangeWriter>();
+        services.AddHttpClient<WriterClient>(http => http.Timeout = WriterTimeout);
 
         // Approval channels: email and Teams, each off (answering "not configured") until its settings are given.
         services.AddApprovalNotifiers(configuration);
@@ -94,4 +102,33 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddTransient<WriteStepActivity>();
         return new AgentOpsRuntimeBuilder(services, configuration);
     }
-}
+
+    /// <summary>
+    /// The writer's composition (the standalone host's writer role, or the writer Function App): the pinned definitions,
+    /// the recorded decisions, the vault that reveals redacted values, the systems it writes to and its intent record,
+    /// and nothing of the engine, the approval service or the pages. Its settings are checked at start as the main app's are.
+    /// </summary>
+    public static IServiceCollection AddAgentOpsWriter(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<SystemsOptions>().Bind(configuration.GetSection(SystemsOptions.Section)).ValidateOnStart();
+        services.AddOptions<EvidenceOptions>().Bind(configuration.GetSection(EvidenceOptions.Section));
+        services.AddOptions<StorageSettings>().ValidateOnStart();
+        services.AddOptions<WriterOptions>().Bind(configuration.GetSection(WriterOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSettings>, StorageSettingsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WriterOptions>>(new WriterOptionsValidator(inWriter: true)));
+        services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration, StorageSettings.ConnectionName));
+        services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>()));
+        services.TryAddSingleton<DefinitionStore>();
+        services.TryAddSingleton<DecisionStore>();
+        services.TryAddSingleton<WriteIntentStore>();
+        services.TryAddSingleton<PayloadVault>();
+        services.TryAddSingleton<Redactor>();
+        services.TryAddSingleton<ClientIdResolver>();
+        services.TryAddSingleton(new WorkerInfo("writer-" + WorkerInfo.ForThisProcess().WorkerId));
+        services.AddSystemClient();
+        services.TryAddSingleton<ChangeWriter>();
+        services.TryAddSingleton<WriterService>();
+        return services;
+    }}

@@ -36,6 +36,9 @@ public static class FindingCodes
     public const string NonWriteStepHoldsWriteGrant = "DAO030";
     public const string IdentityWritesAndReads = "DAO031";
     public const string DrafterHasBusinessGrants = "DAO032";
+    public const string WriterIdentityOutsideWriter = "DAO033";
+    public const string SeparateWriterWithMainIdentity = "DAO034";
+    public const string SeparateWriterConditionalApproval = "DAO035";
 
     // Approvals.
     public const string WriteWithoutGate = "DAO040";

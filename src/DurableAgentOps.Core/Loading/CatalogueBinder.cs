@@ -13,6 +13,12 @@ internal static class CatalogueBinder
         ["model"] = SystemKind.Model,
     };
 
+    private static readonly Dictionary<string, IdentityApp> Apps = new(StringComparer.Ordinal)
+    {
+        ["main"] = IdentityApp.Main,
+        ["writer"] = IdentityApp.Writer,
+    };
+
     public static IdentityCatalogue Bind(YNode? root, Binder binder)
     {
         if (root is null)
@@ -103,8 +109,9 @@ internal static class CatalogueBinder
             }
         }
 
+        var app = identity.Choice("app", Apps) ?? IdentityApp.Main;
         identity.Done();
-        return new IdentityDefinition(name, description, clientIds, grants);
+        return new IdentityDefinition(name, description, clientIds, grants, app);
     }
 
     private static GroupDefinition? BindGroup(string name, YNode node, string path, Binder binder)

@@ -25,11 +25,23 @@ public sealed record IdentityDefinition(
     string Name,
     string Description,
     IReadOnlyDictionary<string, string> ClientIds,
-    IReadOnlyList<SystemGrant> Grants)
+    IReadOnlyList<SystemGrant> Grants,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] IdentityApp App = IdentityApp.Main)
 {
     public SystemGrant? GrantFor(string system) => Grants.FirstOrDefault(g => g.System == system);
 
     public IEnumerable<string> GrantedOperations => Grants.SelectMany(g => g.Operations);
+}
+
+/// <summary>
+/// The app an identity is attached to: the main app (every step of a shared-app workflow, and the read, draft and route
+/// steps of any), or the writer, a separate app or process that alone holds it and runs the write steps of
+/// separate-writer workflows.
+/// </summary>
+public enum IdentityApp
+{
+    Main,
+    Writer,
 }
 
 /// <summary>

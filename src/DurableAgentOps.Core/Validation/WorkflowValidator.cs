@@ -485,6 +485,7 @@ internal sealed class WorkflowValidator
             Error($"{path}/identity", FindingCodes.IdentityWritesAndReads, $"identity '{identity.Name}' is used by write step '{writer.Id}' and by {Kind(step.Kind)} step '{step.Id}'; use separate identities");
         }
 
+        CheckIsolation(step, identity, path);
         if (step.Kind == StepKind.Draft)
         {
             var business = identity.Grants.Where(g => _catalogue.FindSystem(g.System)?.Kind == SystemKind.Business).Select(g => g.System).ToList();
@@ -494,6 +495,40 @@ internal sealed class WorkflowValidator
             }
         }
     }
+
+    /// <summary>
+    /// A writer identity is held by the writer alone, which runs only the write steps of separate-writer workflows; such a
+    /// step must run as one, and its approval must not depend on a condition the writer cannot check for itself.
+    /// </summary>
+    private void CheckIsolation(StepDefinition step, IdentityDefinition identity, string path)
+    {
+        var inWriter = step.Kind == StepKind.Write && _workflow.Isolation == Isolation.SeparateWriter;
+        if (identity.App == IdentityApp.Writer && !inWriter)
+        {
+            Error($"{path}/identity", FindingCodes.WriterIdentityOutsideWriter,
+                $"step '{step.Id}' runs in the main app, but identity '{identity.Name}' is attached to the writer (app: writer): only write steps of separate-writer workflows run there");
+        }
+        else if (inWriter && identity.App != IdentityApp.Writer)
+        {
+            Error($"{path}/identity", FindingCodes.SeparateWriterWithMainIdentity,
+                $"write step '{step.Id}' runs in the writer (isolation: separate-writer), but identity '{identity.Name}' is attached to the main app; add 'app: writer' to it in the identity catalogue");
+        }
+
+        if (inWriter && ConditionalApproval(step) is { } why)
+        {
+            Error($"{path}/approval", FindingCodes.SeparateWriterConditionalApproval,
+                $"write step '{step.Id}': {why}; under isolation: separate-writer the writer writes only changes approved at a gate, so every path must pass one");
+        }
+    }
+
+    private string? ConditionalApproval(StepDefinition step) => step.Approval.Mode switch
+    {
+        ApprovalMode.Gate when step.Approval.When is not null => $"its gate applies only when {step.Approval.When}",
+        ApprovalMode.Routed when _workflow.FindStep(step.Approval.RouteStep!) is { } route && route.Routes.Any(r => r.Gate is null) =>
+            $"route step '{route.Id}' has a route without a gate",
+        ApprovalMode.None => "it declares no approval",
+        _ => null,
+    };
 
     private void CheckScopeAgainstGrants(StepDefinition step, IdentityDefinition identity, string path)
     {

@@ -6,7 +6,7 @@ namespace DurableAgentOps.Runtime.Diagnostics;
 /// <summary>
 /// Every log message of the Runtime assembly, in one class so event ids stay unique (a test checks): 1-9 the engine,
 /// 10-19 step activities, 20-29 calls to systems, 30-39 the directory, 200-219 approval email, 220-239 approval Teams cards, 250-259 the
-/// evidence ledger. Passwords, tokens, webhook URLs, approval links and mail addresses are never arguments.
+/// evidence ledger, 270-279 the writer and the hand-over to it. Passwords, tokens, webhook URLs, approval links and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
 {
@@ -75,4 +75,13 @@ internal static partial class Logs
 
     [LoggerMessage(254, LogLevel.Warning, "Evidence: filing older runs in the time index failed ({Reason}); the next start tries again")]
     public static partial void TimeIndexBackfillFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(270, LogLevel.Information, "Writer: intent for step {StepId} of run {RunId} accepted; writing change {Digest}… as {Identity}")]
+    public static partial void WriteIntentAccepted(this ILogger logger, string runId, string stepId, string identity, string digest);
+
+    [LoggerMessage(271, LogLevel.Warning, "Writer: intent for step {StepId} of run {RunId} refused ({Refusal}): {Reason}; nothing written")]
+    public static partial void WriteIntentRefused(this ILogger logger, string runId, string stepId, string refusal, string reason);
+
+    [LoggerMessage(272, LogLevel.Information, "Step {StepId} of run {RunId}: the write is handed to the writer at {Writer}")]
+    public static partial void WriteHandedToWriter(this ILogger logger, string runId, string stepId, string writer);
 }

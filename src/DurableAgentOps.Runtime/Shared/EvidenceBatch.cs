@@ -60,6 +60,9 @@ internal static class RunLogic
     /// </summary>
     public const int AdmissionChain = 5;
 
+    /// <summary>The write steps of separate-writer workflows are handed to the writer (<see cref="StepInvocation.Writer"/>).</summary>
+    public const int WriterIntents = 6;
+
     /// <summary>What runs started now get.</summary>
-    public const int Current = AdmissionChain;
+    public const int Current = WriterIntents;
 }

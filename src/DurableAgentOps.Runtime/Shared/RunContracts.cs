@@ -40,11 +40,18 @@ public sealed record StepInvocation(
     string RunId, string Workflow, StepDefinition Step, IdentityDefinition Identity, string ClientId, JsonObject Data, string? ApprovedChangeDigest = null,
     IReadOnlyList<string>? RedactPaths = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SystemDeclaration>? Declarations = null) : ICarriesEvidence
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SystemDeclaration>? Declarations = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WriterRun? Writer = null) : ICarriesEvidence
 {
     /// <summary>The workflow's <c>evidence.redact</c> paths: values there are sealed before an output leaves the activity.</summary>
     public IReadOnlyList<string> Redact => RedactPaths ?? [];
 }
+
+/// <summary>
+/// Set on a write step of a separate-writer workflow (runs from <see cref="RunLogic.WriterIntents"/> on): the write is
+/// handed to the writer, with what the writer needs to check it against the pinned definition and the gate.
+/// </summary>
+public sealed record WriterRun(string DefinitionSha256, string InitiatorId, string Environment);
 
 /// <summary>Model use of a draft step: which model, the prompt, and tokens in and out.</summary>
 public sealed record ModelUsage(string Model, string Prompt, long InputTokens, long OutputTokens);

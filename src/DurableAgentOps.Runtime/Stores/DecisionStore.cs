@@ -78,6 +78,27 @@ public sealed class DecisionStore(GovernanceStorage storage)
         return found.HasValue ? FromEntity(found.Value!) : null;
     }
 
+    /// <summary>The approvals recorded for one step's change in a run (refused attempts and rejections left out).</summary>
+    public async Task<IReadOnlyList<RecordedDecision>> ApprovalsOfAsync(string runId, string stepId, string changeDigest, CancellationToken cancellationToken)
+    {
+        if (!IsKey(runId))
+        {
+            return [];
+        }
+
+        var client = await table.Value;
+        var found = new List<RecordedDecision>();
+        await foreach (var entity in client.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}"), cancellationToken: cancellationToken))
+        {
+            if (FromEntity(entity) is { Refused: null, Approved: true } decision && decision.StepId == stepId && decision.ChangeDigest == changeDigest)
+            {
+                found.Add(decision);
+            }
+        }
+
+        return found;
+    }
+
     private static TableEntity ToEntity(RecordedDecision d) => new(d.RunId, d.DecisionId)
     {
         ["StepId"] = d.StepId,

@@ -37,6 +37,8 @@ public sealed class GovernanceStorage
 
     public string WaitingGatesTable => Prefix + "WaitingGates";
 
+    public string WriteIntentsTable => Prefix + "WriteIntents";
+
     public string AdmissionTable => Prefix + "Admission";
 
     public string VaultContainer => Prefix.ToLowerInvariant() + "-vault";

@@ -106,7 +106,10 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             var data = RunData.Build(run.Input, DataFor(step, definition));
             var identity = snapshot.Identities.First(i => i.Name == step.Identity);
             var invocation = new StepInvocation(run.RunId, definition.Name, step, identity, ClientIdOf(identity, run.Environment), data,
-                RedactPaths: snapshot.RedactPathsFor(step), Declarations: snapshot.DeclarationsFor(step));
+                RedactPaths: snapshot.RedactPathsFor(step), Declarations: snapshot.DeclarationsFor(step),
+                Writer: step.Kind == StepKind.Write && definition.Isolation == Isolation.SeparateWriter && run.LogicVersion >= RunLogic.WriterIntents
+                    ? new WriterRun(run.DefinitionSha256, run.Initiator.Id, run.Environment)
+                    : null);
             if (step.Kind == StepKind.Write && GateFor(step, definition, RunData.Build(run.Input, AllOutputs(definition))) is { } gate)
             {
                 ProposedChange change;

@@ -1,23 +1,39 @@
 using System.Text.Json.Nodes;
 using DurableAgentOps.Runtime.Connectors;
+using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
+using DurableAgentOps.Runtime.Writer;
+using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace DurableAgentOps.Runtime.Workflows;
 
 /// <summary>
-/// A write step: each write operation in the step's scope that the draft gave content for, under the writer
-/// identity, with an idempotency key per run, step and operation, because activities run at least once. A call that
-/// fails stops the step with a <see cref="WriteIncompleteException"/> naming the calls made and not made; every retry and
-/// resume sends the same calls with the same keys, so a call the system already applied is not applied twice.
+/// A write step: each write operation in the step's scope that the draft gave content for, under the writer identity.
+/// In a shared-app workflow this app sends the calls (<see cref="ChangeWriter"/>); in a separate-writer one it hands
+/// the writer a signed intent and the writer, which alone holds the writer identity, checks and sends them. Either
+/// way a call that fails stops the step with a <see cref="WriteIncompleteException"/> naming the calls made and not
+/// made, and every retry sends the same calls with the same idempotency keys.
 /// </summary>
-public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, WorkerInfo worker, CarriedEvidence carried, ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, ILogger<WriteStepActivity> logger)
+public sealed class WriteStepActivity(
+    ChangeWriter changes, WriterClient writerClient, DecisionStore decisions, TimeProvider time, WorkerInfo worker, CarriedEvidence carried,
+    ClientIdResolver clientIds, IOptions<AgentOpsRunOptions> options, IOptions<WriterOptions> writerOptions, ILogger<WriteStepActivity> logger)
     : StepActivityBase(worker, carried, clientIds, options, logger)
 {
     public const string Name = nameof(WriteStepActivity);
+
+    // The process that made the write, when it was the writer: the step's record names it.
+    private string? writtenBy;
+
+    public override async Task<StepRecord> RunAsync(TaskActivityContext context, StepInvocation input)
+    {
+        var record = await base.RunAsync(context, input);
+        return writtenBy is null ? record : record with { Worker = writtenBy };
+    }
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
     {
@@ -35,29 +51,28 @@ public sealed class WriteStepActivity(SystemClient systems, Redactor redactor, W
             Guard(input, call);
         }
 
-        var output = new JsonObject();
-        var made = new List<string>();
-        for (var i = 0; i < calls.Count; i++)
+        var records = calls.Select(c => c.Record!.Id).Distinct().ToList();
+        if (input.Writer is { } run)
         {
-            var call = calls[i];
-            try
-            {
-                // The system gets redacted values in clear; what the step keeps of its answer gets their markers back.
-                var (body, values) = await redactor.RevealAsync(input.RunId, call.Body, CancellationToken.None);
-                var (arguments, argumentValues) = await redactor.RevealAsync(input.RunId, call.Mcp?.Arguments, CancellationToken.None);
-                var revealed = call with { Body = body as JsonObject, Mcp = call.Mcp is { } mcp ? mcp with { Arguments = (JsonObject)arguments! } : null };
-                var key = $"{input.RunId}:{input.Step.Id}:{call.Operation}";
-                var answer = await systems.SendAsync(revealed, input.ClientId, key, CancellationToken.None);
-                output[call.Operation] = Redactor.Scrub(answer, values.Concat(argumentValues).DistinctBy(v => v.Key).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal));
-                made.Add(call.Operation);
-            }
-            catch (Exception ex)
-            {
-                // Which calls the system confirmed and which it did not: the run's status and evidence say so exactly.
-                throw new WriteIncompleteException([.. made], call.Operation, [.. calls.Skip(i + 1).Select(c => c.Operation)], ex);
-            }
+            var answer = await HandToWriterAsync(input, run);
+            writtenBy = answer.Worker;
+            return (answer.Output, answer.Operations, answer.Records, null);
         }
 
-        return (output, calls.Select(c => c.Operation).ToList(), calls.Select(c => c.Record!.Id).Distinct().ToList(), null);
+        var output = await changes.WriteAsync(input.RunId, input.Step.Id, input.ClientId, calls, CancellationToken.None);
+        return (output, calls.Select(c => c.Operation).ToList(), records, null);
+    }
+
+    /// <summary>The intent: the step's data, the approved change's digest and the decisions that approved it, signed.</summary>
+    private async Task<WriterAnswer> HandToWriterAsync(StepInvocation input, WriterRun run)
+    {
+        var key = writerOptions.Value.Key ?? throw new StepRefusedException($"isolation separate-writer: this app has no intent key ({WriterOptions.Section}:IntentKey); the write is refused");
+        var approvals = input.ApprovedChangeDigest is { } digest
+            ? await decisions.ApprovalsOfAsync(input.RunId, input.Step.Id, digest, CancellationToken.None)
+            : [];
+        var intent = new WriteIntent(input.RunId, input.Workflow, run.DefinitionSha256, input.Step.Id, run.Environment, run.InitiatorId,
+            input.ApprovedChangeDigest, [.. approvals.Select(a => a.DecisionId)], input.Data, time.GetUtcNow());
+        logger.WriteHandedToWriter(input.RunId, input.Step.Id, writerClient.Writer?.ToString() ?? "(none)");
+        return await writerClient.WriteAsync(WriteIntentSeal.Sign(intent, key), CancellationToken.None);
     }
 }
