@@ -58,22 +58,22 @@ public sealed class ExplainCommandTests
     }
 
     [Fact]
-    public void Explain_SeparateWriter_SaysItIsNotEnforcedInEveryFormat()
+    public void Explain_SeparateWriter_NamesTheWriterInEveryFormat()
     {
-        const string Marked = "separate-writer (declared, not enforced by this host: every step runs in the same process, holding every identity)";
+        const string Summary = "separate-writer: write steps run in the writer, a separate app that alone holds finance-writer;";
         var invoice = Path.Combine(CliRunner.ShippedWorkflows, "invoice-exceptions.yaml");
 
         var table = CliRunner.InProcess("explain", invoice);
         var markdown = CliRunner.InProcess("explain", invoice, "--format", "markdown");
         var json = CliRunner.InProcess("explain", invoice, "--format", "json");
 
-        Assert.Contains($"Isolation: {Marked}", table.Out, StringComparison.Ordinal);
-        Assert.Contains($"- **Isolation:** {Marked}", markdown.Out, StringComparison.Ordinal);
+        Assert.Contains($"Isolation: {Summary}", table.Out, StringComparison.Ordinal);
+        Assert.Contains($"- **Isolation:** {Summary}", markdown.Out, StringComparison.Ordinal);
         using var document = JsonDocument.Parse(json.Out);
         var isolation = document.RootElement.GetProperty("isolation");
         Assert.Equal("separate-writer", isolation.GetProperty("declared").GetString());
-        Assert.False(isolation.GetProperty("enforcement").GetProperty("enforced").GetBoolean());
-        Assert.Equal("every step runs in the same process, holding every identity", isolation.GetProperty("enforcement").GetProperty("reason").GetString());
+        Assert.True(isolation.GetProperty("enforcement").GetProperty("enforced").GetBoolean());
+        Assert.StartsWith(Summary, isolation.GetProperty("summary").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Explain;
+using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
 
@@ -205,15 +206,30 @@ public sealed class ExplainTests
     }
 
     [Fact]
-    public void Explain_SeparateWriter_IsDeclaredNotEnforced()
+    public void Explain_SeparateWriter_NamesTheWriterAndItsIdentities()
     {
         var isolation = Explain("invoice-exceptions").Isolation;
 
         Assert.Equal("separate-writer", isolation.Declared);
-        Assert.False(isolation.Enforcement.Enforced);
+        Assert.True(isolation.Enforcement.Enforced);
         Assert.Equal(
-            "separate-writer (declared, not enforced by this host: every step runs in the same process, holding every identity)",
+            "separate-writer: write steps run in the writer, a separate app that alone holds finance-writer; the main app hands it a signed intent, "
+            + "cannot get those identities' tokens, and the writer writes only a change it finds approved",
             isolation.Enforcement.Mark(isolation.Summary));
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Explain_SeparateWriterOnAHost_IsEnforcedOnlyWhereTheHostHasAWriter(bool hostHasWriter, bool enforced)
+    {
+        var loaded = WorkflowLoader.Parse(TestFiles.Read(TestFiles.Workflow("invoice-exceptions")), "invoice-exceptions.yaml", TestFiles.ShippedCatalogue());
+        var host = new HostGovernance("Production", false, "local", true, true, hostHasWriter);
+
+        var isolation = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue, host: host).Isolation;
+
+        Assert.Equal(enforced, isolation.Enforcement.Enforced);
+        Assert.Equal(enforced ? null : "this host has no writer (AgentOps:Writer:Url), so it refuses this workflow's writes", isolation.Enforcement.Reason);
     }
 
     [Fact]

@@ -30,9 +30,10 @@ public static class WorkflowExplainer
             : Enforcement.ByThisHost;
         var steps = workflow.Steps.Select((step, i) => ExplainStep(workflow, catalogue, environment, step, i + 1, guard)).ToList();
         var gates = workflow.Gates.Select(ExplainGate).ToList();
-        // Both hosts run every activity in one process that can get a token for any identity of the snapshot.
         var isolation = workflow.Isolation == Isolation.SeparateWriter
-            ? new IsolationExplanation("separate-writer", "separate-writer", Enforcement.DeclaredOnly("every step runs in the same process, holding every identity"))
+            ? new IsolationExplanation("separate-writer", SeparateWriterSummary(workflow), host is { SeparateWriter: false }
+                ? Enforcement.DeclaredOnly($"this host has no writer ({WriterUrlSetting}), so it refuses this workflow's writes")
+                : Enforcement.ByThisHost)
             : new IsolationExplanation("shared-app", "shared-app: all identities are attached to one app, so per-step identities are a policy boundary enforced by the scope guard, not a process boundary", guard);
         var evidence = host is { Evidence: false }
             ? Enforcement.DeclaredOnly($"evidence is off on this host ({GovernanceSwitches.EvidenceSetting}=false, {host.Environment} host): a run records its start only")
@@ -54,6 +55,16 @@ public static class WorkflowExplainer
             ExplainStarters(workflow),
             workflow.Input.Select(f => new InputExplanation(f.Name, f.Type, f.Required, f.Pattern, f.StringLimit, f.Description)).ToList(),
             host);
+    }
+
+    /// <summary>The main app's setting that names the writer.</summary>
+    public const string WriterUrlSetting = "AgentOps:Writer:Url";
+
+    private static string SeparateWriterSummary(WorkflowDefinition workflow)
+    {
+        var writers = workflow.Steps.Where(s => s.Kind == StepKind.Write).Select(s => s.Identity).Distinct(StringComparer.Ordinal).ToList();
+        return $"separate-writer: write steps run in the writer, a separate app that alone holds {string.Join(", ", writers)}; "
+            + "the main app hands it a signed intent, cannot get those identities' tokens, and the writer writes only a change it finds approved";
     }
 
     private static StartersExplanation ExplainStarters(WorkflowDefinition workflow)

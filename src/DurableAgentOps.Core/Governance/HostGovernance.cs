@@ -10,7 +10,11 @@ namespace DurableAgentOps.Core.Governance;
 /// <param name="IdentitiesEnvironment">Which <c>clientIds</c> entry of identities.yaml steps use (<c>AgentOps:Environment</c>).</param>
 /// <param name="ScopeGuard">Whether the scope guard checks each call.</param>
 /// <param name="Evidence">Whether runs keep evidence.</param>
-public sealed record HostGovernance(string Environment, bool Development, string IdentitiesEnvironment, bool ScopeGuard, bool Evidence)
+/// <param name="SeparateWriter">
+/// Whether this host hands the write steps of separate-writer workflows to a writer (<c>AgentOps:Writer:Url</c>); without
+/// one it refuses them.
+/// </param>
+public sealed record HostGovernance(string Environment, bool Development, string IdentitiesEnvironment, bool ScopeGuard, bool Evidence, bool SeparateWriter = false)
 {
     /// <summary>The switches that are off, by their recorded names; empty when the host enforces everything.</summary>
     public IReadOnlyList<string> GovernanceOff =>

@@ -1,3 +1,4 @@
+using DurableAgentOps.Core.Model;
 using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 
@@ -78,15 +79,26 @@ internal static class IdentityEndpoint
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", "client_id is required: only user-assigned identities exist here", clientId);
         }
 
+        var app = secret.AppOf(header);
         if (graph)
         {
-            return GetGraphToken(clientId, directory, issuer, counter, options.Value, logger);
+            return app == CallingApp.Writer
+                ? Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"Identity not found: {clientId} is not assigned to the writer app", clientId)
+                : GetGraphToken(clientId, directory, issuer, counter, options.Value, logger);
         }
 
         var identity = directory.Find(clientId);
         if (identity is null)
         {
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"Identity not found: {clientId}", clientId);
+        }
+
+        // As Azure attaches identities to apps: with a writer configured, a writer identity to the writer alone, and
+        // every other one to the main app alone.
+        if (secret.PerApp && (identity.Definition.App == IdentityApp.Writer) != (app == CallingApp.Writer))
+        {
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request",
+                $"Identity not found: {clientId} ({identity.Name}) is not assigned to the {(app == CallingApp.Writer ? "writer" : "main")} app; it is attached to the {(app == CallingApp.Writer ? "main app" : "writer")}", clientId);
         }
 
         var token = issuer.Issue(identity, resource!, system!);

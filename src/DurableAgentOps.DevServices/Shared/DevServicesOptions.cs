@@ -30,6 +30,13 @@ public sealed class DevServicesOptions
     /// <summary>The secret callers send in X-IDENTITY-HEADER (IDENTITY_HEADER); random per process when empty.</summary>
     public string? IdentityHeader { get; set; }
 
+    /// <summary>
+    /// The writer process's own secret, as a second app in Azure has its own IDENTITY_HEADER. When set, the endpoint
+    /// assigns identities per app as Azure attaches them: the catalogue's <c>app: writer</c> identities to the writer
+    /// alone, every other one to the main app alone. When empty, one app holds every identity.
+    /// </summary>
+    public string? WriterIdentityHeader { get; set; }
+
     /// <summary>Where to write the identity header for other local processes (never printed).</summary>
     public string? IdentityHeaderFile { get; set; }
 

@@ -35,6 +35,15 @@ internal sealed class DevServicesOptionsValidator : IValidateOptions<DevServices
             failures.Add($"{Section}:IdentityHeader must be at least 16 characters");
         }
 
+        if (options.WriterIdentityHeader is { Length: < 16 })
+        {
+            failures.Add($"{Section}:WriterIdentityHeader must be at least 16 characters");
+        }
+        else if (options.WriterIdentityHeader is { Length: > 0 } writer && writer == options.IdentityHeader)
+        {
+            failures.Add($"{Section}:WriterIdentityHeader must differ from {Section}:IdentityHeader: each app has its own");
+        }
+
         if (options.DirectoryReaderClientIds.Any(string.IsNullOrWhiteSpace))
         {
             failures.Add($"{Section}:DirectoryReaderClientIds must not hold an empty client id");

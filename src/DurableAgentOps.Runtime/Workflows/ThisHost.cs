@@ -1,6 +1,7 @@
 using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Writer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,8 @@ internal static class ThisHost
         var environment = services.GetService<IHostEnvironment>();
         var run = services.GetRequiredService<IOptions<AgentOpsRunOptions>>().Value;
         var evidence = services.GetRequiredService<IOptions<EvidenceOptions>>().Value;
-        return new HostGovernance(DevelopmentOnly.NameOf(environment), DevelopmentOnly.Allows(environment), run.Environment, run.ScopeGuardEnabled, evidence.Enabled);
+        var writer = services.GetRequiredService<IOptions<WriterOptions>>().Value;
+        return new HostGovernance(DevelopmentOnly.NameOf(environment), DevelopmentOnly.Allows(environment), run.Environment, run.ScopeGuardEnabled, evidence.Enabled,
+            writer.Url is not null && writer.Key is not null);
     }
 }

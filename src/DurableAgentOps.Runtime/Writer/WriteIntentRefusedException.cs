@@ -17,7 +17,7 @@ public enum WriteIntentRefusal
 }
 
 /// <summary>The writer refuses an intent: nothing was written.</summary>
-public sealed class WriteIntentRefusedException(WriteIntentRefusal refusal, string reason) : Exception(reason)
+internal sealed class WriteIntentRefusedException(WriteIntentRefusal refusal, string reason) : Exception(reason)
 {
     public WriteIntentRefusal Refusal { get; } = refusal;
 }

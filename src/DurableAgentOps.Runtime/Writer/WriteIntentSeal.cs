@@ -9,7 +9,7 @@ namespace DurableAgentOps.Runtime.Writer;
 /// Signs and opens write intents with the intent key. The signature covers the exact bytes sent, so nothing is
 /// re-serialised before it is checked; the key used is derived from the configured one for this purpose alone.
 /// </summary>
-public static class WriteIntentSeal
+internal static class WriteIntentSeal
 {
     public static SignedWriteIntent Sign(WriteIntent intent, byte[] intentKey)
     {

@@ -65,4 +65,4 @@ public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> option
 }
 
 /// <summary>The writer could not be reached or failed on its side: a transient failure the step's retry may cure.</summary>
-public sealed class WriterUnreachableException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class WriterUnreachableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -107,6 +107,7 @@ public sealed class DocsTableTests
         "AzureWebJobsStorage", // the task hub's connection (StorageSettings.ConnectionName), resolved as the Functions host resolves it
         Runtime.Stores.GovernanceStorage.PrefixSetting,
         "Host:ShutdownTimeout", // StandaloneHost: the generic host's own shutdown timeout
+        "Host:Role", // StandaloneHost: main or writer, chosen before any options class exists
         Api.Telemetry.TelemetryOptions.OtlpEndpointSetting, // OpenTelemetry's and Application Insights' own variables, by their names
         Api.Telemetry.TelemetryOptions.ApplicationInsightsSetting,
     ];
