@@ -655,6 +655,7 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
     {
         private readonly SemaphoreSlim gate = new(1, 1);
         private DevServicesProcess? dev;
+        private WriterProcess? writer;
         private HostProcess? host;
 
         internal async Task<(DevServicesProcess Dev, HostProcess Host)> StartOnceAsync(AzuriteFixture azurite)
@@ -669,6 +670,7 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
 
                     // Information, so the tests can see that what is logged carries no secret.
                     settings["Logging__LogLevel__Default"] = "Information";
+                    writer = await WriterProcess.StartAsync(settings, dev);
                     host = await HostProcess.StartHealthyAsync(settings);
                 }
 
@@ -687,6 +689,11 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
             if (host is not null)
             {
                 await host.DisposeAsync();
+            }
+
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
             }
 
             if (dev is not null)

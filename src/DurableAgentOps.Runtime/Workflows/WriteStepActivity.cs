@@ -66,6 +66,11 @@ public sealed class WriteStepActivity(
     /// <summary>The intent: the step's data, the approved change's digest and the decisions that approved it, signed.</summary>
     private async Task<WriterAnswer> HandToWriterAsync(StepInvocation input, WriterRun run)
     {
+        if (writerOptions.Value.Url is null)
+        {
+            throw new StepRefusedException($"isolation separate-writer: this app has no writer ({WriterOptions.Section}:Url); the write is refused");
+        }
+
         var key = writerOptions.Value.Key ?? throw new StepRefusedException($"isolation separate-writer: this app has no intent key ({WriterOptions.Section}:IntentKey); the write is refused");
         var approvals = input.ApprovedChangeDigest is { } digest
             ? await decisions.ApprovalsOfAsync(input.RunId, input.Step.Id, digest, CancellationToken.None)

@@ -13,10 +13,11 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// </summary>
 internal sealed class DevServicesProcess : ServiceProcess
 {
-    private DevServicesProcess(int port, string identityHeader, IEnumerable<KeyValuePair<string, string?>> environment)
+    private DevServicesProcess(int port, string identityHeader, string writerIdentityHeader, IEnumerable<KeyValuePair<string, string?>> environment)
         : base(RepoPaths.DevServicesDll, port, environment)
     {
         IdentityHeader = identityHeader;
+        WriterIdentityHeader = writerIdentityHeader;
     }
 
     /// <summary>The dev directory's tenant (directory.yaml); hosts accept only its people.</summary>
@@ -28,6 +29,9 @@ internal sealed class DevServicesProcess : ServiceProcess
     private readonly ConcurrentDictionary<string, Task<string>> people = new(StringComparer.OrdinalIgnoreCase);
 
     public string IdentityHeader { get; }
+
+    /// <summary>The writer process's own IDENTITY_HEADER: identities are assigned per app, as in Azure (writer ones to it alone).</summary>
+    public string WriterIdentityHeader { get; }
 
     /// <summary>The dev sign-in provider's authority.</summary>
     public string Authority => $"{BaseUrl}/signin";
@@ -68,8 +72,10 @@ internal sealed class DevServicesProcess : ServiceProcess
     {
         var port = FreePort.Next();
         var header = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var dev = new DevServicesProcess(port, header, new Dictionary<string, string?>
+        var writerHeader = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var dev = new DevServicesProcess(port, header, writerHeader, new Dictionary<string, string?>
         {
+            ["DevServices__WriterIdentityHeader"] = writerHeader,
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["DevServices__PublicUrl"] = $"http://127.0.0.1:{port}",
             ["DevServices__IdentityHeader"] = header,
