@@ -92,12 +92,14 @@ wait_healthy() { # $1 = name, $2 = URL, $3 = log
 # orchestration and trusts only signed-in callers; the CLI signs in, starts, watches and approves it.
 # The local stack of the demo and the approvals benchmark: smtp4dev, DevServices (identity endpoint, sign-in provider,
 # directory, sample systems) and the host, on fixed local ports; stopped by stop_services.
-BIN="bin/$CONFIG/net10.0" DEV=http://127.0.0.1:7080 API=http://127.0.0.1:7071 MAIL=http://127.0.0.1:5080 LOGS=.azurite
+BIN="bin/$CONFIG/net10.0" DEV=http://127.0.0.1:7080 API=http://127.0.0.1:7071 WRITER=http://127.0.0.1:7072 MAIL=http://127.0.0.1:5080 LOGS=.azurite
 start_stack() {
   trap stop_services EXIT
-  local bin=$BIN dev=$DEV api=$API mail=$MAIL logs=$LOGS
+  local bin=$BIN dev=$DEV api=$API writer=$WRITER mail=$MAIL logs=$LOGS
   local header; header=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')   # shared secret, never printed
+  local writerheader; writerheader=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')  # the writer's own, never printed
   local linkkey; linkkey=$(head -c 32 /dev/urandom | base64)                  # signs approval links, never printed
+  local intentkey; intentkey=$(head -c 32 /dev/urandom | base64)              # signs write intents, never printed
   # The evidence keys outlive one demo (so are its data in .azurite/data): earlier runs still verify and reveal.
   local keys=$logs/keys; mkdir -p "$keys"; chmod 700 "$keys"
   [ -s "$keys/vault.key" ] || (umask 077; head -c 32 /dev/urandom | base64 >"$keys/vault.key")  # seals redacted values
@@ -114,16 +116,23 @@ start_stack() {
   PIDS+=($!)
   for _ in $(seq 1 150); do node -e "fetch('$mail/api/messages').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 0.2; done
   say "starting the dev identity endpoint, sign-in provider and sample systems ($dev)"
-  DevServices__IdentityHeader=$header DevServices__PublicUrl=$dev \
+  DevServices__IdentityHeader=$header DevServices__WriterIdentityHeader=$writerheader DevServices__PublicUrl=$dev \
     dotnet "src/DurableAgentOps.DevServices/$bin/DurableAgentOps.DevServices.dll" --urls $dev >$logs/devservices.log 2>&1 &
   PIDS+=($!)
   wait_healthy DevServices $dev $logs/devservices.log
+  say "starting the writer ($writer): a second process that alone holds the writer identities of separate-writer workflows"
+  Host__Role=writer IDENTITY_ENDPOINT=$dev/msi/token IDENTITY_HEADER=$writerheader AgentOps__Systems__DefaultBaseUrl=$dev \
+    AgentOps__Writer__IntentKey=$intentkey AgentOps__Evidence__VaultKey=$vaultkey ASPNETCORE_ENVIRONMENT=${HOST_ENVIRONMENT:-Production} \
+    dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $writer >$logs/writer.log 2>&1 &
+  PIDS+=($!)
+  wait_healthy Writer $writer $logs/writer.log
   say "starting the DurableAgentOps host ($api), trusting people signed in at $dev/signin"
   IDENTITY_ENDPOINT=$dev/msi/token IDENTITY_HEADER=$header Host__PublicBaseUrl=$api \
     AgentOps__Auth__Authority=$dev/signin AgentOps__Auth__TenantId=7d3e5c1a-0000-4000-8000-0000000000d0 \
     AgentOps__Directory__GraphBaseUrl=$dev/graph/v1.0/ AgentOps__Directory__ClientId=6f1c0a10-0000-4000-8000-0000000000a0 \
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
     AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey AgentOps__Evidence__SigningKey="$signingkey" \
+    AgentOps__Writer__Url=$writer AgentOps__Writer__IntentKey=$intentkey \
     AgentOps__Evidence__Enabled=${EVIDENCE:-true} ASPNETCORE_ENVIRONMENT=${HOST_ENVIRONMENT:-Production} \
     AgentOps__Telemetry__Console=${TELEMETRY_CONSOLE:-false} \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
@@ -184,7 +193,34 @@ run_governed_demo() {
       for (const r of log) console.log(`  ${r.method.padEnd(5)} ${r.path.padEnd(width)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
     });' "$dev/_dev/requests?system=crm"
   run_mcp_demo
+  run_writer_demo
   run_investigation "$run"
+}
+
+# isolation: separate-writer: the write runs in the writer, which alone holds finance-writer (workflows/identities.yaml, app: writer).
+run_writer_demo() {
+  local api=$API dev=$DEV writer=$WRITER logs=$LOGS cli="dotnet src/DurableAgentOps.Cli/$BIN/agentops.dll"
+  as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
+  say "invoice-exceptions declares separate-writer: its write runs in the writer ($writer), a second process; explain, from this host"
+  as frank login --dev frank.payables@contoso.example >/dev/null
+  as frank explain invoice-exceptions --host $api | grep -E "^Isolation|finance-writer" || true
+  as frank run invoice-exceptions --input invoiceId=INV-00000001 --input purchaseOrderId=PO-00000001 --host $api | tee $logs/demo-writer.log &
+  local watcher=$! run
+  run=$(gated_run_id $logs/demo-writer.log) || die "the invoice run did not reach its approval gate; see $logs/host.log"
+  say "pat.clerk (ap-clerks) approves; the main host hands the writer a signed intent, and the writer checks it and writes"
+  as pat login --dev pat.clerk@contoso.example >/dev/null
+  as pat approve "$run" --comment "hold until the credit note arrives" --host $api
+  wait "$watcher" || die "the invoice run did not complete; see $logs/host.log and $logs/writer.log"
+  say "where each step ran (the run's record and its ledger name the process), and who wrote to the finance system"
+  as frank whoami >/dev/null && node -e '
+    fetch(process.argv[1], { headers: { authorization: "Bearer " + require(process.argv[2]).accessToken } }).then(r => r.json()).then(s => {
+      for (const st of s.steps) console.log(`  ${st.stepId.padEnd(26)} ${st.identity.padEnd(15)} in ${st.worker}`);
+    });' "$api/api/runs/$run" "$PWD/$logs/people/frank/login.json"
+  node -e '
+    fetch(process.argv[1]).then(r => r.json()).then(log => {
+      for (const r of log.filter(r => r.method !== "GET")) console.log(`  ${r.method} ${r.path} ${r.status} as ${r.identityName} (${r.subject})`);
+    });' "$dev/_dev/requests?system=finance"
+  grep -ho "Writer: intent .*" $logs/writer.log | tail -n 1 | sed 's/^/  writer log: /' || true
 }
 
 # A system reached through MCP: the same governance over a tool call (workflows/systems/servicedesk.yaml pins each tool).

@@ -1,5 +1,6 @@
-// DurableAgentOps in one resource group, as a team deploys it (docs/DEPLOY.md): the Functions app on Flex Consumption,
-// its storage reached by identity only, one user-assigned identity per catalogue identity plus the host's own, a Key
+// DurableAgentOps in one resource group, as a team deploys it (docs/DEPLOY.md): the main Functions app and the writer app
+// on Flex Consumption, their storage reached by identity only, one user-assigned identity per catalogue identity (each
+// attached to the app the catalogue names) plus each app's own, a Key
 // Vault for the signing key and secrets, Application Insights, and write-once storage for signed tree heads. The
 // identities come from the same catalogue the validator and the runtime read (workflows/identities.yaml), so the
 // infrastructure and the workflow files cannot drift apart.
@@ -33,6 +34,10 @@ param linkSigningKey string
 @secure()
 param evidenceVaultKey string
 
+@description('Base64 of at least 32 random bytes (openssl rand -base64 32): signs write intents for the writer app.')
+@secure()
+param writeIntentKey string
+
 @description('The approval pages\' client secret at the authority (Entra ID needs one for a web sign-in); empty: none.')
 @secure()
 param pagesClientSecret string = ''
@@ -54,6 +59,11 @@ param anchorAccountName string = 'aoa${uniqueString(resourceGroup().id, namePref
 @minLength(2)
 @maxLength(60)
 param appName string = '${namePrefix}-${uniqueString(resourceGroup().id, namePrefix)}'
+
+@description('The writer app\'s name (isolation: separate-writer): <name>.azurewebsites.net must be free across Azure.')
+@minLength(2)
+@maxLength(60)
+param writerAppName string = '${namePrefix}-writer-${uniqueString(resourceGroup().id, namePrefix)}'
 
 @description('Key Vault purge protection: on in production; off lets a deleted dev vault\'s name be reused at once.')
 param purgeProtection bool = true
@@ -87,6 +97,11 @@ param anchorRetentionDays int = 365
 
 var catalogueFile = loadYamlContent('../workflows/identities.yaml')
 var catalogueIdentities = items(catalogueFile.identities)
+// The catalogue says which app each identity is attached to (app: writer, else the main app); the two sets never meet.
+var writerIndexes = filter(range(0, length(catalogueIdentities)), i => (catalogueIdentities[i].value.?app ?? 'main') == 'writer')
+var mainIndexes = filter(range(0, length(catalogueIdentities)), i => !contains(writerIndexes, i))
+// Only the systems' addresses reach the writer; the main app's mail, Teams and model settings do not.
+var systemSettings = toObject(filter(items(extraSettings), s => startsWith(s.key, 'AgentOps__Systems__')), s => s.key, s => s.value)
 var tags = {
   application: 'durableagentops'
   environment: environmentName
@@ -119,6 +134,7 @@ module storage 'modules/storage.bicep' = {
     tags: tags
     accountName: storageAccountName
     hostPrincipalId: identities.outputs.hostPrincipalId
+    writerPrincipalId: identities.outputs.writerHostPrincipalId
   }
 }
 
@@ -140,6 +156,8 @@ module vault 'modules/keyvault.bicep' = {
     tags: tags
     vaultName: vaultName
     hostPrincipalId: identities.outputs.hostPrincipalId
+    writerPrincipalId: identities.outputs.writerHostPrincipalId
+    writeIntentKey: writeIntentKey
     linkSigningKey: linkSigningKey
     evidenceVaultKey: evidenceVaultKey
     pagesClientSecret: pagesClientSecret
@@ -148,17 +166,43 @@ module vault 'modules/keyvault.bicep' = {
   }
 }
 
+module writerApp 'modules/functionapp.bicep' = {
+  name: 'writer-app'
+  params: {
+    role: 'writer'
+    location: location
+    tags: tags
+    namePrefix: namePrefix
+    appName: writerAppName
+    hostIdentityId: identities.outputs.writerHostIdentityId
+    hostClientId: identities.outputs.writerHostClientId
+    catalogue: map(writerIndexes, i => identities.outputs.catalogue[i])
+    catalogueIdentities: map(writerIndexes, i => catalogueIdentities[i])
+    storageAccountName: storage.outputs.accountName
+    deploymentContainerUrl: storage.outputs.writerDeploymentContainerUrl
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    dotnetVersion: dotnetVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    settings: union(systemSettings, {
+      AgentOps__Writer__IntentKey: vault.outputs.writeIntentKeyReference
+      AgentOps__Evidence__VaultKey: vault.outputs.evidenceVaultKeyReference
+    })
+  }
+}
+
 module app 'modules/functionapp.bicep' = {
   name: 'app'
   params: {
+    role: 'main'
     location: location
     tags: tags
     namePrefix: namePrefix
     appName: appName
     hostIdentityId: identities.outputs.hostIdentityId
     hostClientId: identities.outputs.hostClientId
-    catalogue: identities.outputs.catalogue
-    catalogueIdentities: catalogueIdentities
+    catalogue: map(mainIndexes, i => identities.outputs.catalogue[i])
+    catalogueIdentities: map(mainIndexes, i => catalogueIdentities[i])
     storageAccountName: storage.outputs.accountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.connectionString
@@ -174,6 +218,8 @@ module app 'modules/functionapp.bicep' = {
       AgentOps__Approvals__LinkSigningKey: vault.outputs.linkSigningKeyReference
       AgentOps__Evidence__VaultKey: vault.outputs.evidenceVaultKeyReference
       AgentOps__Evidence__KeyVaultKeyId: vault.outputs.signingKeyId
+      AgentOps__Writer__Url: writerApp.outputs.apiUrl
+      AgentOps__Writer__IntentKey: vault.outputs.writeIntentKeyReference
     })
   }
 }
@@ -187,6 +233,12 @@ output hostClientId string = identities.outputs.hostClientId
 @description('The Functions app\'s name (for az functionapp commands).')
 output appName string = app.outputs.appName
 
+@description('The writer app\'s name (publish src/DurableAgentOps.Functions.Writer to it).')
+output writerAppName string = writerApp.outputs.appName
+
+@description('The writer app\'s identity\'s client id (storage and Key Vault only).')
+output writerHostClientId string = identities.outputs.writerHostClientId
+
 @description('Where anchored tree heads are written (not yet by the host: docs/DEPLOY.md).')
 output anchorContainerUrl string = anchors.outputs.containerUrl
 
@@ -195,4 +247,5 @@ output clientIds array = [for (identity, i) in catalogueIdentities: {
   identity: identity.key
   clientId: identities.outputs.catalogue[i].clientId
   principalId: identities.outputs.catalogue[i].principalId
+  app: identity.value.?app ?? 'main'
 }]

@@ -1,5 +1,6 @@
 // The dev environment (docs/DEPLOY.md). Secrets come from the deploying shell, never from this file:
-//   export AGENTOPS_LINK_SIGNING_KEY=$(openssl rand -base64 32) AGENTOPS_EVIDENCE_VAULT_KEY=$(openssl rand -base64 32)
+//   export AGENTOPS_LINK_SIGNING_KEY=$(openssl rand -base64 32) AGENTOPS_EVIDENCE_VAULT_KEY=$(openssl rand -base64 32) \
+//     AGENTOPS_WRITE_INTENT_KEY=$(openssl rand -base64 32)
 //   export AGENTOPS_PAGES_CLIENT_ID=<client id from infra/entra-app.sh> AGENTOPS_PAGES_CLIENT_SECRET=<its secret>
 using '../main.bicep'
 
@@ -9,6 +10,7 @@ param pagesClientId = readEnvironmentVariable('AGENTOPS_PAGES_CLIENT_ID')
 param pagesClientSecret = readEnvironmentVariable('AGENTOPS_PAGES_CLIENT_SECRET', '')
 param linkSigningKey = readEnvironmentVariable('AGENTOPS_LINK_SIGNING_KEY')
 param evidenceVaultKey = readEnvironmentVariable('AGENTOPS_EVIDENCE_VAULT_KEY')
+param writeIntentKey = readEnvironmentVariable('AGENTOPS_WRITE_INTENT_KEY')
 param maximumInstanceCount = 10
 param instanceMemoryMB = 2048
 param anchorRetentionDays = 30

@@ -7,6 +7,7 @@ param pagesClientId = readEnvironmentVariable('AGENTOPS_PAGES_CLIENT_ID')
 param pagesClientSecret = readEnvironmentVariable('AGENTOPS_PAGES_CLIENT_SECRET', '')
 param linkSigningKey = readEnvironmentVariable('AGENTOPS_LINK_SIGNING_KEY')
 param evidenceVaultKey = readEnvironmentVariable('AGENTOPS_EVIDENCE_VAULT_KEY')
+param writeIntentKey = readEnvironmentVariable('AGENTOPS_WRITE_INTENT_KEY')
 param maximumInstanceCount = 40
 param instanceMemoryMB = 2048
 param logRetentionDays = 90

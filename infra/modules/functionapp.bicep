@@ -1,9 +1,14 @@
-// The Functions app (Flex Consumption, .NET isolated) that runs the host. Its storage is reached by identity only;
-// its secrets are Key Vault references read with the host identity; every catalogue identity is attached so each
-// step can take its own token (isolation: shared-app, docs/DEPLOY.md).
+// A Functions app (Flex Consumption, .NET isolated): the main app, which runs the host, or the writer, which runs the
+// write steps of separate-writer workflows. Its storage is reached by identity only; its secrets are Key Vault
+// references read with its own host identity. Each is given only the catalogue identities attached to it (the
+// catalogue's `app:`), so the main app never holds a writer identity (docs/DEPLOY.md).
 param location string
 param tags object
 param namePrefix string
+
+@description('main: the host (API, pages, orchestrations); writer: the writer of separate-writer workflows.')
+@allowed(['main', 'writer'])
+param role string
 
 @description('The app\'s name: <name>.azurewebsites.net must be free across Azure.')
 param appName string
@@ -12,10 +17,10 @@ param appName string
 param hostIdentityId string
 param hostClientId string
 
-@description('The catalogue identities attached to the app, as the identities module outputs them.')
+@description('The catalogue identities attached to this app, as the identities module outputs them.')
 param catalogue array
 
-@description('The catalogue identities as items(catalogue.identities), in the same order as catalogue.')
+@description('Those identities as items(catalogue.identities) has them, in the same order as catalogue.')
 param catalogueIdentities array
 
 param storageAccountName string
@@ -49,8 +54,9 @@ var attached = union(
   { '${hostIdentityId}': {} },
   toObject(catalogue, c => c.id, c => {}))
 
+// Flex Consumption: one app per plan.
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
-  name: '${namePrefix}-plan'
+  name: role == 'main' ? '${namePrefix}-plan' : '${namePrefix}-writer-plan'
   location: location
   tags: tags
   kind: 'functionapp'
@@ -108,12 +114,16 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AzureWebJobsStorage__clientId: hostClientId
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     AgentOps__Environment: 'azure'
+  }, role == 'main' ? {
     AgentOps__Evidence__KeyVaultClientId: hostClientId
     AgentOps__Directory__ClientId: hostClientId
     Host__PublicBaseUrl: 'https://${app.properties.defaultHostName}'
     AgentOps__Approvals__PublicBaseUrl: 'https://${app.properties.defaultHostName}/api'
-  })
+  } : {})
 }
 
 output appName string = app.name
 output url string = 'https://${app.properties.defaultHostName}'
+
+@description('Where the app\'s HTTP functions are: the url under the Functions host\'s /api prefix.')
+output apiUrl string = 'https://${app.properties.defaultHostName}/api/'

@@ -1,6 +1,7 @@
 // The host's secrets: the evidence-signing key (it never leaves the vault: the host asks the vault to sign), the
-// approval-link signing secret and the vault key that seals redacted values. Access is by Azure RBAC, and only the
-// host's identity is given a role, on exactly the key and the secrets it uses.
+// approval-link signing secret, the vault key that seals redacted values, and the key write intents are signed with.
+// Access is by Azure RBAC: the host's identity holds a role on exactly the key and the secrets it uses, and the writer
+// app's identity on the two it needs (the intent key, and the vault key to reveal redacted values into its calls).
 param location string
 param tags object
 
@@ -11,6 +12,13 @@ param vaultName string
 
 @description('Principal id of the host identity.')
 param hostPrincipalId string
+
+@description('Principal id of the writer app\'s identity (isolation: separate-writer).')
+param writerPrincipalId string
+
+@description('Base64 of at least 32 random bytes: signs write intents (AgentOps:Writer:IntentKey), main app and writer only.')
+@secure()
+param writeIntentKey string
 
 @description('Base64 of at least 32 random bytes: signs approval links (AgentOps:Approvals:LinkSigningKey).')
 @secure()
@@ -117,8 +125,47 @@ resource readSealSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource intentSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'write-intent-key'
+  properties: { value: writeIntentKey }
+}
+
+// The main app signs intents and the writer verifies them; nobody else reads the key.
+resource hostReadsIntentSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: intentSecret
+  name: guid(intentSecret.id, hostPrincipalId, keyVaultSecretsUser)
+  properties: {
+    principalId: hostPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
+resource writerReadsIntentSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: intentSecret
+  name: guid(intentSecret.id, writerPrincipalId, keyVaultSecretsUser)
+  properties: {
+    principalId: writerPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
+// The writer reveals redacted values into the calls it sends.
+resource writerReadsSealSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: sealSecret
+  name: guid(sealSecret.id, writerPrincipalId, keyVaultSecretsUser)
+  properties: {
+    principalId: writerPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
+}
+
 output signingKeyId string = signingKey.properties.keyUriWithVersion
 output linkSigningKeyReference string = '@Microsoft.KeyVault(SecretUri=${linkSecret.properties.secretUri})'
+output writeIntentKeyReference string = '@Microsoft.KeyVault(SecretUri=${intentSecret.properties.secretUri})'
 output evidenceVaultKeyReference string = '@Microsoft.KeyVault(SecretUri=${sealSecret.properties.secretUri})'
 
 @description('The Key Vault reference of the pages\' client secret, or empty when there is none.')

@@ -1,5 +1,7 @@
 // The task hub's storage account, reached by identity only: shared-key access is off, so no connection string or
-// account key exists for anyone to leak. Only the host's identity holds data roles on it.
+// account key exists for anyone to leak. The host's identity holds data roles on it; the writer app's identity holds
+// blob and table roles (its Functions runtime keeps its own host data in blobs; it reads decisions, definitions and the
+// vault, and keeps its intent record in a table), and no queue role: it runs no orchestration.
 param location string
 param tags object
 
@@ -8,8 +10,11 @@ param tags object
 @maxLength(24)
 param accountName string
 
-@description('Principal id of the host identity: the only principal given data roles here.')
+@description('Principal id of the host identity.')
 param hostPrincipalId string
+
+@description('Principal id of the writer app\'s identity (isolation: separate-writer).')
+param writerPrincipalId string
 
 // Built-in roles (ids are the same in every tenant).
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -45,6 +50,22 @@ resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   name: 'deployment'
 }
 
+// The writer app's package, apart from the main app's.
+resource writerDeployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobs
+  name: 'deployment-writer'
+}
+
+resource writerDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [storageBlobDataOwner, storageTableDataContributor]: {
+  scope: account
+  name: guid(account.id, writerPrincipalId, role)
+  properties: {
+    principalId: writerPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
+  }
+}]
+
 resource hostDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in [storageBlobDataOwner, storageQueueDataContributor, storageTableDataContributor]: {
   scope: account
   name: guid(account.id, hostPrincipalId, role)
@@ -58,3 +79,4 @@ resource hostDataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [f
 output accountName string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deployment.name}'
+output writerDeploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${writerDeployment.name}'

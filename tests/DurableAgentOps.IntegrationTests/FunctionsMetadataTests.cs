@@ -26,7 +26,9 @@ public sealed class FunctionsMetadataTests
 
     private static readonly string Output = Path.Combine(RepoPaths.Root, "src", "DurableAgentOps.Functions", "bin", RepoPaths.Configuration, "net10.0");
 
-    private static readonly Lazy<Dictionary<string, JsonElement>> Functions = new(Load);
+    private static readonly string WriterOutput = Path.Combine(RepoPaths.Root, "src", "DurableAgentOps.Functions.Writer", "bin", RepoPaths.Configuration, "net10.0");
+
+    private static readonly Lazy<Dictionary<string, JsonElement>> Functions = new(() => Load(Output, "DurableAgentOps.Functions"));
 
     public static TheoryData<string> Endpoints() => [.. AgentOpsApiEndpoints.All.Select(e => e.Name)];
 
@@ -84,6 +86,23 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void WriterMetadata_BuiltApp_ListsOnlyTheWritersRoutesAnonymousWithNoDurableBinding()
+    {
+        var writer = Load(WriterOutput, "DurableAgentOps.Functions.Writer");
+
+        Assert.Equal(Api.Writer.WriterEndpoints.All.Select(e => e.Name).Order(StringComparer.Ordinal), writer.Keys.Order(StringComparer.Ordinal));
+        foreach (var endpoint in Api.Writer.WriterEndpoints.All)
+        {
+            var bindings = writer[endpoint.Name].GetProperty("bindings").EnumerateArray().ToList();
+            var trigger = Assert.Single(bindings, b => b.GetProperty("type").GetString() == "httpTrigger");
+            Assert.Equal(endpoint.FunctionsRoute, trigger.GetProperty("route").GetString());
+            Assert.Equal([endpoint.Method.ToLowerInvariant()], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+            Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString(), ignoreCase: true);
+            Assert.DoesNotContain(bindings, b => b.GetProperty("type").GetString()!.StartsWith("durable", StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    [Fact]
     public void Output_HostJson_IsTheRepositoryHostJson()
     {
         // host.json is linked, not copied: both hosts must read the same durableTask settings.
@@ -105,12 +124,12 @@ public sealed class FunctionsMetadataTests
         Assert.Equal(File.ReadAllText(Path.Combine(RepoPaths.Root, "workflows", file)), File.ReadAllText(output));
     }
 
-    private static Dictionary<string, JsonElement> Load()
+    private static Dictionary<string, JsonElement> Load(string output, string project)
     {
-        var path = Path.Combine(Output, "functions.metadata");
+        var path = Path.Combine(output, "functions.metadata");
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"Build src/DurableAgentOps.Functions -c {RepoPaths.Configuration} first: no {path}.", path);
+            throw new FileNotFoundException($"Build src/{project} -c {RepoPaths.Configuration} first: no {path}.", path);
         }
 
         using var document = JsonDocument.Parse(File.ReadAllText(path));

@@ -17,20 +17,32 @@ public sealed partial class InfraTests
 
     // Built-in role ids (the same in every tenant) and the one scope each may be granted at: what the host identity
     // needs, nothing wider. A scope is the compiled resourceId expression of the resource the role is on.
-    private static readonly Dictionary<string, (string Role, string[] Scopes)> AllowedRoles = new()
+    private const string Account = "[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]";
+
+    private static string Secret(string name) => $"[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), '{name}')]";
+
+    /// <summary>The roles each app's own identity may hold, and where: nothing else is granted to anyone.</summary>
+    private static readonly Dictionary<string, Dictionary<string, (string Role, string[] Scopes)>> AllowedRoles = new()
     {
-        ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = ("Storage Blob Data Owner", ["[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]"]),
-        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = ("Storage Queue Data Contributor", ["[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]"]),
-        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = ("Storage Table Data Contributor", ["[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]"]),
-        ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = ("Storage Blob Data Contributor",
-            ["[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', parameters('accountName'), 'default', 'anchors')]"]),
-        ["12338af0-0e69-4776-bea7-57ae8d297424"] = ("Key Vault Crypto User", ["[resourceId('Microsoft.KeyVault/vaults/keys', parameters('vaultName'), 'evidence-signing')]"]),
-        ["4633458b-17de-408a-b874-0445c86b69e6"] = ("Key Vault Secrets User",
-        [
-            "[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), 'link-signing-key')]",
-            "[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), 'evidence-vault-key')]",
-            "[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), 'pages-client-secret')]",
-        ]),
+        ["hostPrincipalId"] = new()
+        {
+            ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = ("Storage Blob Data Owner", [Account]),
+            ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = ("Storage Queue Data Contributor", [Account]),
+            ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = ("Storage Table Data Contributor", [Account]),
+            ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = ("Storage Blob Data Contributor",
+                ["[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', parameters('accountName'), 'default', 'anchors')]"]),
+            ["12338af0-0e69-4776-bea7-57ae8d297424"] = ("Key Vault Crypto User", ["[resourceId('Microsoft.KeyVault/vaults/keys', parameters('vaultName'), 'evidence-signing')]"]),
+            ["4633458b-17de-408a-b874-0445c86b69e6"] = ("Key Vault Secrets User",
+                [Secret("link-signing-key"), Secret("evidence-vault-key"), Secret("pages-client-secret"), Secret("write-intent-key")]),
+        },
+
+        // The writer app: its runtime's blobs and its intent table, the intent key and the vault key; no queue, no signing key.
+        ["writerPrincipalId"] = new()
+        {
+            ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = ("Storage Blob Data Owner", [Account]),
+            ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = ("Storage Table Data Contributor", [Account]),
+            ["4633458b-17de-408a-b874-0445c86b69e6"] = ("Key Vault Secrets User", [Secret("evidence-vault-key"), Secret("write-intent-key")]),
+        },
     };
 
     private static readonly Lazy<Task<JsonDocument>> Compiled = new(async () =>
@@ -41,13 +53,14 @@ public sealed partial class InfraTests
     });
 
     [Fact]
-    public async Task MainBicep_Compiled_OneIdentityPerCatalogueEntryAndOneForTheHost()
+    public async Task MainBicep_Compiled_OneIdentityPerCatalogueEntryAndOneForEachApp()
     {
         var template = (await Compiled.Value).RootElement;
         var identities = Module(template, "identities").Resources.Where(r => Type(r) == "Microsoft.ManagedIdentity/userAssignedIdentities").ToList();
 
-        Assert.Equal(2, identities.Count);
+        Assert.Equal(3, identities.Count);
         Assert.Contains(identities, r => r.GetProperty("name").GetString() == "[format('{0}-host', parameters('namePrefix'))]");
+        Assert.Contains(identities, r => r.GetProperty("name").GetString() == "[format('{0}-writer-host', parameters('namePrefix'))]");
         Assert.Contains(identities, r => r.TryGetProperty("copy", out var copy)
             && copy.GetProperty("count").GetString() == "[length(parameters('catalogueIdentities'))]");
 
@@ -82,18 +95,20 @@ public sealed partial class InfraTests
     }
 
     [Fact]
-    public async Task MainBicep_Compiled_OnlyTheHostIdentityHoldsRolesAndOnlyWhereItNeedsThem()
+    public async Task MainBicep_Compiled_OnlyTheAppsOwnIdentitiesHoldRolesAndOnlyWhereTheyNeedThem()
     {
         var template = (await Compiled.Value).RootElement;
         var root = new ModuleTemplate("main", template, default);
-        var granted = new List<string>();
+        var granted = AllowedRoles.Keys.ToDictionary(k => k, _ => new List<string>());
         foreach (var module in Deployments(root))
         {
             foreach (var assignment in module.Resources.Where(r => Type(r) == "Microsoft.Authorization/roleAssignments"))
             {
                 Assert.NotEqual("main", module.Name); // the root grants nothing itself: every grant is a module's, checked here
                 var properties = assignment.GetProperty("properties");
-                Assert.Equal("[parameters('hostPrincipalId')]", properties.GetProperty("principalId").GetString());
+                var principal = PrincipalParameter().Match(properties.GetProperty("principalId").GetString()!);
+                Assert.True(principal.Success && AllowedRoles.ContainsKey(principal.Groups[1].Value), $"{module.Name} grants a role to {properties.GetProperty("principalId")}");
+                var allowedRoles = AllowedRoles[principal.Groups[1].Value];
 
                 // A role is named by the module's variables (one, or several in a loop over them), never spelled inline.
                 var expression = properties.GetProperty("roleDefinitionId").GetString()!;
@@ -103,21 +118,61 @@ public sealed partial class InfraTests
                 var scope = assignment.TryGetProperty("scope", out var s) ? s.GetString() : null;
                 foreach (var role in roles)
                 {
-                    Assert.True(AllowedRoles.TryGetValue(role, out var allowed), $"{module.Name} grants role {role}, which the host identity does not need");
-                    Assert.True(allowed.Scopes.Contains(scope), $"{module.Name} grants {allowed.Role} at {scope ?? "the resource group"}");
+                    Assert.True(allowedRoles.TryGetValue(role, out var allowed), $"{module.Name} grants role {role} to {principal.Groups[1].Value}, which does not need it");
+                    Assert.True(allowed.Scopes.Contains(scope), $"{module.Name} grants {allowed.Role} to {principal.Groups[1].Value} at {scope ?? "the resource group"}");
                 }
 
-                granted.AddRange(roles);
+                granted[principal.Groups[1].Value].AddRange(roles);
             }
 
-            // Every module that grants a role is handed the host identity's principal id, and no other.
-            if (module.Parameters.ValueKind == JsonValueKind.Object && module.Parameters.TryGetProperty("hostPrincipalId", out var principal))
+            // Every module that grants a role is handed the apps' own identities' principal ids, and no other.
+            foreach (var (parameter, output) in new[] { ("hostPrincipalId", "hostPrincipalId"), ("writerPrincipalId", "writerHostPrincipalId") })
             {
-                Assert.EndsWith("'identities'), '2025-04-01').outputs.hostPrincipalId.value]", principal.GetProperty("value").GetString(), StringComparison.Ordinal);
+                if (module.Parameters.ValueKind == JsonValueKind.Object && module.Parameters.TryGetProperty(parameter, out var value))
+                {
+                    Assert.EndsWith($"'identities'), '2025-04-01').outputs.{output}.value]", value.GetProperty("value").GetString(), StringComparison.Ordinal);
+                }
             }
         }
 
-        Assert.Equal(AllowedRoles.Keys.Order(), granted.Distinct().Order());
+        foreach (var (principal, roles) in AllowedRoles)
+        {
+            Assert.Equal(roles.Keys.Order(), granted[principal].Distinct().Order());
+        }
+    }
+
+    [Fact]
+    public async Task MainBicep_Compiled_WriterIdentitiesAreAttachedToTheWriterAppAlone()
+    {
+        var template = (await Compiled.Value).RootElement;
+        var variables = template.GetProperty("variables");
+
+        // The catalogue's app: writer picks the writer's identities; every other one is the main app's, and the two never meet.
+        Assert.Equal(
+            "[filter(range(0, length(variables('catalogueIdentities'))), lambda('i', equals(coalesce(tryGet(variables('catalogueIdentities')[lambdaVariables('i')].value, 'app'), 'main'), 'writer')))]",
+            variables.GetProperty("writerIndexes").GetString());
+        Assert.Equal(
+            "[filter(range(0, length(variables('catalogueIdentities'))), lambda('i', not(contains(variables('writerIndexes'), lambdaVariables('i')))))]",
+            variables.GetProperty("mainIndexes").GetString());
+        foreach (var (module, indexes, host) in new[] { ("app", "mainIndexes", "hostIdentityId"), ("writer-app", "writerIndexes", "writerHostIdentityId") })
+        {
+            var parameters = Module(template, module).Parameters;
+            Assert.StartsWith($"[map(variables('{indexes}'), ", parameters.GetProperty("catalogue").GetProperty("value").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith($"[map(variables('{indexes}'), ", parameters.GetProperty("catalogueIdentities").GetProperty("value").GetString(), StringComparison.Ordinal);
+            Assert.EndsWith($".outputs.{host}.value]", parameters.GetProperty("hostIdentityId").GetProperty("value").GetString(), StringComparison.Ordinal);
+        }
+
+        // Each app's site attaches its own identity and the catalogue identities it was given, nothing else.
+        var site = Assert.Single(Module(template, "app").Resources, r => Type(r) == "Microsoft.Web/sites");
+        Assert.Equal("[variables('attached')]", site.GetProperty("identity").GetProperty("userAssignedIdentities").GetString());
+        Assert.Equal("[union(createObject(format('{0}', parameters('hostIdentityId')), createObject()), toObject(parameters('catalogue'), lambda('c', lambdaVariables('c').id), lambda('c', createObject())))]",
+            Module(template, "app").Template.GetProperty("variables").GetProperty("attached").GetString());
+
+        // And the catalogue marks exactly the identities separate-writer workflows write with.
+        var writers = Directory.GetFiles(Path.Combine(RepoPaths.Root, "workflows"), "*.yaml")
+            .Select(f => WorkflowLoader.Load(f)).Where(w => w.Definition is { Isolation: Core.Model.Isolation.SeparateWriter })
+            .SelectMany(w => w.Definition!.Steps.Where(s => s.Kind == Core.Model.StepKind.Write).Select(s => s.Identity));
+        Assert.Equal(writers.Distinct().Order(), Catalogue().Identities.Where(i => i.App == Core.Model.IdentityApp.Writer).Select(i => i.Name).Order());
     }
 
     [Fact]
@@ -167,6 +222,9 @@ public sealed partial class InfraTests
 
     private const string StandInSecret = "bm90LWEtcmVhbC1zZWNyZXQtb25seS1mb3ItdGhlLXRlc3Q=";
 
+    [GeneratedRegex(@"^\[parameters\('(\w+)'\)\]$")]
+    private static partial Regex PrincipalParameter();
+
     private static Core.Model.IdentityCatalogue Catalogue() =>
         WorkflowLoader.LoadCatalogue(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml")).Catalogue;
 
@@ -207,6 +265,7 @@ public sealed partial class InfraTests
         info.Environment["AGENTOPS_PAGES_CLIENT_ID"] = "00000000-0000-4000-8000-000000000001";
         info.Environment["AGENTOPS_LINK_SIGNING_KEY"] = StandInSecret;
         info.Environment["AGENTOPS_EVIDENCE_VAULT_KEY"] = StandInSecret;
+        info.Environment["AGENTOPS_WRITE_INTENT_KEY"] = StandInSecret;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

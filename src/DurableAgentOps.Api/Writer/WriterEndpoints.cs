@@ -14,14 +14,17 @@ public static class WriterEndpoints
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
         new("WriteIntent", "POST", WriterClient.IntentsPath, null, WriteAsync),
-        new("WriterHealth", "GET", "/healthz", null, () => Results.Json(new { status = "healthy", role = "writer" })),
+        new("WriterHealth", "GET", "/healthz", null, Health),
     ];
 
     /// <summary>Maps the writer's routes.</summary>
     public static IEndpointRouteBuilder MapWriterApi(this IEndpointRouteBuilder app) => app.MapApiEndpoints(All);
 
+    /// <summary><c>GET /healthz</c>: the writer answers (it keeps no engine to report on).</summary>
+    public static IResult Health() => Results.Json(new { status = "healthy", role = "writer" });
+
     /// <summary><c>POST /writer/intents</c> with <c>{"intent": "…", "signature": "…"}</c>: see <see cref="WriterService.AnswerAsync"/>.</summary>
-    private static async Task<IResult> WriteAsync(HttpRequest request, [FromServices] WriterService writer, CancellationToken ct)
+    public static async Task<IResult> WriteAsync(HttpRequest request, [FromServices] WriterService writer, CancellationToken ct)
     {
         var (signed, invalid) = await JsonBody.ReadAsync<SignedWriteIntent>(request, ct);
         if (invalid is not null)

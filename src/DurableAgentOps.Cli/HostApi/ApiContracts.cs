@@ -74,11 +74,12 @@ internal sealed record PendingApprovalDto(
 
 /// <summary>
 /// GET /api/host: the host's environment and which governance it enforces. Null unless the host says both switches, so
-/// an answer that is not this one is never read as "all enforced".
+/// an answer that is not this one is never read as "all enforced". A host that does not say whether it has a writer is
+/// read as having none (it refuses separate-writer writes).
 /// </summary>
-internal sealed record HostDto(string? Environment, bool? Development, string? IdentitiesEnvironment, bool? ScopeGuard, bool? Evidence)
+internal sealed record HostDto(string? Environment, bool? Development, string? IdentitiesEnvironment, bool? ScopeGuard, bool? Evidence, bool? SeparateWriter = null)
 {
     public Core.Governance.HostGovernance? ToGovernance() => ScopeGuard is { } guard && Evidence is { } evidence
-        ? new(Environment ?? "(unknown)", Development ?? false, IdentitiesEnvironment ?? Core.Model.IdentityCatalogue.LocalEnvironment, guard, evidence)
+        ? new(Environment ?? "(unknown)", Development ?? false, IdentitiesEnvironment ?? Core.Model.IdentityCatalogue.LocalEnvironment, guard, evidence, SeparateWriter ?? false)
         : null;
 }

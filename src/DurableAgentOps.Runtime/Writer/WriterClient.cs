@@ -11,6 +11,7 @@ namespace DurableAgentOps.Runtime.Writer;
 /// </summary>
 public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> options)
 {
+    /// <summary>The writer's route: under the writer's base URL (a Function App's is its /api/ prefix).</summary>
     public const string IntentsPath = "/writer/intents";
 
     public Uri? Writer => options.Value.Url;
@@ -21,7 +22,7 @@ public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> option
         HttpResponseMessage response;
         try
         {
-            response = await http.PostAsJsonAsync(new Uri(writer, IntentsPath), intent, EngineJson.Options, cancellationToken);
+            response = await http.PostAsJsonAsync(IntentsUri(writer), intent, EngineJson.Options, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
@@ -48,6 +49,14 @@ public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> option
                 ? new StepRefusedException($"the writer refused the intent ({problem.Refusal ?? problem.Error}): {problem.Detail}")
                 : new WriterUnreachableException($"the writer answered {(int)response.StatusCode}: {problem.Detail}");
         }
+    }
+
+    /// <summary><paramref name="writer"/> joined with the route, keeping any path the base URL has (https://app/api/).</summary>
+    public static Uri IntentsUri(Uri writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var root = writer.AbsoluteUri.EndsWith('/') ? writer : new Uri(writer.AbsoluteUri + "/");
+        return new Uri(root, IntentsPath.TrimStart('/'));
     }
 
     private static async Task<WriterProblem> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
