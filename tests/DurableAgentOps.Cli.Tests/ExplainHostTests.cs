@@ -69,8 +69,23 @@ public sealed class ExplainHostTests : IAsyncLifetime
         var offline = CliRunner.InProcess("explain", Crm);
 
         Assert.Equal(0, online.ExitCode);
-        Assert.Contains("Host: Production environment, identities local; scope guard on, evidence on\n", online.Out, StringComparison.Ordinal);
-        Assert.Equal(offline.Out, online.Out.Replace("Host: Production environment, identities local; scope guard on, evidence on\n", string.Empty, StringComparison.Ordinal));
+        Assert.Contains("Host: Production environment, identities local; scope guard on, evidence on, writer none\n", online.Out, StringComparison.Ordinal);
+        Assert.Equal(offline.Out, online.Out.Replace("Host: Production environment, identities local; scope guard on, evidence on, writer none\n", string.Empty, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true, "writer yes", "Isolation: separate-writer: write steps run in the writer, a separate app that alone holds finance-writer;")]
+    [InlineData(false, "writer none", "(declared, not enforced by this host: this host has no writer (AgentOps:Writer:Url), so it refuses this workflow's writes)")]
+    public void ExplainHost_SeparateWriter_IsEnforcedOnlyOnAHostWithAWriter(bool separateWriter, string hostLine, string isolation)
+    {
+        host.Host = () => FakeHost.HostAnswer(scopeGuard: true, evidence: true, separateWriter: separateWriter);
+
+        var result = CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, "invoice-exceptions.yaml"), "--host", host.Url);
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        Assert.Contains($"evidence on, {hostLine}\n", result.Out, StringComparison.Ordinal);
+        Assert.Contains(isolation, result.Out, StringComparison.Ordinal);
+        Assert.Equal(separateWriter ? 0 : 1, CountOf(result.Out, "declared, not enforced by this host"));
     }
 
     [Fact]
