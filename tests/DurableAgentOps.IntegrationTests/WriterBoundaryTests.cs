@@ -88,6 +88,16 @@ public sealed class WriterBoundaryTests(AzuriteFixture azurite) : IAsyncLifetime
         await AssertRefusedAsync(Resigned(handed, key, i => i["issuedAt"] = DateTimeOffset.UtcNow.AddHours(-1).ToString("O")), HttpStatusCode.Forbidden, "Expired", "outside");
         await AssertRefusedAsync(Resigned(handed, key, i => i["stepId"] = "read-invoice"), HttpStatusCode.Forbidden, "NotApproved", "is not a write step");
 
+        // The step tried again after the main app lost the answer (a fresh intent for the same change): told the write is made, nothing sent.
+        using (var again = await writer.Http.PostAsync("/writer/intents", new StringContent(
+            Resigned(handed, key, i => i["issuedAt"] = DateTimeOffset.UtcNow.ToString("O")), Encoding.UTF8, "application/json")))
+        {
+            var answer = JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement;
+            Assert.True(again.StatusCode == HttpStatusCode.OK, answer.ToString());
+            Assert.Equal(write.GetProperty("worker").GetString(), answer.GetProperty("worker").GetString());
+            Assert.Equal(["finance.exceptions.write"], answer.GetProperty("operations").EnumerateArray().Select(o => o.GetString()));
+        }
+
         Assert.Single(await dev.RequestsToAsync("finance", ExceptionPath), r => r.GetProperty("method").GetString() == "PUT");
     }
 

@@ -82,6 +82,9 @@ internal static partial class Logs
     [LoggerMessage(271, LogLevel.Warning, "Writer: intent for step {StepId} of run {RunId} refused ({Refusal}): {Reason}; nothing written")]
     public static partial void WriteIntentRefused(this ILogger logger, string runId, string stepId, string refusal, string reason);
 
+    [LoggerMessage(273, LogLevel.Warning, "Writer: step {StepId} of run {RunId} was already written whole; a later intent for the same change is answered with that write, and nothing is sent")]
+    public static partial void WriteAlreadyMade(this ILogger logger, string runId, string stepId);
+
     [LoggerMessage(272, LogLevel.Information, "Step {StepId} of run {RunId}: the write is handed to the writer at {Writer}")]
     public static partial void WriteHandedToWriter(this ILogger logger, string runId, string stepId, string writer);
 }

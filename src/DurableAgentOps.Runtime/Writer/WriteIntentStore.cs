@@ -1,18 +1,25 @@
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
 
 namespace DurableAgentOps.Runtime.Writer;
 
 /// <summary>
-/// The writer's record of each intent it acted on, one row per run and write step: begun (with the change's digest)
-/// and, once every call was confirmed, used. A write that stopped part way may be tried again with the same change
-/// (its calls carry the same idempotency keys); a used intent is refused, so a replay writes nothing.
+/// The writer's record of each write it acted on, one row per run and write step: begun (with the change's digest),
+/// then used once every call was confirmed, with the intent's signature and what the write answered. A write stopped
+/// part way may be tried again with the same change (its calls carry the same idempotency keys). Once used, the same
+/// intent sent again is refused; a fresh intent of the run for the same change (the step tried again after the main app
+/// lost the answer) gets the recorded answer and writes nothing.
 /// </summary>
 public sealed class WriteIntentStore(GovernanceStorage storage)
 {
     private const string UsedState = "used";
     private const string BegunState = "begun";
+
+    // A table property holds at most 32K characters; a larger answer is not kept (a later intent is then refused as used).
+    private const int MaxKeptAnswer = 30_000;
 
     private readonly Lazy<Task<TableClient>> table = new(async () =>
     {
@@ -21,8 +28,11 @@ public sealed class WriteIntentStore(GovernanceStorage storage)
         return client;
     });
 
-    /// <summary>Marks the intent begun, or refuses it: used already, or begun for another change.</summary>
-    public async Task BeginAsync(WriteIntent intent, string changeDigest, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks the intent begun and answers null (go on and write), or the write's recorded answer when it was already
+    /// made whole by another intent for this change; refuses the intent that made it, and one for another change.
+    /// </summary>
+    public async Task<WriterAnswer?> BeginAsync(WriteIntent intent, string signature, string changeDigest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var client = await table.Value;
@@ -30,35 +40,61 @@ public sealed class WriteIntentStore(GovernanceStorage storage)
         if (found.HasValue)
         {
             var row = found.Value!;
-            if (row.GetString("State") == UsedState)
-            {
-                throw new WriteIntentRefusedException(WriteIntentRefusal.Used, $"the write of step '{intent.StepId}' of run {intent.RunId} was already made at {row.GetDateTimeOffset("UsedAt"):u}; an intent is used once");
-            }
-
             if (row.GetString("ChangeDigest") != changeDigest)
             {
                 throw new WriteIntentRefusedException(WriteIntentRefusal.NotApproved, $"the write of step '{intent.StepId}' of run {intent.RunId} was begun for another change");
             }
 
-            return;
+            if (row.GetString("State") == UsedState)
+            {
+                var used = $"the write of step '{intent.StepId}' of run {intent.RunId} was already made at {row.GetDateTimeOffset("UsedAt"):u}";
+                return row.GetString("Signature") == signature || RecordedAnswer(row) is not { } answer
+                    ? throw new WriteIntentRefusedException(WriteIntentRefusal.Used, $"{used}; an intent is used once")
+                    : answer;
+            }
+
+            return null;
         }
 
         try
         {
             await client.AddEntityAsync(new TableEntity(intent.RunId, intent.StepId) { ["State"] = BegunState, ["ChangeDigest"] = changeDigest, ["BegunAt"] = DateTimeOffset.UtcNow }, cancellationToken);
+            return null;
         }
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
-            // Another attempt began it at the same moment: judge it again against that row.
-            await BeginAsync(intent, changeDigest, cancellationToken);
+            // Another attempt began it at the same moment: judge this one against that row.
+            return await BeginAsync(intent, signature, changeDigest, cancellationToken);
         }
     }
 
-    /// <summary>The write is whole: from now on the intent is refused as used.</summary>
-    public async Task MarkUsedAsync(WriteIntent intent, CancellationToken cancellationToken)
+    /// <summary>The write is whole: from now on this intent is refused, and a later one for the change gets <paramref name="answer"/>.</summary>
+    public async Task MarkUsedAsync(WriteIntent intent, string signature, WriterAnswer answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(intent);
+        ArgumentNullException.ThrowIfNull(answer);
         var client = await table.Value;
-        await client.UpdateEntityAsync(new TableEntity(intent.RunId, intent.StepId) { ["State"] = UsedState, ["UsedAt"] = DateTimeOffset.UtcNow }, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        var kept = JsonSerializer.Serialize(answer, EngineJson.Options);
+        await client.UpdateEntityAsync(
+            new TableEntity(intent.RunId, intent.StepId)
+            {
+                ["State"] = UsedState,
+                ["UsedAt"] = DateTimeOffset.UtcNow,
+                ["Signature"] = signature,
+                ["Answer"] = kept.Length <= MaxKeptAnswer ? kept : null,
+            },
+            ETag.All, TableUpdateMode.Merge, cancellationToken);
+    }
+
+    private static WriterAnswer? RecordedAnswer(TableEntity row)
+    {
+        try
+        {
+            return row.GetString("Answer") is { } kept ? JsonSerializer.Deserialize<WriterAnswer>(kept, EngineJson.Options) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

@@ -68,11 +68,18 @@ public sealed class WriterService(
             ScopeGuard.Check(input.Step, input.Identity, call.Operation, call.Record, call.Fields);
         }
 
-        await intents.BeginAsync(intent, digest, cancellationToken);
+        if (await intents.BeginAsync(intent, signed.Signature, digest, cancellationToken) is { } recorded)
+        {
+            // The step tried again after the main app lost the answer: the write is whole, so it is told so, and nothing is sent.
+            logger.WriteAlreadyMade(intent.RunId, intent.StepId);
+            return recorded;
+        }
+
         logger.WriteIntentAccepted(intent.RunId, intent.StepId, input.Identity.Name, digest[..12]);
         var output = await writer.WriteAsync(intent.RunId, intent.StepId, input.ClientId, calls, cancellationToken);
-        await intents.MarkUsedAsync(intent, cancellationToken);
-        return new WriterAnswer(output, [.. calls.Select(c => c.Operation)], [.. calls.Select(c => c.Record!.Id).Distinct(StringComparer.Ordinal)], worker.WorkerId);
+        var answer = new WriterAnswer(output, [.. calls.Select(c => c.Operation)], [.. calls.Select(c => c.Record!.Id).Distinct(StringComparer.Ordinal)], worker.WorkerId);
+        await intents.MarkUsedAsync(intent, signed.Signature, answer, cancellationToken);
+        return answer;
     }
 
     /// <summary>The step as the pinned definition has it, with the intent's data, and the calls built from it here.</summary>
