@@ -50,6 +50,11 @@ param extraSettings object = {}
 @maxLength(24)
 param storageAccountName string = 'ao${uniqueString(resourceGroup().id, namePrefix)}'
 
+@description('Storage account name of the writer app (its package, runtime data and intent record; an account of its own).')
+@minLength(3)
+@maxLength(24)
+param writerStorageAccountName string = 'aow${uniqueString(resourceGroup().id, namePrefix)}'
+
 @description('Storage account name for anchored tree heads (an account of its own).')
 @minLength(3)
 @maxLength(24)
@@ -138,6 +143,16 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+module writerStorage 'modules/writerstorage.bicep' = {
+  name: 'writer-storage'
+  params: {
+    location: location
+    tags: tags
+    writerAccountName: writerStorageAccountName
+    writerPrincipalId: identities.outputs.writerHostPrincipalId
+  }
+}
+
 module anchors 'modules/anchors.bicep' = {
   name: 'anchors'
   params: {
@@ -178,13 +193,17 @@ module writerApp 'modules/functionapp.bicep' = {
     hostClientId: identities.outputs.writerHostClientId
     catalogue: map(writerIndexes, i => identities.outputs.catalogue[i])
     catalogueIdentities: map(writerIndexes, i => catalogueIdentities[i])
-    storageAccountName: storage.outputs.accountName
-    deploymentContainerUrl: storage.outputs.writerDeploymentContainerUrl
+    storageAccountName: writerStorage.outputs.accountName
+    deploymentContainerUrl: writerStorage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitoring.outputs.connectionString
     dotnetVersion: dotnetVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     settings: union(systemSettings, {
+      // What it reads of each run (definitions, decisions, the vault), in the main account, with its own identity.
+      AgentOps__Writer__RunStorage__accountName: storage.outputs.accountName
+      AgentOps__Writer__RunStorage__credential: 'managedidentity'
+      AgentOps__Writer__RunStorage__clientId: identities.outputs.writerHostClientId
       AgentOps__Writer__IntentKey: vault.outputs.writeIntentKeyReference
       AgentOps__Evidence__VaultKey: vault.outputs.evidenceVaultKeyReference
     })

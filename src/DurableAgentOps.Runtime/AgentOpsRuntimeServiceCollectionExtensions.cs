@@ -118,8 +118,13 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.AddOptions<WriterOptions>().Bind(configuration.GetSection(WriterOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSettings>, StorageSettingsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WriterOptions>>(new WriterOptionsValidator(inWriter: true)));
+        services.AddOptions<AgentOpsRunOptions>().Bind(configuration.GetSection(AgentOpsRunOptions.Section));
         services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration, StorageSettings.ConnectionName));
-        services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>()));
+        services.TryAddSingleton(sp => new WriterStorage(GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>())));
+        services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration,
+            configuration.GetSection(WriterOptions.RunStorageSetting).Exists()
+                ? StorageConnection.FromConfiguration(configuration, WriterOptions.RunStorageSetting)
+                : sp.GetRequiredService<StorageConnection>()));
         services.TryAddSingleton<DefinitionStore>();
         services.TryAddSingleton<DecisionStore>();
         services.TryAddSingleton<WriteIntentStore>();
@@ -131,4 +136,5 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<ChangeWriter>();
         services.TryAddSingleton<WriterService>();
         return services;
-    }}
+    }
+}

@@ -19,6 +19,8 @@ public sealed partial class InfraTests
     // needs, nothing wider. A scope is the compiled resourceId expression of the resource the role is on.
     private const string Account = "[resourceId('Microsoft.Storage/storageAccounts', parameters('accountName'))]";
 
+    private const string WriterAccount = "[resourceId('Microsoft.Storage/storageAccounts', parameters('writerAccountName'))]";
+
     private static string Secret(string name) => $"[resourceId('Microsoft.KeyVault/vaults/secrets', parameters('vaultName'), '{name}')]";
 
     /// <summary>The roles each app's own identity may hold, and where: nothing else is granted to anyone.</summary>
@@ -36,11 +38,14 @@ public sealed partial class InfraTests
                 [Secret("link-signing-key"), Secret("evidence-vault-key"), Secret("pages-client-secret"), Secret("write-intent-key")]),
         },
 
-        // The writer app: its runtime's blobs and its intent table, the intent key and the vault key; no queue, no signing key.
+        // The writer app: reads the main account; owns its own account (package, runtime data, intent record); reads the
+        // intent key and the vault key. No queue, no signing key, no link key, and the host has no role on its account.
         ["writerPrincipalId"] = new()
         {
-            ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = ("Storage Blob Data Owner", [Account]),
-            ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = ("Storage Table Data Contributor", [Account]),
+            ["2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"] = ("Storage Blob Data Reader", [Account]),
+            ["76199698-9eea-4c19-bc75-cec21354c6b6"] = ("Storage Table Data Reader", [Account]),
+            ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b"] = ("Storage Blob Data Owner", [WriterAccount]),
+            ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = ("Storage Table Data Contributor", [WriterAccount]),
             ["4633458b-17de-408a-b874-0445c86b69e6"] = ("Key Vault Secrets User", [Secret("evidence-vault-key"), Secret("write-intent-key")]),
         },
     };

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -87,6 +88,12 @@ public sealed class WriterBoundaryTests(AzuriteFixture azurite) : IAsyncLifetime
         await AssertRefusedAsync(Resigned(handed, key, i => i["decisionIds"] = new JsonArray()), HttpStatusCode.Forbidden, "NotApproved", "names no approval");
         await AssertRefusedAsync(Resigned(handed, key, i => i["issuedAt"] = DateTimeOffset.UtcNow.AddHours(-1).ToString("O")), HttpStatusCode.Forbidden, "Expired", "outside");
         await AssertRefusedAsync(Resigned(handed, key, i => i["stepId"] = "read-invoice"), HttpStatusCode.Forbidden, "NotApproved", "is not a write step");
+        await AssertRefusedAsync(Resigned(handed, key, i => i["environment"] = "azure"), HttpStatusCode.Forbidden, "NotApproved", "this writer's is 'local'");
+        var approver = done.GetProperty("approvals")[0].GetProperty("approver").GetProperty("id").GetString();
+        await AssertRefusedAsync(Resigned(handed, key, i => i["initiatorId"] = approver), HttpStatusCode.Forbidden, "NotApproved", "separation of duties");
+
+        // The same change claimed for a 72,400 EUR invoice: its route goes to controller-approval, where the clerk's approval does not count.
+        await AssertRefusedAsync(Resigned(handed, key, i => i["data"]!["invoice"]!["amount"] = 72400), HttpStatusCode.Forbidden, "NotApproved", "controller-approval");
 
         // The step tried again after the main app lost the answer (a fresh intent for the same change): told the write is made, nothing sent.
         using (var again = await writer.Http.PostAsync("/writer/intents", new StringContent(
@@ -129,23 +136,19 @@ public sealed class WriterBoundaryTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task SeparateWriterRun_HostWithoutAWriter_IsRefusedAtTheWriteAndWritesNothing()
+    public async Task SeparateWriterRun_HostWithoutAWriter_IsRefusedAtStart()
     {
         var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
         await using var alone = await HostProcess.StartHealthyAsync(settings);
-        var governance = await alone.GetJsonAsync<JsonElement>("/api/host");
-        Assert.False(governance.GetProperty("separateWriter").GetBoolean());
+        Assert.False((await alone.GetJsonAsync<JsonElement>("/api/host")).GetProperty("separateWriter").GetBoolean());
         Assert.True((await host.GetJsonAsync<JsonElement>("/api/host")).GetProperty("separateWriter").GetBoolean());
-        var before = (await dev.RequestsToAsync("finance", "/finance/invoices/INV-00000002/exception")).Count;
 
-        var runId = await GovernedRuns.StartAsync(alone, dev, "invoice-exceptions", new { invoiceId = "INV-00000002", purchaseOrderId = "PO-00000002" }, Frank);
-        await GovernedRuns.WaitPhaseAsync(alone, runId, "awaiting-approval");
-        await GovernedRuns.ApproveAsync(alone, dev, runId, "fiona.finance@contoso.example");
-        var done = await GovernedRuns.WaitFinishedAsync(alone, runId);
+        using var frank = alone.As(await dev.SignInAsync(Frank));
+        using var response = await frank.PostAsJsonAsync("/api/workflows/invoice-exceptions/runs", new { input = new { invoiceId = "INV-00000002", purchaseOrderId = "PO-00000002" } });
 
-        Assert.True(done.GetProperty("status").GetString() == "Failed", done.ToString());
-        Assert.True(done.ToString().Contains("this app has no writer", StringComparison.Ordinal), done.ToString()[^1500..]);
-        Assert.Equal(before, (await dev.RequestsToAsync("finance", "/finance/invoices/INV-00000002/exception")).Count);
+        var problem = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Conflict, problem);
+        Assert.Contains("this host has no writer (AgentOps:Writer:Url and IntentKey)", problem, StringComparison.Ordinal);
     }
 
     private async Task AssertRefusedAsync(string body, HttpStatusCode status, string refusal, string reason)

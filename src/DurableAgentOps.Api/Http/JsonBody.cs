@@ -49,7 +49,7 @@ internal static class JsonBody
     }
 
     /// <summary>A JSON request body as <typeparamref name="T"/>; with <paramref name="optional"/>, a request without a body reads as null.</summary>
-    public static async Task<(T? Body, IResult? Invalid)> ReadAsync<T>(HttpRequest request, CancellationToken ct, bool optional = false)
+    public static async Task<(T? Body, IResult? Invalid)> ReadAsync<T>(HttpRequest request, CancellationToken ct, bool optional = false, int maxBytes = MaxBytes)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -64,13 +64,13 @@ internal static class JsonBody
             return (null, Results.Problem("Send the body as application/json.", statusCode: 415, title: "Unsupported media type."));
         }
 
-        if (request.ContentLength > MaxBytes)
+        if (request.ContentLength > maxBytes)
         {
-            return (null, TooLarge());
+            return (null, TooLarge(maxBytes));
         }
 
         // Read at most one byte past the limit, whatever Content-Length said (chunked bodies have none).
-        var buffer = new byte[MaxBytes + 1];
+        var buffer = new byte[maxBytes + 1];
         var length = 0;
         int read;
         while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), ct)) > 0)
@@ -78,9 +78,9 @@ internal static class JsonBody
             length += read;
         }
 
-        if (length > MaxBytes)
+        if (length > maxBytes)
         {
-            return (null, TooLarge());
+            return (null, TooLarge(maxBytes));
         }
 
         try
@@ -127,8 +127,8 @@ internal static class JsonBody
         }
     }
 
-    private static IResult TooLarge() =>
-        Results.Problem($"The body is over {MaxBytes} bytes, the limit of this API.", statusCode: 413, title: "Request body too large.");
+    private static IResult TooLarge(int maxBytes = MaxBytes) =>
+        Results.Problem($"The body is over {maxBytes} bytes, the limit of this API.", statusCode: 413, title: "Request body too large.");
 
     /// <summary>A caller's text quoted in a refusal, cut at 40 characters: an answer never echoes a whole request back.</summary>
     internal static string Bounded(string text) => text.Length <= 40 ? text : text[..40] + "…";

@@ -11,6 +11,9 @@ namespace DurableAgentOps.Api.Writer;
 /// </summary>
 public static class WriterEndpoints
 {
+    /// <summary>An intent carries the run's data so far (each system answer is bounded: SystemClient), so more than an API body.</summary>
+    public const int MaxIntentBytes = 8 * 1024 * 1024;
+
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
         new("WriteIntent", "POST", WriterClient.IntentsPath, null, WriteAsync),
@@ -26,7 +29,7 @@ public static class WriterEndpoints
     /// <summary><c>POST /writer/intents</c> with <c>{"intent": "…", "signature": "…"}</c>: see <see cref="WriterService.AnswerAsync"/>.</summary>
     public static async Task<IResult> WriteAsync(HttpRequest request, [FromServices] WriterService writer, CancellationToken ct)
     {
-        var (signed, invalid) = await JsonBody.ReadAsync<SignedWriteIntent>(request, ct);
+        var (signed, invalid) = await JsonBody.ReadAsync<SignedWriteIntent>(request, ct, maxBytes: MaxIntentBytes);
         if (invalid is not null)
         {
             return invalid;
@@ -37,6 +40,7 @@ public static class WriterEndpoints
             return Results.Json(new WriterProblem("invalid", "the body must be {\"intent\": \"…\", \"signature\": \"…\"}", WriteIntentRefusal.Forged.ToString()), statusCode: 400);
         }
 
+        // The writer finishes a write it began whatever happens to this request (WriterService).
         var (status, answer) = await writer.AnswerAsync(signed, ct);
         return Results.Json(answer, statusCode: status);
     }

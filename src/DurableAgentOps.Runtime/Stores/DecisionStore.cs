@@ -78,8 +78,8 @@ public sealed class DecisionStore(GovernanceStorage storage)
         return found.HasValue ? FromEntity(found.Value!) : null;
     }
 
-    /// <summary>The approvals recorded for one step's change in a run (refused attempts and rejections left out).</summary>
-    public async Task<IReadOnlyList<RecordedDecision>> ApprovalsOfAsync(string runId, string stepId, string changeDigest, CancellationToken cancellationToken)
+    /// <summary>The decisions recorded for one step of a run, approvals and rejections (refused attempts left out).</summary>
+    public async Task<IReadOnlyList<RecordedDecision>> DecisionsOfAsync(string runId, string stepId, CancellationToken cancellationToken)
     {
         if (!IsKey(runId))
         {
@@ -90,7 +90,7 @@ public sealed class DecisionStore(GovernanceStorage storage)
         var found = new List<RecordedDecision>();
         await foreach (var entity in client.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}"), cancellationToken: cancellationToken))
         {
-            if (FromEntity(entity) is { Refused: null, Approved: true } decision && decision.StepId == stepId && decision.ChangeDigest == changeDigest)
+            if (FromEntity(entity) is { Refused: null } decision && decision.StepId == stepId)
             {
                 found.Add(decision);
             }

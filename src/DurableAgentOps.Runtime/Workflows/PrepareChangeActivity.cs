@@ -39,7 +39,10 @@ public sealed class PrepareChangeActivity(
 
     private async Task<ProposedChange> PrepareAsync(StepInvocation input)
     {
-        _ = clientIds.Resolve(input.ClientId); // a writer with no client id here is refused now, not after the approval
+        if (input.Writer is null)
+        {
+            _ = clientIds.Resolve(input.ClientId); // a writer with no client id here is refused now, not after the approval
+        }
         var calls = WriteChange.BuildCalls(input);
         if (options.Value.ScopeGuardEnabled)
         {

@@ -9,6 +9,7 @@ using DurableAgentOps.Runtime.Principals;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Telemetry;
+using DurableAgentOps.Runtime.Writer;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
@@ -136,6 +137,13 @@ public sealed class RunService(
         }
 
         var definition = loaded.Definition!;
+        if (definition.Isolation == Isolation.SeparateWriter && !host.SeparateWriter)
+        {
+            // Refused now rather than after people approved a change this host could never write.
+            throw new RunRequestException(409, "This host has no writer.",
+                $"{definition.Name} declares isolation: separate-writer, and this host has no writer ({WriterOptions.Section}:Url and IntentKey): its writes would be refused.");
+        }
+
         var errors = RunInputValidator.Validate(definition, input);
         if (errors.Count > 0)
         {

@@ -23,7 +23,8 @@ public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carrie
     {
         ArgumentNullException.ThrowIfNull(input);
         await carried.AppendAsync(input);
-        input = input with { ClientId = clientIds.Resolve(input.ClientId), Evidence = null };
+        // A write handed to the writer keeps the catalogue's client id: only the writer has (and resolves) its setting.
+        input = input with { ClientId = input.Writer is null ? clientIds.Resolve(input.ClientId) : input.ClientId, Evidence = null };
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         using var span = RuntimeTelemetry.StartStep(RuntimeTelemetry.StepSpan, input);

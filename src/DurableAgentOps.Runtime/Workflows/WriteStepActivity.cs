@@ -26,13 +26,13 @@ public sealed class WriteStepActivity(
 {
     public const string Name = nameof(WriteStepActivity);
 
-    // The process that made the write, when it was the writer: the step's record names it.
-    private string? writtenBy;
+    // The writer's answer, when it made the write: the step's record names its process and the client id it wrote under.
+    private WriterAnswer? writtenBy;
 
     public override async Task<StepRecord> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         var record = await base.RunAsync(context, input);
-        return writtenBy is null ? record : record with { Worker = writtenBy };
+        return writtenBy is { } writer ? record with { Worker = writer.Worker, ClientId = writer.ClientId } : record;
     }
 
     protected override async Task<(JsonObject?, IReadOnlyList<string>, IReadOnlyList<string>, ModelUsage?)> RunStepAsync(StepInvocation input)
@@ -55,7 +55,7 @@ public sealed class WriteStepActivity(
         if (input.Writer is { } run)
         {
             var answer = await HandToWriterAsync(input, run);
-            writtenBy = answer.Worker;
+            writtenBy = answer;
             return (answer.Output, answer.Operations, answer.Records, null);
         }
 
@@ -73,7 +73,7 @@ public sealed class WriteStepActivity(
 
         var key = writerOptions.Value.Key ?? throw new StepRefusedException($"isolation separate-writer: this app has no intent key ({WriterOptions.Section}:IntentKey); the write is refused");
         var approvals = input.ApprovedChangeDigest is { } digest
-            ? await decisions.ApprovalsOfAsync(input.RunId, input.Step.Id, digest, CancellationToken.None)
+            ? (await decisions.DecisionsOfAsync(input.RunId, input.Step.Id, CancellationToken.None)).Where(d => d.Approved && d.ChangeDigest == digest).ToList()
             : [];
         var intent = new WriteIntent(input.RunId, input.Workflow, run.DefinitionSha256, input.Step.Id, run.Environment, run.InitiatorId,
             input.ApprovedChangeDigest, [.. approvals.Select(a => a.DecisionId)], input.Data, time.GetUtcNow());

@@ -23,10 +23,4 @@ public sealed record WriteIntent(
     public const int CurrentVersion = 1;
 
     public int Version { get; init; } = CurrentVersion;
-
-    /// <summary>One intent per run and write step: what the writer marks used once the write is whole.</summary>
-    public string Id => $"{RunId}/{StepId}";
 }
-
-/// <summary>A write intent as it travels: its JSON (base64url) and the HMAC-SHA256 over exactly those bytes.</summary>
-public sealed record SignedWriteIntent(string Intent, string Signature);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using DurableAgentOps.Runtime.Shared;
-using DurableAgentOps.Runtime.Stores;
 
 namespace DurableAgentOps.Runtime.Writer;
 
@@ -13,7 +12,7 @@ namespace DurableAgentOps.Runtime.Writer;
 /// intent sent again is refused; a fresh intent of the run for the same change (the step tried again after the main app
 /// lost the answer) gets the recorded answer and writes nothing.
 /// </summary>
-public sealed class WriteIntentStore(GovernanceStorage storage)
+public sealed class WriteIntentStore(WriterStorage storage, TimeProvider time)
 {
     private const string UsedState = "used";
     private const string BegunState = "begun";
@@ -23,7 +22,7 @@ public sealed class WriteIntentStore(GovernanceStorage storage)
 
     private readonly Lazy<Task<TableClient>> table = new(async () =>
     {
-        var client = storage.Tables.GetTableClient(storage.WriteIntentsTable);
+        var client = storage.Own.Tables.GetTableClient(storage.Own.WriteIntentsTable);
         await client.CreateIfNotExistsAsync();
         return client;
     });
@@ -36,37 +35,48 @@ public sealed class WriteIntentStore(GovernanceStorage storage)
     {
         ArgumentNullException.ThrowIfNull(intent);
         var client = await table.Value;
-        var found = await client.GetEntityIfExistsAsync<TableEntity>(intent.RunId, intent.StepId, cancellationToken: cancellationToken);
-        if (found.HasValue)
+        for (var attempt = 1; ; attempt++)
         {
-            var row = found.Value!;
-            if (row.GetString("ChangeDigest") != changeDigest)
+            var found = await client.GetEntityIfExistsAsync<TableEntity>(intent.RunId, intent.StepId, cancellationToken: cancellationToken);
+            try
             {
-                throw new WriteIntentRefusedException(WriteIntentRefusal.NotApproved, $"the write of step '{intent.StepId}' of run {intent.RunId} was begun for another change");
-            }
+                if (!found.HasValue)
+                {
+                    await client.AddEntityAsync(Begun(intent, changeDigest), cancellationToken);
+                    return null;
+                }
 
-            if (row.GetString("State") == UsedState)
+                var row = found.Value!;
+                if (row.GetString("ChangeDigest") != changeDigest)
+                {
+                    throw new WriteIntentRefusedException(WriteIntentRefusal.NotApproved, $"the write of step '{intent.StepId}' of run {intent.RunId} was begun for another change");
+                }
+
+                if (row.GetString("State") == UsedState)
+                {
+                    var used = $"the write of step '{intent.StepId}' of run {intent.RunId} was already made at {row.GetDateTimeOffset("UsedAt"):u}";
+                    return row.GetString("Signature") == signature || RecordedAnswer(row) is not { } answer
+                        ? throw new WriteIntentRefusedException(WriteIntentRefusal.Used, $"{used}; an intent is used once")
+                        : answer;
+                }
+
+                // Begun and never finished (a write stopped part way): this attempt takes it over, on the row as read, so
+                // two attempts at once cannot both go on.
+                await client.UpdateEntityAsync(Begun(intent, changeDigest), row.ETag, TableUpdateMode.Replace, cancellationToken);
+                return null;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
-                var used = $"the write of step '{intent.StepId}' of run {intent.RunId} was already made at {row.GetDateTimeOffset("UsedAt"):u}";
-                return row.GetString("Signature") == signature || RecordedAnswer(row) is not { } answer
-                    ? throw new WriteIntentRefusedException(WriteIntentRefusal.Used, $"{used}; an intent is used once")
-                    : answer;
+                if (attempt >= 2)
+                {
+                    throw new WriteIntentRefusedException(WriteIntentRefusal.Used, $"another attempt is writing step '{intent.StepId}' of run {intent.RunId} now");
+                }
             }
-
-            return null;
-        }
-
-        try
-        {
-            await client.AddEntityAsync(new TableEntity(intent.RunId, intent.StepId) { ["State"] = BegunState, ["ChangeDigest"] = changeDigest, ["BegunAt"] = DateTimeOffset.UtcNow }, cancellationToken);
-            return null;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            // Another attempt began it at the same moment: judge this one against that row.
-            return await BeginAsync(intent, signature, changeDigest, cancellationToken);
         }
     }
+
+    private TableEntity Begun(WriteIntent intent, string changeDigest) =>
+        new(intent.RunId, intent.StepId) { ["State"] = BegunState, ["ChangeDigest"] = changeDigest, ["BegunAt"] = time.GetUtcNow() };
 
     /// <summary>The write is whole: from now on this intent is refused, and a later one for the change gets <paramref name="answer"/>.</summary>
     public async Task MarkUsedAsync(WriteIntent intent, string signature, WriterAnswer answer, CancellationToken cancellationToken)
@@ -79,7 +89,7 @@ public sealed class WriteIntentStore(GovernanceStorage storage)
             new TableEntity(intent.RunId, intent.StepId)
             {
                 ["State"] = UsedState,
-                ["UsedAt"] = DateTimeOffset.UtcNow,
+                ["UsedAt"] = time.GetUtcNow(),
                 ["Signature"] = signature,
                 ["Answer"] = kept.Length <= MaxKeptAnswer ? kept : null,
             },

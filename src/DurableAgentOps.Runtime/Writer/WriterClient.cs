@@ -24,7 +24,7 @@ public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> option
         {
             response = await http.PostAsJsonAsync(IntentsUri(writer), intent, EngineJson.Options, cancellationToken);
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             throw new WriterUnreachableException($"the writer at {writer} did not answer: {ex.Message}", ex);
         }
@@ -41,11 +41,14 @@ public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> option
             if (problem.Calls is { } calls)
             {
                 // Stopped part way: the orchestrator keeps what was confirmed, as for a write made in this app.
-                Exception cause = problem.SystemRefused ? new StepRefusedException(problem.Detail) : new WriterUnreachableException(problem.Detail);
+                Exception cause = problem.Refused ? new StepRefusedException(problem.Detail) : new WriterUnreachableException(problem.Detail);
                 throw new WriteIncompleteException(calls.Made, calls.Failed.FirstOrDefault() ?? string.Empty, calls.NotSent, cause);
             }
 
-            throw response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity
+            // An expired intent is the clock's doing, not a refusal of the change: the step's next attempt signs a fresh one.
+            var refused = response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict or HttpStatusCode.BadRequest
+                or HttpStatusCode.UnprocessableEntity or HttpStatusCode.RequestEntityTooLarge;
+            throw refused && problem.Refusal != nameof(WriteIntentRefusal.Expired)
                 ? new StepRefusedException($"the writer refused the intent ({problem.Refusal ?? problem.Error}): {problem.Detail}")
                 : new WriterUnreachableException($"the writer answered {(int)response.StatusCode}: {problem.Detail}");
         }
@@ -72,6 +75,3 @@ public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> option
         }
     }
 }
-
-/// <summary>The writer could not be reached or failed on its side: a transient failure the step's retry may cure.</summary>
-internal sealed class WriterUnreachableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -8,6 +8,13 @@ public sealed class WriterOptions
 {
     public const string Section = "AgentOps:Writer";
 
+    /// <summary>
+    /// The writer's connection to the run storage it reads (definitions, decisions, the vault): a connection string, or
+    /// <c>__accountName</c> / <c>__credential</c> / <c>__clientId</c> as <c>AzureWebJobsStorage</c>. Unset, the writer
+    /// reads them from its own <c>AzureWebJobsStorage</c> (one account locally).
+    /// </summary>
+    public const string RunStorageSetting = "AgentOps:Writer:RunStorage";
+
     /// <summary>The writer's base URL (the main app); unset, this app has no writer and refuses separate-writer writes.</summary>
     public Uri? Url { get; set; }
 

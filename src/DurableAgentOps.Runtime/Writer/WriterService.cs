@@ -1,5 +1,6 @@
 using DurableAgentOps.Core.Approvals;
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.Core.Routing;
 using DurableAgentOps.Core.Scope;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Runtime.Connectors;
@@ -15,13 +16,14 @@ namespace DurableAgentOps.Runtime.Writer;
 /// <summary>
 /// The writer: it alone holds the writer identities, and it writes only what it can check for itself. An intent must
 /// carry the intent key's signature and be fresh; the step must be a write of a separate-writer workflow in the pinned
-/// definition the intent names; the calls are rebuilt here from the pinned declarations and must hash to the approved
-/// digest; the decisions must be recorded by the approval service for that change and meet the gate's quorum; the
-/// guard judges every call; and the intent must be unused. Then it writes, under its own identity.
+/// definition the intent names, for this writer's identities environment; the calls are rebuilt here from the pinned
+/// declarations and must hash to the approved digest; the gate is the one the definition sends this run to (its route
+/// chosen again here), and its recorded decisions must hold no rejection and meet its quorum; the guard judges every
+/// call; and the intent must be unused. Then it writes, under its own identity, whatever the caller does meanwhile.
 /// </summary>
 public sealed class WriterService(
     DefinitionStore definitions, DecisionStore decisions, WriteIntentStore intents, ChangeWriter writer, ClientIdResolver clientIds,
-    WorkerInfo worker, TimeProvider time, IOptions<WriterOptions> options, ILogger<WriterService> logger)
+    WorkerInfo worker, TimeProvider time, IOptions<WriterOptions> options, IOptions<AgentOpsRunOptions> run, ILogger<WriterService> logger)
 {
     /// <summary>
     /// The writer's answer to a signed intent, as an HTTP status and body: 200 and the step's output once the write is
@@ -46,7 +48,7 @@ public sealed class WriterService(
         }
         catch (Exception ex) when (ex is StepRefusedException or ScopeViolationException)
         {
-            return (422, new WriterProblem("refused", ex.Message, WriteIntentRefusal.NotApproved.ToString(), SystemRefused: true));
+            return (422, new WriterProblem("refused", ex.Message, Refused: true));
         }
     }
 
@@ -59,9 +61,15 @@ public sealed class WriterService(
             throw Refuse(intent, WriteIntentRefusal.Expired, $"issued at {intent.IssuedAt:u}, outside the {options.Value.IntentLifetime} an intent is usable");
         }
 
-        var (input, calls) = await RebuildAsync(intent, cancellationToken);
+        var snapshot = await LoadAsync(intent, cancellationToken);
+        var (input, calls) = Rebuild(intent, snapshot);
         var digest = WriteChange.Digest(calls);
-        await CheckDecisionsAsync(intent, input, digest, cancellationToken);
+        if (intent.ChangeDigest != digest)
+        {
+            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"the calls built from the intent hash to {digest[..12]}…, not to the change it names ({Short(intent.ChangeDigest)})");
+        }
+
+        await CheckDecisionsAsync(intent, input, snapshot.Definition, digest, cancellationToken);
         foreach (var call in calls)
         {
             // The writer's own guard: not switchable, whatever the main app's settings say.
@@ -75,26 +83,30 @@ public sealed class WriterService(
             return recorded;
         }
 
+        // Once begun, the write is finished whatever happens to the request: a call cut off half way helps nobody.
         logger.WriteIntentAccepted(intent.RunId, intent.StepId, input.Identity.Name, digest[..12]);
-        var output = await writer.WriteAsync(intent.RunId, intent.StepId, input.ClientId, calls, cancellationToken);
-        var answer = new WriterAnswer(output, [.. calls.Select(c => c.Operation)], [.. calls.Select(c => c.Record!.Id).Distinct(StringComparer.Ordinal)], worker.WorkerId);
-        await intents.MarkUsedAsync(intent, signed.Signature, answer, cancellationToken);
+        var output = await writer.WriteAsync(intent.RunId, intent.StepId, input.ClientId, calls, CancellationToken.None);
+        var answer = new WriterAnswer(output, [.. calls.Select(c => c.Operation)], [.. calls.Select(c => c.Record!.Id).Distinct(StringComparer.Ordinal)],
+            input.ClientId, worker.WorkerId);
+        await intents.MarkUsedAsync(intent, signed.Signature, answer, CancellationToken.None);
         return answer;
     }
 
-    /// <summary>The step as the pinned definition has it, with the intent's data, and the calls built from it here.</summary>
-    private async Task<(StepInvocation Input, IReadOnlyList<SystemCall> Calls)> RebuildAsync(WriteIntent intent, CancellationToken cancellationToken)
+    private async Task<WorkflowSnapshot> LoadAsync(WriteIntent intent, CancellationToken cancellationToken)
     {
-        WorkflowSnapshot snapshot;
         try
         {
-            snapshot = await definitions.LoadAsync(intent.Workflow, intent.DefinitionSha256, cancellationToken);
+            return await definitions.LoadAsync(intent.Workflow, intent.DefinitionSha256, cancellationToken);
         }
         catch (DefinitionRefusedException ex)
         {
-            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"definition {intent.Workflow}@{intent.DefinitionSha256[..Math.Min(12, intent.DefinitionSha256.Length)]}: {ex.Message}");
+            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"definition {intent.Workflow}@{Short(intent.DefinitionSha256)}: {ex.Message}");
         }
+    }
 
+    /// <summary>The step as the pinned definition has it, with the intent's data, and the calls built from it here.</summary>
+    private (StepInvocation Input, IReadOnlyList<SystemCall> Calls) Rebuild(WriteIntent intent, WorkflowSnapshot snapshot)
+    {
         var definition = snapshot.Definition;
         if (definition.Isolation != Isolation.SeparateWriter)
         {
@@ -112,9 +124,11 @@ public sealed class WriterService(
             throw Refuse(intent, WriteIntentRefusal.NotApproved, $"identity '{identity.Name}' is not attached to the writer (app: writer)");
         }
 
-        if (!identity.ClientIds.TryGetValue(intent.Environment, out var clientId))
+        // The client id comes from this writer's own identities environment, never from the intent's say.
+        var environment = run.Value.Environment;
+        if (intent.Environment != environment || !identity.ClientIds.TryGetValue(environment, out var clientId))
         {
-            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"identity '{identity.Name}' has no client id for environment '{intent.Environment}'");
+            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"the intent is for identities environment '{intent.Environment}'; this writer's is '{environment}'");
         }
 
         var input = new StepInvocation(intent.RunId, definition.Name, step, identity, clientIds.Resolve(clientId), intent.Data, intent.ChangeDigest,
@@ -125,76 +139,81 @@ public sealed class WriterService(
         }
         catch (Exception ex) when (ex is StepRefusedException or ScopeViolationException or InvalidOperationException)
         {
-            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"the calls cannot be built from the intent's data: {ex.Message}");
+            throw Refuse(intent, WriteIntentRefusal.NotApproved, "the calls cannot be built from the intent's data");
         }
     }
 
     /// <summary>
-    /// The change the calls make is the one approved: the decisions the intent names are recorded, approvals of this
-    /// step's change at one gate the step can wait at, counted as the gate counts them (distinct people, never the
-    /// initiator), and enough for its quorum.
+    /// The change is the one approved at the gate this run had to pass: the gate the step names, or the one its route
+    /// chooses over the same data (chosen again here), or a gate it escalates to. The decisions the intent names are
+    /// read back: approvals of this step's change recorded by the approval service; those at that gate are counted as
+    /// the gate counts them (distinct people, never the initiator) and must meet its quorum, and no rejection may be
+    /// recorded there.
     /// </summary>
-    private async Task CheckDecisionsAsync(WriteIntent intent, StepInvocation input, string digest, CancellationToken cancellationToken)
+    private async Task CheckDecisionsAsync(WriteIntent intent, StepInvocation input, WorkflowDefinition definition, string digest, CancellationToken cancellationToken)
     {
-        if (intent.ChangeDigest != digest)
-        {
-            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"the calls built from the intent hash to {digest[..12]}…, not to the change it names ({Short(intent.ChangeDigest)})");
-        }
-
-        var definition = (await definitions.LoadAsync(intent.Workflow, intent.DefinitionSha256, cancellationToken)).Definition;
-        var gates = GatesOf(input.Step, definition);
-        GateTally? tally = null;
+        var gates = GatesOf(intent, input.Step, definition);
+        var recorded = await decisions.DecisionsOfAsync(intent.RunId, input.Step.Id, cancellationToken);
+        var named = new List<RecordedDecision>();
         foreach (var id in intent.DecisionIds.Distinct(StringComparer.Ordinal))
         {
-            var decision = await decisions.GetAsync(intent.RunId, id, cancellationToken);
-            if (decision is not { Refused: null, Approved: true } || decision.StepId != input.Step.Id || decision.ChangeDigest != digest)
-            {
-                throw Refuse(intent, WriteIntentRefusal.NotApproved, $"decision {id} is not a recorded approval of this change at step '{input.Step.Id}'");
-            }
-
-            if (!gates.Contains(decision.Gate, StringComparer.Ordinal) || (tally is not null && tally.Gate.Id != decision.Gate))
-            {
-                throw Refuse(intent, WriteIntentRefusal.NotApproved, $"decision {id} is at gate '{decision.Gate}', not one gate of step '{input.Step.Id}' ({string.Join(", ", gates)})");
-            }
-
-            tally ??= new GateTally(definition.FindGate(decision.Gate)!, intent.InitiatorId);
-            if (tally.Count(decision.PrincipalId, approved: true) is var verdict && verdict != TallyVerdict.Counted)
-            {
-                throw Refuse(intent, WriteIntentRefusal.NotApproved, $"decision {id}: {GateTally.Describe(verdict)}");
-            }
+            named.Add(recorded.FirstOrDefault(d => d.DecisionId == id) is { Approved: true } decision && decision.ChangeDigest == digest
+                ? decision
+                : throw Refuse(intent, WriteIntentRefusal.NotApproved, $"decision {id} is not a recorded approval of this change at step '{input.Step.Id}'"));
         }
 
-        if (tally is not { QuorumReached: true })
+        foreach (var gate in gates)
         {
-            throw Refuse(intent, WriteIntentRefusal.NotApproved,
-                tally is null ? "it names no approval: the writer writes only approved changes" : $"{tally.Approvals} of the {tally.Gate.Quorum} approvals gate '{tally.Gate.Id}' needs");
-        }
-    }
-
-    /// <summary>The gates a write step can wait at: its own or its route's, and the gates they escalate to.</summary>
-    private static List<string> GatesOf(StepDefinition step, WorkflowDefinition definition)
-    {
-        var first = step.Approval.Mode switch
-        {
-            ApprovalMode.Gate => [step.Approval.Gate!],
-            ApprovalMode.Routed => definition.FindStep(step.Approval.RouteStep!)?.Routes.Select(r => r.Gate).OfType<string>() ?? [],
-            _ => Enumerable.Empty<string>(),
-        };
-        var gates = new List<string>();
-        var next = new Queue<string>(first);
-        while (next.TryDequeue(out var id))
-        {
-            if (!gates.Contains(id, StringComparer.Ordinal) && definition.FindGate(id) is { } gate)
+            if (recorded.FirstOrDefault(d => d.Gate == gate && !d.Approved) is { } rejection)
             {
-                gates.Add(id);
-                if (gate.Escalation?.To is { } to)
+                throw Refuse(intent, WriteIntentRefusal.NotApproved, $"gate '{gate}' holds a rejection ({rejection.DecisionId})");
+            }
+
+            var tally = new GateTally(definition.FindGate(gate)!, intent.InitiatorId);
+            foreach (var decision in named.Where(d => d.Gate == gate))
+            {
+                if (tally.Count(decision.PrincipalId, approved: true) is var verdict && verdict != TallyVerdict.Counted)
                 {
-                    next.Enqueue(to);
+                    throw Refuse(intent, WriteIntentRefusal.NotApproved, $"decision {decision.DecisionId}: {GateTally.Describe(verdict)}");
                 }
             }
+
+            if (tally.QuorumReached)
+            {
+                return;
+            }
         }
 
-        return gates;
+        throw Refuse(intent, WriteIntentRefusal.NotApproved, named.Count == 0
+            ? "it names no approval: the writer writes only approved changes"
+            : $"no gate this run could pass ({string.Join(", ", gates)}) has the approvals its quorum needs");
+    }
+
+    /// <summary>The gate the run had to pass, then the gates it escalates to, in order.</summary>
+    private List<string> GatesOf(WriteIntent intent, StepDefinition step, WorkflowDefinition definition)
+    {
+        string? first;
+        try
+        {
+            first = step.Approval.Mode switch
+            {
+                ApprovalMode.Gate => step.Approval.Gate,
+                ApprovalMode.Routed => Router.Choose(definition.FindStep(step.Approval.RouteStep!)!, intent.Data).Gate,
+                _ => null,
+            };
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"the route of step '{step.Approval.RouteStep}' cannot be chosen from the intent's data");
+        }
+
+        var gates = new List<string>();
+        for (var gate = first is null ? null : definition.FindGate(first); gate is not null && !gates.Contains(gate.Id); gate = gate.Escalation?.To is { } to ? definition.FindGate(to) : null)
+        {
+            gates.Add(gate.Id);
+        }
+
+        return gates.Count > 0 ? gates : throw Refuse(intent, WriteIntentRefusal.NotApproved, $"step '{step.Id}' passes no gate: the writer writes only approved changes");
     }
 
     private WriteIntentRefusedException Refuse(WriteIntent intent, WriteIntentRefusal refusal, string reason)

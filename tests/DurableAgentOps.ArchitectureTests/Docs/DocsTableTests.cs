@@ -108,6 +108,7 @@ public sealed class DocsTableTests
         Runtime.Stores.GovernanceStorage.PrefixSetting,
         "Host:ShutdownTimeout", // StandaloneHost: the generic host's own shutdown timeout
         "Host:Role", // StandaloneHost: main or writer, chosen before any options class exists
+        Runtime.Writer.WriterOptions.RunStorageSetting, // the writer's connection to the run storage, read as AzureWebJobsStorage is
         Api.Telemetry.TelemetryOptions.OtlpEndpointSetting, // OpenTelemetry's and Application Insights' own variables, by their names
         Api.Telemetry.TelemetryOptions.ApplicationInsightsSetting,
     ];

@@ -40,6 +40,7 @@ public sealed partial class RecordHistoriesTests(AzuriteFixture azurite, Smtp4de
     private readonly List<string> accessTokens = [];
     private DevServicesProcess dev = null!;
     private TeamsReceiver teams = null!;
+    private WriterProcess writer = null!;
     private HostProcess host = null!;
 
     public async Task InitializeAsync()
@@ -51,12 +52,14 @@ public sealed partial class RecordHistoriesTests(AzuriteFixture azurite, Smtp4de
         HostProcess.SendMailTo(settings, smtp);
         settings["AgentOps__Teams__WebhookUrl"] = teams.WebhookUrl.AbsoluteUri;
         settings["AgentOps__Approvals__LinkSigningKey"] = LinkKey;
+        writer = await WriterProcess.StartAsync(settings, dev); // invoice-exceptions writes through it
         host = await HostProcess.StartHealthyAsync(settings);
     }
 
     public async Task DisposeAsync()
     {
         await host.DisposeAsync();
+        await writer.DisposeAsync();
         await teams.DisposeAsync();
         await dev.DisposeAsync();
     }
