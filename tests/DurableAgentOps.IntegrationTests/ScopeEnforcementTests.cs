@@ -110,6 +110,9 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), Runtime.Engine.StorageConnection.FromConnectionString(connection)));
         services.AddSingleton<Runtime.Evidence.PayloadVault>();
         services.AddSingleton<Runtime.Evidence.Redactor>();
+        services.AddSingleton<ChangeWriter>();
+        services.AddSingleton<Runtime.Stores.DecisionStore>();
+        services.AddHttpClient<Runtime.Writer.WriterClient>(); // shared-app writes never use it
         // Step activities append the evidence their input carries (none here): the ledger as the host has it.
         services.AddSingleton(TimeProvider.System);
         services.AddHttpClient();
