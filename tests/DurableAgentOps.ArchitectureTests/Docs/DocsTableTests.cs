@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using DurableAgentOps.Api;
 using DurableAgentOps.Api.Instances;
 using DurableAgentOps.Api.Security;
@@ -65,6 +66,33 @@ public sealed class DocsTableTests
         Assert.Equal(inCode.Order(StringComparer.Ordinal), documented.Order(StringComparer.Ordinal));
     }
 
+    /// <summary>Settings the main Function App does not read: the standalone host's own, and the writer's.</summary>
+    private static readonly string[] NotOnTheMainApp = ["Host:ShutdownTimeout", "Host:Role", "AgentOps:Writer:RunStorage"];
+
+    [Fact]
+    public void LocalSettingsExample_FunctionsApp_NamesEverySettingWithIdentityStorageAndNoSecretInIt()
+    {
+        var documented = MarkdownTable.Find("docs/SETTINGS.md", "setting", "default").Column(0)
+            .Select(c => MarkdownTable.CodeSpans(c)[0]).Where(s => !NotOnTheMainApp.Contains(s)).ToList();
+        using var example = JsonDocument.Parse(MarkdownTable.Read("src/DurableAgentOps.Functions/local.settings.json.example"));
+        var values = example.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+
+        // Each documented setting under its app-setting name (a {system} stands for any one system).
+        foreach (var setting in documented)
+        {
+            var pattern = "^" + Regex.Escape(setting.Replace(":", "__", StringComparison.Ordinal)).Replace(@"\{system}", "[a-z][a-z0-9-]*", StringComparison.Ordinal) + "(__accountName)?$";
+            Assert.True(values.Keys.Any(k => Regex.IsMatch(k, pattern)), $"local.settings.json.example does not name {setting}");
+        }
+
+        // Storage by identity, never a key; every secret a Key Vault reference, never a value.
+        Assert.Equal("managedidentity", values["AzureWebJobsStorage__credential"]);
+        Assert.DoesNotContain(values, v => v.Key == "AzureWebJobsStorage" || v.Value.Contains("AccountKey", StringComparison.OrdinalIgnoreCase));
+        var secrets = MarkdownTable.Find("docs/SETTINGS.md", "setting", "default").Rows
+            .Where(r => r[^1].Contains("a secret", StringComparison.Ordinal)).Select(r => MarkdownTable.CodeSpans(r[0])[0].Replace(":", "__", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(secrets);
+        Assert.All(secrets.Where(values.ContainsKey), s => Assert.StartsWith("@Microsoft.KeyVault(SecretUri=", values[s], StringComparison.Ordinal));
+    }
+
     [Fact]
     public void EngineSettings_TableInArchitectureMd_IsEveryDurableEngineOption()
     {
@@ -115,7 +143,7 @@ public sealed class DocsTableTests
 
     private static string Policy(string cell) => cell.StartsWith("none", StringComparison.Ordinal) ? "none" : MarkdownTable.CodeSpans(cell)[0];
 
-    private static string Wildcards(string key) => System.Text.RegularExpressions.Regex.Replace(key, @"\{[^}]+\}", "{*}");
+    private static string Wildcards(string key) => Regex.Replace(key, @"\{[^}]+\}", "{*}");
 
     private static string Camel(string name) => char.ToLowerInvariant(name[0]) + name[1..];
 
