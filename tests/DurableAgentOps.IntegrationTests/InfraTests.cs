@@ -192,6 +192,27 @@ public sealed partial class InfraTests
     }
 
     [Fact]
+    public async Task MainBicep_Compiled_AnchorsAreWriteOnceForTheRetentionAndTheVaultIsRbacOnly()
+    {
+        var template = (await Compiled.Value).RootElement;
+        var anchors = Module(template, "anchors").Resources.ToList();
+
+        // Version-level immutability with a time-based retention: an anchored head cannot be changed or deleted in it.
+        var blobService = Assert.Single(anchors, r => Type(r) == "Microsoft.Storage/storageAccounts/blobServices");
+        Assert.True(blobService.GetProperty("properties").GetProperty("isVersioningEnabled").GetBoolean());
+        var container = Assert.Single(anchors, r => Type(r) == "Microsoft.Storage/storageAccounts/blobServices/containers");
+        Assert.True(container.GetProperty("properties").GetProperty("immutableStorageWithVersioning").GetProperty("enabled").GetBoolean());
+        var policy = Assert.Single(anchors, r => Type(r) == "Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies").GetProperty("properties");
+        Assert.Equal("[parameters('retentionDays')]", policy.GetProperty("immutabilityPeriodSinceCreationInDays").GetString());
+        Assert.False(policy.GetProperty("allowProtectedAppendWrites").GetBoolean());
+
+        // The vault answers Azure RBAC only (no access policies), so the role assignments checked above are all its access.
+        var vault = Assert.Single(Module(template, "vault").Resources, r => Type(r) == "Microsoft.KeyVault/vaults").GetProperty("properties");
+        Assert.True(vault.GetProperty("enableRbacAuthorization").GetBoolean());
+        Assert.False(vault.TryGetProperty("accessPolicies", out _));
+    }
+
+    [Fact]
     public void Catalogue_AzureClientIds_AreThePlaceholdersTheAppSettingsAreNamedAfter()
     {
         // The app sets each identity's client id in the setting its clientIds.azure entry names (docs/DEPLOY.md).
