@@ -205,9 +205,11 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         var storage = GovernanceStorage.FromConfiguration(configuration, StorageConnection.FromConnectionString(azurite.ConnectionString));
         var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         owned.Add(services);
-        var keys = new EvidenceKeys(Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey }), services.GetRequiredService<IHttpClientFactory>());
+        var options = Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey });
+        var keys = new EvidenceKeys(options, services.GetRequiredService<IHttpClientFactory>());
         owned.Add(keys);
-        return (new EvidenceLedger(storage, keys, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceLedger>.Instance), keys);
+        var anchors = new EvidenceAnchors(storage, options);
+        return (new EvidenceLedger(storage, keys, anchors, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceLedger>.Instance), keys);
     }
 }
 
