@@ -43,7 +43,7 @@ public static class ConsistencyCheck
             var now = Runs(leaves.Take((int)Math.Min(current.Size, leaves.Count)));
             problems.Add(new(EvidenceProblemKind.RolledBack, earlierLeaves is null
                 ? $"rolled back: the log has {current.Size} leaves, {what} had {old.Size}"
-                : $"rolled back: the log has {now} runs ({current.Size} leaves), {what} had {Runs(earlierLeaves)} runs ({old.Size} leaves)"));
+                : $"rolled back: the log has {Count(now, "run")} ({Count(current.Size, "leaf")}), {what} had {Count(Runs(earlierLeaves), "run")} ({Count(old.Size, "leaf")})"));
         }
         else if (proof is null || !proof.Proves(old, current))
         {
@@ -105,6 +105,8 @@ public static class ConsistencyCheck
             yield return new(EvidenceProblemKind.NotExtension, $"run {leaf.RunId}: leaf {leaf.Index} of {what}'s log was its head {leaf.HeadHash}{suffix}; the log holds another leaf there", leaf.RunId);
         }
     }
+
+    private static string Count(long n, string what) => n == 1 ? $"1 {what}" : $"{n} {(what == "leaf" ? "leaves" : what + "s")}";
 
     private static int Runs(IEnumerable<LogLeaf> leaves) => leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal).Count();
 }
