@@ -161,6 +161,7 @@ module app 'modules/functionapp.bicep' = {
     catalogueIdentities: catalogueIdentities
     storageAccountName: storage.outputs.accountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    anchorContainerUrl: anchors.outputs.containerUrl
     appInsightsConnectionString: monitoring.outputs.connectionString
     dotnetVersion: dotnetVersion
     maximumInstanceCount: maximumInstanceCount
@@ -187,7 +188,7 @@ output hostClientId string = identities.outputs.hostClientId
 @description('The Functions app\'s name (for az functionapp commands).')
 output appName string = app.outputs.appName
 
-@description('Where anchored tree heads are written (not yet by the host: docs/DEPLOY.md).')
+@description('Where the host anchors each signed tree head (write-once, immutable: docs/DEPLOY.md).')
 output anchorContainerUrl string = anchors.outputs.containerUrl
 
 @description('Client id per catalogue identity; the app already has each in the setting its clientIds.azure names.')

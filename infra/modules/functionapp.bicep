@@ -20,6 +20,9 @@ param catalogueIdentities array
 
 param storageAccountName string
 param deploymentContainerUrl string
+
+@description('The anchors container (anchors module): every signed tree head is written there once, with the host identity.')
+param anchorContainerUrl string
 param appInsightsConnectionString string
 
 @description('Settings the app reads at start (docs/SETTINGS.md), beyond storage, identities and monitoring.')
@@ -109,6 +112,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
     AgentOps__Environment: 'azure'
     AgentOps__Evidence__KeyVaultClientId: hostClientId
+    AgentOps__Evidence__AnchorContainerUrl: anchorContainerUrl
+    AgentOps__Evidence__AnchorClientId: hostClientId
     AgentOps__Directory__ClientId: hostClientId
     Host__PublicBaseUrl: 'https://${app.properties.defaultHostName}'
     AgentOps__Approvals__PublicBaseUrl: 'https://${app.properties.defaultHostName}/api'
