@@ -16,7 +16,7 @@ internal sealed class VerifyCommand : ICliCommand
     public Command Create(CliContext context)
     {
         var run = new Argument<string?>("run") { Description = "The run to verify (omit with --all or --bundle).", Arity = ArgumentArity.ZeroOrOne };
-        var all = new Option<bool>("--all") { Description = "Verify the whole log: every run it names, every stored run, the signed tree head." };
+        var all = new Option<bool>("--all") { Description = "Verify the whole log: every run it names, every stored run, the signed tree head against the latest anchored head, and each run's search index row against its signed copy." };
         var bundle = new Option<string?>("--bundle") { HelpName = "file", Description = "Verify an exported bundle offline (no host, no sign-in)." };
         var key = new Option<string?>("--public-key")
         {
