@@ -186,17 +186,27 @@ internal sealed class VerifyCommand : ICliCommand
             return HostOptions.Refused(context, "verify", headRefused);
         }
 
-        // Every run the log names and every run the index lists (a stored run the log does not name is a break too).
-        var ids = log.Leaves.Select(l => l.RunId).ToList();
-        var hits = await ListRunsAsync(client, cancellationToken);
+        // Every run the log names and every run the index lists (a stored run the log does not name is a break too). The
+        // runs first, the index after: a run that ends meanwhile then has its final head in both, and an index row
+        // sealed with an earlier head than a final one read before it was put back.
+        var ids = log.Leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal).ToList();
+        var (runs, refused) = await DownloadAsync(context, client, ids, cancellationToken);
+        var hits = refused is null ? await ListRunsAsync(client, cancellationToken) : [];
         if (hits is null)
         {
             return Fail(context, "the host did not list its runs (GET /api/evidence/runs)");
         }
 
         var indexed = hits.Select(h => h.RunId!).ToList();
-        var wanted = ids.Concat(indexed).Distinct(StringComparer.Ordinal).ToList();
-        var (runs, refused) = await DownloadAsync(context, client, wanted, cancellationToken);
+        if (refused is null && indexed.Except(ids, StringComparer.Ordinal).ToList() is { Count: > 0 } unlogged)
+        {
+            (var more, refused) = await DownloadAsync(context, client, unlogged, cancellationToken);
+            foreach (var (id, evidence) in more)
+            {
+                runs[id] = evidence;
+            }
+        }
+
         if (refused is not null)
         {
             return HostOptions.Refused(context, "verify", refused);
@@ -367,6 +377,23 @@ internal sealed class VerifyCommand : ICliCommand
             return response.IsSuccess ? (["the host's signed tree head answer (GET /api/evidence/head) does not read"], null) : ([], response);
         }
 
+        // An anchor larger than the log read a moment ago: the log may have grown since. Today's head and a proof from
+        // the anchored size then decide (a rolled-back log has no signed head that large).
+        var (anchorTo, anchorProof) = (log.Head!, (ConsistencyProof?)null);
+        if (head.Anchored is { } ahead && ahead.Head.Size > log.Head!.Size)
+        {
+            var (grown, grownResponse) = await DownloadedHead.GetAsync(client, ahead.Head.Size, false, cancellationToken);
+            if (grown is null && !grownResponse.IsSuccess)
+            {
+                return ([], grownResponse);
+            }
+
+            if (grown?.Current is { } now && key.Verify(now.Head, now.Signature) && now.Head.Size >= ahead.Head.Size)
+            {
+                (anchorTo, anchorProof) = (now.Head, grown.Proof);
+            }
+        }
+
         IReadOnlyList<EvidenceProblem> Check(IReadOnlyList<LogLeaf> anchoredLeaves)
         {
             var problems = new List<EvidenceProblem>();
@@ -385,9 +412,9 @@ internal sealed class VerifyCommand : ICliCommand
             if (head.Anchored is { } anchored)
             {
                 var size = anchored.Head.Size;
-                var proof = size >= 1 && size <= log.Head!.Size && log.Head.Size <= log.Leaves.Count
-                    ? ConsistencyProof.For([.. log.Leaves.Take((int)log.Head.Size)], (int)size) : null;
-                problems.AddRange(ConsistencyCheck.Check("the anchored head", anchored, log.Head!, proof, log.Leaves, anchoredLeaves, key)
+                var proof = anchorTo != log.Head ? anchorProof
+                    : size >= 1 && size <= log.Head.Size && log.Head.Size <= log.Leaves.Count ? ConsistencyProof.For([.. log.Leaves.Take((int)log.Head.Size)], (int)size) : null;
+                problems.AddRange(ConsistencyCheck.Check("the anchored head", anchored, anchorTo, proof, log.Leaves, anchoredLeaves, key)
                     .Where(p => !problems.Any(q => q.Message == p.Message)));
             }
             else
