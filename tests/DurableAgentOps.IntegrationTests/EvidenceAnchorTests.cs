@@ -76,6 +76,15 @@ public sealed class EvidenceAnchorTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Contains("rolled back: the log has 1 run (2 leaves), the anchored head had 2 runs (4 leaves)", anchored.Out, StringComparison.Ordinal);
         Assert.Contains($"deleted run {deleted}", anchored.Out, StringComparison.Ordinal);
 
+        // The host's own verification says so too.
+        using (var ivan = host.As(await dev.SignInAsync(Ivan)))
+        {
+            var verdict = JsonDocument.Parse(await ivan.GetStringAsync("/api/evidence/verify")).RootElement;
+            Assert.False(verdict.GetProperty("intact").GetBoolean());
+            Assert.Contains(verdict.GetProperty("breaks").EnumerateArray(), b => b.GetProperty("kind").GetString() == "rolledBack"
+                && b.GetProperty("message").GetString()!.StartsWith("rolled back: the log has 1 run (2 leaves), the anchored head had 2 runs", StringComparison.Ordinal));
+        }
+
         // The host does not append to the rolled-back log: the next run's evidence is refused, with the reason logged.
         await StartAsync();
         var waited = Stopwatch();
