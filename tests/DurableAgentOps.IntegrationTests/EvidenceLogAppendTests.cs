@@ -237,6 +237,63 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(1, (await ledger.ReadLogAsync(CancellationToken.None)).Head!.Size); // nothing signed over it
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Append_AnchorStoreBehindTheLog_ChecksTheLeavesSinceAndAnchorsTheLargerTree(bool anchorKeepsItsEdge)
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "first", 0, "run-start", final: false);
+        await AppendAsync(ledger, "second", 0, "run-start", final: false);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, hub.ToLowerInvariant() + "-anchors");
+        var names = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+
+        // The anchor of the larger tree lost (its write failed), the one before it kept with or without its right edge.
+        await container.DeleteBlobAsync(names[0]);
+        if (!anchorKeepsItsEdge)
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse((await container.GetBlobClient(names[1]).DownloadContentAsync()).Value.Content.ToString())!.AsObject();
+            json.Remove("frontier");
+            await container.GetBlobClient(names[1]).UploadAsync(BinaryData.FromString(json.ToJsonString()), overwrite: true);
+        }
+
+        await AppendAsync(ledger, "third", 0, "run-start", final: false);
+
+        var anchors = new EvidenceAnchors(Storage(), Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey }));
+        var latest = (await anchors.LatestAsync(CancellationToken.None))!;
+        Assert.Equal(3, latest.Signed.Head.Size);
+        Assert.Equal((await ledger.ReadLogAsync(CancellationToken.None)).Head!.Root, latest.Signed.Head.Root);
+        Assert.Equal(["second", "third"], latest.Leaves.Select(l => l.RunId));
+    }
+
+    [Fact]
+    public async Task Append_LeafAfterTheLatestAnchorRewritten_IsRefusedAsNotAnExtension()
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "first", 0, "run-start", final: false);
+        await AppendAsync(ledger, "second", 0, "run-start", final: false);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, hub.ToLowerInvariant() + "-anchors");
+        await foreach (var blob in container.GetBlobsAsync())
+        {
+            await container.DeleteBlobAsync(blob.Name); // the latest (2 leaves) first: the anchor of 1 leaf is left
+            break;
+        }
+
+        // Leaf 1 now names the first run again; the tree row (its signed head and edge) is left as it was.
+        var table = new TableClient(azurite.ConnectionString, hub + "EvidenceLog");
+        var leaf = (await table.GetEntityAsync<TableEntity>("log", "leaf-000000000001")).Value;
+        leaf["Leaf"] = (await table.GetEntityAsync<TableEntity>("log", "leaf-000000000000")).Value["Leaf"];
+        await table.UpdateEntityAsync(leaf, Azure.ETag.All, TableUpdateMode.Replace);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => AppendAsync(ledger, "next", 0, "run-start", final: false));
+
+        Assert.Contains("the evidence log is not an extension of its latest anchored tree head (1 leaves", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Append_WholeLogTableEmptied_IsRefusedAsRolledBack()
     {

@@ -11,13 +11,6 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Evidence;
 
 /// <summary>
-/// A signed tree head as the anchor store holds it: the head, and the log's right edge and the leaves it added after
-/// the head anchored before it (as the appender read them), so a run whose leaves were later cut from the log can be
-/// named.
-/// </summary>
-public sealed record AnchoredHead(SignedTreeHead Signed, MerkleFrontier? Frontier, IReadOnlyList<LogLeaf> Leaves);
-
-/// <summary>
 /// The anchor store: every signed tree head the host signs is also written here, once (<c>If-None-Match: *</c>), in a
 /// place the operator's tables are not: the immutable <c>anchors</c> container in Azure, reached with the host's
 /// identity (<see cref="EvidenceOptions.AnchorContainerUrl"/>), or a container of its own locally. Blob names count down
