@@ -417,12 +417,13 @@ internal sealed class VerifyCommand : ICliCommand
                 problems.AddRange(ConsistencyCheck.Check("the anchored head", anchored, anchorTo, proof, log.Leaves, anchoredLeaves, key)
                     .Where(p => !problems.Any(q => q.Message == p.Message)));
             }
-            else
-            {
-                context.Error.WriteLine("note: the anchor store holds no signed tree head yet");
-            }
 
             return problems;
+        }
+
+        if (head.Anchored is null)
+        {
+            context.Error.WriteLine("note: the anchor store holds no signed tree head yet");
         }
 
         var found = Check([]);
