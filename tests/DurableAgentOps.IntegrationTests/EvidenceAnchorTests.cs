@@ -75,6 +75,9 @@ public sealed class EvidenceAnchorTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal(1, anchored.ExitCode);
         Assert.Contains("rolled back: the log has 1 run (2 leaves), the anchored head had 2 runs (4 leaves)", anchored.Out, StringComparison.Ordinal);
         Assert.Contains($"deleted run {deleted}", anchored.Out, StringComparison.Ordinal);
+        var step = await CliAsync("verify", "--all", "--limit", "10");
+        Assert.Equal(1, step.ExitCode);
+        Assert.Contains("rolled back: the log has 1 run (2 leaves), the anchored head had 2 runs (4 leaves)", step.Out, StringComparison.Ordinal);
 
         // The host's own verification says so too.
         using (var ivan = host.As(await dev.SignInAsync(Ivan)))

@@ -247,6 +247,13 @@ internal sealed class VerifyCommand : ICliCommand
             return Broken(context, "the log", ["the evidence log has no signed tree head", .. log.Malformed]);
         }
 
+        // The whole log against its latest anchored head: one request and the leaves already read, so every step checks it.
+        var (headBreaks, headRefused) = await CheckHeadsAsync(context, client, log, key, null, cancellationToken);
+        if (headRefused is not null)
+        {
+            return HostOptions.Refused(context, "verify", headRefused);
+        }
+
         var ordered = log.Leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal).ToList();
         var window = ordered.Skip(from).Take(count).ToList();
         var inWindow = window.ToHashSet(StringComparer.Ordinal);
@@ -262,7 +269,7 @@ internal sealed class VerifyCommand : ICliCommand
             context.Out.WriteLine($"note: {note}");
         }
 
-        var breaks = log.Malformed.Concat(problems.Where(p => p.RunId is null || inWindow.Contains(p.RunId)).Select(p => p.Message)).ToList();
+        var breaks = headBreaks.Concat(log.Malformed).Concat(problems.Where(p => p.RunId is null || inWindow.Contains(p.RunId)).Select(p => p.Message)).ToList();
         if (breaks.Count > 0)
         {
             return Broken(context, "the log", breaks);
