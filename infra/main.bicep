@@ -224,6 +224,7 @@ module app 'modules/functionapp.bicep' = {
     catalogueIdentities: map(mainIndexes, i => catalogueIdentities[i])
     storageAccountName: storage.outputs.accountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
+    anchorContainerUrl: anchors.outputs.containerUrl
     appInsightsConnectionString: monitoring.outputs.connectionString
     dotnetVersion: dotnetVersion
     maximumInstanceCount: maximumInstanceCount
@@ -258,7 +259,7 @@ output writerAppName string = writerApp.outputs.appName
 @description('The writer app\'s identity\'s client id (storage and Key Vault only).')
 output writerHostClientId string = identities.outputs.writerHostClientId
 
-@description('Where anchored tree heads are written (not yet by the host: docs/DEPLOY.md).')
+@description('Where the host anchors each signed tree head (write-once, immutable: docs/DEPLOY.md).')
 output anchorContainerUrl string = anchors.outputs.containerUrl
 
 @description('Client id per catalogue identity; the app already has each in the setting its clientIds.azure names.')

@@ -25,6 +25,9 @@ param catalogueIdentities array
 
 param storageAccountName string
 param deploymentContainerUrl string
+
+@description('The anchors container (anchors module): the main app writes every signed tree head there once, with the host identity; the writer writes none.')
+param anchorContainerUrl string = ''
 param appInsightsConnectionString string
 
 @description('Settings the app reads at start (docs/SETTINGS.md), beyond storage, identities and monitoring.')
@@ -116,6 +119,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     AgentOps__Environment: 'azure'
   }, role == 'main' ? {
     AgentOps__Evidence__KeyVaultClientId: hostClientId
+    AgentOps__Evidence__AnchorContainerUrl: anchorContainerUrl
+    AgentOps__Evidence__AnchorClientId: hostClientId
     AgentOps__Directory__ClientId: hostClientId
     Host__PublicBaseUrl: 'https://${app.properties.defaultHostName}'
     AgentOps__Approvals__PublicBaseUrl: 'https://${app.properties.defaultHostName}/api'

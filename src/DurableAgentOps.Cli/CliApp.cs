@@ -22,6 +22,7 @@ internal static class CliApp
         new ResumeCommand(),
         new RunsCommand(),
         new VerifyCommand(),
+        new EvidenceCommand(),
         new ExportCommand(),
         new PurgeCommand(),
         new ReplayCommand(),

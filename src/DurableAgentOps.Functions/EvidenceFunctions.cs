@@ -18,6 +18,11 @@ internal sealed class EvidenceFunctions(EndpointInvoker endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "evidence/log")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
         ApiTrigger.InvokeAsync(endpoints, "EvidenceLog", request, client);
 
+    [Function("EvidenceHead")]
+    public Task<IResult> Head(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "evidence/head")] HttpRequest request, [DurableClient] DurableTaskClient client) =>
+        ApiTrigger.InvokeAsync(endpoints, "EvidenceHead", request, client);
+
     [Function("VerifyEvidence")]
     public Task<IResult> Verify(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "evidence/verify")] HttpRequest request, [DurableClient] DurableTaskClient client) =>

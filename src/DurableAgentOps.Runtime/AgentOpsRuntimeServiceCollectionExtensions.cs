@@ -63,6 +63,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<AdmissionStore>();
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
+        services.TryAddSingleton<EvidenceAnchors>();
         services.TryAddSingleton<EvidenceLedger>();
         CarriedEvidence.AddTo(services);
         services.AddHostedService<TimeIndexBackfill>();

@@ -31,6 +31,43 @@ public sealed class EvidenceCommandTests : IDisposable
         Assert.Equal(expected, result.Error);
     }
 
+    [Theory]
+    [InlineData("verify run-1 --against head.json")]
+    [InlineData("verify --all --limit 5 --against head.json")]
+    public void Verify_AgainstWithoutTheWholeLog_ExitsTwoSayingItGoesWithAll(string commandLine)
+    {
+        var result = CliRunner.InProcess(commandLine.Split(' '));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("agentops verify: --against goes with --all (the whole log: a consistency proof covers every leaf)\n", result.Error);
+    }
+
+    [Fact]
+    public void Verify_AgainstAFileThatIsNoKeptHead_ExitsTwoNamingTheFileBeforeAnyRequest()
+    {
+        var path = Path.Combine(directory, "head.json");
+        File.WriteAllText(path, "{\"format\":\"durableagentops-tree-head/1\"}\n");
+
+        var result = CliRunner.InProcess("verify", "--all", "--against", path, "--host", "http://127.0.0.1:9");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith($"agentops verify: --against: {path} is not a kept signed tree head ('agentops evidence head --out' writes one): kept tree head lacks 'keyId'",
+            result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EvidenceHead_OutputExistsWithoutForce_ExitsTwoAndKeepsTheFile()
+    {
+        var path = Path.Combine(directory, "head.json");
+        File.WriteAllText(path, "kept");
+
+        var result = CliRunner.InProcess("evidence", "head", "--out", path, "--host", "http://127.0.0.1:9");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"agentops evidence head: {path} exists; pass --force to replace it\n", result.Error);
+        Assert.Equal("kept", File.ReadAllText(path));
+    }
+
     [Fact]
     public void Runs_NextThatIsNoToken_ExitsTwoBeforeAnyRequest()
     {

@@ -10,9 +10,11 @@ public sealed class HelpTests
     [InlineData("diff", "--allow-widening")]
     [InlineData("run", "--input-json")]
     [InlineData("approve", "--reject")]
+    [InlineData("verify", "--against <head-file>")]
+    [InlineData("evidence head", "-o, --out <file>")]
     public void Help_EachCommand_PrintsUsageAndExitsZero(string command, string expected)
     {
-        var result = CliRunner.InProcess(command, "--help");
+        var result = CliRunner.InProcess([.. command.Split(' '), "--help"]);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Matches($@"Usage:\n +\S+ {command} ", result.Out);

@@ -329,7 +329,7 @@ public sealed class EvidenceLedgerTests(AzuriteFixture azurite) : IAsyncLifetime
         using var anonymous = await host.Anonymous.GetAsync($"/api/runs/{runId}/evidence");
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         using var alice = host.As(await dev.SignInAsync(Alice));
-        foreach (var path in new[] { $"/api/runs/{runId}/evidence", $"/api/runs/{runId}/evidence/bundle", "/api/evidence/log", "/api/evidence/runs", "/api/evidence/verify" })
+        foreach (var path in new[] { $"/api/runs/{runId}/evidence", $"/api/runs/{runId}/evidence/bundle", "/api/evidence/log", "/api/evidence/head?from=1", "/api/evidence/runs", "/api/evidence/verify" })
         {
             using var response = await alice.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{path}: {(int)response.StatusCode}");

@@ -192,6 +192,124 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("log leaf 1, past the signed tree, is not a leaf this host signed", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Append_EachSignedTree_IsAnchoredOnceWithTheLeavesItAdded()
+    {
+        var (ledger, keys) = Ledger();
+        await AppendAsync(ledger, "first", 0, "run-start", final: false);
+        await AppendAsync(ledger, "second", 0, "run-start", final: false);
+
+        var anchors = new EvidenceAnchors(Storage(), Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey }));
+        var all = await anchors.AllAsync(CancellationToken.None);
+        var log = await ledger.ReadLogAsync(CancellationToken.None);
+        Assert.Equal([2L, 1L], all.Select(a => a.Signed.Head.Size));
+        Assert.Equal(log.Head!.Root, all[0].Signed.Head.Root);
+        Assert.True((await keys.PublicKeyAsync(CancellationToken.None)).Verify(all[0].Signed.Head, all[0].Signed.Signature));
+        Assert.Equal(["first", "second"], all.SelectMany(a => a.Leaves).OrderBy(l => l.Index).Select(l => l.RunId));
+    }
+
+    [Fact]
+    public async Task Append_LogTableRestoredFromAnEarlierCopy_IsRefusedAsRolledBack()
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "kept", 0, "run-start", final: false);
+        var table = new TableClient(azurite.ConnectionString, hub + "EvidenceLog");
+        var copy = new List<TableEntity>();
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == "log"))
+        {
+            copy.Add(row);
+        }
+
+        await AppendAsync(ledger, "later", 0, "run-start", final: true);
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == "log"))
+        {
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+        }
+
+        foreach (var row in copy)
+        {
+            await table.AddEntityAsync(row);
+        }
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => AppendAsync(ledger, "next", 0, "run-start", final: false));
+
+        Assert.Contains("the evidence log was rolled back: it holds a signed tree of 1 leaves, the latest anchored tree head", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, (await ledger.ReadLogAsync(CancellationToken.None)).Head!.Size); // nothing signed over it
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Append_AnchorStoreBehindTheLog_ChecksTheLeavesSinceAndAnchorsTheLargerTree(bool anchorKeepsItsEdge)
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "first", 0, "run-start", final: false);
+        await AppendAsync(ledger, "second", 0, "run-start", final: false);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, hub.ToLowerInvariant() + "-anchors");
+        var names = new List<string>();
+        await foreach (var blob in container.GetBlobsAsync())
+        {
+            names.Add(blob.Name);
+        }
+
+        // The anchor of the larger tree lost (its write failed), the one before it kept with or without its right edge.
+        await container.DeleteBlobAsync(names[0]);
+        if (!anchorKeepsItsEdge)
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse((await container.GetBlobClient(names[1]).DownloadContentAsync()).Value.Content.ToString())!.AsObject();
+            json.Remove("frontier");
+            await container.GetBlobClient(names[1]).UploadAsync(BinaryData.FromString(json.ToJsonString()), overwrite: true);
+        }
+
+        await AppendAsync(ledger, "third", 0, "run-start", final: false);
+
+        var anchors = new EvidenceAnchors(Storage(), Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey }));
+        var latest = (await anchors.LatestAsync(CancellationToken.None))!;
+        Assert.Equal(3, latest.Signed.Head.Size);
+        Assert.Equal((await ledger.ReadLogAsync(CancellationToken.None)).Head!.Root, latest.Signed.Head.Root);
+        Assert.Equal(["second", "third"], latest.Leaves.Select(l => l.RunId));
+    }
+
+    [Fact]
+    public async Task Append_LeafAfterTheLatestAnchorRewritten_IsRefusedAsNotAnExtension()
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "first", 0, "run-start", final: false);
+        await AppendAsync(ledger, "second", 0, "run-start", final: false);
+        var container = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, hub.ToLowerInvariant() + "-anchors");
+        await foreach (var blob in container.GetBlobsAsync())
+        {
+            await container.DeleteBlobAsync(blob.Name); // the latest (2 leaves) first: the anchor of 1 leaf is left
+            break;
+        }
+
+        // Leaf 1 now names the first run again; the tree row (its signed head and edge) is left as it was.
+        var table = new TableClient(azurite.ConnectionString, hub + "EvidenceLog");
+        var leaf = (await table.GetEntityAsync<TableEntity>("log", "leaf-000000000001")).Value;
+        leaf["Leaf"] = (await table.GetEntityAsync<TableEntity>("log", "leaf-000000000000")).Value["Leaf"];
+        await table.UpdateEntityAsync(leaf, Azure.ETag.All, TableUpdateMode.Replace);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => AppendAsync(ledger, "next", 0, "run-start", final: false));
+
+        Assert.Contains("the evidence log is not an extension of its latest anchored tree head (1 leaves", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Append_WholeLogTableEmptied_IsRefusedAsRolledBack()
+    {
+        var (ledger, _) = Ledger();
+        await AppendAsync(ledger, "kept", 0, "run-start", final: false);
+        var table = new TableClient(azurite.ConnectionString, hub + "EvidenceLog");
+        await foreach (var row in table.QueryAsync<TableEntity>(e => e.PartitionKey == "log"))
+        {
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+        }
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => AppendAsync(ledger, "next", 0, "run-start", final: false));
+
+        Assert.Contains("rolled back: it holds a signed tree of 0 leaves", ex.Message, StringComparison.Ordinal);
+    }
+
     private static Task AppendAsync(EvidenceLedger ledger, string run, long seq, string kind, bool final, int? minute = null) =>
         ledger.AppendAsync(run, seq, [new EvidenceEntry(kind, DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), new JsonObject { ["n"] = seq })], final, toLog: true,
             DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), Summary(), CancellationToken.None);
@@ -199,15 +317,20 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
     private static RunSummary Summary() =>
         new("test", new string('0', 64), new PrincipalRef("t/o", "Test", null), "running", DateTimeOffset.UnixEpoch, null, [], [], [], [], "P1D");
 
+    private GovernanceStorage Storage() => GovernanceStorage.FromConfiguration(
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [GovernanceStorage.PrefixSetting] = hub }).Build(),
+        StorageConnection.FromConnectionString(azurite.ConnectionString));
+
     private (EvidenceLedger Ledger, EvidenceKeys Keys) Ledger()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [GovernanceStorage.PrefixSetting] = hub }).Build();
-        var storage = GovernanceStorage.FromConfiguration(configuration, StorageConnection.FromConnectionString(azurite.ConnectionString));
+        var storage = Storage();
         var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         owned.Add(services);
-        var keys = new EvidenceKeys(Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey }), services.GetRequiredService<IHttpClientFactory>());
+        var options = Options.Create(new EvidenceOptions { SigningKey = HostProcess.EvidenceKey });
+        var keys = new EvidenceKeys(options, services.GetRequiredService<IHttpClientFactory>());
         owned.Add(keys);
-        return (new EvidenceLedger(storage, keys, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceLedger>.Instance), keys);
+        var anchors = new EvidenceAnchors(storage, options);
+        return (new EvidenceLedger(storage, keys, anchors, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<EvidenceLedger>.Instance), keys);
     }
 }
 

@@ -246,6 +246,23 @@ public sealed partial class InfraTests
         }
     }
 
+    [Fact]
+    public async Task MainBicep_Compiled_HostAnchorsTreeHeadsInTheAnchorsContainerWithItsIdentity()
+    {
+        var template = (await Compiled.Value).RootElement;
+        var app = Module(template, "app");
+        var settings = Assert.Single(app.Resources, r => Type(r) == "Microsoft.Web/sites/config").GetProperty("properties").GetString()!;
+        Assert.Contains("'AgentOps__Evidence__AnchorContainerUrl', parameters('anchorContainerUrl')", settings, StringComparison.Ordinal);
+        Assert.Contains("'AgentOps__Evidence__AnchorClientId', parameters('hostClientId')", settings, StringComparison.Ordinal);
+
+        // The URL is the anchors module's container, the one the host identity may add blobs to and nothing more.
+        var url = app.Parameters.GetProperty("anchorContainerUrl").GetProperty("value").GetString()!;
+        Assert.Contains("'anchors'", url, StringComparison.Ordinal);
+        Assert.Contains("outputs.containerUrl.value", url, StringComparison.Ordinal);
+        var output = Module(template, "anchors").Template.GetProperty("outputs").GetProperty("containerUrl").GetProperty("value").GetString()!;
+        Assert.Contains("primaryEndpoints.blob", output, StringComparison.Ordinal);
+    }
+
     private const string StandInSecret = "bm90LWEtcmVhbC1zZWNyZXQtb25seS1mb3ItdGhlLXRlc3Q=";
 
     [GeneratedRegex(@"^\[parameters\('(\w+)'\)\]$")]

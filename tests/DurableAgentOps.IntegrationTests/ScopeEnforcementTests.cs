@@ -117,6 +117,7 @@ public sealed class ScopeEnforcementTests(AzuriteFixture azurite)
         services.AddSingleton(TimeProvider.System);
         services.AddHttpClient();
         services.AddSingleton<Runtime.Evidence.EvidenceKeys>();
+        services.AddSingleton<Runtime.Evidence.EvidenceAnchors>();
         services.AddSingleton<Runtime.Evidence.EvidenceLedger>();
         Runtime.Evidence.CarriedEvidence.AddTo(services);
         services.AddTransient<TActivity>();

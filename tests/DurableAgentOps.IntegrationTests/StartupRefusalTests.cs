@@ -25,6 +25,10 @@ public sealed class StartupRefusalTests(AzuriteFixture azurite)
             data.Add(host, "AgentOps__Approvals__LinkSigningKey", Secret, "AgentOps:Approvals:LinkSigningKey must be base64 of at least 32 bytes");
             data.Add(host, "AgentOps__Evidence__SigningKey", null, "AgentOps:Evidence:SigningKey (an EC P-256 private key, PEM) or AgentOps:Evidence:KeyVaultKeyId is required");
             data.Add(host, "AgentOps__Evidence__VaultKey", Secret, "AgentOps:Evidence:VaultKey must be base64 of exactly 32 bytes");
+            data.Add(host, "AgentOps__Evidence__AnchorContainerUrl", $"https://anchors.blob.core.windows.net/anchors?sig={Uri.EscapeDataString(Secret)}",
+                "AgentOps:Evidence:AnchorContainerUrl must not carry a query or fragment (a SAS token is a secret; the host writes with its identity)");
+            data.Add(host, "AgentOps__Evidence__AnchorContainerUrl", "http://anchors.blob.core.windows.net/anchors",
+                "AgentOps:Evidence:AnchorContainerUrl must be an https URL of a blob container");
             data.Add(host, "AgentOps__Email__Host", "smtp.example.com", "AgentOps:Email:From is required when AgentOps:Email:Host is set");
             data.Add(host, "AzureWebJobsStorage", "garbage", "AzureWebJobsStorage is not a storage connection string");
             data.Add(host, "AzureWebJobsStorage", $"DefaultEndpointsProtocol=https;AccountName=x;AccountKey={Secret}", "AzureWebJobsStorage is not a storage connection string");

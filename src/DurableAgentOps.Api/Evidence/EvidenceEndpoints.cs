@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Core.Evidence;
@@ -21,6 +22,7 @@ internal static class EvidenceEndpoints
     [
         new("SearchEvidence", "GET", "/api/evidence/runs", AgentOpsPolicies.Investigator, SearchAsync, new GuardedAction("Evidence")),
         new("EvidenceLog", "GET", "/api/evidence/log", AgentOpsPolicies.Investigator, LogAsync, new GuardedAction("Evidence")),
+        new("EvidenceHead", "GET", "/api/evidence/head", AgentOpsPolicies.Investigator, HeadAsync, new GuardedAction("Evidence")),
         new("VerifyEvidence", "GET", "/api/evidence/verify", AgentOpsPolicies.Investigator, VerifyAsync, new GuardedAction("Evidence")),
         new("RunEvidence", "GET", "/api/runs/{runId}/evidence", AgentOpsPolicies.Investigator, RunAsync, new GuardedAction("Evidence")),
         new("RunEvidenceBundle", "GET", "/api/runs/{runId}/evidence/bundle", AgentOpsPolicies.Investigator, BundleAsync, new GuardedAction("Evidence")),
@@ -66,7 +68,7 @@ internal static class EvidenceEndpoints
             since, until, top, Text("governanceOff"));
         var (runs, last, scanned) = await ledger.SearchAsync(query, after, top, RunQuery.MaxScanned, ct);
         var next = last is null ? null : PageTokens.Encode(SearchTokenPrefix, last);
-        return Results.Json(new { top, scanned, runs = runs.Select(m => new { runId = m.RunId, m.Summary }), next }, ApiJson.Options);
+        return Results.Json(new { top, scanned, runs = runs.Select(m => new { runId = m.RunId, m.Summary, index = m.Seal, indexSignature = m.SealSignature }), next }, ApiJson.Options);
     }
 
     private const string SearchTokenPrefix = "r1.";
@@ -130,6 +132,45 @@ internal static class EvidenceEndpoints
             keyId = key.KeyId,
             publicKey = key.ToPem(),
         }, ApiJson.Options);
+    }
+
+    /// <summary>
+    /// <c>GET /api/evidence/head[?from=M][&amp;anchored=true]</c>: the signed tree head (the file an investigator keeps), the
+    /// key, the RFC 9162 consistency proof from the tree of M leaves to it (null when the log holds fewer: rolled back),
+    /// the latest anchored head, and with <c>anchored=true</c> every leaf the anchor store keeps.
+    /// </summary>
+    private static async Task<IResult> HeadAsync(HttpRequest request, [FromServices] EvidenceService evidence, CancellationToken ct)
+    {
+        long? from = null;
+        if (request.Query["from"].ToString() is { Length: > 0 } text)
+        {
+            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            {
+                return ApiResults.BadRequest("'from' must be the size of a tree head you kept: a whole number from 0.");
+            }
+
+            from = size;
+        }
+
+        if (!TryFlag(request.Query.TryGetValue("anchored", out var flagText) ? flagText.ToString() : null, "anchored", out var withLeaves, out var bad))
+        {
+            return bad!;
+        }
+
+        var head = await evidence.HeadAsync(from, withLeaves, ct);
+        var log = head.Log;
+        var answer = new JsonObject
+        {
+            ["treeHead"] = log.Head is { } tree && log.HeadSignature is { } signature ? new SignedTreeHead(tree, signature, head.Key.KeyId).ToJsonObject() : null,
+            ["keyId"] = head.Key.KeyId,
+            ["publicKey"] = head.Key.ToPem(),
+            ["consistency"] = head.Proof is { } proof
+                ? new JsonObject { ["oldSize"] = proof.OldSize, ["newSize"] = proof.NewSize, ["path"] = new JsonArray([.. proof.Path.Select(p => (JsonNode)p)]) }
+                : null,
+            ["anchored"] = head.Anchor?.Signed.ToJsonObject(),
+            ["anchoredLeaves"] = new JsonArray([.. head.AnchoredLeaves.Select(l => (JsonNode)new JsonObject { ["index"] = l.Index, ["leaf"] = l.ToCanonicalJson() })]),
+        };
+        return Results.Text(answer.ToJsonString(), "application/json", Encoding.UTF8);
     }
 
     /// <summary><c>GET /api/evidence/verify[?run=]</c>: the host's own verification of one run or of the whole log.</summary>

@@ -16,7 +16,7 @@ internal sealed class VerifyCommand : ICliCommand
     public Command Create(CliContext context)
     {
         var run = new Argument<string?>("run") { Description = "The run to verify (omit with --all or --bundle).", Arity = ArgumentArity.ZeroOrOne };
-        var all = new Option<bool>("--all") { Description = "Verify the whole log: every run it names, every stored run, the signed tree head." };
+        var all = new Option<bool>("--all") { Description = "Verify the whole log: every run it names, every stored run, the signed tree head against the latest anchored head, and each run's search index row against its signed copy." };
         var bundle = new Option<string?>("--bundle") { HelpName = "file", Description = "Verify an exported bundle offline (no host, no sign-in)." };
         var key = new Option<string?>("--public-key")
         {
@@ -29,20 +29,27 @@ internal sealed class VerifyCommand : ICliCommand
             Description = "With --all: verify the signed tree and at most this many runs (in log order), then print where to go on.",
         };
         var next = new Option<int?>("--next") { HelpName = "position", Description = "With --all --limit: start at this run of the log (what the previous call printed)." };
+        var against = new Option<string?>("--against")
+        {
+            HelpName = "head-file",
+            Description = "With --all: a signed tree head you kept ('agentops evidence head --out'). Its signature is checked with the key, then an RFC 9162 "
+                + "consistency proof that today's log extends it; a rollback ('rolled back: the log has N runs, the kept head had M'), a log that is not an "
+                + "extension of it, and the runs deleted since are named.",
+        };
         var host = HostOptions.Host();
         var command = new Command("verify", "Verify evidence: a run's hash chain, signed head and place in the signed log; --all the whole log; --bundle an export, offline.")
         {
-            run, all, limit, next, bundle, key, host,
+            run, all, limit, next, against, bundle, key, host,
         };
         command.SetAction((result, cancellationToken) =>
             RunAsync(context, result.GetValue(run), result.GetValue(all), result.GetValue(bundle), result.GetValue(key), result.GetValue(host), cancellationToken,
-                result.GetValue(limit), result.GetValue(next)));
+                result.GetValue(limit), result.GetValue(next), result.GetValue(against)));
         return command;
     }
 
     internal static async Task<int> RunAsync(
         CliContext context, string? runId, bool all, string? bundlePath, string? keyPath, string? hostOption, CancellationToken cancellationToken,
-        int? limit = null, int? next = null)
+        int? limit = null, int? next = null, string? againstPath = null)
     {
         var modes = (runId is null ? 0 : 1) + (all ? 1 : 0) + (bundlePath is null ? 0 : 1);
         if (modes != 1)
@@ -63,10 +70,23 @@ internal sealed class VerifyCommand : ICliCommand
             return ExitCodes.Usage;
         }
 
+        if (againstPath is not null && (!all || limit is not null))
+        {
+            context.Error.WriteLine("agentops verify: --against goes with --all (the whole log: a consistency proof covers every leaf)");
+            return ExitCodes.Usage;
+        }
+
         EvidencePublicKey? trusted = null;
         if (keyPath is not null && (trusted = EvidenceDownload.ReadKey(keyPath, out var keyProblem)) is null)
         {
             context.Error.WriteLine($"agentops verify: --public-key: {keyProblem}");
+            return ExitCodes.Usage;
+        }
+
+        SignedTreeHead? kept = null;
+        if (againstPath is not null && (kept = ReadKeptHead(againstPath, out var keptProblem)) is null)
+        {
+            context.Error.WriteLine($"agentops verify: --against: {keptProblem}");
             return ExitCodes.Usage;
         }
 
@@ -105,7 +125,7 @@ internal sealed class VerifyCommand : ICliCommand
                     ? await VerifyRunAsync(context, client, runId, log, key, cancellationToken)
                     : limit is { } count
                         ? await VerifySomeAsync(context, client, log, key, next ?? 0, count, cancellationToken)
-                        : await VerifyAllAsync(context, client, log, key, cancellationToken);
+                        : await VerifyAllAsync(context, client, log, key, kept, cancellationToken);
             }
             catch (HostUnreachableException ex)
             {
@@ -151,23 +171,42 @@ internal sealed class VerifyCommand : ICliCommand
         return ExitCodes.Ok;
     }
 
-    private static async Task<int> VerifyAllAsync(CliContext context, HostClient client, DownloadedLog log, EvidencePublicKey key, CancellationToken cancellationToken)
+    private static async Task<int> VerifyAllAsync(
+        CliContext context, HostClient client, DownloadedLog log, EvidencePublicKey key, SignedTreeHead? kept, CancellationToken cancellationToken)
     {
         if (log.Head is null)
         {
             return Broken(context, "the log", ["the evidence log has no signed tree head", .. log.Malformed]);
         }
 
-        // Every run the log names and every run the index lists (a stored run the log does not name is a break too).
-        var ids = log.Leaves.Select(l => l.RunId).ToList();
-        var indexed = await ListRunsAsync(client, cancellationToken);
-        if (indexed is null)
+        // The log against what was seen of it before: the head the investigator kept, and the latest anchored head.
+        var (headBreaks, headRefused) = await CheckHeadsAsync(context, client, log, key, kept, cancellationToken);
+        if (headRefused is not null)
+        {
+            return HostOptions.Refused(context, "verify", headRefused);
+        }
+
+        // Every run the log names and every run the index lists (a stored run the log does not name is a break too). The
+        // runs first, the index after: a run that ends meanwhile then has its final head in both, and an index row
+        // sealed with an earlier head than a final one read before it was put back.
+        var ids = log.Leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal).ToList();
+        var (runs, refused) = await DownloadAsync(context, client, ids, cancellationToken);
+        var hits = refused is null ? await ListRunsAsync(client, cancellationToken) : [];
+        if (hits is null)
         {
             return Fail(context, "the host did not list its runs (GET /api/evidence/runs)");
         }
 
-        var wanted = ids.Concat(indexed).Distinct(StringComparer.Ordinal).ToList();
-        var (runs, refused) = await DownloadAsync(context, client, wanted, cancellationToken);
+        var indexed = hits.Select(h => h.RunId!).ToList();
+        if (refused is null && indexed.Except(ids, StringComparer.Ordinal).ToList() is { Count: > 0 } unlogged)
+        {
+            (var more, refused) = await DownloadAsync(context, client, unlogged, cancellationToken);
+            foreach (var (id, evidence) in more)
+            {
+                runs[id] = evidence;
+            }
+        }
+
         if (refused is not null)
         {
             return HostOptions.Refused(context, "verify", refused);
@@ -179,13 +218,20 @@ internal sealed class VerifyCommand : ICliCommand
             context.Out.WriteLine($"note: {note}");
         }
 
-        var breaks = log.Malformed.Concat(problems.Select(p => p.Message)).ToList();
+        var indexBreaks = CheckIndex(log, runs, hits, report, key);
+        var breaks = headBreaks.Concat(log.Malformed).Concat(problems.Select(p => p.Message)).Concat(indexBreaks).ToList();
         if (breaks.Count > 0)
         {
             return Broken(context, "the log", breaks);
         }
 
-        context.Out.WriteLine($"log verified — {report.RunsVerified} runs, {report.Purged.Count} purged after their retention, signed tree of {log.Head.Size} leaves, key {key.KeyId}");
+        context.Out.WriteLine($"log verified — {report.RunsVerified} runs, {report.Purged.Count} purged after their retention, signed tree of {log.Head.Size} leaves, key {key.KeyId}"
+            + ", search index as signed");
+        if (kept is not null)
+        {
+            context.Out.WriteLine($"the kept head ({kept.Head.Size} leaves, {EvidenceTime(kept.Head.At)}) is in today's log: its consistency proof verifies");
+        }
+
         return ExitCodes.Ok;
     }
 
@@ -199,6 +245,13 @@ internal sealed class VerifyCommand : ICliCommand
         if (log.Head is null)
         {
             return Broken(context, "the log", ["the evidence log has no signed tree head", .. log.Malformed]);
+        }
+
+        // The whole log against its latest anchored head: one request and the leaves already read, so every step checks it.
+        var (headBreaks, headRefused) = await CheckHeadsAsync(context, client, log, key, null, cancellationToken);
+        if (headRefused is not null)
+        {
+            return HostOptions.Refused(context, "verify", headRefused);
         }
 
         var ordered = log.Leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal).ToList();
@@ -216,7 +269,7 @@ internal sealed class VerifyCommand : ICliCommand
             context.Out.WriteLine($"note: {note}");
         }
 
-        var breaks = log.Malformed.Concat(problems.Where(p => p.RunId is null || inWindow.Contains(p.RunId)).Select(p => p.Message)).ToList();
+        var breaks = headBreaks.Concat(log.Malformed).Concat(problems.Where(p => p.RunId is null || inWindow.Contains(p.RunId)).Select(p => p.Message)).ToList();
         if (breaks.Count > 0)
         {
             return Broken(context, "the log", breaks);
@@ -294,20 +347,20 @@ internal sealed class VerifyCommand : ICliCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Every run id the host's index lists, page by page (each page a bounded read on the host); null when it refused.</summary>
-    private static async Task<List<string>?> ListRunsAsync(HostClient client, CancellationToken cancellationToken)
+    /// <summary>Every run the host's index lists, with its row's signed copy, page by page (each page a bounded read on the host); null when it refused.</summary>
+    private static async Task<List<IndexHitDto>?> ListRunsAsync(HostClient client, CancellationToken cancellationToken)
     {
-        var ids = new List<string>();
+        var ids = new List<IndexHitDto>();
         var query = "/api/evidence/runs?top=500";
         while (true)
         {
             var response = await client.GetAsync(query, cancellationToken);
-            if (!response.IsSuccess || response.Read<RunSearchDto>() is not { } page)
+            if (!response.IsSuccess || response.Read<IndexPageDto>() is not { } page)
             {
                 return null;
             }
 
-            ids.AddRange((page.Runs ?? []).Select(r => r.RunId).OfType<string>());
+            ids.AddRange((page.Runs ?? []).Where(r => r.RunId is not null));
             if (page.Next is not { } next)
             {
                 return ids;
@@ -316,6 +369,135 @@ internal sealed class VerifyCommand : ICliCommand
             query = $"/api/evidence/runs?top=500&next={Uri.EscapeDataString(next)}";
         }
     }
+
+    /// <summary>
+    /// Today's log against the head the investigator kept (the host's consistency proof to its current signed head) and
+    /// against the latest anchored head (a proof computed here from the downloaded leaves). When either fails, the
+    /// anchored leaves are fetched to name the runs that went missing.
+    /// </summary>
+    private static async Task<(List<string> Breaks, HostResponse? Refused)> CheckHeadsAsync(
+        CliContext context, HostClient client, DownloadedLog log, EvidencePublicKey key, SignedTreeHead? kept, CancellationToken cancellationToken)
+    {
+        var (head, response) = await DownloadedHead.GetAsync(client, kept?.Head.Size, false, cancellationToken);
+        if (head is null)
+        {
+            return response.IsSuccess ? (["the host's signed tree head answer (GET /api/evidence/head) does not read"], null) : ([], response);
+        }
+
+        // An anchor larger than the log read a moment ago: the log may have grown since. Today's head and a proof from
+        // the anchored size then decide (a rolled-back log has no signed head that large).
+        var (anchorTo, anchorProof) = (log.Head!, (ConsistencyProof?)null);
+        if (head.Anchored is { } ahead && ahead.Head.Size > log.Head!.Size)
+        {
+            var (grown, grownResponse) = await DownloadedHead.GetAsync(client, ahead.Head.Size, false, cancellationToken);
+            if (grown is null && !grownResponse.IsSuccess)
+            {
+                return ([], grownResponse);
+            }
+
+            if (grown?.Current is { } now && key.Verify(now.Head, now.Signature) && now.Head.Size >= ahead.Head.Size)
+            {
+                (anchorTo, anchorProof) = (now.Head, grown.Proof);
+            }
+        }
+
+        IReadOnlyList<EvidenceProblem> Check(IReadOnlyList<LogLeaf> anchoredLeaves)
+        {
+            var problems = new List<EvidenceProblem>();
+            if (kept is not null)
+            {
+                if (head.Current is not { } current || !key.Verify(current.Head, current.Signature))
+                {
+                    problems.Add(new(EvidenceProblemKind.TreeHeadSignature, "the host's current signed tree head (GET /api/evidence/head) does not verify"));
+                }
+                else
+                {
+                    problems.AddRange(ConsistencyCheck.Check("the kept head", kept, current.Head, head.Proof, log.Leaves, anchoredLeaves, key));
+                }
+            }
+
+            if (head.Anchored is { } anchored)
+            {
+                var size = anchored.Head.Size;
+                var proof = anchorTo != log.Head ? anchorProof
+                    : size >= 1 && size <= log.Head.Size && log.Head.Size <= log.Leaves.Count ? ConsistencyProof.For([.. log.Leaves.Take((int)log.Head.Size)], (int)size) : null;
+                problems.AddRange(ConsistencyCheck.Check("the anchored head", anchored, anchorTo, proof, log.Leaves, anchoredLeaves, key)
+                    .Where(p => !problems.Any(q => q.Message == p.Message)));
+            }
+
+            return problems;
+        }
+
+        if (head.Anchored is null)
+        {
+            context.Error.WriteLine("note: the anchor store holds no signed tree head yet");
+        }
+
+        var found = Check([]);
+        if (found.Count > 0)
+        {
+            // Something went missing: the anchor store's leaves say which runs.
+            var (withLeaves, again) = await DownloadedHead.GetAsync(client, kept?.Head.Size, true, cancellationToken);
+            if (withLeaves is null)
+            {
+                return again.IsSuccess ? ([.. found.Select(p => p.Message)], null) : ([], again);
+            }
+
+            found = Check(withLeaves.AnchoredLeaves);
+        }
+
+        return ([.. found.Select(p => p.Message).Distinct(StringComparer.Ordinal)], null);
+    }
+
+    /// <summary>
+    /// The search index checked against the signed ledger: every run the log names (and has not purged) must be listed by
+    /// the search, and its row must show what the row's signed copy says for its current head.
+    /// </summary>
+    private static IEnumerable<string> CheckIndex(DownloadedLog log, Dictionary<string, RunEvidence?> runs, IReadOnlyList<IndexHitDto> hits, LogReport report, EvidencePublicKey key)
+    {
+        var byRun = hits.GroupBy(h => h.RunId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var purged = report.Purged.Select(p => p.RunId).ToHashSet(StringComparer.Ordinal);
+        foreach (var runId in log.Leaves.Select(l => l.RunId).Distinct(StringComparer.Ordinal).Where(id => !purged.Contains(id)))
+        {
+            if (runs.GetValueOrDefault(runId) is not { Head: { } head })
+            {
+                continue; // no evidence: a missing run, reported already
+            }
+
+            var hit = byRun.GetValueOrDefault(runId);
+            var shown = hit is not null && hit.Summary.ValueKind == System.Text.Json.JsonValueKind.Object
+                ? System.Text.Json.Nodes.JsonNode.Parse(hit.Summary.GetRawText())!.AsObject() : null;
+            foreach (var problem in IndexCheck.Check(runId, head, shown, hit?.Index, hit?.IndexSignature, key))
+            {
+                yield return problem.Message;
+            }
+        }
+    }
+
+    private static SignedTreeHead? ReadKeptHead(string path, out string? problem)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problem = $"cannot read the kept head {path}: {ex.Message}";
+            return null;
+        }
+
+        if (SignedTreeHead.TryParse(text, out var head, out var error))
+        {
+            problem = null;
+            return head;
+        }
+
+        problem = $"{path} is not a kept signed tree head ('agentops evidence head --out' writes one): {error}";
+        return null;
+    }
+
+    private static string EvidenceTime(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static int Broken(CliContext context, string what, IReadOnlyList<string> breaks)
     {

@@ -19,3 +19,8 @@ internal sealed record RunSummaryDto(
     string? Workflow, string? DefinitionSha256, HostApi.PrincipalDto? Initiator, string? Status, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt,
     IReadOnlyList<HostApi.PrincipalDto>? Approvers, IReadOnlyList<string>? Identities, IReadOnlyList<string>? Writes, IReadOnlyList<string>? Records, string? Retention,
     IReadOnlyList<string>? GovernanceOff);
+
+/// <summary>GET /api/evidence/runs as verify --all reads it: each run's summary as shown, and the row's signed copy.</summary>
+internal sealed record IndexPageDto(IReadOnlyList<IndexHitDto>? Runs, string? Next);
+
+internal sealed record IndexHitDto(string? RunId, JsonElement Summary, string? Index, string? IndexSignature);

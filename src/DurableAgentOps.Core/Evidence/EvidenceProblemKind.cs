@@ -65,4 +65,16 @@ public enum EvidenceProblemKind
 
     /// <summary>The key id does not match the public key, or the key is not the trusted one.</summary>
     KeyMismatch,
+
+    /// <summary>The log is smaller than a signed tree head seen before (kept by an investigator, or anchored): restored from an earlier copy.</summary>
+    RolledBack,
+
+    /// <summary>The consistency proof from a signed tree head seen before to today's does not verify: leaves were rewritten or removed.</summary>
+    NotExtension,
+
+    /// <summary>A kept or anchored tree head's signature does not verify with the key.</summary>
+    KeptHeadSignature,
+
+    /// <summary>A run's search index row is missing, unsigned, or says something its signed copy does not.</summary>
+    IndexMismatch,
 }

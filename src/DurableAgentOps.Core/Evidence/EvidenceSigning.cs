@@ -18,6 +18,13 @@ public static class EvidenceSigning
         return SignTextAsync(signer, head.ToCanonicalJson(), cancellationToken);
     }
 
+    /// <summary>A run's search index row (<see cref="IndexSeal"/>): its canonical JSON, as heads are signed.</summary>
+    public static Task<string> SignAsync(this IEvidenceSigner signer, IndexSeal seal, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(seal);
+        return SignTextAsync(signer, seal.ToCanonicalJson(), cancellationToken);
+    }
+
     /// <summary>
     /// A log leaf's row signature, over its index and canonical JSON: the next appender folds a leaf past the signed tree
     /// only if this host signed it there (someone with storage access cannot slip a leaf in for it to sign).

@@ -67,6 +67,9 @@ internal static partial class Logs
     [LoggerMessage(251, LogLevel.Information, "Evidence of run {RunId}: an append for seq {Seq} from an episode older than the stored record was not applied (the episode was never committed)")]
     public static partial void EvidenceStaleAppend(this ILogger logger, string runId, long seq);
 
+    [LoggerMessage(255, LogLevel.Error, "Evidence log refused: {Reason}. No run can append evidence (each fails closed) until the log is restored to extend its anchored tree head")]
+    public static partial void EvidenceLogRefused(this ILogger logger, string reason);
+
     [LoggerMessage(252, LogLevel.Warning, "Evidence of run {RunId}: append attempt {Attempt} failed ({Reason}); trying again in {DelayMs} ms")]
     public static partial void EvidenceAppendRetrying(this ILogger logger, string runId, int attempt, string reason, long delayMs);
 

@@ -27,7 +27,7 @@ public sealed record StoredLog(IReadOnlyList<LogLeaf> Leaves, TreeHead? Head, st
 /// run heads in a table of their own, and the log-wide tree (leaves and signed tree heads) in a third. Large payloads go
 /// to blobs, referenced by digest.
 /// </summary>
-public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys, TimeProvider time, ILogger<EvidenceLedger> logger)
+public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys, EvidenceAnchors anchors, TimeProvider time, ILogger<EvidenceLedger> logger)
 {
     /// <summary>Entries whose data is larger than this (canonical JSON characters) keep it in a payload blob.</summary>
     public const int MaxInlineData = 24_000;
@@ -157,12 +157,19 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             : RunHead.For(last, final, at);
         var signer = await keys.SignerAsync(cancellationToken);
         var signature = await signer.SignAsync(head, cancellationToken);
+        var summaryJson = JsonSerializer.Serialize(summary, Json);
+
+        // The search index row, signed with the head it is written with: a row rewritten in storage is then told apart.
+        var seal = new IndexSeal(runId, head.Hash, JsonNode.Parse(summaryJson)!.AsObject());
+        var sealSignature = await signer.SignAsync(seal, cancellationToken);
         var headRow = new TableEntity(HeadsPartition, runId)
         {
             ["Head"] = head.ToCanonicalJson(),
             ["Signature"] = signature,
             ["KeyId"] = signer.KeyId,
-            ["Summary"] = JsonSerializer.Serialize(summary, Json),
+            ["Summary"] = summaryJson,
+            ["Index"] = seal.ToCanonicalJson(),
+            ["IndexSignature"] = sealSignature,
             ["Workflow"] = summary.Workflow,
             ["StartedAt"] = summary.StartedAt,
         };
@@ -170,7 +177,9 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         var timeRow = new TableEntity(HeadsPartition, TimeRow(summary.StartedAt, runId))
         {
             ["RunId"] = runId,
-            ["Summary"] = headRow["Summary"],
+            ["Summary"] = summaryJson,
+            ["Index"] = headRow["Index"],
+            ["IndexSignature"] = sealSignature,
         };
         await (await heads.Value).SubmitTransactionAsync(
             [new(TableTransactionActionType.UpsertReplace, headRow), new(TableTransactionActionType.UpsertReplace, timeRow)], cancellationToken);
@@ -271,7 +280,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     /// previous page, or null) within the query's since/until, until <paramref name="top"/> runs match or
     /// <paramref name="scanLimit"/> rows were read. <c>After</c> is where the next page starts, null when none is left.
     /// </summary>
-    public async Task<(IReadOnlyList<(string RunId, RunSummary Summary)> Runs, string? After, int Scanned)> SearchAsync(
+    public async Task<(IReadOnlyList<IndexedRun> Runs, string? After, int Scanned)> SearchAsync(
         RunQuery query, string? after, int top, int scanLimit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -280,10 +289,10 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         var filter = after is not null && string.CompareOrdinal(after, from) >= 0
             ? TableClient.CreateQueryFilter($"PartitionKey eq {HeadsPartition} and RowKey gt {after} and RowKey lt {to}")
             : TableClient.CreateQueryFilter($"PartitionKey eq {HeadsPartition} and RowKey ge {from} and RowKey lt {to}");
-        var found = new List<(string, RunSummary)>();
+        var found = new List<IndexedRun>();
         var scanned = 0;
         string? last = null;
-        var rows = (await heads.Value).QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, scanLimit), select: ["RowKey", "RunId", "Summary"],
+        var rows = (await heads.Value).QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(1000, scanLimit), select: ["RowKey", "RunId", "Summary", "Index", "IndexSignature"],
             cancellationToken: cancellationToken);
         await foreach (var row in rows)
         {
@@ -291,7 +300,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             last = row.RowKey;
             if (Text(row, "RunId") is { } runId && TryRead<RunSummary>(Text(row, "Summary")) is { } summary && query.Matches(summary))
             {
-                found.Add((runId, summary));
+                found.Add(new IndexedRun(runId, summary, Text(row, "Index"), Text(row, "IndexSignature")));
             }
 
             if (found.Count == top || scanned == scanLimit)
@@ -461,6 +470,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         var pointer = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, RunRow(runId), cancellationToken: cancellationToken);
         if (pointer.HasValue && Text(pointer.Value!, "HeadHash") == head.Hash && Text(pointer.Value!, "Retention") == tombstone)
         {
+            await EnsureAnchoredAsync(table, cancellationToken); // the retried append may have stopped before anchoring
             return; // this head is in the log already (a retried append)
         }
 
@@ -484,6 +494,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             await table.UpsertEntityAsync(new TableEntity(LogPartition, RunRow(runId)) { ["HeadHash"] = head.Hash, ["Retention"] = tombstone, ["Leaf"] = index },
                 TableUpdateMode.Replace, cancellationToken);
             await SignTreeAsync(table, frontier.Append(leaf.LeafHash()), cancellationToken);
+            await EnsureAnchoredAsync(table, cancellationToken);
             return;
         }
 
@@ -498,6 +509,8 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
     /// </summary>
     private async Task<MerkleFrontier> ReadTreeAsync(TableClient table, CancellationToken cancellationToken)
     {
+        // The anchor first: it is written after the tree row, so an honest log is never behind what was read here.
+        var anchored = await anchors.LatestAsync(cancellationToken);
         var row = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, TreeRow, cancellationToken: cancellationToken);
         for (var wait = 0; !row.HasValue; wait++)
         {
@@ -505,6 +518,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             // the tree row was deleted, and folding every leaf would sign whatever the leaves now say.
             if (!(await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, LeafRow(0), cancellationToken: cancellationToken)).HasValue)
             {
+                await CheckAnchoredAsync(table, anchored, TreeHead.Of(MerkleFrontier.Empty, time.GetUtcNow()), cancellationToken);
                 return MerkleFrontier.Empty;
             }
 
@@ -524,6 +538,7 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         }
 
         bool Matches(MerkleFrontier f) => f.Size == signed.Size && Convert.ToHexStringLower(f.Root()) == signed.Root;
+        await CheckAnchoredAsync(table, anchored, signed, cancellationToken);
         if (TryRead<List<string>>(Text(row.Value!, "Frontier")) is { } hex && MerkleFrontier.TryParse(signed.Size, hex, out var frontier) && Matches(frontier))
         {
             return frontier;
@@ -539,6 +554,107 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         return Matches(rebuilt)
             ? rebuilt
             : throw new InvalidOperationException("the evidence log's leaves no longer give its signed tree head: not signing over a log changed in storage");
+    }
+
+    /// <summary>
+    /// Refuses a log that is not an extension of the latest anchored tree head: one restored from an earlier copy is
+    /// smaller; one whose leaves were rewritten no longer gives the anchored root. The anchor's right edge and the leaves
+    /// after it prove a larger signed tree extends it in O(leaves since); without an edge the whole log is read.
+    /// </summary>
+    private async Task CheckAnchoredAsync(TableClient table, AnchoredHead? anchored, TreeHead signed, CancellationToken cancellationToken)
+    {
+        if (anchored is null)
+        {
+            return; // nothing anchored yet: the first tree head signed from here on is
+        }
+
+        var anchor = anchored.Signed.Head;
+        var key = await keys.PublicKeyAsync(cancellationToken);
+        if (anchored.Signed.KeyId == key.KeyId && !key.Verify(anchor, anchored.Signed.Signature))
+        {
+            Refuse($"the latest anchored tree head ({anchors.Where}) is not signed by this host's key although it names it");
+        }
+
+        if (anchor.Size > signed.Size)
+        {
+            Refuse($"the evidence log was rolled back: it holds a signed tree of {signed.Size} leaves, the latest anchored tree head ({anchors.Where}) covers {anchor.Size}");
+        }
+
+        if (anchor.Size == signed.Size)
+        {
+            if (anchor.Root != signed.Root)
+            {
+                Refuse($"the evidence log is not the one anchored: its signed tree of {signed.Size} leaves has root {signed.Root}, the anchored head of that size {anchor.Root}");
+            }
+
+            return;
+        }
+
+        string? root = null;
+        if (anchored.Frontier is { } edge)
+        {
+            var folded = edge;
+            foreach (var leaf in await ReadLeavesAsync(table, anchor.Size, signed.Size, cancellationToken))
+            {
+                folded = leaf.Index == folded.Size ? folded.Append(leaf.LeafHash()) : folded;
+            }
+
+            root = folded.Size == signed.Size ? Convert.ToHexStringLower(folded.Root()) : null;
+        }
+        else
+        {
+            var prefix = (await ReadLeavesAsync(table, 0, anchor.Size, cancellationToken)).ToList();
+            root = prefix.Count == anchor.Size && prefix.Select((l, i) => l.Index == i).All(b => b)
+                ? (Convert.ToHexStringLower(MerkleTree.Root([.. prefix.Select(l => l.LeafHash())])) == anchor.Root ? signed.Root : null)
+                : null;
+        }
+
+        if (root != signed.Root)
+        {
+            Refuse($"the evidence log is not an extension of its latest anchored tree head ({anchor.Size} leaves, {anchors.Where}): its leaves were rewritten or removed");
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Refuse(string reason)
+    {
+        logger.EvidenceLogRefused(reason);
+        throw new InvalidOperationException(reason + ": not appending to it or signing over it (agentops verify --all names what changed)");
+    }
+
+    /// <summary>Anchors the signed tree row unless the anchor store holds a tree at least as big: after each signing, and when a retry finds its work done.</summary>
+    private async Task EnsureAnchoredAsync(TableClient table, CancellationToken cancellationToken)
+    {
+        var anchored = await anchors.LatestAsync(cancellationToken);
+        var row = await table.GetEntityIfExistsAsync<TableEntity>(LogPartition, TreeRow, cancellationToken: cancellationToken);
+        var signer = await keys.SignerAsync(cancellationToken);
+        if (!row.HasValue || !TreeHead.TryParse(Text(row.Value!, "Head"), out var signed, out _) || Text(row.Value!, "Signature") is not { } signature
+            || !EvidencePublicKey.FromSpki(signer.PublicKeySpki).Verify(signed, signature) || anchored?.Signed.Head.Size >= signed.Size)
+        {
+            return; // nothing new to anchor (or nothing this host signed: the next append refuses it)
+        }
+
+        MerkleFrontier? frontier = TryRead<List<string>>(Text(row.Value!, "Frontier")) is { } hex && MerkleFrontier.TryParse(signed.Size, hex, out var edge)
+            && Convert.ToHexStringLower(edge.Root()) == signed.Root ? edge : null;
+        var leaves = await ReadLeavesAsync(table, anchored?.Signed.Head.Size ?? 0, signed.Size, cancellationToken);
+        await anchors.WriteAsync(new AnchoredHead(new SignedTreeHead(signed, signature, signer.KeyId), frontier, leaves), cancellationToken);
+    }
+
+    /// <summary>The leaves with index in [from, to), as stored (a row that is not a leaf is left out).</summary>
+    private static async Task<IReadOnlyList<LogLeaf>> ReadLeavesAsync(TableClient table, long from, long to, CancellationToken cancellationToken)
+    {
+        var leaves = new List<LogLeaf>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {LogPartition} and RowKey ge {LeafRow(from)} and RowKey lt {LeafRow(to)}");
+        await foreach (var row in table.QueryAsync<TableEntity>(filter, select: ["RowKey", "Leaf"], cancellationToken: cancellationToken))
+        {
+            if (long.TryParse(row.RowKey["leaf-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                && LogLeaf.TryParse(index, Text(row, "Leaf"), out var leaf, out _))
+            {
+                leaves.Add(leaf);
+            }
+        }
+
+        return [.. leaves.OrderBy(l => l.Index)];
     }
 
     private static string? Text(TableEntity row, string name) => row.TryGetValue(name, out var value) ? value as string : null;

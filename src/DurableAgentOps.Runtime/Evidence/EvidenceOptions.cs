@@ -32,6 +32,16 @@ public sealed class EvidenceOptions
     /// <summary>The identity the host asks Key Vault with (user-assigned client id); empty: system-assigned.</summary>
     public string? KeyVaultClientId { get; set; }
 
+    /// <summary>
+    /// In Azure: the anchors container (https://{account}.blob.core.windows.net/anchors, immutable) every signed tree
+    /// head is also written to, once, with the host's identity. Unset: the container <c>{prefix}-anchors</c> in the task
+    /// hub's storage account (Azurite locally), a stand-in that is only as safe as that account.
+    /// </summary>
+    public Uri? AnchorContainerUrl { get; set; }
+
+    /// <summary>The identity the host writes anchors with (user-assigned client id); empty: system-assigned.</summary>
+    public string? AnchorClientId { get; set; }
+
     internal byte[]? Key => VaultKey is { Length: > 0 } text && Decode(text) is { Length: 32 } key ? key : null;
 
     internal static byte[]? Decode(string text)
@@ -78,7 +88,36 @@ internal sealed class EvidenceOptionsValidator(IHostEnvironment? environment = n
             failures.Add($"{EvidenceOptions.Section}:KeyVaultKeyId must be a Key Vault key URL, https://<vault>.vault.azure.net/keys/<name>/<version>");
         }
 
+        if (options.AnchorContainerUrl is { } anchors && AnchorUrlProblem(anchors) is { } anchorProblem)
+        {
+            failures.Add($"{EvidenceOptions.Section}:AnchorContainerUrl {anchorProblem}");
+        }
+
+        if (options.AnchorClientId is { Length: > 0 } clientId && !Guid.TryParse(clientId, out _))
+        {
+            failures.Add($"{EvidenceOptions.Section}:AnchorClientId must be a client id (a GUID), not '{clientId}'");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Why the anchors URL is not a blob container reached by identity (https, no query: a SAS would be a secret in settings), or null.</summary>
+    internal static string? AnchorUrlProblem(Uri url)
+    {
+        if (!url.IsAbsoluteUri || url.Scheme != Uri.UriSchemeHttps)
+        {
+            return "must be an https URL of a blob container: https://<account>.blob.core.windows.net/anchors";
+        }
+
+        if (url.Query.Length > 0 || url.Fragment.Length > 0)
+        {
+            return "must not carry a query or fragment (a SAS token is a secret; the host writes with its identity)";
+        }
+
+        var segments = url.AbsolutePath.Trim('/').Split('/');
+        return segments.Length != 1 || !EvidenceAnchors.IsContainerName(segments[0])
+            ? "must name one container after the account: https://<account>.blob.core.windows.net/<container> (3-63 lowercase letters, digits and '-')"
+            : null;
     }
 
     private static bool IsEcKey(string pem)

@@ -8,8 +8,50 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// What investigators read, written once for both hosts and the CLI's server side: a run's stored evidence, its
 /// verification against the run head and the signed log, its export bundle, the whole log's verification.
 /// </summary>
-public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, DefinitionStore definitions, TimeProvider time)
+public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, EvidenceAnchors anchors, DefinitionStore definitions, TimeProvider time)
 {
+    /// <summary>What the anchored head is called in what verification says.</summary>
+    public const string AnchoredHead = "the anchored head";
+
+    /// <summary>
+    /// Today's signed tree head; the RFC 9162 consistency proof to it from the tree of <paramref name="from"/> leaves (a
+    /// head an investigator kept), null when the log holds fewer; the latest anchored head; and, with
+    /// <paramref name="withAnchoredLeaves"/>, every leaf the anchor store keeps (they name what a rolled-back log lost).
+    /// </summary>
+    public async Task<LogHead> HeadAsync(long? from, bool withAnchoredLeaves, CancellationToken cancellationToken)
+    {
+        var anchor = await anchors.LatestAsync(cancellationToken); // before the log: an honest log is never behind what was read
+        var log = await ledger.ReadLogAsync(cancellationToken);
+        var proof = log.Head is { } tree && from is { } size ? ProofTo(tree, log.Leaves, size) : null;
+        var kept = withAnchoredLeaves ? AnchoredLeaves(await anchors.AllAsync(cancellationToken)) : [];
+        return new LogHead(log, await keys.PublicKeyAsync(cancellationToken), proof, anchor, kept);
+    }
+
+    /// <summary>The proof from the first <paramref name="oldSize"/> of the signed leaves to all of them; null when there is no such prefix.</summary>
+    public static ConsistencyProof? ProofTo(TreeHead tree, IReadOnlyList<LogLeaf> leaves, long oldSize)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        ArgumentNullException.ThrowIfNull(leaves);
+        return oldSize >= 1 && oldSize <= tree.Size && tree.Size <= leaves.Count ? ConsistencyProof.For([.. leaves.Take((int)tree.Size)], (int)oldSize) : null;
+    }
+
+    private static List<LogLeaf> AnchoredLeaves(IEnumerable<AnchoredHead> anchored) =>
+        [.. anchored.SelectMany(a => a.Leaves).GroupBy(l => l.Index).Select(g => g.First()).OrderBy(l => l.Index)];
+
+    /// <summary>The log against its latest anchored head (docs/EVIDENCE.md, "Anchors"): nothing when it extends it.</summary>
+    private async Task<IReadOnlyList<EvidenceProblem>> AnchorProblemsAsync(AnchoredHead? anchor, TreeHead tree, IReadOnlyList<LogLeaf> leaves, EvidencePublicKey key, CancellationToken cancellationToken)
+    {
+        if (anchor is null)
+        {
+            return [];
+        }
+
+        var proof = ProofTo(tree, leaves, anchor.Signed.Head.Size);
+        var problems = ConsistencyCheck.Check(AnchoredHead, anchor.Signed, tree, proof, leaves, [], key);
+        return problems.Count == 0 ? problems
+            : ConsistencyCheck.Check(AnchoredHead, anchor.Signed, tree, proof, leaves, AnchoredLeaves(await anchors.AllAsync(cancellationToken)), key);
+    }
+
     public Task<StoredLog> ReadLogAsync(CancellationToken cancellationToken) => ledger.ReadLogAsync(cancellationToken);
 
     public Task<EvidencePublicKey> PublicKeyAsync(CancellationToken cancellationToken) => keys.PublicKeyAsync(cancellationToken);
@@ -41,6 +83,17 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, De
     /// <summary>Verifies the whole log and every run it names, and any stored run it does not name.</summary>
     public async Task<(LogReport Report, IReadOnlyList<EvidenceProblem> Breaks, IReadOnlyList<string> Notes)> VerifyAllAsync(CancellationToken cancellationToken)
     {
+        AnchoredHead? anchor;
+        try
+        {
+            anchor = await anchors.LatestAsync(cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            var unread = new LogReport([new EvidenceProblem(EvidenceProblemKind.KeptHeadSignature, ex.Message)], [], 0);
+            return (unread, unread.Problems, []);
+        }
+
         var log = await ledger.ReadLogAsync(cancellationToken);
         var key = await keys.PublicKeyAsync(cancellationToken);
         var runs = new Dictionary<string, StoredRun?>(StringComparer.Ordinal);
@@ -56,8 +109,9 @@ public sealed class EvidenceService(EvidenceLedger ledger, EvidenceKeys keys, De
         }
 
         var stored = (await ledger.SummariesAsync(cancellationToken)).Select(s => s.RunId);
-        return LoggedRunCheck.VerifyAll(log.Leaves, tree, log.HeadSignature, key,
+        var (report, breaks, notes) = LoggedRunCheck.VerifyAll(log.Leaves, tree, log.HeadSignature, key,
             id => runs.GetValueOrDefault(id) is { } s ? new RunEvidence(s.Records, s.Head, s.HeadSignature) : null, stored);
+        return (report, [.. await AnchorProblemsAsync(anchor, tree, log.Leaves, key, cancellationToken), .. breaks], notes);
     }
 
     /// <summary>The run's export bundle; null with a reason when it cannot be made yet (a head not in the log).</summary>
