@@ -55,12 +55,15 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<LinkStore>();
         services.TryAddSingleton<WaitingGateStore>();
         services.TryAddSingleton<AdmissionStore>();
+        services.TryAddSingleton<IssuedRunStore>();
+        services.TryAddSingleton<AdminActionStore>();
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceLedger>();
         CarriedEvidence.AddTo(services);
         services.AddHostedService<TimeIndexBackfill>();
         services.TryAddSingleton<EvidenceService>();
+        services.TryAddSingleton<AdministrativeRecords>();
         services.TryAddSingleton<Redactor>();
 
         // People and groups (Microsoft Graph), step identities, the systems they call, the drafter.

@@ -5,6 +5,7 @@ using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
@@ -50,14 +51,14 @@ public static class InstanceApi
         new("GetInstance", "GET", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Get, Guarded),
         new("RaiseEvent", "POST", Instances + "/{instanceId}/raiseEvent/{eventName}", AgentOpsPolicies.Administrator, RaiseEvent, Guarded),
         new("TerminateInstance", "POST", Instances + "/{instanceId}/terminate", AgentOpsPolicies.Administrator,
-            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
-                Control(instanceId, reason, client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)), Guarded),
+            (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
+                Control(instanceId, reason, new Recorded(AdminAction.Terminate, user, admin), client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)), Guarded),
         new("SuspendInstance", "POST", Instances + "/{instanceId}/suspend", AgentOpsPolicies.Administrator,
-            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
-                Control(instanceId, reason, client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)), Guarded),
+            (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
+                Control(instanceId, reason, new Recorded(AdminAction.Suspend, user, admin), client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)), Guarded),
         new("ResumeInstance", "POST", Instances + "/{instanceId}/resume", AgentOpsPolicies.Administrator,
-            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
-                Control(instanceId, reason, client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
+            (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
+                Control(instanceId, reason, new Recorded(AdminAction.Resume, user, admin), client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
         new("PurgeInstance", "DELETE", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Purge, Guarded),
         new("PurgeInstances", "DELETE", Instances, AgentOpsPolicies.Administrator, PurgeBy, Guarded),
         new("RewindInstance", "POST", Instances + "/{instanceId}/rewind", AgentOpsPolicies.Administrator, Rewind, Guarded),
@@ -167,7 +168,8 @@ public static class InstanceApi
 
     /// <summary>Durable Functions' purge by filter: finished instances created from <c>createdTimeFrom</c> (required) on.</summary>
     private static async Task<IResult> PurgeBy(
-        DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? runtimeStatus, [FromServices] DurableTaskClient client, CancellationToken ct)
+        DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? runtimeStatus, ClaimsPrincipal user, [FromServices] DurableTaskClient client,
+        [FromServices] RunAdministration admin, CancellationToken ct)
     {
         if (createdTimeFrom is null)
         {
@@ -185,11 +187,23 @@ public static class InstanceApi
                 $"runtimeStatus names {running}; a purge may name only {string.Join(", ", Finished)} (an instance still in flight is never purged).");
         }
 
-        var result = await client.PurgeAllInstancesAsync(
-            new PurgeInstancesFilter(createdTimeFrom, createdTimeTo, statuses is { Length: > 0 } ? statuses : Finished), cancellation: ct);
-        return result.PurgedInstanceCount == 0
+        // One by one, so each governed run's purge is recorded in its evidence; listed first, then purged.
+        var matching = new List<OrchestrationMetadata>();
+        var query = new OrchestrationQuery { CreatedFrom = createdTimeFrom, CreatedTo = createdTimeTo, Statuses = statuses is { Length: > 0 } ? statuses : Finished };
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(ct))
+        {
+            matching.Add(instance);
+        }
+
+        var deleted = 0;
+        foreach (var instance in matching)
+        {
+            deleted += await PurgeOneAsync(instance, user, client, admin, ct);
+        }
+
+        return deleted == 0
             ? Problem(404, "Nothing to purge.", "No finished instance matches the filter.")
-            : Results.Json(new { instancesDeleted = result.PurgedInstanceCount });
+            : Results.Json(new { instancesDeleted = deleted });
     }
 
     /// <summary>Durable Functions' HTTP management payload for one instance, built from the host's public URL.</summary>
@@ -276,7 +290,7 @@ public static class InstanceApi
             invalid = Problem(413, "Event payload too large.", $"An event payload may be at most {MaxEventBytes} bytes.");
         }
 
-        return invalid ?? await Control(instanceId, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
+        return invalid ?? await Control(instanceId, null, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
     }
 
     /// <summary>A comma-separated list of runtime statuses, or a 400 naming the ones there are.</summary>
@@ -300,7 +314,11 @@ public static class InstanceApi
         return null;
     }
 
-    private static async Task<IResult> Control(string instanceId, string? reason, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
+    /// <summary>An action on a governed run that goes into its evidence: which, by whom (the verified caller), and the service that records it.</summary>
+    private sealed record Recorded(string Action, ClaimsPrincipal User, RunAdministration Admin);
+
+    private static async Task<IResult> Control(
+        string instanceId, string? reason, Recorded? recorded, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
     {
         if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
         {
@@ -318,31 +336,80 @@ public static class InstanceApi
             return NotFound(instanceId);
         }
 
+        var governed = recorded is not null && metadata.Name == AgentWorkflowOrchestrator.Name;
         if (metadata.IsCompleted)
         {
+            if (governed)
+            {
+                // A terminate repeated because its host died before the evidence: the run's chain is closed now.
+                await recorded!.Admin.ReconcileAsync(instanceId, ct);
+            }
+
             return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}; it no longer accepts events or control.");
         }
 
-        await action(client);
-        return Results.Accepted();
+        if (!governed)
+        {
+            await action(client);
+            return Results.Accepted();
+        }
+
+        // Recorded before the engine acts, put into the run's evidence after (docs/EVIDENCE.md, "Administrators' actions").
+        return await ApiResults.OrRefusalAsync(async () =>
+        {
+            await recorded!.Admin.ControlAsync(instanceId, recorded.Action, reason, recorded.User.ToCaller(), () => action(client), ct);
+            return Results.Accepted();
+        });
     }
 
-    private static async Task<IResult> Purge(string instanceId, [FromServices] DurableTaskClient client, CancellationToken ct)
+    /// <summary>
+    /// Deletes an instance's engine history and status. A governed run's evidence stays (it has its own retention); the
+    /// purge is recorded in it, by whom and when. A purge repeated after its host died puts the record in then.
+    /// </summary>
+    private static async Task<IResult> Purge(
+        string instanceId, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct)
     {
         if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
         {
             return invalid;
         }
 
+        var metadata = await client.GetInstanceAsync(instanceId, ct);
+        if (metadata is null)
+        {
+            await admin.ReconcileAsync(instanceId, ct);
+            return NotFound(instanceId);
+        }
+
         try
         {
-            var result = await client.PurgeInstanceAsync(instanceId, ct);
-            return result.PurgedInstanceCount == 0 ? NotFound(instanceId) : Results.Json(new { instancesDeleted = result.PurgedInstanceCount });
+            var deleted = await PurgeOneAsync(metadata, user, client, admin, ct);
+            return deleted == 0 ? NotFound(instanceId) : Results.Json(new { instancesDeleted = deleted });
         }
         catch (InvalidOperationException ex)
         {
             return Problem(409, "The instance is still running.", ex.Message);
         }
+        catch (RunRequestException ex)
+        {
+            return Problem(ex.Status, ex.Title, ex.Message);
+        }
+    }
+
+    private static async Task<int> PurgeOneAsync(OrchestrationMetadata metadata, ClaimsPrincipal user, DurableTaskClient client, RunAdministration admin, CancellationToken ct)
+    {
+        var deleted = 0;
+        async Task PurgeAsync() => deleted = (await client.PurgeInstanceAsync(metadata.InstanceId, ct)).PurgedInstanceCount;
+        if (metadata.Name == AgentWorkflowOrchestrator.Name && metadata.IsCompleted)
+        {
+            await admin.ControlAsync(metadata.InstanceId, AdminAction.Purge, null, user.ToCaller(), PurgeAsync, ct);
+        }
+        else
+        {
+            await PurgeAsync(); // not a governed run, or still running (the engine refuses it)
+        }
+
+        return deleted;
     }
 
     private static object ToStatus(OrchestrationMetadata m, object? history) => new

@@ -61,7 +61,7 @@ internal sealed class ExportCommand : ICliCommand
 
         EvidenceBundle.TryParse(response.Body, out var bundle, out _);
         context.Out.WriteLine($"wrote {path}: run {runId}, {bundle!.Records.Count} records, {bundle.Payloads.Count} payloads, signed by key {bundle.KeyId}");
-        foreach (var note in RunGovernance.Notes(bundle.Records))
+        foreach (var note in RunGovernance.Notes(bundle.Records).Concat(AdministratorActions.Notes(bundle.Records)))
         {
             context.Out.WriteLine($"note: {note}");
         }

@@ -283,7 +283,7 @@ internal sealed class VerifyCommand : ICliCommand
         var withheld = bundle!.WithheldPayloads();
         context.Out.WriteLine($"bundle {path}: verified — run {bundle.RunId}, {bundle.Records.Count} records, head signed and in the signed tree of {bundle.TreeHead.Size} leaves"
             + (withheld.Count > 0 ? $", {withheld.Count} payloads withheld" : string.Empty));
-        foreach (var note in RunGovernance.Notes(bundle.Records))
+        foreach (var note in RunGovernance.Notes(bundle.Records).Concat(AdministratorActions.Notes(bundle.Records)))
         {
             context.Out.WriteLine($"note: {note}");
         }

@@ -60,6 +60,13 @@ internal static class RunLogic
     /// </summary>
     public const int AdmissionChain = 5;
 
+    /// <summary>
+    /// The first activity gets the digest of the run's input (<see cref="DefinitionRef.RunDigest"/>) and refuses a start
+    /// the run service did not issue. The activity refuses a run of any older logic that has not loaded yet, so a
+    /// hand-made input cannot claim an older version to skip the check.
+    /// </summary>
+    public const int IssuedStart = 6;
+
     /// <summary>What runs started now get.</summary>
-    public const int Current = AdmissionChain;
+    public const int Current = IssuedStart;
 }

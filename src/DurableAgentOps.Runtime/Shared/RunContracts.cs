@@ -28,8 +28,13 @@ public sealed record RunRequest(
 /// </summary>
 public sealed record RunAdmission(int Limit, DateTime Since, bool Admitted);
 
-/// <summary>A deployed definition by name and hash.</summary>
-public sealed record DefinitionRef(string Workflow, string Sha256);
+/// <summary>
+/// A deployed definition by name and hash: the run's first activity's input. <see cref="RunDigest"/> (runs of
+/// <see cref="RunLogic.IssuedStart"/> or later) is <see cref="RunIssue.Digest"/> of the run's own input, computed by the
+/// orchestrator, so the activity can check that the run service issued exactly this start.
+/// </summary>
+public sealed record DefinitionRef(
+    string Workflow, string Sha256, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RunDigest = null);
 
 /// <summary>
 /// What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced; the
