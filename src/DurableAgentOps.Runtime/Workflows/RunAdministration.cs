@@ -89,7 +89,7 @@ public sealed class RunAdministration(DurableTaskClient client, AdminActionStore
     }
 
     /// <summary>The reason the engine keeps as a terminated instance's output (a JSON string), if it is one.</summary>
-    private static string? TerminateReason(OrchestrationMetadata metadata)
+    internal static string? TerminateReason(OrchestrationMetadata metadata)
     {
         try
         {

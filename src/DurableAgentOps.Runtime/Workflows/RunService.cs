@@ -524,7 +524,7 @@ public sealed class RunService(
 
         if (metadata.IsCompleted)
         {
-            await ReconcileAsync(runId, metadata.RuntimeStatus == OrchestrationRuntimeStatus.Terminated, cancellationToken);
+            await ReconcileAsync(runId, metadata.RuntimeStatus, cancellationToken);
         }
 
         var progress = metadata.ReadCustomStatusAs<RunProgress>();
@@ -561,11 +561,16 @@ public sealed class RunService(
     /// run's chain its run-end (a host that died between the engine's terminate and the evidence left it open). The
     /// status answers even if the ledger cannot be written now; the next read tries again.
     /// </summary>
-    private async Task ReconcileAsync(string runId, bool terminated, CancellationToken cancellationToken)
+    private async Task ReconcileAsync(string runId, OrchestrationRuntimeStatus status, CancellationToken cancellationToken)
     {
         try
         {
-            await administrative.ReconcileEndedAsync(runId, terminated, null, cancellationToken);
+            // A terminated run's reason is its output: read once more, with payloads, only for one.
+            var terminated = status == OrchestrationRuntimeStatus.Terminated;
+            var reason = terminated && await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken) is { } ended
+                ? RunAdministration.TerminateReason(ended)
+                : null;
+            await administrative.ReconcileEndedAsync(runId, terminated, reason, cancellationToken);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException)
         {
