@@ -9,9 +9,9 @@ namespace DurableAgentOps.Runtime.Shared;
 /// definition store, so no input can carry a definition of its own), the validated input, and the verified principal
 /// who started it. <see cref="GovernanceOff"/> is what the starting host had switched off (GovernanceSwitches names),
 /// recorded in the run's evidence; it never switches the scope guard off (each activity obeys its own host's settings).
-/// Evidence is the orchestration's own doing, so <see cref="Evidence"/> in the input does decide it: anyone who can
-/// schedule an orchestration on the task hub directly (an operator holding the storage keys) can start a run that keeps
-/// no record (docs/SECURITY.md, "What is still open"). <see cref="GovernanceOff"/> is also the logic version of evidence
+/// Evidence is the orchestration's own doing, so <see cref="Evidence"/> in the input decides it; a run whose input is
+/// not the one the run service issued (<see cref="RunIssue"/>) is refused by its first activity before it records or
+/// does anything (<see cref="RunLogic.IssuedStart"/>). <see cref="GovernanceOff"/> is also the logic version of evidence
 /// off: null (a run started before it was recorded) keeps no record at all; a list, even empty, records the run's start
 /// when evidence is off. <see cref="LogicVersion"/> is the orchestration logic the run started with (<see cref="RunLogic"/>).
 /// <see cref="Admission"/> is the run's place among the runs advancing to their gate (null: no limit).
