@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using DurableAgentOps.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 namespace DurableAgentOps.IntegrationTests;
 
@@ -235,6 +236,51 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
         var verified = await GovernedRuns.VerifyAsync(host, runId);
         Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
         Assert.Single(records, r => r.GetProperty("kind").GetString() == "run-end");
+    }
+
+    [Fact]
+    public async Task Terminate_HostDiedAfterTheEngineActed_TheNextReadRecordsTheAdministratorAndEndsTheChain()
+    {
+        // The window a crash leaves: the action recorded as requested and the engine's terminate done, no evidence yet.
+        var runId = await StartAtGateAsync();
+        await Store().RecordAsync(new Runtime.Stores.AdminAction(runId, string.Empty, Runtime.Stores.AdminAction.Terminate, "tenant/" + OlgaObjectId, "tenant",
+            OlgaObjectId, "Olga Ops", Olga, "host died", DateTimeOffset.UtcNow, "instance-api"), CancellationToken.None);
+        await using (var reader = TaskHubReader.Open(azurite, hub))
+        {
+            await reader.Client.TerminateInstanceAsync(runId, "host died");
+            while ((await reader.Client.GetInstanceAsync(runId))?.RuntimeStatus != Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Terminated)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        Assert.DoesNotContain(await GovernedRuns.EvidenceAsync(host, runId), r => r.GetProperty("kind").GetString() is "admin" or "run-end");
+
+        var status = await host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
+
+        Assert.Equal("Terminated", status.GetProperty("status").GetString());
+        var records = await GovernedRuns.EvidenceAsync(host, runId);
+        Assert.Equal(["admin", "run-end"], records.TakeLast(2).Select(r => r.GetProperty("kind").GetString()));
+        Assert.Equal("terminate", records[^2].GetProperty("data").GetProperty("action").GetString());
+        Assert.Equal("tenant/" + OlgaObjectId, records[^1].GetProperty("data").GetProperty("terminatedBy").GetProperty("id").GetString());
+        var verified = await GovernedRuns.VerifyAsync(host, runId);
+        Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+
+        // Read again: nothing is appended twice.
+        await host.GetJsonAsync<JsonElement>($"/api/runs/{runId}");
+        Assert.Equal(records.Count, (await GovernedRuns.EvidenceAsync(host, runId)).Count);
+    }
+
+    /// <summary>The host's actions table, as its own store writes it (the host's prefix is its hub name).</summary>
+    private Runtime.Stores.AdminActionStore Store()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            [Runtime.Stores.GovernanceStorage.PrefixSetting] = hub,
+        }).Build();
+        return new Runtime.Stores.AdminActionStore(Runtime.Stores.GovernanceStorage.FromConfiguration(configuration,
+            Runtime.Engine.StorageConnection.FromConfiguration(configuration, "AzureWebJobsStorage")));
     }
 
     private async Task<string> StartAtGateAsync()
