@@ -149,6 +149,33 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
+    public async Task Terminate_SuspendedRun_RecordsTheSuspendBeforeTheTerminateThenTheRunEnd()
+    {
+        var runId = await StartAtGateAsync();
+        using var olga = await AsAsync(Olga);
+        using (var suspended = await olga.PostAsync($"{Instances}/{runId}/suspend?reason=hold", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, suspended.StatusCode);
+        }
+
+        await GovernedRuns.WaitAsync(host, runId, s => s.GetProperty("status").GetString() == "Suspended", "suspended");
+        Assert.DoesNotContain(await GovernedRuns.EvidenceAsync(host, runId), r => r.GetProperty("kind").GetString() == "admin"); // the run still owns its chain
+
+        using (var terminated = await olga.PostAsync($"{Instances}/{runId}/terminate?reason=not%20needed", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, terminated.StatusCode);
+        }
+
+        Assert.Equal("Terminated", (await GovernedRuns.WaitFinishedAsync(host, runId)).GetProperty("status").GetString());
+        var records = await GovernedRuns.EvidenceAsync(host, runId);
+        Assert.Equal(["admin", "admin", "run-end"], records.TakeLast(3).Select(r => r.GetProperty("kind").GetString()));
+        Assert.Equal(["suspend", "terminate"], records.TakeLast(3).Take(2).Select(r => r.GetProperty("data").GetProperty("action").GetString()));
+        Assert.Equal("not needed", records[^1].GetProperty("data").GetProperty("reason").GetString());
+        var verified = await GovernedRuns.VerifyAsync(host, runId);
+        Assert.True(verified.GetProperty("intact").GetBoolean(), verified.ToString());
+    }
+
+    [Fact]
     public async Task Purge_AsAdministrator_RecordsThePurgeAndKeepsTheEvidence()
     {
         var runId = await StartAtGateAsync();
