@@ -52,14 +52,14 @@ public static class InstanceApi
         new("RaiseEvent", "POST", Instances + "/{instanceId}/raiseEvent/{eventName}", AgentOpsPolicies.Administrator, RaiseEvent, Guarded),
         new("TerminateInstance", "POST", Instances + "/{instanceId}/terminate", AgentOpsPolicies.Administrator,
             (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
-                Control(instanceId, reason, new Recorded(AdminAction.Terminate, user, admin), client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)), Guarded),
+                InstanceControl.Control(instanceId, reason, new RecordedAction(AdminAction.Terminate, user, admin), client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)), Guarded),
         new("SuspendInstance", "POST", Instances + "/{instanceId}/suspend", AgentOpsPolicies.Administrator,
             (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
-                Control(instanceId, reason, new Recorded(AdminAction.Suspend, user, admin), client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)), Guarded),
+                InstanceControl.Control(instanceId, reason, new RecordedAction(AdminAction.Suspend, user, admin), client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)), Guarded),
         new("ResumeInstance", "POST", Instances + "/{instanceId}/resume", AgentOpsPolicies.Administrator,
             (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
-                Control(instanceId, reason, new Recorded(AdminAction.Resume, user, admin), client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
-        new("PurgeInstance", "DELETE", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Purge, Guarded),
+                InstanceControl.Control(instanceId, reason, new RecordedAction(AdminAction.Resume, user, admin), client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
+        new("PurgeInstance", "DELETE", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, InstanceControl.Purge, Guarded),
         new("PurgeInstances", "DELETE", Instances, AgentOpsPolicies.Administrator, PurgeBy, Guarded),
         new("RewindInstance", "POST", Instances + "/{instanceId}/rewind", AgentOpsPolicies.Administrator, Rewind, Guarded),
         new("StartOrchestration", "POST", Orchestrators + "/{functionName}/{instanceId?}", AgentOpsPolicies.Starter, Start,
@@ -198,7 +198,7 @@ public static class InstanceApi
         var deleted = 0;
         foreach (var instance in matching)
         {
-            deleted += await PurgeOneAsync(instance, user, client, admin, ct);
+            deleted += await InstanceControl.PurgeOneAsync(instance, user, client, admin, ct);
         }
 
         return deleted == 0
@@ -290,7 +290,7 @@ public static class InstanceApi
             invalid = Problem(413, "Event payload too large.", $"An event payload may be at most {MaxEventBytes} bytes.");
         }
 
-        return invalid ?? await Control(instanceId, null, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
+        return invalid ?? await InstanceControl.Control(instanceId, null, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
     }
 
     /// <summary>A comma-separated list of runtime statuses, or a 400 naming the ones there are.</summary>
@@ -312,104 +312,6 @@ public static class InstanceApi
 
         statuses = runtimeStatus is null ? null : [.. parsed];
         return null;
-    }
-
-    /// <summary>An action on a governed run that goes into its evidence: which, by whom (the verified caller), and the service that records it.</summary>
-    private sealed record Recorded(string Action, ClaimsPrincipal User, RunAdministration Admin);
-
-    private static async Task<IResult> Control(
-        string instanceId, string? reason, Recorded? recorded, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
-    {
-        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (reason is { Length: > MaxReasonLength })
-        {
-            return Problem(400, "The reason is too long.", $"'reason' is {reason.Length} characters; the limit is {MaxReasonLength}.");
-        }
-
-        var metadata = await client.GetInstanceAsync(instanceId, ct);
-        if (metadata is null)
-        {
-            return NotFound(instanceId);
-        }
-
-        var governed = recorded is not null && metadata.Name == AgentWorkflowOrchestrator.Name;
-        if (metadata.IsCompleted)
-        {
-            if (governed)
-            {
-                // A terminate repeated because its host died before the evidence: the run's chain is closed now.
-                await recorded!.Admin.ReconcileAsync(instanceId, ct);
-            }
-
-            return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}; it no longer accepts events or control.");
-        }
-
-        if (!governed)
-        {
-            await action(client);
-            return Results.Accepted();
-        }
-
-        // Recorded before the engine acts, put into the run's evidence after (docs/EVIDENCE.md, "Administrators' actions").
-        return await ApiResults.OrRefusalAsync(async () =>
-        {
-            await recorded!.Admin.ControlAsync(instanceId, recorded.Action, reason, recorded.User.ToCaller(), () => action(client), ct);
-            return Results.Accepted();
-        });
-    }
-
-    /// <summary>
-    /// Deletes an instance's engine history and status. A governed run's evidence stays (it has its own retention); the
-    /// purge is recorded in it, by whom and when. A purge repeated after its host died puts the record in then.
-    /// </summary>
-    private static async Task<IResult> Purge(
-        string instanceId, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct)
-    {
-        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
-        {
-            return invalid;
-        }
-
-        var metadata = await client.GetInstanceAsync(instanceId, ct);
-        if (metadata is null)
-        {
-            await admin.ReconcileAsync(instanceId, ct);
-            return NotFound(instanceId);
-        }
-
-        try
-        {
-            var deleted = await PurgeOneAsync(metadata, user, client, admin, ct);
-            return deleted == 0 ? NotFound(instanceId) : Results.Json(new { instancesDeleted = deleted });
-        }
-        catch (InvalidOperationException ex)
-        {
-            return Problem(409, "The instance is still running.", ex.Message);
-        }
-        catch (RunRequestException ex)
-        {
-            return Problem(ex.Status, ex.Title, ex.Message);
-        }
-    }
-
-    private static async Task<int> PurgeOneAsync(OrchestrationMetadata metadata, ClaimsPrincipal user, DurableTaskClient client, RunAdministration admin, CancellationToken ct)
-    {
-        var deleted = 0;
-        async Task PurgeAsync() => deleted = (await client.PurgeInstanceAsync(metadata.InstanceId, ct)).PurgedInstanceCount;
-        if (metadata.Name == AgentWorkflowOrchestrator.Name && metadata.IsCompleted)
-        {
-            await admin.ControlAsync(metadata.InstanceId, AdminAction.Purge, null, user.ToCaller(), PurgeAsync, ct);
-        }
-        else
-        {
-            await PurgeAsync(); // not a governed run, or still running (the engine refuses it)
-        }
-
-        return deleted;
     }
 
     private static object ToStatus(OrchestrationMetadata m, object? history) => new
@@ -445,7 +347,7 @@ public static class InstanceApi
 
     private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
-    private static IResult NotFound(string instanceId) => Problem(404, "No such instance.", $"No orchestration instance has id '{instanceId}'.");
+    internal static IResult NotFound(string instanceId) => Problem(404, "No such instance.", $"No orchestration instance has id '{instanceId}'.");
 
-    private static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
+    internal static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
 }
