@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Runtime.Stores;
 
 namespace DurableAgentOps.Runtime.Evidence;
@@ -52,9 +53,9 @@ public sealed class AdministrativeRecords(EvidenceLedger ledger, AdminActionStor
         IReadOnlyList<EvidenceRecord> chain, IReadOnlyList<AdminAction> recorded, bool terminated, string? engineReason, DateTimeOffset now)
     {
         var ended = chain.Any(r => r.Kind == "run-end");
-        if (!ended && !terminated)
+        if ((!ended && !terminated) || RunGovernance.Off(chain.Select(StoredRecord.Of)).Contains(GovernanceSwitches.Evidence, StringComparer.Ordinal))
         {
-            return []; // the orchestration still writes this chain
+            return []; // the orchestration still writes this chain, or the run keeps its start only (evidence was off)
         }
 
         var present = chain.Where(r => r.Kind == Kind)
