@@ -119,6 +119,13 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
         }
 
         await GovernedRuns.WaitAsync(host, runId, s => s.GetProperty("status").GetString() == "Suspended", "suspended");
+
+        // Repeated (its answer lost, say): the same action, not a second one.
+        using (var repeated = await olga.PostAsync($"{Instances}/{runId}/suspend?reason=checking%20the%20account", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, repeated.StatusCode);
+        }
+
         using (var resumed = await olga.PostAsync($"{Instances}/{runId}/resume?reason=account%20is%20fine", null))
         {
             Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
@@ -132,6 +139,7 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
         var records = await GovernedRuns.EvidenceAsync(host, runId);
         var kinds = records.Select(r => r.GetProperty("kind").GetString()).ToList();
         Assert.Equal(["run-end", "admin", "admin"], kinds[^3..]);
+        Assert.Equal(2, kinds.Count(k => k == "admin"));
         Assert.Equal("completed", records[^3].GetProperty("data").GetProperty("outcome").GetString());
         var (suspend, resume) = (records[^2].GetProperty("data"), records[^1].GetProperty("data"));
         Assert.Equal(("suspend", "checking the account"), (suspend.GetProperty("action").GetString(), suspend.GetProperty("reason").GetString()));
