@@ -126,7 +126,7 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
             Assert.Equal(HttpStatusCode.Accepted, repeated.StatusCode);
         }
 
-        using (var resumed = await olga.PostAsync($"{Instances}/{runId}/resume?reason=account%20is%20fine", null))
+        using (var resumed = await olga.PostAsync($"{Instances}/{runId}/resume?reason=account%20is%20fine%1B%5B2J", null))
         {
             Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
         }
@@ -143,7 +143,7 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
         Assert.Equal("completed", records[^3].GetProperty("data").GetProperty("outcome").GetString());
         var (suspend, resume) = (records[^2].GetProperty("data"), records[^1].GetProperty("data"));
         Assert.Equal(("suspend", "checking the account"), (suspend.GetProperty("action").GetString(), suspend.GetProperty("reason").GetString()));
-        Assert.Equal(("resume", "account is fine"), (resume.GetProperty("action").GetString(), resume.GetProperty("reason").GetString()));
+        Assert.Equal(("resume", "account is fine\u001b[2J"), (resume.GetProperty("action").GetString(), resume.GetProperty("reason").GetString()));
         Assert.All([suspend, resume], d => Assert.EndsWith("/" + OlgaObjectId, d.GetProperty("principal").GetProperty("id").GetString(), StringComparison.Ordinal));
         Assert.True(string.CompareOrdinal(suspend.GetProperty("requestedAt").GetString(), resume.GetProperty("requestedAt").GetString()) < 0);
 
@@ -153,6 +153,8 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
         Assert.True(cli.ExitCode == 0, cli.Out + cli.Error);
         Assert.Contains("suspended the run", cli.Out, StringComparison.Ordinal);
         Assert.Contains("resumed the run", cli.Out, StringComparison.Ordinal);
+        Assert.Contains("reason: account is fine\\u001B[2J", cli.Out, StringComparison.Ordinal); // what an administrator typed cannot clear the terminal
+        Assert.DoesNotContain('\u001b', cli.Out);
         Assert.DoesNotContain("run ended by an administrator", cli.Out, StringComparison.Ordinal);
     }
 

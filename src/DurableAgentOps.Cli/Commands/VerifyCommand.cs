@@ -3,6 +3,7 @@ using System.Net;
 using DurableAgentOps.Cli.Evidence;
 using DurableAgentOps.Cli.HostApi;
 using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Evidence.Story;
 
 namespace DurableAgentOps.Cli.Commands;
 
@@ -130,7 +131,7 @@ internal sealed class VerifyCommand : ICliCommand
         var breaks = verification.Breaks.Select(b => b.Message).ToList();
         foreach (var note in verification.Notes)
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         if (breaks.Count > 0)
@@ -176,7 +177,7 @@ internal sealed class VerifyCommand : ICliCommand
         var (report, problems, notes) = LoggedRunCheck.VerifyAll(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id), indexed);
         foreach (var note in notes)
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         var breaks = log.Malformed.Concat(problems.Select(p => p.Message)).ToList();
@@ -213,7 +214,7 @@ internal sealed class VerifyCommand : ICliCommand
         var (report, problems, notes) = LoggedRunCheck.VerifyAll(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id), []);
         foreach (var note in notes.Where(n => window.Any(id => n.StartsWith($"run {id} ", StringComparison.Ordinal))))
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         var breaks = log.Malformed.Concat(problems.Where(p => p.RunId is null || inWindow.Contains(p.RunId)).Select(p => p.Message)).ToList();
@@ -285,7 +286,7 @@ internal sealed class VerifyCommand : ICliCommand
             + (withheld.Count > 0 ? $", {withheld.Count} payloads withheld" : string.Empty));
         foreach (var note in RunGovernance.Notes(bundle.Records).Concat(AdministratorActions.Notes(bundle.Records)))
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         context.Out.WriteLine(trusted is null
