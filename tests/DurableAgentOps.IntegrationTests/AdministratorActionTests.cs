@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
@@ -217,6 +218,35 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
         var cli = await CliAsync("ivan", "verify", runId);
         Assert.True(cli.ExitCode == 0, cli.Out + cli.Error);
         Assert.Contains("purged the run's engine history", cli.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PurgeByFilter_AsAdministrator_RecordsEachGovernedRunsPurge()
+    {
+        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var runs = new List<string>();
+        foreach (var _ in Enumerable.Range(0, 2))
+        {
+            var runId = await StartAtGateAsync();
+            await GovernedRuns.ApproveAsync(host, dev, runId, Bob);
+            await GovernedRuns.WaitFinishedAsync(host, runId);
+            runs.Add(runId);
+        }
+
+        using (var olga = await AsAsync(Olga))
+        using (var purged = await olga.DeleteAsync($"{Instances}?createdTimeFrom={Uri.EscapeDataString(from.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}"))
+        {
+            Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
+            Assert.True((await purged.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("instancesDeleted").GetInt32() >= 2);
+        }
+
+        foreach (var runId in runs)
+        {
+            var records = await GovernedRuns.EvidenceAsync(host, runId);
+            Assert.Equal(["run-end", "admin"], records.TakeLast(2).Select(r => r.GetProperty("kind").GetString()));
+            Assert.Equal("purge", records[^1].GetProperty("data").GetProperty("action").GetString());
+            Assert.True((await GovernedRuns.VerifyAsync(host, runId)).GetProperty("intact").GetBoolean());
+        }
     }
 
     [Theory]
