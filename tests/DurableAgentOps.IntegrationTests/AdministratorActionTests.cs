@@ -221,6 +221,31 @@ public sealed class AdministratorActionTests(AzuriteFixture azurite) : IAsyncLif
     }
 
     [Fact]
+    public async Task Terminate_RunWhoseEvidenceWasEditedInStorage_IsDoneButTheHostSignsNoHeadOverTheEdit()
+    {
+        var runId = await StartAtGateAsync();
+        var table = new TableClient(azurite.ConnectionString, hub + "Evidence");
+        var first = (await table.GetEntityAsync<TableEntity>(runId, 0.ToString("D12", System.Globalization.CultureInfo.InvariantCulture))).Value;
+        first["Json"] = first.GetString("Json")!.Replace("Alice Martin", "Alice Mallory", StringComparison.Ordinal);
+        await table.UpdateEntityAsync(first, Azure.ETag.All, TableUpdateMode.Replace);
+
+        using (var olga = await AsAsync(Olga))
+        using (var terminated = await olga.PostAsync($"{Instances}/{runId}/terminate?reason=edited", null))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, terminated.StatusCode);
+            var answer = await terminated.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("deferred", answer.GetProperty("evidence").GetString());
+            Assert.Contains("changed at seq 0", answer.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("Terminated", (await GovernedRuns.WaitFinishedAsync(host, runId)).GetProperty("status").GetString());
+        var records = await GovernedRuns.EvidenceAsync(host, runId);
+        Assert.DoesNotContain(records, r => r.GetProperty("kind").GetString() is "admin" or "run-end");
+        Assert.Single(await ActionsAsync(runId)); // kept for when the evidence is sound again, never lost
+        Assert.False((await GovernedRuns.VerifyAsync(host, runId)).GetProperty("intact").GetBoolean());
+    }
+
+    [Fact]
     public async Task PurgeByFilter_AsAdministrator_RecordsEachGovernedRunsPurge()
     {
         var from = DateTimeOffset.UtcNow.AddSeconds(-1);

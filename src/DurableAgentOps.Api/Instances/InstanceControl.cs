@@ -55,8 +55,8 @@ internal static class InstanceControl
         // Recorded before the engine acts, put into the run's evidence after (docs/EVIDENCE.md, "Administrators' actions").
         return await ApiResults.OrRefusalAsync(async () =>
         {
-            await recorded!.Admin.ControlAsync(instanceId, recorded.Action, reason, recorded.User.ToCaller(), () => action(client), ct);
-            return Results.Accepted();
+            var deferred = await recorded!.Admin.ControlAsync(instanceId, recorded.Action, reason, recorded.User.ToCaller(), () => action(client), ct);
+            return deferred is null ? Results.Accepted() : Results.Json(Deferred(deferred), statusCode: 202);
         });
     }
 
@@ -100,6 +100,7 @@ internal static class InstanceControl
         async Task PurgeAsync() => deleted = (await client.PurgeInstanceAsync(metadata.InstanceId, ct)).PurgedInstanceCount;
         if (metadata.Name == AgentWorkflowOrchestrator.Name && metadata.IsCompleted)
         {
+            // Done and recorded in the actions table even when the evidence cannot take it now: the next read puts it there.
             await admin.ControlAsync(metadata.InstanceId, AdminAction.Purge, null, user.ToCaller(), PurgeAsync, ct);
         }
         else
@@ -109,4 +110,12 @@ internal static class InstanceControl
 
         return deleted;
     }
+
+    /// <summary>The engine acted and the action is recorded, but the run's evidence could not take it now (say why).</summary>
+    private static object Deferred(string why) => new
+    {
+        recorded = "actions table",
+        evidence = "deferred",
+        detail = $"Done and recorded in the host's actions table; the run's evidence could not take it now ({why}). It goes in on the run's next read.",
+    };
 }

@@ -9,6 +9,10 @@ public sealed partial class EvidenceLedger
 {
     private const int AdministrativeAttempts = 5;
 
+    /// <summary>How long an append waits for another writer to sign the records it stored, and how often it looks.</summary>
+    private static readonly TimeSpan QuietWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan QuietPoll = TimeSpan.FromMilliseconds(250);
+
     /// <summary>
     /// Appends what <paramref name="entriesFor"/> makes of the run's stored records after its stored tip, under a final,
     /// logged head. For the host's own records only, once the orchestration no longer writes the chain (it ended, or the
@@ -22,6 +26,7 @@ public sealed partial class EvidenceLedger
     {
         ArgumentNullException.ThrowIfNull(entriesFor);
         ArgumentNullException.ThrowIfNull(summaryFor);
+        var quietBy = time.GetUtcNow() + QuietWait;
         for (var attempt = 0; attempt < AdministrativeAttempts; attempt++)
         {
             var run = await ReadRunAsync(runId, cancellationToken);
@@ -35,6 +40,23 @@ public sealed partial class EvidenceLedger
             if (entries.Count == 0)
             {
                 return run.Head;
+            }
+
+            // A writer between its records and its head (an activity of a run the engine just stopped): let it finish,
+            // or its older head, written after ours, would leave our records outside the signed head.
+            if (run.Head is { } current && stored[^1].Record!.Seq > current.LastSeq && time.GetUtcNow() < quietBy)
+            {
+                await Task.Delay(QuietPoll, time, cancellationToken);
+                attempt--;
+                continue;
+            }
+
+            // The host signs a head over the stored chain only if that chain verifies as stored: records changed,
+            // inserted or appended after the head in storage are not taken into a head it signs (fail closed).
+            var report = EvidenceVerifier.VerifyRun(run.Records, run.Head, run.HeadSignature, await keys.PublicKeyAsync(cancellationToken), runId);
+            if (!report.IsIntact)
+            {
+                throw new InvalidOperationException($"evidence of run {runId} does not verify ({report.Problems[0].Message}); administrative records are not appended to it");
             }
 
             var externalized = new List<EvidenceEntry>();

@@ -19,9 +19,11 @@ public sealed class RunAdministration(DurableTaskClient client, AdminActionStore
 
     /// <summary>
     /// Records the caller's action on the run, then has the engine do it, then brings the run's evidence up to date. Only
-    /// an administrator (checked here again, whatever the endpoint's policy).
+    /// an administrator (checked here again, whatever the endpoint's policy). Returns null when the evidence is up to
+    /// date, else why it could not take the action now (the action is done and stays recorded in its table; the run's
+    /// next read tries again).
     /// </summary>
-    public async Task ControlAsync(string runId, string action, string? reason, Caller caller, Func<Task> act, CancellationToken cancellationToken)
+    public async Task<string?> ControlAsync(string runId, string action, string? reason, Caller caller, Func<Task> act, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(act);
@@ -43,7 +45,19 @@ public sealed class RunAdministration(DurableTaskClient client, AdminActionStore
             await WaitForEndAsync(runId, cancellationToken);
         }
 
-        await ReconcileAsync(runId, cancellationToken);
+        try
+        {
+            await ReconcileAsync(runId, cancellationToken);
+            return null;
+        }
+        catch (Azure.RequestFailedException ex)
+        {
+            return $"storage answered {ex.Status}"; // its message names the account's endpoint
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ex.Message;
+        }
     }
 
     /// <summary>
