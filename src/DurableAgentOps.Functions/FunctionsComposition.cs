@@ -30,6 +30,7 @@ public static class FunctionsComposition
         services.AddScoped<RequestDurableClient>();
         services.AddScoped(sp => sp.GetRequiredService<RequestDurableClient>().Required);
         services.AddScoped<RunService>();
+        services.AddScoped<RunAdministration>();
         return services;
     }
 }

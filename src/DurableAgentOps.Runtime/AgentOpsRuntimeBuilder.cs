@@ -37,6 +37,7 @@ public sealed class AgentOpsRuntimeBuilder(IServiceCollection services, IConfigu
             .AddActivity<RouteStepActivity>()
             .AddActivity<WriteStepActivity>());
         Services.TryAddSingleton<RunService>();
+        Services.TryAddSingleton<RunAdministration>();
         return this;
     }
 }

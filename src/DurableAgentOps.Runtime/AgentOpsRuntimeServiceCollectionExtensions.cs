@@ -61,6 +61,8 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<LinkStore>();
         services.TryAddSingleton<WaitingGateStore>();
         services.TryAddSingleton<AdmissionStore>();
+        services.TryAddSingleton<IssuedRunStore>();
+        services.TryAddSingleton<AdminActionStore>();
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<EvidenceKeys>();
         services.TryAddSingleton<EvidenceAnchors>();
@@ -68,6 +70,7 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         CarriedEvidence.AddTo(services);
         services.AddHostedService<TimeIndexBackfill>();
         services.TryAddSingleton<EvidenceService>();
+        services.TryAddSingleton<AdministrativeRecords>();
         services.TryAddSingleton<Redactor>();
 
         // People and groups (Microsoft Graph), step identities, the systems they call, the drafter.

@@ -5,6 +5,7 @@ using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
 using DurableAgentOps.Runtime.Engine;
 using DurableAgentOps.Runtime.Shared;
+using DurableAgentOps.Runtime.Stores;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.DurableTask.Client;
@@ -50,15 +51,15 @@ public static class InstanceApi
         new("GetInstance", "GET", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Get, Guarded),
         new("RaiseEvent", "POST", Instances + "/{instanceId}/raiseEvent/{eventName}", AgentOpsPolicies.Administrator, RaiseEvent, Guarded),
         new("TerminateInstance", "POST", Instances + "/{instanceId}/terminate", AgentOpsPolicies.Administrator,
-            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
-                Control(instanceId, reason, client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)), Guarded),
+            (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
+                InstanceControl.Control(instanceId, reason, new RecordedAction(AdminAction.Terminate, user, admin), client, ct, c => c.TerminateInstanceAsync(instanceId, reason, ct)), Guarded),
         new("SuspendInstance", "POST", Instances + "/{instanceId}/suspend", AgentOpsPolicies.Administrator,
-            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
-                Control(instanceId, reason, client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)), Guarded),
+            (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
+                InstanceControl.Control(instanceId, reason, new RecordedAction(AdminAction.Suspend, user, admin), client, ct, c => c.SuspendInstanceAsync(instanceId, reason, ct)), Guarded),
         new("ResumeInstance", "POST", Instances + "/{instanceId}/resume", AgentOpsPolicies.Administrator,
-            (string instanceId, string? reason, [FromServices] DurableTaskClient client, CancellationToken ct) =>
-                Control(instanceId, reason, client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
-        new("PurgeInstance", "DELETE", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, Purge, Guarded),
+            (string instanceId, string? reason, ClaimsPrincipal user, [FromServices] DurableTaskClient client, [FromServices] RunAdministration admin, CancellationToken ct) =>
+                InstanceControl.Control(instanceId, reason, new RecordedAction(AdminAction.Resume, user, admin), client, ct, c => c.ResumeInstanceAsync(instanceId, reason, ct)), Guarded),
+        new("PurgeInstance", "DELETE", Instances + "/{instanceId}", AgentOpsPolicies.Administrator, InstanceControl.Purge, Guarded),
         new("PurgeInstances", "DELETE", Instances, AgentOpsPolicies.Administrator, PurgeBy, Guarded),
         new("RewindInstance", "POST", Instances + "/{instanceId}/rewind", AgentOpsPolicies.Administrator, Rewind, Guarded),
         new("StartOrchestration", "POST", Orchestrators + "/{functionName}/{instanceId?}", AgentOpsPolicies.Starter, Start,
@@ -167,7 +168,8 @@ public static class InstanceApi
 
     /// <summary>Durable Functions' purge by filter: finished instances created from <c>createdTimeFrom</c> (required) on.</summary>
     private static async Task<IResult> PurgeBy(
-        DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? runtimeStatus, [FromServices] DurableTaskClient client, CancellationToken ct)
+        DateTimeOffset? createdTimeFrom, DateTimeOffset? createdTimeTo, string? runtimeStatus, ClaimsPrincipal user, [FromServices] DurableTaskClient client,
+        [FromServices] RunAdministration admin, CancellationToken ct)
     {
         if (createdTimeFrom is null)
         {
@@ -185,11 +187,23 @@ public static class InstanceApi
                 $"runtimeStatus names {running}; a purge may name only {string.Join(", ", Finished)} (an instance still in flight is never purged).");
         }
 
-        var result = await client.PurgeAllInstancesAsync(
-            new PurgeInstancesFilter(createdTimeFrom, createdTimeTo, statuses is { Length: > 0 } ? statuses : Finished), cancellation: ct);
-        return result.PurgedInstanceCount == 0
+        // One by one, so each governed run's purge is recorded in its evidence; listed first, then purged.
+        var matching = new List<OrchestrationMetadata>();
+        var query = new OrchestrationQuery { CreatedFrom = createdTimeFrom, CreatedTo = createdTimeTo, Statuses = statuses is { Length: > 0 } ? statuses : Finished };
+        await foreach (var instance in client.GetAllInstancesAsync(query).WithCancellation(ct))
+        {
+            matching.Add(instance);
+        }
+
+        var deleted = 0;
+        foreach (var instance in matching)
+        {
+            deleted += await InstanceControl.PurgeOneAsync(instance, user, client, admin, ct);
+        }
+
+        return deleted == 0
             ? Problem(404, "Nothing to purge.", "No finished instance matches the filter.")
-            : Results.Json(new { instancesDeleted = result.PurgedInstanceCount });
+            : Results.Json(new { instancesDeleted = deleted });
     }
 
     /// <summary>Durable Functions' HTTP management payload for one instance, built from the host's public URL.</summary>
@@ -276,7 +290,7 @@ public static class InstanceApi
             invalid = Problem(413, "Event payload too large.", $"An event payload may be at most {MaxEventBytes} bytes.");
         }
 
-        return invalid ?? await Control(instanceId, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
+        return invalid ?? await InstanceControl.Control(instanceId, null, null, client, ct, c => c.RaiseEventAsync(instanceId, eventName, payload, ct));
     }
 
     /// <summary>A comma-separated list of runtime statuses, or a 400 naming the ones there are.</summary>
@@ -298,51 +312,6 @@ public static class InstanceApi
 
         statuses = runtimeStatus is null ? null : [.. parsed];
         return null;
-    }
-
-    private static async Task<IResult> Control(string instanceId, string? reason, DurableTaskClient client, CancellationToken ct, Func<DurableTaskClient, Task> action)
-    {
-        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
-        {
-            return invalid;
-        }
-
-        if (reason is { Length: > MaxReasonLength })
-        {
-            return Problem(400, "The reason is too long.", $"'reason' is {reason.Length} characters; the limit is {MaxReasonLength}.");
-        }
-
-        var metadata = await client.GetInstanceAsync(instanceId, ct);
-        if (metadata is null)
-        {
-            return NotFound(instanceId);
-        }
-
-        if (metadata.IsCompleted)
-        {
-            return Problem(410, "The instance has finished.", $"Instance '{instanceId}' is {metadata.RuntimeStatus}; it no longer accepts events or control.");
-        }
-
-        await action(client);
-        return Results.Accepted();
-    }
-
-    private static async Task<IResult> Purge(string instanceId, [FromServices] DurableTaskClient client, CancellationToken ct)
-    {
-        if (ApiResults.InvalidId(instanceId, "instanceId") is { } invalid)
-        {
-            return invalid;
-        }
-
-        try
-        {
-            var result = await client.PurgeInstanceAsync(instanceId, ct);
-            return result.PurgedInstanceCount == 0 ? NotFound(instanceId) : Results.Json(new { instancesDeleted = result.PurgedInstanceCount });
-        }
-        catch (InvalidOperationException ex)
-        {
-            return Problem(409, "The instance is still running.", ex.Message);
-        }
     }
 
     private static object ToStatus(OrchestrationMetadata m, object? history) => new
@@ -378,7 +347,7 @@ public static class InstanceApi
 
     private static string Bounded(string text) => text.Length <= 80 ? text : text[..80] + "…";
 
-    private static IResult NotFound(string instanceId) => Problem(404, "No such instance.", $"No orchestration instance has id '{instanceId}'.");
+    internal static IResult NotFound(string instanceId) => Problem(404, "No such instance.", $"No orchestration instance has id '{instanceId}'.");
 
-    private static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
+    internal static IResult Problem(int status, string title, string detail) => Results.Problem(detail, statusCode: status, title: title);
 }

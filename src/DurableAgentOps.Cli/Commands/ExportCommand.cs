@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Evidence.Story;
 
 namespace DurableAgentOps.Cli.Commands;
 
@@ -61,9 +62,9 @@ internal sealed class ExportCommand : ICliCommand
 
         EvidenceBundle.TryParse(response.Body, out var bundle, out _);
         context.Out.WriteLine($"wrote {path}: run {runId}, {bundle!.Records.Count} records, {bundle.Payloads.Count} payloads, signed by key {bundle.KeyId}");
-        foreach (var note in RunGovernance.Notes(bundle.Records))
+        foreach (var note in RunGovernance.Notes(bundle.Records).Concat(AdministratorActions.Notes(bundle.Records)))
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         context.Out.WriteLine($"verify it anywhere: agentops verify --bundle {Path.GetFileName(path)} [--public-key evidence-public.pem]");

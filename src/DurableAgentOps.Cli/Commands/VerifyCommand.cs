@@ -3,6 +3,7 @@ using System.Net;
 using DurableAgentOps.Cli.Evidence;
 using DurableAgentOps.Cli.HostApi;
 using DurableAgentOps.Core.Evidence;
+using DurableAgentOps.Core.Evidence.Story;
 
 namespace DurableAgentOps.Cli.Commands;
 
@@ -150,7 +151,7 @@ internal sealed class VerifyCommand : ICliCommand
         var breaks = verification.Breaks.Select(b => b.Message).ToList();
         foreach (var note in verification.Notes)
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         if (breaks.Count > 0)
@@ -215,7 +216,7 @@ internal sealed class VerifyCommand : ICliCommand
         var (report, problems, notes) = LoggedRunCheck.VerifyAll(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id), indexed);
         foreach (var note in notes)
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         var indexBreaks = CheckIndex(log, runs, hits, report, key);
@@ -266,7 +267,7 @@ internal sealed class VerifyCommand : ICliCommand
         var (report, problems, notes) = LoggedRunCheck.VerifyAll(log.Leaves, log.Head, log.HeadSignature, key, id => runs.GetValueOrDefault(id), []);
         foreach (var note in notes.Where(n => window.Any(id => n.StartsWith($"run {id} ", StringComparison.Ordinal))))
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         var breaks = headBreaks.Concat(log.Malformed).Concat(problems.Where(p => p.RunId is null || inWindow.Contains(p.RunId)).Select(p => p.Message)).ToList();
@@ -336,9 +337,9 @@ internal sealed class VerifyCommand : ICliCommand
         var withheld = bundle!.WithheldPayloads();
         context.Out.WriteLine($"bundle {path}: verified — run {bundle.RunId}, {bundle.Records.Count} records, head signed and in the signed tree of {bundle.TreeHead.Size} leaves"
             + (withheld.Count > 0 ? $", {withheld.Count} payloads withheld" : string.Empty));
-        foreach (var note in RunGovernance.Notes(bundle.Records))
+        foreach (var note in RunGovernance.Notes(bundle.Records).Concat(AdministratorActions.Notes(bundle.Records)))
         {
-            context.Out.WriteLine($"note: {note}");
+            context.Out.WriteLine($"note: {StoryText.Terminal(note)}");
         }
 
         context.Out.WriteLine(trusted is null

@@ -13,7 +13,7 @@ public static class LoggedRunCheck
         ArgumentNullException.ThrowIfNull(leaves);
         ArgumentNullException.ThrowIfNull(key);
         var breaks = new List<EvidenceProblem>();
-        var notes = new List<string>(evidence is null ? [] : RunGovernance.Notes(evidence.Records));
+        var notes = new List<string>(evidence is null ? [] : [.. RunGovernance.Notes(evidence.Records), .. AdministratorActions.Notes(evidence.Records)]);
         PurgedRun? purged = null;
         if (tree is null)
         {

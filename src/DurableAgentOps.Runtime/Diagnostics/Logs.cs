@@ -22,6 +22,9 @@ internal static partial class Logs
     [LoggerMessage(10, LogLevel.Information, "Run {RunId} step {StepId} done as {Identity}; records {Records}")]
     public static partial void StepDone(this ILogger logger, string runId, string stepId, string identity, string records);
 
+    [LoggerMessage(12, LogLevel.Warning, "Run {RunId} refused before any step: {Reason}")]
+    public static partial void StartNotIssued(this ILogger logger, string runId, string reason);
+
     [LoggerMessage(11, LogLevel.Warning, "Scope guard is OFF: step {StepId} sends {Operation} unchecked (AgentOps:ScopeGuardEnabled=false)")]
     public static partial void ScopeGuardOff(this ILogger logger, string stepId, string operation);
 
@@ -69,6 +72,9 @@ internal static partial class Logs
 
     [LoggerMessage(255, LogLevel.Error, "Evidence log refused: {Reason}. No run can append evidence (each fails closed) until the log is restored to extend its anchored tree head")]
     public static partial void EvidenceLogRefused(this ILogger logger, string reason);
+
+    [LoggerMessage(256, LogLevel.Warning, "Run {RunId}: administrators' actions not yet in its evidence ({Reason}); they stay recorded and go in on the run's next read")]
+    public static partial void AdministrativeRecordsDeferred(this ILogger logger, string runId, string reason);
 
     [LoggerMessage(252, LogLevel.Warning, "Evidence of run {RunId}: append attempt {Attempt} failed ({Reason}); trying again in {DelayMs} ms")]
     public static partial void EvidenceAppendRetrying(this ILogger logger, string runId, int attempt, string reason, long delayMs);

@@ -1,5 +1,7 @@
+using DurableAgentOps.Runtime.Diagnostics;
 using DurableAgentOps.Runtime.Shared;
 using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging;
 
 namespace DurableAgentOps.Runtime.Evidence;
 
@@ -8,7 +10,8 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// follows to carry the batch (a run about to wait at its gate, a run's end), and for runs started before batches rode
 /// on the next activity (<see cref="RunLogic.CarriedEvidence"/>).
 /// </summary>
-public sealed class AppendEvidenceActivity(EvidenceLedger ledger) : TaskActivity<EvidenceBatch, long>
+public sealed class AppendEvidenceActivity(EvidenceLedger ledger, AdministrativeRecords administrative, ILogger<AppendEvidenceActivity> logger)
+    : TaskActivity<EvidenceBatch, long>
 {
     public const string Name = nameof(AppendEvidenceActivity);
 
@@ -16,6 +19,28 @@ public sealed class AppendEvidenceActivity(EvidenceLedger ledger) : TaskActivity
     {
         ArgumentNullException.ThrowIfNull(input);
         var head = await ledger.AppendAsync(input.RunId, input.FirstSeq, input.Entries, input.Final, input.ToLog, input.At, input.Summary, CancellationToken.None);
-        return head.LastSeq;
+        if (input.Final)
+        {
+            await RecordActionsAsync(input.RunId);
+        }
+
+        return head.LastSeq; // the run's own append: what the orchestration's history keeps, whatever followed it
+    }
+
+    /// <summary>
+    /// The run just closed its chain: administrators' actions taken while it ran (a suspend, a resume) go in after its
+    /// run-end. Their failure does not fail the run, whose own evidence is whole: they wait in their table for the next
+    /// reader of the run.
+    /// </summary>
+    private async Task RecordActionsAsync(string runId)
+    {
+        try
+        {
+            await administrative.ReconcileEndedAsync(runId, terminated: false, null, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException)
+        {
+            logger.AdministrativeRecordsDeferred(runId, ex.GetType().Name);
+        }
     }
 }

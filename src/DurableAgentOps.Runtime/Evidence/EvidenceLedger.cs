@@ -27,7 +27,7 @@ public sealed record StoredLog(IReadOnlyList<LogLeaf> Leaves, TreeHead? Head, st
 /// run heads in a table of their own, and the log-wide tree (leaves and signed tree heads) in a third. Large payloads go
 /// to blobs, referenced by digest.
 /// </summary>
-public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys, EvidenceAnchors anchors, TimeProvider time, ILogger<EvidenceLedger> logger)
+public sealed partial class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys, EvidenceAnchors anchors, TimeProvider time, ILogger<EvidenceLedger> logger)
 {
     /// <summary>Entries whose data is larger than this (canonical JSON characters) keep it in a payload blob.</summary>
     public const int MaxInlineData = 24_000;
@@ -155,6 +155,18 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         var head = last is null
             ? await ReadHeadAsync(runId, cancellationToken) ?? throw new InvalidOperationException($"run {runId} has no evidence to sign")
             : RunHead.For(last, final, at);
+        await WriteHeadAsync(runId, head, summary, cancellationToken);
+        if (toLog)
+        {
+            await AppendLeafAsync(runId, head, cancellationToken);
+        }
+
+        return head;
+    }
+
+    /// <summary>Signs the head and stores it with the run's index row and its row in the time index.</summary>
+    private async Task WriteHeadAsync(string runId, RunHead head, RunSummary summary, CancellationToken cancellationToken)
+    {
         var signer = await keys.SignerAsync(cancellationToken);
         var signature = await signer.SignAsync(head, cancellationToken);
         var summaryJson = JsonSerializer.Serialize(summary, Json);
@@ -183,12 +195,6 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
         };
         await (await heads.Value).SubmitTransactionAsync(
             [new(TableTransactionActionType.UpsertReplace, headRow), new(TableTransactionActionType.UpsertReplace, timeRow)], cancellationToken);
-        if (toLog)
-        {
-            await AppendLeafAsync(runId, head, cancellationToken);
-        }
-
-        return head;
     }
 
     /// <summary>Largest share of a table transaction the records take (the service allows 100 entities and 4 MiB).</summary>
@@ -232,6 +238,10 @@ public sealed class EvidenceLedger(GovernanceStorage storage, EvidenceKeys keys,
             return false;
         }
     }
+
+    /// <summary>Whether the run's ledger holds its first record: a run went on from this start before.</summary>
+    public async Task<bool> HasStartAsync(string runId, CancellationToken cancellationToken) =>
+        (await (await records.Value).GetEntityIfExistsAsync<TableEntity>(runId, Row(0), select: ["Hash"], cancellationToken: cancellationToken)).HasValue;
 
     public async Task<StoredRun?> ReadRunAsync(string runId, CancellationToken cancellationToken)
     {

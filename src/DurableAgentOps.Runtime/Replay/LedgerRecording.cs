@@ -158,6 +158,7 @@ internal static class LedgerRecording
         ["initiator"] = data["initiator"]?.DeepClone(),
         ["environment"] = data["environment"]?.DeepClone(),
         ["evidence"] = true,
+        ["governanceOff"] = data["governanceOff"]?.DeepClone(), // part of what the run service issued (RunIssue)
         ["logicVersion"] = data["logicVersion"]?.DeepClone() ?? 0, // absent in runs of the original logic
     };
 
@@ -227,7 +228,10 @@ internal static class LedgerRecording
             return new RecordedOutcome(RecordedOutcome.Failed, null, new RecordedFailure(typeof(WorkflowStepFailedException).FullName!, exception.Message));
         }
 
-        return new RecordedOutcome(RecordedOutcome.Completed, null, null, outcome);
+        // An administrator's terminate: the host wrote this run-end after the engine stopped the run.
+        return outcome == RecordedOutcome.Terminated
+            ? new RecordedOutcome(RecordedOutcome.Terminated, Text(data, "reason") is { } reason ? JsonValue.Create(reason) : null)
+            : new RecordedOutcome(RecordedOutcome.Completed, null, null, outcome);
     }
 
     /// <summary>The record's data, or the payload it keeps apart (data too large for a table row).</summary>

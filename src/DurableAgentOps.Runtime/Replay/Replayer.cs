@@ -74,6 +74,11 @@ public static class Replayer
             return;
         }
 
+        if (today is null && run.Outcome is { Status: RecordedOutcome.Terminated })
+        {
+            return; // stopped from outside where today's code still waits: nothing the code decides differs
+        }
+
         if (today is null)
         {
             var finished = run.Outcome is not null;

@@ -60,8 +60,15 @@ internal static class RunLogic
     /// </summary>
     public const int AdmissionChain = 5;
 
+    /// <summary>
+    /// The first activity gets the digest of the run's input (<see cref="DefinitionRef.RunDigest"/>) and refuses a start
+    /// the run service did not issue. The activity refuses a run of any older logic that has not loaded yet, so a
+    /// hand-made input cannot claim an older version to skip the check.
+    /// </summary>
+    public const int IssuedStart = 6;
+
     /// <summary>The write steps of separate-writer workflows are handed to the writer (<see cref="StepInvocation.Writer"/>).</summary>
-    public const int WriterIntents = 6;
+    public const int WriterIntents = 7;
 
     /// <summary>What runs started now get.</summary>
     public const int Current = WriterIntents;

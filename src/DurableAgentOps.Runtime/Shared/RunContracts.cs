@@ -9,9 +9,9 @@ namespace DurableAgentOps.Runtime.Shared;
 /// definition store, so no input can carry a definition of its own), the validated input, and the verified principal
 /// who started it. <see cref="GovernanceOff"/> is what the starting host had switched off (GovernanceSwitches names),
 /// recorded in the run's evidence; it never switches the scope guard off (each activity obeys its own host's settings).
-/// Evidence is the orchestration's own doing, so <see cref="Evidence"/> in the input does decide it: anyone who can
-/// schedule an orchestration on the task hub directly (an operator holding the storage keys) can start a run that keeps
-/// no record (docs/SECURITY.md, "What is still open"). <see cref="GovernanceOff"/> is also the logic version of evidence
+/// Evidence is the orchestration's own doing, so <see cref="Evidence"/> in the input decides it; a run whose input is
+/// not the one the run service issued (<see cref="RunIssue"/>) is refused by its first activity before it records or
+/// does anything (<see cref="RunLogic.IssuedStart"/>). <see cref="GovernanceOff"/> is also the logic version of evidence
 /// off: null (a run started before it was recorded) keeps no record at all; a list, even empty, records the run's start
 /// when evidence is off. <see cref="LogicVersion"/> is the orchestration logic the run started with (<see cref="RunLogic"/>).
 /// <see cref="Admission"/> is the run's place among the runs advancing to their gate (null: no limit).
@@ -28,8 +28,13 @@ public sealed record RunRequest(
 /// </summary>
 public sealed record RunAdmission(int Limit, DateTime Since, bool Admitted);
 
-/// <summary>A deployed definition by name and hash.</summary>
-public sealed record DefinitionRef(string Workflow, string Sha256);
+/// <summary>
+/// A deployed definition by name and hash: the run's first activity's input. <see cref="RunDigest"/> (runs of
+/// <see cref="RunLogic.IssuedStart"/> or later) is <see cref="RunIssue.Digest"/> of the run's own input, computed by the
+/// orchestrator, so the activity can check that the run service issued exactly this start.
+/// </summary>
+public sealed record DefinitionRef(
+    string Workflow, string Sha256, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RunDigest = null);
 
 /// <summary>
 /// What one step activity gets: its definition, the identity it runs as, and the data its <c>from</c> steps produced; the

@@ -124,6 +124,6 @@ public sealed class DecisionStore(GovernanceStorage storage)
         e.GetString("Comment"), e.GetDateTimeOffset("At") ?? DateTimeOffset.MinValue, e.GetString("LinkId"), e.GetString("ChangeDigest"), e.GetString("Refused"));
 
     // Table keys may not hold / \ # ? or control characters; ids here are short and plain.
-    private static bool IsKey(string text) =>
+    internal static bool IsKey(string text) =>
         text.Length is > 0 and <= 200 && !text.Any(c => c is '/' or '\\' or '#' or '?' || char.IsControl(c));
 }

@@ -41,6 +41,10 @@ public sealed class GovernanceStorage
 
     public string AdmissionTable => Prefix + "Admission";
 
+    public string IssuedRunsTable => Prefix + "IssuedRuns";
+
+    public string AdminActionsTable => Prefix + "AdminActions";
+
     public string VaultContainer => Prefix.ToLowerInvariant() + "-vault";
 
     public string EvidenceTable => Prefix + "Evidence";

@@ -86,10 +86,18 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         }
 
         WorkflowSnapshot snapshot;
-        var definitionRef = new DefinitionRef(run.Workflow, run.DefinitionSha256);
+        var definitionRef = new DefinitionRef(run.Workflow, run.DefinitionSha256,
+            run.LogicVersion >= RunLogic.IssuedStart ? RunIssue.Digest(run) : null); // older runs load as they always did
         try
         {
             snapshot = await context.CallActivityAsync<WorkflowSnapshot>(LoadDefinitionActivity.Name, definitionRef);
+        }
+        catch (TaskFailedException failed) when (failed.FailureDetails?.ErrorType == typeof(StartNotIssuedException).FullName)
+        {
+            // Not a run the run service started: its id may be another run's, whose ledger it must not write (an append
+            // from a newer episode would supersede that run's records). The status and the host's log say why.
+            evidence = null!;
+            throw await FailAsync(context, new RunFailure("(start)", "(none)", $"refused: {Reason(failed.FailureDetails)}"), "refused");
         }
         catch (TaskFailedException failed)
         {

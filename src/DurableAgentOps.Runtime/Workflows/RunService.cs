@@ -84,7 +84,9 @@ public sealed class RunService(
     TimeProvider time,
     HostGovernance host,
     AdmissionStore admissions,
-    IOptions<AdmissionOptions> admission)
+    IOptions<AdmissionOptions> admission,
+    IssuedRunStore issued,
+    AdministrativeRecords administrative)
 {
     /// <summary>Longest approval comment kept; it lands in durable state and in evidence.</summary>
     public const int MaxCommentLength = 1000;
@@ -203,6 +205,8 @@ public sealed class RunService(
 
         try
         {
+            // Issued before it is scheduled: the run's first activity refuses a start this service did not issue.
+            await issued.IssueAsync(runId, RunIssue.Digest(request), time.GetUtcNow(), cancellationToken);
             await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
                 new StartOrchestrationOptions(runId) { Tags = tags, DedupeStatuses = AnyStatus.Select(s => s.ToString()).ToList() }, cancellationToken);
         }
@@ -526,6 +530,11 @@ public sealed class RunService(
             return (null, null);
         }
 
+        if (metadata.IsCompleted)
+        {
+            await ReconcileAsync(runId, metadata.RuntimeStatus, cancellationToken);
+        }
+
         var progress = metadata.ReadCustomStatusAs<RunProgress>();
         RunResult? result = null;
         if (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed)
@@ -553,6 +562,28 @@ public sealed class RunService(
             progress?.IgnoredEvents ?? 0, failure, metadata.CreatedAt, metadata.LastUpdatedAt, progress?.Notices ?? [],
             Tag(GovernanceTag).Split(',', StringSplitOptions.RemoveEmptyEntries), metadata.IsCompleted ? null : progress?.Incomplete),
             Tag(RuntimeTelemetry.TraceParentTag));
+    }
+
+    /// <summary>
+    /// Reconciled on read: an ended run's evidence gets the administrators' actions it does not hold yet, and a terminated
+    /// run's chain its run-end (a host that died between the engine's terminate and the evidence left it open). The
+    /// status answers even if the ledger cannot be written now; the next read tries again.
+    /// </summary>
+    private async Task ReconcileAsync(string runId, OrchestrationRuntimeStatus status, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A terminated run's reason is its output: read once more, with payloads, only for one.
+            var terminated = status == OrchestrationRuntimeStatus.Terminated;
+            var reason = terminated && await client.GetInstanceAsync(runId, getInputsAndOutputs: true, cancellationToken) is { } ended
+                ? RunAdministration.TerminateReason(ended)
+                : null;
+            await administrative.ReconcileEndedAsync(runId, terminated, reason, cancellationToken);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException)
+        {
+            // Left for the next read: the actions stay in their table until the chain takes them.
+        }
     }
 
     /// <summary>The approver entry of the run's gate the caller is, judged against the definition the run executes.</summary>

@@ -208,7 +208,12 @@ public sealed record RunStory(
                 case "run-end":
                     var failure = Object(d, "failure") is { } f ? new StoryFailure(Text(f, "step"), Text(f, "identity"), Text(f, "reason")) : null;
                     run = run with { Ended = at, Outcome = Text(d, "outcome"), Failure = failure };
-                    Event(record, RunLane, $"run ended: {run.Outcome ?? Missing}" + (failure is null ? string.Empty : $" — step {failure.Step ?? Missing} as {failure.Identity ?? Missing}: {failure.Reason ?? Missing}"));
+                    Event(record, RunLane, $"run ended: {run.Outcome ?? Missing}" + (failure is null ? string.Empty : $" — step {failure.Step ?? Missing} as {failure.Identity ?? Missing}: {failure.Reason ?? Missing}")
+                        + (AdministratorActions.EndedBy(d) is { } endedBy ? $" — {endedBy}" : string.Empty));
+                    break;
+
+                case "admin":
+                    Event(record, RunLane, AdministratorActions.Describe(d));
                     break;
 
                 default:
