@@ -125,10 +125,11 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.AddOptions<AgentOpsRunOptions>().Bind(configuration.GetSection(AgentOpsRunOptions.Section));
         services.TryAddSingleton(_ => StorageConnection.FromConfiguration(configuration, StorageSettings.ConnectionName));
         services.TryAddSingleton(sp => new WriterStorage(GovernanceStorage.FromConfiguration(configuration, sp.GetRequiredService<StorageConnection>())));
+        // The run storage, read only: the writer holds read roles there, so none of its stores may try to create anything.
         services.TryAddSingleton(sp => GovernanceStorage.FromConfiguration(configuration,
             configuration.GetSection(WriterOptions.RunStorageSetting).Exists()
                 ? StorageConnection.FromConfiguration(configuration, WriterOptions.RunStorageSetting)
-                : sp.GetRequiredService<StorageConnection>()));
+                : sp.GetRequiredService<StorageConnection>()).AsReader());
         services.TryAddSingleton<DefinitionStore>();
         services.TryAddSingleton<DecisionStore>();
         services.TryAddSingleton<WriteIntentStore>();

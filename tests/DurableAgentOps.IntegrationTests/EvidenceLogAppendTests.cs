@@ -310,6 +310,24 @@ public sealed class EvidenceLogAppendTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("rolled back: it holds a signed tree of 0 leaves", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Append_RetriedAfterLaterRecordsWereAdded_KeepsTheLaterHeadAndTheRunVerifies()
+    {
+        var (ledger, keys) = Ledger();
+        var end = new EvidenceEntry("run-end", DateTimeOffset.UnixEpoch.AddMinutes(1), new JsonObject { ["outcome"] = "completed" });
+        await AppendAsync(ledger, "retried", 0, "run-start", final: false);
+        await ledger.AppendAsync("retried", 1, [end], final: true, toLog: true, DateTimeOffset.UnixEpoch.AddMinutes(1), Summary(), CancellationToken.None);
+        // The host adds an administrator's record behind the run's end, then the run's own final append runs again.
+        await AppendAsync(ledger, "retried", 2, "admin", final: true, minute: 2);
+
+        var again = await ledger.AppendAsync("retried", 1, [end], final: true, toLog: true, DateTimeOffset.UnixEpoch.AddMinutes(1), Summary(), CancellationToken.None);
+
+        Assert.Equal(2, again.LastSeq);
+        var run = (await ledger.ReadRunAsync("retried", CancellationToken.None))!;
+        Assert.Equal(2, run.Head!.LastSeq);
+        Assert.True(EvidenceVerifier.VerifyRun(run.Records, run.Head, run.HeadSignature, await keys.PublicKeyAsync(CancellationToken.None), "retried").IsIntact);
+    }
+
     private static Task AppendAsync(EvidenceLedger ledger, string run, long seq, string kind, bool final, int? minute = null) =>
         ledger.AppendAsync(run, seq, [new EvidenceEntry(kind, DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), new JsonObject { ["n"] = seq })], final, toLog: true,
             DateTimeOffset.UnixEpoch.AddMinutes(minute ?? seq), Summary(), CancellationToken.None);

@@ -152,8 +152,17 @@ public sealed partial class EvidenceLedger(GovernanceStorage storage, EvidenceKe
         }
 
         var last = chain.Count > 0 ? chain[^1] : null;
+        // Only an append that found its records stored (a retry) reads the head first: the usual one adds them.
+        var signed = allAdded && last is not null ? null : await ReadHeadAsync(runId, cancellationToken);
+        if (last is not null && signed is { } later && later.LastSeq > last.Seq)
+        {
+            // A retried append whose records are all stored, after more were added behind them (an administrator's
+            // records after the run's end): the head already covers them; signing this older one would move it back.
+            return later;
+        }
+
         var head = last is null
-            ? await ReadHeadAsync(runId, cancellationToken) ?? throw new InvalidOperationException($"run {runId} has no evidence to sign")
+            ? signed ?? throw new InvalidOperationException($"run {runId} has no evidence to sign")
             : RunHead.For(last, final, at);
         await WriteHeadAsync(runId, head, summary, cancellationToken);
         if (toLog)

@@ -17,7 +17,10 @@ public sealed class PayloadVault(GovernanceStorage storage, IOptions<EvidenceOpt
     private readonly Lazy<Task<BlobContainerClient>> container = new(async () =>
     {
         var client = storage.Blobs.GetBlobContainerClient(storage.VaultContainer);
-        await client.CreateIfNotExistsAsync();
+        if (storage.CreatesStores)
+        {
+            await client.CreateIfNotExistsAsync();
+        }
         return client;
     });
 

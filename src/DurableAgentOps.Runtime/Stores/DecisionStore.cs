@@ -38,7 +38,10 @@ public sealed class DecisionStore(GovernanceStorage storage)
     private readonly Lazy<Task<TableClient>> table = new(async () =>
     {
         var client = storage.Tables.GetTableClient(storage.DecisionsTable);
-        await client.CreateIfNotExistsAsync();
+        if (storage.CreatesStores)
+        {
+            await client.CreateIfNotExistsAsync();
+        }
         return client;
     });
 

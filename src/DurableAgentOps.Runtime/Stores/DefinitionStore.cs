@@ -22,7 +22,10 @@ public sealed class DefinitionStore(GovernanceStorage storage)
     private readonly Lazy<Task<BlobContainerClient>> container = new(async () =>
     {
         var client = storage.Blobs.GetBlobContainerClient(storage.DefinitionsContainer);
-        await client.CreateIfNotExistsAsync();
+        if (storage.CreatesStores)
+        {
+            await client.CreateIfNotExistsAsync();
+        }
         return client;
     });
 

@@ -13,12 +13,22 @@ public sealed class GovernanceStorage
 {
     public const string PrefixSetting = "AgentOps:StorePrefix";
 
-    private GovernanceStorage(TableServiceClient tables, BlobServiceClient blobs, string prefix)
+    private GovernanceStorage(TableServiceClient tables, BlobServiceClient blobs, string prefix, bool createsStores = true)
     {
+        CreatesStores = createsStores;
         Tables = tables;
         Blobs = blobs;
         Prefix = prefix;
     }
+
+    /// <summary>
+    /// Whether its stores create their table or container on first use; false for one only read (the writer's view of
+    /// the run storage, where it holds read roles only: the main app has created them).
+    /// </summary>
+    public bool CreatesStores { get; }
+
+    /// <summary>The same storage, read only: no store creates anything in it.</summary>
+    public GovernanceStorage AsReader() => new(Tables, Blobs, Prefix, createsStores: false);
 
     public TableServiceClient Tables { get; }
 

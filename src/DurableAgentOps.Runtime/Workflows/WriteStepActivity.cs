@@ -77,7 +77,7 @@ public sealed class WriteStepActivity(
             : [];
         var intent = new WriteIntent(input.RunId, input.Workflow, run.DefinitionSha256, input.Step.Id, run.Environment, run.InitiatorId,
             input.ApprovedChangeDigest, [.. approvals.Select(a => a.DecisionId)], input.Data, time.GetUtcNow());
-        logger.WriteHandedToWriter(input.RunId, input.Step.Id, writerClient.Writer?.ToString() ?? "(none)");
+        logger.WriteHandedToWriter(input.RunId, input.Step.Id, writerClient.Writer?.Authority ?? "(none)");
         return await writerClient.WriteAsync(WriteIntentSeal.Sign(intent, key), CancellationToken.None);
     }
 }

@@ -26,7 +26,7 @@ public sealed class WriterClient(HttpClient http, IOptions<WriterOptions> option
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
-            throw new WriterUnreachableException($"the writer at {writer} did not answer: {ex.Message}", ex);
+            throw new WriterUnreachableException($"the writer at {writer.Authority} did not answer: {ex.Message}", ex);
         }
 
         using (response)

@@ -8,9 +8,10 @@ internal sealed class WriterOptionsValidator(bool inWriter) : IValidateOptions<W
     public ValidateOptionsResult Validate(string? name, WriterOptions options)
     {
         var failures = new List<string>();
-        if (options.Url is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
+        if (options.Url is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https") || url.UserInfo.Length > 0 || url.Query.Length > 0 || url.Fragment.Length > 0))
         {
-            failures.Add($"{WriterOptions.Section}:Url must be an absolute http(s) URL, the writer's base address");
+            // Its address lands in logs and in a failed step's reason: it must carry nothing secret.
+            failures.Add($"{WriterOptions.Section}:Url must be an absolute http(s) URL, the writer's base address, with no user, query or fragment");
         }
 
         if (options.IntentKey is { Length: > 0 } && options.Key is null)
