@@ -363,8 +363,16 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         var page = await context.NewPageAsync();
         await page.GotoAsync(link.AbsoluteUri);
         await page.ClickAsync("#sign-in");
-        await page.ClickAsync($"button[value='{person}']");
-        await page.WaitForURLAsync(new Regex("/approvals/"));
+        var picker = page.Locator($"button[value='{person}']");
+        await picker.WaitForAsync();
+
+        // Back at the link's page once its own answer arrives, then its heading: a URL wait would fall back to a load
+        // state when the URL already matched, which a refusal page (403) can sit short of while the browser idles.
+        var path = new Uri(link.AbsoluteUri).AbsolutePath;
+        var back = page.WaitForResponseAsync(r => r.Request.IsNavigationRequest && new Uri(r.Url).AbsolutePath == path);
+        await picker.ClickAsync();
+        await back;
+        await page.Locator("h1").WaitForAsync();
         return page;
     }
 
