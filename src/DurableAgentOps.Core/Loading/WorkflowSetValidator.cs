@@ -78,5 +78,5 @@ public static class WorkflowSetValidator
 
     public static bool IsCatalogue(string path) => string.Equals(Path.GetFileName(path), WorkflowLoader.CatalogueFileName, StringComparison.Ordinal);
 
-    internal static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
+    public static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
 }
