@@ -76,6 +76,17 @@ public sealed class ValidateCommandTests
     }
 
     [Fact]
+    public void Validate_MisspelledPath_SuggestsTheFileMeant()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+
+        var result = CliRunner.Executable(repo.Root, "validate", "workflows/ticket-escalaton.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("workflows/ticket-escalaton.yaml:1:1: error DAO000: no such file or directory; did you mean 'workflows/ticket-escalation.yaml'?\n", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_JsonFormat_ListsFindingsWithPositions()
     {
         using var repo = CliRunner.CopyOfWorkflows();
