@@ -22,12 +22,17 @@ internal static class HostIdentity
         || (!response.IsSuccess && !string.Equals(response.MediaType, ProblemJson, StringComparison.OrdinalIgnoreCase))
         || (response.IsSuccess && response.MediaType is { } type && !IsJson(type));
 
-    /// <summary>Null when <paramref name="hostAnswer"/> (to GET /api/host) is a DurableAgentOps host's; else what it was, for the message.</summary>
+    /// <summary>
+    /// Null when <paramref name="hostAnswer"/> (to GET /api/host) is a DurableAgentOps host's: its settings, or a problem
+    /// document refusing the caller or saying it cannot answer now (sign-in, role, rate limit, storage outage), which
+    /// cannot be checked further and is given the benefit of the doubt; a 404 or 405 there means the route is not served.
+    /// Else what it answered, for the message.
+    /// </summary>
     public static string? NotAHost(HostResponse hostAnswer)
     {
         var ours = hostAnswer.IsSuccess
             ? IsJson(hostAnswer.MediaType) && hostAnswer.Read<HostDto>()?.ToGovernance() is not null
-            : hostAnswer.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+            : hostAnswer.Status is not (HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
                 && string.Equals(hostAnswer.MediaType, ProblemJson, StringComparison.OrdinalIgnoreCase);
         return ours ? null : $"GET {Path} answered {(int)hostAnswer.Status} {hostAnswer.MediaType ?? "with no content type"}";
     }
