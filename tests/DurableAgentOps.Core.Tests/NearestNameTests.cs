@@ -88,6 +88,18 @@ public sealed class NearestNameTests
         Assert.All(findings, f => Assert.EndsWith("; did you mean 'crm'?", f.Message, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ValidateDeclaration_RecordOfAMisspelledResource_SuggestsTheResource()
+    {
+        var catalogue = WorkflowLoader.ParseCatalogue(TestFiles.Read(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName)), WorkflowLoader.CatalogueFileName);
+        var crm = TestFiles.Edit(TestFiles.Read(Path.Combine(TestFiles.Workflows, "systems", "crm.yaml")), "records:\n  accounts:", "records:\n  acounts:");
+
+        var loaded = SystemFiles.Attach(catalogue, [("systems/crm.yaml", System.Text.Encoding.UTF8.GetBytes(crm))]);
+
+        var finding = Assert.Single(loaded.Findings, f => f.Code == FindingCodes.UnknownOperation);
+        Assert.EndsWith("; did you mean 'accounts'?", finding.Message, StringComparison.Ordinal);
+    }
+
     private static LoadedWorkflow Load(string from, string to)
     {
         var text = TestFiles.Edit(TestFiles.Read(TestFiles.Workflow("crm-followup")), from, to);
