@@ -54,6 +54,8 @@ public sealed class NearestNameTests
         "system: crmm\n    operation: crmm.accounts.read\n    scope:\n      operations: [crmm.accounts.read]",
         FindingCodes.UnknownSystem, "crm")]
     [InlineData("operation: crm.tasks.create\n    scope:\n      operations: [crm.tasks.create,", "operation: crm.taks.create\n    scope:\n      operations: [crm.taks.create,", FindingCodes.UnknownOperation, "tasks")]
+    [InlineData("- when: account.tier == 'strategic'", "- when: account.teir == 'strategic'", FindingCodes.FieldNotInSchema, "tier")]
+    [InlineData("      records:\n        region: [emea]\n      fields: [subject", "      records:\n        regoin: [emea]\n      fields: [subject", FindingCodes.ScopeAttributeNotDeclared, "region")]
     public void Validate_MisspelledName_SuggestsTheNameMeant(string from, string to, string code, string meant)
     {
         var loaded = Load(from, to);

@@ -99,7 +99,7 @@ internal static class SystemDeclarationValidator
             if (parts.Length >= 2 && byAlias.TryGetValue(parts[0], out var known) && !known.Schema.Fields.ContainsKey(parts[1]))
             {
                 yield return map.Error(at, FindingCodes.DeclarationFieldNotInSchema,
-                    $"operation {operation.Name} names '{dataPath}', but a {declaration.System}.{known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", known.Schema.Fields.Keys)})");
+                    $"operation {operation.Name} names '{dataPath}', but a {declaration.System}.{known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", known.Schema.Fields.Keys)}){NearestName.Hint(parts[1], known.Schema.Fields.Keys)}");
             }
         }
 
@@ -108,7 +108,7 @@ internal static class SystemDeclarationValidator
             foreach (var field in (operation.Answer?.MustMatch.Keys ?? []).Where(f => !own.Fields.ContainsKey(f)))
             {
                 yield return map.Error($"{path}/answer/mustMatch/{SourceMap.Segment(field)}", FindingCodes.DeclarationFieldNotInSchema,
-                    $"operation {operation.Name} checks the answer's '{field}', but a {declaration.System}.{op.Resource} record has no field '{field}' (fields: {string.Join(", ", own.Fields.Keys)})");
+                    $"operation {operation.Name} checks the answer's '{field}', but a {declaration.System}.{op.Resource} record has no field '{field}' (fields: {string.Join(", ", own.Fields.Keys)}){NearestName.Hint(field, own.Fields.Keys)}");
             }
         }
     }

@@ -120,7 +120,7 @@ internal sealed class WorkflowValidator
             }
 
             Error(at, FindingCodes.FieldNotInSchema,
-                $"{what} names '{dataPath}', but a {known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", schema.Fields.Keys)})");
+                $"{what} names '{dataPath}', but a {known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", schema.Fields.Keys)}){NearestName.Hint(parts[1], schema.Fields.Keys)}");
             return null;
         }
 
@@ -413,7 +413,7 @@ internal sealed class WorkflowValidator
                 var at = step.Scope.Records.ContainsKey(attribute) ? $"{path}/scope/records/{SourceMap.Segment(attribute)}" : $"{path}/scope";
                 Error(at, FindingCodes.ScopeAttributeNotDeclared,
                     $"step '{step.Id}' limits records by '{attribute}', but {operation}'s declaration does not say where a record's {attribute} comes from "
-                    + $"(record.attributes: {(known.Count == 0 ? "none" : string.Join(", ", known))}): the guard could not judge it, and the write would be refused");
+                    + $"(record.attributes: {(known.Count == 0 ? "none" : string.Join(", ", known))}): the guard could not judge it, and the write would be refused{NearestName.Hint(attribute, known)}");
             }
         }
     }
