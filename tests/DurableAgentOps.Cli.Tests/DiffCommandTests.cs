@@ -42,6 +42,67 @@ public sealed class DiffCommandTests
     }
 
     [Fact]
+    public void Diff_NewVersionWithAnErrorAndAWidening_ReportsBothAndExitsOne()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/crm-followup.yaml", "timeout: P3D", "timeout: P10D");
+        repo.Edit("workflows/crm-followup.yaml", "    identity: crm-writer\n", "    identity: crm-writr\n");
+
+        var result = CliRunner.Executable(repo.Root, "diff", Path.Combine(CliRunner.ShippedWorkflows, "crm-followup.yaml"), "workflows/crm-followup.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error DAO020: step 'write-followup': identity 'crm-writr' is not in the identity catalogue; did you mean 'crm-writer'?", result.Error, StringComparison.Ordinal);
+        Assert.Contains("warning DAO205: gate 'director-review': timeout P3D -> P10D (longer)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("1 widening(s)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("agentops diff: 1 error(s) above", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_GateDeleted_FlagsTheRemovedGateOnTheOldFileAndExitsOne()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        var old = Path.Combine(CliRunner.ShippedWorkflows, "support-routing.yaml");
+        var start = Array.FindIndex(File.ReadAllLines(old), l => l == "  duty-manager:") + 1;
+        var text = File.ReadAllText(repo.PathOf("workflows/support-routing.yaml"));
+        var gate = text[text.IndexOf("  duty-manager:\n", StringComparison.Ordinal)..];
+        gate = gate[..(gate.IndexOf("\n\n", StringComparison.Ordinal) + 2)];
+        repo.Edit("workflows/support-routing.yaml", gate, string.Empty);
+
+        var result = CliRunner.Executable(repo.Root, "diff", old, "workflows/support-routing.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{old}:{start}:3: warning DAO204: gate 'duty-manager' removed from 'gates', but the escalation of gate 'support-lead' still name(s) it", result.Out, StringComparison.Ordinal);
+        Assert.Contains("error DAO042", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Diff_WriteNoLongerWaitsForAnyone_ExitsTwoWithTheRemovedGate()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/support-routing.yaml", "    approval:\n      gate: support-lead\n      when: ticket.priority in [P1, P2]\n", "    approval: none\n    justification: Assignments are reversible.\n");
+
+        var result = CliRunner.Executable(repo.Root, "diff", Path.Combine(CliRunner.ShippedWorkflows, "support-routing.yaml"), "workflows/support-routing.yaml");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("warning DAO204: step 'write-assignment' no longer waits for approval", result.Out, StringComparison.Ordinal);
+        Assert.Empty(result.Error);
+    }
+
+    [Fact]
+    public void Diff_NewVersionUnreadable_ExitsOneSayingItCannotCompare()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/crm-followup.yaml", "\n  - id: read-last-call\n", "\n\t- id: read-last-call\n");
+
+        var result = CliRunner.Executable(repo.Root, "diff", Path.Combine(CliRunner.ShippedWorkflows, "crm-followup.yaml"), "workflows/crm-followup.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error DAO001: YAML syntax error: a tab is used for indentation", result.Error, StringComparison.Ordinal);
+        Assert.Contains("agentops diff: workflows/crm-followup.yaml could not be read as a workflow", result.Error, StringComparison.Ordinal);
+        Assert.Empty(result.Out);
+    }
+
+    [Fact]
     public void Diff_NarrowingOnly_ExitsZero()
     {
         using var repo = CliRunner.CopyOfWorkflows();

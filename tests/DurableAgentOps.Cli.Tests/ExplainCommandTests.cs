@@ -34,6 +34,40 @@ public sealed class ExplainCommandTests
     }
 
     [Fact]
+    public void Explain_MisspelledWorkflowName_SuggestsTheWorkflowMeantAndExitsOne()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+
+        var result = CliRunner.Executable(repo.Root, "explain", "crm-folowup");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("agentops explain: no workflow named 'crm-folowup' in workflows/; did you mean 'crm-followup'?\n", result.Error);
+        Assert.Empty(result.Out);
+    }
+
+    [Fact]
+    public void Explain_MisspelledWorkflowPath_SuggestsTheFileMeant()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+
+        var result = CliRunner.Executable(repo.Root, "explain", "workflows/suport-routing.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("agentops explain: no such file: workflows/suport-routing.yaml; did you mean 'workflows/support-routing.yaml'?\n", result.Error);
+    }
+
+    [Fact]
+    public void Explain_WorkflowNameLikeNoneThere_SuggestsNothing()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+
+        var result = CliRunner.Executable(repo.Root, "explain", "payroll-export");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("agentops explain: no workflow named 'payroll-export' in workflows/\n", result.Error);
+    }
+
+    [Fact]
     public void Explain_TextFormat_IsTheTable()
     {
         var text = CliRunner.InProcess("explain", Crm, "--format", "text");
@@ -142,7 +176,7 @@ public sealed class ExplainCommandTests
         var result = CliRunner.InProcess("explain", "nowhere/none.yaml");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("nowhere/none.yaml:1:1: error DAO000: cannot read file: file not found", result.Error, StringComparison.Ordinal);
+        Assert.Equal("agentops explain: no such file: nowhere/none.yaml\n", result.Error);
     }
 }
 

@@ -112,15 +112,15 @@ public sealed class ExplainHostTests : IAsyncLifetime
     }
 
     [Fact]
-    public void ExplainHost_AnswerThatIsNotTheHosts_ExitsOneRatherThanCallingEverythingEnforced()
+    public void ExplainHost_AnswerThatIsNotTheHosts_ExitsThreeRatherThanCallingEverythingEnforced()
     {
         host.Host = () => Results.Json(new { status = "healthy" });
 
         var result = CliRunner.InProcess("explain", Crm, "--host", host.Url);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(3, result.ExitCode);
         Assert.Empty(result.Out);
-        Assert.Contains("did not say which governance it enforces", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"{host.Url} is not a DurableAgentOps host (GET /api/host answered 200 application/json)", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]

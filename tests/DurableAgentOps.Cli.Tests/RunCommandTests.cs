@@ -182,14 +182,27 @@ public sealed class RunCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Run_UnknownWorkflow404_SaysSoAndExitsOne()
+    public void Run_UnknownWorkflow404_SaysSoSuggestsTheNearestLocalWorkflowAndExitsOne()
     {
         host.StartRun = name => Results.Problem($"No workflow named '{name}' in /srv/workflows.", statusCode: 404, title: "Unknown workflow.");
+        using var repo = CliRunner.CopyOfWorkflows();
 
-        var result = CliRunner.InProcess("run", "crm-folowup", "--host", host.Url, "--input", "accountId=ACC-000001");
+        var result = CliRunner.Executable(repo.Root, "run", "crm-folowup", "--host", host.Url, "--input", "accountId=ACC-000001");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Equal($"agentops run: the host at {host.Url} has no workflow named 'crm-folowup' (No workflow named 'crm-folowup' in /srv/workflows.)\n", result.Error);
+        Assert.Equal($"agentops run: the host at {host.Url} has no workflow named 'crm-folowup' (No workflow named 'crm-folowup' in /srv/workflows.); did you mean 'crm-followup'?\n", result.Error);
+    }
+
+    [Fact]
+    public void Run_UnknownWorkflowLikeNoLocalOne_SuggestsNothing()
+    {
+        host.StartRun = name => Results.Problem($"No workflow named '{name}'.", statusCode: 404, title: "Unknown workflow.");
+        using var repo = CliRunner.CopyOfWorkflows();
+
+        var result = CliRunner.Executable(repo.Root, "run", "payroll-export", "--host", host.Url);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"agentops run: the host at {host.Url} has no workflow named 'payroll-export' (No workflow named 'payroll-export'.)\n", result.Error);
     }
 
     [Fact]

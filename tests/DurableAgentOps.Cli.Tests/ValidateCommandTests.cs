@@ -34,7 +34,7 @@ public sealed class ValidateCommandTests
 
         Assert.Equal(1, result.ExitCode);
         var line = Array.FindIndex(File.ReadAllLines(repo.PathOf("workflows/support-routing.yaml")), l => l.Contains("support-writr", StringComparison.Ordinal)) + 1;
-        Assert.Contains($"workflows/support-routing.yaml:{line}:15: error DAO020: step 'write-assignment': identity 'support-writr' is not in the identity catalogue", result.Out, StringComparison.Ordinal);
+        Assert.Contains($"workflows/support-routing.yaml:{line}:15: error DAO020: step 'write-assignment': identity 'support-writr' is not in the identity catalogue; did you mean 'support-writer'?\n", result.Out, StringComparison.Ordinal);
         // The catalogue now has an identity no workflow uses.
         Assert.Contains("warning DAO051: identity 'support-writer' is used by no workflow", result.Out, StringComparison.Ordinal);
     }
@@ -52,12 +52,38 @@ public sealed class ValidateCommandTests
     }
 
     [Fact]
+    public void Validate_TabIndentation_ExitsOneNamingTheTabsLineAndColumn()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        repo.Edit("workflows/support-routing.yaml", "\n    identity: support-writer\n", "\n  \t  identity: support-writer\n");
+        var lines = File.ReadAllLines(repo.PathOf("workflows/support-routing.yaml"));
+        var line = Array.FindIndex(lines, l => l.Contains('\t', StringComparison.Ordinal)) + 1;
+        var column = lines[line - 1].IndexOf('\t', StringComparison.Ordinal) + 1;
+
+        var result = CliRunner.Executable(repo.Root, "validate", "workflows/support-routing.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"workflows/support-routing.yaml:{line}:{column}: error DAO001: YAML syntax error: a tab is used for indentation", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_MissingPath_ExitsOneNamingIt()
     {
         var result = CliRunner.InProcess("validate", "no/such/file.yaml");
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("no/such/file.yaml:1:1: error DAO000: no such file or directory", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_MisspelledPath_SuggestsTheFileMeant()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+
+        var result = CliRunner.Executable(repo.Root, "validate", "workflows/ticket-escalaton.yaml");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("workflows/ticket-escalaton.yaml:1:1: error DAO000: no such file or directory; did you mean 'workflows/ticket-escalation.yaml'?\n", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]

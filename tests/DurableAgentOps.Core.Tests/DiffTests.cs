@@ -335,4 +335,112 @@ public sealed class DiffTests
             Directory.Delete(folders, recursive: true);
         }
     }
+
+    /// <summary>Like <see cref="Diff"/>, but the new version may have errors: they are what the test is about.</summary>
+    private static (DiffReport Report, LoadedWorkflow New) DiffWithErrors(string workflow, Func<string, string> editWorkflow, Func<string, string>? editOldWorkflow = null)
+    {
+        var catalogue = TestFiles.ShippedCatalogue();
+        var workflowText = TestFiles.Read(TestFiles.Workflow(workflow));
+        var old = WorkflowLoader.Parse((editOldWorkflow ?? (t => t))(workflowText), "old.yaml", catalogue);
+        var @new = WorkflowLoader.Parse(editWorkflow(workflowText), "new.yaml", catalogue);
+        Assert.False(old.HasErrors, string.Join("\n", old.Findings));
+        return (WorkflowDiffer.Compare(old, @new), @new);
+    }
+
+    private const string DirectorReviewGate = """
+          director-review:
+            approvers:
+              - group: emea-sales-directors
+              - person: head.of.sales@contoso.example
+            channels: [teams, email]
+            timeout: P3D
+            reminders: [P1D]
+            quorum: 1
+            separationOfDuties: true
+            onTimeout: reject
+
+        """;
+
+    [Fact]
+    public void Compare_GateDeletedWhileARouteAndAnEscalationStillNameIt_FlagsGateRemovedOnTheOldGate()
+    {
+        var (report, @new) = DiffWithErrors("crm-followup", Replace(DirectorReviewGate, string.Empty));
+
+        Assert.Contains(@new.Findings, f => f.Code == FindingCodes.UnknownGate);
+        var removed = Assert.Single(report.Widenings);
+        Assert.Equal(FindingCodes.GateRemoved, removed.Code);
+        Assert.Equal(("old.yaml", LineOf("crm-followup", "  director-review:")), (removed.File, removed.Line));
+        Assert.Contains("route 'strategic-accounts' of step 'route-by-tier'", removed.Message, StringComparison.Ordinal);
+        Assert.Contains("the escalation of gate 'manager-review'", removed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_GateNoLongerNamedAnywhereDeleted_IsANote()
+    {
+        // The old version has a spare gate no step uses; deleting it changes what no run does.
+        var spare = "gates:\n  spare-review:\n    approvers:\n      - group: emea-sales-managers\n    channels: [email]\n    timeout: P1D\n\n";
+        var (report, _) = DiffWithErrors("crm-followup", t => t, Replace("gates:\n", spare));
+
+        Assert.False(report.HasWidening);
+        Assert.Contains(report.Changes, c => c.Code == FindingCodes.Changed && c.Message == "gate 'spare-review' removed from 'gates'");
+    }
+
+    [Fact]
+    public void Compare_WriteLosesItsApprovalEntirely_FlagsGateRemovedBesideTheError()
+    {
+        var (report, @new) = DiffWithErrors("support-routing", Replace("    approval:\n      gate: support-lead\n      when: ticket.priority in [P1, P2]\n", string.Empty));
+
+        Assert.Contains(@new.Findings, f => f.Code == FindingCodes.WriteWithoutGate);
+        Assert.Equal([FindingCodes.GateRemoved], WideningCodes(report));
+    }
+
+    [Fact]
+    public void Compare_ApprovalRenamedToAGateThatDoesNotExist_FlagsGateRemovedOnTheStep()
+    {
+        var (report, @new) = DiffWithErrors("support-routing", Replace("      gate: support-lead\n", "      gate: support-led\n"));
+
+        Assert.Contains(@new.Findings, f => f.Code == FindingCodes.UnknownGate);
+        var removed = Assert.Single(report.Widenings);
+        Assert.Equal(FindingCodes.GateRemoved, removed.Code);
+        Assert.Equal(("new.yaml", LineOf("support-routing", "      gate: support-lead")), (removed.File, removed.Line));
+    }
+
+    [Fact]
+    public void Compare_RouteRenamedToAGateThatDoesNotExist_FlagsGateRemovedOnTheRoute()
+    {
+        var (report, _) = DiffWithErrors("crm-followup", Replace("        gate: director-review\n", "        gate: director-reveiw\n"));
+
+        var removed = Assert.Single(report.Widenings, w => w.Code == FindingCodes.GateRemoved);
+        Assert.Contains("route 'strategic-accounts' names gate 'director-reveiw', which is not under 'gates'", removed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_NewVersionWithAnErrorAndAWidening_StillFlagsTheWidening()
+    {
+        var (report, @new) = DiffWithErrors("crm-followup", t => TestFiles.Edit(
+            TestFiles.Edit(t, "timeout: P3D", "timeout: P5D"), "identity: crm-reader\n    system: crm\n    operation: crm.calls.read", "identity: crm-raeder\n    system: crm\n    operation: crm.calls.read"));
+
+        Assert.True(@new.HasErrors);
+        Assert.Equal([FindingCodes.LongerTimeout], WideningCodes(report));
+    }
+
+    public static TheoryData<string> RuleFixtures() => RuleFixtureTests.RuleFixtures();
+
+    [Theory]
+    [MemberData(nameof(RuleFixtures))]
+    public void Compare_EachRuleFixtureAgainstItsValidBase_NeverThrows(string fixture)
+    {
+        var folder = Path.Combine(TestFiles.Fixtures, "rules");
+        var valid = WorkflowLoader.Load(Path.Combine(folder, "valid.yaml"));
+        var broken = WorkflowLoader.Load(Path.Combine(folder, fixture + ".yaml"));
+        if (broken.Definition is null)
+        {
+            return; // unreadable (a syntax error): diff says so and compares nothing
+        }
+
+        var forward = WorkflowDiffer.Compare(valid, broken);
+        var backward = WorkflowDiffer.Compare(broken, valid);
+
+        Assert.All(forward.Changes.Concat(backward.Changes), c => Assert.True(c.Line >= 1 && c.Column >= 1));
+    }
 }

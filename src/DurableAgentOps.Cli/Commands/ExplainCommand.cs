@@ -1,6 +1,8 @@
 using System.CommandLine;
 using DurableAgentOps.Cli.HostApi;
 using DurableAgentOps.Cli.Output;
+using DurableAgentOps.Cli.Sources;
+using DurableAgentOps.Core.Diagnostics;
 using DurableAgentOps.Core.Explain;
 using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Loading;
@@ -39,6 +41,12 @@ internal sealed class ExplainCommand : ICliCommand
     internal static async Task<int> RunAsync(CliContext context, string workflow, string format, string? environment, string? hostUrl, CancellationToken cancellationToken)
     {
         var path = ResolveWorkflowPath(workflow);
+        if (!File.Exists(path))
+        {
+            context.Error.WriteLine(NotFound(workflow, path));
+            return ExitCodes.Failed;
+        }
+
         var loaded = WorkflowLoader.Load(path);
         if (loaded.HasErrors)
         {
@@ -56,11 +64,8 @@ internal sealed class ExplainCommand : ICliCommand
                 return code;
             }
 
-            if ((host = response.Read<HostDto>()?.ToGovernance()) is null)
-            {
-                context.Error.WriteLine($"agentops explain: the host at {hostUrl} did not say which governance it enforces (GET /api/host)");
-                return ExitCodes.Failed;
-            }
+            // The client has checked the answer is a DurableAgentOps host's (else it said so, exit 3).
+            host = response.Read<HostDto>()!.ToGovernance()!;
         }
 
         var explanation = WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue,
@@ -72,6 +77,24 @@ internal sealed class ExplainCommand : ICliCommand
             _ => ExplainRenderer.Table(explanation),
         });
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// No such workflow: a bare name is looked for among workflows/, a path among the files of its folder, and the
+    /// closest is offered in the form it was typed.
+    /// </summary>
+    private static string NotFound(string workflow, string path)
+    {
+        var folder = Path.GetDirectoryName(path) is { Length: > 0 } directory ? directory : ".";
+        if (path != workflow)
+        {
+            return $"agentops explain: no workflow named '{workflow}' in {folder}/{WorkflowNames.Hint(workflow, folder)}";
+        }
+
+        var files = Directory.Exists(folder) ? Directory.EnumerateFiles(folder).Select(Path.GetFileName).OfType<string>().Where(WorkflowSetValidator.IsYaml) : [];
+        var near = NearestName.Find(Path.GetFileName(path), files);
+        var hint = near is null ? string.Empty : $"; did you mean '{(Path.GetDirectoryName(path) is { Length: > 0 } typed ? Path.Combine(typed, near) : near)}'?";
+        return $"agentops explain: no such file: {path}{hint}";
     }
 
     /// <summary>A bare name means workflows/&lt;name&gt;.yaml, so `agentops explain crm-followup` works from the repository root.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using DurableAgentOps.Cli.HostApi;
 using DurableAgentOps.Cli.Output;
 using DurableAgentOps.Cli.Runs;
+using DurableAgentOps.Cli.Sources;
 using DurableAgentOps.Core.Loading;
 using DurableAgentOps.Core.Model;
 
@@ -153,7 +154,7 @@ internal sealed class RunCommand : ICliCommand
             var transient = response.Status == HttpStatusCode.NotFound || (int)response.Status >= 500;
             return transient && retry ? null : response;
         }
-        catch (HostUnreachableException) when (retry)
+        catch (HostUnreachableException ex) when (retry && ex is not NotADurableAgentOpsHostException)
         {
             return null;
         }
@@ -173,7 +174,8 @@ internal sealed class RunCommand : ICliCommand
         }
         else if (response.Status == HttpStatusCode.NotFound)
         {
-            context.Error.WriteLine($"agentops run: the host at {HostClient.Display(host)} has no workflow named '{workflow}' ({response.Explain()})");
+            // The host lists no workflows; the ones of workflows/ here are the likely names.
+            context.Error.WriteLine($"agentops run: the host at {HostClient.Display(host)} has no workflow named '{workflow}' ({response.Explain()}){WorkflowNames.Hint(workflow, ValidateCommand.DefaultPath)}");
         }
         else if (response.Status is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {

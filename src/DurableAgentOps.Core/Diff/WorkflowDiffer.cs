@@ -96,7 +96,19 @@ public sealed class WorkflowDiffer
 
         foreach (var gate in oldWf.Gates.Where(g => newWf.FindGate(g.Id) is null))
         {
-            Note(_old.Map, $"/gates/{SourceMap.Segment(gate.Id)}", $"gate '{gate.Id}' removed from 'gates'");
+            // A gate deleted while the new version still names it leaves those places waiting for no one (the new
+            // version has errors then, but the reviewer must see the widening too). One no longer named is a note:
+            // what took its place is compared where it is named.
+            var namedBy = NamesOf(newWf, gate.Id);
+            if (namedBy.Count > 0)
+            {
+                Widen(_old.Map, $"/gates/{SourceMap.Segment(gate.Id)}", FindingCodes.GateRemoved,
+                    $"gate '{gate.Id}' removed from 'gates', but {string.Join(", ", namedBy)} still name(s) it: no one approves there any more");
+            }
+            else
+            {
+                Note(_old.Map, $"/gates/{SourceMap.Segment(gate.Id)}", $"gate '{gate.Id}' removed from 'gates'");
+            }
         }
 
         if (oldWf.Isolation == Isolation.SeparateWriter && newWf.Isolation != Isolation.SeparateWriter)
@@ -237,6 +249,11 @@ public sealed class WorkflowDiffer
         {
             CompareRoutes(oldWf, newWf, before, after);
         }
+        else if (oldGates.Count > 0 && newGates.Count == 0 && after.Approval.Gate is { } missing && oldGates.All(g => g.Id != missing))
+        {
+            // Renamed to a gate that does not exist (a deleted one is reported under 'gates').
+            Widen(_new.Map, $"{at}/gate", FindingCodes.GateRemoved, $"step '{id}' names gate '{missing}', which is not under 'gates': it no longer waits for '{string.Join("', '", oldGates.Select(g => g.Id))}'");
+        }
         else if (oldGates.Count == 1 && newGates.Count == 1 && oldGates[0].Id != newGates[0].Id)
         {
             Note(_new.Map, at, $"step '{id}' gate '{oldGates[0].Id}' -> '{newGates[0].Id}'");
@@ -268,13 +285,25 @@ public sealed class WorkflowDiffer
                 continue;
             }
 
-            if (previous.Gate != route.Gate && oldWf.FindGate(previous.Gate) is { } oldGate && newWf.FindGate(route.Gate) is { } newGate)
+            if (previous.Gate != route.Gate && newWf.FindGate(route.Gate) is null)
+            {
+                Widen(_new.Map, $"{at}/gate", FindingCodes.GateRemoved, $"route '{route.To}' names gate '{route.Gate}', which is not under 'gates': it no longer waits for '{previous.Gate}'");
+            }
+            else if (previous.Gate != route.Gate && oldWf.FindGate(previous.Gate) is { } oldGate && newWf.FindGate(route.Gate) is { } newGate)
             {
                 Note(_new.Map, at, $"route '{route.To}' gate '{previous.Gate}' -> '{route.Gate}'");
                 CompareGate(oldGate, newGate, at, $"route '{route.To}' gate");
             }
         }
     }
+
+    /// <summary>Where <paramref name="workflow"/> names gate <paramref name="gateId"/>: approvals, routes, escalations.</summary>
+    private static List<string> NamesOf(WorkflowDefinition workflow, string gateId) =>
+    [
+        .. workflow.Steps.Where(s => s.Approval.Mode == ApprovalMode.Gate && s.Approval.Gate == gateId).Select(s => $"step '{s.Id}'"),
+        .. workflow.Steps.SelectMany(s => s.Routes.Where(r => r.Gate == gateId).Select(r => $"route '{r.To}' of step '{s.Id}'")),
+        .. workflow.Gates.Where(g => g.Escalation?.To == gateId).Select(g => $"the escalation of gate '{g.Id}'"),
+    ];
 
     private static List<GateDefinition> GatesOf(WorkflowDefinition workflow, StepDefinition step)
     {

@@ -294,7 +294,7 @@ internal sealed class MappingReader
         {
             if (!_known.Contains(key.Value))
             {
-                _binder.Error(key.Position, FindingCodes.UnknownKey, $"{_what}: unknown key '{key.Value}' (expected one of: {string.Join(", ", _known)})");
+                _binder.Error(key.Position, FindingCodes.UnknownKey, $"{_what}: unknown key '{key.Value}' (expected one of: {string.Join(", ", _known)}){NearestName.Hint(key.Value, _known)}");
             }
         }
     }

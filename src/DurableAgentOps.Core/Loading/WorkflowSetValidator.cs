@@ -32,7 +32,7 @@ public static class WorkflowSetValidator
             }
             else
             {
-                findings.Add(new Finding(path, 1, 1, Severity.Error, FindingCodes.FileUnreadable, "no such file or directory"));
+                findings.Add(new Finding(path, 1, 1, Severity.Error, FindingCodes.FileUnreadable, $"no such file or directory{NearestFile(path)}"));
             }
         }
 
@@ -76,7 +76,19 @@ public static class WorkflowSetValidator
         return new ValidationReport(files, findings.Distinct().ToList());
     }
 
+    /// <summary>"; did you mean '&lt;folder&gt;/x.yaml'?" for a mistyped path: the closest YAML file of the folder it names.</summary>
+    private static string NearestFile(string path)
+    {
+        var folder = Path.GetDirectoryName(path);
+        var files = Directory.Exists(string.IsNullOrEmpty(folder) ? "." : folder)
+            ? Directory.EnumerateFiles(string.IsNullOrEmpty(folder) ? "." : folder).Where(IsYaml).Select(Path.GetFileName).OfType<string>()
+            : [];
+        return NearestName.Find(Path.GetFileName(path), files) is { } near
+            ? $"; did you mean '{(string.IsNullOrEmpty(folder) ? near : Path.Combine(folder, near))}'?"
+            : string.Empty;
+    }
+
     public static bool IsCatalogue(string path) => string.Equals(Path.GetFileName(path), WorkflowLoader.CatalogueFileName, StringComparison.Ordinal);
 
-    internal static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
+    public static bool IsYaml(string path) => path.EndsWith(".yaml", StringComparison.Ordinal) || path.EndsWith(".yml", StringComparison.Ordinal);
 }

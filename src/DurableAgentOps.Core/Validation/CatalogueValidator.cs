@@ -21,7 +21,7 @@ internal static partial class CatalogueValidator
                 var grantPath = $"{path}/grants/{SourceMap.Segment(grant.System)}";
                 if (catalogue.FindSystem(grant.System) is not { } system)
                 {
-                    findings.Add(map.Error(grantPath, FindingCodes.UnknownSystem, $"identity '{identity.Name}': system '{grant.System}' is not under 'systems'"));
+                    findings.Add(map.Error(grantPath, FindingCodes.UnknownSystem, $"identity '{identity.Name}': system '{grant.System}' is not under 'systems'{NearestName.Hint(grant.System, catalogue.Systems.Select(s => s.Name))}"));
                     continue;
                 }
 
@@ -42,7 +42,7 @@ internal static partial class CatalogueValidator
                     }
                     else if (!system.Resources.Contains(op.Resource))
                     {
-                        findings.Add(map.Error(at, FindingCodes.UnknownOperation, $"identity '{identity.Name}': '{op.Resource}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)})"));
+                        findings.Add(map.Error(at, FindingCodes.UnknownOperation, $"identity '{identity.Name}': '{op.Resource}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)}){NearestName.Hint(op.Resource, system.Resources)}"));
                     }
                 }
             }

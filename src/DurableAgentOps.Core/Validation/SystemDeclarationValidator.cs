@@ -34,14 +34,14 @@ internal static class SystemDeclarationValidator
 
         if (catalogue.FindSystem(declaration.System) is not { Kind: SystemKind.Business } system)
         {
-            findings.Add(map.Error("/system", FindingCodes.UnknownSystem, $"system '{declaration.System}' is not a business system under 'systems' in identities.yaml"));
+            findings.Add(map.Error("/system", FindingCodes.UnknownSystem, $"system '{declaration.System}' is not a business system under 'systems' in identities.yaml{NearestName.Hint(declaration.System, catalogue.Systems.Where(s => s.Kind == SystemKind.Business).Select(s => s.Name))}"));
             return findings;
         }
 
         foreach (var record in (declaration.Records ?? new Dictionary<string, RecordSchema>()).Keys.Where(r => !system.Resources.Contains(r)))
         {
             findings.Add(map.Error($"/records/{SourceMap.Segment(record)}", FindingCodes.UnknownOperation,
-                $"record '{record}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)})"));
+                $"record '{record}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)}){NearestName.Hint(record, system.Resources)}"));
         }
 
         foreach (var operation in declaration.Operations)
@@ -54,7 +54,7 @@ internal static class SystemDeclarationValidator
 
             if (!system.Resources.Contains(op.Resource))
             {
-                findings.Add(map.Error(path, FindingCodes.UnknownOperation, $"operation {operation.Name}: '{op.Resource}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)})"));
+                findings.Add(map.Error(path, FindingCodes.UnknownOperation, $"operation {operation.Name}: '{op.Resource}' is not a resource of system '{system.Name}' (known: {string.Join(", ", system.Resources)}){NearestName.Hint(op.Resource, system.Resources)}"));
             }
 
             foreach (var problem in Problems(operation, op))
@@ -99,7 +99,7 @@ internal static class SystemDeclarationValidator
             if (parts.Length >= 2 && byAlias.TryGetValue(parts[0], out var known) && !known.Schema.Fields.ContainsKey(parts[1]))
             {
                 yield return map.Error(at, FindingCodes.DeclarationFieldNotInSchema,
-                    $"operation {operation.Name} names '{dataPath}', but a {declaration.System}.{known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", known.Schema.Fields.Keys)})");
+                    $"operation {operation.Name} names '{dataPath}', but a {declaration.System}.{known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", known.Schema.Fields.Keys)}){NearestName.Hint(parts[1], known.Schema.Fields.Keys)}");
             }
         }
 
@@ -108,7 +108,7 @@ internal static class SystemDeclarationValidator
             foreach (var field in (operation.Answer?.MustMatch.Keys ?? []).Where(f => !own.Fields.ContainsKey(f)))
             {
                 yield return map.Error($"{path}/answer/mustMatch/{SourceMap.Segment(field)}", FindingCodes.DeclarationFieldNotInSchema,
-                    $"operation {operation.Name} checks the answer's '{field}', but a {declaration.System}.{op.Resource} record has no field '{field}' (fields: {string.Join(", ", own.Fields.Keys)})");
+                    $"operation {operation.Name} checks the answer's '{field}', but a {declaration.System}.{op.Resource} record has no field '{field}' (fields: {string.Join(", ", own.Fields.Keys)}){NearestName.Hint(field, own.Fields.Keys)}");
             }
         }
     }

@@ -120,7 +120,7 @@ internal sealed class WorkflowValidator
             }
 
             Error(at, FindingCodes.FieldNotInSchema,
-                $"{what} names '{dataPath}', but a {known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", schema.Fields.Keys)})");
+                $"{what} names '{dataPath}', but a {known.Resource} record has no field '{parts[1]}' (fields: {string.Join(", ", schema.Fields.Keys)}){NearestName.Hint(parts[1], schema.Fields.Keys)}");
             return null;
         }
 
@@ -302,7 +302,7 @@ internal sealed class WorkflowValidator
             var source = step.From[j];
             if (!firstIndex.TryGetValue(source, out var sourceIndex))
             {
-                Error($"{path}/from/{j}", FindingCodes.FromMissingStep, $"step '{step.Id}': 'from' names '{source}', which is not a step of this workflow");
+                Error($"{path}/from/{j}", FindingCodes.FromMissingStep, $"step '{step.Id}': 'from' names '{source}', which is not a step of this workflow{NearestName.Hint(source, StepIds)}");
             }
             else if (sourceIndex >= index)
             {
@@ -413,7 +413,7 @@ internal sealed class WorkflowValidator
                 var at = step.Scope.Records.ContainsKey(attribute) ? $"{path}/scope/records/{SourceMap.Segment(attribute)}" : $"{path}/scope";
                 Error(at, FindingCodes.ScopeAttributeNotDeclared,
                     $"step '{step.Id}' limits records by '{attribute}', but {operation}'s declaration does not say where a record's {attribute} comes from "
-                    + $"(record.attributes: {(known.Count == 0 ? "none" : string.Join(", ", known))}): the guard could not judge it, and the write would be refused");
+                    + $"(record.attributes: {(known.Count == 0 ? "none" : string.Join(", ", known))}): the guard could not judge it, and the write would be refused{NearestName.Hint(attribute, known)}");
             }
         }
     }
@@ -441,11 +441,11 @@ internal sealed class WorkflowValidator
 
         if (_catalogue.FindSystem(op.System) is not { } system)
         {
-            Error(path, FindingCodes.UnknownSystem, $"step '{step.Id}': system '{op.System}' is not in the identity catalogue's systems");
+            Error(path, FindingCodes.UnknownSystem, $"step '{step.Id}': system '{op.System}' is not in the identity catalogue's systems{NearestName.Hint(op.System, _catalogue.Systems.Select(s => s.Name))}");
         }
         else if (!system.Resources.Contains(op.Resource))
         {
-            Error(path, FindingCodes.UnknownOperation, $"step '{step.Id}': '{op.Resource}' is not a resource of system '{op.System}' (known: {string.Join(", ", system.Resources)})");
+            Error(path, FindingCodes.UnknownOperation, $"step '{step.Id}': '{op.Resource}' is not a resource of system '{op.System}' (known: {string.Join(", ", system.Resources)}){NearestName.Hint(op.Resource, system.Resources)}");
         }
         else if (system.Kind == SystemKind.Business && _catalogue.Declarations is { } declared && _catalogue.FindOperation(operation) is null)
         {
@@ -453,7 +453,7 @@ internal sealed class WorkflowValidator
             var declaration = declared.FirstOrDefault(d => d.System == op.System);
             Error(path, FindingCodes.OperationNotDeclared, declaration is null
                 ? $"step '{step.Id}': system '{op.System}' has no declaration; add {SystemFilesName}/{op.System}.yaml beside identities.yaml declaring {op}"
-                : $"step '{step.Id}': {op} is not declared in {declaration.File} (declared: {string.Join(", ", declaration.Operations.Select(o => o.Name))})");
+                : $"step '{step.Id}': {op} is not declared in {declaration.File} (declared: {string.Join(", ", declaration.Operations.Select(o => o.Name))}){NearestName.Hint(operation, declaration.Operations.Select(o => o.Name))}");
         }
 
         return op;
@@ -468,7 +468,7 @@ internal sealed class WorkflowValidator
 
         if (_catalogue.Find(step.Identity) is not { } identity)
         {
-            Error($"{path}/identity", FindingCodes.UnknownIdentity, $"step '{step.Id}': identity '{step.Identity}' is not in the identity catalogue");
+            Error($"{path}/identity", FindingCodes.UnknownIdentity, $"step '{step.Id}': identity '{step.Identity}' is not in the identity catalogue{NearestName.Hint(step.Identity, _catalogue.Identities.Select(i => i.Name))}");
             return;
         }
 
@@ -603,7 +603,7 @@ internal sealed class WorkflowValidator
                 _findings.Add(_map.Warning(at, FindingCodes.WriteApprovalNone, $"write step '{step.Id}' writes without approval: {approval.Justification}"));
                 break;
             case ApprovalMode.Gate when approval.Gate is not null && _workflow.FindGate(approval.Gate) is null:
-                Error(approval.When is null ? at : $"{at}/gate", FindingCodes.UnknownGate, $"step '{step.Id}': approval names gate '{approval.Gate}', which is not under 'gates'");
+                Error(approval.When is null ? at : $"{at}/gate", FindingCodes.UnknownGate, $"step '{step.Id}': approval names gate '{approval.Gate}', which is not under 'gates'{NearestName.Hint(approval.Gate, GateIds)}");
                 break;
             case ApprovalMode.Routed:
                 CheckRoutedApproval(step, index, at, approval.RouteStep!, firstIndex);
@@ -620,7 +620,7 @@ internal sealed class WorkflowValidator
     {
         if (!firstIndex.TryGetValue(routeStep, out var routeIndex) || _workflow.Steps[routeIndex].Kind != StepKind.Route)
         {
-            Error($"{at}/route", FindingCodes.UnknownGate, $"step '{step.Id}': approval route '{routeStep}' is not a route step of this workflow");
+            Error($"{at}/route", FindingCodes.UnknownGate, $"step '{step.Id}': approval route '{routeStep}' is not a route step of this workflow{NearestName.Hint(routeStep, _workflow.Steps.Where(s => s.Kind == StepKind.Route).Select(s => s.Id))}");
             return;
         }
 
@@ -656,7 +656,7 @@ internal sealed class WorkflowValidator
 
             if (route.Gate is not null && _workflow.FindGate(route.Gate) is null)
             {
-                Error($"{at}/gate", FindingCodes.UnknownGate, $"step '{step.Id}': route '{route.To}' names gate '{route.Gate}', which is not under 'gates'");
+                Error($"{at}/gate", FindingCodes.UnknownGate, $"step '{step.Id}': route '{route.To}' names gate '{route.Gate}', which is not under 'gates'{NearestName.Hint(route.Gate, GateIds)}");
             }
         }
 
@@ -707,7 +707,7 @@ internal sealed class WorkflowValidator
                 CheckDuration(escalation.After, $"{path}/escalation/after", $"gate '{gate.Id}' escalation", mustBePositive: true);
                 if (_workflow.FindGate(escalation.To) is null)
                 {
-                    Error($"{path}/escalation/to", FindingCodes.UnknownGate, $"gate '{gate.Id}' escalates to '{escalation.To}', which is not under 'gates'");
+                    Error($"{path}/escalation/to", FindingCodes.UnknownGate, $"gate '{gate.Id}' escalates to '{escalation.To}', which is not under 'gates'{NearestName.Hint(escalation.To, GateIds)}");
                 }
                 else if (EscalationReturns(gate) is { } cycle)
                 {
@@ -810,7 +810,7 @@ internal sealed class WorkflowValidator
         // An invalid name is already reported by the binder.
         if (_haveCatalogue && Names.IsValid(name) && _catalogue.FindGroup(name) is null)
         {
-            Error(path, FindingCodes.UnknownGroup, $"{what}: group '{name}' is not under 'groups' in the identity catalogue");
+            Error(path, FindingCodes.UnknownGroup, $"{what}: group '{name}' is not under 'groups' in the identity catalogue{NearestName.Hint(name, _catalogue.Groups.Select(g => g.Name))}");
         }
     }
 
@@ -854,6 +854,10 @@ internal sealed class WorkflowValidator
             Error(path, FindingCodes.InvalidDuration, $"{what} must be longer than zero");
         }
     }
+
+    private IEnumerable<string> StepIds => _workflow.Steps.Select(s => s.Id);
+
+    private IEnumerable<string> GateIds => _workflow.Gates.Select(g => g.Id);
 
     private void Error(string path, string code, string message) => _findings.Add(_map.Error(path, code, message));
 

@@ -13,13 +13,17 @@ internal sealed class YamlTreeParser
 {
     private const int MaxDepth = 64;
     private readonly IParser _parser;
+    private readonly string _text;
     private readonly string _file;
     private readonly List<Finding> _findings;
-    private SourcePosition _lastPosition = SourcePosition.Start;
+
+    /// <summary>Flow collections ('[' or '{') opened and not yet closed, innermost last: where an unclosed one began.</summary>
+    private readonly Stack<Mark> _openFlows = new();
 
     private YamlTreeParser(string text, string file, List<Finding> findings)
     {
         _parser = new Parser(new StringReader(text));
+        _text = text;
         _file = file;
         _findings = findings;
     }
@@ -34,17 +38,13 @@ internal sealed class YamlTreeParser
         }
         catch (YamlException ex)
         {
-            var line = Math.Max(1, (int)Math.Min(ex.Start.Line, int.MaxValue));
-            var column = Math.Max(1, (int)Math.Min(ex.Start.Column, int.MaxValue));
-            findings.Add(new Finding(file, line, column, Severity.Error, FindingCodes.YamlSyntax, $"YAML syntax error: {Clean(ex.Message)}"));
+            findings.Add(parser.SyntaxError(ex));
             return null;
         }
         catch (InvalidOperationException)
         {
-            // YamlDotNet's scanner throws this (without a Mark) on some malformed flow collections; the last event
-            // it produced is the best position there is.
-            var at = parser._lastPosition;
-            findings.Add(new Finding(file, at.Line, at.Column, Severity.Error, FindingCodes.YamlSyntax, "YAML syntax error: malformed YAML after this point (check brackets and quotes)"));
+            // YamlDotNet's scanner throws this (without a Mark) on some malformed flow collections.
+            findings.Add(parser.UnclosedFlow());
             return null;
         }
     }
@@ -103,6 +103,12 @@ internal sealed class YamlTreeParser
 
     private YSequence ParseSequence(SequenceStart start, int depth)
     {
+        var flow = start.Style == SequenceStyle.Flow;
+        if (flow)
+        {
+            _openFlows.Push(start.Start);
+        }
+
         Next();
         var items = new List<YNode>();
         while (_parser.Current is not SequenceEnd)
@@ -115,11 +121,22 @@ internal sealed class YamlTreeParser
         }
 
         Next();
+        if (flow)
+        {
+            _openFlows.Pop();
+        }
+
         return new YSequence(Position(start.Start), items);
     }
 
     private YMapping ParseMapping(MappingStart start, int depth)
     {
+        var flow = start.Style == MappingStyle.Flow;
+        if (flow)
+        {
+            _openFlows.Push(start.Start);
+        }
+
         Next();
         var entries = new List<KeyValuePair<YScalar, YNode>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -149,6 +166,11 @@ internal sealed class YamlTreeParser
         }
 
         Next();
+        if (flow)
+        {
+            _openFlows.Pop();
+        }
+
         return new YMapping(Position(start.Start), entries);
     }
 
@@ -187,15 +209,7 @@ internal sealed class YamlTreeParser
         Next();
     }
 
-    private void Next()
-    {
-        if (_parser.Current is { } current)
-        {
-            _lastPosition = Position(current.End);
-        }
-
-        _parser.MoveNext();
-    }
+    private void Next() => _parser.MoveNext();
 
     private void Add(SourcePosition position, string code, string message) =>
         _findings.Add(new Finding(_file, position.Line, position.Column, Severity.Error, code, message));
@@ -203,10 +217,106 @@ internal sealed class YamlTreeParser
     private static SourcePosition Position(Mark mark) =>
         new(Math.Max(1, (int)Math.Min(mark.Line, int.MaxValue)), Math.Max(1, (int)Math.Min(mark.Column, int.MaxValue)));
 
+    /// <summary>
+    /// A YamlDotNet error as a finding at the fault itself. Its Mark is often where the scanner started the construct
+    /// (for a tab used as indentation, the start of the enclosing mapping: line 1), so a tab is looked for from there on.
+    /// </summary>
+    private Finding SyntaxError(YamlException ex)
+    {
+        var reason = Clean(ex.Message);
+        var at = Position(ex.Start);
+        if (reason.Contains("tab", StringComparison.OrdinalIgnoreCase))
+        {
+            // Every event produced so far ends before the fault: the scanner reads in order and failed at the tab.
+            var from = Math.Max(Index(ex.Start), _parser.Current is { } last ? Index(last.End) : 0);
+            if (FindTab(from) is { } tab)
+            {
+                return Syntax(PositionOf(tab), "a tab is used for indentation; YAML indents with spaces only");
+            }
+        }
+        else if (QuotedRunOn() is { } quoted)
+        {
+            // A quote left open is closed by the next quote character (an apostrophe further down, say): the error
+            // surfaces there, but the fault is where the quote was opened.
+            return Syntax(Position(quoted.Start), $"the quote opened here is not closed on its line (it runs on to line {Position(quoted.End).Line})");
+        }
+        else if (reason.Contains("did not find expected", StringComparison.Ordinal))
+        {
+            reason = "this line does not line up with the lines above it (check its indentation)";
+        }
+        else if (reason.Contains("found invalid mapping", StringComparison.Ordinal))
+        {
+            reason = "'key: value' is not allowed here (check the indentation, or quote a value that holds ': ')";
+        }
+        else if (reason.Contains("quoted scalar", StringComparison.Ordinal) && !reason.Contains("escape", StringComparison.Ordinal))
+        {
+            reason = "the quote opened here is not closed";
+        }
+
+        return Syntax(at, reason);
+    }
+
+    /// <summary>The last event read, when it is a quoted value spanning lines: the likely cause of an error just after it.</summary>
+    private Scalar? QuotedRunOn() =>
+        _parser.Current is Scalar { Style: ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted } scalar && scalar.End.Line > scalar.Start.Line ? scalar : null;
+
+    /// <summary>The flow collection left open (innermost), else the first bracket after the last good event.</summary>
+    private Finding UnclosedFlow()
+    {
+        if (_openFlows.TryPeek(out var open))
+        {
+            return Syntax(Position(open), $"the '{Bracket(Index(open))}' opened here is not closed (check brackets and quotes)");
+        }
+
+        var from = _parser.Current is { } last ? Index(last.Start) : 0;
+        var bracket = _text.IndexOfAny(['[', '{'], Math.Min(from, _text.Length));
+        return bracket >= 0
+            ? Syntax(PositionOf(bracket), $"the '{_text[bracket]}' opened here is not closed (check brackets and quotes)")
+            : Syntax(_parser.Current is { } current ? Position(current.Start) : SourcePosition.Start, "malformed YAML after this point (check brackets and quotes)");
+    }
+
+    private string Bracket(int index) => index < _text.Length && _text[index] is '[' or '{' ? _text[index].ToString() : "[";
+
+    /// <summary>The first tab at or after <paramref name="from"/> that indents a line (only blanks before it), else the first tab.</summary>
+    private int? FindTab(int from)
+    {
+        int? first = null;
+        for (var i = Math.Min(from, _text.Length); i < _text.Length; i++)
+        {
+            if (_text[i] != '\t')
+            {
+                continue;
+            }
+
+            first ??= i;
+            var lineStart = _text.LastIndexOf('\n', Math.Max(0, i - 1)) + 1;
+            if (i == 0 || _text.AsSpan(lineStart, i - lineStart).Trim(" \t").IsEmpty)
+            {
+                return i;
+            }
+        }
+
+        return first;
+    }
+
+    /// <summary>1-based line and column of a character index of the text (a "\r\n" counts as one line break).</summary>
+    private SourcePosition PositionOf(int index)
+    {
+        var before = _text.AsSpan(0, Math.Min(index, _text.Length));
+        var lineStart = before.LastIndexOf('\n') + 1;
+        return new SourcePosition(before.Count('\n') + 1, index - lineStart + 1);
+    }
+
+    private Finding Syntax(SourcePosition at, string reason) =>
+        new(_file, at.Line, at.Column, Severity.Error, FindingCodes.YamlSyntax, $"YAML syntax error: {reason}");
+
+    private static int Index(Mark mark) => (int)Math.Clamp(mark.Index, 0, int.MaxValue);
+
     /// <summary>YamlDotNet prefixes messages with "(Line: .., Col: ..)"; the finding already says where.</summary>
     private static string Clean(string message)
     {
         var close = message.IndexOf("): ", StringComparison.Ordinal);
-        return message.StartsWith("(Line", StringComparison.Ordinal) && close > 0 ? message[(close + 3)..] : message;
+        var text = message.StartsWith("(Line", StringComparison.Ordinal) && close > 0 ? message[(close + 3)..] : message;
+        return text.Length > 0 ? char.ToLowerInvariant(text[0]) + text[1..].TrimEnd('.') : text;
     }
 }
