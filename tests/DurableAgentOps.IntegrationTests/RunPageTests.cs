@@ -9,7 +9,7 @@ namespace DurableAgentOps.IntegrationTests;
 /// The run page for the people in a run, driven in headless Chromium with the pages' real sign-in at the dev provider:
 /// Alice starts crm-followup, Bob (a manager) rejects it with a comment; Alice, Ana (a manager by group, no reading
 /// role) and Ivan (investigator) follow it; Mallory (nobody in the run) and a visitor who has not signed in learn
-/// nothing about it. At 390 and 1280 px nothing scrolls sideways.
+/// nothing about it. A second run of Alice's waits at its gate. At 390 and 1280 px nothing scrolls sideways.
 /// </summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class RunPageTests(AzuriteFixture azurite, BrowserFixture browser, RunPageTests.SharedRun shared)
@@ -29,8 +29,9 @@ public sealed class RunPageTests(AzuriteFixture azurite, BrowserFixture browser,
     private readonly List<IBrowserContext> contexts = [];
     private HostProcess host = null!;
     private string runId = null!;
+    private string waitingRunId = null!;
 
-    public async Task InitializeAsync() => (_, host, runId) = await shared.StartOnceAsync(azurite);
+    public async Task InitializeAsync() => (_, host, runId, waitingRunId) = await shared.StartOnceAsync(azurite);
 
     public async Task DisposeAsync()
     {
@@ -72,6 +73,20 @@ public sealed class RunPageTests(AzuriteFixture azurite, BrowserFixture browser,
         await AssertFitsAsync(page, "runpage-initiator-1280");
         await page.SetViewportSizeAsync(390, 844);
         await AssertFitsAsync(page, "runpage-initiator-390");
+    }
+
+    [Fact]
+    public async Task RunPage_InitiatorOfARunAtItsGate_SeesWhoIsAskedSinceWhenAndUntilWhen()
+    {
+        var page = await SignedInAsync(Alice, 390, run: waitingRunId);
+
+        var banner = await page.Locator("#status").InnerTextAsync();
+        Assert.Matches(@"^Waiting for approval at manager-review since today, \d\d:\d\d UTC\.", banner);
+        Assert.Contains("Asked: members of emea-sales-managers; one approval is needed. The decision is due by", banner, StringComparison.Ordinal);
+        Assert.Contains("wait", await page.Locator("#status").GetAttributeAsync("class") ?? string.Empty, StringComparison.Ordinal);
+        Assert.Contains("Nobody has decided yet.", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        Assert.Contains(await page.Locator("#steps li").AllInnerTextsAsync(), s => s.Contains("waits for approval at manager-review", StringComparison.Ordinal));
+        await AssertFitsAsync(page, "runpage-waiting-390");
     }
 
     [Fact]
@@ -151,12 +166,12 @@ public sealed class RunPageTests(AzuriteFixture azurite, BrowserFixture browser,
     }
 
     /// <summary>A fresh browser at <paramref name="width"/> px signed in as <paramref name="person"/> from the run page's own button, back on the page.</summary>
-    private async Task<IPage> SignedInAsync(string person, int width, int expect = 200)
+    private async Task<IPage> SignedInAsync(string person, int width, int expect = 200, string? run = null)
     {
         var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 } });
         contexts.Add(context);
         var page = await context.NewPageAsync();
-        var url = $"{host.BaseUrl}/runs/{runId}/overview";
+        var url = $"{host.BaseUrl}/runs/{run ?? runId}/overview";
         await page.GotoAsync(url);
         var back = page.WaitForResponseAsync(r => r.Request.IsNavigationRequest && new Uri(r.Url).AbsolutePath == new Uri(url).AbsolutePath);
         await page.ClickAsync("#sign-in");
@@ -183,8 +198,9 @@ public sealed class RunPageTests(AzuriteFixture azurite, BrowserFixture browser,
         private DevServicesProcess? dev;
         private HostProcess? host;
         private string? runId;
+        private string? waitingRunId;
 
-        internal async Task<(DevServicesProcess, HostProcess, string)> StartOnceAsync(AzuriteFixture azurite)
+        internal async Task<(DevServicesProcess, HostProcess, string, string)> StartOnceAsync(AzuriteFixture azurite)
         {
             await gate.WaitAsync();
             try
@@ -196,7 +212,13 @@ public sealed class RunPageTests(AzuriteFixture azurite, BrowserFixture browser,
                 }
 
                 runId ??= await RejectedRunAsync();
-                return (dev, host, runId);
+                if (waitingRunId is null)
+                {
+                    waitingRunId = await GovernedRuns.StartAsync(host, dev, "crm-followup", new { accountId = "ACC-000002" }, Alice);
+                    await host.WaitForJsonAsync($"/api/runs/{waitingRunId}", s => s.GetProperty("phase").GetString() == "awaiting-approval", Patience, "waiting");
+                }
+
+                return (dev, host, runId, waitingRunId);
             }
             finally
             {
