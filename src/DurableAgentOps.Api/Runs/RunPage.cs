@@ -73,7 +73,8 @@ internal static class RunPage
         }
 
         var self = SelfPath(http);
-        var prefix = self[..^$"/runs/{Uri.EscapeDataString(runId)}/overview".Length];
+        // The prefix the host serves its pages under ("" standalone, "/api" on Functions): a run id holds no '/'.
+        var prefix = self[..self.LastIndexOf("/runs/", StringComparison.Ordinal)];
         await new RunPageView(access, caller, time.GetUtcNow(), prefix).Render().WriteAsync(http.Response, 200, $"{access.Status.Workflow}: run {runId}");
     }
 
