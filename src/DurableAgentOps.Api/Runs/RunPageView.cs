@@ -91,7 +91,7 @@ internal sealed class RunPageView(RunPageAccess access, Caller caller, DateTimeO
                 return ("wait", "Running.", status.CurrentStep is { } current ? $"Now: {StepTitle(current)}." : "It has just started.");
             case "completed" when status.Steps.Any(s => s.Kind == StepKind.Write):
                 return ("ok", "Finished: the change was written.",
-                    decided is { Approved: true } ? $"Approved by {decided.Approver!.Name} on {Time(decided.At)}." : "Every step is done.");
+                    decided is { Approved: true } ? $"Approved by {decided.Approver!.Name} ({Time(decided.At)})." : "Every step is done.");
             case "completed":
                 return ("ok", "Finished.", "Every step is done.");
             case "rejected":
