@@ -16,7 +16,7 @@ namespace DurableAgentOps.Api;
 public static class AgentOpsApiEndpoints
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
-        [.. RunEndpoints.All, .. HostEndpoints.All, .. EvidenceEndpoints.All, .. TimelinePage.All, .. ReplayEndpoints.All, .. ApprovalPage.All, .. SystemEndpoints.All];
+        [.. RunEndpoints.All, .. HostEndpoints.All, .. EvidenceEndpoints.All, .. TimelinePage.All, .. ReplayEndpoints.All, .. ApprovalPage.All, .. RunPage.All, .. SystemEndpoints.All];
 
     public static ApiEndpoint Named(string name) =>
         All.FirstOrDefault(e => e.Name == name) ?? throw new ArgumentException($"no endpoint is named '{name}'", nameof(name));

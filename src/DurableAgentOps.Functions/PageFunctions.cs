@@ -7,7 +7,7 @@ using Microsoft.DurableTask.Client;
 namespace DurableAgentOps.Functions;
 
 /// <summary>
-/// The approval page and the investigators' timeline pages on Functions, each the endpoint of the same name. No
+/// The approval page, the run page and the investigators' timeline pages on Functions, each the endpoint of the same name. No
 /// authentication middleware runs here, so the pages' sign-in callback is a trigger that hands the request to the
 /// OpenID Connect handler: set AgentOps__Auth__PagesCallbackPath=/api/signin-oidc and AgentOps__Approvals__PublicBaseUrl
 /// to the app's /api URL.
@@ -40,6 +40,17 @@ internal sealed class PageFunctions(EndpointInvoker endpoints)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "runs/{runId}/timeline/report")] HttpRequest request, [DurableClient] DurableTaskClient client,
         string runId) =>
         ApiTrigger.InvokeAsync(endpoints, "RunTimelineReport", request, client, ("runId", runId));
+
+    [Function("RunPage")]
+    public Task<IResult> Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "runs/{runId}/overview")] HttpRequest request, [DurableClient] DurableTaskClient client, string runId) =>
+        ApiTrigger.InvokeAsync(endpoints, "RunPage", request, client, ("runId", runId));
+
+    [Function("RunPageSignIn")]
+    public Task<IResult> RunSignIn(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "runs/{runId}/overview/sign-in")] HttpRequest request, [DurableClient] DurableTaskClient client,
+        string runId) =>
+        ApiTrigger.InvokeAsync(endpoints, "RunPageSignIn", request, client, ("runId", runId));
 
     /// <summary>Where the sign-in provider returns people to the pages (the standalone host's authentication middleware does this itself).</summary>
     [Function("ApprovalSignInCallback")]

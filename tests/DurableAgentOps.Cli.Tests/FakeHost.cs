@@ -28,9 +28,12 @@ internal sealed class FakeHost : IAsyncDisposable
 
     public IReadOnlyList<ReceivedRequest> Requests => [.. requests];
 
-    /// <summary>Answer to POST /api/workflows/{name}/runs (default: 202 with run id "run-1").</summary>
+    /// <summary>The run page the default start answer names: the host's pages are elsewhere than its API (as on Functions behind a front door).</summary>
+    public const string RunPage = "https://pages.contoso.example/api/runs/run-1/overview";
+
+    /// <summary>Answer to POST /api/workflows/{name}/runs (default: 202 with run id "run-1" and its run page).</summary>
     public Func<string, IResult> StartRun { get; set; } =
-        name => Results.Json(new { runId = "run-1", workflow = name, initiator = new { id = "t/a1", name = "Alice Martin", upn = "alice@contoso.example" }, statusUrl = "/api/runs/run-1" }, statusCode: 202);
+        name => Results.Json(new { runId = "run-1", workflow = name, initiator = new { id = "t/a1", name = "Alice Martin", upn = "alice@contoso.example" }, statusUrl = "/api/runs/run-1", runPage = RunPage }, statusCode: 202);
 
     /// <summary>Answer to POST /api/runs/{id}/approvals (default: 202 at gate manager-review).</summary>
     public Func<string, IResult> Approve { get; set; } =

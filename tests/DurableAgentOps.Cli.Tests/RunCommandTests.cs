@@ -44,7 +44,7 @@ public sealed class RunCommandTests : IAsyncLifetime
               ✓ read-last-call (read) as crm-reader [6f1c0a10-0000-4000-8000-000000000001]: ok; touched CALL-00000042
               ✓ draft-followup (draft) as drafter [6f1c0a10-0000-4000-8000-000000000007]: ok; touched nothing
               ✓ route-by-tier (route) as router [6f1c0a10-0000-4000-8000-000000000008]: ok; touched nothing
-              ⏸ waiting for approval at gate manager-review (approvers: group:emea-sales-managers, timeout P2D): run 'agentops approve run-1'
+              ⏸ waiting for approval at gate manager-review: asked members of emea-sales-managers, timeout P2D; follow it at https://pages.contoso.example/api/runs/run-1/overview
               ✓ write-followup (write) as crm-writer [6f1c0a10-0000-4000-8000-000000000002]: ok; touched TASK-1, NOTE-1
             run run-1 Completed: completed
 
@@ -111,13 +111,25 @@ public sealed class RunCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Run_NoWait_PrintsRunIdAndStatusUrlWithoutPolling()
+    public void Run_NoWait_PrintsTheRunPageTheHostNamesWithoutPolling()
     {
         var result = Run("--input", "accountId=ACC-000001", "--no-wait");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal($"run run-1 started (crm-followup); status: {host.Url}/api/runs/run-1\n", result.Out);
+        Assert.Equal($"run run-1 started (crm-followup); follow it at {FakeHost.RunPage}\n", result.Out);
+        Assert.DoesNotContain("/api/runs/run-1\n", result.Out, StringComparison.Ordinal);
         Assert.Single(host.Requests);
+    }
+
+    [Fact]
+    public void Run_NoWaitAgainstAHostThatNamesNoRunPage_PrintsTheRunPageOnTheHostItTalksTo()
+    {
+        host.StartRun = name => Results.Json(new { runId = "run-1", workflow = name, statusUrl = "/api/runs/run-1" }, statusCode: 202);
+
+        var result = Run("--input", "accountId=ACC-000001", "--no-wait");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal($"run run-1 started (crm-followup); follow it at {host.Url}/runs/run-1/overview\n", result.Out);
     }
 
     [Fact]
@@ -126,7 +138,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         var result = Run("--input", "accountId=ACC-000001", "--no-wait", "--format", "json");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("""{"runId":"run-1","workflow":"crm-followup","initiator":{"id":"t/a1","name":"Alice Martin","upn":"alice@contoso.example"},"statusUrl":"/api/runs/run-1"}""" + "\n", result.Out);
+        Assert.Equal("""{"runId":"run-1","workflow":"crm-followup","initiator":{"id":"t/a1","name":"Alice Martin","upn":"alice@contoso.example"},"statusUrl":"/api/runs/run-1","runPage":"https://pages.contoso.example/api/runs/run-1/overview"}""" + "\n", result.Out);
     }
 
     [Fact]
@@ -266,7 +278,8 @@ public sealed class RunCommandTests : IAsyncLifetime
 
         Assert.Equal(130, code);
         Assert.Contains("⏸ waiting for approval at gate manager-review", output.ToString(), StringComparison.Ordinal);
-        Assert.Equal("stopped watching run run-1; the run goes on (approve it with 'agentops approve run-1')\n", error.ToString());
+        Assert.Equal($"stopped watching run run-1; the run goes on: follow it at {FakeHost.RunPage}\n", error.ToString());
+        Assert.DoesNotContain("agentops approve", output.ToString() + error.ToString(), StringComparison.Ordinal);
         Assert.Single(host.Requests, r => r.Method == "POST");
     }
 

@@ -90,6 +90,22 @@ public sealed class EndpointInvokerTests
     }
 
     [Fact]
+    public async Task Invoke_RunPageNotSignedIn_IsTheSignInPageUnderTheApiPrefixAndReadsNoRun()
+    {
+        await using var app = FunctionsApp.Start();
+        var http = app.Request("GET", "/api/runs/crm-followup-0123456789ab/overview");
+        // A client that throws on use: the page must not read the run before sign-in.
+        http.RequestServices.GetRequiredService<RequestDurableClient>().Client = new UnusedDurableClient();
+
+        await app.Services.GetRequiredService<EndpointInvoker>().InvokeAsync("RunPage", http, ("runId", "crm-followup-0123456789ab"));
+
+        Assert.Equal(200, http.Response.StatusCode);
+        var body = FunctionsApp.Body(http);
+        Assert.Contains("Sign in to follow this run", body, StringComparison.Ordinal);
+        Assert.Contains("href=\"/api/runs/crm-followup-0123456789ab/overview/sign-in\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Invoke_ApprovalPageOverItsLimit_Is429WithRetryAfterForThatAddressOnly()
     {
         await using var app = FunctionsApp.Start(new Dictionary<string, string?>

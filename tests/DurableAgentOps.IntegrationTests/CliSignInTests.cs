@@ -106,6 +106,23 @@ public sealed class CliSignInTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cli_RunNoWait_PrintsTheRunPageWhichOpensWithoutABearerToken()
+    {
+        Assert.Equal(0, (await CliAsync("alice", "login", "--dev", "alice", "--authority", dev.Authority)).ExitCode);
+
+        var started = await CliAsync("alice", "run", "crm-followup", "-i", "accountId=ACC-000002", "--no-wait");
+
+        Assert.True(started.ExitCode == 0, started.Error);
+        var printed = System.Text.RegularExpressions.Regex.Match(started.Out, @"^run (?<id>\S+) started \(crm-followup\); follow it at (?<url>\S+)\n$");
+        Assert.True(printed.Success, started.Out);
+        Assert.Equal($"{host.BaseUrl}/runs/{printed.Groups["id"].Value}/overview", printed.Groups["url"].Value);
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        using var page = await browser.GetAsync(printed.Groups["url"].Value);
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Sign in to follow this run", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cli_PersonWithoutTheStarterRole_ExitsFiveNamingTheRole()
     {
         Assert.Equal(0, (await CliAsync("bob", "login", "--dev", "bob.manager@contoso.example", "--authority", dev.Authority)).ExitCode);

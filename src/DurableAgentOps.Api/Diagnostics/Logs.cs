@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace DurableAgentOps.Api.Diagnostics;
 
 /// <summary>
-/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay, 1200-1299 the request pipeline (overload, sign-in refusals, storage outages), 1300-1399 system checks.
+/// Log messages of the Api assembly, so event ids stay unique: 1000-1099 evidence pages, reports and refusals, 1100-1199 replay, 1200-1299 the request pipeline (overload, sign-in refusals, storage outages), 1300-1399 system checks, 1410-1419 the run page.
 /// Tokens, links, keys and mail addresses are never arguments.
 /// </summary>
 internal static partial class Logs
@@ -28,4 +28,7 @@ internal static partial class Logs
 
     [LoggerMessage(1202, LogLevel.Warning, "Storage unavailable answering {Method} {Route}: 503 ({What})")]
     public static partial void StorageUnavailable(this ILogger logger, string method, string route, string what);
+
+    [LoggerMessage(1410, LogLevel.Information, "Run page of run {RunId} refused to principal {PrincipalId}: not its initiator, an approver of its gates, nor a reader (or no such run)")]
+    public static partial void RunPageRefused(this ILogger logger, string runId, string principalId);
 }

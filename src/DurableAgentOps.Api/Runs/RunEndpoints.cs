@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using DurableAgentOps.Api.Http;
 using DurableAgentOps.Api.Security;
+using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Workflows;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -26,8 +27,14 @@ internal static class RunEndpoints
         new("ResumeRun", "POST", "/api/runs/{runId}/resume", AgentOpsPolicies.Administrator, ResumeAsync, new GuardedAction("resuming a write")),
     ];
 
-    /// <summary><c>POST /api/workflows/{name}/runs</c> with <c>{"input":{...}}</c>: 202 with the run id; the initiator is the caller.</summary>
-    private static async Task<IResult> StartAsync(string name, HttpRequest request, ClaimsPrincipal user, [FromServices] RunService runs, CancellationToken ct)
+    /// <summary>
+    /// <c>POST /api/workflows/{name}/runs</c> with <c>{"input":{...}}</c>: 202 with the run id, the status URL and the run
+    /// page (<c>runPage</c>, where the starter and the approvers follow it, built from the pages' public URL); the
+    /// initiator is the caller.
+    /// </summary>
+    private static async Task<IResult> StartAsync(
+        string name, HttpRequest request, ClaimsPrincipal user, [FromServices] RunService runs, [FromServices] IOptions<ApprovalsOptions> pages,
+        [FromServices] IOptions<PublicUrlOptions> urls, CancellationToken ct)
     {
         var (body, invalid) = await JsonBody.ReadObjectAsync(request, ct, "input");
         if (invalid is not null)
@@ -44,7 +51,8 @@ internal static class RunEndpoints
         return await ApiResults.OrRefusalAsync(async () =>
         {
             var runId = await runs.StartAsync(name, body["input"] as JsonObject, caller, ct);
-            return ApiResults.Json(new { runId, workflow = name, initiator = caller.ToPrincipal(), statusUrl = $"/api/runs/{runId}" }, 202);
+            var runPage = RunPageLinks.For(pages.Value.PublicBaseUrl ?? urls.Value.PublicBaseUrl, runId).AbsoluteUri;
+            return ApiResults.Json(new { runId, workflow = name, initiator = caller.ToPrincipal(), statusUrl = $"/api/runs/{runId}", runPage }, 202);
         });
     }
 

@@ -37,7 +37,7 @@ internal sealed class RunCommand : ICliCommand
         };
         var inputJson = new Option<string?>("--input-json") { HelpName = "json", Description = "The input as a JSON object, e.g. '{\"accountId\":\"ACC-000001\"}'." };
         var host = HostOptions.Host();
-        var noWait = new Option<bool>("--no-wait") { Description = "Print the run id and return at once instead of watching the run." };
+        var noWait = new Option<bool>("--no-wait") { Description = "Print the run id and its run page (where you follow it in a browser) and return at once instead of watching the run." };
         var format = CommonOptions.Format("Output format: text (live progress) or json (the host's final status, or its answer with --no-wait).", "text", "json");
         var command = new Command("run", "Start a workflow run on a DurableAgentOps host, as the person you signed in as (agentops login), and show each step (identity, client id, records touched) as it finishes.")
         {
@@ -71,6 +71,7 @@ internal sealed class RunCommand : ICliCommand
         using var client = connected;
 
         string? runId = null;
+        string? runPage = null;
         try
         {
             var started = await client.PostAsync($"/api/workflows/{Uri.EscapeDataString(args.Workflow)}/runs", new { input }, cancellationToken);
@@ -80,15 +81,17 @@ internal sealed class RunCommand : ICliCommand
             }
 
             runId = id;
-            var initiator = started.Read<RunStartedDto>()?.Initiator?.Name ?? "you";
+            var answer = started.Read<RunStartedDto>();
+            var initiator = answer?.Initiator?.Name ?? "you";
+            runPage = RunPageUrl(answer?.RunPage, client.Host, runId);
             if (args.NoWait)
             {
-                context.Out.WriteLine(args.Format == "json" ? started.Body : $"run {runId} started ({args.Workflow}); status: {HostClient.Display(client.Host)}/api/runs/{runId}");
+                context.Out.WriteLine(args.Format == "json" ? started.Body : $"run {runId} started ({args.Workflow}); follow it at {runPage}");
                 return ExitCodes.Ok;
             }
 
             // In json mode stdout carries only the final document; progress still reaches a person, on stderr.
-            var progress = new RunProgressWriter(args.Format == "json" ? context.Error : context.Out, runId);
+            var progress = new RunProgressWriter(args.Format == "json" ? context.Error : context.Out, runId, runPage);
             (args.Format == "json" ? context.Error : context.Out).WriteLine($"run {runId} started ({args.Workflow}) as {initiator}");
             return await WatchAsync(context, client, runId, progress, args.Format, cancellationToken);
         }
@@ -97,7 +100,7 @@ internal sealed class RunCommand : ICliCommand
             var code = HostOptions.Unreachable(context, ex);
             if (runId is not null)
             {
-                context.Error.WriteLine($"run {runId} goes on without the CLI; its status is at /api/runs/{runId}");
+                context.Error.WriteLine($"run {runId} goes on without the CLI; follow it at {runPage}");
             }
 
             return code;
@@ -106,10 +109,19 @@ internal sealed class RunCommand : ICliCommand
         {
             context.Error.WriteLine(runId is null
                 ? "agentops run: interrupted before the host answered; the run may have started"
-                : $"stopped watching run {runId}; the run goes on (approve it with 'agentops approve {runId}')");
+                : $"stopped watching run {runId}; the run goes on: follow it at {runPage}");
             return ExitCodes.Interrupted;
         }
     }
+
+    /// <summary>
+    /// The run page, where the starter follows the run signed in with a browser (no bearer token): as the host names it
+    /// (its pages' public URL), else the host the CLI talks to with the page's route (an older host names none).
+    /// </summary>
+    internal static string RunPageUrl(string? named, Uri host, string runId) =>
+        Uri.TryCreate(named, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"
+            ? url.AbsoluteUri
+            : $"{HostClient.Display(host)}/runs/{Uri.EscapeDataString(runId)}/overview";
 
     private static async Task<int> WatchAsync(CliContext context, HostClient client, string runId, RunProgressWriter progress, string format, CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ internal sealed record FieldErrorDto(string? Field, string? Message);
 internal sealed record PrincipalDto(string? Id, string? Name, string? Upn);
 
 /// <summary>The 202 answer to POST /api/workflows/{name}/runs.</summary>
-internal sealed record RunStartedDto(string? RunId, string? Workflow, PrincipalDto? Initiator, string? StatusUrl);
+internal sealed record RunStartedDto(string? RunId, string? Workflow, PrincipalDto? Initiator, string? StatusUrl, string? RunPage = null);
 
 /// <summary>The 202 answer to POST /api/runs/{id}/approvals.</summary>
 internal sealed record DecisionRecordedDto(

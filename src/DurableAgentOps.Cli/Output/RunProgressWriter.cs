@@ -9,7 +9,7 @@ namespace DurableAgentOps.Cli.Output;
 /// Status reads repeat everything so far; this remembers what it already printed. A run its host started with governance
 /// switched off says so first.
 /// </summary>
-internal sealed class RunProgressWriter(TextWriter writer, string runId)
+internal sealed class RunProgressWriter(TextWriter writer, string runId, string runPage)
 {
     private readonly HashSet<string> printedSteps = new(StringComparer.Ordinal);
     private string? printedWait;
@@ -36,7 +36,7 @@ internal sealed class RunProgressWriter(TextWriter writer, string runId)
         var waitKey = wait is null ? null : $"{wait.StepId}/{wait.Gate}";
         if (wait is not null && waitKey != printedWait)
         {
-            writer.WriteLine(WaitLine(wait, runId));
+            writer.WriteLine(WaitLine(wait, runPage));
         }
 
         printedWait = waitKey;
@@ -60,12 +60,26 @@ internal sealed class RunProgressWriter(TextWriter writer, string runId)
         return $"  ✓ {step.StepId} ({KindName(step.Kind)}) as {step.Identity} [{step.ClientId}]: {step.Outcome}; touched {records}";
     }
 
-    internal static string WaitLine(WaitingForDto wait, string runId)
+    /// <summary>
+    /// Who is asked at which gate, and where the starter follows the run: not "run agentops approve", which she may not
+    /// (the gate's approvers decide from their mail, their Teams card or with agentops approve).
+    /// </summary>
+    internal static string WaitLine(WaitingForDto wait, string runPage)
     {
-        var quorum = wait.Quorum > 1 ? $", quorum {wait.Quorum} ({wait.ApprovalsSoFar ?? 0} so far)" : string.Empty;
-        return $"  ⏸ waiting for approval at gate {wait.Gate} (approvers: {string.Join(", ", wait.Approvers ?? [])}{quorum}, timeout {wait.Timeout}): " +
-            $"run 'agentops approve {runId}'";
+        var quorum = wait.Quorum > 1 ? $", {wait.ApprovalsSoFar ?? 0} of {wait.Quorum} approvals so far" : string.Empty;
+        return $"  ⏸ waiting for approval at gate {wait.Gate}: asked {Asked(wait.Approvers)}{quorum}, timeout {wait.Timeout}; follow it at {runPage}";
     }
+
+    /// <summary>"group:emea-sales-managers" as "members of emea-sales-managers", "person:x@y" as "x@y".</summary>
+    private static string Asked(IReadOnlyList<string>? approvers) =>
+        approvers is not { Count: > 0 }
+            ? "(the host did not say)"
+            : string.Join(", ", approvers.Select(a => a.Split(':', 2) switch
+            {
+                ["group", var name] => $"members of {name}",
+                ["person", var name] => name,
+                _ => a,
+            }));
 
     /// <summary>"read" whether the host wrote the kind as a name or as the enum's number.</summary>
     private static string KindName(JsonElement kind) => kind.ValueKind switch

@@ -8,7 +8,7 @@ public sealed class ApprovalsOptions
     public const string Section = "AgentOps:Approvals";
 
     /// <summary>
-    /// The key approval links are signed with (HMAC-SHA256), base64, at least 32 bytes; Key Vault in Azure. Unset, no
+    /// The key approval links are sealed with (AES-256-GCM under a key derived from it), base64, at least 32 bytes; Key Vault in Azure. Unset, no
     /// link is issued: notices report it, and decisions are still made through the API and CLI.
     /// </summary>
     public string? LinkSigningKey { get; set; }

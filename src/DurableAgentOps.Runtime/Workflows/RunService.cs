@@ -484,6 +484,61 @@ public sealed class RunService(
     public async Task<string?> MatchApproverAsync(RunStatus status, string gate, Caller caller, CancellationToken cancellationToken) =>
         await MatchGateAsync(status, gate, caller, cancellationToken);
 
+    /// <summary>
+    /// The run for its run page, for a signed-in person who may follow it: its initiator, an approver of a gate it reached
+    /// (the gate it waits at, or one that was decided or notified; asked only of someone neither of the others), or a
+    /// holder of the Reader, Investigator or Administrator role. Null both when the run is unknown and when the caller is none of these, so the page answers
+    /// the two alike. A directory outage refuses (503); a run whose definition is not deployed here matches no approver.
+    /// </summary>
+    public async Task<RunPageAccess?> GetForRunPageAsync(string runId, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (await ReadAsync(runId, cancellationToken) is not { } status)
+        {
+            return null;
+        }
+
+        var investigator = caller.IsInRole(AppRoles.Investigator) || caller.IsInRole(AppRoles.Administrator);
+        var reader = investigator || caller.IsInRole(AppRoles.Reader);
+        var initiator = caller.Id == status.Initiator.Id;
+        (string, string)? approverOf = null;
+        // Only asked when nothing else lets them see it: a reader's page does not wait on the directory.
+        IEnumerable<string> gates = initiator || reader ? [] : new[] { status.WaitingFor?.Gate }.Concat(status.Approvals.Select(a => a.Gate)).Concat(status.Notices.Select(n => n.Gate))
+            .OfType<string>().Distinct(StringComparer.Ordinal);
+        foreach (var gate in gates)
+        {
+            try
+            {
+                if (await MatchGateAsync(status, gate, caller, cancellationToken) is { } matched)
+                {
+                    approverOf = (gate, matched);
+                    break;
+                }
+            }
+            catch (RunRequestException ex) when (ex.Status == 409)
+            {
+                // The definition or gate is not deployed here: nobody is its approver.
+            }
+        }
+
+        if (!initiator && !reader && approverOf is null)
+        {
+            return null;
+        }
+
+        WorkflowSnapshot? snapshot;
+        try
+        {
+            snapshot = await definitions.LoadAsync(status.Workflow, status.DefinitionSha256, cancellationToken);
+        }
+        catch (DefinitionRefusedException)
+        {
+            snapshot = null;
+        }
+
+        return new RunPageAccess(status, snapshot, initiator, approverOf, reader, investigator);
+    }
+
     private async Task<RunStatus?> ReadAsync(string runId, CancellationToken cancellationToken) => (await ReadTracedAsync(runId, cancellationToken)).Status;
 
     /// <summary>
