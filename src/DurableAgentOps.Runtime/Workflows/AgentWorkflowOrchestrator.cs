@@ -237,7 +237,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, WorkflowDefinition definition, ProposedChange change,
         StepInvocation invocation)
     {
-        var why = WhyGate(step, gate);
+        var why = WhyGate(step, gate, definition, RunData.Build(run.Input, AllOutputs(definition)));
         var kind = NoticeKind.Request;
         evidence.Gate(context, "approval-request", new JsonObject
         {
@@ -379,12 +379,38 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
             : null;
     }
 
-    private static string WhyGate(StepDefinition step, GateDefinition gate) => step.Approval.Mode switch
+    /// <summary>
+    /// Why this gate, in words an approver reads: the condition and the value the run read that met it (a route's
+    /// chosen condition, or none of them for its default; a write's own <c>when</c>). Values come from the run's data as
+    /// its steps recorded it, so a redacted field reads as its redaction. Status and evidence text only: no activity.
+    /// </summary>
+    private string WhyGate(StepDefinition step, GateDefinition gate, WorkflowDefinition definition, JsonObject runData)
     {
-        ApprovalMode.Routed => $"route step {step.Approval.RouteStep} chose gate {gate.Id}",
-        ApprovalMode.Gate when step.Approval.When is { } when => $"{when} (a condition that cannot be judged asks for approval)",
-        _ => $"every run of step {step.Id} waits at gate {gate.Id}",
-    };
+        string Is(string condition) => ConditionEvaluator.Subject(condition, runData) is var (path, value)
+            ? $"{path} is {(value is null ? "not known" : ChangeLine.TextOf(value))}"
+            : condition;
+        var approval = step.Approval;
+        switch (approval.Mode)
+        {
+            case ApprovalMode.Routed:
+                var chose = $"route step {approval.RouteStep} chose gate {gate.Id}";
+                if (OutputOf(approval.RouteStep!)?["matchedWhen"]?.GetValue<string>() is { } matched)
+                {
+                    return $"{Is(matched)}, which meets {matched}: {chose}";
+                }
+
+                var conditions = definition.FindStep(approval.RouteStep!)?.Routes.Select(r => r.When).OfType<string>().ToList() ?? [];
+                return conditions.Count == 0
+                    ? chose
+                    : $"{string.Join("; ", conditions.Select(Is).Distinct(StringComparer.Ordinal))}, which meets none of {string.Join(", ", conditions)}: {chose}, its default";
+            case ApprovalMode.Gate when approval.When is { } when:
+                return ConditionEvaluator.TryEvaluate(when, runData, out _)
+                    ? $"{Is(when)}, which meets {when}"
+                    : $"{when} cannot be judged ({Is(when)}), and a condition that cannot be judged asks for approval";
+            default:
+                return $"every run of step {step.Id} waits at gate {gate.Id}";
+        }
+    }
 
     private static TimeSpan Duration(string? text, TimeSpan fallback) => IsoDuration.TryParse(text, out var span) ? span : fallback;
 
