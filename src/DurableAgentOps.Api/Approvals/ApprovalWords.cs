@@ -103,10 +103,11 @@ internal static class ApprovalWords
     public static string Deadline(DateTimeOffset at, DateTimeOffset now)
     {
         var left = at - now;
+        // Rounded, from one and a half of a unit up: a two-day gate opened a minute ago reads "in 2 days", never "in 1 days".
         var when = left <= TimeSpan.Zero ? "passed"
-            : left >= TimeSpan.FromDays(2) ? $"in {(int)left.TotalDays} days"
-            : left >= TimeSpan.FromHours(2) ? $"in {(int)left.TotalHours} hours"
-            : left >= TimeSpan.FromMinutes(2) ? $"in {(int)left.TotalMinutes} minutes"
+            : left >= TimeSpan.FromHours(36) ? $"in {Math.Round(left.TotalDays, MidpointRounding.AwayFromZero)} days"
+            : left >= TimeSpan.FromMinutes(90) ? $"in {Math.Round(left.TotalHours, MidpointRounding.AwayFromZero)} hours"
+            : left >= TimeSpan.FromSeconds(90) ? $"in {Math.Round(left.TotalMinutes, MidpointRounding.AwayFromZero)} minutes"
             : "in a moment";
         return $"{Date(at)} ({when})";
     }
