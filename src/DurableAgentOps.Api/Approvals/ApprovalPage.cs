@@ -22,7 +22,7 @@ namespace DurableAgentOps.Api.Approvals;
 /// </summary>
 internal sealed class ApprovalPage(
     RunService runs, LinkStore links, DefinitionStore definitions, ChangeStore changes, IAntiforgery antiforgery, TimeProvider time,
-    IOptions<ApprovalsOptions> approvals, IOptions<AgentOpsRunOptions> runOptions)
+    IOptions<ApprovalsOptions> approvals, IOptions<AgentOpsRunOptions> runOptions, IOptions<PublicUrlOptions> urls)
 {
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -111,7 +111,7 @@ internal sealed class ApprovalPage(
         {
             var receipt = await runs.DecideAsync(claims.RunId, caller, decision == "approve",
                 string.IsNullOrWhiteSpace(comment) ? null : comment, claims.Channel, http.RequestAborted, new UsedLink(claims.LinkId, claims.Gate, claims.ChangeDigest));
-            await ApprovalRenderer.WriteReceiptAsync(http, view, caller, receipt, RunPageLinks.For(PublicBase(http), claims.RunId), time.GetUtcNow());
+            await ApprovalRenderer.WriteReceiptAsync(http, view, caller, receipt, RunPageLinks.For(PublicBase(), claims.RunId), time.GetUtcNow());
         }
         catch (RunRequestException ex)
         {
@@ -122,9 +122,8 @@ internal sealed class ApprovalPage(
     /// <summary>The page's own path as this request reached it (the standalone host serves it at /approvals, Functions at /api/approvals).</summary>
     private static string SelfPath(HttpContext http) => (http.Request.PathBase + http.Request.Path).Value!;
 
-    /// <summary>Where people reach this host: the configured public address, else the one this request came to.</summary>
-    private Uri PublicBase(HttpContext http) =>
-        approvals.Value.PublicBaseUrl ?? new Uri($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}");
+    /// <summary>Where people reach this host, as configured (the approval links' address, else the host's); never the request's Host header.</summary>
+    private Uri PublicBase() => approvals.Value.PublicBaseUrl ?? urls.Value.PublicBaseUrl;
 
     private ApprovalLinkSigner? Signer() => approvals.Value.Key is { } key ? new ApprovalLinkSigner(key) : null;
 

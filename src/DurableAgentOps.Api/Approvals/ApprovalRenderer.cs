@@ -15,7 +15,7 @@ internal static class ApprovalRenderer
 {
     /// <summary>The page's own style, added to the shared one: stacked fields, wrapping values, large targets, visible focus.</summary>
     public const string Style =
-        "main{padding:1rem}h1,h2,h3{overflow-wrap:normal;word-break:normal;hyphens:manual}h3{font-size:1rem;margin:1rem 0 .3rem}" +
+        "main{padding:1rem}h1,h2,h3{overflow-wrap:break-word;word-break:normal;hyphens:manual}textarea{box-sizing:border-box}h3{font-size:1rem;margin:1rem 0 .3rem}" +
         "p,li,dd,dt,summary,.banner{overflow-wrap:anywhere}.lead{font-size:1.15rem;line-height:1.45;margin:.4rem 0 .8rem}" +
         "dl{grid-template-columns:minmax(6rem,max-content) minmax(0,1fr)}" +
         "dl.change-fields{display:block;background:#fff;border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .75rem;margin:0}" +
