@@ -23,7 +23,7 @@ internal static class ApprovalRenderer
         "del{color:#57606a}ins{text-decoration:none}.tag{display:inline-block;font-size:.75rem;font-weight:600;text-transform:uppercase;color:#3d444d;margin-right:.3rem}" +
         "form#decision{background:#fff;border:1px solid #d0d7de;border-radius:.4rem;padding:.75rem;margin:.8rem 0}form#decision label{font-weight:600}" +
         "form#decision p{display:flex;gap:.75rem;flex-wrap:wrap;margin:.6rem 0 0}form#decision button{min-height:2.75rem;min-width:7rem;font-weight:600}" +
-        "button#approve{background:#1a7f37;border-color:#1a7f37}a.button{min-height:2.75rem;line-height:1.75rem}" +
+        "button#approve{background:#1a7f37;border-color:#1a7f37}a.button{min-height:2.75rem;box-sizing:border-box;display:inline-flex;align-items:center;font-weight:600}" +
         ":focus-visible{outline:3px solid #0550ae;outline-offset:2px}details{margin-top:1.6rem;background:#fff;border:1px solid #d0d7de;border-radius:.4rem;padding:.5rem .75rem}" +
         "summary{cursor:pointer;font-weight:600}ul{padding-left:1.2rem}.muted{color:#57606a}" +
         "@media (max-width:40rem){dl{grid-template-columns:minmax(0,1fr)}dt{margin-top:.4rem}dd{margin-left:.5rem}h1{font-size:1.25rem}}";
