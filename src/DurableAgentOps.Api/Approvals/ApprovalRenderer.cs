@@ -69,10 +69,10 @@ internal static class ApprovalRenderer
         var claims = view.Claims!;
         var wait = status.WaitingFor!;
         var lines = view.Change?.Lines ?? [];
-        var changed = ApprovalWords.Changed(lines);
+        var changed = ApprovalWords.Changed(view.Change);
         var page = new HtmlPage(Style)
             .Heading($"Your review: {status.Workflow}")
-            .Text("lead", ApprovalWords.Sentence(lines), "summary")
+            .Text("lead", ApprovalWords.Sentence(view.Change), "summary")
             .Facts([
                 ("Asked by", status.Initiator.Name),
                 ("Why you are asked", wait.Why ?? "this step waits for approval"),
@@ -126,7 +126,7 @@ internal static class ApprovalRenderer
                 $"{caller.Name}, {ApprovalWords.Date(now)}, from {ChannelWords(view.Claims!.Channel)}.", "receipt");
         if (view.Change is { } change)
         {
-            page.Text("lead", ApprovalWords.Sentence(change.Lines), "summary");
+            page.Text("lead", ApprovalWords.Sentence(change), "summary");
         }
 
         page.Link(runPage.AbsoluteUri, "Follow the run", "run-page");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Shared;
 
@@ -13,17 +14,35 @@ internal static class ApprovalWords
 {
     private const int MaxQuoted = 80;
 
-    /// <summary>The fields a change actually changes: a field whose value the run read and the write keeps is no change.</summary>
-    public static IReadOnlyList<ChangeLine> Changed(IReadOnlyList<ChangeLine> lines) =>
-        [.. lines.Where(l => l.Before is null || !string.Equals(l.Before, l.After, StringComparison.Ordinal))];
+    /// <summary>
+    /// The fields a change actually changes: a field whose value the run read and the write keeps is no change. A call
+    /// that creates a record (an HTTP POST, not a tool call) changes every field it sends: the value read "before" is
+    /// then the parent record's (an account's owner for a new task), not the new record's, so it is not shown as one.
+    /// </summary>
+    public static IReadOnlyList<ChangeLine> Changed(ProposedChange? change)
+    {
+        if (change is null)
+        {
+            return [];
+        }
+
+        var creates = (change.Calls ?? []).OfType<JsonObject>()
+            .Where(c => c["method"]?.GetValue<string>() == "POST" && c["arguments"] is null)
+            .Select(c => (c["operation"]?.GetValue<string>(), c["record"]?.GetValue<string>() ?? "(none)"))
+            .ToHashSet();
+        return [.. change.Lines
+            .Select(l => creates.Contains((l.Operation, l.Record)) ? l with { Before = null } : l)
+            .Where(l => l.Before is null || !string.Equals(l.Before, l.After, StringComparison.Ordinal))];
+    }
 
     /// <summary>
     /// One sentence of what will happen, on what: "Create a task (subject “Follow up …”, 4 fields) and a note (…) in
     /// crm, on record ACC-000002." Each call is named by its operation's resource and verb, with the first value it sets.
     /// </summary>
-    public static string Sentence(IReadOnlyList<ChangeLine> lines)
+    public static string Sentence(ProposedChange? change)
     {
-        var changed = Changed(lines);
+        var lines = change?.Lines ?? [];
+        var changed = Changed(change);
         if (lines.Count == 0)
         {
             return "The change cannot be shown on this host.";
