@@ -36,7 +36,7 @@ internal sealed class ApprovalPage(
             (string token, HttpContext http, [FromServices] ApprovalPage page) => page.DecideAsync(http, token), PageEndpoint.Instance, RateLimited.ApprovalPage),
     ];
 
-    /// <summary>GET: the page, read-only, for whoever holds a valid link.</summary>
+    /// <summary>GET: the page for whoever holds a valid link, showing what the signed-in person (or nobody) may see; never decides.</summary>
     public async Task ShowAsync(HttpContext http, string token)
     {
         ArgumentNullException.ThrowIfNull(http);

@@ -183,7 +183,7 @@ internal static class ApprovalRenderer
     /// <summary>Who decided a closed review and when, or null when nobody did through the approval service.</summary>
     private static string? Decided(ApprovalView view)
     {
-        var answers = view.Answers.Where(a => a.Counted == "counted").ToList();
+        var answers = view.Answers;
         return answers.Count == 0
             ? null
             : ApprovalWords.Join([.. answers.Select(a =>

@@ -35,9 +35,9 @@ internal sealed class ApprovalView(
     public static ApprovalView Refuse(int code, string title, string detail) =>
         new(null, null, null, null, null, null, "local") { Refusal = new(code, title, detail) };
 
-    /// <summary>The recorded answers to this link's gate that name a person, in order.</summary>
+    /// <summary>The answers to this link's gate that counted (not ignored repeats or events), in order.</summary>
     public IReadOnlyList<ApprovalRecord> Answers =>
-        [.. status?.Approvals.Where(a => a.Gate == claims?.Gate && a.Approver is not null && a.Approved is not null) ?? []];
+        [.. status?.Approvals.Where(a => a.Gate == claims?.Gate && a.Approver is not null && a.Approved is not null && a.Counted == "counted") ?? []];
 
     /// <summary>Why this signed-in person cannot decide with this link, or null when they can.</summary>
     public async Task<string?> EligibilityAsync(Caller caller, CancellationToken cancellationToken)
