@@ -167,4 +167,20 @@ public sealed class ConditionEvaluatorTests
         Assert.NotEmpty(conditions);
         Assert.All(conditions, c => Assert.False(ConditionEvaluator.Evaluate(c, [])));
     }
+
+    [Theory]
+    [InlineData("invoice.amount >= 5000", "invoice.amount", "50000")]
+    [InlineData("ticket.priority in [P1, P2]", "ticket.priority", "P2")]
+    [InlineData("account.owner == 'x'", "account.owner", null)]
+    [InlineData("ticket.queue != 'general'", "ticket.queue", null)]
+    public void Subject_NamesThePathAndTheValueTheConditionSees(string condition, string path, string? value)
+    {
+        var (seen, node) = ConditionEvaluator.Subject(condition, Data);
+
+        Assert.Equal(path, seen);
+        Assert.Equal(value, node?.ToString());
+    }
+
+    [Fact]
+    public void Subject_TextOutsideTheGrammar_Throws() => Assert.Throws<FormatException>(() => ConditionEvaluator.Subject("amount >>> 3", Data));
 }

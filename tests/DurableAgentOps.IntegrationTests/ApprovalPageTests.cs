@@ -51,24 +51,31 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         Assert.Equal("no-store", response.Headers["cache-control"]);
         Assert.Equal("no-referrer", response.Headers["referrer-policy"]);
         Assert.Contains("frame-ancestors 'none'", response.Headers["content-security-policy"], StringComparison.Ordinal);
-        var change = await page.Locator("#change").InnerTextAsync();
-        Assert.Contains("subject", change, StringComparison.Ordinal);
-        Assert.Contains("Follow up with Northwind Traders Ltd", change, StringComparison.Ordinal);
-        var writer = await page.Locator("#writer").InnerTextAsync();
-        Assert.Contains("crm-writer", writer, StringComparison.Ordinal);
-        Assert.Contains("6f1c0a10-0000-4000-8000-000000000002", writer, StringComparison.Ordinal);
-        Assert.Contains("fields: subject, body, dueDate, ownerId", writer, StringComparison.Ordinal);
-        Assert.Contains("route step route-by-tier chose gate manager-review", await page.Locator("#gate").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator("#decision").CountAsync()); // no form before sign-in
+        Assert.Equal(0, await page.Locator("#change").CountAsync()); // nothing of the change before sign-in
+        Assert.Equal(0, await page.Locator("#decision").CountAsync()); // and no form
 
         await page.ClickAsync("#sign-in");
         await page.ClickAsync($"button[value='{Bob}']");
         await page.WaitForSelectorAsync("#decision");
-        Directory.CreateDirectory(Path.Combine(RepoPaths.Root, ".artifacts", "screenshots"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.Root, ".artifacts", "screenshots", "approval-page.png"), FullPage = true });
+        var change = await page.Locator("#change").InnerTextAsync();
+        Assert.Contains("subject", change, StringComparison.Ordinal);
+        Assert.Contains("Follow up with Northwind Traders Ltd", change, StringComparison.Ordinal);
+        Assert.Contains("crm-writer", await page.Locator("#writer").InnerTextAsync(), StringComparison.Ordinal);
+        var technical = await page.Locator("#technical").TextContentAsync();
+        Assert.Contains("6f1c0a10-0000-4000-8000-000000000002", technical, StringComparison.Ordinal);
+        Assert.Contains("fields: subject, body, dueDate, ownerId", technical, StringComparison.Ordinal);
+        Assert.Contains(link.Claims.ChangeDigest, technical, StringComparison.Ordinal);
+        Assert.Contains(runId, technical, StringComparison.Ordinal);
+        // Why this gate: the condition the route weighed and the value the run read, then the route's choice.
+        var why = await page.Locator("#context").InnerTextAsync();
+        Assert.Contains("account.tier is standard", why, StringComparison.Ordinal);
+        Assert.Contains("route step route-by-tier chose gate manager-review", why, StringComparison.Ordinal);
         await page.FillAsync("#comment", "Looks right to me");
         await page.ClickAsync("#approve");
-        Assert.Contains("Approved.", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        var receipt = page.Locator("#receipt");
+        Assert.Contains("Your approval is recorded — the change will be made.", await receipt.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains("ok", await receipt.GetAttributeAsync("class"), StringComparison.Ordinal);
+        Assert.Equal($"{host.BaseUrl}/runs/{runId}/overview", await page.Locator("#run-page").GetAttributeAsync("href"));
 
         var done = await WaitFinishedAsync(runId);
         Assert.Equal("completed", done.GetProperty("outcome").GetString());
@@ -124,7 +131,8 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         var dialogs = 0;
         page.Dialog += (_, dialog) => { dialogs++; _ = dialog.DismissAsync(); };
 
-        await page.GotoAsync(link.AbsoluteUri, new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+        await SignInAsync(page, link, Bob);
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
 
         var change = await page.Locator("#change").InnerTextAsync();
         Assert.Contains("<script>document.title='pwned'</script>", change, StringComparison.Ordinal);
@@ -141,7 +149,7 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
     {
         { "tampered", 400, "This link is not valid" },
         { "expired", 410, "This link has expired" },
-        { "other-change", 409, "This link is superseded" },
+        { "other-change", 409, "This review is closed" },
         { "unissued", 400, "This host has no record of issuing it" },
     };
 
@@ -165,7 +173,9 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         var response = await page.GotoAsync(PageUrl(bad));
 
         Assert.Equal(status, response!.Status);
-        Assert.Contains(expected, await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+        var body = await page.Locator("body").InnerTextAsync();
+        Assert.Contains(expected, body, StringComparison.Ordinal);
+        Assert.DoesNotContain("superseded", body, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, await page.Locator("#decision").CountAsync());
         Assert.Equal("awaiting-approval", (await StatusAsync(runId)).GetProperty("phase").GetString());
         await AssertNothingWrittenAsync();
@@ -181,6 +191,8 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
 
         Assert.Contains("This link was sent to another approver", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#decision").CountAsync());
+        Assert.Equal(0, await page.Locator("#change, #writer, #technical").CountAsync()); // the refusal, and nothing of the change
+        await ScreenshotsAsync(page, "not-yours");
         var token = await AntiforgeryOfAnyPageAsync(context, await LinkAsync(runId, Ana));
         var posted = await context.APIRequest.PostAsync(bobs.AbsoluteUri, new APIRequestContextOptions
         {
@@ -261,6 +273,7 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
 
         Assert.Contains("you started this run", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("#decision").CountAsync());
+        Assert.Equal(0, await page.Locator("#change, #writer, #technical").CountAsync());
         Assert.DoesNotContain(await MailsToAsync(runId, null), m => m.To.Contains(Ana)); // and she was never sent one
     }
 
@@ -282,7 +295,7 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         var replay = await context.APIRequest.PostAsync(link.AbsoluteUri, new APIRequestContextOptions { Form = FormOf(context, ("decision", "approve"), ("__antiforgery", token!)) });
 
         Assert.Equal(200, first.Status);
-        Assert.Contains("Approved.", await first.TextAsync(), StringComparison.Ordinal);
+        Assert.Contains("Your approval is recorded", await first.TextAsync(), StringComparison.Ordinal);
         Assert.Equal(409, replay.Status);
         Assert.Contains("already used", await replay.TextAsync(), StringComparison.Ordinal);
         var done = await WaitFinishedAsync(runId);
@@ -312,6 +325,175 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         var done = await WaitFinishedAsync(runId);
         Assert.Equal("teams", done.GetProperty("approvals")[0].GetProperty("channel").GetString());
         Assert.Equal(2, (await WaitForCardsAsync(runId, 2)).Count);
+    }
+
+    [Fact]
+    public async Task Page_BeforeSignIn_ShowsOnlyThatAReviewWaits_NoneOfTheChangeOrTheRunsData()
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        using var scanner = new HttpClient();
+        var anonymous = await scanner.GetStringAsync(link.Uri);
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.GotoAsync(link.AbsoluteUri);
+        Assert.Equal(0, await page.Locator("#change, #context, #writer, #technical, #decision").CountAsync());
+        Assert.Contains("Sign in to review", await page.Locator("#sign-in").InnerTextAsync(), StringComparison.Ordinal);
+        await ScreenshotsAsync(page, "waiting");
+
+        // What an approver sees once signed in: none of it (no value, no name, no record) was on the page before.
+        await SignInAsync(page, link, Bob);
+        var values = new List<string>();
+        values.AddRange(await page.Locator("#change ins, #change del").AllTextContentsAsync());
+        values.AddRange(await page.Locator("#context dd:nth-of-type(1), #context dd:nth-of-type(2), #summary").AllTextContentsAsync()); // not the deadline
+        values.AddRange(["crm-followup", "ACC-000002", "Northwind", "Alice", "manager-review", "crm-writer", runId, link.Claims.ChangeDigest]);
+        Assert.True(values.Count > 8, string.Join(" | ", values));
+        var leaked = values.Select(v => v.Replace("before ", string.Empty, StringComparison.Ordinal).Trim())
+            .Where(v => v.Length > 0 && (anonymous.Contains(System.Net.WebUtility.HtmlEncode(v), StringComparison.Ordinal) || anonymous.Contains(v, StringComparison.Ordinal))).ToList();
+        Assert.True(leaked.Count == 0, $"before sign-in the page showed: {string.Join(" | ", leaked)}");
+    }
+
+    [Fact]
+    public async Task Page_SignedInApproverOnAPhone_SeesTheSentenceAndTheButtonsOnTheFirstScreen_AndNothingScrollsSideways()
+    {
+        var runId = await StartAsync(Alice, "ACC-000002");
+        var link = await LinkAsync(runId, Bob);
+        await using var context = await browser.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+        var page = await SignInAsync(context, link, Bob);
+
+        var sentence = await page.Locator("#summary").InnerTextAsync();
+        // A new record gets every field it is sent, the owner too, though the account it hangs under has the same owner.
+        Assert.Equal(["subject", "body", "dueDate", "ownerId"], await page.Locator("#change dl").First.Locator("dt").AllInnerTextsAsync());
+        var taskFields = await page.Locator("#change dl").First.Locator("dt").CountAsync();
+        Assert.StartsWith($"Create a task (subject “Follow up with Northwind Traders Ltd”, {taskFields} fields) and create a note (", sentence, StringComparison.Ordinal);
+        Assert.EndsWith("in crm, on record ACC-000002.", sentence, StringComparison.Ordinal);
+        foreach (var selector in new[] { "#summary", "#context", "label[for='comment']", "#approve", "#reject" })
+        {
+            var box = await page.Locator(selector).BoundingBoxAsync();
+            Assert.True(box is not null && box.Y + box.Height <= 844 && box.X + box.Width <= 390, $"{selector} is not on a phone's first screen: {box?.X},{box?.Y} {box?.Width}x{box?.Height}");
+        }
+
+        // What comes first, in order: the sentence, who asked, why, the deadline, then the form.
+        var context0 = await page.Locator("#context").InnerTextAsync();
+        Assert.True(context0.IndexOf("Asked by", StringComparison.Ordinal) < context0.IndexOf("Why you are asked", StringComparison.Ordinal)
+            && context0.IndexOf("Why you are asked", StringComparison.Ordinal) < context0.IndexOf("Decide by", StringComparison.Ordinal), context0);
+        Assert.Contains("Alice", context0, StringComparison.Ordinal);
+        Assert.Contains("in 2 days", context0, StringComparison.Ordinal); // the manager gate's two days, in words
+        Assert.Equal("Comment (optional)", await page.Locator("label[for='comment']").InnerTextAsync());
+        Assert.Contains("1 approval needed — nobody has approved yet", await page.Locator("#progress").InnerTextAsync(), StringComparison.Ordinal);
+        await ScreenshotsAsync(page, "decision");
+        await page.ClickAsync("#technical summary"); // the identifiers, unfolded, fit too
+        await ScreenshotsAsync(page, "decision-technical");
+    }
+
+    [Fact]
+    public async Task Page_TwoApprovalsNeeded_TheFirstApproverIsToldOneMoreIsNeeded_AndTheClosedReviewSaysWhoDecided()
+    {
+        var runId = await StartWorkflowAsync(Alice, "invoice-exceptions", new { invoiceId = "INV-00000003", purchaseOrderId = "PO-00000003" });
+        var chris = await LinkAsync(runId, "cfo@contoso.example");
+        var carl = await LinkAsync(runId, "carl.controller@contoso.example");
+
+        await using (var context = await browser.Browser.NewContextAsync())
+        {
+            var page = await SignInAsync(context, chris, "cfo@contoso.example");
+            Assert.Matches(@"invoice\.amount is 72400(\.0+)?, which meets invoice\.amount >= 50000: route step route-by-amount chose gate controller-approval",
+                await page.Locator("#context").InnerTextAsync());
+            Assert.Contains("2 approvals needed — nobody has approved yet", await page.Locator("#progress").InnerTextAsync(), StringComparison.Ordinal);
+            await page.ClickAsync("#approve");
+            var receipt = page.Locator("#receipt");
+            Assert.Contains("Your approval is recorded — 1 of 2 approvals, waiting for one more.", await receipt.InnerTextAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain("Approved.", await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("ok", await receipt.GetAttributeAsync("class"), StringComparison.Ordinal);
+            await ScreenshotsAsync(page, "receipt-first-of-two");
+        }
+
+        await host.WaitForJsonAsync($"/api/runs/{runId}", s => s.GetProperty("waitingFor").GetProperty("approvalsSoFar").GetInt32() == 1, Patience, "one approval counted");
+        await using (var context = await browser.Browser.NewContextAsync())
+        {
+            var page = await SignInAsync(context, carl, "carl.controller@contoso.example");
+            Assert.Contains("1 of 2 approvals — waiting for one more", await page.Locator("#progress").InnerTextAsync(), StringComparison.Ordinal);
+            Assert.Contains("Chris Fowler approved on", await page.Locator("#answers").InnerTextAsync(), StringComparison.Ordinal);
+            await page.ClickAsync("#approve");
+            Assert.Contains("Your approval is recorded — 2 of 2 approvals, the change will be made.", await page.Locator("#receipt").InnerTextAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("completed", (await WaitFinishedAsync(runId)).GetProperty("outcome").GetString());
+        await using (var context = await browser.Browser.NewContextAsync())
+        {
+            // Before sign-in a closed review names nobody; Chris, signed in, reads who decided and when.
+            var page = await context.NewPageAsync();
+            var closed = await page.GotoAsync(chris.AbsoluteUri);
+            Assert.Equal(409, closed!.Status);
+            var anonymous = await page.Locator("body").InnerTextAsync();
+            Assert.Contains("This review is closed.", anonymous, StringComparison.Ordinal);
+            Assert.DoesNotContain("Chris", anonymous, StringComparison.Ordinal);
+            Assert.DoesNotContain("Carl", anonymous, StringComparison.Ordinal);
+            await ScreenshotsAsync(page, "closed-before-sign-in");
+
+            await SignInAsync(page, chris, "cfo@contoso.example");
+            var banner = await page.Locator(".banner").InnerTextAsync();
+            Assert.Matches(@"This review is closed: (Chris Fowler|Carl Controller) approved on \w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d UTC and (Carl Controller|Chris Fowler) approved on", banner);
+            Assert.DoesNotContain("Completed", banner, StringComparison.Ordinal);
+            Assert.Equal(0, await page.Locator("#decision").CountAsync());
+            await ScreenshotsAsync(page, "closed");
+        }
+    }
+
+    [Fact]
+    public async Task Page_AFieldTheWriteLeavesAsItIs_IsNotListedAsAChange()
+    {
+        // The first run escalates the ticket to tier-2; a second run on it would send the same queue again.
+        var first = await StartWorkflowAsync(Alice, "ticket-escalation", new { ticketId = "TCK-0000004" });
+        await host.WaitForJsonAsync($"/api/runs/{first}", s => s.GetProperty("phase").GetString() == "awaiting-approval", Patience, "waiting");
+        using (var lee = host.As(await dev.SignInAsync("lee.lead@contoso.example")))
+        {
+            using var approved = await lee.PostAsJsonAsync($"/api/runs/{first}/approvals", new { approved = true });
+            Assert.True(approved.StatusCode == HttpStatusCode.Accepted, await approved.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal("completed", (await WaitFinishedAsync(first)).GetProperty("outcome").GetString());
+        var second = await StartWorkflowAsync(Alice, "ticket-escalation", new { ticketId = "TCK-0000004" });
+        var link = await LinkAsync(second, "lee.lead@contoso.example");
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await SignInAsync(context, link, "lee.lead@contoso.example");
+
+        var fields = await page.Locator("#change dt").AllInnerTextsAsync();
+        Assert.Equal(["note"], fields);
+        Assert.Contains("1 field keeps its current value and is not listed", await page.Locator("#change-note").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.DoesNotContain("queue", await page.Locator("#summary").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The page as it stands, at a phone's width and a desktop's: nothing may scroll sideways, and each is saved under
+    /// .artifacts/screenshots/approval-{state}-{width}.png for people to look at.
+    /// </summary>
+    private static async Task ScreenshotsAsync(IPage page, string state)
+    {
+        var directory = Path.Combine(RepoPaths.Root, ".artifacts", "screenshots");
+        Directory.CreateDirectory(directory);
+        var before = page.ViewportSize;
+        foreach (var (width, height) in new[] { (390, 844), (1280, 900) })
+        {
+            await page.SetViewportSizeAsync(width, height);
+            var widths = await page.EvaluateAsync<int[]>("[document.documentElement.scrollWidth, document.documentElement.clientWidth]");
+            Assert.True(widths[0] <= widths[1], $"the {state} page scrolls sideways at {width} px: {widths[0]} > {widths[1]}");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"approval-{state}-{width}.png"), FullPage = true });
+        }
+
+        if (before is not null)
+        {
+            await page.SetViewportSizeAsync(before.Width, before.Height);
+        }
+    }
+
+    private async Task<string> StartWorkflowAsync(string person, string workflow, object input)
+    {
+        using var client = host.As(await dev.SignInAsync(person));
+        using var response = await client.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input });
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
+        await host.WaitForJsonAsync($"/api/runs/{runId}", s => s.GetProperty("phase").GetString() == "awaiting-approval", Patience, "waiting");
+        return runId;
     }
 
     private async Task<string> StartAsync(string person, string account)
@@ -358,9 +540,11 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         }
     }
 
-    private async Task<IPage> SignInAsync(IBrowserContext context, MailedLink link, string person)
+    private async Task<IPage> SignInAsync(IBrowserContext context, MailedLink link, string person) =>
+        await SignInAsync(await context.NewPageAsync(), link, person);
+
+    private static async Task<IPage> SignInAsync(IPage page, MailedLink link, string person)
     {
-        var page = await context.NewPageAsync();
         await page.GotoAsync(link.AbsoluteUri);
         await page.ClickAsync("#sign-in");
         var picker = page.Locator($"button[value='{person}']");
@@ -381,7 +565,10 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         await using var context = await browser.Browser.NewContextAsync();
         var page = await SignInAsync(context, link, person);
         await page.ClickAsync(approve ? "#approve" : "#reject");
-        Assert.Contains(approve ? "Approved." : "Rejected.", await page.Locator(".banner").InnerTextAsync(), StringComparison.Ordinal);
+        var receipt = page.Locator("#receipt");
+        Assert.Contains(approve ? "Your approval is recorded" : "Your rejection is recorded — the change will not be made.", await receipt.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(approve ? "ok" : "refused", await receipt.GetAttributeAsync("class"), StringComparison.Ordinal);
+        await ScreenshotsAsync(page, approve ? "receipt-approved" : "receipt-rejected");
     }
 
     /// <summary>An anti-forgery token this context's sign-in legitimately got (from a page it may decide on).</summary>
@@ -443,6 +630,7 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         private DevServicesProcess? dev;
         private HostProcess? host;
         private TeamsReceiver? teams;
+        private WriterProcess? writer;
         private string? connection;
         private string? prefix;
 
@@ -462,6 +650,7 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
                     HostProcess.SendMailTo(settings, smtp);
                     settings["AgentOps__Teams__WebhookUrl"] = teams.WebhookUrl.AbsoluteUri;
                     settings["AgentOps__Approvals__LinkSigningKey"] = Convert.ToBase64String(LinkKey);
+                    writer = await WriterProcess.StartAsync(settings, dev); // invoice-exceptions (two approvals) writes through it
                     host = await HostProcess.StartHealthyAsync(settings);
                 }
 
@@ -496,6 +685,11 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
             if (host is not null)
             {
                 await host.DisposeAsync();
+            }
+
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
             }
 
             if (teams is not null)

@@ -103,6 +103,68 @@ internal sealed class HtmlPage(string? extraStyle = null)
         return this;
     }
 
+    /// <summary>A paragraph with a class (e.g. the lead sentence of a page).</summary>
+    public HtmlPage Text(string cls, string text, string? id = null)
+    {
+        body.Append("<p class=\"").Append(Encode(cls)).Append('"').Append(id is null ? string.Empty : $" id=\"{Encode(id)}\"").Append('>')
+            .Append(Encode(text)).Append("</p>");
+        return this;
+    }
+
+    /// <summary>A plain list, one item per entry.</summary>
+    public HtmlPage Items(string id, IEnumerable<string> items)
+    {
+        body.Append("<ul id=\"").Append(Encode(id)).Append("\">");
+        foreach (var item in items)
+        {
+            body.Append("<li>").Append(Encode(item)).Append("</li>");
+        }
+
+        body.Append("</ul>");
+        return this;
+    }
+
+    /// <summary>Content folded away under a summary line (identifiers and digests a reviewer rarely needs).</summary>
+    public HtmlPage Details(string summary, string id, Action<HtmlPage> content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        body.Append("<details id=\"").Append(Encode(id)).Append("\"><summary>").Append(Encode(summary)).Append("</summary>");
+        content(this);
+        body.Append("</details>");
+        return this;
+    }
+
+    /// <summary>
+    /// The change as a stacked list that reads on a phone: one group per call (operation on record), then per field its
+    /// name, the value before (when the run read one) and the value after. The caller picks the lines to show.
+    /// </summary>
+    public HtmlPage ChangeList(string id, IReadOnlyList<ChangeLine> lines, string empty)
+    {
+        body.Append("<div id=\"").Append(Encode(id)).Append("\" class=\"changes\">");
+        foreach (var call in lines.GroupBy(l => (l.System, l.Operation, l.Record)))
+        {
+            body.Append("<h3>").Append(Encode($"{call.Key.Operation} on {call.Key.Record} ({call.Key.System})")).Append("</h3><dl class=\"change-fields\">");
+            foreach (var line in call)
+            {
+                body.Append("<dt>").Append(Encode(line.Field)).Append("</dt><dd>");
+                body.Append(line.Before is null
+                    ? "<span class=\"tag\">new</span> "
+                    : $"<del><span class=\"tag\">before</span> {Encode(line.Before)}</del><br><span class=\"tag\">after</span> ");
+                body.Append("<ins>").Append(Encode(line.After)).Append("</ins></dd>");
+            }
+
+            body.Append("</dl>");
+        }
+
+        if (lines.Count == 0)
+        {
+            body.Append("<p>").Append(Encode(empty)).Append("</p>");
+        }
+
+        body.Append("</div>");
+        return this;
+    }
+
     /// <summary>Markup the caller built with <see cref="Encode"/> for every value it holds (e.g. the timeline's SVG).</summary>
     public HtmlPage Markup(string html)
     {

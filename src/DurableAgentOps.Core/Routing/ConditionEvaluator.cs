@@ -48,6 +48,24 @@ public static partial class ConditionEvaluator
     }
 
     /// <summary>
+    /// The path a condition looks at and the value it found there (null when missing), so a reader can be told what met
+    /// the condition ("account.tier is standard"), not only its text.
+    /// </summary>
+    public static (string Path, JsonNode? Value) Subject(string condition, JsonObject data)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        ArgumentNullException.ThrowIfNull(data);
+        var match = ConditionSyntax().Match(condition);
+        if (!match.Success)
+        {
+            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. invoice.amount >= 50000)");
+        }
+
+        var path = match.Groups["path"].Value;
+        return (path, Resolve(data, path));
+    }
+
+    /// <summary>
     /// The operator of a condition the grammar accepts and the kind of each literal it compares with (<c>number</c>,
     /// <c>string</c> or <c>boolean</c>, as the evaluator reads it: a bare word is a string), so the validator can hold
     /// them against the type a record schema declares for the path.

@@ -237,7 +237,19 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         TaskOrchestrationContext context, RunRequest run, StepDefinition step, GateDefinition gate, WorkflowDefinition definition, ProposedChange change,
         StepInvocation invocation)
     {
+        // The recorded reason (evidence, notices) keeps its wording: it is activity input, which replay compares. The
+        // status shows the reason in words with the value that met the condition; status text is not replayed.
         var why = WhyGate(step, gate);
+        string whyInWords;
+        try
+        {
+            whyInWords = WhyInWords(step, gate, definition, RunData.Build(run.Input, AllOutputs(definition)));
+        }
+        catch (FormatException)
+        {
+            whyInWords = why; // a condition outside the grammar (the validator refuses those): the recorded reason then
+        }
+
         var kind = NoticeKind.Request;
         evidence.Gate(context, "approval-request", new JsonObject
         {
@@ -261,7 +273,8 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 ? opened + after
                 : null;
             ApprovalWait Wait(string? notificationProblem) => new(step.Id, gate.Id, gate.Approvers.Select(a => $"{a.Kind.ToString().ToLowerInvariant()}:{a.Name}").ToList(),
-                gate.Quorum, gate.Timeout, deadline, tally.Approvals, gate.SeparationOfDuties, run.Initiator, change.Digest, change.Summary, why, notificationProblem);
+                gate.Quorum, gate.Timeout, deadline, tally.Approvals, gate.SeparationOfDuties, run.Initiator, change.Digest, change.Summary,
+                hop == 0 ? whyInWords : why, notificationProblem);
 
             // The status names this gate before anyone is told: an approver who answers the mail at once finds the run
             // waiting for them, not at the gate before (custom status is saved when the notice activity is scheduled).
@@ -385,6 +398,39 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         ApprovalMode.Gate when step.Approval.When is { } when => $"{when} (a condition that cannot be judged asks for approval)",
         _ => $"every run of step {step.Id} waits at gate {gate.Id}",
     };
+
+    /// <summary>
+    /// Why this gate, in words an approver reads: the condition and the value the run read that met it (a route's
+    /// chosen condition, or none of them for its default; a write's own <c>when</c>). Values come from the run's data as
+    /// its steps recorded it, so a redacted field reads as its redaction. The run's status only: no activity, no evidence.
+    /// </summary>
+    private string WhyInWords(StepDefinition step, GateDefinition gate, WorkflowDefinition definition, JsonObject runData)
+    {
+        string Is(string condition) => ConditionEvaluator.Subject(condition, runData) is var (path, value)
+            ? $"{path} is {(value is null ? "not known" : ChangeLine.TextOf(value))}"
+            : condition;
+        var approval = step.Approval;
+        switch (approval.Mode)
+        {
+            case ApprovalMode.Routed:
+                var chose = $"route step {approval.RouteStep} chose gate {gate.Id}";
+                if (OutputOf(approval.RouteStep!)?["matchedWhen"]?.GetValue<string>() is { } matched)
+                {
+                    return $"{Is(matched)}, which meets {matched}: {chose}";
+                }
+
+                var conditions = definition.FindStep(approval.RouteStep!)?.Routes.Select(r => r.When).OfType<string>().ToList() ?? [];
+                return conditions.Count == 0
+                    ? chose
+                    : $"{string.Join("; ", conditions.Select(Is).Distinct(StringComparer.Ordinal))}, which meets none of {string.Join(", ", conditions)}: {chose}, its default";
+            case ApprovalMode.Gate when approval.When is { } when:
+                return ConditionEvaluator.TryEvaluate(when, runData, out _)
+                    ? $"{Is(when)}, which meets {when}"
+                    : $"{when} cannot be judged ({Is(when)}), and a condition that cannot be judged asks for approval";
+            default:
+                return $"every run of step {step.Id} waits at gate {gate.Id}";
+        }
+    }
 
     private static TimeSpan Duration(string? text, TimeSpan fallback) => IsoDuration.TryParse(text, out var span) ? span : fallback;
 
