@@ -36,7 +36,7 @@ public sealed class TeamsNotifierTests
         {
             "crm.tasks.create on ACC-000002 (crm)", "subject", "(new) → Follow up on the renewal", "2031-05-01 → 2031-05-09",
             "crm-writer", "2b7f6c1e-0000-4000-8000-0000000000c4", "crm.tasks.create, crm.tasks:subject,body,dueDate",
-            "2031-05-06T07:08:09Z (UTC)", "1 of 2 approvals so far", "Alice Initiator",
+            "2031-05-06T07:08:09Z (UTC)", "1 of 2 approvals — waiting for one more", "Alice Initiator",
         })
         {
             Assert.Contains(expected, texts);
@@ -189,23 +189,35 @@ public sealed class TeamsNotifierTests
     }
 
     [Fact]
-    public async Task SendAsync_Outcome_PostsAFollowUpCardWithTheOutcome()
+    public async Task SendAsync_Outcome_PostsAFollowUpCardNamingWhoDecidedWhereWithTheCommentAndNoLongerNeeded()
     {
         await using var receiver = await TeamsReceiver.StartAsync();
         using var host = new NotifierHost(Settings(receiver));
+        const string Comment = "<b>No</b>: see [policy](https://evil.example/p) **first**, mail ana@evil.example by 10:30";
         var request = Notices.Request();
+        var outcome = request with
+        {
+            Kind = NoticeKind.Outcome, Outcome = "rejected at gate sales-manager", Audience = NoticeAudience.Channel,
+            Decisions = [Notices.Decision("Ana Silva", approved: true, "teams"), Notices.Decision("Bob Manager", approved: false, "email", Comment)],
+        };
 
         await host.Teams.SendAsync(request, Page, CancellationToken.None);
-        var result = await host.Teams.SendAsync(request with { Kind = NoticeKind.Outcome, Outcome = "rejected" }, Page, CancellationToken.None);
+        var result = await host.Teams.SendAsync(outcome, Page, CancellationToken.None);
 
         Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
         Assert.Equal(2, receiver.Posts.Count);
-        var card = await AssertValidCardAsync(receiver.Posts[1].Body);
-        var texts = (await AdaptiveCardCheck.ValidateAsync(receiver.Posts[1].Body)).Texts.Select(Plain).ToList();
+        var body = receiver.Posts[1].Body;
+        var card = await AssertValidCardAsync(body);
+        var texts = (await AdaptiveCardCheck.ValidateAsync(body)).Texts;
         Assert.Contains("Rejected", texts);
-        Assert.Contains("rejected", texts); // the Outcome fact
-        Assert.Equal("attention", card["body"]![0]!["style"]!.GetValue<string>());
+        Assert.Equal(("attention", "Attention"), (card["body"]![0]!["style"]!.GetValue<string>(), card["body"]![0]!["items"]![0]!["color"]!.GetValue<string>()));
+        Assert.Contains("Bob Manager rejected Alice Initiator's crm-followup run at gate sales-manager: nothing was written, and the run stopped.", texts);
+        Assert.Contains("Rejected by Bob Manager from the mail link, 2031-05-04T09:30:00Z (UTC)", texts);
+        Assert.Contains("Comment: " + Comment, texts); // as typed: no link, no bold, nothing added
+        Assert.Contains(texts, t => t.StartsWith("No longer needed: Bob Manager rejected. Approvers who had not answered need do nothing", StringComparison.Ordinal));
+        Assert.DoesNotContain(texts, t => t.Contains("so far", StringComparison.Ordinal) || t.Contains("Why you are asked", StringComparison.Ordinal));
         Assert.Equal("Open the run", card["actions"]![0]!["title"]!.GetValue<string>());
+        Assert.DoesNotContain(body, c => c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF');
     }
 
     [Fact]
@@ -275,5 +287,5 @@ public sealed class TeamsNotifierTests
         ["AgentOps:Teams:FirstRetryDelay"] = "00:00:00.050",
     };
 
-    private static string Plain(string text) => text.Replace("\u200B", string.Empty, StringComparison.Ordinal).Trim();
+    private static string Plain(string text) => text.Trim();
 }
