@@ -134,19 +134,22 @@ internal static class ApprovalMail
         html.Append("</table>");
 
         html.Append("<h3 style=\"margin:16px 0 8px\">The exact change</h3>");
-        html.Append("<table style=\"").Append(Table).Append("\"><tr>");
-        foreach (var column in new[] { "Record", "Field", "Before", "After" })
+        // One caption row per record, then field, before, after: three columns at fixed shares, so a phone's width
+        // wraps long values inside their cells instead of squeezing the field names.
+        html.Append("<table style=\"").Append(Table).Append(";table-layout:fixed\"><tr>");
+        foreach (var (column, width) in new[] { ("Field", "26%"), ("Before", "32%"), ("After", "42%") })
         {
-            html.Append("<th style=\"").Append(Head).Append("\">").Append(column).Append("</th>");
+            html.Append("<th style=\"").Append(Head).Append(";width:").Append(width).Append("\">").Append(column).Append("</th>");
         }
 
         html.Append("</tr>");
         foreach (var record in NoticeText.ByRecord(notice.Change))
         {
+            html.Append("<tr><td colspan=\"3\" class=\"record\" style=\"").Append(Cell).Append(";background:#f6f8fa;font-weight:600\">")
+                .Append(Encoded($"{record.Key.Operation} on {record.Key.Record} ({record.Key.System})")).Append("</td></tr>");
             foreach (var line in record)
             {
-                html.Append("<tr><td style=\"").Append(Cell).Append("\">").Append(Encoded($"{line.Operation} on {line.Record} ({line.System})")).Append("</td>")
-                    .Append("<td style=\"").Append(Cell).Append("\">").Append(Encoded(line.Field)).Append("</td>")
+                html.Append("<tr><td style=\"").Append(Cell).Append("\">").Append(Encoded(line.Field)).Append("</td>")
                     .Append("<td style=\"").Append(Cell).Append(line.Before is null ? ";" + Quiet + "\">" : "\">").Append(Encoded(NoticeText.Before(line))).Append("</td>")
                     .Append("<td style=\"").Append(Cell).Append("\">").Append(Encoded(line.After)).Append("</td></tr>");
             }

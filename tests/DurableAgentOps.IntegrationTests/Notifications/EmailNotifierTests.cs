@@ -42,10 +42,11 @@ public sealed class EmailNotifierTests(Smtp4devProcess smtp)
             Assert.DoesNotContain(other.Link.AbsoluteUri, mail.Html, StringComparison.Ordinal);
             Assert.DoesNotContain(other.Link.AbsoluteUri, mail.PlainText, StringComparison.Ordinal);
 
-            // The change table: one row per field, before → after, "(new)" where the record had no value.
-            var rows = html.QuerySelectorAll("tr").Select(tr => tr.QuerySelectorAll("td").Select(td => Plain(td.TextContent)).ToList()).Where(c => c.Count == 4).ToList();
-            Assert.Contains(["crm.tasks.create on ACC-000002 (crm)", "subject", "(new)", "Follow up on the renewal"], rows);
-            Assert.Contains(["crm.tasks.create on ACC-000002 (crm)", "dueDate", "2031-05-01", "2031-05-09"], rows);
+            // The change table: the record as a caption, then one row per field, before → after, "(new)" where it had no value.
+            Assert.Equal(["crm.tasks.create on ACC-000002 (crm)"], html.QuerySelectorAll("td.record").Select(td => td.TextContent));
+            var rows = html.QuerySelectorAll("tr").Select(tr => tr.QuerySelectorAll("td").Select(td => Plain(td.TextContent)).ToList()).Where(c => c.Count == 3).ToList();
+            Assert.Contains(["subject", "(new)", "Follow up on the renewal"], rows);
+            Assert.Contains(["dueDate", "2031-05-01", "2031-05-09"], rows);
             var text = Plain(html.Body!.TextContent);
             foreach (var expected in new[]
             {

@@ -69,7 +69,7 @@ public sealed class OutcomeNoticeTests(AzuriteFixture azurite, Smtp4devProcess s
 
         // The starter: the verdict in its colour, who decided, on which channel, and the comment as typed.
         var outcome = await MailAsync(runId, verdict, Alice);
-        Assert.Equal($"{verdict}: crm-followup run {runId} — create a task on ACC-000002", outcome.Subject);
+        Assert.StartsWith($"{verdict}: crm-followup run {runId} — create a task on ACC-000002", outcome.Subject, StringComparison.Ordinal);
         var html = new HtmlParser().ParseDocument(outcome.Html!);
         Assert.Contains($"border-left:6px solid {accent}", html.QuerySelector("#banner")!.GetAttribute("style"), StringComparison.Ordinal);
         var decision = Assert.Single(html.QuerySelectorAll(".decision"));
@@ -90,7 +90,7 @@ public sealed class OutcomeNoticeTests(AzuriteFixture azurite, Smtp4devProcess s
 
         // Ana was asked and did not answer: she hears her answer is no longer needed; Bob, who answered, does not.
         var released = await MailAsync(runId, "No longer needed", Ana);
-        Assert.Equal($"No longer needed: Bob Manager {verdict.ToLowerInvariant()}: crm-followup run {runId} — create a task on ACC-000002", released.Subject);
+        Assert.StartsWith($"No longer needed: Bob Manager {verdict.ToLowerInvariant()}: crm-followup run {runId} — create a task on ACC-000002", released.Subject, StringComparison.Ordinal);
         Assert.Contains("so your answer is no longer needed", released.PlainText, StringComparison.Ordinal);
         Assert.Empty(await smtp.WaitForMessagesAsync(m => m.Subject.Contains(runId, StringComparison.Ordinal) && m.Subject.StartsWith("No longer needed", StringComparison.Ordinal)
             && m.To.Contains(Bob), 1, TimeSpan.FromSeconds(1)));
