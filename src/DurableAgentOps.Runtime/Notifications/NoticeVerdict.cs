@@ -1,7 +1,7 @@
 namespace DurableAgentOps.Runtime.Notifications;
 
 /// <summary>How a gate closed, as an outcome notice says it (and colours it: approved good, rejected attention, else warning).</summary>
-public enum NoticeVerdict
+internal enum NoticeVerdict
 {
     Decided,
     Approved,
