@@ -8,7 +8,7 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// <summary>
 /// The Teams message for a notice: the Workflows webhook envelope around an Adaptive Card 1.4 (what cards posted
 /// through a Workflows webhook render up to), made of TextBlock, FactSet and Container only, with one
-/// <c>Action.OpenUrl</c> to the page (Submit and Execute would never reach this service). Every drafted or read value
+/// <c>Action.OpenUrl</c> to the page, and on a request a second to the run's page (Submit and Execute would never reach this service). Every drafted or read value
 /// is shown as plain text (<see cref="UntrustedText.ForMarkdown"/>), and the whole message stays under
 /// <see cref="MaxMessageBytes"/>: long values are cut with "…", and the card then says so.
 /// </summary>
@@ -156,11 +156,23 @@ internal static class AdaptiveCardBuilder
             // Teams' own extension: use the channel's width for the change.
             ["msteams"] = new JsonObject { ["width"] = "Full" },
             ["body"] = body,
-            ["actions"] = new JsonArray
-            {
-                new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = NoticeText.ActionTitle(notice), ["url"] = link.AbsoluteUri },
-            },
+            ["actions"] = Actions(notice, link),
         };
+    }
+
+    /// <summary>The button to the page; on a request, reminder or escalation a second one to the run's page (sign-in).</summary>
+    private static JsonArray Actions(ApprovalNotice notice, Uri link)
+    {
+        var actions = new JsonArray
+        {
+            new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = NoticeText.ActionTitle(notice), ["url"] = link.AbsoluteUri },
+        };
+        if (notice.Kind != NoticeKind.Outcome && notice.RunPage is { } runPage && runPage != link)
+        {
+            actions.Add(new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = "Follow the run", ["url"] = runPage.AbsoluteUri });
+        }
+
+        return actions;
     }
 
     /// <summary>

@@ -25,7 +25,9 @@ public sealed class NoticeWordingTests
         Assert.False(cut);
         var card = JsonNode.Parse(body)!["attachments"]![0]!["content"]!.AsObject();
         Assert.Equal(heading, card["body"]![0]!["items"]![0]!["text"]!.GetValue<string>());
-        Assert.Equal([("$.actions[0]", "Action.OpenUrl", page.AbsoluteUri)], AdaptiveCardCheck.AllActions(card));
+        // A request, reminder or escalation also links the run's page; an outcome links only the page it is given.
+        Assert.Equal([("$.actions[0]", "Action.OpenUrl", page.AbsoluteUri), .. kind == NoticeKind.Outcome ? [] : new[] { ("$.actions[1]", "Action.OpenUrl", notice.RunPage!.AbsoluteUri) }],
+            AdaptiveCardCheck.AllActions(card));
         Assert.Equal(action, card["actions"]![0]!["title"]!.GetValue<string>());
         var report = await AdaptiveCardCheck.ValidateAsync(System.Text.Encoding.UTF8.GetString(body));
         Assert.Empty(report.Errors);

@@ -28,7 +28,7 @@ public sealed class TeamsNotifierTests
         Assert.True(result is { Channel: "teams", Sent: 1, Failures.Count: 0 }, string.Join("; ", result.Failures));
         var post = Assert.Single(receiver.Posts);
         Assert.StartsWith("application/json", post.ContentType, StringComparison.Ordinal);
-        var card = await AssertValidCardAsync(post.Body);
+        var card = await AssertValidCardAsync(post.Body, notice.RunPage);
         var texts = (await AdaptiveCardCheck.ValidateAsync(post.Body)).Texts.Select(Plain).ToList();
         Assert.Contains("Approval needed", texts);
         Assert.Contains($"crm-followup run {notice.RunId} — create a task on ACC-000002", texts);
@@ -60,7 +60,7 @@ public sealed class TeamsNotifierTests
 
         Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
         var body = Assert.Single(receiver.Posts).Body;
-        await AssertValidCardAsync(body);
+        await AssertValidCardAsync(body, notice.RunPage);
         var report = await AdaptiveCardCheck.ValidateAsync(body);
         // What a reader sees is the characters as drafted, none of it a link or formatting.
         var texts = report.Texts.Select(Plain).ToList();
@@ -239,7 +239,7 @@ public sealed class TeamsNotifierTests
         var body = Assert.Single(receiver.Posts).Body;
         var bytes = Encoding.UTF8.GetByteCount(body);
         Assert.True(bytes < 28 * 1000, $"the message takes {bytes} bytes");
-        await AssertValidCardAsync(body);
+        await AssertValidCardAsync(body, notice.RunPage);
         var texts = (await AdaptiveCardCheck.ValidateAsync(body)).Texts;
         Assert.Contains(AdaptiveCardBuilder.CutNote, texts);
         Assert.Contains(texts, t => t.EndsWith("more fields: see the page.", StringComparison.Ordinal));
@@ -247,7 +247,7 @@ public sealed class TeamsNotifierTests
     }
 
     /// <summary>The envelope, the library's verdict as a 1.4 host, the 1.4 type list, OpenUrl-only actions to the page, the size.</summary>
-    private static async Task<JsonObject> AssertValidCardAsync(string body)
+    private static async Task<JsonObject> AssertValidCardAsync(string body, Uri? runPage = null)
     {
         Assert.True(Encoding.UTF8.GetByteCount(body) < AdaptiveCardBuilder.MaxMessageBytes);
         var envelope = JsonNode.Parse(body)!.AsObject();
@@ -260,12 +260,12 @@ public sealed class TeamsNotifierTests
         Assert.Equal("http://adaptivecards.io/schemas/adaptive-card.json", card["$schema"]!.GetValue<string>());
         Assert.Empty(AdaptiveCardCheck.TypesOutside14(card));
         var actions = AdaptiveCardCheck.AllActions(card);
-        Assert.Equal([("$.actions[0]", "Action.OpenUrl", Page.AbsoluteUri)], actions);
+        Assert.Equal([("$.actions[0]", "Action.OpenUrl", Page.AbsoluteUri), .. runPage is null ? [] : new[] { ("$.actions[1]", "Action.OpenUrl", runPage.AbsoluteUri) }], actions);
 
         var report = await AdaptiveCardCheck.ValidateAsync(body);
         Assert.Empty(report.Errors);
         Assert.Equal("1.4", report.Version);
-        Assert.Equal([("Action.OpenUrl", Page.AbsoluteUri)], report.Actions.Select(a => (a.Type, a.Url)));
+        Assert.Equal([("Action.OpenUrl", Page.AbsoluteUri), .. runPage is null ? [] : new[] { ("Action.OpenUrl", runPage.AbsoluteUri) }], report.Actions.Select(a => (a.Type, a.Url)));
         Assert.Empty(report.Markdown);
         return card;
     }
