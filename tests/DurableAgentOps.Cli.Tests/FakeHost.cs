@@ -48,6 +48,9 @@ internal sealed class FakeHost : IAsyncDisposable
     public Func<string, IResult> Pending { get; set; } =
         _ => Results.Json(new { approver = new { id = "t/b2", name = "Bob Manager", upn = "bob.manager@contoso.example" }, pending = Array.Empty<object>(), next = (string?)null });
 
+    /// <summary>Answer to GET /api/evidence/runs (default: no run matches).</summary>
+    public Func<IResult> Runs { get; set; } = () => Results.Json(new { top = 50, scanned = 0, runs = Array.Empty<object>(), next = (string?)null });
+
     /// <summary>Answer to GET /api/host (default: a Production host enforcing everything).</summary>
     public Func<IResult> Host { get; set; } = () => HostAnswer(scopeGuard: true, evidence: true);
 
@@ -70,6 +73,7 @@ internal sealed class FakeHost : IAsyncDisposable
         app.MapGet("/api/runs/{id}", (string id, HttpRequest request) => host.Record(request, null).NextStatus());
         app.MapPost("/api/runs/{id}/approvals", async (string id, HttpRequest request) => host.Record(request, await ReadBody(request)).Approve(id));
         app.MapGet("/api/host", (HttpRequest request) => host.Record(request, null).Host());
+        app.MapGet("/api/evidence/runs", (HttpRequest request) => host.Record(request, null).Runs());
         app.MapGet("/api/approvals", (HttpRequest request) => host.Record(request, null).Pending(request.QueryString.Value ?? string.Empty));
         await app.StartAsync();
         return host;

@@ -59,7 +59,10 @@ public sealed class GateTimingTests(AzuriteFixture azurite, Smtp4devProcess smtp
         var kinds = done.GetProperty("notices").EnumerateArray().Select(n => $"{n.GetProperty("gate").GetString()}:{n.GetProperty("kind").GetString()}").ToList();
         Assert.Equal(["manager-review:request", "manager-review:reminder", "director-review:escalation", "director-review:outcome"], kinds);
         Assert.DoesNotContain(await dev.RequestsAsync("crm"), r => r.GetProperty("method").GetString() == "POST");
-        await MailAsync(runId, "Timed out", Alice);
+        Assert.Single(await MailAsync(runId, "Timed out: crm-followup run", Alice));
+        // The approvers asked at the last gate hear that nothing more is asked of them.
+        Assert.Single(await MailAsync(runId, "No longer needed: the request timed out", Dora));
+        Assert.Single(await MailAsync(runId, "No longer needed: the request timed out", HeadOfSales));
     }
 
     [Fact]

@@ -91,7 +91,7 @@ internal sealed class RunsCommand : ICliCommand
             var s = hit.Summary;
             table.Add([hit.RunId ?? "?"], [s?.Workflow ?? "?", s?.Status ?? "?", .. GovernanceLines(s?.GovernanceOff)],
                 [s?.StartedAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "?"],
-                [$"by {s?.Initiator?.Name ?? "?"}", .. (s?.Approvers ?? []).Select(a => $"approved: {a.Name}")],
+                [$"by {s?.Initiator?.Name ?? "?"}", .. DeciderLines(s?.Status, s?.Approvers)],
                 s?.Writes is { Count: > 0 } writes ? [.. writes] : ["-"]);
         }
 
@@ -100,6 +100,21 @@ internal sealed class RunsCommand : ICliCommand
             ? $"{runs.Count} run{(runs.Count == 1 ? string.Empty : "s")} on this page; next page: the same command with --next {next}"
             : $"{runs.Count} run{(runs.Count == 1 ? string.Empty : "s")}");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Who decided, in words. The index lists each person whose decision counted, once, in the order counted, without
+    /// saying approve or reject; a rejection ends the run, so in a rejected run the last of them rejected and the others
+    /// approved.
+    /// </summary>
+    internal static IEnumerable<string> DeciderLines(string? status, IReadOnlyList<HostApi.PrincipalDto>? deciders)
+    {
+        var list = deciders ?? [];
+        for (var i = 0; i < list.Count; i++)
+        {
+            var rejected = status == "rejected" && i == list.Count - 1;
+            yield return $"{(rejected ? "rejected by" : "approved by")} {list[i].Name ?? "?"}";
+        }
     }
 
     /// <summary>A run started with governance off says so in its row, so a search result is never read as a governed run.</summary>

@@ -39,9 +39,12 @@ public sealed record NotifyOutcome(int Recipients, IReadOnlyList<NoticeResult> R
 }
 
 /// <summary>
-/// Tells a gate's approvers (or, for an outcome, the initiator) on the gate's channels: each person gets their own
-/// signed link, bound to the run, the gate, the change digest and them, expiring at the gate's deadline; a channel
-/// card gets a link any approver can open after signing in. Failures are reported, never thrown: the gate still waits.
+/// Tells a gate's approvers on the gate's channels: each person gets their own signed link, bound to the run, the gate,
+/// the change digest and them, expiring at the gate's deadline; a channel card gets a link any approver can open after
+/// signing in; every notice also links the run's page. For an outcome it tells the initiator who decided, on which
+/// channel and with what comment (read back from the decisions the run counted), tells the approvers who were asked
+/// and did not answer that their answer is no longer needed, and posts an outcome card that says both; outcome notices
+/// link the run's page only. Failures are reported, never thrown: the gate still waits.
 /// It also keeps the waiting-gates index (<see cref="WaitingGateStore"/>) that approvers' lists read: a gate opening
 /// (request, escalation, reminder) lists the run under each approver entry of the gate; an outcome removes it. The
 /// orchestration calls it for gates without channels too (new runs), for the index alone.
@@ -50,6 +53,7 @@ public sealed class NotifyApproversActivity(
     DefinitionStore definitions,
     ChangeStore changes,
     LinkStore links,
+    DecisionStore decisions,
     WaitingGateStore gates,
     ApprovalRecipients recipients,
     PrincipalDirectory directory,
@@ -122,6 +126,11 @@ public sealed class NotifyApproversActivity(
             return new NotifyOutcome(people.Count, results, problems);
         }
 
+        if (input.Kind == NoticeKind.Outcome)
+        {
+            return await TellOutcomeAsync(input, gate, snapshot.Groups, notice, people, wanted, results, problems);
+        }
+
         var signer = new ApprovalLinkSigner(key);
         var personal = new List<NoticeRecipient>();
         foreach (var person in people.Where(p => p.Mail is { Length: > 0 }))
@@ -137,6 +146,72 @@ public sealed class NotifyApproversActivity(
         }
 
         return new NotifyOutcome(people.Count, results, problems);
+    }
+
+    /// <summary>
+    /// The outcome: to the initiator with who decided, and, by mail, "no longer needed" to the gate's approvers who were
+    /// asked and did not answer; one card on the channel says both. Every link is the run's page (sign-in): no link that
+    /// could decide is issued once the gate has closed.
+    /// </summary>
+    private async Task<NotifyOutcome> TellOutcomeAsync(
+        NotifyRequest input, GateDefinition gate, IReadOnlyList<GroupDefinition> groups, ApprovalNotice notice, IReadOnlyList<DirectoryUser> starters,
+        List<IApprovalChannel> wanted, List<NoticeResult> results, List<string> problems)
+    {
+        var runPage = RunPageLinks.For(BaseUrl, input.RunId);
+        notice = notice with { Decisions = await DecisionsAsync(input, problems) };
+        IReadOnlyList<DirectoryUser> waiting = [];
+        if (wanted.Any(c => c.Name == "email"))
+        {
+            var (asked, unresolved) = await recipients.ResolveAsync(gate, groups, input.Initiator.Id, input.Answered, CancellationToken.None);
+            waiting = [.. asked.Where(p => !string.Equals(p.Id, input.Initiator.Id, StringComparison.OrdinalIgnoreCase)
+                && !starters.Any(s => string.Equals(s.Id, p.Id, StringComparison.OrdinalIgnoreCase)))];
+            problems.AddRange(unresolved.Select(p => $"co-approvers: {p}"));
+        }
+
+        List<NoticeRecipient> Mailed(IEnumerable<DirectoryUser> people) =>
+            [.. people.Where(p => p.Mail is { Length: > 0 }).Select(p => new NoticeRecipient(p.Id, p.Name, p.Mail!, runPage))];
+
+        problems.AddRange(starters.Where(p => p.Mail is not { Length: > 0 }).Select(p => $"{p.Name} has no mail address in the directory"));
+        foreach (var channel in wanted)
+        {
+            if (channel.Name != "email")
+            {
+                results.Add(await channel.SendAsync(notice with { Audience = NoticeAudience.Channel }, [], runPage, CancellationToken.None));
+                continue;
+            }
+
+            var told = await channel.SendAsync(notice with { Audience = NoticeAudience.Starter }, Mailed(starters), runPage, CancellationToken.None);
+            if (waiting.Count > 0)
+            {
+                var released = await channel.SendAsync(notice with { Audience = NoticeAudience.CoApprovers }, Mailed(waiting), runPage, CancellationToken.None);
+                told = new NoticeResult(told.Channel, told.Sent + released.Sent, [.. told.Failures, .. released.Failures]);
+            }
+
+            results.Add(told);
+        }
+
+        return new NotifyOutcome(starters.Count + waiting.Count, results, problems);
+    }
+
+    /// <summary>
+    /// The decisions the run counted at this gate (those of the principals it names as having answered), as the approval
+    /// service recorded them: who, approve or reject, the channel and the comment. Unreadable, the outcome goes without them.
+    /// </summary>
+    private async Task<IReadOnlyList<NoticeDecision>> DecisionsAsync(NotifyRequest input, List<string> problems)
+    {
+        try
+        {
+            var answered = new HashSet<string>(input.Answered, StringComparer.OrdinalIgnoreCase);
+            return [.. (await decisions.DecisionsOfAsync(input.RunId, input.StepId, CancellationToken.None))
+                .Where(d => d.Gate == input.Gate && answered.Contains(d.PrincipalId))
+                .OrderBy(d => d.At)
+                .Select(d => new NoticeDecision(d.PrincipalName, d.Approved, d.Channel, d.Comment, d.At))];
+        }
+        catch (RequestFailedException ex)
+        {
+            problems.Add($"the decisions could not be read ({ex.Status} {ex.ErrorCode}); the outcome notice names nobody");
+            return [];
+        }
     }
 
     /// <summary>
@@ -230,7 +305,7 @@ public sealed class NotifyApproversActivity(
         var clientId = identity.ClientIds.GetValueOrDefault(runOptions.Value.Environment, "(none)");
         return new ApprovalNotice(input.Kind, input.RunId, input.Workflow, input.StepId, input.Gate, input.Initiator.Name, identity.Name, clientId,
             ScopeLines(identity, step), change.Lines, change.Digest, input.WhyThisGate, gate.Quorum, input.ApprovalsSoFar,
-            new DateTimeOffset(DateTime.SpecifyKind(input.Deadline, DateTimeKind.Utc)), input.Outcome);
+            new DateTimeOffset(DateTime.SpecifyKind(input.Deadline, DateTimeKind.Utc)), input.Outcome, RunPage: RunPageLinks.For(BaseUrl, input.RunId));
     }
 
     /// <summary>The writer's granted scope in the step's system, as a reviewer reads it.</summary>

@@ -8,7 +8,7 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// <summary>
 /// The Teams message for a notice: the Workflows webhook envelope around an Adaptive Card 1.4 (what cards posted
 /// through a Workflows webhook render up to), made of TextBlock, FactSet and Container only, with one
-/// <c>Action.OpenUrl</c> to the page (Submit and Execute would never reach this service). Every drafted or read value
+/// <c>Action.OpenUrl</c> to the page, and on a request a second to the run's page (Submit and Execute would never reach this service). Every drafted or read value
 /// is shown as plain text (<see cref="UntrustedText.ForMarkdown"/>), and the whole message stays under
 /// <see cref="MaxMessageBytes"/>: long values are cut with "…", and the card then says so.
 /// </summary>
@@ -66,31 +66,42 @@ internal static class AdaptiveCardBuilder
 
     private static JsonObject Card(ApprovalNotice notice, Uri link, Texts t, int maxLines)
     {
+        var outcome = notice.Kind == NoticeKind.Outcome;
+        var heading = Text(t.Value(NoticeText.Heading(notice)), "Medium", bold: true);
+        if (HeadingColour(notice) is { } colour)
+        {
+            heading["color"] = colour;
+        }
+
         var body = new JsonArray
         {
             new JsonObject
             {
                 ["type"] = "Container",
                 ["style"] = Style(notice),
-                ["items"] = new JsonArray
-                {
-                    Text(t.Value(NoticeText.Heading(notice)), "Medium", bold: true),
-                    Text(t.Value(NoticeText.Title(notice))),
-                },
+                ["items"] = new JsonArray { heading, Text(t.Value(NoticeText.Title(notice))) },
             },
             Text(t.Value(NoticeText.Intro(notice))),
-            Facts(
-                ("Workflow", t.Line(notice.Workflow)),
-                ("Run", t.Line(notice.RunId)),
-                ("Step", t.Line(notice.StepId)),
-                ("Started by", t.Line(notice.InitiatorName)),
-                ("Gate", t.Line(notice.Gate)),
-                ("Approvals", UntrustedText.EscapeMarkdown(NoticeText.Approvals(notice))),
-                notice.Kind == NoticeKind.Outcome
-                    ? ("Outcome", t.Line(notice.Outcome ?? "decided"))
-                    : ("Decide by", UntrustedText.EscapeMarkdown(NoticeText.Deadline(notice)))),
-            Section("The exact change"),
         };
+
+        if (outcome)
+        {
+            AddDecisions(body, notice, t);
+        }
+
+        var facts = new List<(string Title, string Value)>
+        {
+            ("Workflow", t.Line(notice.Workflow)),
+            ("Run", t.Line(notice.RunId)),
+            ("Step", t.Line(notice.StepId)),
+            ("Started by", t.Line(notice.InitiatorName)),
+            ("Gate", t.Line(notice.Gate)),
+        };
+        facts.AddRange(outcome
+            ? [("Outcome", NoticeText.VerdictWord(NoticeText.VerdictOf(notice)))]
+            : [("Approvals", UntrustedText.EscapeMarkdown(NoticeText.Approvals(notice))), ("Decide by", UntrustedText.EscapeMarkdown(NoticeText.Deadline(notice)))]);
+        body.Add(Facts([.. facts]));
+        body.Add(Section("The exact change"));
 
         var shown = 0;
         foreach (var record in NoticeText.ByRecord(notice.Change))
@@ -124,7 +135,7 @@ internal static class AdaptiveCardBuilder
             ("Identity", t.Line(notice.WriterIdentity)),
             ("Client id", t.Line(notice.WriterClientId)),
             ("Scope", t.Line(NoticeText.Scope(notice)))));
-        body.Add(Section("Why you are asked"));
+        body.Add(Section(outcome ? "Why it needed approval" : "Why you are asked"));
         body.Add(Text(t.Value(notice.WhyThisGate)));
         body.Add(Text("Change digest: " + UntrustedText.EscapeMarkdown(UntrustedText.ForHeader(notice.ChangeDigest, 200)), subtle: true, small: true));
         if (notice.Kind != NoticeKind.Outcome)
@@ -145,20 +156,74 @@ internal static class AdaptiveCardBuilder
             // Teams' own extension: use the channel's width for the change.
             ["msteams"] = new JsonObject { ["width"] = "Full" },
             ["body"] = body,
-            ["actions"] = new JsonArray
-            {
-                new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = NoticeText.ActionTitle(notice), ["url"] = link.AbsoluteUri },
-            },
+            ["actions"] = Actions(notice, link),
         };
     }
 
-    private static string Style(ApprovalNotice notice) => notice.Kind switch
+    /// <summary>The button to the page; on a request, reminder or escalation a second one to the run's page (sign-in).</summary>
+    private static JsonArray Actions(ApprovalNotice notice, Uri link)
     {
-        NoticeKind.Outcome when string.Equals(notice.Outcome, "approved", StringComparison.OrdinalIgnoreCase)
-            || string.Equals(notice.Outcome, "completed", StringComparison.OrdinalIgnoreCase) => "good",
-        NoticeKind.Outcome => "attention",
+        var actions = new JsonArray
+        {
+            new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = NoticeText.ActionTitle(notice), ["url"] = link.AbsoluteUri },
+        };
+        if (notice.Kind != NoticeKind.Outcome && notice.RunPage is { } runPage && runPage != link)
+        {
+            actions.Add(new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = "Follow the run", ["url"] = runPage.AbsoluteUri });
+        }
+
+        return actions;
+    }
+
+    /// <summary>
+    /// The outcome's decisions with their comments, then, for the channel and co-approvers, that nobody else need answer:
+    /// a card posted through a webhook cannot be changed, so this card follows the request card instead.
+    /// </summary>
+    private static void AddDecisions(JsonArray body, ApprovalNotice notice, Texts t)
+    {
+        var decisions = notice.Decisions ?? [];
+        if (decisions.Count > 0 && notice.Audience != NoticeAudience.CoApprovers)
+        {
+            body.Add(Section("Decided"));
+            foreach (var decision in decisions)
+            {
+                body.Add(new JsonObject
+                {
+                    ["type"] = "Container",
+                    ["style"] = decision.Approved ? "good" : "attention",
+                    ["items"] = new JsonArray
+                    {
+                        Text(t.Line(NoticeText.DecisionLine(decision)), bold: true),
+                        decision.Comment is null ? Text(NoticeText.NoComment, subtle: true) : Text("Comment: " + t.Value(decision.Comment)),
+                    },
+                });
+            }
+        }
+
+        if (notice.Audience == NoticeAudience.Channel)
+        {
+            body.Add(Text(t.Value(NoticeText.NoLongerNeeded(notice)) + ". Approvers who had not answered need do nothing; the request card above stays as it was sent (Teams cannot change a card posted through a webhook).", bold: true));
+        }
+    }
+
+    /// <summary>The same meaning as the mail's banner: approved good, rejected attention, timed out or cancelled warning.</summary>
+    public static string Style(ApprovalNotice notice) => notice.Kind switch
+    {
+        NoticeKind.Outcome => NoticeText.VerdictOf(notice) switch
+        {
+            NoticeVerdict.Approved => "good",
+            NoticeVerdict.Rejected => "attention",
+            _ => "warning",
+        },
         NoticeKind.Escalation => "warning",
         _ => "emphasis",
+    };
+
+    private static string? HeadingColour(ApprovalNotice notice) => notice.Kind != NoticeKind.Outcome ? null : Style(notice) switch
+    {
+        "good" => "Good",
+        "attention" => "Attention",
+        _ => "Warning",
     };
 
     private static JsonObject Section(string title) => new()

@@ -23,7 +23,32 @@ public sealed record ApprovalNotice(
     int Quorum,
     int ApprovalsSoFar,
     DateTimeOffset Deadline,
-    string? Outcome);
+    string? Outcome,
+    IReadOnlyList<NoticeDecision>? Decisions = null,
+    Uri? RunPage = null,
+    NoticeAudience Audience = NoticeAudience.Approvers);
+
+/// <summary>
+/// One counted decision at the gate, for an outcome notice: who, approve or reject, on which channel (<c>email</c>,
+/// <c>teams</c>, <c>cli</c>, <c>api</c>) and their comment, which is untrusted text like every value of a notice.
+/// </summary>
+public sealed record NoticeDecision(string Name, bool Approved, string Channel, string? Comment, DateTimeOffset At);
+
+/// <summary>Who reads an outcome notice: the words differ, the facts do not.</summary>
+public enum NoticeAudience
+{
+    /// <summary>The approvers asked to decide (requests, reminders, escalations).</summary>
+    Approvers,
+
+    /// <summary>The person who started the run: the outcome, who decided, on which channel, with their comment.</summary>
+    Starter,
+
+    /// <summary>Approvers who were asked and did not answer: their answer is no longer needed.</summary>
+    CoApprovers,
+
+    /// <summary>A Teams channel, read by the starter and the approvers alike.</summary>
+    Channel,
+}
 
 /// <summary>A person a notice goes to, with their own link (email) to the approval page.</summary>
 public sealed record NoticeRecipient(string PrincipalId, string Name, string Email, Uri Link);

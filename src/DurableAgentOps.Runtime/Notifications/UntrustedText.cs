@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.RegularExpressions;
 
 namespace DurableAgentOps.Runtime.Notifications;
 
@@ -8,11 +10,9 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// place it is shown. Encoding for HTML is the channel's job (it uses the framework's encoder); this class does the
 /// rest: header values, length caps, links and Markdown.
 /// </summary>
-internal static class UntrustedText
+internal static partial class UntrustedText
 {
     public const string Ellipsis = "…";
-
-    private const char ZeroWidthSpace = '\u200B';
 
     /// <summary>
     /// One line for a mail header or a title: control and format characters (CR, LF, TAB, bidi overrides, zero-width)
@@ -89,51 +89,92 @@ internal static class UntrustedText
     }
 
     /// <summary>
-    /// Stops clients from turning text into a link: a zero-width space after every '.' and ':' that is followed by a
-    /// letter, digit or '/', and on both sides of '@', so "https://x.example/a" and "a@b.example" read the same but
-    /// match no URL, domain or address pattern (a scheme needs "://" unbroken, a domain a known top-level name right
-    /// after its dot, an address plain ASCII right before its '@'). The approval page shows the exact text; a notice is
-    /// a pointer to it.
+    /// Where a client could start reading a link: a '.' or ':' followed by a letter, digit or '/', and an '@' between
+    /// two non-blank characters ("https://x.example/a", "a@b.example"). Each channel breaks the text there in its own
+    /// way, adding no character to the value: the card escapes that character, the HTML mail puts it in its own
+    /// element, the plain text part brackets it in what looks like a link.
     /// </summary>
-    public static string BreakLinks(string text)
+    public static bool BreaksLink(string text, int i)
     {
-        var broken = new StringBuilder(text.Length + 8);
+        var c = text[i];
+        var next = i + 1 < text.Length ? text[i + 1] : ' ';
+        return c switch
+        {
+            '.' or ':' => char.IsLetterOrDigit(next) || next == '/',
+            '@' => i > 0 && !char.IsWhiteSpace(text[i - 1]) && !char.IsWhiteSpace(next),
+            _ => false,
+        };
+    }
+
+    /// <summary>
+    /// HTML for an untrusted value: encoded, and each character where a link could start (<see cref="BreaksLink"/>) in
+    /// a <c>&lt;span&gt;</c> of its own, so no text node holds a whole URL or address for a client to link, while the
+    /// text (copied, searched, read aloud) is exactly the value.
+    /// </summary>
+    public static string ForHtml(string text, HtmlEncoder encoder)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        var html = new StringBuilder(text.Length + 16);
+        var from = 0;
         for (var i = 0; i < text.Length; i++)
         {
-            var next = i + 1 < text.Length ? text[i + 1] : ' ';
-            if (text[i] == '@' && i > 0 && !char.IsWhiteSpace(text[i - 1]))
+            if (BreaksLink(text, i))
             {
-                broken.Append(ZeroWidthSpace);
-            }
-
-            broken.Append(text[i]);
-            if (text[i] is '.' or ':' or '@' && (char.IsLetterOrDigit(next) || next == '/'))
-            {
-                broken.Append(ZeroWidthSpace);
+                html.Append(encoder.Encode(text[from..i])).Append("<span>").Append(encoder.Encode(text[i].ToString())).Append("</span>");
+                from = i + 1;
             }
         }
 
-        return broken.ToString();
+        return html.Append(encoder.Encode(text[from..])).ToString();
     }
+
+    /// <summary>
+    /// Plain text cannot hold a value apart from a link, and text mail clients link what looks like one; so in what
+    /// looks like a web or mail address (a scheme's "://", "www.", an '@', a domain with a common top-level name) the
+    /// '.', "://" and '@' are bracketed ("https[:]//evil[.]example"), as security teams write addresses nobody should
+    /// click. Everything else, times and amounts too, is left as it is.
+    /// </summary>
+    public static string Defang(string text) => LinkLike().Replace(text, match =>
+    {
+        var token = new StringBuilder(match.Length + 8);
+        var value = match.Value;
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (string.CompareOrdinal(value, i, "://", 0, 3) == 0)
+            {
+                token.Append("[:]//");
+                i += 2;
+            }
+            else
+            {
+                token.Append(value[i] switch { '.' => "[.]", '@' => "[@]", var c => c.ToString() });
+            }
+        }
+
+        return token.ToString();
+    });
 
     /// <summary>
     /// Text for an Adaptive Card TextBlock or Fact, which hosts render as a subset of Markdown. The characters that start
     /// inline Markdown (<c>\ * _ [ ] ` ~ &lt;</c>) are backslash-escaped everywhere (CommonMark escapes), and those that
     /// start a block (<c># &gt; - + =</c>, and the '.' or ')' of "1." / "1)") where a line begins, so emphasis, lists,
-    /// headings, code and <c>[text](url)</c> show as the characters typed; links are broken as in
-    /// <see cref="BreakLinks"/>. A host that ignored the escapes would show the backslashes, and still no link: "]("
-    /// is never adjacent any more and no URL pattern matches.
+    /// headings, code and <c>[text](url)</c> show as the characters typed; so is each character where a link could
+    /// start (<see cref="BreaksLink"/>), which splits the text a linkifier reads without adding a character to what is
+    /// shown. A host that ignored the escapes would show the backslashes, and still no link.
     /// </summary>
-    public static string ForMarkdown(string text) => EscapeMarkdown(BreakLinks(ForBody(text)));
+    public static string ForMarkdown(string text) => EscapeMarkdown(ForBody(text), breakLinks: true);
 
     /// <summary>The Markdown escaping of <see cref="ForMarkdown"/> alone, for text this service wrote (times, counts).</summary>
-    public static string EscapeMarkdown(string source)
+    public static string EscapeMarkdown(string source) => EscapeMarkdown(source, breakLinks: false);
+
+    private static string EscapeMarkdown(string source, bool breakLinks)
     {
         var escaped = new StringBuilder(source.Length + 16);
         var lineStart = true;
         var digitsOnly = false;
-        foreach (var c in source)
+        for (var i = 0; i < source.Length; i++)
         {
+            var c = source[i];
             if (c == '\n')
             {
                 escaped.Append(c);
@@ -143,7 +184,7 @@ internal static class UntrustedText
             }
 
             var blockMarker = lineStart && c is '#' or '>' or '-' or '+' or '=' || digitsOnly && c is '.' or ')';
-            if (c is '\\' or '*' or '_' or '[' or ']' or '`' or '~' or '<' || blockMarker)
+            if (c is '\\' or '*' or '_' or '[' or ']' or '`' or '~' or '<' || blockMarker || breakLinks && BreaksLink(source, i))
             {
                 escaped.Append('\\');
             }
@@ -155,6 +196,10 @@ internal static class UntrustedText
 
         return escaped.ToString();
     }
+
+    // A token with a scheme, "www.", an '@', or a dotted name ending in a common top-level domain (any two letters too).
+    [GeneratedRegex(@"\S*(?:://|www\.|@)\S*|(?<![\w.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|io|co|app|dev|ai|me|xyz|site|online|shop|edu|gov|link|click|top|live|[a-z]{2})(?![\w-])\S*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex LinkLike();
 
     private static bool IsBidiControl(char c) => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
 }

@@ -36,20 +36,22 @@ public sealed class EmailNotifierTests(Smtp4devProcess smtp)
 
             var html = new HtmlParser().ParseDocument(mail.Html!);
             var links = html.QuerySelectorAll("a[href]").Select(a => a.GetAttribute("href")).Distinct().ToList();
-            Assert.Equal([me.Link.AbsoluteUri], links);
-            Assert.Contains($"Review and decide: {me.Link.AbsoluteUri}", mail.PlainText, StringComparison.Ordinal);
+            Assert.Equal([me.Link.AbsoluteUri, notice.RunPage!.AbsoluteUri], links); // their own link, and the run's page (sign-in)
+            Assert.Contains($"Review and decide:\n{me.Link.AbsoluteUri}\n", mail.PlainText, StringComparison.Ordinal);
+            Assert.Contains($"Follow the run:\n{notice.RunPage.AbsoluteUri}\n", mail.PlainText, StringComparison.Ordinal);
             Assert.DoesNotContain(other.Link.AbsoluteUri, mail.Html, StringComparison.Ordinal);
             Assert.DoesNotContain(other.Link.AbsoluteUri, mail.PlainText, StringComparison.Ordinal);
 
-            // The change table: one row per field, before → after, "(new)" where the record had no value.
-            var rows = html.QuerySelectorAll("tr").Select(tr => tr.QuerySelectorAll("td").Select(td => Plain(td.TextContent)).ToList()).Where(c => c.Count == 4).ToList();
-            Assert.Contains(["crm.tasks.create on ACC-000002 (crm)", "subject", "(new)", "Follow up on the renewal"], rows);
-            Assert.Contains(["crm.tasks.create on ACC-000002 (crm)", "dueDate", "2031-05-01", "2031-05-09"], rows);
+            // The change table: the record as a caption, then one row per field, before → after, "(new)" where it had no value.
+            Assert.Equal(["crm.tasks.create on ACC-000002 (crm)"], html.QuerySelectorAll("td.record").Select(td => td.TextContent));
+            var rows = html.QuerySelectorAll("tr").Select(tr => tr.QuerySelectorAll("td").Select(td => Plain(td.TextContent)).ToList()).Where(c => c.Count == 3).ToList();
+            Assert.Contains(["subject", "(new)", "Follow up on the renewal"], rows);
+            Assert.Contains(["dueDate", "2031-05-01", "2031-05-09"], rows);
             var text = Plain(html.Body!.TextContent);
             foreach (var expected in new[]
             {
                 "crm-writer", "2b7f6c1e-0000-4000-8000-0000000000c4", "crm.tasks.create, crm.tasks:subject,body,dueDate", "Alice Initiator",
-                "2031-05-06T07:08:09Z (UTC)", "1 of 2 approvals so far", "writes to a customer account need a sales manager", notice.ChangeDigest,
+                "2031-05-06T07:08:09Z (UTC)", "1 of 2 approvals — waiting for one more", "writes to a customer account need a sales manager", notice.ChangeDigest,
             })
             {
                 Assert.Contains(expected, text, StringComparison.Ordinal);
@@ -82,15 +84,18 @@ public sealed class EmailNotifierTests(Smtp4devProcess smtp)
         var html = new HtmlParser().ParseDocument(mail.Html!);
         Assert.Empty(html.QuerySelectorAll("script"));
         Assert.Empty(html.QuerySelectorAll("b"));
-        Assert.Equal([bob.Link.AbsoluteUri], html.QuerySelectorAll("a[href]").Select(a => a.GetAttribute("href")).Distinct());
-        var cells = html.QuerySelectorAll("td").Select(td => Plain(td.TextContent)).ToList();
+        Assert.Equal([bob.Link.AbsoluteUri, notice.RunPage!.AbsoluteUri], html.QuerySelectorAll("a[href]").Select(a => a.GetAttribute("href")).Distinct());
+        var cells = html.QuerySelectorAll("td").Select(td => td.TextContent.Trim()).ToList();
         Assert.Contains("<script>alert(1)</script>", cells);
-        Assert.Contains("<b>x</b> and [click](https://evil.example/login) or https://evil.example/pay", cells);
+        Assert.Contains("<b>x</b> and [click](https://evil.example/login) or https://evil.example/pay", cells); // exactly the value, nothing added
+        // No text node holds a whole drafted URL for a client to link: each place a link could start is an element of its own.
+        Assert.DoesNotContain(AngleSharp.Dom.NodeExtensions.GetDescendants(html.Body!).OfType<AngleSharp.Dom.IText>(), t => t.Data.Contains("evil.example", StringComparison.Ordinal) || t.Data.Contains("https://evil", StringComparison.Ordinal));
 
-        // The plain part shows the characters as typed; the drafted URLs are not links (no plain "https://evil…").
+        // The plain part shows markup as typed; what looks like an address is bracketed, so no client links it.
         Assert.Contains("<script>alert(1)</script>", mail.PlainText, StringComparison.Ordinal);
         Assert.DoesNotContain("https://evil.example", mail.PlainText, StringComparison.Ordinal);
-        Assert.Contains("https://evil.example/pay", Plain(mail.PlainText!), StringComparison.Ordinal);
+        Assert.Contains("<b>x</b> and [click](https[:]//evil[.]example/login) or https[:]//evil[.]example/pay", mail.PlainText, StringComparison.Ordinal);
+        AssertNoZeroWidth(mail);
     }
 
     [Fact]
@@ -180,20 +185,82 @@ public sealed class EmailNotifierTests(Smtp4devProcess smtp)
     }
 
     [Fact]
-    public async Task SendAsync_OutcomeToTheInitiator_SaysTheOutcomeAndLinksTheRun()
+    public async Task SendAsync_RejectionToTheStarter_NamesWhoWhereAndTheCommentAsTypedAndLinksTheRunPage()
     {
         using var host = new NotifierHost(Settings());
-        var notice = Notices.Request() with { Kind = NoticeKind.Outcome, Outcome = "approved", ApprovalsSoFar = 2 };
-        var alice = Notices.Person("Alice Initiator", Notices.Address("alice"));
+        const string Comment = "<b>Not now</b>: see [policy](https://evil.example/p) **first** & 5 < 6,\nask ana@evil.example by 10:30 or pay 1,250.00";
+        var notice = Notices.Outcome("rejected at gate sales-manager", NoticeAudience.Starter, Notices.Decision("Bob Manager", approved: false, "email", Comment));
+        var alice = new NoticeRecipient("t/alice", "Alice Initiator", Notices.Address("alice"), notice.RunPage!);
 
         var result = await host.Email.SendAsync(notice, [alice], CancellationToken.None);
 
         Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
         var mail = await smtp.MessageAsync(Assert.Single(await smtp.WaitForMessagesAsync(m => m.To.Contains(alice.Email), 1)).Id);
-        Assert.Equal($"Approved: crm-followup run {notice.RunId} — create a task on ACC-000002", mail.Subject);
-        Assert.Contains($"Open the run: {alice.Link.AbsoluteUri}", mail.PlainText, StringComparison.Ordinal);
-        Assert.Contains("2 of 2 approvals so far", mail.PlainText, StringComparison.Ordinal);
+        Assert.Equal($"Rejected: crm-followup run {notice.RunId} — create a task on ACC-000002", mail.Subject);
+        var html = new HtmlParser().ParseDocument(mail.Html!);
+        Assert.Equal("Rejected", html.QuerySelector("#banner h2")!.TextContent);
+        Assert.Contains("#cf222e", html.QuerySelector("#banner")!.GetAttribute("style"), StringComparison.Ordinal); // red, as the card's attention
+        Assert.Contains("Bob Manager rejected your crm-followup run at gate sales-manager: nothing was written", html.Body!.TextContent, StringComparison.Ordinal);
+        var decision = Assert.Single(html.QuerySelectorAll(".decision"));
+        Assert.StartsWith("Rejected by Bob Manager from the mail link, 2031-05-04T09:30:00Z (UTC)", decision.TextContent, StringComparison.Ordinal);
+        Assert.Equal("Comment: " + Comment, decision.QuerySelector(".comment")!.TextContent); // the characters as typed
+        Assert.Empty(html.QuerySelectorAll("b, strong, em"));
+        Assert.Equal([notice.RunPage!.AbsoluteUri], html.QuerySelectorAll("a[href]").Select(a => a.GetAttribute("href")).Distinct());
+
+        Assert.Contains("Rejected by Bob Manager from the mail link, 2031-05-04T09:30:00Z (UTC)\n", mail.PlainText, StringComparison.Ordinal);
+        Assert.Contains("Comment: <b>Not now</b>: see [policy](https[:]//evil[.]example/p) **first** & 5 < 6,\n", mail.PlainText, StringComparison.Ordinal);
+        Assert.Contains("ask ana[@]evil[.]example by 10:30 or pay 1,250.00", mail.PlainText, StringComparison.Ordinal);
+        Assert.Contains($"Open the run:\n{notice.RunPage.AbsoluteUri}\n", mail.PlainText, StringComparison.Ordinal);
+        foreach (var part in new[] { mail.PlainText!, html.Body.TextContent })
+        {
+            Assert.DoesNotContain("so far", part, StringComparison.Ordinal);
+            Assert.DoesNotContain("Why you are asked", part, StringComparison.Ordinal);
+            Assert.DoesNotContain("Review and decide", part, StringComparison.Ordinal);
+            Assert.DoesNotContain("yours alone", part, StringComparison.Ordinal);
+        }
+
+        AssertNoZeroWidth(mail);
+    }
+
+    [Fact]
+    public async Task SendAsync_CoApproverAfterAnApproval_IsToldTheirAnswerIsNoLongerNeeded()
+    {
+        using var host = new NotifierHost(Settings());
+        var notice = Notices.Outcome("approved at gate sales-manager; the change was written", NoticeAudience.CoApprovers,
+            Notices.Decision("Ana Silva", approved: true, "teams", "fine"));
+        var carol = new NoticeRecipient("t/carol", "Carol Director", Notices.Address("carol"), notice.RunPage!);
+
+        var result = await host.Email.SendAsync(notice, [carol], CancellationToken.None);
+
+        Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
+        var mail = await smtp.MessageAsync(Assert.Single(await smtp.WaitForMessagesAsync(m => m.To.Contains(carol.Email), 1)).Id);
+        Assert.Equal($"No longer needed: Ana Silva approved: crm-followup run {notice.RunId} — create a task on ACC-000002", mail.Subject);
+        Assert.Contains("You were asked to decide on Alice Initiator's crm-followup run at gate sales-manager. Ana Silva approved, so your answer is no longer needed",
+            mail.PlainText, StringComparison.Ordinal);
+        var html = new HtmlParser().ParseDocument(mail.Html!);
+        Assert.Equal("No longer needed: Ana Silva approved", html.QuerySelector("#banner h2")!.TextContent);
+        Assert.Contains("#1a7f37", html.QuerySelector("#banner")!.GetAttribute("style"), StringComparison.Ordinal);
+        Assert.Equal([notice.RunPage!.AbsoluteUri], html.QuerySelectorAll("a[href]").Select(a => a.GetAttribute("href")).Distinct());
         Assert.DoesNotContain("Review and decide", mail.PlainText, StringComparison.Ordinal);
+        AssertNoZeroWidth(mail);
+    }
+
+    [Fact]
+    public async Task SendAsync_ReminderAfterOneOfTwoApprovals_SaysOneMoreIsAwaited()
+    {
+        using var host = new NotifierHost(Settings());
+        var notice = Notices.Request() with { Kind = NoticeKind.Reminder, Quorum = 2, ApprovalsSoFar = 1 };
+        var carol = Notices.Person("Carol Director", Notices.Address("carol"));
+
+        var result = await host.Email.SendAsync(notice, [carol], CancellationToken.None);
+
+        Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
+        var mail = await smtp.MessageAsync(Assert.Single(await smtp.WaitForMessagesAsync(m => m.To.Contains(carol.Email), 1)).Id);
+        Assert.StartsWith("Reminder: approval still needed: ", mail.Subject, StringComparison.Ordinal);
+        Assert.Contains("Approvals: 1 of 2 approvals — waiting for one more\n", mail.PlainText, StringComparison.Ordinal);
+        var html = new HtmlParser().ParseDocument(mail.Html!);
+        Assert.Contains(html.QuerySelectorAll("tr"), tr => tr.TextContent == "Approvals1 of 2 approvals — waiting for one more");
+        AssertNoZeroWidth(mail);
     }
 
     [Fact]
@@ -231,6 +298,14 @@ public sealed class EmailNotifierTests(Smtp4devProcess smtp)
     private static string Header(Smtp4devMessage mail, string name) =>
         mail.Headers.FirstOrDefault(h => string.Equals(h.Key, name, StringComparison.OrdinalIgnoreCase)).Value ?? string.Empty;
 
-    /// <summary>What a reader sees: the zero-width spaces that keep drafted URLs from being links are invisible.</summary>
-    private static string Plain(string text) => text.Replace("\u200B", string.Empty, StringComparison.Ordinal).Trim();
+    private static string Plain(string text) => text.Trim();
+
+    /// <summary>Nothing invisible inside values: copying or searching a value finds it as typed.</summary>
+    internal static void AssertNoZeroWidth(Smtp4devMessage mail)
+    {
+        foreach (var part in new[] { mail.Html!, mail.PlainText! })
+        {
+            Assert.DoesNotContain(part, c => c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF');
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Notifications;
 using DurableAgentOps.Runtime.Shared;
 
@@ -8,9 +9,25 @@ internal static class Notices
 {
     public static readonly DateTimeOffset Deadline = new(2031, 5, 6, 7, 8, 9, TimeSpan.Zero);
 
-    public static ApprovalNotice Request(string? runId = null, string subject = "Follow up on the renewal", string body = "Call Dana before Friday.") => new(
+    public static ApprovalNotice Request(string? runId = null, string subject = "Follow up on the renewal", string body = "Call Dana before Friday.")
+    {
+        runId ??= "run-" + Guid.NewGuid().ToString("N")[..12];
+        return Build(runId, subject, body) with { RunPage = RunPage(runId) };
+    }
+
+    /// <summary>The run page's address for a run, as the notify activity builds it.</summary>
+    public static Uri RunPage(string runId) => RunPageLinks.For(new Uri("https://agentops.contoso.example"), runId);
+
+    /// <summary>The outcome of <paramref name="outcome"/> ("approved at gate …", "rejected at gate …") told to <paramref name="audience"/>.</summary>
+    public static ApprovalNotice Outcome(string outcome, NoticeAudience audience, params NoticeDecision[] decisions) =>
+        Request() with { Kind = NoticeKind.Outcome, Outcome = outcome, Audience = audience, Decisions = decisions };
+
+    public static NoticeDecision Decision(string name, bool approved, string channel = "email", string? comment = null) =>
+        new(name, approved, channel, comment, new DateTimeOffset(2031, 5, 4, 9, 30, 0, TimeSpan.Zero));
+
+    private static ApprovalNotice Build(string runId, string subject, string body) => new(
         NoticeKind.Request,
-        runId ?? "run-" + Guid.NewGuid().ToString("N")[..12],
+        runId,
         "crm-followup",
         "create-task",
         "sales-manager",

@@ -28,7 +28,7 @@ public sealed class TeamsNotifierTests
         Assert.True(result is { Channel: "teams", Sent: 1, Failures.Count: 0 }, string.Join("; ", result.Failures));
         var post = Assert.Single(receiver.Posts);
         Assert.StartsWith("application/json", post.ContentType, StringComparison.Ordinal);
-        var card = await AssertValidCardAsync(post.Body);
+        var card = await AssertValidCardAsync(post.Body, notice.RunPage);
         var texts = (await AdaptiveCardCheck.ValidateAsync(post.Body)).Texts.Select(Plain).ToList();
         Assert.Contains("Approval needed", texts);
         Assert.Contains($"crm-followup run {notice.RunId} — create a task on ACC-000002", texts);
@@ -36,7 +36,7 @@ public sealed class TeamsNotifierTests
         {
             "crm.tasks.create on ACC-000002 (crm)", "subject", "(new) → Follow up on the renewal", "2031-05-01 → 2031-05-09",
             "crm-writer", "2b7f6c1e-0000-4000-8000-0000000000c4", "crm.tasks.create, crm.tasks:subject,body,dueDate",
-            "2031-05-06T07:08:09Z (UTC)", "1 of 2 approvals so far", "Alice Initiator",
+            "2031-05-06T07:08:09Z (UTC)", "1 of 2 approvals — waiting for one more", "Alice Initiator",
         })
         {
             Assert.Contains(expected, texts);
@@ -60,7 +60,7 @@ public sealed class TeamsNotifierTests
 
         Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
         var body = Assert.Single(receiver.Posts).Body;
-        await AssertValidCardAsync(body);
+        await AssertValidCardAsync(body, notice.RunPage);
         var report = await AdaptiveCardCheck.ValidateAsync(body);
         // What a reader sees is the characters as drafted, none of it a link or formatting.
         var texts = report.Texts.Select(Plain).ToList();
@@ -189,23 +189,35 @@ public sealed class TeamsNotifierTests
     }
 
     [Fact]
-    public async Task SendAsync_Outcome_PostsAFollowUpCardWithTheOutcome()
+    public async Task SendAsync_Outcome_PostsAFollowUpCardNamingWhoDecidedWhereWithTheCommentAndNoLongerNeeded()
     {
         await using var receiver = await TeamsReceiver.StartAsync();
         using var host = new NotifierHost(Settings(receiver));
+        const string Comment = "<b>No</b>: see [policy](https://evil.example/p) **first**, mail ana@evil.example by 10:30";
         var request = Notices.Request();
+        var outcome = request with
+        {
+            Kind = NoticeKind.Outcome, Outcome = "rejected at gate sales-manager", Audience = NoticeAudience.Channel,
+            Decisions = [Notices.Decision("Ana Silva", approved: true, "teams"), Notices.Decision("Bob Manager", approved: false, "email", Comment)],
+        };
 
         await host.Teams.SendAsync(request, Page, CancellationToken.None);
-        var result = await host.Teams.SendAsync(request with { Kind = NoticeKind.Outcome, Outcome = "rejected" }, Page, CancellationToken.None);
+        var result = await host.Teams.SendAsync(outcome, Page, CancellationToken.None);
 
         Assert.True(result.Sent == 1, string.Join("; ", result.Failures));
         Assert.Equal(2, receiver.Posts.Count);
-        var card = await AssertValidCardAsync(receiver.Posts[1].Body);
-        var texts = (await AdaptiveCardCheck.ValidateAsync(receiver.Posts[1].Body)).Texts.Select(Plain).ToList();
+        var body = receiver.Posts[1].Body;
+        var card = await AssertValidCardAsync(body);
+        var texts = (await AdaptiveCardCheck.ValidateAsync(body)).Texts;
         Assert.Contains("Rejected", texts);
-        Assert.Contains("rejected", texts); // the Outcome fact
-        Assert.Equal("attention", card["body"]![0]!["style"]!.GetValue<string>());
+        Assert.Equal(("attention", "Attention"), (card["body"]![0]!["style"]!.GetValue<string>(), card["body"]![0]!["items"]![0]!["color"]!.GetValue<string>()));
+        Assert.Contains("Bob Manager rejected Alice Initiator's crm-followup run at gate sales-manager: nothing was written, and the run stopped.", texts);
+        Assert.Contains("Rejected by Bob Manager from the mail link, 2031-05-04T09:30:00Z (UTC)", texts);
+        Assert.Contains("Comment: " + Comment, texts); // as typed: no link, no bold, nothing added
+        Assert.Contains(texts, t => t.StartsWith("No longer needed: Bob Manager rejected. Approvers who had not answered need do nothing", StringComparison.Ordinal));
+        Assert.DoesNotContain(texts, t => t.Contains("so far", StringComparison.Ordinal) || t.Contains("Why you are asked", StringComparison.Ordinal));
         Assert.Equal("Open the run", card["actions"]![0]!["title"]!.GetValue<string>());
+        Assert.DoesNotContain(body, c => c is '\u200B' or '\u200C' or '\u200D' or '\u2060' or '\uFEFF');
     }
 
     [Fact]
@@ -227,7 +239,7 @@ public sealed class TeamsNotifierTests
         var body = Assert.Single(receiver.Posts).Body;
         var bytes = Encoding.UTF8.GetByteCount(body);
         Assert.True(bytes < 28 * 1000, $"the message takes {bytes} bytes");
-        await AssertValidCardAsync(body);
+        await AssertValidCardAsync(body, notice.RunPage);
         var texts = (await AdaptiveCardCheck.ValidateAsync(body)).Texts;
         Assert.Contains(AdaptiveCardBuilder.CutNote, texts);
         Assert.Contains(texts, t => t.EndsWith("more fields: see the page.", StringComparison.Ordinal));
@@ -235,7 +247,7 @@ public sealed class TeamsNotifierTests
     }
 
     /// <summary>The envelope, the library's verdict as a 1.4 host, the 1.4 type list, OpenUrl-only actions to the page, the size.</summary>
-    private static async Task<JsonObject> AssertValidCardAsync(string body)
+    private static async Task<JsonObject> AssertValidCardAsync(string body, Uri? runPage = null)
     {
         Assert.True(Encoding.UTF8.GetByteCount(body) < AdaptiveCardBuilder.MaxMessageBytes);
         var envelope = JsonNode.Parse(body)!.AsObject();
@@ -248,12 +260,12 @@ public sealed class TeamsNotifierTests
         Assert.Equal("http://adaptivecards.io/schemas/adaptive-card.json", card["$schema"]!.GetValue<string>());
         Assert.Empty(AdaptiveCardCheck.TypesOutside14(card));
         var actions = AdaptiveCardCheck.AllActions(card);
-        Assert.Equal([("$.actions[0]", "Action.OpenUrl", Page.AbsoluteUri)], actions);
+        Assert.Equal([("$.actions[0]", "Action.OpenUrl", Page.AbsoluteUri), .. runPage is null ? [] : new[] { ("$.actions[1]", "Action.OpenUrl", runPage.AbsoluteUri) }], actions);
 
         var report = await AdaptiveCardCheck.ValidateAsync(body);
         Assert.Empty(report.Errors);
         Assert.Equal("1.4", report.Version);
-        Assert.Equal([("Action.OpenUrl", Page.AbsoluteUri)], report.Actions.Select(a => (a.Type, a.Url)));
+        Assert.Equal([("Action.OpenUrl", Page.AbsoluteUri), .. runPage is null ? [] : new[] { ("Action.OpenUrl", runPage.AbsoluteUri) }], report.Actions.Select(a => (a.Type, a.Url)));
         Assert.Empty(report.Markdown);
         return card;
     }
@@ -275,5 +287,5 @@ public sealed class TeamsNotifierTests
         ["AgentOps:Teams:FirstRetryDelay"] = "00:00:00.050",
     };
 
-    private static string Plain(string text) => text.Replace("\u200B", string.Empty, StringComparison.Ordinal).Trim();
+    private static string Plain(string text) => text.Trim();
 }
