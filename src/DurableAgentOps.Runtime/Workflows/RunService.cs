@@ -272,8 +272,8 @@ public sealed class RunService(
             ?? throw await RefuseAsync(status, wait, caller, channel, link, $"{caller.Name} is not an approver of gate {wait.Gate} (approvers: {string.Join(", ", wait.Approvers)}).", cancellationToken);
         if (link is not null && (link.Gate != wait.Gate || link.ChangeDigest != wait.ChangeDigest))
         {
-            throw new RunRequestException(409, "The link is superseded.",
-                $"The link is for gate {link.Gate} and change {Short(link.ChangeDigest)}; the run now waits at gate {wait.Gate} for change {Short(wait.ChangeDigest)}.");
+            throw new RunRequestException(409, "This review is closed.",
+                $"The link is for gate {link.Gate} and change {Short(link.ChangeDigest)}; the run has moved on and now waits at gate {wait.Gate} for change {Short(wait.ChangeDigest)}.");
         }
 
         var decision = new RecordedDecision(runId, DecisionStore.DecisionIdFor(wait.Gate, caller.Id), wait.StepId, wait.Gate, caller.Id, caller.Name, caller.Upn,
