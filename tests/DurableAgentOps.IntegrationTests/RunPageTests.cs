@@ -182,14 +182,8 @@ public sealed class RunPageTests(AzuriteFixture azurite, BrowserFixture browser,
         return page;
     }
 
-    /// <summary>No sideways scrolling at this width; a screenshot as the test's artifact.</summary>
-    private static async Task AssertFitsAsync(IPage page, string name)
-    {
-        var (scroll, client) = (await page.EvaluateAsync<int>("document.documentElement.scrollWidth"), await page.EvaluateAsync<int>("document.documentElement.clientWidth"));
-        Assert.True(scroll <= client, $"{name}: the page is {scroll} px wide in a {client} px window");
-        Directory.CreateDirectory(Path.Combine(RepoPaths.Root, ".artifacts", "screenshots"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(RepoPaths.Root, ".artifacts", "screenshots", name + ".png"), FullPage = true });
-    }
+    /// <summary>No sideways scrolling and no serious axe-core violation at this width; a screenshot as the test's artifact.</summary>
+    private static Task AssertFitsAsync(IPage page, string name) => PageChecks.CheckAsync(page, name);
 
     /// <summary>One host and one rejected run for the class: Alice starts crm-followup, Bob rejects it from the CLI's API with a comment.</summary>
     public sealed class SharedRun : IAsyncLifetime

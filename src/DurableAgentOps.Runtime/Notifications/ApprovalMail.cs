@@ -103,7 +103,7 @@ internal static class ApprovalMail
         var outcome = notice.Kind == NoticeKind.Outcome;
         var (accent, tint, ink) = Colours(notice);
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<meta name=\"referrer\" content=\"no-referrer\"><title>").Append(Html.Encode(Subject(notice))).Append("</title></head>")
             .Append("<body style=\"margin:0;padding:0;background:#ffffff;font-family:Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;line-height:1.45;color:#1f2328\">")
             .Append("<div style=\"max-width:600px;margin:0 auto;padding:16px;box-sizing:border-box;").Append(Wrap).Append("\">");

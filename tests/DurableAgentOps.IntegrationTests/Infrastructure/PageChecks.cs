@@ -25,12 +25,23 @@ internal static class PageChecks
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
+    /// <summary>Checks and photographs the page at the window size it has now (<paramref name="screenshot"/> names the file).</summary>
+    public static async Task CheckAsync(IPage page, string screenshot)
+    {
+        var problems = await ProblemsAsync(page, screenshot, screenshot);
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
+
     /// <summary>The same checks, returned rather than asserted, for a test that walks several pages and reports all at once.</summary>
     public static async Task<List<string>> ProblemsAtAsync(IPage page, (string Name, int Width, int Height) size, string screenshot)
     {
         await page.SetViewportSizeAsync(size.Width, size.Height);
-        await SaveScreenshotAsync(page, $"{screenshot}-{size.Name}");
-        var what = $"{screenshot} at {size.Width} px";
+        return await ProblemsAsync(page, $"{screenshot}-{size.Name}", $"{screenshot} at {size.Width} px");
+    }
+
+    private static async Task<List<string>> ProblemsAsync(IPage page, string screenshot, string what)
+    {
+        await SaveScreenshotAsync(page, screenshot);
         return new[] { await SidewaysScrollAsync(page, what), await AxeViolationsAsync(page, what) }.OfType<string>().ToList();
     }
 

@@ -134,11 +134,6 @@ public sealed class OutcomeNoticeTests(AzuriteFixture azurite, Smtp4devProcess s
         var page = await context.NewPageAsync();
         await page.SetContentAsync(mail.Html!);
 
-        var widths = await page.EvaluateAsync<int[]>("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]");
-        var (scroll, client) = (widths[0], widths[1]);
-        var folder = Path.Combine(RepoPaths.Root, ".artifacts", "screenshots");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, screenshot), FullPage = true });
-        Assert.True(scroll <= client, $"{screenshot}: the mail is {scroll} px wide in a {client} px pane");
+        await PageChecks.CheckAsync(page, Path.GetFileNameWithoutExtension(screenshot));
     }
 }
