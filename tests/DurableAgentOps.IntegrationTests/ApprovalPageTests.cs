@@ -70,6 +70,11 @@ public sealed partial class ApprovalPageTests(AzuriteFixture azurite, Smtp4devPr
         var why = await page.Locator("#context").InnerTextAsync();
         Assert.Contains("account.tier is standard", why, StringComparison.Ordinal);
         Assert.Contains("route step route-by-tier chose gate manager-review", why, StringComparison.Ordinal);
+        // What the run read, as read: the route's subject and the values the draft was filled from.
+        var read = await page.Locator("#read").InnerTextAsync();
+        Assert.Matches(@"account\.tier\s+standard", read);
+        Assert.Matches(@"account\.name\s+Northwind Traders Ltd", read);
+        Assert.Contains("call.summary", read, StringComparison.Ordinal);
         await page.FillAsync("#comment", "Looks right to me");
         await page.ClickAsync("#approve");
         var receipt = page.Locator("#receipt");

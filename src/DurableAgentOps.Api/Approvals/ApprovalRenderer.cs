@@ -87,6 +87,13 @@ internal static class ApprovalRenderer
             : $"It sends exactly this, or nothing. {unchanged} field{(unchanged == 1 ? " keeps its" : "s keep their")} current value and {(unchanged == 1 ? "is" : "are")} not listed.", "change-note");
         page.ChangeList("change", changed, "Nothing changes.");
 
+        if (wait.Read is { Count: > 0 } read)
+        {
+            // The facts as the run's reads recorded them, so an approver can check a drafted text against its source.
+            page.Section("What the run read").Paragraph("The values this change and the choice of gate rest on, as the systems answered them.", "read-note");
+            page.Facts(read.Select(f => (f.Path, f.Value)), "read");
+        }
+
         Writer(page, view);
 
         page.Section("Answers");

@@ -130,7 +130,11 @@ public sealed record ApprovalRecord(
 public sealed record ApprovalWait(
     string StepId, string Gate, IReadOnlyList<string> Approvers, int Quorum, string Timeout, DateTime ExpiresAt,
     int ApprovalsSoFar, bool SeparationOfDuties, PrincipalRef Initiator,
-    string? ChangeDigest = null, string? ChangeSummary = null, string? Why = null, string? NotificationProblem = null);
+    string? ChangeDigest = null, string? ChangeSummary = null, string? Why = null, string? NotificationProblem = null,
+    IReadOnlyList<RunFact>? Read = null);
+
+/// <summary>A value the run read that a decision rests on (a data path and its value as the reading step recorded it).</summary>
+public sealed record RunFact(string Path, string Value);
 
 /// <summary>One notice a gate sent (or failed to), as the run's status shows it.</summary>
 public sealed record NoticeSummary(string Gate, string Kind, DateTime At, int Recipients, IReadOnlyList<string> Sent, IReadOnlyList<string> Failures);

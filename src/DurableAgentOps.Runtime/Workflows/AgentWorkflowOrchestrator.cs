@@ -240,15 +240,18 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
         // The recorded reason (evidence, notices) keeps its wording: it is activity input, which replay compares. The
         // status shows the reason in words with the value that met the condition; status text is not replayed.
         var why = WhyGate(step, gate);
+        var runData = RunData.Build(run.Input, AllOutputs(definition));
         string whyInWords;
         try
         {
-            whyInWords = WhyInWords(step, gate, definition, RunData.Build(run.Input, AllOutputs(definition)));
+            whyInWords = WhyInWords(step, gate, definition, runData);
         }
         catch (FormatException)
         {
             whyInWords = why; // a condition outside the grammar (the validator refuses those): the recorded reason then
         }
+
+        var read = FactsRead(step, definition, runData);
 
         var kind = NoticeKind.Request;
         evidence.Gate(context, "approval-request", new JsonObject
@@ -274,7 +277,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 : null;
             ApprovalWait Wait(string? notificationProblem) => new(step.Id, gate.Id, gate.Approvers.Select(a => $"{a.Kind.ToString().ToLowerInvariant()}:{a.Name}").ToList(),
                 gate.Quorum, gate.Timeout, deadline, tally.Approvals, gate.SeparationOfDuties, run.Initiator, change.Digest, change.Summary,
-                hop == 0 ? whyInWords : why, notificationProblem);
+                hop == 0 ? whyInWords : why, notificationProblem, read);
 
             // The status names this gate before anyone is told: an approver who answers the mail at once finds the run
             // waiting for them, not at the gate before (custom status is saved when the notice activity is scheduled).
@@ -429,6 +432,61 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                     : $"{when} cannot be judged ({Is(when)}), and a condition that cannot be judged asks for approval";
             default:
                 return $"every run of step {step.Id} waits at gate {gate.Id}";
+        }
+    }
+
+    /// <summary>
+    /// The values the run read that the decision rests on, as the reading steps recorded them (not as a model drafted
+    /// them): each condition's subject, then every placeholder of the drafts the write takes. Status only, and small: at
+    /// most <see cref="MaxFacts"/> values of at most <see cref="MaxFactLength"/> characters.
+    /// </summary>
+    private static List<RunFact> FactsRead(StepDefinition step, WorkflowDefinition definition, JsonObject runData)
+    {
+        var approval = step.Approval;
+        IEnumerable<string> conditions = approval.Mode == ApprovalMode.Routed
+            ? definition.FindStep(approval.RouteStep!)?.Routes.Select(r => r.When).OfType<string>() ?? []
+            : approval.When is { } when ? [when] : [];
+        var paths = new List<string>();
+        foreach (var condition in conditions)
+        {
+            try
+            {
+                paths.Add(ConditionEvaluator.Subject(condition, runData).Path);
+            }
+            catch (FormatException)
+            {
+                // Outside the grammar (the validator refuses those): nothing to show for it.
+            }
+        }
+
+        var drafts = Upstream(step, definition).Where(s => s.Kind == StepKind.Draft && s.Template is not null);
+        paths.AddRange(drafts.SelectMany(d => d.Template!.Values).SelectMany(text => DraftTemplate.Placeholders(text)).Select(p => p.Path));
+        return [.. paths.Distinct(StringComparer.Ordinal).Take(MaxFacts).Select(path => new RunFact(path, RunData.Node(runData, path) is { } value
+            ? Cut(ChangeLine.TextOf(value))
+            : "not known"))];
+    }
+
+    private const int MaxFacts = 20;
+
+    private const int MaxFactLength = 300;
+
+    private static string Cut(string text) => text.Length <= MaxFactLength ? text : text[..(MaxFactLength - 1)] + "…";
+
+    /// <summary>The steps <paramref name="step"/> takes data from, directly or through others, nearest first.</summary>
+    private static IEnumerable<StepDefinition> Upstream(StepDefinition step, WorkflowDefinition definition)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<string>(step.From);
+        while (queue.TryDequeue(out var id))
+        {
+            if (seen.Add(id) && definition.FindStep(id) is { } found)
+            {
+                yield return found;
+                foreach (var next in found.From)
+                {
+                    queue.Enqueue(next);
+                }
+            }
         }
     }
 
