@@ -16,7 +16,7 @@ namespace DurableAgentOps.Api.Evidence;
 internal static class TimelineChart
 {
     public const string Style =
-        "main{max-width:96rem}h1{overflow-wrap:anywhere}dd{overflow-wrap:anywhere}" +
+        "main{max-width:96rem}h1,dd,p,.banner{overflow-wrap:anywhere}" +
         ".chart{background:#fff;border:1px solid #d0d7de;border-radius:.4rem;margin:.5rem 0;overflow-x:auto}.chart:focus-visible{outline:3px solid #0969da;outline-offset:2px}" +
         ".chart svg{display:block;width:100%;height:auto}@media (max-width:48rem){.chart svg{width:56rem;max-width:none}main{padding:1rem .75rem}dl{grid-template-columns:1fr}}" +
         "svg text{font-family:system-ui,sans-serif}#chart-note{font-size:.9rem;color:#57606a}" +
@@ -100,7 +100,7 @@ internal static class TimelineChart
 
             if (width >= 110)
             {
-                ticks.Add((segment.To, i == segments.Count - 1 ? "middle" : "end"));
+                ticks.Add((segment.To, "end"));
             }
 
             foreach (var (at, anchor) in ticks)
@@ -113,7 +113,7 @@ internal static class TimelineChart
 
         var legend = breaks.Count == 0
             ? $"from {StoryText.Time(origin)}, to scale; bars are steps, ◆ approval request, ▪ notice, ● decision, ○ ignored event, ✕ refusal"
-            : $"from {StoryText.Time(origin)}; to scale except at ⫽ (time left out, its length written under the axis); bars are steps, ◆ request, ▪ notice, ● decision, ✕ refusal";
+            : $"from {StoryText.Time(origin)}; to scale except at each // break (time left out, its length written under it); bars are steps, ◆ request, ▪ notice, ● decision, ✕ refusal";
         svg.Append(CultureInfo.InvariantCulture, $"<text class=\"legend\" x=\"{Left}\" y=\"18\">{Encode(legend)}</text>");
 
         foreach (var lane in story.Lanes)

@@ -18,17 +18,18 @@ public static class IncidentReport
         "h1{font-size:1.4rem;overflow-wrap:anywhere}h2{font-size:1.15rem;margin-top:1.8rem}h3{font-size:1rem;overflow-wrap:anywhere}" +
         "table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .45rem;text-align:left;vertical-align:top}" +
         "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}" +
-        "code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:anywhere}#verdict{font-weight:600}li{margin:.25rem 0}" +
+        "code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:anywhere}#verdict{font-weight:600}li{margin:.25rem 0}p,li{overflow-wrap:anywhere}" +
         "@media (max-width:30rem){main{padding:1rem .75rem}dl{grid-template-columns:1fr}dd{margin-bottom:.4rem}}" + StackedTables;
 
     /// <summary>
     /// Tables of class <c>stack</c> (cells carry <c>data-label</c>): headers break only between words, cells anywhere
-    /// (long ids wrap); on a narrow screen each row becomes a card of "label: value" lines, so nothing scrolls sideways.
+    /// (long ids wrap); on a narrow screen each row becomes a card of labelled lines (the header row gives way to each
+    /// cell's label, which is generated content a screen reader reads), so nothing scrolls sideways.
     /// </summary>
     public const string StackedTables =
         "table.stack th{word-break:normal;overflow-wrap:normal;hyphens:manual}table.stack td{word-break:normal;overflow-wrap:anywhere}" +
         "@media (max-width:48rem){table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}" +
-        "table.stack thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}" +
+        "table.stack thead{display:none}" +
         "table.stack tr{border:1px solid #d0d7de;border-radius:.3rem;margin:.6rem 0;background:#fff}" +
         "table.stack td{border:0;border-top:1px solid #eaeef2}table.stack td:first-child{border-top:0}" +
         "table.stack td::before{content:attr(data-label);display:block;font-weight:600;font-size:.8rem;color:#57606a}}";

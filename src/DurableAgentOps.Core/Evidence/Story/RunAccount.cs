@@ -40,17 +40,20 @@ internal static class RunAccount
             }
 
             var shown = draft.Drafted.Take(DraftValuesShown).Select(f => Plain($"{f.Path} “{Cut(f.Text)}”"));
-            var more = draft.Drafted.Count > DraftValuesShown ? $"; and {draft.Drafted.Count - DraftValuesShown} more value(s) in the timeline" : string.Empty;
+            var more = draft.Drafted.Count > DraftValuesShown ? $"; {draft.Drafted.Count - DraftValuesShown} more value(s) not shown here" : string.Empty;
             lines.Add(head + ": " + Join("; ", shown) + more + ".");
         }
 
         foreach (var request in story.Requests)
         {
-            var asked = story.Notices.Where(n => n.Gate == request.Gate && n.Kind == "request" && n.Seq > request.Seq).Select(n => n.Recipients ?? 0).Sum();
-            var channels = story.Notices.Where(n => n.Gate == request.Gate && n.Kind == "request" && n.Seq > request.Seq).SelectMany(n => n.Sent).ToList();
+            var notices = story.Notices.Where(n => n.Gate == request.Gate && n.Kind == "request" && n.Seq > request.Seq).ToList();
+            var sent = notices.SelectMany(n => n.Sent).ToList();
+            var reach = notices.Count == 0 ? "No request to approvers is recorded."
+                : sent.Count == 0 ? $"The request reached nobody: {RunStory.Join([.. notices.SelectMany(n => n.Failures)], "no channel sent it")}."
+                : $"{Count(notices.Sum(n => n.Recipients ?? 0), "person was", "people were")} asked ({string.Join(", ", sent)})."
+                    + (notices.Any(n => n.Failures.Count > 0) ? $" Some sending failed: {string.Join("; ", notices.SelectMany(n => n.Failures))}." : string.Empty);
             lines.Add(Plain($"The change ({request.Change.Count} field(s), digest ") + Code(RunStory.Short(request.ChangeDigest))
-                + Plain($") waited at gate {request.Gate ?? RunStory.Missing} {When(request.At)}: {request.Why ?? "why is not recorded"}. ")
-                + Plain(asked > 0 ? $"{Count(asked, "person was", "people were")} asked ({string.Join(", ", channels)})." : "Nobody was sent the request."));
+                + Plain($") waited at gate {request.Gate ?? RunStory.Missing} {When(request.At)}: {request.Why ?? "why is not recorded"}. {reach}"));
         }
 
         foreach (var decision in story.Decisions)
