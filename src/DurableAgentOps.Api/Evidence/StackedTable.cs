@@ -10,7 +10,8 @@ namespace DurableAgentOps.Api.Evidence;
 /// </summary>
 internal static class StackedTable
 {
-    public static string Html(string id, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
+    /// <summary>The table; cells of the columns in <paramref name="idColumns"/> (ids, digests, scopes, free text) wrap anywhere, the rest between words.</summary>
+    public static string Html(string id, IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, params int[] idColumns)
     {
         var html = new StringBuilder().Append("<table id=\"").Append(Encode(id)).Append("\" class=\"stack\"><thead><tr>");
         foreach (var header in headers)
@@ -24,7 +25,7 @@ internal static class StackedTable
             html.Append("<tr>");
             for (var i = 0; i < row.Count; i++)
             {
-                html.Append("<td data-label=\"").Append(Encode(i < headers.Count ? headers[i] : string.Empty)).Append("\">").Append(Encode(row[i])).Append("</td>");
+                html.Append(idColumns.Contains(i) ? "<td class=\"any\" data-label=\"" : "<td data-label=\"").Append(Encode(i < headers.Count ? headers[i] : string.Empty)).Append("\">").Append(Encode(row[i])).Append("</td>");
             }
 
             html.Append("</tr>");

@@ -82,7 +82,7 @@ internal static class TimelinePage
             ["Step", "Kind", "Identity", "Client id", "Declared scope", "Granted scope", "Operations", "Records", "Started", "Duration", "Outcome", "Worker", "Output digest"],
             story.Steps.Select(s => (IReadOnlyList<string>)[s.StepId, s.Kind, s.Identity, StoryText.Or(s.ClientId), s.Declared?.Describe() ?? RunStory.Missing,
                 s.Granted?.Describe() ?? "no system grant (the step calls no system)", RunStory.Join(s.Operations, "none"), RunStory.Join(s.Records, "none"),
-                StoryText.Time(s.Started ?? s.At), StoryText.Duration(s.DurationMs), s.Outcome, StoryText.Or(s.Worker), StoryText.Or(s.OutputDigest)])));
+                StoryText.Time(s.Started ?? s.At), StoryText.Duration(s.DurationMs), s.Outcome, StoryText.Or(s.Worker), StoryText.Or(s.OutputDigest)]), 3, 4, 5, 6, 7, 12));
 
         var gate = story.Requests.Select(r => (r.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(r.At), "approval request", StoryText.Or(r.Gate), string.Empty, string.Empty,
                 $"{StoryText.Or(r.Why)}; change {StoryText.Or(r.ChangeDigest)}"]))
@@ -97,7 +97,7 @@ internal static class TimelinePage
             .Concat(story.GateEvents.Select(e => (e.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(e.At), e.Kind, StoryText.Or(e.Gate), string.Empty, string.Empty,
                 e.To is null ? StoryText.Or(e.Detail) : $"to {e.To}: {StoryText.Or(e.Detail)}"])))
             .OrderBy(g => g.Seq).Select(g => g.Row);
-        page.Section("Gate: approvals, notices, ignored events").Markup(StackedTable.Html("gate", ["At", "What", "Gate", "Who", "Channel", "Detail"], gate));
+        page.Section("Gate: approvals, notices, ignored events").Markup(StackedTable.Html("gate", ["At", "What", "Gate", "Who", "Channel", "Detail"], gate, 3, 5));
 
         page.Section("Refusals");
         if (story.Refusals.Count == 0)
@@ -107,15 +107,15 @@ internal static class TimelinePage
         else
         {
             page.Markup(StackedTable.Html("refusals", ["At", "Step", "Identity or person", "Reason"],
-                story.Refusals.Select(r => (IReadOnlyList<string>)[StoryText.Time(r.At), StoryText.Or(r.StepId), StoryText.Or(r.Who), StoryText.Or(r.Reason)])));
+                story.Refusals.Select(r => (IReadOnlyList<string>)[StoryText.Time(r.At), StoryText.Or(r.StepId), StoryText.Or(r.Who), StoryText.Or(r.Reason)]), 3));
         }
 
         var origin = run.Started ?? story.Events.FirstOrDefault()?.At ?? DateTimeOffset.UnixEpoch;
         page.Section("Every record, in order").Markup(StackedTable.Html("events", ["Offset", "Record", "Lane", "Event"],
-            story.Events.Select(e => (IReadOnlyList<string>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary])));
+            story.Events.Select(e => (IReadOnlyList<string>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary]), 3));
         if (story.Problems.Count > 0)
         {
-            page.Section("Reading notes").Markup(StackedTable.Html("problems", ["Note"], story.Problems.Select(p => (IReadOnlyList<string>)[p])));
+            page.Section("Reading notes").Markup(StackedTable.Html("problems", ["Note"], story.Problems.Select(p => (IReadOnlyList<string>)[p]), 0));
         }
 
         Log(logs).EvidenceShown(runId, "timeline page", caller.Id);

@@ -22,12 +22,12 @@ public static class IncidentReport
         "@media (max-width:30rem){main{padding:1rem .75rem}dl{grid-template-columns:1fr}dd{margin-bottom:.4rem}}" + StackedTables;
 
     /// <summary>
-    /// Tables of class <c>stack</c> (cells carry <c>data-label</c>): headers break only between words, cells anywhere
-    /// (long ids wrap); on a narrow screen each row becomes a card of labelled lines (the header row gives way to each
+    /// Tables of class <c>stack</c> (cells carry <c>data-label</c>): headers and words break only between words, while
+    /// ids (code, or cells of class <c>any</c>) wrap anywhere; on a narrow screen each row becomes a card of labelled lines (the header row gives way to each
     /// cell's label, which is generated content a screen reader reads), so nothing scrolls sideways.
     /// </summary>
     public const string StackedTables =
-        "table.stack th{word-break:normal;overflow-wrap:normal;hyphens:manual}table.stack td{word-break:normal;overflow-wrap:anywhere}" +
+        "table.stack th{word-break:normal;overflow-wrap:normal;hyphens:manual}table.stack td{word-break:normal;overflow-wrap:break-word}table.stack td.any{overflow-wrap:anywhere}" +
         "@media (max-width:48rem){table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}" +
         "table.stack thead{display:none}" +
         "table.stack tr{border:1px solid #d0d7de;border-radius:.3rem;margin:.6rem 0;background:#fff}" +

@@ -11,6 +11,9 @@ namespace DurableAgentOps.Core.Evidence.Story;
 /// </summary>
 internal sealed partial class ReportDocument
 {
+    /// <summary>A word longer than this makes its table cell wrap anywhere.</summary>
+    private const int LongToken = 16;
+
     private readonly List<Block> blocks = [];
 
     public ReportDocument Heading(int level, ReportText text, string? id = null) => Add(new Block(BlockKind.Heading, level, id, [text], [], []));
@@ -108,7 +111,8 @@ internal sealed partial class ReportDocument
                         for (var i = 0; i < row.Count; i++)
                         {
                             var label = i < block.Headers.Count ? Html(block.Headers[i]) : string.Empty;
-                            html.Append("<td data-label=\"").Append(label).Append("\">").Append(Html(row[i])).Append("</td>");
+                            // A cell holding a long unbroken token (a digest, an operation list, a URL) may wrap anywhere; others between words.
+                            html.Append(HasLongToken(row[i]) ? "<td class=\"any\" data-label=\"" : "<td data-label=\"").Append(label).Append("\">").Append(Html(row[i])).Append("</td>");
                         }
 
                         html.Append("</tr>");
@@ -232,6 +236,9 @@ internal sealed partial class ReportDocument
         var pad = content.StartsWith('`') || content.EndsWith('`') ? " " : string.Empty;
         md.Append(fence).Append(pad).Append(content).Append(pad).Append(fence);
     }
+
+    private static bool HasLongToken(ReportText text) =>
+        text.ToString().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Any(token => token.Length > LongToken);
 
     private static bool IsBidiControl(char c) => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';
 
