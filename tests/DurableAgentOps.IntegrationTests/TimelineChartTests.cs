@@ -1,15 +1,22 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using DurableAgentOps.Api.Evidence;
 using DurableAgentOps.Core.Evidence;
 using DurableAgentOps.Core.Evidence.Story;
+using DurableAgentOps.IntegrationTests.Infrastructure;
 
 namespace DurableAgentOps.IntegrationTests;
 
-/// <summary>The timeline page's SVG, without a host: well-formed, a lane per identity, every recorded value encoded.</summary>
-public sealed class TimelineChartTests
+/// <summary>
+/// The timeline page's SVG, without a host: well-formed, a lane per identity, every recorded value encoded; and a run
+/// whose approval waited two days beside steps of 200 ms, drawn with a broken axis (also in Chromium, at a phone's and a
+/// desktop's width, screenshots under .artifacts/screenshots/timeline-chart-*.png).
+/// </summary>
+public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
 
     [Fact]
     public void Render_HostileIdentityStepAndApprover_IsWellFormedSvgWithTheValuesAsText()
@@ -44,4 +51,95 @@ public sealed class TimelineChartTests
         Assert.Single(root.Descendants(ns + "g"), g => (string?)g.Attribute("class") == "step-mark");
         Assert.Equal(2, root.Descendants(ns + "g").Count(g => (string?)g.Attribute("class") == "gate-mark")); // the refusal and the decision
     }
+
+    [Fact]
+    public void Render_TwoDayApprovalWaitBesideStepsOf200Ms_BreaksTheAxisWithTheWaitWrittenOnItAndKeepsEveryStepWide()
+    {
+        var root = XElement.Parse(TimelineChart.Render(TwoDayWait()));
+
+        var bars = root.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "step-mark")
+            .Select(g => (Step: (string)g.Attribute("data-step")!, Rect: g.Element(Svg + "rect")!))
+            .Select(b => (b.Step, X: Number(b.Rect, "x"), Width: Number(b.Rect, "width"))).ToList();
+        Assert.Equal(["read-account", "read-last-call", "draft-followup", "route-by-tier", "write-followup"], bars.Select(b => b.Step));
+        Assert.All(bars, b => Assert.True(b.Width >= 40, $"{b.Step} is {b.Width} units wide of 1100")); // 200 ms is still a readable bar
+        Assert.True(bars.Zip(bars.Skip(1)).All(p => p.First.X + p.First.Width <= p.Second.X), "bars overlap or run backwards: " + string.Join(", ", bars));
+
+        var gap = Assert.Single(root.Descendants(Svg + "g"), g => (string?)g.Attribute("class") == "axis-break");
+        Assert.InRange(TimeSpan.FromMilliseconds(Number(gap, "data-gap-ms")), TimeSpan.FromDays(2) - TimeSpan.FromSeconds(1), TimeSpan.FromDays(2) + TimeSpan.FromSeconds(1));
+        Assert.Equal("2 d 0 h", gap.Elements(Svg + "text").Single().Value);
+        var band = gap.Element(Svg + "rect")!;
+        Assert.InRange(Number(band, "x"), bars[3].X + bars[3].Width, bars[4].X); // the break sits between the gate's request and the write
+        Assert.StartsWith("axis broken here: 2 d 0 h in which nothing happened", gap.Element(Svg + "title")!.Value, StringComparison.Ordinal);
+
+        // The axis labels say the truth on each side of the break: offsets from the start, to scale within each stretch.
+        var ticks = root.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "tick").Select(t => (X: Number(t, "x"), Label: t.Value)).ToList();
+        Assert.True(ticks.Zip(ticks.Skip(1)).All(p => p.First.X <= p.Second.X), "tick positions are not monotonic");
+        Assert.Contains(ticks, t => t.Label == "+0:00.000");
+        Assert.Contains(ticks, t => t.X > Number(band, "x") && t.Label.StartsWith("+48:00:0", StringComparison.Ordinal));
+        Assert.Contains("to scale except at each // break", root.Descendants(Svg + "text").Single(t => (string?)t.Attribute("class") == "legend").Value, StringComparison.Ordinal);
+        Assert.Contains("1 break(s) in the axis where nothing happened: 2 d 0 h", root.Element(Svg + "svg")!.Element(Svg + "desc")!.Value, StringComparison.Ordinal);
+        Assert.Equal("lanes-title lanes-desc", (string?)root.Element(Svg + "svg")!.Attribute("aria-labelledby"));
+    }
+
+    [Fact]
+    public void Render_RunOfSecondsWithoutLongGaps_IsDrawnToScaleWithoutABreak()
+    {
+        var story = TwoDayWait(wait: TimeSpan.FromSeconds(3));
+
+        var root = XElement.Parse(TimelineChart.Render(story));
+
+        Assert.DoesNotContain(root.Descendants(Svg + "g"), g => (string?)g.Attribute("class") == "axis-break");
+        Assert.Contains(", to scale;", root.Descendants(Svg + "text").Single(t => (string?)t.Attribute("class") == "legend").Value, StringComparison.Ordinal);
+        var bars = root.Descendants(Svg + "rect").Where(r => ((string?)r.Attribute("class"))?.StartsWith("step", StringComparison.Ordinal) == true).ToList();
+        var widths = bars.Select(r => Number(r, "width")).ToList();
+        Assert.Equal(widths[0], widths[1], 0.5); // equal durations, equal widths: linear
+    }
+
+    [Fact]
+    public async Task Chart_TwoDayWaitInChromium_FitsAPhoneAndADesktopAndEveryBarIsVisible()
+    {
+        var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>chart</title>"
+            + $"<style>body{{font-family:sans-serif;margin:0}}main{{padding:1rem}}{TimelineChart.Style}</style></head><body><main><h1>Timeline</h1>{TimelineChart.Render(TwoDayWait())}</main></body></html>";
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.SetContentAsync(html);
+
+        foreach (var size in PageChecks.Widths)
+        {
+            await page.SetViewportSizeAsync(size.Width, size.Height);
+            await PageChecks.SaveScreenshotAsync(page, $"timeline-chart-two-day-wait-{size.Name}");
+            await PageChecks.AssertNoSidewaysScrollAsync(page, $"the chart at {size.Width} px");
+            var widths = await page.Locator("#lanes rect.step").EvaluateAllAsync<double[]>("rs => rs.map(r => r.getBoundingClientRect().width)");
+            Assert.Equal(5, widths.Length);
+            Assert.All(widths, w => Assert.True(w >= 20, $"a step bar is {w} px wide at {size.Width} px"));
+        }
+    }
+
+    /// <summary>Four steps of 200 ms, a gate that waits <paramref name="wait"/> (two days by default) for Bob, a write of 200 ms, the end.</summary>
+    private static RunStory TwoDayWait(TimeSpan? wait = null)
+    {
+        var decided = T0.AddSeconds(1.2) + (wait ?? TimeSpan.FromDays(2));
+        JsonObject Step(string id, string identity, DateTimeOffset started) => new()
+        {
+            ["stepId"] = id, ["identity"] = identity, ["clientId"] = $"client-{identity}", ["operations"] = new JsonArray(), ["records"] = new JsonArray(),
+            ["outcome"] = "succeeded", ["startedAt"] = started.ToString("O", CultureInfo.InvariantCulture), ["durationMs"] = 200,
+            ["call"] = new JsonObject { ["activity"] = "ReadStepActivity" },
+        };
+        return RunStory.From(EvidenceChain.Append("r2", ChainTip.Start, [
+            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-followup" }),
+            new EvidenceEntry("step", T0.AddSeconds(0.2), Step("read-account", "crm-reader", T0)),
+            new EvidenceEntry("step", T0.AddSeconds(0.5), Step("read-last-call", "crm-reader", T0.AddSeconds(0.3))),
+            new EvidenceEntry("step", T0.AddSeconds(0.8), Step("draft-followup", "drafter", T0.AddSeconds(0.6))),
+            new EvidenceEntry("step", T0.AddSeconds(1.1), Step("route-by-tier", "router", T0.AddSeconds(0.9))),
+            new EvidenceEntry("approval-request", T0.AddSeconds(1.2), new JsonObject { ["gate"] = "manager-review", ["stepId"] = "write-followup" }),
+            new EvidenceEntry("decision", decided, new JsonObject
+            {
+                ["gate"] = "manager-review", ["approver"] = new JsonObject { ["id"] = "t/bob", ["name"] = "Bob Manager" }, ["approved"] = true, ["channel"] = "email", ["counted"] = "counted",
+            }),
+            new EvidenceEntry("step", decided.AddSeconds(0.3), Step("write-followup", "crm-writer", decided.AddSeconds(0.1))),
+            new EvidenceEntry("run-end", decided.AddSeconds(0.4), new JsonObject { ["outcome"] = "completed" }),
+        ]));
+    }
+
+    private static double Number(XElement element, string attribute) => double.Parse((string)element.Attribute(attribute)!, CultureInfo.InvariantCulture);
 }

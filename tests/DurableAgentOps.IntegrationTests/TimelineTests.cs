@@ -90,8 +90,36 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
 
         // The report the page links to, with the same sign-in.
         await page.ClickAsync("#report-html");
-        Assert.Contains("verified", await page.Locator("#verdict").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.StartsWith("Verified: all ", await page.Locator("#verdict").InnerTextAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await page.Locator("script").CountAsync());
+    }
+
+    [Fact]
+    public async Task TimelineAndReport_AtPhoneAndDesktopWidths_FitThePageWithHeadersWholeAndRowsStackedOnThePhone()
+    {
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await BrowserSignIn.AtPageAsync(page, $"{host.BaseUrl}/runs/{runId}/timeline", Ivan);
+
+        foreach (var (path, name, table) in new[] { ("", "timeline", "#steps"), ("/report?format=html", "report", "#identities") })
+        {
+            await page.GotoAsync($"{host.BaseUrl}/runs/{runId}/timeline{path}");
+            foreach (var size in PageChecks.Widths)
+            {
+                await page.SetViewportSizeAsync(size.Width, size.Height);
+                await PageChecks.SaveScreenshotAsync(page, $"{name}-layout-{size.Name}");
+                await PageChecks.AssertNoSidewaysScrollAsync(page, $"{name} at {size.Width} px");
+                var display = await page.Locator($"{table} tbody td").First.EvaluateAsync<string>("td => getComputedStyle(td).display");
+                Assert.Equal(size.Width < 500 ? "block" : "table-cell", display); // a phone reads each row as a card of labelled lines
+                if (size.Width >= 500)
+                {
+                    // A header breaks only between words: none is narrower than its longest word.
+                    var broken = await page.Locator($"{table} thead th").EvaluateAllAsync<string[]>(
+                        "ths => ths.filter(th => th.scrollWidth > th.clientWidth || getComputedStyle(th).wordBreak === 'break-all').map(th => th.textContent)");
+                    Assert.Empty(broken);
+                }
+            }
+        }
     }
 
     [Theory]
@@ -239,33 +267,48 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
 
     private static void AssertMarkdownReport(string md, string comment = "")
     {
+        // It opens with the account: who started what, what the model drafted, who decided with their words, what was
+        // written where under which identity; then the verdict says what was checked.
+        var account = md[md.IndexOf("## What happened\n", StringComparison.Ordinal)..md.IndexOf("## Verdict\n", StringComparison.Ordinal)];
+        Assert.Matches(@"\n- Alice Martin \\<alice@contoso\.example\\> started crm-followup on \d{4}-\d\d-\d\d at \d\d:\d\d:\d\d UTC with input accountId `ACC-00000\d`\.\n", account);
+        Assert.Contains("\n- The model offline-template-drafter drafted step draft-followup as drafter (model output, untrusted, quoted as drafted): ", account, StringComparison.Ordinal);
+        Assert.Contains(": route step route-by-tier chose gate manager-review. The request reached nobody: ", account, StringComparison.Ordinal);
+        Assert.Matches(@"\n- Bob Manager \\<bob\.manager@contoso\.example\\> approved at gate manager-review on [^\n]+ via cli \(as group emea-sales-managers\), saying “", account);
+        Assert.Matches(@"\n- As crm-writer \(client `6f1c0a10-0000-4000-8000-000000000002`\) the run wrote to crm: crm\.tasks\.create, crm\.notes\.create on `ACC-00000\d`, [^\n]+: succeeded; the system returned [^\n]*`TASK-[0-9A-F]+` \(crm\.tasks\.create\)", account);
+        Assert.Matches(@"## Verdict\n\nVerified: all \d+ of the run's records are intact and chained \(each holds the hash of the one before\), the run's signed head covers all of them, and that head is in the signed evidence log\.\n", md);
+        if (comment.Length > 0)
+        {
+            Assert.Contains($"saying “{comment}”.", account, StringComparison.Ordinal); // a plain sentence is not escaped
+        }
+
         Assert.Contains("- **Evidence:** verified\n", md, StringComparison.Ordinal);
-        Assert.Contains(@"- **Started by:** Alice Martin \<alice\@contoso\.example\>", md, StringComparison.Ordinal);
-        Assert.Contains(@"| crm\-reader | 6f1c0a10\-0000\-4000\-8000\-000000000001 |", md, StringComparison.Ordinal);
-        Assert.Contains(@"| crm\-writer | 6f1c0a10\-0000\-4000\-8000\-000000000002 |", md, StringComparison.Ordinal);
-        Assert.Contains(@"crm\: crm\.tasks\.create\, crm\.notes\.create\; records region\=emea\; fields subject\, body\, dueDate\, ownerId", md, StringComparison.Ordinal);
-        Assert.Matches(@"\| manager\\-review \| Bob Manager \\<bob\\.manager\\@contoso\\.example\\> \\\(id [^|]+\\\) \| approved \| cli \| group emea\\-sales\\-managers \|", md);
-        Assert.Matches(@"\| crm \| write\\-followup \| crm\\-writer \| crm\\.tasks\\.create\\, crm\\.notes\\.create \| ACC\\-00000\d \| succeeded \|", md);
+        Assert.Contains(@"- **Started by:** Alice Martin \<alice@contoso.example\>", md, StringComparison.Ordinal);
+        Assert.Contains("| crm-reader | `6f1c0a10-0000-4000-8000-000000000001` |", md, StringComparison.Ordinal);
+        Assert.Contains("| crm-writer | `6f1c0a10-0000-4000-8000-000000000002` |", md, StringComparison.Ordinal);
+        Assert.Contains("crm: crm.tasks.create, crm.notes.create; records region=emea; fields subject, body, dueDate, ownerId", md, StringComparison.Ordinal);
+        Assert.Matches(@"\| manager-review \| Bob Manager \\<bob\.manager@contoso\.example\\> \(id `[^`|]+`\) \| approved \| cli \| group emea-sales-managers \|", md);
+        Assert.Matches(@"\| crm \| write-followup \| crm-writer \| crm\.tasks\.create, crm\.notes\.create \| `ACC-00000\d` \| succeeded \|", md);
         // This host has no mail or Teams channel, so the gate's notices are what failed; no step failed or was refused.
         var failed = md[md.IndexOf("## What failed", StringComparison.Ordinal)..md.IndexOf("## Timeline", StringComparison.Ordinal)];
-        Assert.Contains(@"- notice for gate manager\-review\: email\: the email channel is not configured on this host", failed, StringComparison.Ordinal);
+        Assert.Contains("- notice for gate manager-review: email: the email channel is not configured on this host", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("refused", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("the run stopped", failed, StringComparison.Ordinal);
         Assert.DoesNotContain("step ", failed, StringComparison.Ordinal);
         Assert.DoesNotMatch(@"(?<!\\)<", md);
         if (comment.Length == 0)
         {
-            Assert.Contains(@"\<script\>document\.title\=\'pwned\'\<\/script\> \[approved by CEO\]\(https\:\/\/evil\.example\/x\) \# fine", md, StringComparison.Ordinal);
+            Assert.Contains(@"\<script\>document.title='pwned'\</script\> \[approved by CEO\](https\://evil.example/x) # fine", md, StringComparison.Ordinal);
         }
     }
 
     private static void AssertHtmlReport(string html)
     {
-        Assert.Contains("<dl id=\"verdict\"><dt>Evidence</dt><dd>verified</dd></dl>", html, StringComparison.Ordinal);
+        Assert.Contains("<p id=\"verdict\">Verified: all ", html, StringComparison.Ordinal);
+        Assert.Contains("<ul id=\"account\"><li>Alice Martin &lt;alice@contoso.example&gt; started crm-followup on ", html, StringComparison.Ordinal);
         Assert.Contains("Alice Martin &lt;alice@contoso.example&gt;", html, StringComparison.Ordinal);
-        Assert.Contains("<td>crm-writer</td><td>6f1c0a10-0000-4000-8000-000000000002</td>", html, StringComparison.Ordinal);
-        Assert.Matches("<td>Bob Manager &lt;bob.manager@contoso.example&gt; \\(id [^<]+\\)</td><td>approved</td><td>cli</td>", html);
-        Assert.Contains("<table id=\"writes\">", html, StringComparison.Ordinal);
+        Assert.Contains("<td data-label=\"Identity\">crm-writer</td><td class=\"any\" data-label=\"Client id\"><code>6f1c0a10-0000-4000-8000-000000000002</code></td>", html, StringComparison.Ordinal);
+        Assert.Matches("<td(?: class=\"any\")? data-label=\"Who\">Bob Manager &lt;bob.manager@contoso.example&gt; \\(id <code>[^<]+</code>\\)</td><td data-label=\"Decision\">approved</td><td data-label=\"Channel\">cli</td>", html);
+        Assert.Contains("<table id=\"writes\" class=\"stack\">", html, StringComparison.Ordinal);
         Assert.Contains("&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
     }

@@ -6,24 +6,30 @@ using static DurableAgentOps.Api.Pages.HtmlPage;
 namespace DurableAgentOps.Api.Evidence;
 
 /// <summary>
-/// The timeline page's chart: an SVG with a lane per identity (its steps as bars from start to end) and a gate lane
-/// (requests, notices, decisions, ignored events, escalations), refusals marked on their identity's lane, on one time
-/// axis from the run's start. Positions are SVG attributes and looks are classes of the page's hashed stylesheet, so
+/// The timeline page's chart: an SVG with a lane per identity (its steps as bars from start to end, never narrower than
+/// <see cref="MinBarWidth"/>) and a gate lane (requests, notices, decisions, ignored events, escalations), refusals marked
+/// on their identity's lane, on one time axis from the run's start, broken where a long wait would squeeze the steps
+/// (<see cref="TimelineAxis"/>). A title and a description name what it shows and point to the table that lists the
+/// same events as text. Positions are SVG attributes and looks are classes of the page's hashed stylesheet, so
 /// the page needs no inline style; every recorded value is HTML-encoded (labels and &lt;title&gt; tooltips).
 /// </summary>
 internal static class TimelineChart
 {
     public const string Style =
-        "main{max-width:96rem}.chart{background:#fff;border:1px solid #d0d7de;border-radius:.4rem;margin:.5rem 0}.chart svg{display:block;width:100%;height:auto}" +
-        "svg text{font-family:system-ui,sans-serif}#steps td,#gate td,#events td,#refusals td{word-break:normal;overflow-wrap:break-word;font-size:.85rem}" +
-        "#steps td:nth-child(4),#steps td:last-child{word-break:break-all;min-width:7rem}#gate td:last-child,#events td:last-child{overflow-wrap:anywhere}" +
-        "#events td:first-child,#gate td:first-child{white-space:nowrap}" +
+        "main{max-width:96rem}h1,dd,p,.banner{overflow-wrap:anywhere}" +
+        ".chart{background:#fff;border:1px solid #d0d7de;border-radius:.4rem;margin:.5rem 0;overflow-x:auto}.chart:focus-visible{outline:3px solid #0969da;outline-offset:2px}" +
+        ".chart svg{display:block;width:100%;height:auto}@media (max-width:48rem){.chart svg{width:56rem;max-width:none}main{padding:1rem .75rem}dl{grid-template-columns:1fr}}" +
+        "svg text{font-family:system-ui,sans-serif}#chart-note{font-size:.9rem;color:#57606a}" +
         ".lane-name{font-size:12px;font-weight:600;fill:#1b1f24}.lane-sub{font-size:10px;fill:#57606a}.lane-band{fill:#f6f8fa}.lane-band.odd{fill:#fff}" +
-        ".axis{stroke:#8c959f;stroke-width:1}.tick{font-size:10px;fill:#57606a}.grid{stroke:#eaeef2;stroke-width:1}" +
-        ".step{fill:#1f6feb}.step.failed{fill:#cf222e}.step-label{font-size:10px;fill:#1b1f24}" +
-        ".request{fill:#9a6700}.notice{fill:#8250df}.decision{fill:#1a7f37}.decision.rejected{fill:#cf222e}.ignored{fill:#8c959f}.escalation{fill:#bc4c00}" +
+        ".axis{stroke:#6e7781;stroke-width:1}.tick{font-size:10px;fill:#57606a}.grid{stroke:#eaeef2;stroke-width:1}" +
+        ".gap{fill:#eaeef2;fill-opacity:.85}.break-mark{stroke:#57606a;stroke-width:1.5;fill:none}.gap-label{font-size:11px;font-weight:600;fill:#1b1f24}" +
+        ".step{fill:#0969da}.step.failed{fill:#cf222e}.step-label{font-size:10px;fill:#1b1f24}" +
+        ".request{fill:#9a6700}.notice{fill:#8250df}.decision{fill:#1a7f37}.decision.rejected{fill:#cf222e}.ignored{fill:#6e7781}.escalation{fill:#bc4c00}" +
         ".refusal{fill:#cf222e}.run-mark{stroke:#57606a;stroke-dasharray:3 3}.legend{font-size:11px;fill:#1b1f24}" +
-        ".links p{display:inline-block;margin:.3rem .5rem .3rem 0}";
+        ".links p{display:inline-block;margin:.3rem .5rem .3rem 0}" + IncidentReport.StackedTables;
+
+    /// <summary>The narrowest a step's bar is drawn, however short the step: every step stays visible and can be pointed at.</summary>
+    public const double MinBarWidth = 6;
 
     private const int Width = 1100;
     private const int Left = 215;
@@ -36,17 +42,23 @@ internal static class TimelineChart
         ArgumentNullException.ThrowIfNull(story);
         var lanes = story.Lanes.Select(l => l.Identity).Concat(story.Refusals.Select(r => r.Identity ?? RunStory.RunLane)).Distinct(StringComparer.Ordinal).ToList();
         lanes.Add(RunStory.GateLane);
-        var origin = story.Run.Started ?? story.Events.FirstOrDefault()?.At ?? DateTimeOffset.UnixEpoch;
-        var end = new[] { story.Run.Ended ?? origin, story.Events.LastOrDefault()?.At ?? origin }
-            .Concat(story.Steps.Select(s => (s.Started ?? s.At).AddMilliseconds(s.DurationMs ?? 0))).Max();
-        var span = Math.Max(1, (end - origin).TotalMilliseconds);
-        double X(DateTimeOffset at) => Left + Math.Clamp((at - origin).TotalMilliseconds / span, 0, 1) * (Width - Left - Right);
+        var axis = TimelineAxis.Of(story, Left, Width - Right);
+        var origin = axis.Origin;
+        double X(DateTimeOffset at) => axis.X(at);
         int LaneTop(string lane) => Top + (lanes.IndexOf(lane) * LaneHeight);
-        var height = Top + (lanes.Count * LaneHeight) + 30;
+        var axisY = Top + (lanes.Count * LaneHeight);
+        var height = axisY + 48;
+        var breaks = axis.Breaks.ToList();
 
         var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<div class=\"chart\"><svg id=\"lanes\" role=\"img\" aria-label=\"Timeline of the run's steps per identity\" viewBox=\"0 0 {Width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">");
-        svg.Append("<title>").Append(Encode($"Timeline of run {story.Run.RunId}")).Append("</title>");
+        var description = $"{story.Steps.Count()} step(s) by {story.Lanes.Count} identity(ies), and the gate's events, from {StoryText.Time(origin)} to {StoryText.Time(axis.End)}. "
+            + (breaks.Count == 0 ? "Time is drawn to scale. "
+                : $"Time is drawn to scale except {breaks.Count} break(s) in the axis where nothing happened: {string.Join("; ", breaks.Select(b => $"{StoryText.Span(b.Length)} from {StoryText.Time(b.From)}"))}. ")
+            + "The table \"Every record, in order\" below lists the same events as text.";
+        svg.Append("<div class=\"chart\" role=\"region\" aria-label=\"Timeline chart\" tabindex=\"0\">")
+            .Append(CultureInfo.InvariantCulture, $"<svg id=\"lanes\" role=\"img\" aria-labelledby=\"lanes-title lanes-desc\" viewBox=\"0 0 {Width} {height}\" xmlns=\"http://www.w3.org/2000/svg\">")
+            .Append("<title id=\"lanes-title\">").Append(Encode($"Timeline of run {story.Run.RunId}: who acted, over time")).Append("</title>")
+            .Append("<desc id=\"lanes-desc\">").Append(Encode(description)).Append("</desc>");
 
         for (var i = 0; i < lanes.Count; i++)
         {
@@ -59,18 +71,50 @@ internal static class TimelineChart
                 .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-sub\" x=\"8\" y=\"{y + 35}\">{Encode(Cut(sub, 40))}</text></g>");
         }
 
-        // The time axis: five ticks with their offset from the start.
-        var axisY = Top + (lanes.Count * LaneHeight);
+        // The axis: ticks at each stretch drawn to scale (its ends, and between them where there is room), and each break
+        // as a shaded band across the lanes with a zigzag on the axis and the length of time it leaves out written under it.
         svg.Append(CultureInfo.InvariantCulture, $"<line class=\"axis\" x1=\"{Left}\" y1=\"{axisY}\" x2=\"{Width - Right}\" y2=\"{axisY}\"/>");
-        for (var t = 0; t <= 4; t++)
+        var segments = axis.Segments;
+        for (var i = 0; i < segments.Count; i++)
         {
-            var at = origin.AddMilliseconds(span * t / 4);
-            var x = Num(X(at));
-            svg.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{x}\" y1=\"{Top}\" x2=\"{x}\" y2=\"{axisY}\"/>")
-                .Append(CultureInfo.InvariantCulture, $"<text class=\"tick\" x=\"{x}\" y=\"{axisY + 16}\" text-anchor=\"middle\">{Encode(StoryText.Offset(at, origin))}</text>");
+            var segment = segments[i];
+            if (segment.Broken)
+            {
+                var mid = (segment.X1 + segment.X2) / 2;
+                var gap = StoryText.Span(segment.Length);
+                svg.Append(CultureInfo.InvariantCulture, $"<g class=\"axis-break\" data-gap-ms=\"{(long)segment.Length.TotalMilliseconds}\">")
+                    .Append(CultureInfo.InvariantCulture, $"<rect class=\"gap\" x=\"{Num(segment.X1)}\" y=\"{Top}\" width=\"{Num(segment.X2 - segment.X1)}\" height=\"{axisY - Top}\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<path class=\"break-mark\" d=\"M{Num(mid - 9)},{axisY + 7} l6,-14 M{Num(mid + 3)},{axisY + 7} l6,-14\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<text class=\"gap-label\" x=\"{Num(mid)}\" y=\"{axisY + 34}\" text-anchor=\"middle\">{Encode(gap)}</text>")
+                    .Append("<title>").Append(Encode($"axis broken here: {gap} in which nothing happened ({StoryText.Time(segment.From)} to {StoryText.Time(segment.To)}))")).Append("</title></g>");
+                continue;
+            }
+
+            var ticks = new List<(DateTimeOffset At, string Anchor)> { (segment.From, i == 0 ? "middle" : "start") };
+            var width = segment.X2 - segment.X1;
+            var between = (int)Math.Floor(width / 170);
+            for (var t = 1; t < between; t++)
+            {
+                ticks.Add((segment.From + ((segment.To - segment.From) * t / between), "middle"));
+            }
+
+            if (width >= 110)
+            {
+                ticks.Add((segment.To, "end"));
+            }
+
+            foreach (var (at, anchor) in ticks)
+            {
+                var x = Num(X(at));
+                svg.Append(CultureInfo.InvariantCulture, $"<line class=\"grid\" x1=\"{x}\" y1=\"{Top}\" x2=\"{x}\" y2=\"{axisY}\"/>")
+                    .Append(CultureInfo.InvariantCulture, $"<text class=\"tick\" x=\"{x}\" y=\"{axisY + 16}\" text-anchor=\"{anchor}\">{Encode(StoryText.Offset(at, origin))}</text>");
+            }
         }
 
-        svg.Append(CultureInfo.InvariantCulture, $"<text class=\"legend\" x=\"{Left}\" y=\"18\">{Encode($"from {StoryText.Time(origin)}; bars are steps, ◆ approval request, ▪ notice, ● decision, ○ ignored event, ✕ refusal")}</text>");
+        var legend = breaks.Count == 0
+            ? $"from {StoryText.Time(origin)}, to scale; bars are steps, ◆ approval request, ▪ notice, ● decision, ○ ignored event, ✕ refusal"
+            : $"from {StoryText.Time(origin)}; to scale except at each // break (time left out, its length written under it); bars are steps, ◆ request, ▪ notice, ● decision, ✕ refusal";
+        svg.Append(CultureInfo.InvariantCulture, $"<text class=\"legend\" x=\"{Left}\" y=\"18\">{Encode(legend)}</text>");
 
         foreach (var lane in story.Lanes)
         {
@@ -78,9 +122,9 @@ internal static class TimelineChart
             for (var i = 0; i < lane.Steps.Count; i++)
             {
                 var step = lane.Steps[i];
-                var start = step.Started ?? step.At.AddMilliseconds(-(step.DurationMs ?? 0));
+                var start = TimelineAxis.StartOf(step);
                 var x1 = X(start);
-                var w = Math.Max(4, X(start.AddMilliseconds(step.DurationMs ?? 0)) - x1);
+                var w = Math.Max(MinBarWidth, X(start.AddMilliseconds(step.DurationMs ?? 0)) - x1);
                 var tip = $"{step.StepId} ({step.Kind}) as {step.Identity}, client {step.ClientId ?? RunStory.Missing}: {RunStory.Join(step.Operations, "no operation")} on {RunStory.Join(step.Records, "no record")}; {step.Outcome}, {StoryText.Duration(step.DurationMs)}";
                 svg.Append(CultureInfo.InvariantCulture, $"<g class=\"step-mark\" data-step=\"{Encode(step.StepId)}\" data-identity=\"{Encode(step.Identity)}\"><rect class=\"step{(step.Succeeded ? string.Empty : " failed")}\" x=\"{Num(x1)}\" y=\"{y + 8}\" width=\"{Num(w)}\" height=\"14\" rx=\"2\"><title>{Encode(tip)}</title></rect>")
                     .Append(CultureInfo.InvariantCulture, $"<text class=\"step-label\" {(x1 > Width * 0.8 ? $"x=\"{Num(x1 + w)}\" text-anchor=\"end\"" : $"x=\"{Num(x1)}\"")} y=\"{y + 34 + (i % 2 * 10)}\">{Encode(Cut(step.StepId, 28))}</text></g>");

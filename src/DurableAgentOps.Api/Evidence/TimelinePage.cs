@@ -51,7 +51,7 @@ internal static class TimelinePage
         var self = (http.Request.PathBase + http.Request.Path).Value!;
         var page = new HtmlPage(TimelineChart.Style).Heading($"{story.Run.Workflow ?? "Run"}: timeline of run {runId}");
         page.Banner(verification?.IsIntact == true ? "ok" : "refused", verification?.IsIntact == true ? "Evidence verified." : "Evidence does not verify.",
-            $"{IncidentReport.VerdictOf(verification)}. Signed in as {caller.Name}.");
+            $"{VerdictText.Summary(story, verification)} Signed in as {caller.Name}.");
         var run = story.Run;
         if (run.GovernanceWarning is { } warning)
         {
@@ -74,13 +74,15 @@ internal static class TimelinePage
         page.Link($"{self}/report?format=markdown", "Incident report (Markdown)", "report-markdown");
         page.Markup("</div>");
 
-        page.Section("Lanes: who acted, over time").Markup(TimelineChart.Render(story));
+        page.Section("Lanes: who acted, over time").Markup(TimelineChart.Render(story))
+            .Paragraph("Each bar is a step of the identity on its lane; a long wait is drawn as a break in the axis with its length written on it. "
+                + "The table \"Every record, in order\" lists the same events as text.", "chart-note");
 
-        page.Section("Each step's evidence").Table("steps",
+        page.Section("Each step's evidence").Markup(StackedTable.Html("steps",
             ["Step", "Kind", "Identity", "Client id", "Declared scope", "Granted scope", "Operations", "Records", "Started", "Duration", "Outcome", "Worker", "Output digest"],
             story.Steps.Select(s => (IReadOnlyList<string>)[s.StepId, s.Kind, s.Identity, StoryText.Or(s.ClientId), s.Declared?.Describe() ?? RunStory.Missing,
                 s.Granted?.Describe() ?? "no system grant (the step calls no system)", RunStory.Join(s.Operations, "none"), RunStory.Join(s.Records, "none"),
-                StoryText.Time(s.Started ?? s.At), StoryText.Duration(s.DurationMs), s.Outcome, StoryText.Or(s.Worker), StoryText.Or(s.OutputDigest)]));
+                StoryText.Time(s.Started ?? s.At), StoryText.Duration(s.DurationMs), s.Outcome, StoryText.Or(s.Worker), StoryText.Or(s.OutputDigest)]), 3, 4, 5, 6, 7, 12));
 
         var gate = story.Requests.Select(r => (r.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(r.At), "approval request", StoryText.Or(r.Gate), string.Empty, string.Empty,
                 $"{StoryText.Or(r.Why)}; change {StoryText.Or(r.ChangeDigest)}"]))
@@ -95,7 +97,7 @@ internal static class TimelinePage
             .Concat(story.GateEvents.Select(e => (e.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(e.At), e.Kind, StoryText.Or(e.Gate), string.Empty, string.Empty,
                 e.To is null ? StoryText.Or(e.Detail) : $"to {e.To}: {StoryText.Or(e.Detail)}"])))
             .OrderBy(g => g.Seq).Select(g => g.Row);
-        page.Section("Gate: approvals, notices, ignored events").Table("gate", ["At", "What", "Gate", "Who", "Channel", "Detail"], gate);
+        page.Section("Gate: approvals, notices, ignored events").Markup(StackedTable.Html("gate", ["At", "What", "Gate", "Who", "Channel", "Detail"], gate, 3, 5));
 
         page.Section("Refusals");
         if (story.Refusals.Count == 0)
@@ -104,16 +106,16 @@ internal static class TimelinePage
         }
         else
         {
-            page.Table("refusals", ["At", "Step", "Identity or person", "Reason"],
-                story.Refusals.Select(r => (IReadOnlyList<string>)[StoryText.Time(r.At), StoryText.Or(r.StepId), StoryText.Or(r.Who), StoryText.Or(r.Reason)]));
+            page.Markup(StackedTable.Html("refusals", ["At", "Step", "Identity or person", "Reason"],
+                story.Refusals.Select(r => (IReadOnlyList<string>)[StoryText.Time(r.At), StoryText.Or(r.StepId), StoryText.Or(r.Who), StoryText.Or(r.Reason)]), 3));
         }
 
         var origin = run.Started ?? story.Events.FirstOrDefault()?.At ?? DateTimeOffset.UnixEpoch;
-        page.Section("Every record, in order").Table("events", ["Offset", "Record", "Lane", "Event"],
-            story.Events.Select(e => (IReadOnlyList<string>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary]));
+        page.Section("Every record, in order").Markup(StackedTable.Html("events", ["Offset", "Record", "Lane", "Event"],
+            story.Events.Select(e => (IReadOnlyList<string>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary]), 3));
         if (story.Problems.Count > 0)
         {
-            page.Section("Reading notes").Table("problems", ["Note"], story.Problems.Select(p => (IReadOnlyList<string>)[p]));
+            page.Section("Reading notes").Markup(StackedTable.Html("problems", ["Note"], story.Problems.Select(p => (IReadOnlyList<string>)[p]), 0));
         }
 
         Log(logs).EvidenceShown(runId, "timeline page", caller.Id);

@@ -81,7 +81,7 @@ public sealed class GovernanceOffTests
         Assert.Contains("by Alice Martin; not recorded (evidence was off)\n", timeline, StringComparison.Ordinal);
         Assert.Contains("\ngovernance OFF for this run: evidence was off (AgentOps:Evidence:Enabled=false)", timeline, StringComparison.Ordinal);
         Assert.Contains("run started by Alice Martin: crm-followup (definition (not recorded)); governance OFF: evidence\n", timeline, StringComparison.Ordinal);
-        Assert.Contains("note: governance off when the run started", IncidentReport.ToMarkdown(story, Verify(StartOnly(GovernanceSwitches.Evidence)))
+        Assert.Contains("Note: governance off when the run started", IncidentReport.ToMarkdown(story, Verify(StartOnly(GovernanceSwitches.Evidence)))
             .Replace("\\", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
     }
 

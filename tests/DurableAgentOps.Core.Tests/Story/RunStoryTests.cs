@@ -72,7 +72,7 @@ public sealed class RunStoryTests
         Assert.Null(decision.Approved);
         Assert.Null(story.Run.Started);
         Assert.Contains("not ended", TimelineText.Render(story, null), StringComparison.Ordinal);
-        Assert.Contains(@"\(not recorded\)", IncidentReport.ToMarkdown(story, null), StringComparison.Ordinal);
+        Assert.Contains("(not recorded)", IncidentReport.ToMarkdown(story, null), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class RunStoryTests
 
         Assert.Empty(story.Lanes);
         Assert.Empty(story.Events);
-        Assert.Contains(@"No decision was recorded\.", IncidentReport.ToMarkdown(story, null), StringComparison.Ordinal);
+        Assert.Contains("No decision was recorded.", IncidentReport.ToMarkdown(story, null), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,11 +122,15 @@ public sealed class RunStoryTests
         Assert.Equal(("write-followup", "crm-writer"), (refusal.StepId, refusal.Identity));
         Assert.Equal(["escalation", "gate-timeout"], story.GateEvents.Select(e => e.Kind));
         Assert.Equal("crm-writer", story.Events.Single(e => e.Kind == "refusal").Lane);
-        Assert.Contains(@"- refused\: step write\-followup as crm\-writer\: field \'secret\' is outside the scope", md, StringComparison.Ordinal);
-        Assert.Contains(@"- step read\-account as crm\-reader\: failed", md, StringComparison.Ordinal);
-        Assert.Contains(@"- gate director\-review timed out \(onTimeout\: reject\)", md, StringComparison.Ordinal);
-        Assert.Contains(@"- the run stopped at step write\-followup as crm\-writer\: refused", md, StringComparison.Ordinal);
-        Assert.Contains(@"No write step is recorded\: nothing was changed in any system\.", md, StringComparison.Ordinal);
+        Assert.Contains("- refused: step write-followup as crm-writer: field 'secret' is outside the scope", md, StringComparison.Ordinal);
+        Assert.Contains("- step read-account as crm-reader: failed", md, StringComparison.Ordinal);
+        Assert.Contains("- gate director-review timed out (onTimeout: reject)", md, StringComparison.Ordinal);
+        Assert.Contains("- the run stopped at step write-followup as crm-writer: refused", md, StringComparison.Ordinal);
+        Assert.Contains("No write step is recorded: nothing was changed in any system.", md, StringComparison.Ordinal);
+        // The account tells the same in sentences.
+        Assert.Contains("- Step write-followup as crm-writer was refused: field 'secret' is outside the scope.", md, StringComparison.Ordinal);
+        Assert.Contains("- Gate manager-review escalated to director-review on 2026-11-30 at 09:00:03 UTC: escalation.after P1D passed.", md, StringComparison.Ordinal);
+        Assert.Contains("- The run stopped on 2026-11-30 at 09:00:05 UTC at step write-followup as crm-writer: refused.", md, StringComparison.Ordinal);
         Assert.Contains("escalated from gate manager-review to director-review: escalation.after P1D passed", text, StringComparison.Ordinal);
         Assert.Contains("run ended: failed — step write-followup as crm-writer: refused", text, StringComparison.Ordinal);
     }
@@ -153,6 +157,7 @@ public sealed class RunStoryTests
         var line = story.Events.Single(e => e.Kind == "refusal");
         Assert.Equal("gate", line.Lane);
         Assert.Contains("decision refused at gate manager-review: Mallory Outsider <mallory@contoso.example> via cli", line.Summary, StringComparison.Ordinal);
-        Assert.Contains(@"refused decision by Mallory Outsider", md, StringComparison.Ordinal);
+        Assert.Contains("refused decision by Mallory Outsider", md, StringComparison.Ordinal);
+        Assert.Contains(@"- Mallory Outsider \<mallory@contoso.example\> tried to decide via cli and was refused: Mallory Outsider is not an approver of gate manager-review.", md, StringComparison.Ordinal);
     }
 }

@@ -13,7 +13,7 @@ internal static class StoryFixture
     public static JsonObject Principal(string id, string name, string? upn) => new() { ["id"] = id, ["name"] = name, ["upn"] = upn };
 
     public static JsonObject Step(string stepId, string activity, string identity, string clientId, string[] operations, string[] records, string? system,
-        string outcome = "succeeded", string[]? fields = null) => new()
+        string outcome = "succeeded", string[]? fields = null, JsonObject? output = null, string? model = null) => new()
     {
         ["stepId"] = stepId,
         ["identity"] = identity,
@@ -30,7 +30,11 @@ internal static class StoryFixture
         ["startedAt"] = "2026-11-30T09:00:01.000+00:00",
         ["durationMs"] = 42,
         ["outputDigest"] = new string('a', 64),
-        ["call"] = new JsonObject { ["activity"] = activity, ["inputDigest"] = new string('b', 64), ["result"] = null, ["failure"] = null },
+        ["modelUsage"] = model is null ? null : new JsonObject { ["model"] = model, ["prompt"] = "p", ["inputTokens"] = 10, ["outputTokens"] = 5 },
+        ["call"] = new JsonObject
+        {
+            ["activity"] = activity, ["inputDigest"] = new string('b', 64), ["result"] = output is null ? null : new JsonObject { ["output"] = output }, ["failure"] = null,
+        },
     };
 
     public static JsonObject Decision(JsonObject? approver, bool? approved, string channel, string? comment, string counted) => new()
@@ -50,7 +54,7 @@ internal static class StoryFixture
     };
 
     /// <summary>A whole governed run: start, reads, draft, route, gate, notice, an ignored event, Bob's decision, the write, the end.</summary>
-    public static IReadOnlyList<EvidenceRecord> Run(string bobComment = "looks right", string bobName = "Bob Manager") =>
+    public static IReadOnlyList<EvidenceRecord> Run(string bobComment = "looks right", string bobName = "Bob Manager", string draftedSubject = "Follow up with Northwind") =>
         EvidenceChain.Append(RunId, ChainTip.Start, [
             Entry("run-start", 0, new JsonObject
             {
@@ -60,7 +64,8 @@ internal static class StoryFixture
             }),
             Entry("step", 1, Step("read-account", "ReadStepActivity", "crm-reader", "client-reader", ["crm.accounts.read"], ["ACC-000002"], "crm")),
             Entry("step", 2, Step("read-last-call", "ReadStepActivity", "crm-reader", "client-reader", ["crm.calls.read"], ["CALL-00000004"], "crm")),
-            Entry("step", 3, Step("draft-followup", "DraftStepActivity", "drafter", "client-drafter", ["model.completions.create"], [], "model")),
+            Entry("step", 3, Step("draft-followup", "DraftStepActivity", "drafter", "client-drafter", ["model.completions.create"], [], "model",
+                output: new JsonObject { ["task"] = new JsonObject { ["subject"] = draftedSubject, ["dueDate"] = "2026-12-02" } }, model: "gpt-test")),
             Entry("step", 4, Step("route-by-tier", "RouteStepActivity", "router", "client-router", [], [], null)),
             Entry("approval-request", 5, new JsonObject
             {
@@ -78,7 +83,7 @@ internal static class StoryFixture
             Entry("ignored-event", 7, Decision(null, null, "event", null, "ignored: not a decision the approval service recorded")),
             Entry("decision", 8, Decision(Principal("t/bob", bobName, "bob.manager@contoso.example"), true, "email", bobComment, "counted")),
             Entry("step", 9, Step("write-followup", "WriteStepActivity", "crm-writer", "client-writer", ["crm.tasks.create", "crm.notes.create"], ["ACC-000002"], "crm",
-                fields: ["subject", "body"])),
+                fields: ["subject", "body"], output: new JsonObject { ["crm.tasks.create"] = new JsonObject { ["id"] = "TASK-1", ["subject"] = "Follow up with Northwind" } })),
             Entry("run-end", 10, new JsonObject { ["outcome"] = "completed", ["failure"] = null }),
         ]);
 

@@ -39,31 +39,86 @@ public sealed partial class StoryRenderingTests
     {
         var md = IncidentReport.ToMarkdown(RunStory.From(Run()), Verified);
 
-        Assert.Contains("- **Evidence:** verified\n", md, StringComparison.Ordinal);
-        Assert.Contains(@"- **Started by:** Alice Martin \<alice\@contoso\.example\> \(id t\/alice\)", md, StringComparison.Ordinal);
-        Assert.Contains(@"| crm\-writer | client\-writer | write\-followup \(write\, succeeded\) |", md, StringComparison.Ordinal);
-        Assert.Contains(@"crm\: crm\.tasks\.create\, crm\.notes\.create\; records region\=emea\; fields subject\, body", md, StringComparison.Ordinal);
-        Assert.Contains(@"| manager\-review | Bob Manager \<bob\.manager\@contoso\.example\> \(id t\/bob\) | approved | email |", md, StringComparison.Ordinal);
-        Assert.Contains(@"| crm | write\-followup | crm\-writer | crm\.tasks\.create\, crm\.notes\.create | ACC\-000002 | succeeded |", md, StringComparison.Ordinal);
-        Assert.Contains(@"Nothing failed\.", md, StringComparison.Ordinal);
+        Assert.StartsWith($"# Incident report: run `{RunId}`\n", md, StringComparison.Ordinal);
+        Assert.Contains(@"- **Started by:** Alice Martin \<alice@contoso.example\> (id `t/alice`)", md, StringComparison.Ordinal);
+        Assert.Contains("| crm-writer | `client-writer` | write-followup (write, succeeded) |", md, StringComparison.Ordinal);
+        Assert.Contains("crm: crm.tasks.create, crm.notes.create; records region=emea; fields subject, body", md, StringComparison.Ordinal);
+        Assert.Contains(@"| manager-review | Bob Manager \<bob.manager@contoso.example\> (id `t/bob`) | approved | email |", md, StringComparison.Ordinal);
+        Assert.Contains("| crm | write-followup | crm-writer | crm.tasks.create, crm.notes.create | `ACC-000002` | succeeded |", md, StringComparison.Ordinal);
+        Assert.Contains($"| `{new string('c', 64)}` |", md, StringComparison.Ordinal); // digests are code spans
+        Assert.Contains("Nothing failed.", md, StringComparison.Ordinal);
         Assert.DoesNotContain("SECRET-TOKEN", md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToMarkdown_GovernedRun_OpensWithTheAccountOfStarterDraftDeciderAndWriteThenSaysWhatWasVerified()
+    {
+        var md = IncidentReport.ToMarkdown(RunStory.From(Run()), Verified);
+
+        var account = md[md.IndexOf("## What happened\n", StringComparison.Ordinal)..md.IndexOf("## Verdict\n", StringComparison.Ordinal)];
+        Assert.True(md.IndexOf("## What happened", StringComparison.Ordinal) < md.IndexOf("## The run", StringComparison.Ordinal));
+        Assert.Contains(@"- Alice Martin \<alice@contoso.example\> started crm-followup on 2026-11-30 at 09:00:00 UTC with input accountId `ACC-000002`.", account, StringComparison.Ordinal);
+        Assert.Contains("- As crm-reader it read `ACC-000002`, `CALL-00000004` (crm.accounts.read, crm.calls.read).", account, StringComparison.Ordinal);
+        Assert.Contains("- The model gpt-test drafted step draft-followup as drafter (model output, untrusted, quoted as drafted): task.subject “Follow up with Northwind”; task.dueDate “2026-12-02”.",
+            account, StringComparison.Ordinal);
+        Assert.Contains("waited at gate manager-review on 2026-11-30 at 09:00:05 UTC: route step route-by-tier chose gate manager-review. 2 people were asked (email: 2).", account, StringComparison.Ordinal);
+        Assert.Contains(@"- Bob Manager \<bob.manager@contoso.example\> approved at gate manager-review on 2026-11-30 at 09:00:08 UTC via email (as group emea-sales-managers), saying “looks right”.",
+            account, StringComparison.Ordinal);
+        Assert.Contains("- As crm-writer (client `client-writer`) the run wrote to crm: crm.tasks.create, crm.notes.create on `ACC-000002`, on 2026-11-30 at 09:00:01 UTC: succeeded; the system returned `TASK-1` (crm.tasks.create).",
+            account, StringComparison.Ordinal);
+        Assert.Contains("- The run ended on 2026-11-30 at 09:00:10 UTC: completed.", account, StringComparison.Ordinal);
+        Assert.Contains("## Verdict\n\nVerified: all 11 of the run's records are intact and chained (each holds the hash of the one before), the run's signed head covers all of them, and that head is in the signed evidence log.\n",
+            md, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToMarkdown_PlainSentenceInAComment_IsNotEscaped_APipeInATableCellIs()
+    {
+        const string Comment = "Approved (budget ok), per the call on 3.12 - thanks; 50% now! \"Fine\": see #12 & A+B=C.";
+
+        var md = IncidentReport.ToMarkdown(RunStory.From(Run(bobComment: Comment + " a|b")), Verified);
+
+        var account = Assert.Single(md.Split('\n'), l => l.StartsWith("- Bob Manager", StringComparison.Ordinal));
+        Assert.Contains($"saying “{Comment} a|b”.", account, StringComparison.Ordinal); // outside a table a '|' is text
+        var row = Assert.Single(md.Split('\n'), l => l.StartsWith("| manager-review | Bob", StringComparison.Ordinal));
+        Assert.Contains($"| {Comment} a\\|b |", row, StringComparison.Ordinal);
+        Assert.Equal(11, UnescapedPipe().Matches(row).Count);
     }
 
     [Fact]
     public void ToMarkdown_HostileCommentAndName_CannotAddMarkupLinksOrLines()
     {
-        var md = IncidentReport.ToMarkdown(RunStory.From(Run(bobComment: Hostile, bobName: "Bob](https://evil.example) <b>x</b>")), Verified);
+        var md = IncidentReport.ToMarkdown(RunStory.From(Run(bobComment: Hostile, bobName: "Bob](https://evil.example) <b>x</b>", draftedSubject: "# Approved\n1. [x](javascript:alert(1))")), Verified);
 
         Assert.DoesNotMatch(@"(?<!\\)<", md); // every '<' is escaped: no inline HTML can open
-        Assert.DoesNotContain("](", md, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?<!\\)\]\(", md); // no link can close
         Assert.DoesNotContain("https://", md, StringComparison.Ordinal);
         Assert.DoesNotContain("www.evil", md, StringComparison.Ordinal);
-        Assert.DoesNotContain(md.Split('\n'), l => l.StartsWith("# Approved", StringComparison.Ordinal));
+        Assert.DoesNotContain(md.Split('\n'), l => l.StartsWith("# Approved", StringComparison.Ordinal) || l.StartsWith("1.", StringComparison.Ordinal));
         Assert.DoesNotContain('\u001b', md);
-        Assert.Contains(@"\<script\>alert\(1\)\<\/script\> \[click\]\(https\:\/\/evil\.example\/x\)", md, StringComparison.Ordinal);
+        Assert.Contains(@"\<script\>alert(1)\</script\> \[click\](https\://evil.example/x) !\[i\](http\://evil.example/i.png) # Approved by CEO", md, StringComparison.Ordinal);
+        Assert.Contains(@"www\.evil.example", md, StringComparison.Ordinal);
         // Every table row still has the header's cell count: no '|' in a value splits a cell.
-        var decisionRow = Assert.Single(md.Split('\n'), l => l.StartsWith(@"| manager\-review | Bob", StringComparison.Ordinal));
+        var decisionRow = Assert.Single(md.Split('\n'), l => l.StartsWith("| manager-review | Bob", StringComparison.Ordinal));
         Assert.Equal(11, UnescapedPipe().Matches(decisionRow).Count);
+    }
+
+    [Fact]
+    public async Task ToMarkdown_RecordEditedInStorage_SaysWhatFailedAndWhatItMeansInPlainWords()
+    {
+        var records = Run();
+        var head = RunHead.For(records[^1], true, records[^1].At.AddSeconds(1));
+        var signer = new PemEvidenceSigner(PemEvidenceSigner.NewPrivateKeyPem());
+        var stored = records.Select(StoredRecord.Of).ToList();
+        stored[8] = StoredRecord.Parse(stored[8].Json.Replace("looks right", "looks fine", StringComparison.Ordinal), stored[8].StoredHash); // Bob's words changed
+        var problems = EvidenceVerifier.VerifyRun(stored, head, await signer.SignAsync(head, CancellationToken.None), signer.PublicKey, RunId).Problems;
+
+        var md = IncidentReport.ToMarkdown(RunStory.From(RunId, stored), new RunVerification(RunId, problems, []));
+
+        Assert.Contains("## Verdict\n\nDoes not verify: 1 problem found, listed below. Do not rely on this report until it is explained.\n", md, StringComparison.Ordinal);
+        Assert.Contains("- What failed: changed at seq 8: its content does not match its stored hash: a record was altered after it was written, so what it says may not be what happened\n",
+            md, StringComparison.Ordinal);
+        Assert.DoesNotContain("Verified", md, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -85,12 +140,13 @@ public sealed partial class StoryRenderingTests
     {
         var html = IncidentReport.ToHtml(RunStory.From(Run()), Verified);
 
-        Assert.Contains("<dl id=\"verdict\"><dt>Evidence</dt><dd>verified</dd></dl>", html, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"identities\">", html, StringComparison.Ordinal);
-        Assert.Contains("<td>crm-writer</td><td>client-writer</td>", html, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"decisions\">", html, StringComparison.Ordinal);
-        Assert.Contains("<td>email</td>", html, StringComparison.Ordinal);
-        Assert.Contains("<table id=\"writes\">", html, StringComparison.Ordinal);
+        Assert.Contains("<p id=\"verdict\">Verified: all 11 of the run&#x27;s records are intact and chained", html, StringComparison.Ordinal);
+        Assert.Contains("<ul id=\"account\"><li>Alice Martin &lt;alice@contoso.example&gt; started crm-followup", html, StringComparison.Ordinal);
+        Assert.Contains("<table id=\"identities\" class=\"stack\">", html, StringComparison.Ordinal);
+        Assert.Contains("<td data-label=\"Identity\">crm-writer</td><td data-label=\"Client id\"><code>client-writer</code></td>", html, StringComparison.Ordinal);
+        Assert.Contains("<table id=\"decisions\" class=\"stack\">", html, StringComparison.Ordinal);
+        Assert.Contains("<td data-label=\"Channel\">email</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<table id=\"writes\" class=\"stack\">", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -101,7 +157,8 @@ public sealed partial class StoryRenderingTests
         var md = IncidentReport.ToMarkdown(RunStory.From(Run()), broken);
         var none = TimelineText.Render(RunStory.From(Run()), null);
 
-        Assert.Contains(@"- **Evidence:** BROKEN\: record 3 was changed", md, StringComparison.Ordinal);
+        Assert.Contains("- **Evidence:** BROKEN: record 3 was changed", md, StringComparison.Ordinal);
+        Assert.Contains("- What failed: record 3 was changed: a record was altered after it was written", md, StringComparison.Ordinal);
         Assert.DoesNotContain("verified\n", md, StringComparison.Ordinal);
         Assert.Contains("evidence: not verified (no verification was available)", none, StringComparison.Ordinal);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using static DurableAgentOps.Core.Evidence.Story.ReportText;
 
 namespace DurableAgentOps.Core.Evidence.Story;
 
@@ -14,10 +15,24 @@ public static class IncidentReport
     /// <summary>The HTML report's only style (in a &lt;style&gt; element): a host serving it allows exactly this by hash.</summary>
     public const string Stylesheet =
         "body{font-family:system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1b1f24}main{max-width:72rem;margin:0 auto;padding:1.5rem}" +
-        "h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:1.8rem}h3{font-size:1rem}table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0}" +
-        "th,td{border:1px solid #d0d7de;padding:.3rem .45rem;text-align:left;vertical-align:top;word-break:break-word}" +
-        "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0;word-break:break-word}" +
-        "#verdict dd{font-weight:600}";
+        "h1{font-size:1.4rem;overflow-wrap:anywhere}h2{font-size:1.15rem;margin-top:1.8rem}h3{font-size:1rem;overflow-wrap:anywhere}" +
+        "table{border-collapse:collapse;width:100%;background:#fff;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .45rem;text-align:left;vertical-align:top}" +
+        "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}" +
+        "code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em;overflow-wrap:anywhere}#verdict{font-weight:600}li{margin:.25rem 0}p,li{overflow-wrap:anywhere}" +
+        "@media (max-width:30rem){main{padding:1rem .75rem}dl{grid-template-columns:1fr}dd{margin-bottom:.4rem}}" + StackedTables;
+
+    /// <summary>
+    /// Tables of class <c>stack</c> (cells carry <c>data-label</c>): headers and words break only between words, while
+    /// ids (code, or cells of class <c>any</c>) wrap anywhere; on a narrow screen each row becomes a card of labelled lines (the header row gives way to each
+    /// cell's label, which is generated content a screen reader reads), so nothing scrolls sideways.
+    /// </summary>
+    public const string StackedTables =
+        "table.stack th{word-break:normal;overflow-wrap:normal;hyphens:manual}table.stack td{word-break:normal;overflow-wrap:break-word}table.stack td.any{overflow-wrap:anywhere}" +
+        "@media (max-width:48rem){table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}" +
+        "table.stack thead{display:none}" +
+        "table.stack tr{border:1px solid #d0d7de;border-radius:.3rem;margin:.6rem 0;background:#fff}" +
+        "table.stack td{border:0;border-top:1px solid #eaeef2}table.stack td:first-child{border-top:0}" +
+        "table.stack td::before{content:attr(data-label);display:block;font-weight:600;font-size:.8rem;color:#57606a}}";
 
     /// <summary>The Content-Security-Policy source that allows <see cref="Stylesheet"/> and nothing else: 'sha256-…'.</summary>
     public static string StylesheetHashSource { get; } = $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Stylesheet)))}'";
@@ -45,10 +60,12 @@ public static class IncidentReport
         ArgumentNullException.ThrowIfNull(story);
         var run = story.Run;
         var doc = new ReportDocument()
-            .Heading(1, $"Incident report: run {run.RunId}")
-            .Paragraph($"Built from the run's evidence ledger only ({story.Events.Count} records), not from the Durable history.", "source");
+            .Heading(1, Plain("Incident report: run ") + Code(run.RunId))
+            .Paragraph($"Built from the run's evidence ledger only ({story.Events.Count} records), not from the engine's history.", "source");
 
-        doc.Heading(2, "Verdict", "verdict-heading").Facts("verdict", ("Evidence", VerdictOf(verification)));
+        doc.Heading(2, "What happened", "account-heading").List("account", RunAccount.Tell(story));
+
+        doc.Heading(2, "Verdict", "verdict-heading").Paragraph(VerdictText.Summary(story, verification), "verdict");
         if (run.GovernanceWarning is { } warning)
         {
             doc.Paragraph(warning, "governance-off");
@@ -56,31 +73,32 @@ public static class IncidentReport
 
         if (verification is not null && (verification.Breaks.Count > 0 || verification.Notes.Count > 0))
         {
-            doc.List("verification", verification.Breaks.Select(b => $"break ({b.Kind}): {b.Message}").Concat(verification.Notes.Select(n => $"note: {n}")));
+            doc.List("verification", VerdictText.Problems(verification).Select(p => (ReportText)$"What failed: {p}").Concat(verification.Notes.Select(n => (ReportText)$"Note: {n}")));
         }
 
         doc.Heading(2, "The run").Facts("run",
             ("Workflow", StoryText.Or(run.Workflow)),
-            ("Run", run.RunId),
-            ("Definition (SHA-256)", StoryText.Or(run.DefinitionSha256)),
+            ("Run", Code(run.RunId)),
+            ("Definition (SHA-256)", CodeOr(run.DefinitionSha256)),
             ("Environment", StoryText.Or(run.Environment)),
-            ("Started by", run.Initiator is { } who ? $"{who.Display} (id {StoryText.Or(who.Id)})" : RunStory.Missing),
+            ("Started by", run.Initiator is { } who ? Plain($"{who.Display} (id ") + CodeOr(who.Id) + ")" : RunStory.Missing),
             ("Started", StoryText.Time(run.Started)),
             ("Ended", run.Ended is not null ? StoryText.Time(run.Ended) : run.EvidenceOff ? run.EndText : "not ended (or its end is not recorded)"),
             ("Outcome", StoryText.Or(run.Outcome)),
-            ("Input digest", StoryText.Or(run.InputDigest)),
+            ("Input digest", CodeOr(run.InputDigest)),
+            ("Evidence", VerdictOf(verification)),
             ("Governance off", run.GovernanceOff.Count == 0 ? "nothing: the host enforced the scope guard and kept evidence" : string.Join(", ", run.GovernanceOff)));
 
         doc.Heading(2, "Who acted, with which scope");
         doc.Table("identities", ["Identity", "Client id", "Steps", "Declared scope", "Granted scope", "Operations used", "Records touched"],
-            story.Lanes.Select(lane => (IReadOnlyList<string>)[
+            story.Lanes.Select(lane => (IReadOnlyList<ReportText>)[
                 lane.Identity,
-                RunStory.Join(lane.ClientIds, RunStory.Missing),
+                Codes(lane.ClientIds, RunStory.Missing),
                 string.Join(", ", lane.Steps.Select(s => $"{s.StepId} ({s.Kind}, {s.Outcome})")),
                 string.Join("; ", lane.Steps.Select(s => s.Declared?.Describe() ?? RunStory.Missing).Distinct(StringComparer.Ordinal)),
                 string.Join("; ", lane.Steps.Select(s => s.Granted?.Describe() ?? "no system grant (the step calls no system)").Distinct(StringComparer.Ordinal)),
                 RunStory.Join([.. lane.Steps.SelectMany(s => s.Operations).Distinct(StringComparer.Ordinal)], "none"),
-                RunStory.Join([.. lane.Steps.SelectMany(s => s.Records).Distinct(StringComparer.Ordinal)], "none"),
+                Codes([.. lane.Steps.SelectMany(s => s.Records).Distinct(StringComparer.Ordinal)], "none"),
             ]));
 
         doc.Heading(2, "Approvals");
@@ -91,34 +109,34 @@ public static class IncidentReport
         else
         {
             doc.Table("decisions", ["Gate", "Who", "Decision", "Channel", "Matched as", "Comment", "Link", "Change", "Counted", "At"],
-                story.Decisions.Select(d => (IReadOnlyList<string>)[
-                    StoryText.Or(d.Gate), d.Approver is { } a ? $"{a.Display} (id {StoryText.Or(a.Id)})" : RunStory.Missing, d.Verb, StoryText.Or(d.Channel),
-                    StoryText.Or(d.MatchedAs), d.Comment ?? string.Empty, StoryText.Or(d.LinkId), StoryText.Or(d.ChangeDigest), StoryText.Or(d.Counted), StoryText.Time(d.At)]));
+                story.Decisions.Select(d => (IReadOnlyList<ReportText>)[
+                    StoryText.Or(d.Gate), d.Approver is { } a ? Plain($"{a.Display} (id ") + CodeOr(a.Id) + ")" : RunStory.Missing, d.Verb, StoryText.Or(d.Channel),
+                    StoryText.Or(d.MatchedAs), d.Comment ?? string.Empty, CodeOr(d.LinkId), CodeOr(d.ChangeDigest), StoryText.Or(d.Counted), StoryText.Time(d.At)]));
         }
 
         if (story.Requests.Count > 0)
         {
             doc.Heading(3, "Approval requests").Table("requests", ["Gate", "Step", "Why", "Change digest", "At"],
-                story.Requests.Select(r => (IReadOnlyList<string>)[StoryText.Or(r.Gate), StoryText.Or(r.StepId), StoryText.Or(r.Why), StoryText.Or(r.ChangeDigest), StoryText.Time(r.At)]));
+                story.Requests.Select(r => (IReadOnlyList<ReportText>)[StoryText.Or(r.Gate), StoryText.Or(r.StepId), StoryText.Or(r.Why), CodeOr(r.ChangeDigest), StoryText.Time(r.At)]));
         }
 
         if (story.Notices.Count > 0)
         {
             doc.Heading(3, "Notices").Table("notices", ["Gate", "Kind", "Recipients", "Sent on", "Failures", "At"],
-                story.Notices.Select(n => (IReadOnlyList<string>)[StoryText.Or(n.Gate), StoryText.Or(n.Kind), n.Recipients?.ToString(CultureInfo.InvariantCulture) ?? RunStory.Missing,
+                story.Notices.Select(n => (IReadOnlyList<ReportText>)[StoryText.Or(n.Gate), StoryText.Or(n.Kind), n.Recipients?.ToString(CultureInfo.InvariantCulture) ?? RunStory.Missing,
                     RunStory.Join(n.Sent, "nothing sent"), RunStory.Join(n.Failures, "none"), StoryText.Time(n.At)]));
         }
 
         if (story.IgnoredEvents.Count > 0)
         {
             doc.Heading(3, "Ignored events").Table("ignored", ["Gate", "Why it did not count", "At"],
-                story.IgnoredEvents.Select(e => (IReadOnlyList<string>)[StoryText.Or(e.Gate), StoryText.Or(e.Counted), StoryText.Time(e.At)]));
+                story.IgnoredEvents.Select(e => (IReadOnlyList<ReportText>)[StoryText.Or(e.Gate), StoryText.Or(e.Counted), StoryText.Time(e.At)]));
         }
 
         if (story.GateEvents.Count > 0)
         {
             doc.Heading(3, "Escalations and timeouts").Table("gate-events", ["What", "Gate", "To", "Detail", "At"],
-                story.GateEvents.Select(e => (IReadOnlyList<string>)[e.Kind, StoryText.Or(e.Gate), e.To ?? string.Empty, StoryText.Or(e.Detail), StoryText.Time(e.At)]));
+                story.GateEvents.Select(e => (IReadOnlyList<ReportText>)[e.Kind, StoryText.Or(e.Gate), e.To ?? string.Empty, StoryText.Or(e.Detail), StoryText.Time(e.At)]));
         }
 
         doc.Heading(2, "What changed");
@@ -130,15 +148,15 @@ public static class IncidentReport
         else
         {
             doc.Table("writes", ["System", "Step", "Identity", "Operations", "Records", "Outcome", "At"],
-                writes.Select(w => (IReadOnlyList<string>)[StoryText.Or(w.System), w.StepId, w.Identity, RunStory.Join(w.Operations, "none"), RunStory.Join(w.Records, "none"), w.Outcome,
+                writes.Select(w => (IReadOnlyList<ReportText>)[StoryText.Or(w.System), w.StepId, w.Identity, RunStory.Join(w.Operations, "none"), Codes(w.Records, "none"), w.Outcome,
                     StoryText.Time(w.Started ?? w.At)]));
         }
 
         var change = story.Requests.LastOrDefault(r => r.Change.Count > 0);
         if (change is not null)
         {
-            doc.Heading(3, $"The change put to gate {StoryText.Or(change.Gate)} ({StoryText.Or(change.ChangeDigest)})").Table("change", ["System", "Operation", "Record", "Field", "Before", "After"],
-                change.Change.Select(c => (IReadOnlyList<string>)[StoryText.Or(c.System), StoryText.Or(c.Operation), StoryText.Or(c.Record), StoryText.Or(c.Field), c.Before ?? "(new)", c.After ?? string.Empty]));
+            doc.Heading(3, Plain($"The change put to gate {StoryText.Or(change.Gate)} (") + CodeOr(change.ChangeDigest) + ")").Table("change", ["System", "Operation", "Record", "Field", "Before", "After"],
+                change.Change.Select(c => (IReadOnlyList<ReportText>)[StoryText.Or(c.System), StoryText.Or(c.Operation), CodeOr(c.Record), StoryText.Or(c.Field), c.Before ?? "(new)", c.After ?? string.Empty]));
         }
 
         doc.Heading(2, "What failed");
@@ -165,18 +183,21 @@ public static class IncidentReport
         }
         else
         {
-            doc.List("failures", failures);
+            doc.List("failures", failures.Select(f => (ReportText)f));
         }
 
         var origin = run.Started ?? story.Events.FirstOrDefault()?.At ?? DateTimeOffset.UnixEpoch;
         doc.Heading(2, "Timeline").Table("timeline", ["Offset", "Record", "Lane", "Event"],
-            story.Events.Select(e => (IReadOnlyList<string>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary]));
+            story.Events.Select(e => (IReadOnlyList<ReportText>)[StoryText.Offset(e.At, origin), $"#{e.Seq.ToString(CultureInfo.InvariantCulture)} {e.Kind}", e.Lane, e.Summary]));
 
         if (story.Problems.Count > 0)
         {
-            doc.Heading(2, "Reading notes").List("problems", story.Problems);
+            doc.Heading(2, "Reading notes").List("problems", story.Problems.Select(p => (ReportText)p));
         }
 
         return doc;
     }
+
+    /// <summary>Ids as code spans, joined; <paramref name="none"/> in prose when there are none.</summary>
+    private static ReportText Codes(IReadOnlyList<string> ids, string none) => ids.Count == 0 ? Plain(none) : ReportText.Join(", ", ids.Select(Code));
 }

@@ -31,6 +31,9 @@ public sealed record RunStory(
     /// <summary>The lane of the run's start and end (and refusals that name no identity).</summary>
     public const string RunLane = "run";
 
+    /// <summary>How many of a draft's values a story keeps: enough to summarise it, not the whole output.</summary>
+    private const int MaxDrafted = 40;
+
     public IEnumerable<StoryStep> Steps => Lanes.SelectMany(l => l.Steps).OrderBy(s => s.Seq);
 
     /// <summary>Steps that wrote (kind write): what changed in which system.</summary>
@@ -112,6 +115,7 @@ public sealed record RunStory(
                         InputDigest = Text(d, "inputDigest"),
                         Started = at,
                         GovernanceOff = Strings(d, "governanceOff"),
+                        Input = Leaves(d["input"], 8),
                     };
                     Event(record, RunLane, $"run started by {run.Initiator?.Display ?? Missing}: {run.Workflow ?? Missing} (definition {Short(run.DefinitionSha256)})"
                         + (run.GovernanceOff.Count > 0 ? $"; governance OFF: {string.Join(", ", run.GovernanceOff)}" : string.Empty));
@@ -240,9 +244,20 @@ public sealed record RunStory(
             var declared = Object(d, "declaredScope") is { } s
                 ? new StoryScope(granted?.System, Strings(s, "operations"), Map(s, "records"), Strings(s, "fields"))
                 : null;
-            return new StoryStep(record.Seq, record.At, Text(d, "stepId") ?? Missing, KindOf(d), Text(d, "identity") ?? Missing, Text(d, "clientId"),
+            var step = new StoryStep(record.Seq, record.At, Text(d, "stepId") ?? Missing, KindOf(d), Text(d, "identity") ?? Missing, Text(d, "clientId"),
                 declared, granted, Strings(d, "operations"), Strings(d, "records"), Time(d, "startedAt"), Number(d, "durationMs"), Text(d, "outcome") ?? Missing,
                 Text(d, "worker"), Text(d, "outputDigest"));
+            var output = Object(Object(Object(d, "call"), "result"), "output");
+            return step.Kind switch
+            {
+                "draft" => step with { Drafted = Leaves(output, MaxDrafted), Model = Text(Object(d, "modelUsage"), "model") },
+                "write" => step with
+                {
+                    Returned = output is null ? [] : [.. output.Where(o => o.Value is JsonObject answer && Text(answer, "id") is not null)
+                        .Select(o => new StoryField(o.Key, Text((JsonObject)o.Value!, "id")!))],
+                },
+                _ => step,
+            };
         }
 
         /// <summary>The step's kind: recorded as such, else told by the activity that ran it (ReadStepActivity: read).</summary>

@@ -56,6 +56,46 @@ internal static class StoryJson
     public static StoryPrincipal? Principal(JsonObject? data, string key) =>
         Object(data, key) is { } p ? new StoryPrincipal(Text(p, "id"), Text(p, "name"), Text(p, "upn")) : null;
 
+    /// <summary>
+    /// The leaves of a JSON value as (path, text), depth first, at most <paramref name="max"/>: "task.subject",
+    /// "lines[0].amount". For showing what a step produced without knowing its shape.
+    /// </summary>
+    public static IReadOnlyList<StoryField> Leaves(JsonNode? node, int max)
+    {
+        var leaves = new List<StoryField>();
+        void Walk(JsonNode? n, string path)
+        {
+            if (leaves.Count >= max)
+            {
+                return;
+            }
+
+            switch (n)
+            {
+                case JsonObject obj:
+                    foreach (var (name, child) in obj)
+                    {
+                        Walk(child, path.Length == 0 ? name : $"{path}.{name}");
+                    }
+
+                    break;
+                case JsonArray array:
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        Walk(array[i], string.Create(CultureInfo.InvariantCulture, $"{path}[{i}]"));
+                    }
+
+                    break;
+                case JsonValue value when AsText(value) is { } text:
+                    leaves.Add(new StoryField(path, text));
+                    break;
+            }
+        }
+
+        Walk(node, string.Empty);
+        return leaves;
+    }
+
     private static string? AsText(JsonValue value) => value.GetValueKind() switch
     {
         JsonValueKind.String => value.GetValue<string>(),

@@ -19,6 +19,9 @@ public sealed record StoryRun(
     StoryFailure? Failure,
     IReadOnlyList<string> GovernanceOff)
 {
+    /// <summary>The run's input as its run-start record holds it, as leaves (the first few).</summary>
+    public IReadOnlyList<StoryField> Input { get; init; } = [];
+
     /// <summary>Evidence was off: the ledger holds the start only, so "not ended" means "not recorded", not "still running".</summary>
     public bool EvidenceOff => GovernanceOff.Contains(GovernanceSwitches.Evidence, StringComparer.Ordinal);
 

@@ -27,7 +27,19 @@ public sealed record StoryStep(
         : Operations.FirstOrDefault() is { } op && op.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot ? op[..dot] : null;
 
     public bool Succeeded => Outcome == "succeeded";
+
+    /// <summary>What a draft step produced, as its record holds it (model output: untrusted text), as leaves; empty for other kinds.</summary>
+    public IReadOnlyList<StoryField> Drafted { get; init; } = [];
+
+    /// <summary>The model a draft step used, when recorded.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>What a write step's system answered per operation (path: the operation; text: the id in its answer), when recorded.</summary>
+    public IReadOnlyList<StoryField> Returned { get; init; } = [];
 }
+
+/// <summary>One value of a step's output: where in it, and its text.</summary>
+public sealed record StoryField(string Path, string Text);
 
 /// <summary>The steps one identity took, in the order they ran; a lane of the timeline.</summary>
 public sealed record StoryLane(string Identity, IReadOnlyList<string> ClientIds, IReadOnlyList<StoryStep> Steps);

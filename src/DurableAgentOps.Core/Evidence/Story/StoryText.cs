@@ -19,6 +19,20 @@ public static class StoryText
             : string.Create(CultureInfo.InvariantCulture, $"{sign}{span.Minutes}:{span.Seconds:00}.{span.Milliseconds:000}");
     }
 
+    /// <summary>A length of time for people: "2 d 3 h", "5 h 12 min", "12 min 5 s", "4.2 s", "200 ms".</summary>
+    public static string Span(TimeSpan span)
+    {
+        span = span.Duration();
+        return span switch
+        {
+            { TotalDays: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalDays} d {span.Hours} h"),
+            { TotalHours: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours} h {span.Minutes} min"),
+            { TotalMinutes: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes} min {span.Seconds} s"),
+            { TotalSeconds: >= 1 } => string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.#} s"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"{(long)span.TotalMilliseconds} ms"),
+        };
+    }
+
     public static string Duration(long? ms) => ms is { } m ? string.Create(CultureInfo.InvariantCulture, $"{m} ms") : RunStory.Missing;
 
     /// <summary>
