@@ -23,8 +23,8 @@ public sealed class HostIdentityTests
     [InlineData(200, "application/json", """{"status":"healthy"}""", "GET /api/host answered 200 application/json")]
     [InlineData(200, "application/json", """{"scopeGuard":true}""", "GET /api/host answered 200 application/json")]
     [InlineData(404, "application/problem+json", Problem, "GET /api/host answered 404 application/problem+json")]
-    [InlineData(401, "text/html", "<html>login</html>", "GET /api/host answered 401 text/html")]
-    [InlineData(502, null, "", "GET /api/host answered 502 with no content type")]
+    [InlineData(401, "text/html", "<html>login</html>", "GET /api/host answered 401 text/html; a proxy or the platform may be answering for a host that is stopped or restricted")]
+    [InlineData(502, null, "", "GET /api/host answered 502 with no content type; a proxy or the platform may be answering for a host that is stopped or restricted")]
     public void NotAHost_AnyOtherAnswer_SaysWhatItWas(int status, string? mediaType, string body, string expected) =>
         Assert.Equal(expected, HostIdentity.NotAHost(new HostResponse((HttpStatusCode)status, body, mediaType)));
 }

@@ -46,7 +46,7 @@ public sealed class RunCommandTests : IAsyncLifetime
               ✓ route-by-tier (route) as router [6f1c0a10-0000-4000-8000-000000000008]: ok; touched nothing
               ⏸ waiting for approval at gate manager-review: asked members of emea-sales-managers, timeout P2D; follow it at https://pages.contoso.example/api/runs/run-1/overview
               ✓ write-followup (write) as crm-writer [6f1c0a10-0000-4000-8000-000000000002]: ok; touched TASK-1, NOTE-1
-            run run-1 Completed: completed
+            run run-1 finished: completed
 
             """,
             result.Out);
@@ -89,7 +89,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         Assert.Equal(1, result.ExitCode);
         Assert.EndsWith(
             """
-            run run-1 Failed: failed
+            run run-1 finished: failed
             failure.step: read-account
             failure.identity: crm-reader
             failure.reason: ScopeViolation: step 'read-account' (identity crm-reader) may not crm.accounts.read on ACC-000009: record region 'apac' is outside the step's scope (allowed: emea)
@@ -107,7 +107,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         var result = Run("--input", "accountId=ACC-000001");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("run run-1 Terminated: no outcome", result.Out, StringComparison.Ordinal);
+        Assert.Contains("run run-1 finished: terminated", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -254,7 +254,7 @@ public sealed class RunCommandTests : IAsyncLifetime
         var result = await run;
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("run run-1 Completed: completed", result.Out, StringComparison.Ordinal);
+        Assert.Contains("run run-1 finished: completed", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]

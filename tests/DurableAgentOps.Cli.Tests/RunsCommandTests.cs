@@ -12,10 +12,10 @@ public sealed class RunsCommandTests : IAsyncLifetime
     public async Task DisposeAsync() => await host.DisposeAsync();
 
     [Theory]
-    [InlineData("rejected", "approved by Ana Silva", "rejected by Bob Manager")]
+    [InlineData("rejected", "decided by Ana Silva", "(one of them rejected)")]
     [InlineData("completed", "approved by Ana Silva", "approved by Bob Manager")]
     [InlineData("timed-out", "approved by Ana Silva", "approved by Bob Manager")]
-    public void Runs_TwoDecided_SaysWhoApprovedAndWhoRejected(string status, string first, string second)
+    public void Runs_TwoDecided_SaysWhoApprovedOrThatOneOfThemRejected(string status, string first, string second)
     {
         host.Runs = () => Results.Json(new
         {
@@ -42,5 +42,35 @@ public sealed class RunsCommandTests : IAsyncLifetime
         Assert.Contains(first, result.Out, StringComparison.Ordinal);
         Assert.Contains(second, result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("approved:", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(status == "rejected" ? "approved by" : "rejected", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Runs_OneDeciderOfARejectedRun_SaysWhoRejected()
+    {
+        host.Runs = () => Results.Json(new
+        {
+            top = 50, scanned = 1, next = (string?)null,
+            runs = new[]
+            {
+                new
+                {
+                    runId = "crm-followup-2",
+                    summary = new
+                    {
+                        workflow = "crm-followup", status = "rejected", startedAt = "2026-12-01T10:00:00Z",
+                        initiator = new { id = "t/a1", name = "Alice Martin" },
+                        approvers = new[] { new { id = "t/b2", name = "Bob Manager" } },
+                        writes = Array.Empty<string>(),
+                    },
+                },
+            },
+        });
+
+        var result = CliRunner.InProcess("runs", "--host", host.Url);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("rejected by Bob Manager", result.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("approved by", result.Out, StringComparison.Ordinal);
     }
 }

@@ -58,11 +58,12 @@ public sealed class GovernanceTests(AzuriteFixture azurite, GovernanceTests.Shar
 
     /// <summary>The endpoints open to anyone: the health probe and the approval page, whose signed link is the credential.</summary>
     [Fact]
-    public void Endpoints_WithoutAPolicy_AreOnlyTheHealthProbeAndTheApprovalPage()
+    public void Endpoints_WithoutAPolicy_AreOnlyTheHealthProbeAndThePagesThatJudgeTheirOwnSignIn()
     {
+        // The approval page and the run page check the pages' sign-in cookie themselves (RunPageTests, ApprovalPageTests).
         var open = Api.AgentOpsApiEndpoints.All.Concat(Api.Instances.InstanceApi.All).Where(e => e.Policy is null).Select(e => e.Name);
 
-        Assert.Equal(["ApprovalDecision", "ApprovalPage", "ApprovalPageSignIn", "Health"], open.Order(StringComparer.Ordinal));
+        Assert.Equal(["ApprovalDecision", "ApprovalPage", "ApprovalPageSignIn", "Health", "RunPage", "RunPageSignIn"], open.Order(StringComparer.Ordinal));
     }
 
     /// <summary>A route template with sample values in place of its parameters.</summary>

@@ -26,16 +26,19 @@ public sealed class RunPageViewTests
     private static readonly WorkflowSnapshot CrmFollowup = Snapshot();
 
     [Fact]
-    public async Task Render_FailedWrite_SaysWhichStepFailedAndWhyInARedBanner()
+    public async Task Render_FailedWrite_SaysWhichStepFailedInARedBanner_TheRawReasonOnlyToAnInvestigator()
     {
         var status = Status("Failed", "failed", "failed", steps: [Step("read-account", StepKind.Read, "crm-reader")],
             failure: new RunFailure("write-followup", "crm-writer", "the CRM refused the task: 422 ownerId is not a user"));
 
         var (code, html) = await RenderAsync(status);
+        var (_, investigators) = await RenderAsync(status, investigator: true);
 
         Assert.Equal(200, code);
         Assert.Contains("banner refused\" id=\"status\" role=\"status\"><strong>Stopped: Create the task and the note on the account failed.</strong>", html, StringComparison.Ordinal);
-        Assert.Contains("Because: the CRM refused the task: 422 ownerId is not a user", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("422 ownerId is not a user", html, StringComparison.Ordinal);
+        Assert.Contains("It ran under crm-writer.", html, StringComparison.Ordinal);
+        Assert.Contains("Because: the CRM refused the task: 422 ownerId is not a user", investigators, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -72,9 +75,9 @@ public sealed class RunPageViewTests
         Assert.Contains("<strong>Bob Manager approved</strong><span class=\"meta\">today, 10:00 UTC · via Teams</span><span class=\"meta\">No comment.</span>", html, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Status, string Html)> RenderAsync(RunStatus status)
+    private static async Task<(int Status, string Html)> RenderAsync(RunStatus status, bool investigator = false)
     {
-        var access = new RunPageAccess(status, CrmFollowup, Initiator: true, ApproverOf: null, Reader: false, Investigator: false);
+        var access = new RunPageAccess(status, CrmFollowup, Initiator: true, ApproverOf: null, Reader: false, Investigator: investigator);
         var http = new DefaultHttpContext();
         http.Response.Body = new MemoryStream();
 

@@ -270,10 +270,10 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         // It opens with the account: who started what, what the model drafted, who decided with their words, what was
         // written where under which identity; then the verdict says what was checked.
         var account = md[md.IndexOf("## What happened\n", StringComparison.Ordinal)..md.IndexOf("## Verdict\n", StringComparison.Ordinal)];
-        Assert.Matches(@"\n- Alice Martin \\<alice@contoso\.example\\> started crm-followup on \d{4}-\d\d-\d\d at \d\d:\d\d:\d\d UTC with input accountId `ACC-00000\d`\.\n", account);
+        Assert.Matches(@"\n- Alice Martin \\<alice\\@contoso\.example\\> started crm-followup on \d{4}-\d\d-\d\d at \d\d:\d\d:\d\d UTC with input accountId `ACC-00000\d`\.\n", account);
         Assert.Contains("\n- The model offline-template-drafter drafted step draft-followup as drafter (model output, untrusted, quoted as drafted): ", account, StringComparison.Ordinal);
         Assert.Contains(": route step route-by-tier chose gate manager-review. The request reached nobody: ", account, StringComparison.Ordinal);
-        Assert.Matches(@"\n- Bob Manager \\<bob\.manager@contoso\.example\\> approved at gate manager-review on [^\n]+ via cli \(as group emea-sales-managers\), saying “", account);
+        Assert.Matches(@"\n- Bob Manager \\<bob\.manager\\@contoso\.example\\> approved at gate manager-review on [^\n]+ via cli \(as group emea-sales-managers\), saying “", account);
         Assert.Matches(@"\n- As crm-writer \(client `6f1c0a10-0000-4000-8000-000000000002`\) the run wrote to crm: crm\.tasks\.create, crm\.notes\.create on `ACC-00000\d`, [^\n]+: succeeded; the system returned [^\n]*`TASK-[0-9A-F]+` \(crm\.tasks\.create\)", account);
         Assert.Matches(@"## Verdict\n\nVerified: all \d+ of the run's records are intact and chained \(each holds the hash of the one before\), the run's signed head covers all of them, and that head is in the signed evidence log\.\n", md);
         if (comment.Length > 0)
@@ -282,11 +282,11 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
         }
 
         Assert.Contains("- **Evidence:** verified\n", md, StringComparison.Ordinal);
-        Assert.Contains(@"- **Started by:** Alice Martin \<alice@contoso.example\>", md, StringComparison.Ordinal);
+        Assert.Contains(@"- **Started by:** Alice Martin \<alice\@contoso.example\>", md, StringComparison.Ordinal);
         Assert.Contains("| crm-reader | `6f1c0a10-0000-4000-8000-000000000001` |", md, StringComparison.Ordinal);
         Assert.Contains("| crm-writer | `6f1c0a10-0000-4000-8000-000000000002` |", md, StringComparison.Ordinal);
         Assert.Contains("crm: crm.tasks.create, crm.notes.create; records region=emea; fields subject, body, dueDate, ownerId", md, StringComparison.Ordinal);
-        Assert.Matches(@"\| manager-review \| Bob Manager \\<bob\.manager@contoso\.example\\> \(id `[^`|]+`\) \| approved \| cli \| group emea-sales-managers \|", md);
+        Assert.Matches(@"\| manager-review \| Bob Manager \\<bob\.manager\\@contoso\.example\\> \(id `[^`|]+`\) \| approved \| cli \| group emea-sales-managers \|", md);
         Assert.Matches(@"\| crm \| write-followup \| crm-writer \| crm\.tasks\.create, crm\.notes\.create \| `ACC-00000\d` \| succeeded \|", md);
         // This host has no mail or Teams channel, so the gate's notices are what failed; no step failed or was refused.
         var failed = md[md.IndexOf("## What failed", StringComparison.Ordinal)..md.IndexOf("## Timeline", StringComparison.Ordinal)];

@@ -47,7 +47,8 @@ internal static class ApprovalRenderer
         var refusal = view.Refusal!;
         var decided = mayKnow ? Decided(view) : null;
         var page = new HtmlPage(Style).Heading("This review is closed")
-            .Banner("refused", decided is null ? "This review is closed." : $"This review is closed: {decided}.", refusal.Detail);
+            .Banner("refused", decided is null ? "This review is closed." : $"This review is closed: {decided}.",
+                mayKnow ? refusal.Detail : "Nothing more is needed from this link."); // where the run went, only to those who may know
         if (signIn is not null)
         {
             page.Link(signIn, "Sign in to see who decided", "sign-in");
@@ -90,7 +91,7 @@ internal static class ApprovalRenderer
         if (wait.Read is { Count: > 0 } read)
         {
             // The facts as the run's reads recorded them, so an approver can check a drafted text against its source.
-            page.Section("What the run read").Paragraph("The values this change and the choice of gate rest on, as the systems answered them.", "read-note");
+            page.Section("What the run read").Paragraph("The values this change and the choice of gate rest on, as the systems answered them (input: as the run was started).", "read-note");
             page.Facts(read.Select(f => (f.Path, f.Value)), "read");
         }
 

@@ -184,7 +184,8 @@ internal sealed class HtmlPage(string? extraStyle = null)
         body.Append("<form method=\"post\" action=\"").Append(Encode(action)).Append("\" id=\"decision\">")
             .Append("<input type=\"hidden\" name=\"").Append(Encode(antiforgeryField)).Append("\" value=\"").Append(Encode(antiforgeryToken)).Append("\">")
             .Append("<label for=\"comment\">Comment (optional)</label>")
-            .Append("<textarea id=\"comment\" name=\"comment\" maxlength=\"").Append(maxComment.ToString(CultureInfo.InvariantCulture)).Append("\" rows=\"3\"></textarea>")
+            .Append("<p id=\"comment-readers\" class=\"hint\">The person who started the run, the other approvers and the gate's Teams channel read it.</p>")
+            .Append("<textarea id=\"comment\" name=\"comment\" aria-describedby=\"comment-readers\" maxlength=\"").Append(maxComment.ToString(CultureInfo.InvariantCulture)).Append("\" rows=\"3\"></textarea>")
             .Append("<p><button type=\"submit\" name=\"decision\" value=\"approve\" id=\"approve\">Approve</button> ")
             .Append("<button type=\"submit\" name=\"decision\" value=\"reject\" id=\"reject\">Reject</button></p></form>");
         return this;
@@ -230,6 +231,6 @@ internal sealed class HtmlPage(string? extraStyle = null)
         "dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0;white-space:pre-wrap;word-break:break-word}" +
         ".banner{padding:.7rem 1rem;border-radius:.4rem;margin:1rem 0}.ok{background:#dafbe1}.wait{background:#fff8c5}.refused{background:#ffebe9}" +
         "a.button,button{display:inline-block;padding:.5rem 1.1rem;border-radius:.4rem;border:1px solid #1f6feb;background:#1f6feb;color:#fff;text-decoration:none;font-size:1rem}" +
-        "button#reject{background:#fff;color:#cf222e;border-color:#cf222e}textarea{width:100%;font:inherit}" +
+        "button#reject{background:#fff;color:#cf222e;border-color:#cf222e}textarea{width:100%;font:inherit}.hint{margin:.2rem 0 .4rem;color:#57606a;font-size:.9em}" +
         "table.change td:first-child{width:9rem;font-weight:600}table.change td:nth-child(2){width:30%;color:#57606a}tr.call th{background:#eaeef2}";
 }

@@ -23,7 +23,7 @@ internal static class RunPage
     [
         // Open to anyone, like the approval page: the page itself judges its sign-in, so that before it there is a page
         // that says nothing rather than a redirect that an unsigned visitor (or a mail scanner) follows.
-        new("RunPage", "GET", RunPageLinks.Route, null, ShowAsync, PageEndpoint.Instance),
+        new("RunPage", "GET", RunPageLinks.Route, null, ShowAsync, PageEndpoint.Instance, RateLimited.ApprovalPage),
         new("RunPageSignIn", "GET", RunPageLinks.Route + "/sign-in", null, SignInAsync, PageEndpoint.Instance, RateLimited.SignIn),
     ];
 

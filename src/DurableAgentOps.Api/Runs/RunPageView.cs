@@ -79,7 +79,7 @@ internal sealed class RunPageView(RunPageAccess access, Caller caller, DateTimeO
         if (status.Incomplete is { } incomplete)
         {
             return ("refused", "The write stopped part way.",
-                $"{Bounded(incomplete.Reason)} An administrator can finish it (the same approved change) until {Time(incomplete.ResumeBy)}.");
+                $"{(access.Investigator ? Bounded(incomplete.Reason) + " " : string.Empty)}An administrator can finish it (the same approved change) until {Time(incomplete.ResumeBy)}.");
         }
 
         var decided = status.Approvals.LastOrDefault(a => a.Approver is not null && a.Counted == "counted");
@@ -109,9 +109,12 @@ internal sealed class RunPageView(RunPageAccess access, Caller caller, DateTimeO
                 return ("refused", "Stopped before its first step.", "This host refused to run it" + (access.Investigator && status.Failure is { } refused ? $": {Bounded(refused.Reason)}" : "."));
             case "failed":
                 return ("refused", status.Failure is { } failure && definition?.FindStep(failure.Step) is not null ? $"Stopped: {StepTitle(failure.Step)} failed." : "Stopped: a step failed.",
-                    status.Failure is { } why ? $"Because: {Bounded(why.Reason)}" : "The reason was not recorded.");
+                    // The raw reason can name exception types or system answers: investigators read it, others a sentence.
+                    status.Failure is not { } why ? "The reason was not recorded." : access.Investigator
+                        ? $"Because: {Bounded(why.Reason)}"
+                        : $"It ran under {why.Identity}. Nothing more happens in this run; an investigator can read why in its timeline.");
             default:
-                return ("wait", status.Outcome, string.Empty);
+                return ("wait", $"Finished: {status.Outcome.Replace('-', ' ')}.", string.Empty);
         }
     }
 

@@ -103,18 +103,25 @@ internal sealed class RunsCommand : ICliCommand
     }
 
     /// <summary>
-    /// Who decided, in words. The index lists each person whose decision counted, once, in the order counted, without
-    /// saying approve or reject; a rejection ends the run, so in a rejected run the last of them rejected and the others
-    /// approved.
+    /// Who decided, in words. The index lists each person whose decision counted, once, without saying approve or
+    /// reject. A rejection ends the run, so a rejected run with one decider was rejected by them; with several, the
+    /// index cannot say which of them rejected (one person may have approved one gate and rejected a later one), so it
+    /// says only that one of them did. In a run that was not rejected every counted decision was an approval.
     /// </summary>
     internal static IEnumerable<string> DeciderLines(string? status, IReadOnlyList<HostApi.PrincipalDto>? deciders)
     {
-        var list = deciders ?? [];
-        for (var i = 0; i < list.Count; i++)
+        var names = (deciders ?? []).Select(d => d.Name ?? "?").ToList();
+        if (names.Count == 0)
         {
-            var rejected = status == "rejected" && i == list.Count - 1;
-            yield return $"{(rejected ? "rejected by" : "approved by")} {list[i].Name ?? "?"}";
+            return [];
         }
+
+        if (status != "rejected")
+        {
+            return names.Select(name => $"approved by {name}");
+        }
+
+        return names.Count == 1 ? [$"rejected by {names[0]}"] : [.. names.Select(name => $"decided by {name}"), "(one of them rejected)"];
     }
 
     /// <summary>A run started with governance off says so in its row, so a search result is never read as a governed run.</summary>

@@ -34,7 +34,15 @@ internal static class HostIdentity
             ? IsJson(hostAnswer.MediaType) && hostAnswer.Read<HostDto>()?.ToGovernance() is not null
             : hostAnswer.Status is not (HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
                 && string.Equals(hostAnswer.MediaType, ProblemJson, StringComparison.OrdinalIgnoreCase);
-        return ours ? null : $"GET {Path} answered {(int)hostAnswer.Status} {hostAnswer.MediaType ?? "with no content type"}";
+        if (ours)
+        {
+            return null;
+        }
+
+        var answered = $"GET {Path} answered {(int)hostAnswer.Status} {hostAnswer.MediaType ?? "with no content type"}";
+        // A platform or a proxy in front of a stopped, restricted or signed-in-only app answers like this itself.
+        var inFront = (int)hostAnswer.Status is 401 or 403 or >= 300 and < 400 or >= 500;
+        return inFront ? answered + "; a proxy or the platform may be answering for a host that is stopped or restricted" : answered;
     }
 
     private static bool IsJson(string? mediaType) =>

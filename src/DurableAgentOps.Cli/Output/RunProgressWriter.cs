@@ -45,7 +45,7 @@ internal sealed class RunProgressWriter(TextWriter writer, string runId, string 
     public void Finish(RunStatusDto status)
     {
         Update(status);
-        writer.WriteLine($"run {runId} {status.Status}: {status.Outcome ?? "no outcome"}");
+        writer.WriteLine($"run {runId} finished: {status.Outcome ?? status.Status?.ToLowerInvariant() ?? "unknown"}");
         if (status.Failure is { } failure)
         {
             writer.WriteLine($"failure.step: {failure.Step}");

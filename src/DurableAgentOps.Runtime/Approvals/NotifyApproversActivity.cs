@@ -120,15 +120,16 @@ public sealed class NotifyApproversActivity(
         }
 
         var notice = Notice(input, snapshot, gate, change);
+        if (input.Kind == NoticeKind.Outcome)
+        {
+            // An outcome issues no approval link (it links the run's page), so it goes out with or without a link key.
+            return await TellOutcomeAsync(input, snapshot.Definition, snapshot.Groups, notice, people, wanted, results, problems);
+        }
+
         if (linkKey is not { } key)
         {
             results.AddRange(wanted.Select(c => new NoticeResult(c.Name, 0, [$"no link can be signed: {ApprovalsOptions.Section}:LinkSigningKey is not set"])));
             return new NotifyOutcome(people.Count, results, problems);
-        }
-
-        if (input.Kind == NoticeKind.Outcome)
-        {
-            return await TellOutcomeAsync(input, gate, snapshot.Groups, notice, people, wanted, results, problems);
         }
 
         var signer = new ApprovalLinkSigner(key);
@@ -154,19 +155,12 @@ public sealed class NotifyApproversActivity(
     /// could decide is issued once the gate has closed.
     /// </summary>
     private async Task<NotifyOutcome> TellOutcomeAsync(
-        NotifyRequest input, GateDefinition gate, IReadOnlyList<GroupDefinition> groups, ApprovalNotice notice, IReadOnlyList<DirectoryUser> starters,
+        NotifyRequest input, WorkflowDefinition definition, IReadOnlyList<GroupDefinition> groups, ApprovalNotice notice, IReadOnlyList<DirectoryUser> starters,
         List<IApprovalChannel> wanted, List<NoticeResult> results, List<string> problems)
     {
         var runPage = RunPageLinks.For(BaseUrl, input.RunId);
         notice = notice with { Decisions = await DecisionsAsync(input, problems) };
-        IReadOnlyList<DirectoryUser> waiting = [];
-        if (wanted.Any(c => c.Name == "email"))
-        {
-            var (asked, unresolved) = await recipients.ResolveAsync(gate, groups, input.Initiator.Id, input.Answered, CancellationToken.None);
-            waiting = [.. asked.Where(p => !string.Equals(p.Id, input.Initiator.Id, StringComparison.OrdinalIgnoreCase)
-                && !starters.Any(s => string.Equals(s.Id, p.Id, StringComparison.OrdinalIgnoreCase)))];
-            problems.AddRange(unresolved.Select(p => $"co-approvers: {p}"));
-        }
+        var waiting = wanted.Any(c => c.Name == "email") ? await StillAskedAsync(input, definition, groups, starters, problems) : [];
 
         List<NoticeRecipient> Mailed(IEnumerable<DirectoryUser> people) =>
             [.. people.Where(p => p.Mail is { Length: > 0 }).Select(p => new NoticeRecipient(p.Id, p.Name, p.Mail!, runPage))];
@@ -191,6 +185,44 @@ public sealed class NotifyApproversActivity(
         }
 
         return new NotifyOutcome(starters.Count + waiting.Count, results, problems);
+    }
+
+    /// <summary>
+    /// The people who were actually mailed a link for this change (at this gate or one before it in the escalation
+    /// chain) and did not use it: only they are told their answer is no longer needed. Who was asked is read from the
+    /// issued links, not from today's group membership, so someone added to a group since is not told they were asked.
+    /// </summary>
+    private async Task<IReadOnlyList<DirectoryUser>> StillAskedAsync(
+        NotifyRequest input, WorkflowDefinition definition, IReadOnlyList<GroupDefinition> groups, IReadOnlyList<DirectoryUser> starters, List<string> problems)
+    {
+        IReadOnlyList<IssuedLink> issued;
+        try
+        {
+            issued = await links.ListAsync(input.RunId, CancellationToken.None);
+        }
+        catch (RequestFailedException ex)
+        {
+            problems.Add($"co-approvers: the issued links could not be read ({ex.Status} {ex.ErrorCode}); nobody is told their answer is no longer needed");
+            return [];
+        }
+
+        var unused = issued.Where(l => l.ApproverId is not null && l.UsedBy is null && l.Digest == input.ChangeDigest).ToList();
+        var waiting = new List<DirectoryUser>();
+        foreach (var gateId in unused.Select(l => l.Gate).Distinct(StringComparer.Ordinal))
+        {
+            if (definition.FindGate(gateId) is not { } asked)
+            {
+                continue;
+            }
+
+            var ids = unused.Where(l => l.Gate == gateId).Select(l => l.ApproverId!).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var (people, unresolved) = await recipients.ResolveAsync(asked, groups, input.Initiator.Id, input.Answered, CancellationToken.None);
+            problems.AddRange(unresolved.Select(p => $"co-approvers: {p}"));
+            waiting.AddRange(people.Where(p => ids.Contains(p.Id)));
+        }
+
+        return [.. waiting.DistinctBy(p => p.Id, StringComparer.OrdinalIgnoreCase)
+            .Where(p => !starters.Any(s => string.Equals(s.Id, p.Id, StringComparison.OrdinalIgnoreCase)))];
     }
 
     /// <summary>

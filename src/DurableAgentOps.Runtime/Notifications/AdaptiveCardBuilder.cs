@@ -209,7 +209,7 @@ internal static class AdaptiveCardBuilder
     /// <summary>The same meaning as the mail's banner: approved good, rejected attention, timed out or cancelled warning.</summary>
     public static string Style(ApprovalNotice notice) => notice.Kind switch
     {
-        NoticeKind.Outcome => NoticeText.VerdictOf(notice) switch
+        NoticeKind.Outcome => NoticeText.WriteUnfinished(notice) ? "warning" : NoticeText.VerdictOf(notice) switch
         {
             NoticeVerdict.Approved => "good",
             NoticeVerdict.Rejected => "attention",

@@ -33,7 +33,7 @@ internal static class ApprovalMail
     /// <summary>The banner's colours (accent, tint, ink): the same meaning as the card's container style.</summary>
     public static (string Accent, string Tint, string Ink) Colours(ApprovalNotice notice) => notice.Kind switch
     {
-        NoticeKind.Outcome => NoticeText.VerdictOf(notice) switch
+        NoticeKind.Outcome => NoticeText.WriteUnfinished(notice) ? ("#9a6700", "#fff8c5", "#6c4400") : NoticeText.VerdictOf(notice) switch
         {
             NoticeVerdict.Approved => ("#1a7f37", "#dafbe1", "#116329"),
             NoticeVerdict.Rejected => ("#cf222e", "#ffebe9", "#a40e26"),

@@ -19,8 +19,14 @@ internal static class NoticeText
         NoticeKind.Reminder => "Reminder: approval still needed",
         NoticeKind.Escalation => "Escalated: approval needed",
         _ when notice.Audience == NoticeAudience.CoApprovers => NoLongerNeeded(notice),
+        _ when WriteUnfinished(notice) => "Approved, but the write did not finish",
         _ => VerdictWord(VerdictOf(notice)),
     };
+
+    /// <summary>An approval whose write then failed or stopped part way: approved, but not a success to colour green.</summary>
+    public static bool WriteUnfinished(ApprovalNotice notice) =>
+        VerdictOf(notice) == NoticeVerdict.Approved && notice.Outcome is { } outcome
+        && (outcome.Contains("the write failed", StringComparison.Ordinal) || outcome.Contains("the write is incomplete", StringComparison.Ordinal));
 
     /// <summary>"crm-followup run run-1 — create a task on ACC-000002".</summary>
     public static string Title(ApprovalNotice notice) => $"{notice.Workflow} run {notice.RunId} — {Summary(notice.Change)}";

@@ -130,9 +130,9 @@ internal static partial class UntrustedText
 
     /// <summary>
     /// Plain text cannot hold a value apart from a link, and text mail clients link what looks like one; so in what
-    /// looks like a web or mail address (a scheme's "://", "www.", an '@', a domain with a common top-level name) the
-    /// '.', "://" and '@' are bracketed ("https[:]//evil[.]example"), as security teams write addresses nobody should
-    /// click. Everything else, times and amounts too, is left as it is.
+    /// looks like a web or mail address or a share (a scheme's "://", "www.", an '@', a dotted name ending in a top-level
+    /// domain clients link, a UNC "\\host") the '.', "://", '@' and "\\" are bracketed ("https[:]//evil[.]example"), as
+    /// security teams write addresses nobody should click. Everything else, times and amounts too, is left as it is.
     /// </summary>
     public static string Defang(string text) => LinkLike().Replace(text, match =>
     {
@@ -144,6 +144,11 @@ internal static partial class UntrustedText
             {
                 token.Append("[:]//");
                 i += 2;
+            }
+            else if (string.CompareOrdinal(value, i, @"\\", 0, 2) == 0)
+            {
+                token.Append(@"[\\]"); // a UNC path: a click would send the reader's Windows credentials to that host
+                i += 1;
             }
             else
             {
@@ -197,8 +202,10 @@ internal static partial class UntrustedText
         return escaped.ToString();
     }
 
-    // A token with a scheme, "www.", an '@', or a dotted name ending in a common top-level domain (any two letters too).
-    [GeneratedRegex(@"\S*(?:://|www\.|@)\S*|(?<![\w.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|io|co|app|dev|ai|me|xyz|site|online|shop|edu|gov|link|click|top|live|[a-z]{2})(?![\w-])\S*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    // A token with a scheme, "www.", an '@' or a UNC "\\host" start, or a dotted name ending in a top-level domain that
+    // mail clients link (the common ones, those abused for look-alike names such as "pay-now.zip", any two letters).
+    // Not every dotted name: "crm.tasks.create" or "account.tier" in the same mail must stay readable.
+    [GeneratedRegex(@"\S*(?:://|www\.|@|\\\\)\S*|(?<![\w.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|io|co|app|dev|ai|me|xyz|site|online|shop|store|edu|gov|link|click|top|live|zip|mov|support|company|cloud|email|tech|pro|club|work|page|help|login|secure|services|software|digital|today|world|xn--[a-z0-9-]+|[a-z]{2})(?![\w-])\S*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LinkLike();
 
     private static bool IsBidiControl(char c) => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069' or '\u200E' or '\u200F' or '\u061C';

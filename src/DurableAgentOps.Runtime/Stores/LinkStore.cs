@@ -45,6 +45,19 @@ public sealed class LinkStore(GovernanceStorage storage)
         return found.HasValue ? ToLink(found.Value!) : null;
     }
 
+    /// <summary>Every link issued for <paramref name="runId"/> (one partition), as it stands.</summary>
+    public async Task<IReadOnlyList<IssuedLink>> ListAsync(string runId, CancellationToken cancellationToken)
+    {
+        var client = await table.Value;
+        var found = new List<IssuedLink>();
+        await foreach (var entity in client.QueryAsync<TableEntity>(e => e.PartitionKey == runId, cancellationToken: cancellationToken))
+        {
+            found.Add(ToLink(entity));
+        }
+
+        return found;
+    }
+
     /// <summary>
     /// Marks the link used by <paramref name="principalId"/>; false when it was used already. The update is conditional
     /// on the row being as <paramref name="issued"/> read it, so of two submissions that read it unused only one wins.

@@ -410,7 +410,7 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
     private string WhyInWords(StepDefinition step, GateDefinition gate, WorkflowDefinition definition, JsonObject runData)
     {
         string Is(string condition) => ConditionEvaluator.Subject(condition, runData) is var (path, value)
-            ? $"{path} is {(value is null ? "not known" : ChangeLine.TextOf(value))}"
+            ? $"{path} is {(value is null ? "not known" : Cut(ChangeLine.TextOf(value)))}"
             : condition;
         var approval = step.Approval;
         switch (approval.Mode)
@@ -461,9 +461,11 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
 
         var drafts = Upstream(step, definition).Where(s => s.Kind == StepKind.Draft && s.Template is not null);
         paths.AddRange(drafts.SelectMany(d => d.Template!.Values).SelectMany(text => DraftTemplate.Placeholders(text)).Select(p => p.Path));
-        return [.. paths.Distinct(StringComparer.Ordinal).Take(MaxFacts).Select(path => new RunFact(path, RunData.Node(runData, path) is { } value
-            ? Cut(ChangeLine.TextOf(value))
-            : "not known"))];
+
+        // Only what a system answered or the starter gave: a path into a draft (or a route's output) is not a fact read.
+        var read = definition.Steps.Where(s => s.Kind == StepKind.Read).Select(RunData.AliasOf).Append("input").ToHashSet(StringComparer.Ordinal);
+        return [.. paths.Where(path => read.Contains(path.Split('.')[0])).Distinct(StringComparer.Ordinal).Take(MaxFacts)
+            .Select(path => new RunFact(path, RunData.Node(runData, path) is { } value ? Cut(ChangeLine.TextOf(value)) : "not known"))];
     }
 
     private const int MaxFacts = 20;

@@ -160,7 +160,9 @@ public sealed class RunService(
         }
 
         await definitions.PublishAsync(snapshot, cancellationToken);
-        var runId = $"{definition.Name}-{Guid.NewGuid():N}"[..Math.Min(definition.Name.Length + 13, 64)];
+        // Twelve random hex digits always (48 bits), whatever the workflow's name: the name is cut, never the randomness.
+        var name = definition.Name[..Math.Min(definition.Name.Length, 51)];
+        var runId = $"{name}-{Guid.NewGuid():N}"[..(name.Length + 13)];
         var initiator = caller.ToPrincipal();
         var sealedInput = (JsonObject)(input ?? []).DeepClone();
         if (definition.Evidence.Redact.Any(p => p.StartsWith("input.", StringComparison.Ordinal)))
@@ -262,7 +264,7 @@ public sealed class RunService(
         var (found, traceParent) = await ReadTracedAsync(runId, cancellationToken);
         var status = found ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
         var wait = status.WaitingFor
-            ?? throw new RunRequestException(409, "The run is not waiting for approval.", $"Run '{runId}' is {status.Status} ({status.Phase}).");
+            ?? throw new RunRequestException(409, "The run is not waiting for approval.", $"Run '{runId}' is {InWords(status)}.");
         if (wait.SeparationOfDuties && caller.Id == status.Initiator.Id)
         {
             throw await RefuseAsync(status, wait, caller, channel, link, $"{caller.Name} started run '{runId}' and may not decide it (gate {wait.Gate} separates duties).", cancellationToken);
@@ -318,7 +320,7 @@ public sealed class RunService(
         var status = await ReadAsync(runId, cancellationToken)
             ?? throw new RunRequestException(404, "Unknown run.", $"No run with id '{runId}'.");
         var parked = status.Incomplete
-            ?? throw new RunRequestException(409, "The run has no incomplete write.", $"Run '{runId}' is {status.Status} ({status.Phase}); only a run in phase write-incomplete can be resumed.");
+            ?? throw new RunRequestException(409, "The run has no incomplete write.", $"Run '{runId}' is {InWords(status)}; only a run in phase write-incomplete can be resumed.");
         var resume = new RecordedDecision(runId, parked.ResumeId, parked.StepId, AgentWorkflowOrchestrator.ResumeGate, caller.Id, caller.Name, caller.Upn,
             true, channel, caller.ClientId, $"role:{AppRoles.Administrator}", null, time.GetUtcNow());
         var (recorded, existing) = await decisions.TryRecordAsync(resume, cancellationToken);
@@ -671,6 +673,11 @@ public sealed class RunService(
             throw new RunRequestException(503, "The directory cannot be asked.", $"Cannot check who you are in the directory: {ex.Message}.");
         }
     }
+
+    /// <summary>Where a run is, in the words people read (not the engine's status names).</summary>
+    private static string InWords(RunStatus status) => status.Outcome is { } outcome
+        ? $"finished ({outcome})"
+        : $"still running (phase {status.Phase})";
 
     private static string Short(string? digest) => digest is { Length: > 12 } ? digest[..12] + "…" : digest ?? "(none)";
 

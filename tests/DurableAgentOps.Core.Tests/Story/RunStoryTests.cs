@@ -158,6 +158,6 @@ public sealed class RunStoryTests
         Assert.Equal("gate", line.Lane);
         Assert.Contains("decision refused at gate manager-review: Mallory Outsider <mallory@contoso.example> via cli", line.Summary, StringComparison.Ordinal);
         Assert.Contains("refused decision by Mallory Outsider", md, StringComparison.Ordinal);
-        Assert.Contains(@"- Mallory Outsider \<mallory@contoso.example\> tried to decide via cli and was refused: Mallory Outsider is not an approver of gate manager-review.", md, StringComparison.Ordinal);
+        Assert.Contains(@"- Mallory Outsider \<mallory\@contoso.example\> tried to decide via cli and was refused: Mallory Outsider is not an approver of gate manager-review.", md, StringComparison.Ordinal);
     }
 }

@@ -40,10 +40,10 @@ public sealed partial class StoryRenderingTests
         var md = IncidentReport.ToMarkdown(RunStory.From(Run()), Verified);
 
         Assert.StartsWith($"# Incident report: run `{RunId}`\n", md, StringComparison.Ordinal);
-        Assert.Contains(@"- **Started by:** Alice Martin \<alice@contoso.example\> (id `t/alice`)", md, StringComparison.Ordinal);
+        Assert.Contains(@"- **Started by:** Alice Martin \<alice\@contoso.example\> (id `t/alice`)", md, StringComparison.Ordinal);
         Assert.Contains("| crm-writer | `client-writer` | write-followup (write, succeeded) |", md, StringComparison.Ordinal);
         Assert.Contains("crm: crm.tasks.create, crm.notes.create; records region=emea; fields subject, body", md, StringComparison.Ordinal);
-        Assert.Contains(@"| manager-review | Bob Manager \<bob.manager@contoso.example\> (id `t/bob`) | approved | email |", md, StringComparison.Ordinal);
+        Assert.Contains(@"| manager-review | Bob Manager \<bob.manager\@contoso.example\> (id `t/bob`) | approved | email |", md, StringComparison.Ordinal);
         Assert.Contains("| crm | write-followup | crm-writer | crm.tasks.create, crm.notes.create | `ACC-000002` | succeeded |", md, StringComparison.Ordinal);
         Assert.Contains($"| `{new string('c', 64)}` |", md, StringComparison.Ordinal); // digests are code spans
         Assert.Contains("Nothing failed.", md, StringComparison.Ordinal);
@@ -57,12 +57,12 @@ public sealed partial class StoryRenderingTests
 
         var account = md[md.IndexOf("## What happened\n", StringComparison.Ordinal)..md.IndexOf("## Verdict\n", StringComparison.Ordinal)];
         Assert.True(md.IndexOf("## What happened", StringComparison.Ordinal) < md.IndexOf("## The run", StringComparison.Ordinal));
-        Assert.Contains(@"- Alice Martin \<alice@contoso.example\> started crm-followup on 2026-11-30 at 09:00:00 UTC with input accountId `ACC-000002`.", account, StringComparison.Ordinal);
+        Assert.Contains(@"- Alice Martin \<alice\@contoso.example\> started crm-followup on 2026-11-30 at 09:00:00 UTC with input accountId `ACC-000002`.", account, StringComparison.Ordinal);
         Assert.Contains("- As crm-reader it read `ACC-000002`, `CALL-00000004` (crm.accounts.read, crm.calls.read).", account, StringComparison.Ordinal);
         Assert.Contains("- The model gpt-test drafted step draft-followup as drafter (model output, untrusted, quoted as drafted): task.subject “Follow up with Northwind”; task.dueDate “2026-12-02”.",
             account, StringComparison.Ordinal);
         Assert.Contains("waited at gate manager-review on 2026-11-30 at 09:00:05 UTC: route step route-by-tier chose gate manager-review. 2 people were asked (email: 2).", account, StringComparison.Ordinal);
-        Assert.Contains(@"- Bob Manager \<bob.manager@contoso.example\> approved at gate manager-review on 2026-11-30 at 09:00:08 UTC via email (as group emea-sales-managers), saying “looks right”.",
+        Assert.Contains(@"- Bob Manager \<bob.manager\@contoso.example\> approved at gate manager-review on 2026-11-30 at 09:00:08 UTC via email (as group emea-sales-managers), saying “looks right”.",
             account, StringComparison.Ordinal);
         Assert.Contains("- As crm-writer (client `client-writer`) the run wrote to crm: crm.tasks.create, crm.notes.create on `ACC-000002`, on 2026-11-30 at 09:00:01 UTC: succeeded; the system returned `TASK-1` (crm.tasks.create).",
             account, StringComparison.Ordinal);

@@ -36,6 +36,7 @@ public sealed class NoticeWordingTests
 
     [Theory]
     [InlineData("approved at gate sales-manager; the change was written", true, "Approved", "good", "Good", "#1a7f37")]
+    [InlineData("approved at gate sales-manager; the write failed", true, "Approved, but the write did not finish", "warning", "Warning", "#9a6700")]
     [InlineData("rejected at gate sales-manager", false, "Rejected", "attention", "Attention", "#cf222e")]
     [InlineData("timed out at gate sales-manager (onTimeout: reject)", null, "Timed out", "warning", "Warning", "#9a6700")]
     [InlineData("cancelled at gate sales-manager (onTimeout: cancel)", null, "Cancelled", "warning", "Warning", "#9a6700")]
@@ -62,7 +63,7 @@ public sealed class NoticeWordingTests
         var texts = string.Join("\n", report.Texts);
         if (approved is not null)
         {
-            Assert.Contains($"No longer needed: Bob Manager {heading.ToLowerInvariant()}. Approvers who had not answered need do nothing", texts, StringComparison.Ordinal);
+            Assert.Contains($"No longer needed: Bob Manager {(approved == true ? "approved" : "rejected")}. Approvers who had not answered need do nothing", texts, StringComparison.Ordinal);
         }
 
         foreach (var text in new[] { texts, html.Body!.TextContent, ApprovalMail.Text(mail, alice) })

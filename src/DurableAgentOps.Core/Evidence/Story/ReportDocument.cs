@@ -199,7 +199,7 @@ internal sealed partial class ReportDocument
 
             var escape = c switch
             {
-                '\\' or '*' or '_' or '`' or '[' or ']' or '<' or '>' or '~' => true,
+                '\\' or '*' or '_' or '`' or '[' or ']' or '<' or '>' or '~' or '@' => true, // '@': an address autolinks in GFM
                 '|' => cell,
                 '&' => Entity().IsMatch(text.AsSpan(i)),
                 ':' => text.AsSpan(i + 1).StartsWith("//", StringComparison.Ordinal),
