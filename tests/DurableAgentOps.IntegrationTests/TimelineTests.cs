@@ -95,7 +95,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
     }
 
     [Fact]
-    public async Task TimelineAndReport_AtPhoneAndDesktopWidths_FitThePageWithHeadersWholeAndRowsStackedOnThePhone()
+    public async Task TimelineAndReport_AtPhoneAndDesktopWidths_FitThePageAndPassAxeWithHeadersWholeAndRowsStackedOnThePhone()
     {
         await using var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
@@ -106,9 +106,7 @@ public sealed class TimelineTests(AzuriteFixture azurite, BrowserFixture browser
             await page.GotoAsync($"{host.BaseUrl}/runs/{runId}/timeline{path}");
             foreach (var size in PageChecks.Widths)
             {
-                await page.SetViewportSizeAsync(size.Width, size.Height);
-                await PageChecks.SaveScreenshotAsync(page, $"{name}-layout-{size.Name}");
-                await PageChecks.AssertNoSidewaysScrollAsync(page, $"{name} at {size.Width} px");
+                await PageChecks.CheckAtAsync(page, size, name); // no sideways scroll, axe-core, a screenshot
                 var display = await page.Locator($"{table} tbody td").First.EvaluateAsync<string>("td => getComputedStyle(td).display");
                 Assert.Equal(size.Width < 500 ? "block" : "table-cell", display); // a phone reads each row as a card of labelled lines
                 if (size.Width >= 500)

@@ -45,12 +45,6 @@ internal static class PageChecks
         return new[] { await SidewaysScrollAsync(page, what), await AxeViolationsAsync(page, what) }.OfType<string>().ToList();
     }
 
-    public static async Task AssertAccessibleAsync(IPage page, string what)
-    {
-        var problem = await AxeViolationsAsync(page, what);
-        Assert.True(problem is null, problem);
-    }
-
     public static async Task AssertNoSidewaysScrollAsync(IPage page, string what)
     {
         var problem = await SidewaysScrollAsync(page, what);
