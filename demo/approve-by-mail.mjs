@@ -36,17 +36,25 @@ const browser = await chromium.launch({
 try {
   const page = await (await browser.newContext()).newPage();
   await page.goto(link);
-  const rows = await page.locator('#change tbody tr').allInnerTexts();
-  console.log('  the page shows the exact change:');
-  for (const row of rows) console.log(`    ${row.replace(/\t/g, ' | ')}`);
-  const writer = await page.locator('#writer').innerText();
-  console.log(`  and who writes it: ${writer.split('\n').slice(0, 4).join(' ').replace(/\t/g, ' ')}`);
+  // Before sign-in the page says only that a review waits: no change, no names, nothing a forwarded mail would leak.
+  console.log(`  before sign-in the page says only: ${(await page.locator('main').innerText()).replace(/\s+/g, ' ')}`);
   await page.click('#sign-in');
   await page.click(`button[value='${args.as}']`);
   await page.waitForSelector('#decision');
+  console.log(`  signed in as ${args.as}, the page asks: ${(await page.locator('#summary').innerText()).replace(/\s+/g, ' ')}`);
+  const context = await page.locator('#context').innerText();
+  for (const line of context.split('\n').filter(l => l.trim())) console.log(`    ${line.trim()}`);
+  console.log('  the exact change (only what changes):');
+  for (const line of (await page.locator('#change').innerText()).split('\n').filter(l => l.trim())) console.log(`    ${line.trim()}`);
+  if (await page.locator('#read').count() > 0) {
+    const read = (await page.locator('#read').innerText()).split('\n').filter(l => l.trim());
+    console.log(`  what the run read (as the systems answered): ${read.slice(0, 6).join(' ').replace(/\s+/g, ' ')}${read.length > 6 ? ' …' : ''}`);
+  }
+  const writer = await page.locator('#writer').innerText();
+  console.log(`  and who writes it: ${writer.split('\n').slice(0, 4).join(' ').replace(/\s+/g, ' ')}`);
   await page.fill('#comment', args.comment ?? 'Approved from the mail link');
   await page.click('#approve');
-  console.log(`  ${(await page.locator('.banner').innerText()).replace(/\s+/g, ' ')}`);
+  console.log(`  ${(await page.locator('#receipt').innerText()).replace(/\s+/g, ' ')}`);
 } finally {
   await browser.close();
 }
