@@ -37,7 +37,7 @@ internal static class ApprovalWords
 
     /// <summary>
     /// One sentence of what will happen, on what: "Create a task (subject “Follow up …”, 4 fields) and a note (…) in
-    /// crm, on record ACC-000002." Each call is named by its operation's resource and verb, with the first value it sets.
+    /// ledger, on record R-1." Each call is named by its operation's resource and verb, with the first value it sets.
     /// </summary>
     public static string Sentence(ProposedChange? change)
     {
@@ -65,7 +65,7 @@ internal static class ApprovalWords
         return $"{Join(parts)} {Where(changed)}.";
     }
 
-    /// <summary>"in crm, on record ACC-000002" (or several systems and records, each named once).</summary>
+    /// <summary>"in ledger, on record R-1" (or several systems and records, each named once).</summary>
     private static string Where(IReadOnlyList<ChangeLine> lines)
     {
         var systems = lines.Select(l => l.System).Distinct(StringComparer.Ordinal).ToList();
@@ -79,7 +79,7 @@ internal static class ApprovalWords
         return $"in {Join(systems)}{on}";
     }
 
-    /// <summary>An operation as words: crm.tasks.create reads "create" and "task"; purchaseOrders reads "purchase order".</summary>
+    /// <summary>An operation as words: system.tasks.create reads "create" and "task"; purchaseOrders reads "purchase order".</summary>
     public static (string Verb, string Thing) Words(string operation)
     {
         if (!OperationName.TryParse(operation, out var name))

@@ -32,7 +32,7 @@ public static partial class ConditionEvaluator
         var match = ConditionSyntax().Match(condition);
         if (!match.Success)
         {
-            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. invoice.amount >= 50000)");
+            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. order.total >= 50000)");
         }
 
         // The value is parsed before the data is looked at, so a malformed condition fails whatever the data.
@@ -49,7 +49,7 @@ public static partial class ConditionEvaluator
 
     /// <summary>
     /// The path a condition looks at and the value it found there (null when missing), so a reader can be told what met
-    /// the condition ("account.tier is standard"), not only its text.
+    /// the condition ("record.tier is standard"), not only its text.
     /// </summary>
     public static (string Path, JsonNode? Value) Subject(string condition, JsonObject data)
     {
@@ -58,7 +58,7 @@ public static partial class ConditionEvaluator
         var match = ConditionSyntax().Match(condition);
         if (!match.Success)
         {
-            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. invoice.amount >= 50000)");
+            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. order.total >= 50000)");
         }
 
         var path = match.Groups["path"].Value;
@@ -76,7 +76,7 @@ public static partial class ConditionEvaluator
         var match = ConditionSyntax().Match(condition);
         if (!match.Success)
         {
-            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. invoice.amount >= 50000)");
+            throw new FormatException($"'{condition}' is not a condition (expected: path op value, e.g. order.total >= 50000)");
         }
 
         var op = match.Groups["op"].Value;

@@ -28,7 +28,7 @@ internal static class NoticeText
         VerdictOf(notice) == NoticeVerdict.Approved && notice.Outcome is { } outcome
         && (outcome.Contains("the write failed", StringComparison.Ordinal) || outcome.Contains("the write is incomplete", StringComparison.Ordinal));
 
-    /// <summary>"crm-followup run run-1 — create a task on ACC-000002".</summary>
+    /// <summary>"order-intake run run-1 — create a task on R-1".</summary>
     public static string Title(ApprovalNotice notice) => $"{notice.Workflow} run {notice.RunId} — {Summary(notice.Change)}";
 
     /// <summary>The first sentence of the body, for its reader: an approver is asked, the starter and co-approvers are told.</summary>

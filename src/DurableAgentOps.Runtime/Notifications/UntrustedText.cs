@@ -204,7 +204,7 @@ internal static partial class UntrustedText
 
     // A token with a scheme, "www.", an '@' or a UNC "\\host" start, or a dotted name ending in a top-level domain that
     // mail clients link (the common ones, those abused for look-alike names such as "pay-now.zip", any two letters).
-    // Not every dotted name: "crm.tasks.create" or "account.tier" in the same mail must stay readable.
+    // Not every dotted name: an operation name ("system.resource.verb") or a data path ("record.field") in the same mail must stay readable.
     [GeneratedRegex(@"\S*(?:://|www\.|@|\\\\)\S*|(?<![\w.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|io|co|app|dev|ai|me|xyz|site|online|shop|store|edu|gov|link|click|top|live|zip|mov|support|company|cloud|email|tech|pro|club|work|page|help|login|secure|services|software|digital|today|world|xn--[a-z0-9-]+|[a-z]{2})(?![\w-])\S*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LinkLike();
 

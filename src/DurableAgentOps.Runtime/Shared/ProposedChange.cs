@@ -50,7 +50,7 @@ public sealed record ProposedChange(
         return Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(content)));
     }
 
-    /// <summary>A one-line summary for subjects and lists: "crm.tasks.create, crm.notes.create on ACC-000002".</summary>
+    /// <summary>A one-line summary for subjects and lists: "system.tasks.create, system.notes.create on REC-1".</summary>
     public string Summary => $"{string.Join(", ", Lines.Select(l => l.Operation).Distinct(StringComparer.Ordinal))} on {string.Join(", ", Records)}";
 
     /// <summary>
