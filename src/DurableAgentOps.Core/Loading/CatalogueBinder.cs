@@ -19,6 +19,12 @@ internal static class CatalogueBinder
         ["writer"] = IdentityApp.Writer,
     };
 
+    /// <summary>Whom an identity may act for: only the run's initiator so far (<c>actsFor: initiator</c>).</summary>
+    internal static readonly Dictionary<string, Delegation> Delegations = new(StringComparer.Ordinal)
+    {
+        ["initiator"] = Delegation.Initiator,
+    };
+
     public static IdentityCatalogue Bind(YNode? root, Binder binder)
     {
         if (root is null)
@@ -110,8 +116,9 @@ internal static class CatalogueBinder
         }
 
         var app = identity.Choice("app", Apps) ?? IdentityApp.Main;
+        var actsFor = identity.Choice("actsFor", Delegations) ?? Delegation.None;
         identity.Done();
-        return new IdentityDefinition(name, description, clientIds, grants, app);
+        return new IdentityDefinition(name, description, clientIds, grants, app, actsFor);
     }
 
     private static GroupDefinition? BindGroup(string name, YNode node, string path, Binder binder)

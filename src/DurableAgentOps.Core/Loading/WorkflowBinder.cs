@@ -236,8 +236,9 @@ internal static class WorkflowBinder
         var approval = BindApproval(step.Take("approval"), step.PathOf("approval"), binder, what, step.Text("justification"));
         var description = step.Text("description");
         var template = step.Take("template") is { } templateNode ? BindTemplate(templateNode, step.PathOf("template"), binder, what) : null;
+        var actsFor = step.Choice("actsFor", CatalogueBinder.Delegations) ?? Delegation.None;
         step.Done();
-        return new StepDefinition(id, kind, identity, system, operation, scope, from, retry, routes, approval, description, template);
+        return new StepDefinition(id, kind, identity, system, operation, scope, from, retry, routes, approval, description, template, actsFor);
     }
 
     /// <summary>template: nested mappings whose leaves are text; flattened to output path → text.</summary>

@@ -26,11 +26,26 @@ public sealed record IdentityDefinition(
     string Description,
     IReadOnlyDictionary<string, string> ClientIds,
     IReadOnlyList<SystemGrant> Grants,
-    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] IdentityApp App = IdentityApp.Main)
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] IdentityApp App = IdentityApp.Main,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)] Delegation ActsFor = Delegation.None)
 {
     public SystemGrant? GrantFor(string system) => Grants.FirstOrDefault(g => g.System == system);
 
+    /// <summary>True when the identity acts for a person (on-behalf-of), never under authority of its own.</summary>
+    public bool IsDelegated => ActsFor != Delegation.None;
+
     public IEnumerable<string> GrantedOperations => Grants.SelectMany(g => g.Operations);
+}
+
+/// <summary>
+/// Whose authority an identity acts under. <see cref="None"/>: its own (a service identity, in Azure a managed
+/// identity). <see cref="Initiator"/>: the person who started the run, through the on-behalf-of flow, so the target
+/// system checks that person's own rights and the guard the declared scope: the effective scope is both at once.
+/// </summary>
+public enum Delegation
+{
+    None,
+    Initiator,
 }
 
 /// <summary>

@@ -92,7 +92,8 @@ public sealed record StepDefinition(
     IReadOnlyList<RouteDefinition> Routes,
     ApprovalPolicy Approval,
     string? Description,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Template = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Template = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] Delegation ActsFor = Delegation.None);
 
 public enum ApproverKind
 {

@@ -11,10 +11,15 @@ internal static partial class CatalogueValidator
     {
         var findings = new List<Finding>();
         var clientIds = new Dictionary<(string Environment, string Id), string>();
+        var actingApps = new Dictionary<(string Environment, string Id), string>();
         foreach (var identity in catalogue.Identities)
         {
             var path = $"/identities/{SourceMap.Segment(identity.Name)}";
-            CheckIds(findings, map, $"identity '{identity.Name}'", $"{path}/clientIds", identity.ClientIds, "client id", clientIds, FindingCodes.DuplicateClientId);
+
+            // Delegated identities name the app that acts for people: several may share it (each asks only for its own
+            // grant's permissions), but no service identity may be that app, and no app two service identities.
+            CheckIds(findings, map, $"identity '{identity.Name}'", $"{path}/clientIds", identity.ClientIds, "client id",
+                identity.IsDelegated ? actingApps : clientIds, FindingCodes.DuplicateClientId, identity.IsDelegated ? clientIds : actingApps, shared: identity.IsDelegated);
 
             foreach (var grant in identity.Grants)
             {
@@ -70,7 +75,9 @@ internal static partial class CatalogueValidator
         IReadOnlyDictionary<string, string> ids,
         string kind,
         Dictionary<(string Environment, string Id), string> seen,
-        string duplicateCode)
+        string duplicateCode,
+        Dictionary<(string Environment, string Id), string>? others = null,
+        bool shared = false)
     {
         foreach (var (environment, id) in ids)
         {
@@ -86,7 +93,11 @@ internal static partial class CatalogueValidator
 
             // GUIDs compare case-insensitively; a ${SETTING} names one value, so the same setting twice is one id.
             var key = (environment, isGuid ? guid.ToString("D") : id);
-            if (!seen.TryAdd(key, owner))
+            if (others is not null && others.TryGetValue(key, out var other))
+            {
+                findings.Add(map.Error(at, duplicateCode, $"{owner}: {environment} {kind} {id} is already the {kind} of {other}; an app that acts for people is never a service identity too"));
+            }
+            else if (!seen.TryAdd(key, owner) && !shared)
             {
                 findings.Add(map.Error(at, duplicateCode, $"{owner}: {environment} {kind} {id} is already the {kind} of {seen[key]}"));
             }
