@@ -81,11 +81,19 @@ public sealed record StepRecord(
     string Outcome,
     string Worker,
     JsonObject? Output,
-    ModelUsage? ModelUsage)
+    ModelUsage? ModelUsage,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ActedFor? ActedFor = null)
 {
     public StepSummary Summarize() => new(StepId, Kind, Identity, ClientId, Scope, Operations, Records, StartedAt, DurationMs, Outcome, Worker,
-        ModelUsage is null ? null : new ModelTokens(ModelUsage.Model, ModelUsage.InputTokens, ModelUsage.OutputTokens));
+        ModelUsage is null ? null : new ModelTokens(ModelUsage.Model, ModelUsage.InputTokens, ModelUsage.OutputTokens), ActedFor);
 }
+
+/// <summary>
+/// A delegated step's two principals, as the token the system was called with named them: the person it acted for
+/// (<see cref="SubjectId"/>, tenant and object id as <see cref="PrincipalRef.Id"/> spells them) and the app that acted
+/// (<see cref="ActorClientId"/>). Null on a step that ran under a service identity.
+/// </summary>
+public sealed record ActedFor(string SubjectId, string SubjectName, string ActorClientId);
 
 /// <summary>A step as the run's status shows it: who acted, with what scope, on which records — not what it read.</summary>
 public sealed record StepSummary(
@@ -100,7 +108,8 @@ public sealed record StepSummary(
     int DurationMs,
     string Outcome,
     string Worker,
-    ModelTokens? Model);
+    ModelTokens? Model,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ActedFor? ActedFor = null);
 
 /// <summary>The <c>approval</c> event's payload: only the id of a decision the approval service recorded.</summary>
 internal sealed record ApprovalSignal(string DecisionId);
