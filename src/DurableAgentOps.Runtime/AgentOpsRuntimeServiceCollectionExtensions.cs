@@ -45,6 +45,8 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<StorageSettings>().ValidateOnStart();
         services.AddOptions<WriterOptions>().Bind(configuration.GetSection(WriterOptions.Section)).ValidateOnStart();
+        services.AddOptions<DelegationOptions>().Bind(configuration.GetSection(DelegationOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DelegationOptions>, DelegationOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WriterOptions>>(new WriterOptionsValidator(inWriter: false)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentOpsRunOptions>, AgentOpsRunOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageSettings>, StorageSettingsValidator>());
@@ -79,6 +81,9 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<PrincipalMatcher>();
         services.TryAddSingleton<ApprovalRecipients>();
         services.TryAddSingleton<StepCredentials>();
+        services.TryAddSingleton<DelegatedSessionStore>();
+        services.TryAddSingleton<DelegatedTokens>();
+        services.TryAddSingleton<RunDelegation>();
         services.TryAddSingleton<ClientIdResolver>();
         services.TryAddSingleton<WorkflowCatalog>();
         services.TryAddSingleton(ThisHost.Governance);
@@ -136,6 +141,10 @@ public static class AgentOpsRuntimeServiceCollectionExtensions
         services.TryAddSingleton<PayloadVault>();
         services.TryAddSingleton<Redactor>();
         services.TryAddSingleton<ClientIdResolver>();
+        // The writer holds no person's session: its delegation settings stay unbound, so it acts for nobody.
+        services.AddOptions<DelegationOptions>();
+        services.TryAddSingleton<DelegatedSessionStore>();
+        services.TryAddSingleton<DelegatedTokens>();
         services.TryAddSingleton(new WorkerInfo("writer-" + WorkerInfo.ForThisProcess().WorkerId));
         services.AddSystemClient();
         services.TryAddSingleton<ChangeWriter>();

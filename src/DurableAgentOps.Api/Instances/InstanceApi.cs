@@ -140,7 +140,7 @@ public static class InstanceApi
 
         return await ApiResults.OrRefusalAsync(async () =>
         {
-            var runId = await runs.StartAsync(functionName, input as JsonObject, user.ToCaller(), ct);
+            var runId = await runs.StartAsync(functionName, input as JsonObject, user.ToCaller(), ct, BearerAssertion.Of(request));
             var status = CheckStatus(urls.Value.PublicBaseUrl, runId);
             return Results.Accepted(status.StatusQueryGetUri, status);
         });

@@ -50,7 +50,7 @@ internal static class RunEndpoints
         var caller = user.ToCaller();
         return await ApiResults.OrRefusalAsync(async () =>
         {
-            var runId = await runs.StartAsync(name, body["input"] as JsonObject, caller, ct);
+            var runId = await runs.StartAsync(name, body["input"] as JsonObject, caller, ct, BearerAssertion.Of(request));
             var runPage = RunPageLinks.For(pages.Value.PublicBaseUrl ?? urls.Value.PublicBaseUrl, runId).AbsoluteUri;
             return ApiResults.Json(new { runId, workflow = name, initiator = caller.ToPrincipal(), statusUrl = $"/api/runs/{runId}", runPage }, 202);
         });

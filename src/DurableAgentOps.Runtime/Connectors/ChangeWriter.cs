@@ -13,7 +13,7 @@ namespace DurableAgentOps.Runtime.Connectors;
 public sealed class ChangeWriter(SystemClient systems, Redactor redactor)
 {
     /// <summary>The system's answers by operation, redacted values given their markers back.</summary>
-    public async Task<JsonObject> WriteAsync(string runId, string stepId, string clientId, IReadOnlyList<SystemCall> calls, CancellationToken cancellationToken)
+    public async Task<JsonObject> WriteAsync(string runId, string stepId, string clientId, IReadOnlyList<SystemCall> calls, CancellationToken cancellationToken, Identity.DelegatedCall? delegated = null)
     {
         ArgumentNullException.ThrowIfNull(calls);
         var output = new JsonObject();
@@ -27,7 +27,7 @@ public sealed class ChangeWriter(SystemClient systems, Redactor redactor)
                 var (body, values) = await redactor.RevealAsync(runId, call.Body, cancellationToken);
                 var (arguments, argumentValues) = await redactor.RevealAsync(runId, call.Mcp?.Arguments, cancellationToken);
                 var revealed = call with { Body = body as JsonObject, Mcp = call.Mcp is { } mcp ? mcp with { Arguments = (JsonObject)arguments! } : null };
-                var answer = await systems.SendAsync(revealed, clientId, $"{runId}:{stepId}:{call.Operation}", cancellationToken);
+                var answer = await systems.SendAsync(revealed, clientId, $"{runId}:{stepId}:{call.Operation}", cancellationToken, delegated);
                 output[call.Operation] = Redactor.Scrub(answer, values.Concat(argumentValues).DistinctBy(v => v.Key).ToDictionary(v => v.Key, v => v.Value, StringComparer.Ordinal));
                 made.Add(call.Operation);
             }

@@ -20,14 +20,14 @@ namespace DurableAgentOps.Runtime.Connectors;
 /// </summary>
 public sealed class McpToolClient(HttpClient http, IOptions<SystemsOptions> systems, StepCredentials credentials)
 {
-    public async Task<JsonNode?> CallAsync(SystemCall call, McpCall mcp, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
+    public async Task<JsonNode?> CallAsync(SystemCall call, McpCall mcp, string clientId, string? idempotencyKey, CancellationToken cancellationToken, Identity.DelegatedCall? delegated = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(mcp);
         var tooLarge = BoundedAnswerHandler.Watch();
         try
         {
-            await using var client = await ConnectAsync(call, mcp, clientId, idempotencyKey, cancellationToken);
+            await using var client = await ConnectAsync(call, mcp, clientId, idempotencyKey, cancellationToken, delegated);
             await CheckPinnedAsync(client, call, mcp, cancellationToken);
             var result = await client.CallToolAsync(mcp.Tool.Name, ToArguments(mcp.AllArguments(call.Body)), cancellationToken: cancellationToken);
             return Answer(call, mcp, result);
@@ -80,10 +80,10 @@ public sealed class McpToolClient(HttpClient http, IOptions<SystemsOptions> syst
     }
 
     /// <summary>A session with the system's MCP endpoint under the identity's token for the system's resource.</summary>
-    private async Task<McpClient> ConnectAsync(SystemCall call, McpCall mcp, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<McpClient> ConnectAsync(SystemCall call, McpCall mcp, string clientId, string? idempotencyKey, CancellationToken cancellationToken, Identity.DelegatedCall? delegated = null)
     {
         var address = systems.Value.For(call.System, call.Resource);
-        var token = await credentials.GetTokenAsync(clientId, call.System, cancellationToken, call.Resource);
+        var token = await credentials.GetTokenAsync(clientId, call.System, cancellationToken, call.Resource, delegated);
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Authorization"] = $"Bearer {token.Token}" };
         if (idempotencyKey is not null)
         {

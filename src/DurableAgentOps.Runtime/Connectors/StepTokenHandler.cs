@@ -16,7 +16,8 @@ internal sealed class StepTokenHandler(StepCredentials credentials) : Delegating
             throw new InvalidOperationException("a request to a system without its step identity: send it with SystemClient");
         }
 
-        var token = await credentials.GetTokenAsync(clientId, call.System, cancellationToken, call.Resource);
+        request.Options.TryGetValue(SystemCallResilience.DelegationKey, out var delegated);
+        var token = await credentials.GetTokenAsync(clientId, call.System, cancellationToken, call.Resource, delegated);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
         return await base.SendAsync(request, cancellationToken);
     }

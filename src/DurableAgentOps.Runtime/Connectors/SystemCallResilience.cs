@@ -60,6 +60,9 @@ internal static class SystemCallResilience
     /// <summary>The step identity whose token the request carries.</summary>
     internal static readonly HttpRequestOptionsKey<string> ClientIdKey = new("AgentOps.StepClientId");
 
+    /// <summary>Set on a call of a delegated step: the token handler asks for a token acting for the run's initiator.</summary>
+    internal static readonly HttpRequestOptionsKey<Identity.DelegatedCall> DelegationKey = new("AgentOps.DelegatedCall");
+
     /// <summary>Adds <see cref="SystemClient"/> with its resilience pipeline (one per system) and its token handler.</summary>
     public static IServiceCollection AddSystemClient(this IServiceCollection services)
     {

@@ -166,7 +166,8 @@ public sealed class SystemChecker(SystemClient systems, McpToolClient mcp, Clien
 
     /// <summary>The identity granted <paramref name="operation"/>; of several, one granted no write (the least it takes).</summary>
     private static IdentityDefinition? IdentityFor(IdentityCatalogue catalogue, OperationDeclaration operation) =>
-        catalogue.Identities.Where(i => i.GrantedOperations.Contains(operation.Name, StringComparer.Ordinal))
+        // A delegated identity has no token of its own (it acts for the person who starts a run), so it proves nothing here.
+        catalogue.Identities.Where(i => !i.IsDelegated && i.GrantedOperations.Contains(operation.Name, StringComparer.Ordinal))
             .OrderBy(i => i.GrantedOperations.Any(catalogue.IsWrite) ? 1 : 0).ThenBy(i => i.Name, StringComparer.Ordinal).FirstOrDefault();
 
     /// <summary>The identity's client id in <paramref name="environment"/>, its ${SETTING} resolved; null when it has none usable.</summary>

@@ -22,7 +22,11 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
     /// <summary>Largest answer a step takes from a system (it becomes part of the run's durable history).</summary>
     public const int MaxAnswerBytes = 256 * 1024;
 
-    public async Task<JsonNode?> SendAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the call with the step identity's token; <paramref name="delegated"/> is set when that identity acts for the
+    /// run's initiator, and the call then goes with a token acting for that person.
+    /// </summary>
+    public async Task<JsonNode?> SendAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken, DelegatedCall? delegated = null)
     {
         ArgumentNullException.ThrowIfNull(call);
 
@@ -37,8 +41,8 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
         try
         {
             var answer = call.Mcp is { } tool
-                ? await mcp.CallAsync(call, tool, clientId, idempotencyKey, cancellationToken)
-                : await SendCoreAsync(call, clientId, idempotencyKey, cancellationToken);
+                ? await mcp.CallAsync(call, tool, clientId, idempotencyKey, cancellationToken, delegated)
+                : await SendCoreAsync(call, clientId, idempotencyKey, cancellationToken, delegated);
             status = "ok";
             return answer;
         }
@@ -62,13 +66,17 @@ public sealed class SystemClient(HttpClient http, IOptions<SystemsOptions> syste
         }
     }
 
-    private async Task<JsonNode?> SendCoreAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<JsonNode?> SendCoreAsync(SystemCall call, string clientId, string? idempotencyKey, CancellationToken cancellationToken, DelegatedCall? delegated)
     {
         var baseUrl = systems.Value.For(call.System).BaseUrl;
         using var request = new HttpRequestMessage(call.Method, SameOrigin(baseUrl, call.Path, call));
         // Read by the pipeline (which system's breaker, what to log) and by the token handler (whose token, each attempt).
         request.Options.Set(SystemCallResilience.CallKey, call);
         request.Options.Set(SystemCallResilience.ClientIdKey, clientId);
+        if (delegated is not null)
+        {
+            request.Options.Set(SystemCallResilience.DelegationKey, delegated);
+        }
         if (idempotencyKey is not null)
         {
             // The same key on every attempt: a retried write is applied once.

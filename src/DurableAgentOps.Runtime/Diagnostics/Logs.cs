@@ -96,4 +96,16 @@ internal static partial class Logs
 
     [LoggerMessage(272, LogLevel.Information, "Step {StepId} of run {RunId}: the write is handed to the writer at {Writer}")]
     public static partial void WriteHandedToWriter(this ILogger logger, string runId, string stepId, string writer);
+
+    [LoggerMessage(280, LogLevel.Information, "Run {RunId}: app {ClientId} acts for {SubjectId} (on-behalf-of session opened, kept encrypted until the run ends)")]
+    public static partial void DelegationBegun(this ILogger logger, string runId, string clientId, string subjectId);
+
+    [LoggerMessage(281, LogLevel.Warning, "Run {RunId}: the sign-in authority refused app {ClientId} a token acting for the run's initiator ({ErrorCode}); the step fails closed")]
+    public static partial void DelegationRefused(this ILogger logger, string runId, string clientId, string errorCode);
+
+    [LoggerMessage(282, LogLevel.Information, "Run {RunId}: {Count} on-behalf-of session(s) ended with the run")]
+    public static partial void DelegationEnded(this ILogger logger, string runId, int count);
+
+    [LoggerMessage(283, LogLevel.Warning, "Run {RunId}: its on-behalf-of sessions could not be deleted now ({Error}); their rows stay encrypted and are deleted at the next end, terminate or purge")]
+    public static partial void DelegationEndDeferred(this ILogger logger, string runId, string error);
 }

@@ -1,4 +1,5 @@
 using DurableAgentOps.Runtime.Diagnostics;
+using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Shared;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,7 @@ namespace DurableAgentOps.Runtime.Evidence;
 /// follows to carry the batch (a run about to wait at its gate, a run's end), and for runs started before batches rode
 /// on the next activity (<see cref="RunLogic.CarriedEvidence"/>).
 /// </summary>
-public sealed class AppendEvidenceActivity(EvidenceLedger ledger, AdministrativeRecords administrative, ILogger<AppendEvidenceActivity> logger)
+public sealed class AppendEvidenceActivity(EvidenceLedger ledger, AdministrativeRecords administrative, RunDelegation delegation, ILogger<AppendEvidenceActivity> logger)
     : TaskActivity<EvidenceBatch, long>
 {
     public const string Name = nameof(AppendEvidenceActivity);
@@ -22,6 +23,11 @@ public sealed class AppendEvidenceActivity(EvidenceLedger ledger, Administrative
         if (input.Final)
         {
             await RecordActionsAsync(input.RunId);
+            // The run has ended: the sessions that acted for its starter go with it (a host that acts for nobody has none).
+            if (delegation.Acts)
+            {
+                await delegation.EndAsync(input.RunId, CancellationToken.None);
+            }
         }
 
         return head.LastSeq; // the run's own append: what the orchestration's history keeps, whatever followed it

@@ -47,14 +47,19 @@ public sealed class SystemEndpoint
 /// Tokens for step identities: one <see cref="ManagedIdentityCredential"/> per user-assigned client id, created once
 /// and reused, so Azure.Identity's token cache means one token request per identity and resource per token lifetime.
 /// </summary>
-public sealed class StepCredentials(IOptions<SystemsOptions> systems)
+public sealed class StepCredentials(IOptions<SystemsOptions> systems, DelegatedTokens delegatedTokens)
 {
     private readonly ConcurrentDictionary<string, TokenCredential> credentials = new(StringComparer.OrdinalIgnoreCase);
 
     public TokenCredential For(string clientId) =>
         credentials.GetOrAdd(clientId, id => new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(id)));
 
-    public async Task<AccessToken> GetTokenAsync(string clientId, string system, CancellationToken cancellationToken, string? declaredResource = null)
+    /// <summary>
+    /// The step's token for one call: its managed identity's, or, for a delegated step (<paramref name="delegated"/>),
+    /// one acting for the run's initiator through the on-behalf-of session; a delegated call never falls back to an
+    /// identity of its own.
+    /// </summary>
+    public async Task<AccessToken> GetTokenAsync(string clientId, string system, CancellationToken cancellationToken, string? declaredResource = null, DelegatedCall? delegated = null)
     {
         var resource = systems.Value.For(system, declaredResource).Resource;
         if (Core.Model.PlatformAudiences.IsPlatform(resource))
@@ -63,6 +68,8 @@ public sealed class StepCredentials(IOptions<SystemsOptions> systems)
             throw new StepRefusedException($"system '{system}' is configured with the audience '{resource}', an audience of the Azure platform itself: no step token is issued for it");
         }
 
-        return await For(clientId).GetTokenAsync(new TokenRequestContext([resource + "/.default"]), cancellationToken);
+        return delegated is not null
+            ? await delegatedTokens.GetTokenAsync(delegated, system, declaredResource, cancellationToken)
+            : await For(clientId).GetTokenAsync(new TokenRequestContext([resource + "/.default"]), cancellationToken);
     }
 }

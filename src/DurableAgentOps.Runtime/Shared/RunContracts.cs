@@ -46,7 +46,8 @@ public sealed record StepInvocation(
     IReadOnlyList<string>? RedactPaths = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] EvidenceBatch? Evidence = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SystemDeclaration>? Declarations = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WriterRun? Writer = null) : ICarriesEvidence
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] WriterRun? Writer = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PrincipalRef? ActingFor = null) : ICarriesEvidence
 {
     /// <summary>The workflow's <c>evidence.redact</c> paths: values there are sealed before an output leaves the activity.</summary>
     public IReadOnlyList<string> Redact => RedactPaths ?? [];

@@ -55,6 +55,9 @@ public sealed class GovernanceStorage
 
     public string AdminActionsTable => Prefix + "AdminActions";
 
+    /// <summary>The encrypted token sessions of runs that act for the person who started them (on-behalf-of).</summary>
+    public string DelegatedSessionsTable => Prefix + "DelegatedSessions";
+
     public string VaultContainer => Prefix.ToLowerInvariant() + "-vault";
 
     public string EvidenceTable => Prefix + "Evidence";

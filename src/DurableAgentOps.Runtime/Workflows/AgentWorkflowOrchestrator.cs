@@ -117,7 +117,9 @@ public sealed class AgentWorkflowOrchestrator : TaskOrchestrator<RunRequest, Run
                 RedactPaths: snapshot.RedactPathsFor(step), Declarations: snapshot.DeclarationsFor(step),
                 Writer: step.Kind == StepKind.Write && definition.Isolation == Isolation.SeparateWriter && run.LogicVersion >= RunLogic.WriterIntents
                     ? new WriterRun(run.DefinitionSha256, run.Initiator.Id, run.Environment)
-                    : null);
+                    : null,
+                // A delegated identity acts for the run's initiator: whom it acts for comes from the run, never from a step's data.
+                ActingFor: identity.IsDelegated ? run.Initiator : null);
             if (step.Kind == StepKind.Write && GateFor(step, definition, RunData.Build(run.Input, AllOutputs(definition))) is { } gate)
             {
                 ProposedChange change;

@@ -20,7 +20,7 @@ public sealed class ReadStepActivity(SystemClient systems, Redactor redactor, Wo
         var (operation, system) = DeclaredCalls.Find(input, input.Step.Operation!);
         var call = DeclaredCalls.Build(operation, system, (JsonObject)data!);
         Guard(input, call);
-        var answer = await systems.SendAsync(call, input.ClientId, idempotencyKey: null, CancellationToken.None);
+        var answer = await systems.SendAsync(call, input.ClientId, idempotencyKey: null, CancellationToken.None, Delegated);
         var result = DeclaredCalls.CheckAnswer(operation, (JsonObject)data!, answer);
         var read = Redactor.Scrub(result as JsonObject ?? new JsonObject { ["items"] = result?.DeepClone() }, values) as JsonObject ?? [];
 

@@ -1,4 +1,5 @@
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
@@ -12,7 +13,7 @@ namespace DurableAgentOps.Runtime.Workflows;
 /// <see cref="AdministrativeRecords"/> as soon as the chain can take it. If the host dies between the engine's action and
 /// the evidence, the action is still in its table and goes in when anyone reads the run or repeats the request.
 /// </summary>
-public sealed class RunAdministration(DurableTaskClient client, AdminActionStore actions, AdministrativeRecords records, TimeProvider time)
+public sealed class RunAdministration(DurableTaskClient client, AdminActionStore actions, AdministrativeRecords records, RunDelegation delegation, TimeProvider time)
 {
     /// <summary>How long a terminate waits for the engine to stop the run before answering; the chain is closed later otherwise.</summary>
     public static readonly TimeSpan TerminateWait = TimeSpan.FromSeconds(30);
@@ -86,6 +87,11 @@ public sealed class RunAdministration(DurableTaskClient client, AdminActionStore
 
         var terminated = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Terminated;
         await records.ReconcileEndedAsync(runId, terminated, terminated ? TerminateReason(metadata) : null, cancellationToken);
+        if (terminated)
+        {
+            // A terminated run never reaches its own end: no session acting for its starter may outlive it.
+            await delegation.EndAsync(runId, cancellationToken);
+        }
     }
 
     private async Task WaitForEndAsync(string runId, CancellationToken cancellationToken)

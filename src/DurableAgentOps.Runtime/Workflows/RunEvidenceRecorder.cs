@@ -88,7 +88,7 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
         }
 
         var grant = invocation.Step.System is { } system ? identity.GrantFor(system) : null;
-        Add(context, "step", new JsonObject
+        var step = new JsonObject
         {
             ["stepId"] = record.StepId,
             ["identity"] = record.Identity,
@@ -104,7 +104,16 @@ internal sealed class RunEvidenceRecorder(RunRequest run)
             ["outputDigest"] = EngineJson.Digest(record.Output),
             ["modelUsage"] = EngineJson.ToNode(record.ModelUsage),
             ["call"] = Call(AgentWorkflowOrchestrator.ActivityFor(record.Kind), invocation, record),
-        });
+        };
+
+        // A delegated step names both principals, as the token it called with did; absent for a service identity, so
+        // every other step's record is what it always was.
+        if (record.ActedFor is { } acted)
+        {
+            step["actedFor"] = EngineJson.ToNode(acted);
+        }
+
+        Add(context, "step", step);
     }
 
     public void Refusal(TaskOrchestrationContext context, RunFailure failure, string? activity = null, object? input = null) =>

@@ -4,6 +4,7 @@ using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Runs;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Core.Validation;
+using DurableAgentOps.Runtime.Identity;
 using DurableAgentOps.Runtime.Evidence;
 using DurableAgentOps.Runtime.Principals;
 using DurableAgentOps.Runtime.Shared;
@@ -86,7 +87,8 @@ public sealed class RunService(
     AdmissionStore admissions,
     IOptions<AdmissionOptions> admission,
     IssuedRunStore issued,
-    AdministrativeRecords administrative)
+    AdministrativeRecords administrative,
+    RunDelegation delegation)
 {
     /// <summary>Longest approval comment kept; it lands in durable state and in evidence.</summary>
     public const int MaxCommentLength = 1000;
@@ -122,7 +124,12 @@ public sealed class RunService(
     /// Starts a run of the workflow for the caller. The app role Starter is the endpoint's policy; it is checked here
     /// again so that no other way into the service can start runs for anyone, then the workflow's starters.
     /// </summary>
-    public async Task<string> StartAsync(string workflow, JsonObject? input, Caller caller, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <c>assertion</c> is the caller's own bearer token, as the request carried it (already validated): a workflow with
+    /// steps that act for their starter opens its on-behalf-of sessions with it, and keeps nothing of it in the run.
+    /// Null where the request carried none (system key, page session).
+    /// </remarks>
+    public async Task<string> StartAsync(string workflow, JsonObject? input, Caller caller, CancellationToken cancellationToken, string? assertion = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         if (!caller.IsInRole(AppRoles.Starter))
@@ -157,6 +164,12 @@ public sealed class RunService(
         if (definition.Starters.Count > 0 && await Check(() => matcher.MatchStarterAsync(definition.Starters, snapshot.Groups, caller, cancellationToken)) is null)
         {
             throw Forbidden($"{caller.Name} may not start {definition.Name}: its starters are {string.Join(", ", definition.Starters.Select(Describe))}.");
+        }
+
+        var delegated = RunDelegation.StepsActingFor(snapshot);
+        if (delegation.WhyNot(definition.Name, delegated, assertion) is { } whyNot)
+        {
+            throw new RunRequestException(409, "This run cannot act for you.", whyNot);
         }
 
         await definitions.PublishAsync(snapshot, cancellationToken);
@@ -205,6 +218,18 @@ public sealed class RunService(
             tags[RuntimeTelemetry.TraceParentTag] = span.Id!;
         }
 
+        if (delegated.Count > 0)
+        {
+            try
+            {
+                await delegation.BeginAsync(runId, snapshot, delegated, host.IdentitiesEnvironment, assertion!, initiator, cancellationToken);
+            }
+            catch (DelegationException ex)
+            {
+                throw new RunRequestException(403, "The sign-in authority would not let this run act for you.", ex.Message);
+            }
+        }
+
         try
         {
             // Issued before it is scheduled: the run's first activity refuses a start this service did not issue.
@@ -212,10 +237,19 @@ public sealed class RunService(
             await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
                 new StartOrchestrationOptions(runId) { Tags = tags, DedupeStatuses = AnyStatus.Select(s => s.ToString()).ToList() }, cancellationToken);
         }
-        catch when (request.Admission is { Admitted: true } admitted)
+        catch
         {
-            // Not started: its place goes back at once rather than when its lease runs out.
-            await admissions.ReleaseAsync(runId, admitted.Limit, admission.Value.SlotLease, CancellationToken.None);
+            // Not started: its place goes back at once rather than when its lease runs out, and no session outlives it.
+            if (request.Admission is { Admitted: true } admitted)
+            {
+                await admissions.ReleaseAsync(runId, admitted.Limit, admission.Value.SlotLease, CancellationToken.None);
+            }
+
+            if (delegated.Count > 0)
+            {
+                await delegation.EndAsync(runId, CancellationToken.None);
+            }
+
             throw;
         }
 

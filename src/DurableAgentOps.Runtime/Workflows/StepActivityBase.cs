@@ -19,12 +19,16 @@ public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carrie
 {
     protected AgentOpsRunOptions Options => options.Value;
 
+    /// <summary>Set for a step whose identity acts for the run's initiator: every call it sends goes with this.</summary>
+    protected DelegatedCall? Delegated { get; private set; }
+
     public override async Task<StepRecord> RunAsync(TaskActivityContext context, StepInvocation input)
     {
         ArgumentNullException.ThrowIfNull(input);
         await carried.AppendAsync(input);
         // A write handed to the writer keeps the catalogue's client id: only the writer has (and resolves) its setting.
         input = input with { ClientId = input.Writer is null ? clientIds.Resolve(input.ClientId) : input.ClientId, Evidence = null };
+        Delegated = DelegatedCall.For(input);
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         using var span = RuntimeTelemetry.StartStep(RuntimeTelemetry.StepSpan, input);
@@ -50,7 +54,7 @@ public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carrie
         var (output, operations, records, usage) = done;
         logger.StepDone(input.RunId, input.Step.Id, input.Identity.Name, string.Join(",", records));
         return new StepRecord(input.Step.Id, input.Step.Kind, input.Identity.Name, input.ClientId, input.Step.Scope,
-            operations, records, started, (int)clock.ElapsedMilliseconds, "succeeded", worker.WorkerId, output, usage);
+            operations, records, started, (int)clock.ElapsedMilliseconds, "succeeded", worker.WorkerId, output, usage, Delegated?.ActedFor);
     }
 
     protected abstract Task<(JsonObject? Output, IReadOnlyList<string> Operations, IReadOnlyList<string> Records, ModelUsage? Usage)> RunStepAsync(

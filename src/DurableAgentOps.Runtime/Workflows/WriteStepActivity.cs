@@ -59,7 +59,7 @@ public sealed class WriteStepActivity(
             return (answer.Output, answer.Operations, answer.Records, null);
         }
 
-        var output = await changes.WriteAsync(input.RunId, input.Step.Id, input.ClientId, calls, CancellationToken.None);
+        var output = await changes.WriteAsync(input.RunId, input.Step.Id, input.ClientId, calls, CancellationToken.None, Delegated);
         return (output, calls.Select(c => c.Operation).ToList(), records, null);
     }
 

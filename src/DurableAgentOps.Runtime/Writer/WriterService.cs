@@ -63,6 +63,12 @@ public sealed class WriterService(
 
         var snapshot = await LoadAsync(intent, cancellationToken);
         var (input, calls) = Rebuild(intent, snapshot);
+        if (input.Identity.IsDelegated)
+        {
+            // The writer holds no person's session: a write made as a person is made by the main app or not at all.
+            throw Refuse(intent, WriteIntentRefusal.NotApproved, $"identity {input.Identity.Name} acts for the person who started the run, and the writer acts for nobody");
+        }
+
         var digest = WriteChange.Digest(calls);
         if (intent.ChangeDigest != digest)
         {
