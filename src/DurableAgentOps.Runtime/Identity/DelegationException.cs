@@ -1,4 +1,4 @@
 namespace DurableAgentOps.Runtime.Identity;
 
 /// <summary>The sign-in authority would not let the host act for the person starting a run: the run is not started.</summary>
-public sealed class DelegationException(string message) : Exception(message);
+internal sealed class DelegationException(string message) : Exception(message);
