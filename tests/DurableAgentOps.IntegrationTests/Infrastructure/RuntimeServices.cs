@@ -8,14 +8,20 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// <summary>The Runtime's services as a host registers them, over the given storage, with tables of their own (a fresh prefix).</summary>
 internal static class RuntimeServices
 {
-    public static ServiceProvider Over(string storageConnectionString, TimeProvider? time = null)
+    public static ServiceProvider Over(string storageConnectionString, TimeProvider? time = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = storageConnectionString,
             [GovernanceStorage.PrefixSetting] = "r" + Guid.NewGuid().ToString("N")[..12],
             ["AgentOps:Evidence:SigningKey"] = HostProcess.EvidenceKey,
-        }).Build();
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            values[name] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var collection = new ServiceCollection().AddLogging();
         if (time is not null)
         {
