@@ -36,6 +36,7 @@ public sealed class SchemaTests
     };
 
     [Theory]
+    [InlineData("crm-call-note")]
     [InlineData("crm-followup")]
     [InlineData("invoice-exceptions")]
     [InlineData("support-routing")]
