@@ -17,6 +17,20 @@ public sealed class DiffCommandTests
     }
 
     [Fact]
+    public void Diff_DelegatedReadMovedToAServiceIdentity_ExitsTwoAndFlagsTheDelegationChange()
+    {
+        using var repo = CliRunner.CopyOfWorkflows();
+        var old = Path.Combine(CliRunner.ShippedWorkflows, "crm-call-note.yaml");
+        repo.Edit("workflows/crm-call-note.yaml", "identity: crm-rep-reader\n", "identity: crm-reader\n");
+        var line = Array.FindIndex(File.ReadAllLines(old), l => l == "    identity: crm-rep-reader") + 1;
+
+        var result = CliRunner.InProcess("diff", old, repo.PathOf("workflows/crm-call-note.yaml"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"crm-call-note.yaml:{line}:15: warning DAO215: step 'read-my-call' no longer acts for the person who started the run: identity 'crm-reader' is a service identity", result.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Diff_StartersRemoved_ExitsTwoAndSaysAnyoneWithTheRoleMayStart()
     {
         using var repo = CliRunner.CopyOfWorkflows();

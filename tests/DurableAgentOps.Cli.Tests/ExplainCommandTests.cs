@@ -92,6 +92,30 @@ public sealed class ExplainCommandTests
     }
 
     [Fact]
+    public void Explain_DelegatedSteps_SayWhomTheyActForAndThatTheWriteIsMadeAsThePersonInEveryFormat()
+    {
+        const string Reader = "acts for the initiator (delegated) via app 6f1c0a10-0000-4000-8000-0000000000a1, limited to crm.calls.read on region: emea and to what the person may do in crm";
+        var callNote = Path.Combine(CliRunner.ShippedWorkflows, "crm-call-note.yaml");
+
+        var table = CliRunner.InProcess("explain", callNote);
+        var markdown = CliRunner.InProcess("explain", callNote, "--format", "markdown");
+        var json = CliRunner.InProcess("explain", callNote, "--format", "json");
+
+        Assert.Equal((0, 0, 0), (table.ExitCode, markdown.ExitCode, json.ExitCode));
+        Assert.Matches(@"\| 2 \| read-my-call +\| crm-rep-reader +\|", table.Out);
+        Assert.Matches(@"\| +\| +\| acts for the initiator \(delegated\) via +\|", table.Out);
+        Assert.Matches(@"\| the change is made as the person who started the run +\|", table.Out);
+        Assert.Contains($"| 2 | `read-my-call` (read) | `crm-rep-reader`<br>{Reader} | `6f1c0a10-0000-4000-8000-0000000000a1` |", markdown.Out, StringComparison.Ordinal);
+        Assert.Contains("**approval**: manager-review (1 of group emea-sales-managers; timeout P2D)<br>the change is made as the person who started the run", markdown.Out, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(json.Out);
+        var steps = document.RootElement.GetProperty("steps");
+        Assert.Equal(("initiator", Reader), (steps[1].GetProperty("actsFor").GetString(), steps[1].GetProperty("delegation").GetString()));
+        Assert.False(steps[0].TryGetProperty("actsFor", out _)); // a service identity's step has neither field
+        Assert.False(steps[0].TryGetProperty("delegation", out _));
+        Assert.Contains("the change is made as the person who started the run", steps[3].GetProperty("approval").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Explain_SeparateWriter_NamesTheWriterInEveryFormat()
     {
         const string Summary = "separate-writer: write steps run in the writer, a separate app that alone holds finance-writer;";
@@ -204,6 +228,7 @@ public sealed class WorkflowDocsTests
     [InlineData("invoice-exceptions")]
     [InlineData("support-routing")]
     [InlineData("ticket-escalation")]
+    [InlineData("crm-call-note")]
     public void WorkflowsDoc_EmbeddedExplainOutput_MatchesCurrentOutput(string workflow)
     {
         var docs = Docs;

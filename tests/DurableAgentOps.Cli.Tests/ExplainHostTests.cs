@@ -43,6 +43,21 @@ public sealed class ExplainHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ExplainHost_GuardOff_SaysADelegatedStepIsLimitedToWhatThePersonMayDoAlone()
+    {
+        host.Host = () => FakeHost.HostAnswer(scopeGuard: false, evidence: true, "Development", "azure");
+
+        var result = CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, "crm-call-note.yaml"), "--host", host.Url, "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Out);
+        var read = json.RootElement.GetProperty("steps")[1];
+        Assert.Equal("${AGENTOPS_API_CLIENT_ID}", read.GetProperty("clientId").GetString()); // the host's identities environment
+        Assert.Equal("acts for the initiator (delegated) via app ${AGENTOPS_API_CLIENT_ID}, limited to what the person may do in crm "
+            + $"(its declared scope, crm.calls.read on region: emea: {Core.Explain.Enforcement.NotEnforced})", read.GetProperty("delegation").GetString());
+    }
+
+    [Fact]
     public void ExplainHost_EvidenceOff_MarksTheEvidenceLinesInEveryFormat()
     {
         host.Host = () => FakeHost.HostAnswer(scopeGuard: true, evidence: false, "Development");

@@ -10,7 +10,7 @@ public sealed class ValidateCommandTests
         var result = CliRunner.InProcess("validate", CliRunner.ShippedWorkflows);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("5 file(s) checked: 0 error(s), 0 warning(s)", result.Out.Trim());
+        Assert.Equal("6 file(s) checked: 0 error(s), 0 warning(s)", result.Out.Trim());
     }
 
     [Fact]
@@ -21,7 +21,7 @@ public sealed class ValidateCommandTests
         var result = CliRunner.Executable(repo.Root, "validate");
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("5 file(s) checked: 0 error(s), 0 warning(s)", result.Out, StringComparison.Ordinal);
+        Assert.Contains("6 file(s) checked: 0 error(s), 0 warning(s)", result.Out, StringComparison.Ordinal);
     }
 
     [Fact]

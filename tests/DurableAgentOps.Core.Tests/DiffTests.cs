@@ -443,4 +443,89 @@ public sealed class DiffTests
 
         Assert.All(forward.Changes.Concat(backward.Changes), c => Assert.True(c.Line >= 1 && c.Column >= 1));
     }
+
+    private const string RepReader = "identity: crm-rep-reader\n";
+
+    [Fact]
+    public void Compare_StepMovedFromAServiceIdentityToADelegatedOne_FlagsDelegationChanged()
+    {
+        var report = Diff("crm-call-note", t => t, editOldWorkflow: Replace(RepReader, "identity: crm-reader\n"));
+
+        Assert.Equal([FindingCodes.DelegationChanged], WideningCodes(report));
+        var flagged = Assert.Single(report.Widenings);
+        Assert.Equal("step 'read-my-call' now acts for the person who started the run: identity 'crm-rep-reader' is delegated (actsFor: initiator), 'crm-reader' was a service identity", flagged.Message);
+        Assert.Equal(("new.yaml", LineOf("crm-call-note", RepReader.TrimEnd())), (flagged.File, flagged.Line));
+    }
+
+    [Fact]
+    public void Compare_StepMovedFromADelegatedIdentityToAServiceOne_FlagsDelegationChanged()
+    {
+        var report = Diff("crm-call-note", Replace(RepReader, "identity: crm-reader\n"));
+
+        // crm-reader may also read accounts, which crm-rep-reader could not: that widening is flagged on its own.
+        Assert.Equal([FindingCodes.WidenedOperation, FindingCodes.DelegationChanged], WideningCodes(report));
+        Assert.Equal(
+            "step 'read-my-call' no longer acts for the person who started the run: identity 'crm-reader' is a service identity acting under its own authority, no longer limited to what the person may do ('crm-rep-reader' was delegated)",
+            Assert.Single(report.Widenings, w => w.Code == FindingCodes.DelegationChanged).Message);
+    }
+
+    [Fact]
+    public void Compare_CatalogueIdentityLosesActsFor_FlagsDelegationChangedOnTheCatalogue()
+    {
+        // A service identity has a client id of its own: it may not share the acting app's (DAO057).
+        var report = Diff("crm-call-note", t => t, Replace(
+            "  crm-rep-reader:\n    description: Reads calls as the person who started the run; sees only what that person may see in the CRM.\n    actsFor: initiator\n    clientIds:\n      local: 6f1c0a10-0000-4000-8000-0000000000a1\n      azure: ${AGENTOPS_API_CLIENT_ID}\n",
+            "  crm-rep-reader:\n    description: Reads calls.\n    clientIds:\n      local: 6f1c0a10-0000-4000-8000-0000000000b1\n      azure: ${CRM_REP_READER_CLIENT_ID}\n"));
+
+        Assert.Equal([FindingCodes.DelegationChanged], WideningCodes(report));
+        var flagged = Assert.Single(report.Widenings);
+        Assert.Equal("new/identities.yaml", flagged.File);
+        Assert.Equal("identity 'crm-rep-reader' no longer acts for the person who started the run: step(s) 'read-my-call' now act under its own authority, no longer limited to what the person may do", flagged.Message);
+    }
+
+    [Fact]
+    public void Compare_CatalogueIdentityGainsActsFor_FlagsDelegationChangedOnItsActsForLine()
+    {
+        const string reader = "  crm-reader:\n    description: Reads EMEA accounts and their call history; cannot change anything.\n";
+        var catalogue = Replace(reader, reader + "    actsFor: initiator\n");
+
+        var report = Diff("crm-followup", t => t, catalogue);
+
+        Assert.Equal([FindingCodes.DelegationChanged], WideningCodes(report));
+        var flagged = Assert.Single(report.Widenings);
+        var line = Array.FindIndex(catalogue(TestFiles.Read(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName))).Split('\n'), l => l == "    actsFor: initiator") + 1;
+        Assert.Equal(("new/identities.yaml", line), (flagged.File, flagged.Line));
+        Assert.Equal("identity 'crm-reader' now acts for the person who started the run (actsFor: initiator): step(s) 'read-account', 'read-last-call' run as that person", flagged.Message);
+    }
+
+    [Fact]
+    public void Compare_StepStartsSayingActsFor_FlagsDelegationChanged()
+    {
+        var report = Diff("crm-call-note", Replace(RepReader, RepReader + "    actsFor: initiator\n"));
+
+        Assert.Equal([FindingCodes.DelegationChanged], WideningCodes(report));
+        Assert.Equal("step 'read-my-call' now says 'actsFor: initiator': it acts for the person who started the run", Assert.Single(report.Widenings).Message);
+    }
+
+    [Fact]
+    public void Compare_StepStopsSayingActsFor_FlagsDelegationChangedBesideTheError()
+    {
+        var (report, @new) = DiffWithErrors("crm-call-note", Replace("    actsFor: initiator\n", string.Empty));
+
+        Assert.Contains(@new.Findings, f => f.Code == FindingCodes.DelegatedWriteNotExplicit);
+        Assert.Equal([FindingCodes.DelegationChanged], WideningCodes(report));
+        Assert.Equal("step 'write-note' no longer says 'actsFor: initiator'", Assert.Single(report.Widenings).Message);
+    }
+
+    [Fact]
+    public void Compare_NewDelegatedStep_FlagsDelegationChanged()
+    {
+        var report = Diff("crm-call-note", t => t, editOldWorkflow: t => TestFiles.Edit(TestFiles.Edit(t,
+            t[t.IndexOf("  - id: read-my-call", StringComparison.Ordinal)..t.IndexOf("  - id: draft-note", StringComparison.Ordinal)], string.Empty),
+            "from: [read-account, read-my-call]", "from: [read-account]").Replace("        body: \"{call.summary} Outcome: {call.outcome}.\"", "        body: \"{account.name}\"", StringComparison.Ordinal)
+            .Replace("  redact: [call.transcript]\n", string.Empty, StringComparison.Ordinal));
+
+        Assert.Contains(report.Widenings, w => w.Code == FindingCodes.DelegationChanged
+            && w.Message == "new step 'read-my-call' acts for the person who started the run (identity 'crm-rep-reader', actsFor: initiator)");
+    }
 }

@@ -143,6 +143,62 @@ public sealed class ExplainTests
         Assert.Equal(WorkflowExplainer.NotSet, ExplainCrm("staging").Steps[0].ClientId);
     }
 
+    private static WorkflowExplanation ExplainCallNote(string environment = "local", HostGovernance? host = null)
+    {
+        var loaded = WorkflowLoader.Load(TestFiles.Workflow("crm-call-note"));
+        return WorkflowExplainer.Explain(loaded.Definition!, loaded.Catalogue.Catalogue, environment, host);
+    }
+
+    [Fact]
+    public void Explain_DelegatedRead_SaysWhomItActsForViaWhichAppAndTheIntersection()
+    {
+        var step = ExplainCallNote().Steps.Single(s => s.Id == "read-my-call");
+
+        Assert.Equal("initiator", step.ActsFor);
+        Assert.Equal("6f1c0a10-0000-4000-8000-0000000000a1", step.ClientId);
+        Assert.Equal("acts for the initiator (delegated) via app 6f1c0a10-0000-4000-8000-0000000000a1, limited to crm.calls.read on region: emea and to what the person may do in crm", step.Delegation);
+        Assert.Equal("changes nothing", step.Approval);
+    }
+
+    [Fact]
+    public void Explain_DelegatedWrite_SaysTheChangeIsMadeAsThePersonWhoStartedTheRun()
+    {
+        var step = ExplainCallNote().Steps.Single(s => s.Id == "write-note");
+
+        Assert.Equal("acts for the initiator (delegated) via app 6f1c0a10-0000-4000-8000-0000000000a1, limited to crm.notes.create on region: emea (fields subject, body) and to what the person may do in crm", step.Delegation);
+        Assert.False(step.Automatic);
+        Assert.Equal($"manager-review (1 of group emea-sales-managers; timeout P2D)\nthe change is made as {WorkflowExplainer.MadeAs}", step.Approval);
+    }
+
+    [Fact]
+    public void Explain_ServiceIdentitySteps_SayNothingOfDelegation()
+    {
+        var steps = ExplainCallNote().Steps.Where(s => s.Id is "read-account" or "draft-note").ToList();
+
+        Assert.Equal(2, steps.Count);
+        Assert.All(steps, s => Assert.Equal((null, null), (s.ActsFor, s.Delegation)));
+        Assert.DoesNotContain("the person who started the run", steps[0].Approval, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_DelegatedStepInAnotherEnvironment_NamesThatEnvironmentsApp()
+    {
+        var step = ExplainCallNote("azure").Steps.Single(s => s.Id == "read-my-call");
+
+        Assert.StartsWith("acts for the initiator (delegated) via app ${AGENTOPS_API_CLIENT_ID}, limited to", step.Delegation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Explain_DelegatedStepOnAHostWithoutTheGuard_LimitsItToThePersonAloneAndSaysWhy()
+    {
+        var host = new HostGovernance("Development", true, "local", ScopeGuard: false, Evidence: true);
+
+        var step = ExplainCallNote(host: host).Steps.Single(s => s.Id == "read-my-call");
+
+        Assert.Equal("acts for the initiator (delegated) via app 6f1c0a10-0000-4000-8000-0000000000a1, limited to what the person may do in crm "
+            + $"(its declared scope, crm.calls.read on region: emea: {Enforcement.NotEnforced})", step.Delegation);
+    }
+
     [Fact]
     public void Explain_SupportRouting_ConditionalGateSaysAutomaticOtherwise()
     {

@@ -105,9 +105,9 @@ public sealed class FileLoadingTests : IDisposable
     {
         var folder = WorkflowFolder.Load(TestFiles.Workflows);
 
-        Assert.Equal(["crm-followup", "invoice-exceptions", "support-routing", "ticket-escalation"], folder.Workflows.Select(w => w.Definition!.Name));
+        Assert.Equal(["crm-call-note", "crm-followup", "invoice-exceptions", "support-routing", "ticket-escalation"], folder.Workflows.Select(w => w.Definition!.Name));
         Assert.Empty(folder.Duplicates);
-        Assert.Same(folder.Workflows[1], folder.Find("invoice-exceptions"));
+        Assert.Same(folder.Workflows[2], folder.Find("invoice-exceptions"));
         Assert.All(folder.Workflows, w => Assert.Same(folder.Catalogue, w.Catalogue));
         Assert.Null(folder.Find("nothing-by-this-name"));
     }

@@ -72,6 +72,8 @@ public sealed class RuleFixtureTests
     [InlineData("DAO056-duplicate-object-id")]
     [InlineData("DAO057-duplicate-client-id")]
     [InlineData("DAO058-write-grant-without-fields")]
+    [InlineData("DAO027-delegated-model-grant")]
+    [InlineData("DAO028-delegated-writer-app")]
     public void LoadCatalogue_InvalidFixture_ReportsExactlyTheMarkedCodesOnTheMarkedLines(string fixture)
     {
         var path = Path.Combine(TestFiles.Fixtures, "catalogue", fixture, WorkflowLoader.CatalogueFileName);

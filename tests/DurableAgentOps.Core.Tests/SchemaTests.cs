@@ -36,6 +36,7 @@ public sealed class SchemaTests
     };
 
     [Theory]
+    [InlineData("crm-call-note")]
     [InlineData("crm-followup")]
     [InlineData("invoice-exceptions")]
     [InlineData("support-routing")]
@@ -97,6 +98,7 @@ public sealed class SchemaTests
     [InlineData("DAO004-empty-starter")]
     [InlineData("DAO005-invalid-starter")]
     [InlineData("DAO005-invalid-max-length")]
+    [InlineData("DAO005-invalid-acts-for")]
     public void Evaluate_StructuralRuleFixture_IsRejectedBySchemaToo(string fixture) =>
         Assert.False(IsValid(Schema("workflow.schema.json"), Path.Combine(TestFiles.Fixtures, "rules", fixture + ".yaml")));
 
@@ -105,4 +107,31 @@ public sealed class SchemaTests
     [InlineData("empty-client-ids")]
     public void Evaluate_InvalidCatalogueFixture_IsRejected(string fixture) =>
         Assert.False(IsValid(Schema("identities.schema.json"), Path.Combine(TestFiles.Fixtures, "catalogue", fixture, WorkflowLoader.CatalogueFileName)));
+
+    /// <summary>A step may say actsFor: initiator; whether its identity may is for validate (DAO025-DAO029), not the schema.</summary>
+    [Theory]
+    [InlineData("DAO026-acts-for-service-identity")]
+    [InlineData("DAO028-delegated-separate-writer")]
+    public void Evaluate_StepSayingActsForInitiator_IsValidAgainstWorkflowSchema(string fixture) =>
+        Assert.True(IsValid(Schema("workflow.schema.json"), Path.Combine(TestFiles.Fixtures, "rules", fixture + ".yaml")));
+
+    [Theory]
+    [InlineData("initiator", true)]
+    [InlineData("approver", false)]
+    public void Evaluate_CatalogueIdentityActsFor_OnlyInitiatorIsValid(string actsFor, bool valid)
+    {
+        var text = TestFiles.Edit(File.ReadAllText(Path.Combine(TestFiles.Workflows, WorkflowLoader.CatalogueFileName)),
+            "  crm-rep-reader:\n    description: Reads calls as the person who started the run; sees only what that person may see in the CRM.\n    actsFor: initiator\n",
+            $"  crm-rep-reader:\n    description: Reads calls as the person who started the run; sees only what that person may see in the CRM.\n    actsFor: {actsFor}\n");
+        var path = Path.Combine(Path.GetTempPath(), $"identities-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, text);
+        try
+        {
+            Assert.Equal(valid, IsValid(Schema("identities.schema.json"), path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -161,6 +161,70 @@ public sealed class ScopeGuardTests
         Assert.StartsWith("the record's region is not known", unknownRegion.Reason, StringComparison.Ordinal);
     }
 
+    private static readonly LoadedWorkflow CallNote = WorkflowLoader.Load(TestFiles.Workflow("crm-call-note"));
+
+    private static StepDefinition DelegatedStep(string id) => CallNote.Definition!.FindStep(id)!;
+
+    private static IdentityDefinition DelegatedIdentity(string name) => CallNote.Catalogue.Catalogue.Find(name)!;
+
+    private static ScopeViolationException RefusedDelegated(StepDefinition step, string identity, string operation, RecordRef? record, params string[] fields) =>
+        Assert.Throws<ScopeViolationException>(() => ScopeGuard.Check(step, DelegatedIdentity(identity), operation, record, fields));
+
+    [Fact]
+    public void Check_DelegatedReadOfAJudgedRecordInScope_Allowed()
+    {
+        ScopeGuard.Check(DelegatedStep("read-my-call"), DelegatedIdentity("crm-rep-reader"), "crm.calls.read", Account("emea"), []);
+    }
+
+    [Fact]
+    public void Check_DelegatedReadWhoseRecordDoesNotCarryALimitedAttribute_Refused()
+    {
+        // A service identity's read passes with its region unknown (the system checks it from the token's roles); a
+        // person's token carries no declared scope, so the guard must judge the record before the call.
+        var unknownRegion = new RecordRef("ACC-000001", new Dictionary<string, string>());
+
+        var error = RefusedDelegated(DelegatedStep("read-my-call"), "crm-rep-reader", "crm.calls.read", unknownRegion);
+
+        Assert.StartsWith("the record's region is not known, so the call cannot be judged against the scope: crm-rep-reader acts for a person", error.Reason, StringComparison.Ordinal);
+        ScopeGuard.Check(DelegatedStep("read-account"), DelegatedIdentity("crm-reader"), "crm.accounts.read", unknownRegion, []);
+    }
+
+    [Fact]
+    public void Check_DelegatedReadOfNoRecordUnderALimitedScope_Refused()
+    {
+        var error = RefusedDelegated(DelegatedStep("read-my-call"), "crm-rep-reader", "crm.calls.read", null);
+
+        Assert.StartsWith("crm-rep-reader acts for a person and the call names no record, so it cannot be judged against the scope (region)", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Check_DelegatedReadOfNoRecordUnderNoLimit_Allowed()
+    {
+        var step = DelegatedStep("read-my-call");
+        var reader = DelegatedIdentity("crm-rep-reader");
+        var open = step with { Scope = step.Scope with { Records = new Dictionary<string, IReadOnlyList<string>>() } };
+        var openGrant = reader with { Grants = [.. reader.Grants.Select(g => g with { Records = new Dictionary<string, IReadOnlyList<string>>() })] };
+
+        ScopeGuard.Check(open, openGrant, "crm.calls.read", null, []);
+    }
+
+    [Fact]
+    public void Check_DelegatedReadOutsideTheDeclaredScope_RefusedBeforeTheSystemSeesIt()
+    {
+        var error = RefusedDelegated(DelegatedStep("read-my-call"), "crm-rep-reader", "crm.calls.read", Account("apac"));
+
+        Assert.Equal("record region 'apac' is outside the step's scope (allowed: emea)", error.Reason);
+    }
+
+    [Fact]
+    public void Check_DelegatedWriteWhoseRecordDoesNotCarryALimitedAttribute_RefusedLikeAnyWrite()
+    {
+        var error = RefusedDelegated(DelegatedStep("write-note"), "crm-rep-writer", "crm.notes.create", new RecordRef("ACC-000001", new Dictionary<string, string>()), "body");
+
+        Assert.StartsWith("the record's region is not known, so the write cannot be judged against the scope", error.Reason, StringComparison.Ordinal);
+        ScopeGuard.Check(DelegatedStep("write-note"), DelegatedIdentity("crm-rep-writer"), "crm.notes.create", Account("emea"), ["subject", "body"]);
+    }
+
     [Fact]
     public void Check_UnqualifiedOperation_Refused()
     {

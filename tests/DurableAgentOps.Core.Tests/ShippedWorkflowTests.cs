@@ -5,14 +5,14 @@ namespace DurableAgentOps.Core.Tests;
 
 public sealed class ShippedWorkflowTests
 {
-    public static TheoryData<string> Shipped => new() { "crm-followup", "invoice-exceptions", "support-routing", "ticket-escalation" };
+    public static TheoryData<string> Shipped => new() { "crm-call-note", "crm-followup", "invoice-exceptions", "support-routing", "ticket-escalation" };
 
     [Fact]
     public void Validate_WorkflowsFolder_HasNoFindingsAtAll()
     {
         var report = WorkflowSetValidator.Validate([TestFiles.Workflows]);
 
-        Assert.Equal(5, report.Files.Count);
+        Assert.Equal(6, report.Files.Count);
         Assert.Empty(report.Findings);
     }
 

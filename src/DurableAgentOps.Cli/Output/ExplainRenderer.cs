@@ -45,7 +45,7 @@ internal static class ExplainRenderer
             steps.Add(
                 [step.Number.ToString(CultureInfo.InvariantCulture)],
                 [step.Id, $"({Kind(step)})"],
-                [step.Identity, step.ClientId],
+                [step.Identity, step.ClientId, .. step.Delegation is null ? [] : new[] { step.Delegation }],
                 ScopeLines(step),
                 [step.Automatic ? "AUTOMATIC" : "APPROVAL", .. step.Approval.Split('\n')]);
         }
@@ -117,7 +117,7 @@ internal static class ExplainRenderer
         {
             var approval = step.Automatic ? $"automatic: {step.Approval}" : $"**approval**: {step.Approval}";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {step.Number} | `{step.Id}` ({Kind(step)}) | `{step.Identity}` | `{step.ClientId}` | {string.Join("<br>", ScopeLines(step).Select(Cell))} | {Cell(approval)} |");
+                $"| {step.Number} | `{step.Id}` ({Kind(step)}) | `{step.Identity}`{(step.Delegation is null ? string.Empty : "<br>" + Cell(step.Delegation))} | `{step.ClientId}` | {string.Join("<br>", ScopeLines(step).Select(Cell))} | {Cell(approval)} |");
         }
 
         if (ScopeNotEnforced(e) is { } notEnforced)

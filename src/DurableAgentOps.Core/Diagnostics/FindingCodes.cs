@@ -33,6 +33,14 @@ public static class FindingCodes
     public const string FieldNotGranted = "DAO022";
     public const string RecordsWiderThanGrant = "DAO023";
     public const string WriteScopeWithoutFields = "DAO024";
+
+    // Delegated identities (actsFor: initiator): explicit, only on business reads and writes, judged whole before the call.
+    public const string DelegatedWriteNotExplicit = "DAO025";
+    public const string ActsForServiceIdentity = "DAO026";
+    public const string DelegatedOutsideBusinessCall = "DAO027";
+    public const string DelegatedInWriter = "DAO028";
+    public const string DelegatedRecordNotJudged = "DAO029";
+
     public const string NonWriteStepHoldsWriteGrant = "DAO030";
     public const string IdentityWritesAndReads = "DAO031";
     public const string DrafterHasBusinessGrants = "DAO032";
@@ -105,5 +113,6 @@ public static class FindingCodes
     public const string IsolationWeaker = "DAO212";
     public const string EvidenceWeaker = "DAO213";
     public const string DeclarationChanged = "DAO214";
+    public const string DelegationChanged = "DAO215";
     public const string Changed = "DAO250";
 }

@@ -21,6 +21,7 @@ public sealed record DiffReport(IReadOnlyList<Finding> Changes)
 /// one, or keeps less evidence: a new operation, field or record, a removed gate, a changed route or approval condition,
 /// a longer timeout, a smaller quorum, new approvers, a later or removed escalation, separation of duties or writer
 /// isolation turned off, a new starter or none at all, shorter or thinner evidence, a changed operation declaration.
+/// A step's authority switched between a service identity and the person who started the run is flagged either way.
 /// </summary>
 public sealed class WorkflowDiffer
 {
@@ -66,6 +67,11 @@ public sealed class WorkflowDiffer
                 foreach (var field in step.Scope.Fields)
                 {
                     Widen(_new.Map, path, FindingCodes.WidenedField, $"new step '{step.Id}' adds field '{field}'");
+                }
+
+                if (_new.Catalogue.Catalogue.Find(step.Identity) is { IsDelegated: true } delegated)
+                {
+                    Widen(_new.Map, $"{path}/identity", FindingCodes.DelegationChanged, $"new step '{step.Id}' acts for {DelegationValidator.Person} (identity '{delegated.Name}', actsFor: {Kebab(delegated.ActsFor)})");
                 }
 
                 continue;
@@ -144,6 +150,7 @@ public sealed class WorkflowDiffer
             }
         }
 
+        CompareDelegation(before, after, path);
         if (!(before.Template ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal)
             .SequenceEqual((after.Template ?? new Dictionary<string, string>()).OrderBy(p => p.Key, StringComparer.Ordinal)))
         {
@@ -178,6 +185,33 @@ public sealed class WorkflowDiffer
         CompareRecords(before.Scope.Records, after.Scope.Records, _new.Map, $"{path}/scope", $"step '{id}'");
         CompareRouteConditions(before, after, path);
         CompareApproval(oldWf, newWf, before, after, path);
+    }
+
+    /// <summary>
+    /// Whose authority a step acts under is flagged either way: a step that now acts for the person who started the run
+    /// reaches what that person may reach (and writes in their name); one that no longer does acts under a service
+    /// identity's own authority, no longer limited to what the person may do. A step that starts or stops saying
+    /// <c>actsFor</c> itself is flagged too. (An identity of the same name gaining or losing <c>actsFor</c> is flagged
+    /// under the catalogue.)
+    /// </summary>
+    private void CompareDelegation(StepDefinition before, StepDefinition after, string path)
+    {
+        var id = after.Id;
+        if (before.Identity != after.Identity
+            && _old.Catalogue.Catalogue.Find(before.Identity) is { } oldIdentity && _new.Catalogue.Catalogue.Find(after.Identity) is { } newIdentity
+            && oldIdentity.IsDelegated != newIdentity.IsDelegated)
+        {
+            Widen(_new.Map, $"{path}/identity", FindingCodes.DelegationChanged, newIdentity.IsDelegated
+                ? $"step '{id}' now acts for {DelegationValidator.Person}: identity '{after.Identity}' is delegated (actsFor: {Kebab(newIdentity.ActsFor)}), '{before.Identity}' was a service identity"
+                : $"step '{id}' no longer acts for {DelegationValidator.Person}: identity '{after.Identity}' is a service identity acting under its own authority, no longer limited to what the person may do ('{before.Identity}' was delegated)");
+        }
+
+        if (before.ActsFor != after.ActsFor)
+        {
+            Widen(_new.Map, after.ActsFor == Delegation.None ? path : $"{path}/actsFor", FindingCodes.DelegationChanged, after.ActsFor == Delegation.None
+                ? $"step '{id}' no longer says 'actsFor: {Kebab(before.ActsFor)}'"
+                : $"step '{id}' now says 'actsFor: {Kebab(after.ActsFor)}': it acts for {DelegationValidator.Person}");
+        }
     }
 
     /// <summary>
@@ -439,6 +473,14 @@ public sealed class WorkflowDiffer
             }
 
             var path = $"/identities/{SourceMap.Segment(name)}";
+            if (before.ActsFor != after.ActsFor)
+            {
+                var steps = string.Join(", ", newWf.Steps.Where(s => s.Identity == name).Select(s => $"'{s.Id}'"));
+                Widen(map, after.IsDelegated ? $"{path}/actsFor" : path, FindingCodes.DelegationChanged, after.IsDelegated
+                    ? $"identity '{name}' now acts for {DelegationValidator.Person} (actsFor: {Kebab(after.ActsFor)}): step(s) {steps} run as that person"
+                    : $"identity '{name}' no longer acts for {DelegationValidator.Person}: step(s) {steps} now act under its own authority, no longer limited to what the person may do");
+            }
+
             foreach (var grant in after.Grants)
             {
                 var grantPath = $"{path}/grants/{SourceMap.Segment(grant.System)}";
@@ -599,6 +641,8 @@ public sealed class WorkflowDiffer
     }
 
     private static string Kebab(Isolation isolation) => isolation == Isolation.SeparateWriter ? "separate-writer" : "shared-app";
+
+    private static string Kebab(Delegation delegation) => delegation.ToString().ToLowerInvariant();
 
     private static int IndexOf(IReadOnlyList<string> list, string value) => list.ToList().IndexOf(value);
 

@@ -87,10 +87,37 @@ public static class WorkflowExplainer
         }
 
         var (automatic, approval, gates) = DescribeApproval(workflow, step);
+        var delegated = identity is { IsDelegated: true } ? DescribeDelegation(step, clientId, GuardsCalls(step) ? guard : Enforcement.ByThisHost) : null;
+        if (delegated is not null && step.Kind == StepKind.Write)
+        {
+            approval += $"\nthe change is made as {MadeAs}";
+        }
+
         var calls = step.Scope.Operations.Select(op => catalogue.FindOperation(op) is { } declared ? $"{op}: {declared.Describe()}" : null).OfType<string>().ToList();
         return new StepExplanation(number, step.Id, step.Kind, step.Identity, clientId, step.System, step.Operation,
             step.Scope.Operations, records, step.Scope.Fields, automatic, approval, gates, GuardsCalls(step) ? guard : Enforcement.ByThisHost,
-            calls.Count > 0 ? calls : null);
+            calls.Count > 0 ? calls : null, delegated is null ? null : identity!.ActsFor.ToString().ToLowerInvariant(), delegated);
+    }
+
+    /// <summary>Whom a delegated write is made as, in the approval column.</summary>
+    public const string MadeAs = "the person who started the run (delegated: in their name, within their own rights)";
+
+    /// <summary>
+    /// "acts for the initiator (delegated) via app &lt;client id&gt;, limited to &lt;scope&gt; and to what the person may do in
+    /// &lt;system&gt;": the effective scope is the intersection of the declared scope (checked by the guard, judging the record
+    /// whole before the call) and the person's own rights (checked by the system from the token). With the guard off,
+    /// only the second holds, and the line says so.
+    /// </summary>
+    private static string DescribeDelegation(StepDefinition step, string clientId, Enforcement guard)
+    {
+        var scope = string.Join(", ", step.Scope.Operations)
+            + (step.Scope.Records.Count > 0 ? $" on {string.Join("; ", step.Scope.Records.Select(r => $"{r.Key}: {string.Join(", ", r.Value)}"))}" : string.Empty)
+            + (step.Scope.Fields.Count > 0 ? $" (fields {string.Join(", ", step.Scope.Fields)})" : string.Empty);
+        var person = $"what the person may do in {step.System ?? NotSet}";
+        var head = $"acts for the initiator (delegated) via app {clientId}";
+        return guard.Enforced
+            ? $"{head}, limited to {scope} and to {person}"
+            : $"{head}, limited to {person} (its declared scope, {scope}: {Enforcement.NotEnforced})";
     }
 
     /// <summary>Reads and writes call systems through the scope guard; draft and route steps never pass it.</summary>

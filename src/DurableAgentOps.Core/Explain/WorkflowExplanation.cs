@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using DurableAgentOps.Core.Governance;
 using DurableAgentOps.Core.Model;
 
@@ -46,7 +47,9 @@ public sealed record IsolationExplanation(string Declared, string Summary, Enfor
 /// <summary>
 /// The four answers for one step: identity, scope, automatic or gated, and (workflow-wide) evidence.
 /// <see cref="ScopeEnforcement"/> says whether the host checks the scope before a call leaves it (the scope guard).
-/// <see cref="Calls"/> says, per operation, the HTTP call its system's declaration makes of it.
+/// <see cref="Calls"/> says, per operation, the HTTP call its system's declaration makes of it. For a step whose identity
+/// acts for a person, <see cref="ActsFor"/> says whom (<c>initiator</c>) and <see cref="Delegation"/> how, in words: the
+/// acting app and the intersection of the declared scope with what the person may do (both null for a service identity).
 /// </summary>
 public sealed record StepExplanation(
     int Number,
@@ -63,7 +66,9 @@ public sealed record StepExplanation(
     string Approval,
     IReadOnlyList<string> Gates,
     Enforcement ScopeEnforcement,
-    IReadOnlyList<string>? Calls = null);
+    IReadOnlyList<string>? Calls = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActsFor = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Delegation = null);
 
 /// <summary>One run input field; <see cref="MaxLength"/> is set for strings (declared or the default).</summary>
 public sealed record InputExplanation(string Name, string Type, bool Required, string? Pattern, int? MaxLength, string? Description);

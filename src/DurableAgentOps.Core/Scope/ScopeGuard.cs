@@ -35,8 +35,10 @@ public static class ScopeGuard
     /// </summary>
     /// <remarks>
     /// Record attributes the scope constrains but <paramref name="record"/> does not carry (e.g. the region of an account
-    /// not read yet) are not judged for a read: the target system enforces them from the token's roles, and refuses
-    /// with 403. A write's record must carry every attribute its scope or grant limits, or it is refused.
+    /// not read yet) are not judged for a service identity's read: the target system enforces them from the token's
+    /// roles, and refuses with 403. A write's record must carry every attribute its scope or grant limits, or it is
+    /// refused; so must the record of any call a delegated identity makes (a token issued for a person carries no
+    /// declared scope, so the system cannot enforce it), and such a call with limits but no record is refused too.
     /// </remarks>
     public static void Check(StepDefinition step, IdentityDefinition identity, string operation, RecordRef? record, IReadOnlyCollection<string> fields)
     {
@@ -65,11 +67,23 @@ public static class ScopeGuard
         }
 
         // A write's record is judged whole: an attribute the scope or the grant limits must be known, or the write is
-        // refused (a declaration that does not say where it comes from would let the write pass unjudged).
-        if (step.Kind == StepKind.Write && record is not null
-            && step.Scope.Records.Keys.Concat(grant.Records.Keys).FirstOrDefault(a => !record.Attributes.ContainsKey(a)) is { } unknown)
+        // refused (a declaration that does not say where it comes from would let the write pass unjudged). So is the
+        // record of any call made as a person: the system checks that person's own rights, never the declared scope, so
+        // an attribute left unjudged here would be judged by no one.
+        var limited = step.Scope.Records.Keys.Concat(grant.Records.Keys).ToList();
+        if (identity.IsDelegated && record is null && limited.Count > 0)
         {
-            Refuse($"the record's {unknown} is not known, so the write cannot be judged against the scope (its declaration must say where {unknown} comes from: record.attributes)");
+            Refuse($"{identity.Name} acts for a person and the call names no record, so it cannot be judged against the scope ({List(limited.Distinct(StringComparer.Ordinal).ToList())}): "
+                + "the system checks only the person's own rights, so the guard judges a delegated call's record before it is sent");
+        }
+
+        if ((step.Kind == StepKind.Write || identity.IsDelegated) && record is not null
+            && limited.FirstOrDefault(a => !record.Attributes.ContainsKey(a)) is { } unknown)
+        {
+            Refuse(step.Kind == StepKind.Write
+                ? $"the record's {unknown} is not known, so the write cannot be judged against the scope (its declaration must say where {unknown} comes from: record.attributes)"
+                : $"the record's {unknown} is not known, so the call cannot be judged against the scope: {identity.Name} acts for a person, and the system checks only that person's own rights "
+                    + $"(its declaration must say where {unknown} comes from: record.attributes, from a step that runs before this one)");
         }
 
         foreach (var (attribute, value) in record?.Attributes ?? new Dictionary<string, string>())

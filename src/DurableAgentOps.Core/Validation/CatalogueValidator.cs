@@ -20,6 +20,7 @@ internal static partial class CatalogueValidator
             // grant's permissions), but no service identity may be that app, and no app two service identities.
             CheckIds(findings, map, $"identity '{identity.Name}'", $"{path}/clientIds", identity.ClientIds, "client id",
                 identity.IsDelegated ? actingApps : clientIds, FindingCodes.DuplicateClientId, identity.IsDelegated ? clientIds : actingApps, shared: identity.IsDelegated);
+            DelegationValidator.CheckIdentity(catalogue, map, findings, identity, path);
 
             foreach (var grant in identity.Grants)
             {

@@ -53,7 +53,7 @@ internal sealed class WorkflowValidator
             var path = $"/steps/{i}";
             CheckFrom(step, i, path, firstIndex);
             CheckOperations(step, path);
-            CheckIdentity(step, path);
+            CheckIdentity(step, i, path);
             CheckApproval(step, i, path, firstIndex);
             CheckRoutes(step, path);
             CheckTemplate(step, path);
@@ -459,7 +459,7 @@ internal sealed class WorkflowValidator
         return op;
     }
 
-    private void CheckIdentity(StepDefinition step, string path)
+    private void CheckIdentity(StepDefinition step, int index, string path)
     {
         if (!_haveCatalogue || step.Identity.Length == 0)
         {
@@ -486,6 +486,7 @@ internal sealed class WorkflowValidator
         }
 
         CheckIsolation(step, identity, path);
+        DelegationValidator.CheckStep(_workflow, _catalogue, _map, _findings, step, index, identity);
         if (step.Kind == StepKind.Draft)
         {
             var business = identity.Grants.Where(g => _catalogue.FindSystem(g.System)?.Kind == SystemKind.Business).Select(g => g.System).ToList();
@@ -508,8 +509,9 @@ internal sealed class WorkflowValidator
             Error($"{path}/identity", FindingCodes.WriterIdentityOutsideWriter,
                 $"step '{step.Id}' runs in the main app, but identity '{identity.Name}' is attached to the writer (app: writer): only write steps of separate-writer workflows run there");
         }
-        else if (inWriter && identity.App != IdentityApp.Writer)
+        else if (inWriter && identity.App != IdentityApp.Writer && !identity.IsDelegated)
         {
+            // A delegated identity is refused there for another reason (DAO028): the writer holds no person's session.
             Error($"{path}/identity", FindingCodes.SeparateWriterWithMainIdentity,
                 $"write step '{step.Id}' runs in the writer (isolation: separate-writer), but identity '{identity.Name}' is attached to the main app; add 'app: writer' to it in the identity catalogue");
         }
