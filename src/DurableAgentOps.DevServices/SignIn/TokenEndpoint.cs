@@ -26,7 +26,8 @@ internal static class TokenEndpoint
         string? One(string name) => form[name] is { Count: 1 } values ? values[0] : null;
         string? grantType = One("grant_type"), clientId = One("client_id"), code = One("code"), redirectUri = One("redirect_uri"), verifier = One("code_verifier");
         var repeated = form.Keys.FirstOrDefault(k => form[k].Count > 1);
-        if (repeated is null && DelegatedGrants.Handles(grantType))
+        // The delegating apps' grants; a public client gets none of them (unsupported_grant_type below).
+        if (repeated is null && DelegatedGrants.Handles(grantType) && directory.FindDelegatingApp(clientId) is not null)
         {
             return await request.HttpContext.RequestServices.GetRequiredService<DelegatedGrants>().ExchangeAsync(form);
         }
@@ -35,7 +36,9 @@ internal static class TokenEndpoint
         {
             ({ } name, _, _, _, _, _) => ("invalid_request", $"{name} is given more than once"),
             (_, null, _, _, _, _) => ("invalid_request", "grant_type is required"),
-            (_, not "authorization_code", _, _, _, _) => ("unsupported_grant_type", $"grant_type must be authorization_code, {DelegatedGrants.JwtBearer} (on-behalf-of) or {DelegatedGrants.RefreshToken}, not '{grantType}'"),
+            (_, not "authorization_code", _, _, _, _) => ("unsupported_grant_type", DelegatedGrants.Handles(grantType)
+                ? $"grant_type {grantType} is only for delegating apps (directory.yaml delegatingApps); client '{clientId}' may use authorization_code"
+                : $"grant_type must be authorization_code, {DelegatedGrants.JwtBearer} (on-behalf-of) or {DelegatedGrants.RefreshToken}, not '{grantType}'"),
             _ when form.ContainsKey("client_secret") || form.ContainsKey("client_assertion") || request.Headers.Authorization.Count > 0 =>
                 ("invalid_client", "dev clients are public clients: send client_id and no secret or assertion"),
             (_, _, null, _, _, _) => ("invalid_request", "client_id is required"),

@@ -36,7 +36,11 @@ internal sealed class TokenValidator(
     /// <summary>Clock skew tolerated on nbf/exp: 30 s, no more (the library's default is 5 min).</summary>
     public static readonly TimeSpan ClockSkew = JwtCheck.ClockSkew;
 
-    public async Task<(CallerToken? Caller, string? Reason)> ValidateAsync(string? authorization, string? audience)
+    /// <summary>
+    /// The caller of <paramref name="authorization"/>; <paramref name="acceptDelegated"/> false trusts the workload
+    /// identity issuer alone (the Graph-shaped routes take no person's token).
+    /// </summary>
+    public async Task<(CallerToken? Caller, string? Reason)> ValidateAsync(string? authorization, string? audience, bool acceptDelegated = true)
     {
         const string scheme = "Bearer ";
         if (string.IsNullOrEmpty(authorization) || !authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
@@ -46,7 +50,7 @@ internal sealed class TokenValidator(
 
         var jwt = authorization[scheme.Length..].Trim();
         var settings = options.Value;
-        var delegated = JwtCheck.PeekIssuer(jwt) == settings.SignInIssuer;
+        var delegated = acceptDelegated && JwtCheck.PeekIssuer(jwt) == settings.SignInIssuer;
         var (token, reason) = await JwtCheck.ValidateAsync(jwt, delegated ? settings.SignInIssuer : settings.Issuer, delegated ? signInKey.ValidationKeys : key.ValidationKeys, time.GetUtcNow());
         if (token is null)
         {
