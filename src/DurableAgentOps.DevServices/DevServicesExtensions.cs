@@ -1,3 +1,4 @@
+using DurableAgentOps.DevServices.Delegation;
 using DurableAgentOps.DevServices.Graph;
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
@@ -35,6 +36,10 @@ public static class DevServicesExtensions
         services.TryAddKeyedSingleton<SigningKey>(SigningKey.SignInKey);
         services.TryAddSingleton<AuthorizationCodes>();
         services.TryAddSingleton<PersonTokenIssuer>();
+        services.TryAddSingleton<SessionRevocations>();
+        services.TryAddSingleton<RefreshTokens>();
+        services.TryAddSingleton<DelegatedGrantLog>();
+        services.TryAddSingleton<DelegatedGrants>();
         return services;
     }
 
@@ -42,6 +47,8 @@ public static class DevServicesExtensions
     public static IServiceCollection AddDevGraph(this IServiceCollection services, IConfiguration configuration, Action<DevServicesOptions>? configure = null)
     {
         services.AddDevDirectory(configuration, configure);
+        services.TryAddKeyedSingleton<SigningKey>(SigningKey.SignInKey);
+        services.TryAddSingleton<SessionRevocations>();
         services.TryAddSingleton<TokenValidator>();
         return services;
     }
@@ -49,7 +56,8 @@ public static class DevServicesExtensions
     /// <summary>The sample CRM, support desk and finance system on Azure Tables, trusting the dev issuer's key.</summary>
     public static IServiceCollection AddSampleSystems(this IServiceCollection services, IConfiguration configuration, Action<DevServicesOptions>? configure = null)
     {
-        services.AddDevServicesCore(configuration, configure);
+        services.AddDevDirectory(configuration, configure);
+        services.TryAddKeyedSingleton<SigningKey>(SigningKey.SignInKey);
         services.TryAddSingleton<SampleTables>();
         services.TryAddSingleton<TokenValidator>();
         services.TryAddSingleton<RequestLog>();
@@ -66,14 +74,18 @@ public static class DevServicesExtensions
         return endpoints;
     }
 
-    /// <summary>/signin/* (discovery, keys, authorize, token, logout) and the dev-only POST /_dev/signin/tokens.</summary>
+    /// <summary>
+    /// /signin/* (discovery, keys, authorize, token, logout), the Entra-shaped /{tenant}/oauth2/v2.0/token and
+    /// /{tenant}/v2.0/.well-known/openid-configuration, and the dev-only POST /_dev/signin/tokens,
+    /// POST /_dev/people/{upn}/revoke and GET/POST /_dev/clock.
+    /// </summary>
     public static IEndpointRouteBuilder MapDevSignIn(this IEndpointRouteBuilder endpoints)
     {
         SignInEndpoints.Map(endpoints);
         return endpoints;
     }
 
-    /// <summary>/graph/v1.0/users/{id}, /users/{id}/transitiveMemberOf, /groups/{id}/transitiveMembers.</summary>
+    /// <summary>/graph/v1.0/users/{id}, /users/{id}/transitiveMemberOf, /groups/{id}/transitiveMembers, POST /users/{id}/revokeSignInSessions.</summary>
     public static IEndpointRouteBuilder MapDevGraph(this IEndpointRouteBuilder endpoints)
     {
         GraphApi.Map(endpoints);
@@ -89,6 +101,31 @@ public static class DevServicesExtensions
         FinanceApi.Map(endpoints);
         DevEndpoints.Map(endpoints);
         return endpoints;
+    }
+
+    /// <summary>
+    /// Listens on <paramref name="httpUrls"/> and, when <c>DevServices:TlsPort</c> is set, also on
+    /// https://localhost:&lt;TlsPort&gt; with the dev certificate (<c>DevServices:TlsDirectory</c>), so every route is
+    /// served on both.
+    /// </summary>
+    public static IWebHostBuilder UseDevServicesUrls(this IWebHostBuilder webHost, IConfiguration configuration, string httpUrls)
+    {
+        var port = configuration.GetValue<int>($"{DevServicesOptions.Section}:{nameof(DevServicesOptions.TlsPort)}");
+        if (port <= 0)
+        {
+            return webHost.UseUrls(httpUrls);
+        }
+
+        if (port > 65535)
+        {
+            throw DevServicesStartupException.Configuration($"{DevServicesOptions.Section}:TlsPort must be 0 (no HTTPS listener) or a port 1-65535, not {port}");
+        }
+
+        var directory = TlsCertificate.ResolveDirectory(configuration[$"{DevServicesOptions.Section}:{nameof(DevServicesOptions.TlsDirectory)}"]);
+        var certificate = TlsCertificate.LoadOrCreate(directory, TimeProvider.System);
+        return webHost
+            .UseUrls($"{httpUrls};https://localhost:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}")
+            .ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
     }
 
     /// <summary>The people and clients of directory.yaml, whose groups come from the identity catalogue.</summary>
@@ -117,7 +154,8 @@ public static class DevServicesExtensions
                 }
             });
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DevServicesOptions>, DevServicesOptionsValidator>());
-            services.TryAddSingleton(TimeProvider.System);
+            services.TryAddSingleton(_ => new DevClock(TimeProvider.System));
+            services.TryAddSingleton<TimeProvider>(sp => sp.GetRequiredService<DevClock>());
             services.TryAddSingleton<SigningKey>();
             services.AddHostedService<DevServicesStartup>();
         }

@@ -32,6 +32,11 @@ internal sealed class DevServicesStartup(IServiceProvider services, IOptions<Dev
             logger.SignInReady(settings.SignInIssuer, people.File, people.People.Count, people.Clients.Count, string.Join(", ", settings.DirectoryReaders));
         }
 
+        if (settings.TlsPort > 0)
+        {
+            logger.TlsListenerReady(settings.TlsPort, Path.Combine(TlsCertificate.ResolveDirectory(settings.TlsDirectory), TlsCertificate.BundleFile));
+        }
+
         if (services.GetService<SampleTables>() is { } tables)
         {
             if (await StorageProbe.CheckAsync(settings.StorageConnectionString, StorageProbe.Timeout, cancellationToken) is { } problem)

@@ -15,11 +15,12 @@ builder.Services
 
 // A failed start is reported once, below, as one line; the host would log it again with a stack trace.
 builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
-{
-    // One address for clients and for the tokens' issuer, unless urls / ASPNETCORE_URLS says otherwise.
-    builder.WebHost.UseUrls(builder.Configuration.GetValue($"{DevServicesOptions.Section}:PublicUrl", new Uri("http://127.0.0.1:7080"))!.GetLeftPart(UriPartial.Authority));
-}
+// One address for clients and for the tokens' issuer, unless urls / ASPNETCORE_URLS says otherwise; plus the
+// HTTPS listener on localhost when DevServices:TlsPort is set.
+var urls = builder.Configuration[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } configured
+    ? configured
+    : builder.Configuration.GetValue($"{DevServicesOptions.Section}:PublicUrl", new Uri("http://127.0.0.1:7080"))!.GetLeftPart(UriPartial.Authority);
+builder.WebHost.UseDevServicesUrls(builder.Configuration, urls);
 
 try
 {

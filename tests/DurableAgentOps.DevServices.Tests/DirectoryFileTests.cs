@@ -78,6 +78,40 @@ public sealed class DirectoryFileTests(DevServicesFixture services)
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("clientId: 6f1c0a10-0000-4000-8000-0000000000a1", "clientId: api", 13, "delegating app 'api': clientId must be a GUID")]
+    [InlineData("federatedIdentity: 6f1c0a10-0000-4000-8000-0000000000a2", "federatedIdentity: 6f1c0a10-0000-4000-8000-0000000000a1", 15, "federatedIdentity must be a managed identity, not the app's own client id")]
+    [InlineData("    identifierUri: api://durableagentops\n", "", 13, "needs a clientId, an identifierUri and a federatedIdentity")]
+    [InlineData("[calls.read]", "[crm/calls.read]", 17, "must list permission names (calls.read), without '/', spaces or .default")]
+    [InlineData("    permissions:", "    scopes:", 16, "unknown key 'scopes'")]
+    public async Task Start_BrokenDelegatingApp_FailsNamingLineAndProblem(string find, string replace, int line, string problem)
+    {
+        var text = Valid + "\n" + """
+            delegatingApps:
+              api:
+                clientId: 6f1c0a10-0000-4000-8000-0000000000a1
+                identifierUri: api://durableagentops
+                federatedIdentity: 6f1c0a10-0000-4000-8000-0000000000a2
+                permissions:
+                  api://durableagentops/crm: [calls.read]
+            """;
+        var file = await WriteDirectoryAsync(text.Replace(find.Replace("\\n", "\n", StringComparison.Ordinal), replace, StringComparison.Ordinal));
+
+        var error = await Assert.ThrowsAsync<DevServicesStartupException>(() => StartAsync(file));
+
+        Assert.Contains($"{file}:{line}:", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ShippedDirectory_DelegatingApp_IsTheHostApiWithItsFederatedIdentityAndConsentedPermissions()
+    {
+        var app = Assert.Single(services.Host.Service<People.DevDirectory>().DelegatingApps);
+
+        Assert.Equal(("agentops-api", "6f1c0a10-0000-4000-8000-0000000000a1", "api://durableagentops", "6f1c0a10-0000-4000-8000-0000000000a2"), (app.Name, app.ClientId, app.IdentifierUri, app.FederatedIdentity));
+        Assert.Equal(["calls.read", "notes.create"], app.Permissions["api://durableagentops/crm"]);
+    }
+
     [Fact]
     public async Task Start_UnclosedFlowList_FailsNamingTheFile()
     {

@@ -30,7 +30,7 @@ public sealed class GraphDirectoryTests(DevServicesFixture services)
         Assert.Equal(["https://graph.microsoft.com"], token.Audiences);
         Assert.Equal(Reader, token.Subject);
         Assert.Equal(services.Host.BaseUrl.ToString(), token.Issuer);
-        Assert.Equal(["User.Read.All", "GroupMember.Read.All"], token.GetPayloadValue<string[]>("roles"));
+        Assert.Equal(["User.Read.All", "GroupMember.Read.All", "User.RevokeSessions.All"], token.GetPayloadValue<string[]>("roles"));
     }
 
     [Fact]

@@ -32,11 +32,11 @@ public sealed class SignInTests(DevServicesFixture services) : IDisposable
         Assert.Equal(Authority + "/keys", metadata.GetProperty("jwks_uri").GetString());
         Assert.Equal(Authority + "/logout", metadata.GetProperty("end_session_endpoint").GetString());
         Assert.Equal(["code"], Strings(metadata, "response_types_supported"));
-        Assert.Equal(["authorization_code"], Strings(metadata, "grant_types_supported"));
+        Assert.Equal(["authorization_code", "urn:ietf:params:oauth:grant-type:jwt-bearer", "refresh_token"], Strings(metadata, "grant_types_supported"));
         Assert.Equal(["S256"], Strings(metadata, "code_challenge_methods_supported"));
         Assert.Equal(["public"], Strings(metadata, "subject_types_supported"));
         Assert.Equal(["RS256"], Strings(metadata, "id_token_signing_alg_values_supported"));
-        Assert.Equal(["none"], Strings(metadata, "token_endpoint_auth_methods_supported"));
+        Assert.Equal(["none", "private_key_jwt"], Strings(metadata, "token_endpoint_auth_methods_supported"));
         Assert.Contains("openid", Strings(metadata, "scopes_supported"));
         Assert.Superset(new HashSet<string> { "oid", "tid", "roles", "groups", "scp", "azp", "nonce" }, Strings(metadata, "claims_supported").ToHashSet());
     }

@@ -17,10 +17,17 @@ internal static class GraphApi
         graph.MapGet("/users/{idOrUserPrincipalName}", GetUser).RequiresGraphPermission("User.Read.All");
         graph.MapGet("/users/{idOrUserPrincipalName}/transitiveMemberOf", GetMemberOf).RequiresGraphPermission("GroupMember.Read.All");
         graph.MapGet("/groups/{groupId}/transitiveMembers", GetMembers).RequiresGraphPermission("GroupMember.Read.All");
+        graph.MapPost("/users/{idOrUserPrincipalName}/revokeSignInSessions", RevokeSignInSessions).RequiresGraphPermission("User.RevokeSessions.All");
     }
 
     private static IResult GetUser(string idOrUserPrincipalName, DevDirectory directory) =>
         directory.FindPerson(idOrUserPrincipalName) is { } person ? Results.Json(User(person, withType: false), DevJson.Options) : NotFound(idOrUserPrincipalName);
+
+    /// <summary>As Graph: every refresh token and session of the person issued before now stops working; answers {"value": true}.</summary>
+    private static IResult RevokeSignInSessions(string idOrUserPrincipalName, DevDirectory directory, Delegation.SessionRevocations revocations, TimeProvider time, ILoggerFactory loggers) =>
+        Delegation.DelegationEndpoints.Revoke(idOrUserPrincipalName, directory, revocations, time, loggers.CreateLogger(Delegation.DelegationEndpoints.LogCategory), "Graph revokeSignInSessions") is null
+            ? NotFound(idOrUserPrincipalName)
+            : Results.Json(new Dictionary<string, object> { ["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", ["value"] = true }, DevJson.Options);
 
     private static IResult GetMemberOf(string idOrUserPrincipalName, DevDirectory directory) =>
         directory.FindPerson(idOrUserPrincipalName) is { } person

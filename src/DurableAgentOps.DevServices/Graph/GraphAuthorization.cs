@@ -16,7 +16,7 @@ internal sealed class GraphAuthorization(string permission) : IEndpointFilter
     {
         var http = context.HttpContext;
         var services = http.RequestServices;
-        var (caller, reason) = await services.GetRequiredService<TokenValidator>().ValidateAsync(http.Request.Headers.Authorization.ToString(), audience: null);
+        var (caller, reason) = await services.GetRequiredService<TokenValidator>().ValidateAsync(http.Request.Headers.Authorization.ToString(), audience: null, acceptDelegated: false);
         var options = services.GetRequiredService<IOptions<DevServicesOptions>>().Value;
         object? result;
         if (caller is null)

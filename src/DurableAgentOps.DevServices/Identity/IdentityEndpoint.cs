@@ -1,4 +1,6 @@
 using DurableAgentOps.Core.Model;
+using DurableAgentOps.DevServices.Delegation;
+using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
 
@@ -35,10 +37,16 @@ internal static class IdentityEndpoint
             }, DevJson.Options);
         });
         endpoints.MapGet("/.well-known/jwks.json", (SigningKey key) => Results.Text(key.JwksJson, "application/json"));
-        endpoints.MapGet("/_dev/token-requests", (TokenRequestCounter counter) => Results.Json(counter.Snapshot(), DevJson.Options));
-        endpoints.MapDelete("/_dev/token-requests", (TokenRequestCounter counter) =>
+        endpoints.MapGet("/_dev/token-requests", (TokenRequestCounter counter, IServiceProvider services) =>
+        {
+            // Workload token counts per (client id, resource), then the delegated grants issued (never a token value).
+            var rows = counter.Snapshot().Cast<object>().Concat(services.GetService<DelegatedGrantLog>()?.Snapshot() ?? []).ToList();
+            return Results.Json(rows, DevJson.Options);
+        });
+        endpoints.MapDelete("/_dev/token-requests", (TokenRequestCounter counter, IServiceProvider services) =>
         {
             counter.Clear();
+            services.GetService<DelegatedGrantLog>()?.Clear();
             return Results.NoContent();
         });
     }
@@ -67,9 +75,10 @@ internal static class IdentityEndpoint
         var prefix = options.Value.AudiencePrefix;
         var system = resource is not null && resource.StartsWith(prefix, StringComparison.Ordinal) ? resource[prefix.Length..] : null;
         var graph = resource == TokenIssuer.GraphResource;
-        if (!graph && (system is null || !directory.IsSystem(system)))
+        var exchange = resource == DelegatedGrants.TokenExchangeAudience;
+        if (!graph && !exchange && (system is null || !directory.IsSystem(system)))
         {
-            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource", $"resource '{resource}' is not a system of the catalogue ({prefix}<system>)", clientId);
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource", $"resource '{resource}' is not a system of the catalogue ({prefix}<system>), {TokenIssuer.GraphResource} or {DelegatedGrants.TokenExchangeAudience}", clientId);
         }
 
         counter.Requested(clientId ?? string.Empty, resource!);
@@ -87,10 +96,23 @@ internal static class IdentityEndpoint
                 : GetGraphToken(clientId, directory, issuer, counter, options.Value, logger);
         }
 
+        if (exchange)
+        {
+            return app == CallingApp.Writer
+                ? Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"Identity not found: {clientId} is not assigned to the writer app", clientId)
+                : GetExchangeToken(clientId, request.HttpContext.RequestServices.GetService<DevDirectory>(), issuer, counter, logger);
+        }
+
         var identity = directory.Find(clientId);
         if (identity is null)
         {
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request", $"Identity not found: {clientId}", clientId);
+        }
+
+        if (identity.Definition.IsDelegated)
+        {
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_request",
+                $"client id {clientId} ({identity.Name}) acts for people: it has no token of its own; it gets tokens through the on-behalf-of flow", clientId);
         }
 
         // As Azure attaches identities to apps: with a writer configured, a writer identity to the writer alone, and
@@ -123,6 +145,26 @@ internal static class IdentityEndpoint
         counter.Issued(reader, TokenIssuer.GraphResource);
         logger.WorkloadTokenIssued(reader, name ?? "directory reader", TokenIssuer.GraphResource);
         return Answer(token, TokenIssuer.GraphResource, reader);
+    }
+
+    /// <summary>
+    /// A token for api://AzureADTokenExchange: what a managed identity presents as a delegating app's client assertion
+    /// (a federated identity credential). Only for a managed identity some delegating app trusts.
+    /// </summary>
+    private static IResult GetExchangeToken(string clientId, DevDirectory? people, TokenIssuer issuer, TokenRequestCounter counter, ILogger logger)
+    {
+        var app = people?.FederatedBy(clientId);
+        if (app is null)
+        {
+            var trusted = people is null || people.DelegatingApps.Count == 0 ? "none" : string.Join(", ", people.DelegatingApps.Select(a => $"{a.FederatedIdentity} ({a.Name})"));
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource",
+                $"client id {clientId} may not get tokens for {DelegatedGrants.TokenExchangeAudience}: it is no delegating app's federatedIdentity (directory.yaml delegatingApps: {trusted})", clientId);
+        }
+
+        var token = issuer.IssueExchange(app.FederatedIdentity);
+        counter.Issued(app.FederatedIdentity, DelegatedGrants.TokenExchangeAudience);
+        logger.ExchangeTokenIssued(app.FederatedIdentity, DelegatedGrants.TokenExchangeAudience, app.Name);
+        return Answer(token, DelegatedGrants.TokenExchangeAudience, app.FederatedIdentity);
     }
 
     private static IResult Answer(IssuedToken token, string resource, string clientId) =>

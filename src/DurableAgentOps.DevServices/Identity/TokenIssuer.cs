@@ -17,7 +17,7 @@ internal sealed class TokenIssuer(SigningKey key, IOptions<DevServicesOptions> o
     public const string GraphResource = "https://graph.microsoft.com";
 
     /// <summary>Graph application permissions a directory reader's token carries.</summary>
-    public static readonly IReadOnlyList<string> GraphRoles = ["User.Read.All", "GroupMember.Read.All"];
+    public static readonly IReadOnlyList<string> GraphRoles = ["User.Read.All", "GroupMember.Read.All", "User.RevokeSessions.All"];
 
     public IssuedToken Issue(LocalIdentity identity, string resource, string system) =>
         Issue(identity, resource, system, time.GetUtcNow(), options.Value.TokenLifetime);
@@ -49,6 +49,10 @@ internal sealed class TokenIssuer(SigningKey key, IOptions<DevServicesOptions> o
     /// <summary>A Graph token for a directory reader; <paramref name="identityName"/> when it is also a catalogue identity.</summary>
     public IssuedToken IssueDirectoryReader(string clientId, string? identityName) =>
         Mint(clientId, identityName, GraphResource, GraphRoles, time.GetUtcNow(), options.Value.TokenLifetime, _ => { });
+
+    /// <summary>A managed identity's token for Entra's token exchange audience, used as a federated client assertion.</summary>
+    public IssuedToken IssueExchange(string clientId) =>
+        Mint(clientId, null, Delegation.DelegatedGrants.TokenExchangeAudience, [], time.GetUtcNow(), options.Value.TokenLifetime, _ => { });
 
     private IssuedToken Mint(
         string clientId, string? identityName, string resource, IReadOnlyList<string> roles, DateTimeOffset issuedAt, TimeSpan lifetime, Action<Utf8JsonWriter> more)

@@ -11,8 +11,11 @@ internal sealed class DevDirectory
     private readonly Dictionary<string, DevClient> clients;
     private readonly Dictionary<string, DevGroup> groups;
 
-    public DevDirectory(string file, string tenantId, IReadOnlyList<DevPerson> people, IReadOnlyList<DevClient> clients, IReadOnlyList<DevGroup> groups)
+    public DevDirectory(
+        string file, string tenantId, IReadOnlyList<DevPerson> people, IReadOnlyList<DevClient> clients, IReadOnlyList<DevGroup> groups,
+        IReadOnlyList<DevDelegatingApp>? delegatingApps = null)
     {
+        DelegatingApps = delegatingApps ?? [];
         File = file;
         TenantId = tenantId;
         People = people;
@@ -32,6 +35,16 @@ internal sealed class DevDirectory
     public IReadOnlyList<DevPerson> People { get; }
 
     public IReadOnlyList<DevClient> Clients { get; }
+
+    /// <summary>The apps that act for people through the on-behalf-of flow.</summary>
+    public IReadOnlyList<DevDelegatingApp> DelegatingApps { get; }
+
+    public DevDelegatingApp? FindDelegatingApp(string? clientId) =>
+        clientId is null ? null : DelegatingApps.FirstOrDefault(a => string.Equals(a.ClientId, clientId, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The delegating app whose federated credential is the managed identity <paramref name="clientId"/>.</summary>
+    public DevDelegatingApp? FederatedBy(string? clientId) =>
+        clientId is null ? null : DelegatingApps.FirstOrDefault(a => string.Equals(a.FederatedIdentity, clientId, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A person by object id or by user principal name.</summary>
     public DevPerson? FindPerson(string? idOrName) =>

@@ -14,7 +14,8 @@ internal sealed class DirectoryFile
 {
     public const string FileName = "directory.yaml";
 
-    private static readonly HashSet<string> TopKeys = ["tenantId", "people", "clients"];
+    private static readonly HashSet<string> TopKeys = ["tenantId", "people", "clients", "delegatingApps"];
+    private static readonly HashSet<string> AppKeys = ["clientId", "identifierUri", "federatedIdentity", "permissions"];
     private static readonly HashSet<string> PersonKeys = ["id", "name", "roles", "groups"];
     private static readonly HashSet<string> ClientKeys = ["description", "redirectUris"];
 
@@ -92,6 +93,7 @@ internal sealed class DirectoryFile
         var groups = CatalogueGroups();
         var people = top.TryGetValue("people", out var peopleNode) ? ReadPeople(peopleNode, groups) : [];
         var clients = top.TryGetValue("clients", out var clientsNode) ? ReadClients(clientsNode) : [];
+        var apps = top.TryGetValue("delegatingApps", out var appsNode) ? ReadDelegatingApps(appsNode) : [];
         if (people.Count == 0)
         {
             Problem(peopleNode?.Start ?? root.Start, "people must list at least one person");
@@ -102,7 +104,7 @@ internal sealed class DirectoryFile
             Problem(clientsNode?.Start ?? root.Start, "clients must list at least one client");
         }
 
-        return problems.Count > 0 ? null : new DevDirectory(file, tenantId!, people, clients, [.. groups.Values.OfType<DevGroup>()]);
+        return problems.Count > 0 ? null : new DevDirectory(file, tenantId!, people, clients, [.. groups.Values.OfType<DevGroup>()], apps);
     }
 
     /// <summary>The catalogue's groups by name; null for one without a local object id (it cannot be used here).</summary>
@@ -230,6 +232,79 @@ internal sealed class DirectoryFile
         }
 
         return clients;
+    }
+
+    private List<DevDelegatingApp> ReadDelegatingApps(YamlNode node)
+    {
+        var apps = new List<DevDelegatingApp>();
+        if (node is YamlScalarNode { Value: null or "" } || Mapping(node, "delegatingApps") is not { } map)
+        {
+            return apps;
+        }
+
+        foreach (var (keyNode, value) in map.Children)
+        {
+            var name = Scalar(keyNode, "a delegating app's name");
+            if (name is null || Mapping(value, $"delegating app '{name}'") is not { } appNode)
+            {
+                continue;
+            }
+
+            var what = $"delegating app '{name}'";
+            var fields = Entries(appNode, AppKeys, what);
+            var clientId = fields.TryGetValue("clientId", out var clientNode) ? GuidText(clientNode, $"{what}: clientId") : null;
+            var federated = fields.TryGetValue("federatedIdentity", out var federatedNode) ? GuidText(federatedNode, $"{what}: federatedIdentity") : null;
+            var identifierUri = fields.TryGetValue("identifierUri", out var uriNode) ? Scalar(uriNode, $"{what}: identifierUri") : null;
+            if (clientNode is null || federatedNode is null || uriNode is null)
+            {
+                Problem(appNode.Start, $"{what} needs a clientId, an identifierUri and a federatedIdentity (the managed identity whose token is its client assertion)");
+            }
+
+            if (identifierUri is not null && !Uri.TryCreate(identifierUri, UriKind.Absolute, out _))
+            {
+                Problem(uriNode!.Start, $"{what}: identifierUri '{identifierUri}' must be an absolute URI (api://...)");
+            }
+
+            if (clientId is not null && string.Equals(clientId, federated, StringComparison.OrdinalIgnoreCase))
+            {
+                Problem(federatedNode!.Start, $"{what}: federatedIdentity must be a managed identity, not the app's own client id");
+            }
+
+            if (clientId is not null && apps.Any(a => string.Equals(a.ClientId, clientId, StringComparison.OrdinalIgnoreCase)))
+            {
+                Problem(clientNode!.Start, $"{what}: client id {clientId} is another delegating app's");
+            }
+
+            var permissions = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            if (fields.TryGetValue("permissions", out var permissionsNode) && Mapping(permissionsNode, $"{what}: permissions") is { } permissionMap)
+            {
+                foreach (var (resourceNode, list) in permissionMap.Children)
+                {
+                    var resource = Scalar(resourceNode, $"{what}: a permission's resource");
+                    if (resource is null)
+                    {
+                        continue;
+                    }
+
+                    if (!Uri.TryCreate(resource, UriKind.Absolute, out _) || resource.EndsWith('/'))
+                    {
+                        Problem(resourceNode.Start, $"{what}: resource '{resource}' must be an absolute URI without a trailing '/' (api://durableagentops/<system>)");
+                    }
+
+                    var names = List(list, $"{what}: permissions of {resource}");
+                    if (names.Count == 0 || names.Any(n => n.Contains('/', StringComparison.Ordinal) || n.Contains(' ', StringComparison.Ordinal) || n == ".default"))
+                    {
+                        Problem(list.Start, $"{what}: permissions of {resource} must list permission names (calls.read), without '/', spaces or .default");
+                    }
+
+                    permissions[resource] = names;
+                }
+            }
+
+            apps.Add(new DevDelegatingApp(name, clientId ?? string.Empty, identifierUri ?? string.Empty, federated ?? string.Empty, permissions));
+        }
+
+        return apps;
     }
 
     private static bool IsUserPrincipalName(string name)

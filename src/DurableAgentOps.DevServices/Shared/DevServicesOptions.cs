@@ -52,6 +52,18 @@ public sealed class DevServicesOptions
     /// <summary>Azure Storage connection string of the sample systems' tables (bound from AzureWebJobsStorage).</summary>
     public string StorageConnectionString { get; set; } = "UseDevelopmentStorage=true";
 
+    /// <summary>
+    /// A second, HTTPS listener on localhost (MSAL accepts only https authorities); 0 = none. Every route is served on
+    /// both ports.
+    /// </summary>
+    public int TlsPort { get; set; }
+
+    /// <summary>
+    /// Where the HTTPS listener's self-signed certificate is kept (reused while valid) and published as
+    /// devservices-ca.pem and ca-bundle.pem (for SSL_CERT_FILE); when empty, a devservices-tls folder in the temp directory.
+    /// </summary>
+    public string? TlsDirectory { get; set; }
+
     /// <summary>The dev sign-in provider for people (section <c>DevServices:SignIn</c>).</summary>
     public DevSignInOptions SignIn { get; set; } = new();
 

@@ -18,6 +18,16 @@ internal sealed class DevServicesOptionsValidator : IValidateOptions<DevServices
 
         CheckLifetime(failures, $"{Section}:TokenLifetime", options.TokenLifetime);
         CheckLifetime(failures, $"{Section}:SignIn:TokenLifetime", options.SignIn.TokenLifetime);
+        CheckLifetime(failures, $"{Section}:SignIn:DelegatedTokenLifetime", options.SignIn.DelegatedTokenLifetime);
+        if (options.SignIn.RefreshTokenLifetime < TimeSpan.FromMinutes(1) || options.SignIn.RefreshTokenLifetime > TimeSpan.FromDays(365))
+        {
+            failures.Add($"{Section}:SignIn:RefreshTokenLifetime must be between 00:01:00 and 365.00:00:00, not {options.SignIn.RefreshTokenLifetime}");
+        }
+
+        if (options.TlsPort is < 0 or > 65535)
+        {
+            failures.Add($"{Section}:TlsPort must be 0 (no HTTPS listener) or a port 1-65535, not {options.TlsPort}");
+        }
 
         if (string.IsNullOrEmpty(options.AudiencePrefix) || !options.AudiencePrefix.EndsWith('/'))
         {

@@ -2,7 +2,7 @@ namespace DurableAgentOps.DevServices.Shared;
 
 /// <summary>
 /// Every log message of the dev services, so event ids stay unique: 1-99 start-up, 100-199 workload identity
-/// endpoint, 200-299 sample systems, 300-399 dev sign-in, 400-499 Graph-shaped directory. Tokens, codes, verifiers,
+/// endpoint, 200-299 sample systems, 300-399 dev sign-in, 400-499 Graph-shaped directory, 500-529 delegation (on-behalf-of, refresh, revocation, dev clock, HTTPS). Tokens, codes, verifiers,
 /// keys and the identity header are never arguments here.
 /// </summary>
 internal static partial class Logs
@@ -45,4 +45,22 @@ internal static partial class Logs
 
     [LoggerMessage(400, LogLevel.Information, "Graph {Method} {Path} -> {Status} (subject {Subject}) {Reason}")]
     public static partial void GraphRequest(this ILogger logger, string method, string path, int status, string subject, string reason);
+
+    [LoggerMessage(500, LogLevel.Information, "Delegated token issued ({Grant}) for {Person} ({PersonId}) to app {ClientId}, resource {Resource}, permissions {Permissions}")]
+    public static partial void DelegatedTokenIssued(this ILogger logger, string grant, string person, string personId, string clientId, string resource, string permissions);
+
+    [LoggerMessage(501, LogLevel.Warning, "Delegated grant refused ({Grant}): client {ClientId}: {Error}: {Description}")]
+    public static partial void DelegatedGrantRefused(this ILogger logger, string grant, string clientId, string error, string description);
+
+    [LoggerMessage(502, LogLevel.Information, "Sign-in sessions of {Person} ({PersonId}) revoked at {At} via {Route}: earlier refresh tokens and assertions are refused")]
+    public static partial void SessionsRevoked(this ILogger logger, string person, string personId, DateTimeOffset at, string route);
+
+    [LoggerMessage(503, LogLevel.Information, "Dev clock moved forward by {By}: now {Now}, offset {Offset}")]
+    public static partial void ClockAdvanced(this ILogger logger, TimeSpan by, DateTimeOffset now, TimeSpan offset);
+
+    [LoggerMessage(504, LogLevel.Information, "Token issued: managed identity {ClientId}, resource {Resource} (federated credential of delegating app {App})")]
+    public static partial void ExchangeTokenIssued(this ILogger logger, string clientId, string resource, string app);
+
+    [LoggerMessage(505, LogLevel.Information, "HTTPS listener on https://localhost:{Port}; trust it with SSL_CERT_FILE={Bundle}")]
+    public static partial void TlsListenerReady(this ILogger logger, int port, string bundle);
 }

@@ -1,3 +1,4 @@
+using DurableAgentOps.DevServices.Delegation;
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
@@ -28,6 +29,8 @@ internal static class SignInEndpoints
         signin.MapPost("/token", TokenEndpoint.ExchangeAsync).DisableAntiforgery();
         signin.MapGet("/logout", Logout);
         endpoints.MapPost("/_dev/signin/tokens", DevSignInTokens.Mint);
+        TenantEndpoints.Map(endpoints);
+        DelegationEndpoints.Map(endpoints);
     }
 
     private static IResult Discovery(IOptions<DevServicesOptions> options)
@@ -42,7 +45,7 @@ internal static class SignInEndpoints
             ["end_session_endpoint"] = issuer + "/logout",
             ["response_types_supported"] = new[] { "code" },
             ["response_modes_supported"] = new[] { "query" },
-            ["grant_types_supported"] = new[] { "authorization_code" },
+            ["grant_types_supported"] = new[] { "authorization_code", DelegatedGrants.JwtBearer, DelegatedGrants.RefreshToken },
             ["code_challenge_methods_supported"] = new[] { "S256" },
             ["scopes_supported"] = RequestedScope.OpenIdScopes.Order(StringComparer.Ordinal).ToArray(),
             ["claims_supported"] = new[]
@@ -52,7 +55,7 @@ internal static class SignInEndpoints
             },
             ["subject_types_supported"] = new[] { "public" },
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-            ["token_endpoint_auth_methods_supported"] = new[] { "none" },
+            ["token_endpoint_auth_methods_supported"] = new[] { "none", "private_key_jwt" },
         }, DevJson.Options);
     }
 

@@ -1,3 +1,4 @@
+using DurableAgentOps.DevServices.Delegation;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
 
@@ -5,7 +6,8 @@ namespace DurableAgentOps.DevServices.SignIn;
 
 /// <summary>
 /// POST /signin/token: the authorization code grant for public clients (RFC 6749 4.1.3, RFC 7636 4.5). Every binding
-/// of the code is checked: client, redirect URI, and the S256 verifier. Errors are RFC 6749 5.2 JSON with 400.
+/// of the code is checked: client, redirect URI, and the S256 verifier. Errors are RFC 6749 5.2 JSON with 400. The
+/// on-behalf-of and refresh grants of delegating apps are <see cref="DelegatedGrants"/>'.
 /// </summary>
 internal static class TokenEndpoint
 {
@@ -24,11 +26,19 @@ internal static class TokenEndpoint
         string? One(string name) => form[name] is { Count: 1 } values ? values[0] : null;
         string? grantType = One("grant_type"), clientId = One("client_id"), code = One("code"), redirectUri = One("redirect_uri"), verifier = One("code_verifier");
         var repeated = form.Keys.FirstOrDefault(k => form[k].Count > 1);
+        // The delegating apps' grants; a public client gets none of them (unsupported_grant_type below).
+        if (repeated is null && DelegatedGrants.Handles(grantType) && directory.FindDelegatingApp(clientId) is not null)
+        {
+            return await request.HttpContext.RequestServices.GetRequiredService<DelegatedGrants>().ExchangeAsync(form);
+        }
+
         var problem = (repeated, grantType, clientId, code, redirectUri, verifier) switch
         {
             ({ } name, _, _, _, _, _) => ("invalid_request", $"{name} is given more than once"),
             (_, null, _, _, _, _) => ("invalid_request", "grant_type is required"),
-            (_, not "authorization_code", _, _, _, _) => ("unsupported_grant_type", $"grant_type must be authorization_code, not '{grantType}'"),
+            (_, not "authorization_code", _, _, _, _) => ("unsupported_grant_type", DelegatedGrants.Handles(grantType)
+                ? $"grant_type {grantType} is only for delegating apps (directory.yaml delegatingApps); client '{clientId}' may use authorization_code"
+                : $"grant_type must be authorization_code, {DelegatedGrants.JwtBearer} (on-behalf-of) or {DelegatedGrants.RefreshToken}, not '{grantType}'"),
             _ when form.ContainsKey("client_secret") || form.ContainsKey("client_assertion") || request.Headers.Authorization.Count > 0 =>
                 ("invalid_client", "dev clients are public clients: send client_id and no secret or assertion"),
             (_, _, null, _, _, _) => ("invalid_request", "client_id is required"),

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace DurableAgentOps.DevServices.Storage;
 
 // The sample systems' records, as their APIs return them (camelCase JSON). Fields a workflow redacts in its
@@ -8,9 +10,15 @@ internal sealed record Contact(string Id, string AccountId, string Name, string 
 
 internal sealed record Call(string Id, string AccountId, DateTimeOffset Date, string Summary, string Outcome, string ContactId, string Transcript);
 
-internal sealed record CrmTask(string Id, string AccountId, string Subject, string? Body, string? DueDate, string? OwnerId, string CreatedBy, DateTimeOffset CreatedAt);
+// CreatedBy is the caller's subject: a workload identity's client id, or for a delegated call the person's object id,
+// with ActedBy the acting app's client id (absent for a service caller).
+internal sealed record CrmTask(
+    string Id, string AccountId, string Subject, string? Body, string? DueDate, string? OwnerId, string CreatedBy, DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActedBy = null);
 
-internal sealed record Note(string Id, string AccountId, string Subject, string? Body, string CreatedBy, DateTimeOffset CreatedAt);
+internal sealed record Note(
+    string Id, string AccountId, string Subject, string? Body, string CreatedBy, DateTimeOffset CreatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActedBy = null);
 
 internal sealed record Ticket(
     string Id, string Subject, string Description, string Priority, string Category, string Region,

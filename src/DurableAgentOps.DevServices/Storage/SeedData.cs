@@ -22,6 +22,17 @@ internal static class SeedData
         new("ACC-000007", "Litware <b>Labs</b>", "standard", "emea", "james.okafor@contoso.example", "emea-commercial"),
     ];
 
+    /// <summary>
+    /// The CRM's own sharing model (row-level security) for people: the teams whose accounts (and their calls, contacts,
+    /// notes and tasks) each person may see and write when an app acts for them. Service callers are not limited by it.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> CrmTeams = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["alice@contoso.example"] = ["emea-commercial"],
+        ["ana.silva@contoso.example"] = ["emea-enterprise", "amer-commercial"],
+        ["bob.manager@contoso.example"] = ["emea-commercial"],
+    };
+
     public static readonly Contact[] Contacts =
     [
         new("CNT-000001", "ACC-000001", "Lukas Becker", "Head of Procurement", "lukas.becker@fabrikam.example", "+49 30 5550 1201"),

@@ -89,7 +89,7 @@ internal static class CrmApi
         return await writes.CommitAsync(call, tables.CrmActivities, accountId, key, body, () =>
         {
             var task = new CrmTask(NewId("TASK"), accountId, fields["subject"], fields.GetValueOrDefault("body"), dueDate,
-                fields.GetValueOrDefault("ownerId"), call.Caller.Subject, time.GetUtcNow());
+                fields.GetValueOrDefault("ownerId"), call.Caller.Subject, time.GetUtcNow(), call.Caller.Delegated?.ActorClientId);
             return new WritePlan([new(TableTransactionActionType.Add, SampleTables.Row(accountId, "task-" + task.Id, task))], StatusCodes.Status201Created, task);
         });
     }
@@ -104,7 +104,7 @@ internal static class CrmApi
 
         return await writes.CommitAsync(call, tables.CrmActivities, accountId, key, body, () =>
         {
-            var note = new Note(NewId("NOTE"), accountId, fields["subject"], fields.GetValueOrDefault("body"), call.Caller.Subject, time.GetUtcNow());
+            var note = new Note(NewId("NOTE"), accountId, fields["subject"], fields.GetValueOrDefault("body"), call.Caller.Subject, time.GetUtcNow(), call.Caller.Delegated?.ActorClientId);
             return new WritePlan([new(TableTransactionActionType.Add, SampleTables.Row(accountId, "note-" + note.Id, note))], StatusCodes.Status201Created, note);
         });
     }
@@ -148,7 +148,21 @@ internal static class CrmApi
         }
 
         var account = found.Value.Record;
-        return (account, call.CheckRecord(record ?? accountId, RecordAttribute, account.Region));
+        return (account, call.CheckRecord(record ?? accountId, RecordAttribute, account.Region) ?? CheckShared(call, account));
+    }
+
+    /// <summary>Row-level security for a person (a delegated caller): only accounts of their CRM teams.</summary>
+    private static IResult? CheckShared(SystemCall call, Account account)
+    {
+        if (call.Caller.Delegated is not { } person)
+        {
+            return null;
+        }
+
+        var teams = SeedData.CrmTeams.GetValueOrDefault(person.UserPrincipalName) ?? [];
+        return teams.Contains(account.Team, StringComparer.Ordinal)
+            ? null
+            : call.Forbidden($"the CRM does not share account {account.Id} with {person.UserPrincipalName}");
     }
 
     private static string NewId(string prefix) => $"{prefix}-{Convert.ToHexString(Guid.NewGuid().ToByteArray(), 0, 5)}";

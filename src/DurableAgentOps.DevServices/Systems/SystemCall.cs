@@ -69,9 +69,15 @@ internal sealed class SystemCall(HttpContext http, SystemOperation operation)
         return Forbidden($"record {record} has {attribute} '{value}', outside the token's {attribute} scope [{string.Join(", ", allowed)}]");
     }
 
-    /// <summary>Every field a write sends must be in the token's xms_fields; a token without it may write no field.</summary>
+    /// <summary>Every field a write sends must be in the token's xms_fields; a workload token without it may write no field.</summary>
     private IResult? CheckFields(JsonElement body)
     {
+        // A delegated token carries the person's permissions, not a declaration's field list (that is the guard's).
+        if (Caller.Delegated is not null)
+        {
+            return null;
+        }
+
         var denied = body.EnumerateObject().Select(p => p.Name).FirstOrDefault(name => !Caller.Fields.Contains(name));
         return denied is null
             ? null

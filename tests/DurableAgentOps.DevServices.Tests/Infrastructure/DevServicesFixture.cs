@@ -26,16 +26,30 @@ public sealed class DevServicesFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The HTTPS listener's port (https://localhost:port), with its certificate and bundle in <see cref="TlsDirectory"/>.</summary>
+    public int TlsPort { get; private set; }
+
+    public string TlsDirectory { get; } = Path.Combine(Path.GetTempPath(), "devservices-tests-tls-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>https://localhost:port/ of the HTTPS listener.</summary>
+    public Uri HttpsBaseUrl => new($"https://localhost:{TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
+
     /// <summary>The X-IDENTITY-HEADER secret; tests never print it.</summary>
     public string IdentityHeader { get; } = Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
 
     public async Task InitializeAsync()
     {
         tables = await TablesEmulator.StartAsync();
+        TlsPort = Ports.Free();
         host = await DevServicesHost.StartAsync(new Dictionary<string, string?>
         {
             ["AzureWebJobsStorage"] = tables.ConnectionString,
             ["DevServices:IdentityHeader"] = IdentityHeader,
+            ["DevServices:TlsPort"] = TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DevServices:TlsDirectory"] = TlsDirectory,
+
+            // Under MSAL's 5-minute renewal window, so every AcquireTokenInLongRunningProcess refreshes.
+            ["DevServices:SignIn:DelegatedTokenLifetime"] = "00:02:00",
         });
         Http = new HttpClient { BaseAddress = host.BaseUrl };
 
@@ -50,6 +64,15 @@ public sealed class DevServicesFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Http.Dispose();
+        try
+        {
+            Directory.Delete(TlsDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
+
         if (host is not null)
         {
             await host.DisposeAsync();

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -43,7 +42,7 @@ public sealed class DevServicesHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(config);
-        builder.WebHost.UseUrls(baseUrl.GetLeftPart(UriPartial.Authority));
+        builder.WebHost.UseDevServicesUrls(builder.Configuration, baseUrl.GetLeftPart(UriPartial.Authority));
         var logs = new CapturedLogs();
         builder.Logging.ClearProviders().AddProvider(logs);
         services?.Invoke(builder.Services);
