@@ -131,8 +131,8 @@ public sealed class GovernanceOffTests(AzuriteFixture azurite, BrowserFixture br
     /// <summary>A host running as Development (set explicitly: only there may a switch be off) with <paramref name="switches"/> off.</summary>
     private Task<HostProcess> StartDevelopmentHostAsync(DevServicesProcess dev, params (string Key, string Value)[] switches)
     {
-        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName());
-        foreach (var (key, value) in dev.HostSettings().Concat(switches.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))))
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
+        foreach (var (key, value) in switches.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
         {
             settings[key] = value;
         }

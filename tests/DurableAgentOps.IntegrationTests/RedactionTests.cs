@@ -90,9 +90,9 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
 
         // The sample systems did get what they needed in clear (that is their data): redaction is about the product's state.
         var texts = new List<(string Where, string Text)>();
-        texts.AddRange(await TablesAsync());
-        texts.AddRange(await BlobsAsync());
-        texts.AddRange(await QueuesAsync());
+        texts.AddRange(await StorageScan.TablesAsync(azurite.ConnectionString, hub));
+        texts.AddRange(await StorageScan.BlobsAsync(azurite.ConnectionString, hub));
+        texts.AddRange(await StorageScan.QueuesAsync(azurite.ConnectionString, hub));
         foreach (var run in new[] { crm, support })
         {
             texts.Add(($"GET /api/runs/{run}", await host.Http.GetStringAsync($"/api/runs/{run}")));
@@ -178,80 +178,5 @@ public sealed partial class RedactionTests(AzuriteFixture azurite, Smtp4devProce
         using var response = await alice.PostAsJsonAsync($"/api/workflows/{workflow}/runs", new { input });
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!;
-    }
-
-    private async Task<List<(string, string)>> TablesAsync()
-    {
-        var service = new TableServiceClient(azurite.ConnectionString);
-        var found = new List<(string, string)>();
-        await foreach (var table in service.QueryAsync())
-        {
-            if (!table.Name.StartsWith(hub, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            await foreach (var entity in service.GetTableClient(table.Name).QueryAsync<TableEntity>())
-            {
-                var text = string.Join("\n", entity.Select(p => p.Value is byte[] bytes ? Decode(bytes) : p.Value?.ToString()));
-                found.Add(($"table {table.Name} {entity.PartitionKey}/{entity.RowKey}", text));
-            }
-        }
-
-        return found;
-    }
-
-    private async Task<List<(string, string)>> BlobsAsync()
-    {
-        var service = new BlobServiceClient(azurite.ConnectionString);
-        var found = new List<(string, string)>();
-        await foreach (var container in service.GetBlobContainersAsync())
-        {
-            if (!container.Name.StartsWith(hub, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            var client = service.GetBlobContainerClient(container.Name);
-            await foreach (var blob in client.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, null, default))
-            {
-                var content = (await client.GetBlobClient(blob.Name).DownloadContentAsync()).Value.Content.ToArray();
-                found.Add(($"blob {container.Name}/{blob.Name}", Decode(content)));
-            }
-        }
-
-        return found;
-    }
-
-    private async Task<List<(string, string)>> QueuesAsync()
-    {
-        var service = new QueueServiceClient(azurite.ConnectionString);
-        var found = new List<(string, string)>();
-        await foreach (var queue in service.GetQueuesAsync())
-        {
-            if (queue.Name.StartsWith(hub, StringComparison.OrdinalIgnoreCase))
-            {
-                foreach (var message in (await service.GetQueueClient(queue.Name).PeekMessagesAsync(32)).Value)
-                {
-                    found.Add(($"queue {queue.Name}", message.Body.ToString()));
-                }
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>Text of stored bytes; the engine gzips large messages and history, so those are unzipped first.</summary>
-    private static string Decode(byte[] bytes)
-    {
-        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
-        {
-            using var zip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-            using var plain = new MemoryStream();
-            zip.CopyTo(plain);
-            bytes = plain.ToArray();
-        }
-
-        return Encoding.UTF8.GetString(bytes);
     }
 }

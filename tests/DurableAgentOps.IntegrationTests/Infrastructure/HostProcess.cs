@@ -15,6 +15,9 @@ internal sealed class HostProcess : ServiceProcess
 
     public static readonly string VaultKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Encrypts the on-behalf-of sessions of runs that act for their starter (AgentOps:Delegation:CacheKey).</summary>
+    public static readonly string DelegationCacheKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private HostProcess(int port, IDictionary<string, string?> environment, bool testHost)
         : base(testHost ? RepoPaths.TestHostDll : RepoPaths.HostDll, port, environment.Append(new("Host__PublicBaseUrl", $"http://127.0.0.1:{port}")))
     {
@@ -58,6 +61,9 @@ internal sealed class HostProcess : ServiceProcess
         {
             settings[key] = value;
         }
+
+        // With DevServices the host can act for people (its HostSettings give the authority and the federated identity).
+        settings["AgentOps__Delegation__CacheKey"] = DelegationCacheKey;
 
         return settings;
     }
