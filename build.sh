@@ -93,6 +93,10 @@ wait_healthy() { # $1 = name, $2 = URL, $3 = log
 # The local stack of the demo and the approvals benchmark: smtp4dev, DevServices (identity endpoint, sign-in provider,
 # directory, sample systems) and the host, on fixed local ports; stopped by stop_services.
 BIN="bin/$CONFIG/net10.0" DEV=http://127.0.0.1:7080 API=http://127.0.0.1:7071 WRITER=http://127.0.0.1:7072 MAIL=http://127.0.0.1:5080 LOGS=.azurite
+# DevServices' HTTPS listener (MSAL's on-behalf-of flow needs an https authority): its self-signed certificate is kept
+# (and reused) in $DEV_TLS_DIR; a process that calls it gets SSL_CERT_FILE=$DEV_CA_BUNDLE (system roots + that certificate).
+DEV_TLS_PORT=7443 DEV_TLS_DIR=$ROOT/.azurite/tls
+DEV_CA_BUNDLE=$DEV_TLS_DIR/ca-bundle.pem DEV_AUTHORITY=https://localhost:$DEV_TLS_PORT/7d3e5c1a-0000-4000-8000-0000000000d0
 start_stack() {
   trap stop_services EXIT
   local bin=$BIN dev=$DEV api=$API writer=$WRITER mail=$MAIL logs=$LOGS
@@ -117,6 +121,7 @@ start_stack() {
   for _ in $(seq 1 150); do node -e "fetch('$mail/api/messages').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break; sleep 0.2; done
   say "starting the dev identity endpoint, sign-in provider and sample systems ($dev)"
   DevServices__IdentityHeader=$header DevServices__WriterIdentityHeader=$writerheader DevServices__PublicUrl=$dev \
+    DevServices__TlsPort=$DEV_TLS_PORT DevServices__TlsDirectory=$DEV_TLS_DIR \
     dotnet "src/DurableAgentOps.DevServices/$bin/DurableAgentOps.DevServices.dll" --urls $dev >$logs/devservices.log 2>&1 &
   PIDS+=($!)
   wait_healthy DevServices $dev $logs/devservices.log

@@ -13,12 +13,37 @@ namespace DurableAgentOps.IntegrationTests.Infrastructure;
 /// </summary>
 internal sealed class DevServicesProcess : ServiceProcess
 {
-    private DevServicesProcess(int port, string identityHeader, string writerIdentityHeader, IEnumerable<KeyValuePair<string, string?>> environment)
+    private DevServicesProcess(int port, int tlsPort, string tlsDirectory, string identityHeader, string writerIdentityHeader, IEnumerable<KeyValuePair<string, string?>> environment)
         : base(RepoPaths.DevServicesDll, port, environment)
     {
+        TlsPort = tlsPort;
+        TlsDirectory = tlsDirectory;
         IdentityHeader = identityHeader;
         WriterIdentityHeader = writerIdentityHeader;
     }
+
+    /// <summary>The host API's app registration: the delegating app (directory.yaml delegatingApps) delegated identities act through.</summary>
+    public const string DelegatingAppClientId = "6f1c0a10-0000-4000-8000-0000000000a1";
+
+    /// <summary>The managed identity whose token is the delegating app's client assertion (its federated credential).</summary>
+    public const string FederatedIdentityClientId = "6f1c0a10-0000-4000-8000-0000000000a2";
+
+    /// <summary>The HTTPS listener's port (https://localhost:port); every route is served there too.</summary>
+    public int TlsPort { get; }
+
+    /// <summary>Where DevServices keeps its certificate (devservices-ca.pem) and the bundle (ca-bundle.pem).</summary>
+    public string TlsDirectory { get; }
+
+    public string HttpsBaseUrl => $"https://localhost:{TlsPort}";
+
+    /// <summary>The MSAL authority of the on-behalf-of flow: https://localhost:port/tenantId (Entra shaped).</summary>
+    public string DelegationAuthority => $"{HttpsBaseUrl}/{TenantId}";
+
+    /// <summary>The system bundle plus the DevServices certificate: SSL_CERT_FILE for a process that must trust the listener.</summary>
+    public string CaBundlePath => Path.Combine(TlsDirectory, "ca-bundle.pem");
+
+    /// <summary>The DevServices certificate alone (PEM).</summary>
+    public string CaCertificatePath => Path.Combine(TlsDirectory, "devservices-ca.pem");
 
     /// <summary>The dev directory's tenant (directory.yaml); hosts accept only its people.</summary>
     public const string TenantId = "7d3e5c1a-0000-4000-8000-0000000000d0";
@@ -49,6 +74,12 @@ internal sealed class DevServicesProcess : ServiceProcess
         ["AgentOps__Auth__TenantId"] = TenantId,
         ["AgentOps__Directory__GraphBaseUrl"] = $"{BaseUrl}/graph/v1.0/",
         ["AgentOps__Directory__ClientId"] = HostClientId,
+
+        // Delegation (issue 18): MSAL's https authority, the federated managed identity, and trust for the listener
+        // (.NET on Linux reads SSL_CERT_FILE at start).
+        ["SSL_CERT_FILE"] = CaBundlePath,
+        ["AgentOps__Delegation__Authority"] = DelegationAuthority,
+        ["AgentOps__Delegation__ManagedIdentityClientId"] = FederatedIdentityClientId,
     };
 
     /// <summary>
@@ -67,14 +98,23 @@ internal sealed class DevServicesProcess : ServiceProcess
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
-    /// <summary>Starts DevServices; <paramref name="catalogue"/> replaces the shipped identities.yaml (a test's own identities and systems).</summary>
-    public static async Task<DevServicesProcess> StartAsync(AzuriteFixture azurite, string? catalogue = null)
+    /// <summary>
+    /// Starts DevServices with its HTTPS listener on a free port and its own TLS directory; <paramref name="catalogue"/>
+    /// replaces the shipped identities.yaml (a test's own identities and systems); <paramref name="delegatedTokenLifetime"/>
+    /// under 5 minutes makes MSAL refresh the delegated token at every step (default 1 h).
+    /// </summary>
+    public static async Task<DevServicesProcess> StartAsync(AzuriteFixture azurite, string? catalogue = null, TimeSpan? delegatedTokenLifetime = null)
     {
         var port = FreePort.Next();
+        var tlsPort = FreePort.Next();
+        var tlsDirectory = Path.Combine(Path.GetTempPath(), "agentops-devservices-tls-" + Guid.NewGuid().ToString("N")[..12]);
         var header = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var writerHeader = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var dev = new DevServicesProcess(port, header, writerHeader, new Dictionary<string, string?>
+        var dev = new DevServicesProcess(port, tlsPort, tlsDirectory, header, writerHeader, new Dictionary<string, string?>
         {
+            ["DevServices__TlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["DevServices__TlsDirectory"] = tlsDirectory,
+            ["DevServices__SignIn__DelegatedTokenLifetime"] = delegatedTokenLifetime?.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["DevServices__WriterIdentityHeader"] = writerHeader,
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["DevServices__PublicUrl"] = $"http://127.0.0.1:{port}",
@@ -86,6 +126,24 @@ internal sealed class DevServicesProcess : ServiceProcess
         await dev.WaitHealthyAsync(TimeSpan.FromSeconds(60));
         return dev;
     }
+
+    /// <summary>Revokes the person's sign-in sessions (POST /_dev/people/{upn}/revoke): their refresh tokens and assertions stop working.</summary>
+    public async Task RevokeAsync(string userPrincipalName)
+    {
+        using var response = await Http.PostAsync($"/_dev/people/{Uri.EscapeDataString(userPrincipalName)}/revoke", null);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Moves DevServices' clock forward (POST /_dev/clock): what it issues and validates sees the later time.</summary>
+    public async Task AdvanceClockAsync(TimeSpan by)
+    {
+        using var response = await Http.PostAsJsonAsync("/_dev/clock", new { advance = System.Xml.XmlConvert.ToString(by) });
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The delegated grants DevServices issued (on_behalf_of, refresh_token), oldest first; never token values.</summary>
+    public async Task<List<JsonElement>> DelegatedGrantsAsync() =>
+        [.. (await TokenLogAsync()).Where(r => r.TryGetProperty("kind", out var kind) && kind.GetString() == "delegated")];
 
     /// <summary>The systems' request log: who (token subject) did what.</summary>
     public async Task<List<JsonElement>> RequestsAsync(string? system = null) =>
@@ -109,8 +167,11 @@ internal sealed class DevServicesProcess : ServiceProcess
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>Token requests per (client id, resource), as the identity endpoint counted them.</summary>
+    /// <summary>Token requests per (client id, resource), as the identity endpoint counted them (delegated grants left out).</summary>
     public async Task<List<JsonElement>> TokenRequestsAsync() =>
+        [.. (await TokenLogAsync()).Where(r => !r.TryGetProperty("kind", out _))];
+
+    private async Task<List<JsonElement>> TokenLogAsync() =>
         await Http.GetFromJsonAsync<List<JsonElement>>("/_dev/token-requests") ?? [];
 
     /// <summary>A token straight from the identity endpoint, for a test reading a system as a given identity.</summary>
