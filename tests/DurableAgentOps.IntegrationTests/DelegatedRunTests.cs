@@ -93,8 +93,8 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var done = await WaitFinishedAsync(host, runId);
 
         Assert.Equal("Failed", done.GetProperty("status").GetString());
-        var failure = done.ToString();
-        Assert.Contains("403", failure, StringComparison.Ordinal);
+        var failure = done.GetProperty("failure").GetProperty("reason").GetString()!;
+        Assert.Contains("crm answered 403", failure, StringComparison.Ordinal);
         Assert.Contains("does not share account ACC-000001", failure, StringComparison.Ordinal);
         var crm = await dev.RequestsAsync("crm");
         Assert.Contains(crm, r => r.GetProperty("operation").GetString() == "crm.calls.read" && r.GetProperty("status").GetInt32() == 403);
@@ -123,8 +123,9 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var done = await WaitFinishedAsync(host, runId);
 
         Assert.Equal("Failed", done.GetProperty("status").GetString());
-        Assert.Contains("ScopeViolation", done.ToString(), StringComparison.Ordinal);
-        Assert.Contains("outside the step's scope", done.ToString(), StringComparison.Ordinal);
+        var reason = done.GetProperty("failure").GetProperty("reason").GetString()!;
+        Assert.Contains("ScopeViolation: step 'read-my-call' (identity crm-rep-reader)", reason, StringComparison.Ordinal);
+        Assert.Contains("region 'amer' is outside the step's scope", reason, StringComparison.Ordinal);
         var crm = await dev.RequestsAsync("crm");
         Assert.Contains(crm, r => r.GetProperty("operation").GetString() == "crm.accounts.read"); // the service read went
         Assert.DoesNotContain(crm, r => r.GetProperty("operation").GetString() == "crm.calls.read"); // the delegated one never left
@@ -135,7 +136,7 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     {
         // Tokens that MSAL renews at every step (they expire within its 5-minute margin), and a clock that moves two days
         // while the run waits: the write's token can only come from the session's refresh token, not from Alice's own.
-        var (dev, host) = await StartAsync(shortTokens: true);
+        var (dev, host) = await StartAsync(shortTokens: true, shortWorkloadTokens: true);
         var runId = await StartRunAsync(dev, host, Alice, "ACC-000002");
         await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
         using var bob = host.As(await dev.SignInAsync(Bob)); // signed in before the clock moves: the host keeps real time
@@ -147,11 +148,14 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var done = await WaitFinishedAsync(host, runId);
 
         Assert.True(done.GetProperty("outcome").GetString() == "completed", done.ToString());
-        var after = (await dev.DelegatedGrantsAsync()).Skip(before).ToList();
-        var refresh = Assert.Single(after, g => g.GetProperty("grant").GetString() == "refresh_token");
+        var grants = await dev.DelegatedGrantsAsync();
+        var opened = grants.First(g => g.GetProperty("grantType").GetString() == "on_behalf_of").GetProperty("issuedAt").GetDateTimeOffset();
+        var after = grants.Skip(before).ToList();
+        var refresh = Assert.Single(after, g => g.GetProperty("grantType").GetString() == "refresh_token");
         Assert.Equal(Alice, refresh.GetProperty("person").GetString());
         Assert.Contains("notes.create", refresh.GetProperty("scopes").ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain(after, g => g.GetProperty("grant").GetString() == "on_behalf_of"); // Alice's own token was not asked for again
+        Assert.True(refresh.GetProperty("issuedAt").GetDateTimeOffset() >= opened.AddDays(2), $"the write's token was issued at {refresh.GetProperty("issuedAt")}, the session opened at {opened}");
+        Assert.DoesNotContain(after, g => g.GetProperty("grantType").GetString() == "on_behalf_of"); // Alice's own token was not asked for again
         var post = (await dev.RequestsAsync("crm")).Single(r => r.GetProperty("method").GetString() == "POST");
         Assert.Equal(AliceOid, post.GetProperty("subject").GetString());
     }
@@ -168,9 +172,10 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var done = await WaitFinishedAsync(host, runId);
 
         Assert.Equal("Failed", done.GetProperty("status").GetString());
-        var failure = done.ToString();
-        Assert.Contains("no token acting for that person can be had any more", failure, StringComparison.Ordinal);
-        Assert.Contains("revoked", failure, StringComparison.Ordinal);
+        var failure = done.GetProperty("failure").GetProperty("reason").GetString()!;
+        Assert.Contains("acts for Alice Martin", failure, StringComparison.Ordinal);
+        Assert.Contains("the person's sessions were revoked", failure, StringComparison.Ordinal);
+        Assert.Contains("fails closed", failure, StringComparison.Ordinal);
         Assert.DoesNotContain(await dev.RequestsAsync("crm"), r => r.GetProperty("method").GetString() == "POST");
         var refusal = (await LedgerAsync(dev, host, runId)).Where(r => r.GetProperty("kind").GetString() == "refusal").Select(r => r.GetProperty("data").ToString());
         Assert.Contains(refusal, r => r.Contains("revoked", StringComparison.Ordinal));
@@ -226,9 +231,16 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
 
     private static string CrmReader => "6f1c0a10-0000-4000-8000-000000000001";
 
-    private async Task<(DevServicesProcess Dev, HostProcess Host)> StartAsync(string? catalogue = null, string? workflowsPath = null, bool shortTokens = false, string? hub = null)
+    /// <summary>
+    /// DevServices and a host. <c>shortTokens</c>: delegated tokens MSAL renews at every step. <c>shortWorkloadTokens</c>:
+    /// managed-identity tokens (the acting app's client assertion) renewed at every use too, because only DevServices'
+    /// clock moves in these tests, and a token the host cached by its own clock would look two days old to DevServices.
+    /// </summary>
+    private async Task<(DevServicesProcess Dev, HostProcess Host)> StartAsync(
+        string? catalogue = null, string? workflowsPath = null, bool shortTokens = false, string? hub = null, bool shortWorkloadTokens = false)
     {
-        var dev = await DevServicesProcess.StartAsync(azurite, catalogue, shortTokens ? TimeSpan.FromMinutes(2) : null);
+        var dev = await DevServicesProcess.StartAsync(azurite, catalogue, shortTokens ? TimeSpan.FromMinutes(2) : null,
+            shortWorkloadTokens ? new Dictionary<string, string?> { ["DevServices__TokenLifetime"] = "00:04:00" } : null);
         started.Add(dev);
         var settings = HostProcess.DefaultSettings(azurite, hub ?? EngineHost.NewHubName(), dev);
         if (workflowsPath is not null)

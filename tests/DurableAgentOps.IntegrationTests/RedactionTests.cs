@@ -1,11 +1,6 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using Azure.Data.Tables;
-using Azure.Storage.Blobs;
-using Azure.Storage.Queues;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 
 namespace DurableAgentOps.IntegrationTests;

@@ -98,7 +98,7 @@ public sealed class DelegatedTokens(
         catch (MsalException ex)
         {
             logger.DelegationRefused(call.RunId, call.ClientId, ex.ErrorCode);
-            throw new StepRefusedException($"identity {call.Identity.Name} acts for {call.Initiator}, and no token acting for that person can be had any more: {Describe(ex)}; the step fails closed and nothing was sent");
+            throw new StepRefusedException($"identity {call.Identity.Name} acts for {call.Initiator}, and the sign-in authority gave no token acting for that person: {Describe(ex)}; the step fails closed and nothing was sent");
         }
 
         var acted = Read(result.AccessToken, call.ClientId);
@@ -182,11 +182,16 @@ public sealed class DelegatedTokens(
         return new ActedFor(subject, name.Length <= Caller.MaxDisplayLength ? name : name[..Caller.MaxDisplayLength], actor);
     }
 
-    /// <summary>MSAL's error code and the authority's first sentence, never a token (MSAL's messages carry none).</summary>
+    /// <summary>
+    /// MSAL's error code and the authority's own description where MSAL quotes it (after "Original exception:"), else
+    /// MSAL's first line; never a token (neither carries one).
+    /// </summary>
     private static string Describe(MsalException ex)
     {
-        var message = ex.Message.Split('\n', 2)[0].Trim();
-        return $"{ex.ErrorCode}: {(message.Length <= 400 ? message : message[..400])}";
+        const string quoted = "Original exception:";
+        var at = ex.Message.IndexOf(quoted, StringComparison.Ordinal);
+        var message = (at >= 0 ? ex.Message[(at + quoted.Length)..] : ex.Message).Split('\n', 2)[0].Trim();
+        return $"{ex.ErrorCode}: {(message.Length <= 400 ? message : message[..400] + "…")}";
     }
 
     private static InvalidOperationException NotSetUp() =>

@@ -103,14 +103,15 @@ internal sealed class DevServicesProcess : ServiceProcess
     /// replaces the shipped identities.yaml (a test's own identities and systems); <paramref name="delegatedTokenLifetime"/>
     /// under 5 minutes makes MSAL refresh the delegated token at every step (default 1 h).
     /// </summary>
-    public static async Task<DevServicesProcess> StartAsync(AzuriteFixture azurite, string? catalogue = null, TimeSpan? delegatedTokenLifetime = null)
+    public static async Task<DevServicesProcess> StartAsync(
+        AzuriteFixture azurite, string? catalogue = null, TimeSpan? delegatedTokenLifetime = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var port = FreePort.Next();
         var tlsPort = FreePort.Next();
         var tlsDirectory = Path.Combine(Path.GetTempPath(), "agentops-devservices-tls-" + Guid.NewGuid().ToString("N")[..12]);
         var header = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var writerHeader = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var dev = new DevServicesProcess(port, tlsPort, tlsDirectory, header, writerHeader, new Dictionary<string, string?>
+        var environment = new Dictionary<string, string?>
         {
             ["DevServices__TlsPort"] = tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["DevServices__TlsDirectory"] = tlsDirectory,
@@ -122,7 +123,13 @@ internal sealed class DevServicesProcess : ServiceProcess
             ["DevServices__TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..10],
             ["DevServices__Catalogue"] = catalogue,
             ["Logging__LogLevel__Default"] = "Warning",
-        });
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[name] = value;
+        }
+
+        var dev = new DevServicesProcess(port, tlsPort, tlsDirectory, header, writerHeader, environment);
         await dev.WaitHealthyAsync(TimeSpan.FromSeconds(60));
         return dev;
     }
