@@ -104,6 +104,7 @@ start_stack() {
   local writerheader; writerheader=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')  # the writer's own, never printed
   local linkkey; linkkey=$(head -c 32 /dev/urandom | base64)                  # signs approval links, never printed
   local intentkey; intentkey=$(head -c 32 /dev/urandom | base64)              # signs write intents, never printed
+  local sessionkey; sessionkey=$(head -c 32 /dev/urandom | base64)            # encrypts on-behalf-of sessions, never printed
   # The evidence keys outlive one demo (so are its data in .azurite/data): earlier runs still verify and reveal.
   local keys=$logs/keys; mkdir -p "$keys"; chmod 700 "$keys"
   [ -s "$keys/vault.key" ] || (umask 077; head -c 32 /dev/urandom | base64 >"$keys/vault.key")  # seals redacted values
@@ -138,6 +139,8 @@ start_stack() {
     AgentOps__Email__Host=127.0.0.1 AgentOps__Email__Port=2525 AgentOps__Email__Security=None AgentOps__Email__From=approvals@contoso.example \
     AgentOps__Approvals__LinkSigningKey=$linkkey AgentOps__Evidence__VaultKey=$vaultkey AgentOps__Evidence__SigningKey="$signingkey" \
     AgentOps__Writer__Url=$writer AgentOps__Writer__IntentKey=$intentkey \
+    SSL_CERT_FILE=$DEV_CA_BUNDLE AgentOps__Delegation__Authority=$DEV_AUTHORITY \
+    AgentOps__Delegation__ManagedIdentityClientId=6f1c0a10-0000-4000-8000-0000000000a2 AgentOps__Delegation__CacheKey=$sessionkey \
     AgentOps__Evidence__Enabled=${EVIDENCE:-true} ASPNETCORE_ENVIRONMENT=${HOST_ENVIRONMENT:-Production} \
     AgentOps__Telemetry__Console=${TELEMETRY_CONSOLE:-false} \
     dotnet "src/DurableAgentOps.Host/$bin/DurableAgentOps.Host.dll" --urls $api >$logs/host.log 2>&1 &
@@ -198,8 +201,36 @@ run_governed_demo() {
       for (const r of log) console.log(`  ${r.method.padEnd(5)} ${r.path.padEnd(width)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
     });' "$dev/_dev/requests?system=crm"
   run_mcp_demo
+  run_delegation_demo
   run_writer_demo
   run_investigation "$run"
+}
+
+# A workflow whose steps act for the person who starts it (on-behalf-of): the CRM sees that person, within their own rights.
+run_delegation_demo() {
+  local api=$API dev=$DEV logs=$LOGS cli="dotnet src/DurableAgentOps.Cli/$BIN/agentops.dll"
+  as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
+  say "crm-call-note acts for the person who starts it: explain says whose authority each step runs under"
+  $cli explain crm-call-note | grep -E "acts for|made as" | sed 's/^ *//' || true
+  say "alice starts it for ACC-000002: the host exchanges her sign-in for tokens that act for her (MSAL, on-behalf-of)"
+  node -e 'fetch(process.argv[1], { method: "DELETE" })' "$dev/_dev/requests"   # the CRM's log from here on is this run's
+  as alice run crm-call-note --input accountId=ACC-000002 --host $api | tee $logs/demo-delegated.log &
+  local watcher=$! run
+  run=$(gated_run_id $logs/demo-delegated.log) || die "the delegated run did not reach its approval gate; see $logs/host.log"
+  say "bob.manager approves; the note is written under alice's own name"
+  as bob login --dev bob.manager@contoso.example >/dev/null
+  as bob approve "$run" --comment "note reads well" --host $api
+  wait "$watcher" || die "the delegated run did not complete; see $logs/host.log"
+  as alice whoami >/dev/null && node -e '
+    fetch(process.argv[1], { headers: { authorization: "Bearer " + require(process.argv[2]).accessToken } }).then(r => r.json()).then(s => {
+      for (const st of s.steps) console.log(`  ${st.stepId.padEnd(13)} ${st.identity.padEnd(15)} ${st.actedFor ? "as " + st.actedFor.subjectName + " (" + st.actedFor.subjectId + "), app " + st.actedFor.actorClientId + " acting" : "its own identity"}`);
+    });' "$api/api/runs/$run" "$PWD/$logs/people/alice/login.json"
+  node -e '
+    fetch(process.argv[1]).then(r => r.json()).then(log => {
+      for (const r of log) console.log(`  ${r.method.padEnd(4)} ${r.path.padEnd(38)} ${String(r.status).padEnd(4)} as ${r.identityName} (${r.subject})`);
+    });' "$dev/_dev/requests?system=crm"
+  say "alice asks for ACC-000001: in EMEA, so the declared scope allows it, but the CRM does not share that account with her"
+  as alice run crm-call-note --input accountId=ACC-000001 --host $api || true
 }
 
 # isolation: separate-writer: the write runs in the writer, which alone holds finance-writer (workflows/identities.yaml, app: writer).
