@@ -62,7 +62,11 @@ internal sealed record StepDto(
     IReadOnlyList<string>? Operations,
     IReadOnlyList<string>? Records,
     int? DurationMs,
-    string? Outcome);
+    string? Outcome,
+    ActedForDto? ActedFor = null);
+
+/// <summary>A delegated step's two principals: the person it acted for and the app that acted.</summary>
+internal sealed record ActedForDto(string? SubjectId, string? SubjectName, string? ActorClientId);
 
 internal sealed record FailureDto(string? Step, string? Identity, string? Reason);
 

@@ -57,7 +57,11 @@ internal sealed class RunProgressWriter(TextWriter writer, string runId, string 
     internal static string StepLine(StepDto step)
     {
         var records = step.Records is { Count: > 0 } touched ? string.Join(", ", touched) : "nothing";
-        return $"  ✓ {step.StepId} ({KindName(step.Kind)}) as {step.Identity} [{step.ClientId}]: {step.Outcome}; touched {records}";
+        // A delegated step acted as the person, through the identity's app: say both, as the system saw them.
+        var who = step.ActedFor is { } acted
+            ? $"as {acted.SubjectName} ({acted.SubjectId}) through {step.Identity} [{acted.ActorClientId}]"
+            : $"as {step.Identity} [{step.ClientId}]";
+        return $"  ✓ {step.StepId} ({KindName(step.Kind)}) {who}: {step.Outcome}; touched {records}";
     }
 
     /// <summary>
