@@ -58,6 +58,22 @@ public sealed class ExplainHostTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ExplainHost_HostThatActsForNobody_SaysEachDelegatedStepCannotRunThere()
+    {
+        host.Host = () => FakeHost.HostAnswer(scopeGuard: true, evidence: true, actsForPeople: false);
+
+        var result = CliRunner.InProcess("explain", Path.Combine(CliRunner.ShippedWorkflows, "crm-call-note.yaml"), "--host", host.Url, "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var json = JsonDocument.Parse(result.Out);
+        var delegations = json.RootElement.GetProperty("steps").EnumerateArray()
+            .Where(s => s.TryGetProperty("delegation", out var d) && d.ValueKind == JsonValueKind.String).Select(s => s.GetProperty("delegation").GetString()!).ToList();
+        Assert.Equal(2, delegations.Count);
+        Assert.All(delegations, d => Assert.EndsWith("; not on this host: it is not set up to act for people (AgentOps:Delegation), so it refuses to start this workflow", d, StringComparison.Ordinal));
+        Assert.False(json.RootElement.GetProperty("host").GetProperty("actsForPeople").GetBoolean());
+    }
+
+    [Fact]
     public void ExplainHost_EvidenceOff_MarksTheEvidenceLinesInEveryFormat()
     {
         host.Host = () => FakeHost.HostAnswer(scopeGuard: true, evidence: false, "Development");
@@ -84,13 +100,13 @@ public sealed class ExplainHostTests : IAsyncLifetime
         var offline = CliRunner.InProcess("explain", Crm);
 
         Assert.Equal(0, online.ExitCode);
-        Assert.Contains("Host: Production environment, identities local; scope guard on, evidence on, writer none\n", online.Out, StringComparison.Ordinal);
-        Assert.Equal(offline.Out, online.Out.Replace("Host: Production environment, identities local; scope guard on, evidence on, writer none\n", string.Empty, StringComparison.Ordinal));
+        Assert.Contains("Host: Production environment, identities local; scope guard on, evidence on, writer none, acts for people yes\n", online.Out, StringComparison.Ordinal);
+        Assert.Equal(offline.Out, online.Out.Replace("Host: Production environment, identities local; scope guard on, evidence on, writer none, acts for people yes\n", string.Empty, StringComparison.Ordinal));
     }
 
     [Theory]
-    [InlineData(true, "writer yes", "Isolation: separate-writer: write steps run in the writer, a separate app that alone holds finance-writer;")]
-    [InlineData(false, "writer none", "(declared, not enforced by this host: this host has no writer (AgentOps:Writer:Url), so it refuses this workflow's writes)")]
+    [InlineData(true, "writer yes, acts for people yes", "Isolation: separate-writer: write steps run in the writer, a separate app that alone holds finance-writer;")]
+    [InlineData(false, "writer none, acts for people yes", "(declared, not enforced by this host: this host has no writer (AgentOps:Writer:Url), so it refuses this workflow's writes)")]
     public void ExplainHost_SeparateWriter_IsEnforcedOnlyOnAHostWithAWriter(bool separateWriter, string hostLine, string isolation)
     {
         host.Host = () => FakeHost.HostAnswer(scopeGuard: true, evidence: true, separateWriter: separateWriter);

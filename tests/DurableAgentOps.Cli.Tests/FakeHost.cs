@@ -55,10 +55,11 @@ internal sealed class FakeHost : IAsyncDisposable
     public Func<IResult> Host { get; set; } = () => HostAnswer(scopeGuard: true, evidence: true);
 
     /// <summary>A GET /api/host answer as the host writes it.</summary>
-    public static IResult HostAnswer(bool scopeGuard, bool evidence, string environment = "Production", string identities = "local", bool separateWriter = false) =>
+    public static IResult HostAnswer(
+        bool scopeGuard, bool evidence, string environment = "Production", string identities = "local", bool separateWriter = false, bool actsForPeople = true) =>
         Results.Json(new
         {
-            environment, development = environment == "Development", identitiesEnvironment = identities, scopeGuard, evidence, separateWriter,
+            environment, development = environment == "Development", identitiesEnvironment = identities, scopeGuard, evidence, separateWriter, actsForPeople,
             governanceOff = new[] { scopeGuard ? null : "scope-guard", evidence ? null : "evidence" }.OfType<string>(),
         });
 

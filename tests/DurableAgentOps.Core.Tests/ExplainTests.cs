@@ -191,12 +191,24 @@ public sealed class ExplainTests
     [Fact]
     public void Explain_DelegatedStepOnAHostWithoutTheGuard_LimitsItToThePersonAloneAndSaysWhy()
     {
-        var host = new HostGovernance("Development", true, "local", ScopeGuard: false, Evidence: true);
+        var host = new HostGovernance("Development", true, "local", ScopeGuard: false, Evidence: true, ActsForPeople: true);
 
         var step = ExplainCallNote(host: host).Steps.Single(s => s.Id == "read-my-call");
 
         Assert.Equal("acts for the initiator (delegated) via app 6f1c0a10-0000-4000-8000-0000000000a1, limited to what the person may do in crm "
             + $"(its declared scope, crm.calls.read on region: emea: {Enforcement.NotEnforced})", step.Delegation);
+    }
+
+    [Fact]
+    public void Explain_DelegatedStepOnAHostThatActsForNobody_SaysItCannotStartThere()
+    {
+        var host = new HostGovernance("Production", false, "local", ScopeGuard: true, Evidence: true, ActsForPeople: false);
+
+        var steps = ExplainCallNote(host: host).Steps;
+
+        Assert.EndsWith("; not on this host: it is not set up to act for people (AgentOps:Delegation), so it refuses to start this workflow",
+            steps.Single(s => s.Id == "write-note").Delegation, StringComparison.Ordinal);
+        Assert.Null(steps.Single(s => s.Id == "read-account").Delegation);
     }
 
     [Fact]

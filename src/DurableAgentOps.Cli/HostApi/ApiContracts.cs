@@ -81,9 +81,9 @@ internal sealed record PendingApprovalDto(
 /// an answer that is not this one is never read as "all enforced". A host that does not say whether it has a writer is
 /// read as having none (it refuses separate-writer writes).
 /// </summary>
-internal sealed record HostDto(string? Environment, bool? Development, string? IdentitiesEnvironment, bool? ScopeGuard, bool? Evidence, bool? SeparateWriter = null)
+internal sealed record HostDto(string? Environment, bool? Development, string? IdentitiesEnvironment, bool? ScopeGuard, bool? Evidence, bool? SeparateWriter = null, bool? ActsForPeople = null)
 {
     public Core.Governance.HostGovernance? ToGovernance() => ScopeGuard is { } guard && Evidence is { } evidence
-        ? new(Environment ?? "(unknown)", Development ?? false, IdentitiesEnvironment ?? Core.Model.IdentityCatalogue.LocalEnvironment, guard, evidence, SeparateWriter ?? false)
+        ? new(Environment ?? "(unknown)", Development ?? false, IdentitiesEnvironment ?? Core.Model.IdentityCatalogue.LocalEnvironment, guard, evidence, SeparateWriter ?? false, ActsForPeople ?? false)
         : null;
 }

@@ -178,7 +178,7 @@ internal static class ExplainRenderer
     private static Enforcement? ScopeNotEnforced(WorkflowExplanation e) => e.Steps.Select(s => s.ScopeEnforcement).FirstOrDefault(s => !s.Enforced);
 
     private static string HostLine(HostGovernance host) =>
-        $"{host.Environment} environment, identities {host.IdentitiesEnvironment}; scope guard {(host.ScopeGuard ? "on" : "OFF")}, evidence {(host.Evidence ? "on" : "OFF")}, writer {(host.SeparateWriter ? "yes" : "none")}";
+        $"{host.Environment} environment, identities {host.IdentitiesEnvironment}; scope guard {(host.ScopeGuard ? "on" : "OFF")}, evidence {(host.Evidence ? "on" : "OFF")}, writer {(host.SeparateWriter ? "yes" : "none")}, acts for people {(host.ActsForPeople ? "yes" : "no")}";
 
     private static string InputHeading(WorkflowExplanation e) =>
         e.Input.Count == 0 ? "Input: none accepted" : $"Input (at most {e.MaxInputBytes} bytes as JSON; no other field accepted)";

@@ -28,7 +28,7 @@ public static class WorkflowExplainer
         var guard = host is { ScopeGuard: false }
             ? Enforcement.DeclaredOnly($"this host's scope guard is off ({GovernanceSwitches.ScopeGuardSetting}=false, {host.Environment} host): calls leave unchecked, only the target system checks the token")
             : Enforcement.ByThisHost;
-        var steps = workflow.Steps.Select((step, i) => ExplainStep(workflow, catalogue, environment, step, i + 1, guard)).ToList();
+        var steps = workflow.Steps.Select((step, i) => ExplainStep(workflow, catalogue, environment, step, i + 1, guard, host)).ToList();
         var gates = workflow.Gates.Select(ExplainGate).ToList();
         var isolation = workflow.Isolation == Isolation.SeparateWriter
             ? new IsolationExplanation("separate-writer", SeparateWriterSummary(workflow), host is { SeparateWriter: false }
@@ -76,7 +76,7 @@ public static class WorkflowExplainer
     }
 
     private static StepExplanation ExplainStep(
-        WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment, StepDefinition step, int number, Enforcement guard)
+        WorkflowDefinition workflow, IdentityCatalogue catalogue, string environment, StepDefinition step, int number, Enforcement guard, HostGovernance? host)
     {
         var identity = catalogue.Find(step.Identity);
         var clientId = identity?.ClientIds.GetValueOrDefault(environment) ?? NotSet;
@@ -88,6 +88,10 @@ public static class WorkflowExplainer
 
         var (automatic, approval, gates) = DescribeApproval(workflow, step);
         var delegated = identity is { IsDelegated: true } ? DescribeDelegation(step, clientId, GuardsCalls(step) ? guard : Enforcement.ByThisHost) : null;
+        if (delegated is not null && host is { ActsForPeople: false })
+        {
+            delegated += $"; not on this host: it is not set up to act for people ({DelegationSetting}), so it refuses to start this workflow";
+        }
         if (delegated is not null && step.Kind == StepKind.Write)
         {
             approval += $"\nthe change is made as {MadeAs}";
@@ -98,6 +102,9 @@ public static class WorkflowExplainer
             step.Scope.Operations, records, step.Scope.Fields, automatic, approval, gates, GuardsCalls(step) ? guard : Enforcement.ByThisHost,
             calls.Count > 0 ? calls : null, delegated is null ? null : identity!.ActsFor.ToString().ToLowerInvariant(), delegated);
     }
+
+    /// <summary>The host's settings that let it act for people (on-behalf-of).</summary>
+    public const string DelegationSetting = "AgentOps:Delegation";
 
     /// <summary>Whom a delegated write is made as, in the approval column.</summary>
     public const string MadeAs = "the person who started the run (delegated: in their name, within their own rights)";

@@ -14,7 +14,12 @@ namespace DurableAgentOps.Core.Governance;
 /// Whether this host hands the write steps of separate-writer workflows to a writer (<c>AgentOps:Writer:Url</c>); without
 /// one it refuses them.
 /// </param>
-public sealed record HostGovernance(string Environment, bool Development, string IdentitiesEnvironment, bool ScopeGuard, bool Evidence, bool SeparateWriter = false)
+/// <param name="ActsForPeople">
+/// Whether this host can act for the person who starts a run (<c>AgentOps:Delegation</c>, on-behalf-of); without it it
+/// refuses to start workflows with delegated steps.
+/// </param>
+public sealed record HostGovernance(
+    string Environment, bool Development, string IdentitiesEnvironment, bool ScopeGuard, bool Evidence, bool SeparateWriter = false, bool ActsForPeople = false)
 {
     /// <summary>The switches that are off, by their recorded names; empty when the host enforces everything.</summary>
     public IReadOnlyList<string> GovernanceOff =>

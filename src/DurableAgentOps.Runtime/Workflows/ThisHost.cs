@@ -20,7 +20,8 @@ internal static class ThisHost
         var run = services.GetRequiredService<IOptions<AgentOpsRunOptions>>().Value;
         var evidence = services.GetRequiredService<IOptions<EvidenceOptions>>().Value;
         var writer = services.GetRequiredService<IOptions<WriterOptions>>().Value;
+        var delegation = services.GetRequiredService<IOptions<Identity.DelegationOptions>>().Value;
         return new HostGovernance(DevelopmentOnly.NameOf(environment), DevelopmentOnly.Allows(environment), run.Environment, run.ScopeGuardEnabled, evidence.Enabled,
-            writer.Url is not null && writer.Key is not null);
+            writer.Url is not null && writer.Key is not null, delegation.Enabled);
     }
 }
