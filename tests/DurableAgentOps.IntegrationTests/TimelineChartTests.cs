@@ -96,6 +96,58 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public void Render_DelegatedLane_IsHatchedAndLabelledAsThePersonWithALegendLine_TheServiceLaneIsNot()
+    {
+        const string App = "6f1c0a10-0000-4000-8000-0000000000a1";
+        JsonObject Step(string id, string identity, DateTimeOffset started, bool delegated) => new()
+        {
+            ["stepId"] = id, ["identity"] = identity, ["clientId"] = delegated ? App : "client-reader", ["operations"] = new JsonArray(), ["records"] = new JsonArray(),
+            ["outcome"] = "succeeded", ["startedAt"] = started.ToString("O", CultureInfo.InvariantCulture), ["durationMs"] = 200,
+            ["call"] = new JsonObject { ["activity"] = "ReadStepActivity" },
+            ["actedFor"] = delegated ? new JsonObject { ["subjectId"] = "t/alice", ["subjectName"] = "Alice Martin", ["actorClientId"] = App } : null,
+        };
+        var story = RunStory.From(EvidenceChain.Append("r3", ChainTip.Start, [
+            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-call-note" }),
+            new EvidenceEntry("step", T0.AddSeconds(0.2), Step("read-account", "crm-reader", T0, delegated: false)),
+            new EvidenceEntry("step", T0.AddSeconds(0.5), Step("read-my-call", "crm-rep-reader", T0.AddSeconds(0.3), delegated: true)),
+            new EvidenceEntry("run-end", T0.AddSeconds(1), new JsonObject { ["outcome"] = "completed" }),
+        ]));
+
+        var root = XElement.Parse(TimelineChart.Render(story));
+
+        var lanes = root.Descendants(Svg + "g").Where(g => ((string?)g.Attribute("class"))?.Split(' ').Contains("lane") == true).ToList();
+        var delegated = Assert.Single(lanes, l => (string?)l.Attribute("class") == "lane delegated");
+        Assert.Equal("crm-rep-reader", (string?)delegated.Attribute("data-lane"));
+        Assert.Equal("Alice Martin", (string?)delegated.Attribute("data-acted-for"));
+        Assert.StartsWith("crm-rep-reader · as Alice Martin", delegated.Elements(Svg + "text").First().Value, StringComparison.Ordinal);
+        Assert.StartsWith("delegated · app 6f1c0a10", delegated.Elements(Svg + "text").Last().Value, StringComparison.Ordinal);
+        Assert.Contains($"by the acting app {App}", delegated.Descendants(Svg + "title").Single().Value, StringComparison.Ordinal);
+        var service = Assert.Single(lanes, l => (string?)l.Attribute("data-lane") == "crm-reader");
+        Assert.Equal("lane", (string?)service.Attribute("class"));
+        Assert.DoesNotContain("as ", service.Value, StringComparison.Ordinal);
+
+        var bars = root.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "step-mark").ToDictionary(g => (string)g.Attribute("data-step")!, g => g.Element(Svg + "rect")!);
+        Assert.Equal("step delegated", (string?)bars["read-my-call"].Attribute("class")); // a pattern and an outline, not a colour alone
+        Assert.Equal("step", (string?)bars["read-account"].Attribute("class"));
+        Assert.Contains($"made as Alice Martin (delegated; subject t/alice, acting app {App})", bars["read-my-call"].Element(Svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("delegated", bars["read-account"].Element(Svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.Single(root.Descendants(Svg + "pattern"), p => (string?)p.Attribute("id") == "delegated-hatch");
+        Assert.Contains("a step made as a person through a delegated identity", root.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "legend-delegated").Value,
+            StringComparison.Ordinal);
+        Assert.Contains("Hatched bars are steps made as a person, through a delegated identity: crm-rep-reader as Alice Martin.", root.Element(Svg + "svg")!.Element(Svg + "desc")!.Value,
+            StringComparison.Ordinal);
+        Assert.Contains(".step.delegated{fill:url(#delegated-hatch)", TimelineChart.Style, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_ServiceIdentitiesOnly_HasNoDelegatedLaneLegendOrPattern()
+    {
+        var svg = TimelineChart.Render(TwoDayWait());
+
+        Assert.DoesNotContain("delegated", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Chart_TwoDayWaitInChromium_FitsAPhoneAndADesktopAndEveryBarIsVisible()
     {
         var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>chart</title>"

@@ -25,7 +25,7 @@ internal static class TimelineChart
         ".axis{stroke:#6e7781;stroke-width:1}.tick{font-size:10px;fill:#57606a}.grid{stroke:#eaeef2;stroke-width:1}" +
         ".gap{fill:#eaeef2;fill-opacity:.85}.break-mark{stroke:#57606a;stroke-width:1.5;fill:none}.gap-label{font-size:11px;font-weight:600;fill:#1b1f24}" +
         ".step{fill:#0969da}.step.delegated{fill:url(#delegated-hatch);stroke:#8250df;stroke-width:1.5}.step.failed{fill:#cf222e}" +
-        ".hatch-ground{fill:#fbefff}.hatch-line{stroke:#8250df;stroke-width:2}.lane-band.delegated{fill:#f8f4ff}.lane-name.delegated,.lane-sub.delegated{fill:#6639ba}.step-label{font-size:10px;fill:#1b1f24}" +
+        ".hatch-ground{fill:#fbefff}.hatch-line{stroke:#8250df;stroke-width:2}.lane-band.delegated{fill:#f8f4ff}.lane-name.delegated,.lane-sub.delegated{fill:#6639ba}.lane-name.delegated{font-size:11px}.step-label{font-size:10px;fill:#1b1f24}" +
         ".request{fill:#9a6700}.notice{fill:#8250df}.decision{fill:#1a7f37}.decision.rejected{fill:#cf222e}.ignored{fill:#6e7781}.escalation{fill:#bc4c00}" +
         ".refusal{fill:#cf222e}.run-mark{stroke:#57606a;stroke-dasharray:3 3}.legend{font-size:11px;fill:#1b1f24}" +
         ".links p{display:inline-block;margin:.3rem .5rem .3rem 0}" + IncidentReport.StackedTables;
@@ -80,12 +80,12 @@ internal static class TimelineChart
             var sub = lane == RunStory.GateLane ? "approvals and notices" : identity is null ? "refusals" : string.Join(", ", identity.ClientIds);
             if (identity?.AsWhom is { } asWhom)
             {
-                // "reader · as Name", and "delegated · client …" under it; the whole label as the lane's tooltip.
+                // "reader · as Name", and "delegated · app …" under it; the whole label, the app's client id in full, as the tooltip.
                 var name = $"{lane} · {asWhom}";
                 svg.Append(CultureInfo.InvariantCulture, $"<g class=\"lane delegated\" data-lane=\"{Encode(lane)}\" data-acted-for=\"{Encode(string.Join(", ", identity.ActedFor.Select(a => a.Person)))}\">")
                     .Append(CultureInfo.InvariantCulture, $"<rect class=\"lane-band delegated\" x=\"0\" y=\"{y}\" width=\"{Width}\" height=\"{LaneHeight}\"/>")
-                    .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-name delegated\" x=\"8\" y=\"{y + 20}\">{Encode(Cut(name, 30))}<title>{Encode($"{name} (delegated: its steps were made as that person, through {lane})")}</title></text>")
-                    .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-sub delegated\" x=\"8\" y=\"{y + 35}\">{Encode(Cut($"delegated · client {sub}", 40))}</text></g>");
+                    .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-name delegated\" x=\"8\" y=\"{y + 20}\">{Encode(Cut(name, 34))}<title>{Encode($"{name} (delegated: its steps were made as that person, through {lane}, by the acting app {sub})")}</title></text>")
+                    .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-sub delegated\" x=\"8\" y=\"{y + 35}\">{Encode(Cut($"delegated · app {sub}", 40))}</text></g>");
                 continue;
             }
 
