@@ -123,7 +123,7 @@ internal static class NoticeText
     public static string Identity(ApprovalNotice notice) => $"{notice.WriterIdentity} (client id {notice.WriterClientId})";
 
     /// <summary>
-    /// For a write made as a person (delegated): "Alice, who started the run: writer acts for them, so the change is made
+    /// For a write made as a person (delegated): "Name, who started the run: writer acts for them, so the change is made
     /// in their name, limited to what they may do in the system and to the scope below"; null for a service identity.
     /// </summary>
     public static string? MadeAs(ApprovalNotice notice) => notice.WriterActsFor is { } person
