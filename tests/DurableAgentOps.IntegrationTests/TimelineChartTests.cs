@@ -17,6 +17,7 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private const string App = "6f1c0a10-0000-4000-8000-0000000000a1";
 
     [Fact]
     public void Render_HostileIdentityStepAndApprover_IsWellFormedSvgWithTheValuesAsText()
@@ -98,21 +99,7 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
     [Fact]
     public void Render_DelegatedLane_IsHatchedAndLabelledAsThePersonWithALegendLine_TheServiceLaneIsNot()
     {
-        const string App = "6f1c0a10-0000-4000-8000-0000000000a1";
-        JsonObject Step(string id, string identity, DateTimeOffset started, bool delegated) => new()
-        {
-            ["stepId"] = id, ["identity"] = identity, ["clientId"] = delegated ? App : "client-reader", ["operations"] = new JsonArray(), ["records"] = new JsonArray(),
-            ["outcome"] = "succeeded", ["startedAt"] = started.ToString("O", CultureInfo.InvariantCulture), ["durationMs"] = 200,
-            ["call"] = new JsonObject { ["activity"] = "ReadStepActivity" },
-            ["actedFor"] = delegated ? new JsonObject { ["subjectId"] = "t/alice", ["subjectName"] = "Alice Martin", ["actorClientId"] = App } : null,
-        };
-        var story = RunStory.From(EvidenceChain.Append("r3", ChainTip.Start, [
-            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-call-note" }),
-            new EvidenceEntry("step", T0.AddSeconds(0.2), Step("read-account", "crm-reader", T0, delegated: false)),
-            new EvidenceEntry("step", T0.AddSeconds(0.5), Step("read-my-call", "crm-rep-reader", T0.AddSeconds(0.3), delegated: true)),
-            new EvidenceEntry("run-end", T0.AddSeconds(1), new JsonObject { ["outcome"] = "completed" }),
-        ]));
-
+        var story = Delegated();
         var root = XElement.Parse(TimelineChart.Render(story));
 
         var lanes = root.Descendants(Svg + "g").Where(g => ((string?)g.Attribute("class"))?.Split(' ').Contains("lane") == true).ToList();
@@ -137,6 +124,27 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
         Assert.Contains("Hatched bars are steps made as a person, through a delegated identity: crm-rep-reader as Alice Martin.", root.Element(Svg + "svg")!.Element(Svg + "desc")!.Value,
             StringComparison.Ordinal);
         Assert.Contains(".step.delegated{fill:url(#delegated-hatch)", TimelineChart.Style, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chart_DelegatedLaneInChromium_BarsAreHatchedAndTheLaneLabelFitsBesideTheBars()
+    {
+        var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>chart</title>"
+            + $"<style>body{{font-family:sans-serif;margin:0}}main{{padding:1rem}}{TimelineChart.Style}</style></head><body><main>{TimelineChart.Render(Delegated())}</main></body></html>";
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.SetContentAsync(html);
+
+        await PageChecks.SaveScreenshotAsync(page, "timeline-chart-delegated");
+        Assert.Equal("url(\"#delegated-hatch\")", await page.Locator("#lanes g.step-mark rect.step.delegated").EvaluateAsync<string>("r => getComputedStyle(r).fill"));
+        Assert.NotEqual(await page.Locator("#lanes g.step-mark rect.step.delegated").EvaluateAsync<string>("r => getComputedStyle(r).fill"),
+            await page.Locator("#lanes g.step-mark rect.step:not(.delegated)").EvaluateAsync<string>("r => getComputedStyle(r).fill"));
+        foreach (var label in new[] { "#lanes text.lane-name.delegated", "#lanes text.lane-sub.delegated" })
+        {
+            var right = await page.Locator(label).EvaluateAsync<double>("t => { const b = t.getBBox(); return b.x + b.width; }");
+            Assert.True(right <= 212, $"{label} ends at {right} of the 215 units left of the bars");
+        }
     }
 
     [Fact]
@@ -190,6 +198,24 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
             }),
             new EvidenceEntry("step", decided.AddSeconds(0.3), Step("write-followup", "crm-writer", decided.AddSeconds(0.1))),
             new EvidenceEntry("run-end", decided.AddSeconds(0.4), new JsonObject { ["outcome"] = "completed" }),
+        ]));
+    }
+
+    /// <summary>A service read and a read made as Alice through a delegated identity.</summary>
+    private static RunStory Delegated()
+    {
+        JsonObject Step(string id, string identity, DateTimeOffset started, bool delegated) => new()
+        {
+            ["stepId"] = id, ["identity"] = identity, ["clientId"] = delegated ? App : "client-reader", ["operations"] = new JsonArray(), ["records"] = new JsonArray(),
+            ["outcome"] = "succeeded", ["startedAt"] = started.ToString("O", CultureInfo.InvariantCulture), ["durationMs"] = 200,
+            ["call"] = new JsonObject { ["activity"] = "ReadStepActivity" },
+            ["actedFor"] = delegated ? new JsonObject { ["subjectId"] = "t/alice", ["subjectName"] = "Alice Martin", ["actorClientId"] = App } : null,
+        };
+        return RunStory.From(EvidenceChain.Append("r3", ChainTip.Start, [
+            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-call-note" }),
+            new EvidenceEntry("step", T0.AddSeconds(0.2), Step("read-account", "crm-reader", T0, delegated: false)),
+            new EvidenceEntry("step", T0.AddSeconds(0.5), Step("read-my-call", "crm-rep-reader", T0.AddSeconds(0.3), delegated: true)),
+            new EvidenceEntry("run-end", T0.AddSeconds(1), new JsonObject { ["outcome"] = "completed" }),
         ]));
     }
 

@@ -85,7 +85,7 @@ internal static class TimelineChart
                 svg.Append(CultureInfo.InvariantCulture, $"<g class=\"lane delegated\" data-lane=\"{Encode(lane)}\" data-acted-for=\"{Encode(string.Join(", ", identity.ActedFor.Select(a => a.Person)))}\">")
                     .Append(CultureInfo.InvariantCulture, $"<rect class=\"lane-band delegated\" x=\"0\" y=\"{y}\" width=\"{Width}\" height=\"{LaneHeight}\"/>")
                     .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-name delegated\" x=\"8\" y=\"{y + 20}\">{Encode(Cut(name, 34))}<title>{Encode($"{name} (delegated: its steps were made as that person, through {lane}, by the acting app {sub})")}</title></text>")
-                    .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-sub delegated\" x=\"8\" y=\"{y + 35}\">{Encode(Cut($"delegated · app {sub}", 40))}</text></g>");
+                    .Append(CultureInfo.InvariantCulture, $"<text class=\"lane-sub delegated\" x=\"8\" y=\"{y + 35}\">{Encode(Cut($"delegated · app {sub}", 32))}</text></g>");
                 continue;
             }
 
