@@ -148,6 +148,15 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public void ActedFor_DelegatedAndServiceStep_TheStepsTableNamesPersonSubjectAndActingAppOrTheIdentitysOwnAuthority()
+    {
+        var steps = Delegated().Steps.ToDictionary(s => s.StepId);
+
+        Assert.Equal($"Alice Martin (delegated; subject t/alice, acting app {App})", TimelinePage.ActedFor(steps["read-my-call"]));
+        Assert.Equal("its own authority (service identity)", TimelinePage.ActedFor(steps["read-account"]));
+    }
+
+    [Fact]
     public void Render_ServiceIdentitiesOnly_HasNoDelegatedLaneLegendOrPattern()
     {
         var svg = TimelineChart.Render(TwoDayWait());
