@@ -51,6 +51,19 @@ public sealed class ApprovalViewTests
         Assert.DoesNotContain("acts for", html, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("crm-call-note", "write-note", "Your approval is recorded — the change will be made as Alice Martin.")]
+    [InlineData("crm-followup", "write-followup", "Your approval is recorded — the change will be made.")]
+    public async Task WriteReceipt_Approved_SaysWhomTheChangeIsMadeAsOnlyForADelegatedWrite(string workflow, string stepId, string title)
+    {
+        var http = Http();
+        var receipt = new DecisionReceipt($"{workflow}-0123456789ab", "manager-review", stepId, "d1", new PrincipalRef("t/bob", "Bob Manager", null), true, "group", false);
+
+        await ApprovalRenderer.WriteReceiptAsync(http, View(workflow, stepId, "crm.notes.create"), BobSignedIn, receipt, new Uri("https://host/runs/r/overview"), Now);
+
+        Assert.Contains($"<strong>{title}</strong>", await ReadAsync(http), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task WriteWaiting_DelegatedWriterBeforeSignIn_ShowsNoNameAndNothingOfTheWriter()
     {

@@ -128,8 +128,9 @@ internal static class ApprovalRenderer
         var quorum = view.Snapshot?.Definition.FindGate(receipt.Gate)?.Quorum ?? wait.Quorum;
         var counted = wait.ApprovalsSoFar + (receipt.Approved && !receipt.AlreadyRecorded ? 1 : 0);
         var recorded = receipt.AlreadyRecorded ? "was already recorded" : "is recorded";
+        var madeAs = view.MadeAs is { } person ? $" as {person.Name}" : string.Empty; // a delegated write: in the name of the person who started the run
         var title = !receipt.Approved ? $"Your rejection {recorded} — the change will not be made."
-            : counted >= quorum ? (quorum == 1 ? $"Your approval {recorded} — the change will be made." : $"Your approval {recorded} — {quorum} of {quorum} approvals, the change will be made.")
+            : counted >= quorum ? (quorum == 1 ? $"Your approval {recorded} — the change will be made{madeAs}." : $"Your approval {recorded} — {quorum} of {quorum} approvals, the change will be made{madeAs}.")
             : $"Your approval {recorded} — {ApprovalWords.Progress(counted, quorum).Replace(" — ", ", ", StringComparison.Ordinal)}.";
         var page = new HtmlPage(Style)
             .Heading(receipt.Approved ? "You approved" : "You rejected")
