@@ -103,7 +103,7 @@ internal static class ApprovalWords
         return systems.Count == 0 ? Join(doing) : $"{Join(doing)} in {Join(systems)}";
     }
 
-    /// <summary>The first screen's line for a write made as a person: "Name, who started the run (delegated through writer)".</summary>
+    /// <summary>The first screen's line for a write made as a person: "Name, who started the run: the change is made in their name (delegated through writer)".</summary>
     public static string MadeAs(string person, string identity) => $"{person}, who started the run: the change is made in their name (delegated through {identity})";
 
     /// <summary>

@@ -8,9 +8,9 @@ namespace DurableAgentOps.Api.Evidence;
 /// <summary>
 /// The timeline page's chart: an SVG with a lane per identity (its steps as bars from start to end, never narrower than
 /// <see cref="MinBarWidth"/>; a delegated identity's lane is labelled with the person it acted for and its bars are
-/// hatched, not only coloured, with a legend line saying so) and a gate lane (requests, notices, decisions, ignored events, escalations), refusals marked
-/// on their identity's lane, on one time axis from the run's start, broken where a long wait would squeeze the steps
-/// (<see cref="TimelineAxis"/>). A title and a description name what it shows and point to the table that lists the
+/// hatched, not only coloured, with a legend line saying so) and a gate lane (requests, notices, decisions, ignored
+/// events, escalations), refusals marked on their identity's lane, on one time axis from the run's start, broken where a
+/// long wait would squeeze the steps (<see cref="TimelineAxis"/>). A title and a description name what it shows and point to the table that lists the
 /// same events as text. Positions are SVG attributes and looks are classes of the page's hashed stylesheet, so
 /// the page needs no inline style; every recorded value is HTML-encoded (labels and &lt;title&gt; tooltips).
 /// </summary>

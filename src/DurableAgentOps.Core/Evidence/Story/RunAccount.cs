@@ -7,7 +7,8 @@ namespace DurableAgentOps.Core.Evidence.Story;
 /// The report's opening: the run told in sentences, in the order it happened. Who started what and when, what was read,
 /// what the model drafted (quoted as untrusted text, cut short), who was asked, who decided with their words, what was
 /// written where under which identity, and how the run ended. A delegated read or write says whom it was made as
-/// (the person, with the identity it went through, the subject id and the acting app's client id). Ids and recorded values are code; the rest is prose.
+/// (the person, with the identity it went through, the subject id and the acting app's client id). Ids and recorded
+/// values are code; the rest is prose.
 /// </summary>
 internal static class RunAccount
 {

@@ -5,7 +5,8 @@ namespace DurableAgentOps.Core.Evidence.Story;
 
 /// <summary>
 /// The timeline for a terminal (`agentops timeline &lt;run&gt;`): the run, its lanes (one per identity, with client id,
-/// whom a delegated identity acted for, and steps), then one line per event with its offset from the start and its lane. Every value is made terminal-safe.
+/// whom a delegated identity acted for, and steps), then one line per event with its offset from the start and its
+/// lane. Every value is made terminal-safe.
 /// </summary>
 public static class TimelineText
 {
