@@ -24,6 +24,7 @@ public sealed class RunPageViewTests
         new HashSet<string>(StringComparer.Ordinal) { AppRoles.Starter }, null, null);
 
     private static readonly WorkflowSnapshot CrmFollowup = Snapshot();
+    private static readonly WorkflowSnapshot CrmCallNote = Snapshot("crm-call-note");
 
     [Fact]
     public async Task Render_FailedWrite_SaysWhichStepFailedInARedBanner_TheRawReasonOnlyToAnInvestigator()
@@ -75,9 +76,33 @@ public sealed class RunPageViewTests
         Assert.Contains("<strong>Bob Manager approved</strong><span class=\"meta\">today, 10:00 UTC · via Teams</span><span class=\"meta\">No comment.</span>", html, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Status, string Html)> RenderAsync(RunStatus status, bool investigator = false)
+    [Fact]
+    public async Task Render_DelegatedSteps_ShowAsThePersonViaTheIdentity_TheServiceStepAsItsIdentity()
     {
-        var access = new RunPageAccess(status, CrmFollowup, Initiator: true, ApproverOf: null, Reader: false, Investigator: investigator);
+        var acted = new ActedFor("t/alice", "Alice Martin", "6f1c0a10-0000-4000-8000-0000000000a1");
+        var status = Status("Running", "running", null, steps: [Step("read-account", StepKind.Read, "crm-reader"), Step("read-my-call", StepKind.Read, "crm-rep-reader") with { ActedFor = acted }],
+            definition: CrmCallNote) with { Workflow = "crm-call-note", CurrentStep = "draft-note" };
+
+        var (_, html) = await RenderAsync(status, definition: CrmCallNote);
+
+        Assert.Contains("done today, 09:00 UTC · as Alice Martin (delegated, via crm-rep-reader)</span>", html, StringComparison.Ordinal);
+        Assert.Contains("still to come · as Alice Martin (delegated, via crm-rep-writer)</span>", html, StringComparison.Ordinal); // the write, before it ran: the initiator
+        var service = html[html.IndexOf("<strong>Read the account (name, tier, region)</strong>", StringComparison.Ordinal)..];
+        Assert.StartsWith("<strong>Read the account (name, tier, region)</strong><span class=\"meta\">done today, 09:00 UTC · as crm-reader (", service, StringComparison.Ordinal);
+        Assert.DoesNotContain("delegated", service[..service.IndexOf("</li>", StringComparison.Ordinal)], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Render_ServiceIdentitiesOnly_SaysNothingOfDelegation()
+    {
+        var (_, html) = await RenderAsync(Status("Completed", "completed", "completed", steps: [Step("write-followup", StepKind.Write, "crm-writer")]));
+
+        Assert.DoesNotContain("delegated", html, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task<(int Status, string Html)> RenderAsync(RunStatus status, bool investigator = false, WorkflowSnapshot? definition = null)
+    {
+        var access = new RunPageAccess(status, definition ?? CrmFollowup, Initiator: true, ApproverOf: null, Reader: false, Investigator: investigator);
         var http = new DefaultHttpContext();
         http.Response.Body = new MemoryStream();
 
@@ -89,16 +114,16 @@ public sealed class RunPageViewTests
 
     private static RunStatus Status(
         string runtime, string phase, string? outcome, IReadOnlyList<StepSummary>? steps = null, IReadOnlyList<ApprovalRecord>? approvals = null,
-        ApprovalWait? wait = null, RunFailure? failure = null) =>
-        new("crm-followup-0123456789ab", "crm-followup", CrmFollowup.Sha256, runtime, phase, wait?.StepId, Alice, outcome, wait, steps ?? [], approvals ?? [],
+        ApprovalWait? wait = null, RunFailure? failure = null, WorkflowSnapshot? definition = null) =>
+        new("crm-followup-0123456789ab", "crm-followup", (definition ?? CrmFollowup).Sha256, runtime, phase, wait?.StepId, Alice, outcome, wait, steps ?? [], approvals ?? [],
             0, failure, Now.AddHours(-3), Now.AddMinutes(-5), [], []);
 
     private static StepSummary Step(string id, StepKind kind, string identity) =>
         new(id, kind, identity, "00000000-0000-0000-0000-000000000000", StepScope.Empty, [], [], Now.AddHours(-3), 10, "succeeded", "worker", null);
 
-    private static WorkflowSnapshot Snapshot()
+    private static WorkflowSnapshot Snapshot(string workflow = "crm-followup")
     {
-        var path = Path.Combine(RepoPaths.Root, "workflows", "crm-followup.yaml");
+        var path = Path.Combine(RepoPaths.Root, "workflows", $"{workflow}.yaml");
         var catalogue = WorkflowLoader.LoadCatalogue(Path.Combine(RepoPaths.Root, "workflows", "identities.yaml"));
         return WorkflowSnapshot.Create(WorkflowLoader.Load(path).Definition!, catalogue.Catalogue);
     }

@@ -17,6 +17,7 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
     private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+    private const string App = "6f1c0a10-0000-4000-8000-0000000000a1";
 
     [Fact]
     public void Render_HostileIdentityStepAndApprover_IsWellFormedSvgWithTheValuesAsText()
@@ -96,6 +97,74 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public void Render_DelegatedLane_IsHatchedAndLabelledAsThePersonWithALegendLine_TheServiceLaneIsNot()
+    {
+        var story = Delegated();
+        var root = XElement.Parse(TimelineChart.Render(story));
+
+        var lanes = root.Descendants(Svg + "g").Where(g => ((string?)g.Attribute("class"))?.Split(' ').Contains("lane") == true).ToList();
+        var delegated = Assert.Single(lanes, l => (string?)l.Attribute("class") == "lane delegated");
+        Assert.Equal("crm-rep-reader", (string?)delegated.Attribute("data-lane"));
+        Assert.Equal("Alice Martin", (string?)delegated.Attribute("data-acted-for"));
+        Assert.StartsWith("crm-rep-reader · as Alice Martin", delegated.Elements(Svg + "text").First().Value, StringComparison.Ordinal);
+        Assert.StartsWith("delegated · app 6f1c0a10", delegated.Elements(Svg + "text").Last().Value, StringComparison.Ordinal);
+        Assert.Contains($"by the acting app {App}", delegated.Descendants(Svg + "title").Single().Value, StringComparison.Ordinal);
+        var service = Assert.Single(lanes, l => (string?)l.Attribute("data-lane") == "crm-reader");
+        Assert.Equal("lane", (string?)service.Attribute("class"));
+        Assert.DoesNotContain("as ", service.Value, StringComparison.Ordinal);
+
+        var bars = root.Descendants(Svg + "g").Where(g => (string?)g.Attribute("class") == "step-mark").ToDictionary(g => (string)g.Attribute("data-step")!, g => g.Element(Svg + "rect")!);
+        Assert.Equal("step delegated", (string?)bars["read-my-call"].Attribute("class")); // a pattern and an outline, not a colour alone
+        Assert.Equal("step", (string?)bars["read-account"].Attribute("class"));
+        Assert.Contains($"made as Alice Martin (delegated; subject t/alice, acting app {App})", bars["read-my-call"].Element(Svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("delegated", bars["read-account"].Element(Svg + "title")!.Value, StringComparison.Ordinal);
+        Assert.Single(root.Descendants(Svg + "pattern"), p => (string?)p.Attribute("id") == "delegated-hatch");
+        Assert.Contains("a step made as a person through a delegated identity", root.Descendants(Svg + "g").Single(g => (string?)g.Attribute("class") == "legend-delegated").Value,
+            StringComparison.Ordinal);
+        Assert.Contains("Hatched bars are steps made as a person, through a delegated identity: crm-rep-reader as Alice Martin.", root.Element(Svg + "svg")!.Element(Svg + "desc")!.Value,
+            StringComparison.Ordinal);
+        Assert.Contains(".step.delegated{fill:url(#delegated-hatch)", TimelineChart.Style, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Chart_DelegatedLaneInChromium_BarsAreHatchedAndTheLaneLabelFitsBesideTheBars()
+    {
+        var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>chart</title>"
+            + $"<style>body{{font-family:sans-serif;margin:0}}main{{padding:1rem}}{TimelineChart.Style}</style></head><body><main>{TimelineChart.Render(Delegated())}</main></body></html>";
+        await using var context = await browser.Browser.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.SetContentAsync(html);
+
+        await PageChecks.SaveScreenshotAsync(page, "timeline-chart-delegated");
+        Assert.Equal("url(\"#delegated-hatch\")", await page.Locator("#lanes g.step-mark rect.step.delegated").EvaluateAsync<string>("r => getComputedStyle(r).fill"));
+        Assert.NotEqual(await page.Locator("#lanes g.step-mark rect.step.delegated").EvaluateAsync<string>("r => getComputedStyle(r).fill"),
+            await page.Locator("#lanes g.step-mark rect.step:not(.delegated)").EvaluateAsync<string>("r => getComputedStyle(r).fill"));
+        foreach (var label in new[] { "#lanes text.lane-name.delegated", "#lanes text.lane-sub.delegated" })
+        {
+            var right = await page.Locator(label).EvaluateAsync<double>("t => { const b = t.getBBox(); return b.x + b.width; }");
+            Assert.True(right <= 212, $"{label} ends at {right} of the 215 units left of the bars");
+        }
+    }
+
+    [Fact]
+    public void ActedFor_DelegatedAndServiceStep_TheStepsTableNamesPersonSubjectAndActingAppOrTheIdentitysOwnAuthority()
+    {
+        var steps = Delegated().Steps.ToDictionary(s => s.StepId);
+
+        Assert.Equal($"Alice Martin (delegated; subject t/alice, acting app {App})", TimelinePage.ActedFor(steps["read-my-call"]));
+        Assert.Equal("its own authority (service identity)", TimelinePage.ActedFor(steps["read-account"]));
+    }
+
+    [Fact]
+    public void Render_ServiceIdentitiesOnly_HasNoDelegatedLaneLegendOrPattern()
+    {
+        var svg = TimelineChart.Render(TwoDayWait());
+
+        Assert.DoesNotContain("delegated", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Chart_TwoDayWaitInChromium_FitsAPhoneAndADesktopAndEveryBarIsVisible()
     {
         var html = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>chart</title>"
@@ -138,6 +207,24 @@ public sealed class TimelineChartTests(BrowserFixture browser) : IClassFixture<B
             }),
             new EvidenceEntry("step", decided.AddSeconds(0.3), Step("write-followup", "crm-writer", decided.AddSeconds(0.1))),
             new EvidenceEntry("run-end", decided.AddSeconds(0.4), new JsonObject { ["outcome"] = "completed" }),
+        ]));
+    }
+
+    /// <summary>A service read and a read made as Alice through a delegated identity.</summary>
+    private static RunStory Delegated()
+    {
+        JsonObject Step(string id, string identity, DateTimeOffset started, bool delegated) => new()
+        {
+            ["stepId"] = id, ["identity"] = identity, ["clientId"] = delegated ? App : "client-reader", ["operations"] = new JsonArray(), ["records"] = new JsonArray(),
+            ["outcome"] = "succeeded", ["startedAt"] = started.ToString("O", CultureInfo.InvariantCulture), ["durationMs"] = 200,
+            ["call"] = new JsonObject { ["activity"] = "ReadStepActivity" },
+            ["actedFor"] = delegated ? new JsonObject { ["subjectId"] = "t/alice", ["subjectName"] = "Alice Martin", ["actorClientId"] = App } : null,
+        };
+        return RunStory.From(EvidenceChain.Append("r3", ChainTip.Start, [
+            new EvidenceEntry("run-start", T0, new JsonObject { ["workflow"] = "crm-call-note" }),
+            new EvidenceEntry("step", T0.AddSeconds(0.2), Step("read-account", "crm-reader", T0, delegated: false)),
+            new EvidenceEntry("step", T0.AddSeconds(0.5), Step("read-my-call", "crm-rep-reader", T0.AddSeconds(0.3), delegated: true)),
+            new EvidenceEntry("run-end", T0.AddSeconds(1), new JsonObject { ["outcome"] = "completed" }),
         ]));
     }
 

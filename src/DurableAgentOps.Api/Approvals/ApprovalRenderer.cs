@@ -1,4 +1,5 @@
 using DurableAgentOps.Api.Pages;
+using DurableAgentOps.Core.Model;
 using DurableAgentOps.Runtime.Approvals;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Workflows;
@@ -9,7 +10,8 @@ namespace DurableAgentOps.Api.Approvals;
 /// The approval page's screens, decision first. Before sign-in: only that a review waits, its deadline and a sign-in
 /// button (a forwarded mail or a scanner learns nothing). Signed in, someone who cannot decide: the reason, nothing
 /// else. An approver: the sentence, who asked, why, the deadline and the form on the first screen of a phone; the exact
-/// change, the writer, the answers and the identifiers below.
+/// change, the writer (for a write made as the person who started the run, said plainly on the first screen and in the
+/// writer's part), the answers and the identifiers below.
 /// </summary>
 internal static class ApprovalRenderer
 {
@@ -76,6 +78,7 @@ internal static class ApprovalRenderer
             .Text("lead", ApprovalWords.Sentence(view.Change), "summary")
             .Facts([
                 ("Asked by", status.Initiator.Name),
+                .. view.MadeAs is { } person && view.Writer is { } writer ? [("Made as", ApprovalWords.MadeAs(person.Name, writer.Identity.Name))] : Array.Empty<(string, string)>(),
                 ("Why you are asked", wait.Why ?? "this step waits for approval"),
                 ("Decide by", ApprovalWords.Deadline(Deadline(view), now)),
             ], "context");
@@ -125,8 +128,9 @@ internal static class ApprovalRenderer
         var quorum = view.Snapshot?.Definition.FindGate(receipt.Gate)?.Quorum ?? wait.Quorum;
         var counted = wait.ApprovalsSoFar + (receipt.Approved && !receipt.AlreadyRecorded ? 1 : 0);
         var recorded = receipt.AlreadyRecorded ? "was already recorded" : "is recorded";
+        var madeAs = view.MadeAs is { } person ? $" as {person.Name}" : string.Empty; // a delegated write: in the name of the person who started the run
         var title = !receipt.Approved ? $"Your rejection {recorded} — the change will not be made."
-            : counted >= quorum ? (quorum == 1 ? $"Your approval {recorded} — the change will be made." : $"Your approval {recorded} — {quorum} of {quorum} approvals, the change will be made.")
+            : counted >= quorum ? (quorum == 1 ? $"Your approval {recorded} — the change will be made{madeAs}." : $"Your approval {recorded} — {quorum} of {quorum} approvals, the change will be made{madeAs}.")
             : $"Your approval {recorded} — {ApprovalWords.Progress(counted, quorum).Replace(" — ", ", ", StringComparison.Ordinal)}.";
         var page = new HtmlPage(Style)
             .Heading(receipt.Approved ? "You approved" : "You rejected")
@@ -143,15 +147,24 @@ internal static class ApprovalRenderer
 
     private static void Writer(HtmlPage page, ApprovalView view)
     {
-        var step = view.Snapshot?.Definition.FindStep(view.Status!.WaitingFor?.StepId ?? view.Claims!.StepId);
-        var identity = step is null ? null : view.Snapshot!.Identities.FirstOrDefault(i => i.Name == step.Identity);
-        if (step is null || identity is null)
+        if (view.Writer is not { } writer)
         {
             return;
         }
 
+        var (step, identity) = writer;
+
         var records = step.Scope.Records.Select(r => $"{r.Key} is {string.Join(" or ", r.Value)}").ToList();
-        page.Section("Who will write it").Facts([
+        page.Section("Who will write it");
+        if (view.MadeAs is { } person)
+        {
+            var systems = step.Scope.Operations.DefaultIfEmpty(step.Operation ?? string.Empty)
+                .Select(o => OperationName.TryParse(o, out var name) ? name.System : null).OfType<string>().Append(step.System).OfType<string>();
+            page.Paragraph(ApprovalWords.Delegated(person.Name, identity.Name, systems), "delegated");
+        }
+
+        page.Facts([
+            .. view.MadeAs is { } made ? [("Made as", $"{made.Name} (delegated)")] : Array.Empty<(string, string)>(),
             ("Identity", string.IsNullOrWhiteSpace(identity.Description) ? identity.Name : $"{identity.Name}: {identity.Description}"),
             ("It may", ApprovalWords.Operations(step.Scope.Operations.DefaultIfEmpty(step.Operation ?? string.Empty).Where(o => o.Length > 0))),
             ("Only records where", records.Count == 0 ? "any record" : ApprovalWords.Join(records)),
@@ -163,8 +176,8 @@ internal static class ApprovalRenderer
     {
         var status = view.Status!;
         var claims = view.Claims!;
-        var step = view.Snapshot?.Definition.FindStep(status.WaitingFor?.StepId ?? claims.StepId);
-        var identity = step is null ? null : view.Snapshot!.Identities.FirstOrDefault(i => i.Name == step.Identity);
+        var step = view.Writer?.Step;
+        var identity = view.Writer?.Identity;
         var facts = new List<(string, string)>
         {
             ("Run", status.RunId),
@@ -176,7 +189,17 @@ internal static class ApprovalRenderer
         };
         if (step is not null && identity is not null)
         {
-            facts.Add(("Writer's client id", identity.ClientIds.GetValueOrDefault(view.Environment) ?? "(not set)"));
+            var clientId = identity.ClientIds.GetValueOrDefault(view.Environment) ?? "(not set)";
+            if (view.MadeAs is { } person)
+            {
+                facts.Add(("Made as", $"{person} (id {person.Id}), the person who started the run: {identity.Name} acts for them through the on-behalf-of flow"));
+                facts.Add(("Writer's client id", $"{clientId} (the app that acts for {person.Name})"));
+            }
+            else
+            {
+                facts.Add(("Writer's client id", clientId));
+            }
+
             facts.Add(("Writer's granted scope", string.Join("\n", NotifyApproversActivity.ScopeLines(identity, step))));
             facts.Add(("Step's declared scope",
                 $"operations: {string.Join(", ", step.Scope.Operations)}\nfields: {(step.Scope.Fields.Count == 0 ? "none" : string.Join(", ", step.Scope.Fields))}"));
@@ -184,7 +207,9 @@ internal static class ApprovalRenderer
 
         page.Facts(facts, "identifiers");
         page.Items("steps", status.Steps.Select(s =>
-            $"{s.StepId}: {s.Outcome}, as {s.Identity} (client id {s.ClientId}); {string.Join(", ", s.Operations)}" +
+            $"{s.StepId}: {s.Outcome}, as {s.Identity} (client id {s.ClientId})" +
+            (s.ActedFor is { } acted ? $" for {acted.SubjectName} (delegated; subject {acted.SubjectId}, acting app {acted.ActorClientId})" : string.Empty) +
+            $"; {string.Join(", ", s.Operations)}" +
             (s.Records.Count == 0 ? string.Empty : $" on {string.Join(", ", s.Records)}")));
     }
 

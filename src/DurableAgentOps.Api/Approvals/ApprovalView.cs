@@ -1,4 +1,5 @@
 using DurableAgentOps.Core.Approvals;
+using DurableAgentOps.Core.Model;
 using DurableAgentOps.Core.Snapshot;
 using DurableAgentOps.Runtime.Shared;
 using DurableAgentOps.Runtime.Stores;
@@ -34,6 +35,19 @@ internal sealed class ApprovalView(
 
     public static ApprovalView Refuse(int code, string title, string detail) =>
         new(null, null, null, null, null, null, "local") { Refusal = new(code, title, detail) };
+
+    /// <summary>The step the link's gate guards and the identity it writes as, from the pinned definition; null when either is not known.</summary>
+    public (StepDefinition Step, IdentityDefinition Identity)? Writer =>
+        snapshot?.Definition.FindStep(status?.WaitingFor?.StepId ?? claims?.StepId ?? string.Empty) is { } step
+        && snapshot.Identities.FirstOrDefault(i => i.Name == step.Identity) is { } identity
+            ? (step, identity)
+            : null;
+
+    /// <summary>
+    /// The person the write will be made as, when its identity acts for the run's initiator (delegated: the on-behalf-of
+    /// flow, so the system sees that person); null for a write under a service identity's own authority.
+    /// </summary>
+    public PrincipalRef? MadeAs => Writer is { Identity.ActsFor: Delegation.Initiator } && status is not null ? status.Initiator : null;
 
     /// <summary>The answers to this link's gate that counted (not ignored repeats or events), in order.</summary>
     public IReadOnlyList<ApprovalRecord> Answers =>

@@ -103,6 +103,21 @@ internal static class ApprovalWords
         return systems.Count == 0 ? Join(doing) : $"{Join(doing)} in {Join(systems)}";
     }
 
+    /// <summary>The first screen's line for a write made as a person: "Name, who started the run: the change is made in their name (delegated through writer)".</summary>
+    public static string MadeAs(string person, string identity) => $"{person}, who started the run: the change is made in their name (delegated through {identity})";
+
+    /// <summary>
+    /// The writer paragraph of a delegated write: made as the person, through the identity, never wider than what that
+    /// person may do in the system nor than the step's declared scope.
+    /// </summary>
+    public static string Delegated(string person, string identity, IEnumerable<string> systems)
+    {
+        var names = systems.Distinct(StringComparer.Ordinal).ToList();
+        var where = names.Count == 0 ? "the system" : Join(names);
+        return $"The change will be made as {person}, the person who started the run: {identity} acts for them (delegated), so {where} sees {person} as the one " +
+            $"who makes it. It can do only what {person} may do in {where}, and only what this step declares below; {where} refuses anything {person} may not do.";
+    }
+
     /// <summary>"1 of 2 approvals — waiting for one more"; "1 approval needed — nobody has answered yet".</summary>
     public static string Progress(int approvals, int quorum)
     {

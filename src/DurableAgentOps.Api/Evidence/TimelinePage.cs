@@ -74,15 +74,22 @@ internal static class TimelinePage
         page.Link($"{self}/report?format=markdown", "Incident report (Markdown)", "report-markdown");
         page.Markup("</div>");
 
+        var delegated = story.Lanes.Where(l => l.Delegated).ToList();
         page.Section("Lanes: who acted, over time").Markup(TimelineChart.Render(story))
             .Paragraph("Each bar is a step of the identity on its lane; a long wait is drawn as a break in the axis with its length written on it. "
+                + (delegated.Count == 0 ? string.Empty
+                    : $"Hatched bars on a lane labelled \u201cas\u201d a person are steps made as that person, through a delegated identity ({string.Join("; ", delegated.Select(l => $"{l.Identity} {l.AsWhom}"))}). ")
                 + "The table \"Every record, in order\" lists the same events as text.", "chart-note");
 
+        // A run with delegated steps gets an "Acted for" column (person, subject id, acting app); other runs read as before.
+        var actedFor = story.Steps.Any(s => s.ActedFor is not null);
         page.Section("Each step's evidence").Markup(StackedTable.Html("steps",
-            ["Step", "Kind", "Identity", "Client id", "Declared scope", "Granted scope", "Operations", "Records", "Started", "Duration", "Outcome", "Worker", "Output digest"],
+            ["Step", "Kind", "Identity", "Client id", "Declared scope", "Granted scope", "Operations", "Records", "Started", "Duration", "Outcome", "Worker", "Output digest",
+                .. actedFor ? (string[])["Acted for"] : []],
             story.Steps.Select(s => (IReadOnlyList<string>)[s.StepId, s.Kind, s.Identity, StoryText.Or(s.ClientId), s.Declared?.Describe() ?? RunStory.Missing,
                 s.Granted?.Describe() ?? "no system grant (the step calls no system)", RunStory.Join(s.Operations, "none"), RunStory.Join(s.Records, "none"),
-                StoryText.Time(s.Started ?? s.At), StoryText.Duration(s.DurationMs), s.Outcome, StoryText.Or(s.Worker), StoryText.Or(s.OutputDigest)]), 3, 4, 5, 6, 7, 12));
+                StoryText.Time(s.Started ?? s.At), StoryText.Duration(s.DurationMs), s.Outcome, StoryText.Or(s.Worker), StoryText.Or(s.OutputDigest),
+                .. actedFor ? [ActedFor(s)] : (string[])[]]), 3, 4, 5, 6, 7, 12, 13));
 
         var gate = story.Requests.Select(r => (r.Seq, Row: (IReadOnlyList<string>)[StoryText.Time(r.At), "approval request", StoryText.Or(r.Gate), string.Empty, string.Empty,
                 $"{StoryText.Or(r.Why)}; change {StoryText.Or(r.ChangeDigest)}"]))
@@ -223,6 +230,11 @@ internal static class TimelinePage
         new HtmlPage().Heading("DurableAgentOps run timeline").Banner("refused", title, detail).WriteAsync(http.Response, status, title);
 
     private static ILogger Log(ILoggerFactory logs) => logs.CreateLogger(typeof(TimelinePage));
+
+    /// <summary>"Name (delegated; subject id, acting app client)" for a delegated step; "its own authority (service identity)" otherwise.</summary>
+    internal static string ActedFor(StoryStep step) => step.ActedFor is { } a
+        ? $"{a.Person} (delegated; subject {StoryText.Or(a.SubjectId)}, acting app {StoryText.Or(a.ActorClientId)})"
+        : "its own authority (service identity)";
 
     /// <summary>The API's report answer: written with the same headers as the page's.</summary>
     private sealed class ReportResult(string runId, string format, RunStory story, RunVerification? verification) : IResult

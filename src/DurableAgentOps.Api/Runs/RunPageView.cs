@@ -10,9 +10,9 @@ namespace DurableAgentOps.Api.Runs;
 
 /// <summary>
 /// What the run page shows one person, in plain words: what the workflow does, where the run is, each step and the
-/// identity it ran under, each approval step with who is asked and who decided (with their comment). Starters,
-/// approvers and readers see decisions and comments, not evidence internals (client ids, digests, workers); an
-/// investigator also gets the run's evidence pages. Every value is encoded.
+/// identity it ran under (a delegated step: the person it acts as, via which identity), each approval step with who is
+/// asked and who decided (with their comment). Starters, approvers and readers see decisions and comments, not evidence
+/// internals (client ids, digests, workers); an investigator also gets the run's evidence pages. Every value is encoded.
 /// </summary>
 internal sealed class RunPageView(RunPageAccess access, Caller caller, DateTimeOffset now, string pathPrefix)
 {
@@ -149,7 +149,7 @@ internal sealed class RunPageView(RunPageAccess access, Caller caller, DateTimeO
 
             html.Append(done is null && status.CurrentStep != id ? "<li class=\"later\">" : "<li>")
                 .Append("<strong>").Append(HtmlPage.Encode(StepTitle(id))).Append("</strong>")
-                .Append("<span class=\"meta\">").Append(HtmlPage.Encode($"{state} · as {IdentityWords(identity)}"));
+                .Append("<span class=\"meta\">").Append(HtmlPage.Encode($"{state} · as {AsWhom(done, step, identity)}"));
             if (done is { Records.Count: > 0 })
             {
                 html.Append(HtmlPage.Encode($" · on {string.Join(", ", done.Records)}"));
@@ -251,6 +251,23 @@ internal sealed class RunPageView(RunPageAccess access, Caller caller, DateTimeO
     /// <summary>The step as the workflow describes it ("Read the account (tier, owner, region)."), or its id.</summary>
     private string StepTitle(string stepId) =>
         definition?.FindStep(stepId)?.Description is { Length: > 0 } description ? description.Trim().TrimEnd('.') : stepId;
+
+    /// <summary>
+    /// Whom a step acts as: a delegated step "Name (delegated, via identity)", the person its record names (or, when its
+    /// record names nobody, as before it ran or when it failed for want of a token, the run's initiator, whom a delegated
+    /// identity acts for); any other step its identity in words.
+    /// </summary>
+    private string AsWhom(StepSummary? done, StepDefinition? step, string? identity)
+    {
+        if (done?.ActedFor is { } acted)
+        {
+            return $"{(acted.SubjectName is { Length: > 0 } name ? name : acted.SubjectId)} (delegated, via {done.Identity})";
+        }
+
+        var delegated = identity is not null
+            && (step?.ActsFor == Delegation.Initiator || access.Definition?.Identities.FirstOrDefault(i => i.Name == identity)?.IsDelegated == true);
+        return delegated ? $"{status.Initiator.Name} (delegated, via {identity})" : IdentityWords(identity);
+    }
 
     private string IdentityWords(string? identity)
     {

@@ -337,7 +337,8 @@ public sealed class NotifyApproversActivity(
         var clientId = identity.ClientIds.GetValueOrDefault(runOptions.Value.Environment, "(none)");
         return new ApprovalNotice(input.Kind, input.RunId, input.Workflow, input.StepId, input.Gate, input.Initiator.Name, identity.Name, clientId,
             ScopeLines(identity, step), change.Lines, change.Digest, input.WhyThisGate, gate.Quorum, input.ApprovalsSoFar,
-            new DateTimeOffset(DateTime.SpecifyKind(input.Deadline, DateTimeKind.Utc)), input.Outcome, RunPage: RunPageLinks.For(BaseUrl, input.RunId));
+            new DateTimeOffset(DateTime.SpecifyKind(input.Deadline, DateTimeKind.Utc)), input.Outcome, RunPage: RunPageLinks.For(BaseUrl, input.RunId),
+            WriterActsFor: identity.IsDelegated ? input.Initiator.Name : null); // words of the notice only: from the pinned identity and the input as they are
     }
 
     /// <summary>The writer's granted scope in the step's system, as a reviewer reads it.</summary>

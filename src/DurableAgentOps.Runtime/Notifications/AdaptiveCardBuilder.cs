@@ -131,10 +131,11 @@ internal static class AdaptiveCardBuilder
         }
 
         body.Add(Section("Who makes it"));
-        body.Add(Facts(
+        body.Add(Facts([
+            .. NoticeText.MadeAs(notice) is { } madeAs ? [("Made as", t.Line(madeAs))] : Array.Empty<(string, string)>(),
             ("Identity", t.Line(notice.WriterIdentity)),
             ("Client id", t.Line(notice.WriterClientId)),
-            ("Scope", t.Line(NoticeText.Scope(notice)))));
+            ("Scope", t.Line(NoticeText.Scope(notice)))]));
         body.Add(Section(outcome ? "Why it needed approval" : "Why you are asked"));
         body.Add(Text(t.Value(notice.WhyThisGate)));
         body.Add(Text("Change digest: " + UntrustedText.EscapeMarkdown(UntrustedText.ForHeader(notice.ChangeDigest, 200)), subtle: true, small: true));

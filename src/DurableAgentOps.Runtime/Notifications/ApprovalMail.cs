@@ -78,6 +78,11 @@ internal static class ApprovalMail
         }
 
         text.Append('\n').Append("Who makes it: ").Append(Plain(NoticeText.Identity(notice))).Append('\n');
+        if (NoticeText.MadeAs(notice) is { } madeAs)
+        {
+            text.Append("Made as: ").Append(Plain(madeAs)).Append('\n');
+        }
+
         text.Append("Its scope: ").Append(Plain(NoticeText.Scope(notice))).Append('\n');
         text.Append(WhyLabel(notice)).Append(": ").Append(Indent(Plain(notice.WhyThisGate))).Append('\n');
         text.Append("Change digest: ").Append(UntrustedText.ForHeader(notice.ChangeDigest, 200)).Append('\n').Append('\n');
@@ -158,11 +163,12 @@ internal static class ApprovalMail
         html.Append("</table>");
 
         html.Append("<h3 style=\"margin:16px 0 8px\">Who makes it</h3><table style=\"").Append(Table).Append("\">");
-        foreach (var (label, value) in new[]
-        {
+        foreach (var (label, value) in (IEnumerable<(string, string)>)
+        [
+            .. NoticeText.MadeAs(notice) is { } madeAs ? [("Made as", Encoded(madeAs))] : Array.Empty<(string, string)>(),
             ("Identity", Encoded(notice.WriterIdentity)), ("Client id", Encoded(notice.WriterClientId)), ("Scope", Encoded(NoticeText.Scope(notice))),
             (WhyLabel(notice), Encoded(notice.WhyThisGate)), ("Change digest", Html.Encode(UntrustedText.ForHeader(notice.ChangeDigest, 200))),
-        })
+        ])
         {
             html.Append("<tr><th style=\"").Append(Head).Append(";width:30%\">").Append(label).Append("</th><td style=\"").Append(Cell).Append("\">")
                 .Append(value).Append("</td></tr>");

@@ -6,6 +6,8 @@ namespace DurableAgentOps.Runtime.Notifications;
 /// What an approver is told, whatever the channel: the run, the exact change, the identity that will make it and its
 /// scope, why this gate applies, and until when. Every text in it may hold untrusted input (drafted by a model, or read
 /// from a business system): channels must encode it (HTML-escape, Adaptive Card plain text), never treat it as markup.
+/// <see cref="WriterActsFor"/> is the name of the person the write is made as, when the writer's identity acts for the
+/// run's initiator (delegated); null for a service identity, and then nothing is said of delegation.
 /// </summary>
 public sealed record ApprovalNotice(
     NoticeKind Kind,
@@ -26,7 +28,8 @@ public sealed record ApprovalNotice(
     string? Outcome,
     IReadOnlyList<NoticeDecision>? Decisions = null,
     Uri? RunPage = null,
-    NoticeAudience Audience = NoticeAudience.Approvers);
+    NoticeAudience Audience = NoticeAudience.Approvers,
+    string? WriterActsFor = null);
 
 /// <summary>
 /// One counted decision at the gate, for an outcome notice: who, approve or reject, on which channel (<c>email</c>,

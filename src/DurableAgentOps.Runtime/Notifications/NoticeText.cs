@@ -122,6 +122,14 @@ internal static class NoticeText
 
     public static string Identity(ApprovalNotice notice) => $"{notice.WriterIdentity} (client id {notice.WriterClientId})";
 
+    /// <summary>
+    /// For a write made as a person (delegated): "Name, who started the run: writer acts for them, so the change is made
+    /// in their name, limited to what they may do in the system and to the scope below"; null for a service identity.
+    /// </summary>
+    public static string? MadeAs(ApprovalNotice notice) => notice.WriterActsFor is { } person
+        ? $"{person}, who started the run: {notice.WriterIdentity} acts for them (delegated), so the change is made in their name, limited to what {person} may do in the system and to the scope below"
+        : null;
+
     public static string Scope(ApprovalNotice notice) => notice.WriterScope.Count == 0 ? "(none)" : string.Join(", ", notice.WriterScope);
 
     public static string Before(ChangeLine line) => line.Before ?? New;

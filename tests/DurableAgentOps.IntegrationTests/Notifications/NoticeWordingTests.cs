@@ -74,6 +74,31 @@ public sealed class NoticeWordingTests
         }
     }
 
+    [Fact]
+    public async Task Request_DelegatedWriter_MailAndCardSayTheChangeIsMadeAsTheInitiator_AServiceWriterSaysNothingOfIt()
+    {
+        var delegated = Notices.Request() with { WriterIdentity = "crm-rep-writer", WriterActsFor = "Alice Initiator" };
+        var service = Notices.Request();
+        var bob = new NoticeRecipient("t/bob", "Bob", "bob@contoso.example", Notices.RunPage(delegated.RunId));
+        const string Expected = "Alice Initiator, who started the run: crm-rep-writer acts for them (delegated), so the change is made in their name, "
+            + "limited to what Alice Initiator may do in the system and to the scope below";
+
+        var (body, _) = AdaptiveCardBuilder.BuildMessage(delegated, Notices.RunPage(delegated.RunId));
+        var html = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(ApprovalMail.HtmlBody(delegated, bob));
+
+        Assert.Contains($"Made as: {Expected}\n", ApprovalMail.Text(delegated, bob), StringComparison.Ordinal);
+        Assert.Contains($"Made as{Expected}", html.Body!.TextContent, StringComparison.Ordinal);
+        var report = await AdaptiveCardCheck.ValidateAsync(System.Text.Encoding.UTF8.GetString(body));
+        Assert.Empty(report.Errors);
+        Assert.Contains(report.Texts, t => t.Contains(Expected, StringComparison.Ordinal));
+        var (serviceCard, _) = AdaptiveCardBuilder.BuildMessage(service, Notices.RunPage(service.RunId));
+        foreach (var text in new[] { ApprovalMail.Text(service, bob), ApprovalMail.HtmlBody(service, bob), System.Text.Encoding.UTF8.GetString(serviceCard) })
+        {
+            Assert.DoesNotContain("Made as", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("delegated", text, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData(1, 0, "1 approval needed")]
     [InlineData(2, 0, "2 approvals needed, none yet")]

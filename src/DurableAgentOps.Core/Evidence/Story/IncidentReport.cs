@@ -89,8 +89,12 @@ public static class IncidentReport
             ("Evidence", VerdictOf(verification)),
             ("Governance off", run.GovernanceOff.Count == 0 ? "nothing: the host enforced the scope guard and kept evidence" : string.Join(", ", run.GovernanceOff)));
 
+        // A run with delegated steps gets an "Acted for" column, and a table of those steps with their subject and actor
+        // ids; a run of service identities only reads as it always did.
+        var delegated = story.Steps.Where(s => s.ActedFor is not null).ToList();
         doc.Heading(2, "Who acted, with which scope");
-        doc.Table("identities", ["Identity", "Client id", "Steps", "Declared scope", "Granted scope", "Operations used", "Records touched"],
+        doc.Table("identities", [
+                "Identity", "Client id", "Steps", "Declared scope", "Granted scope", "Operations used", "Records touched", .. delegated.Count > 0 ? (string[])["Acted for"] : []],
             story.Lanes.Select(lane => (IReadOnlyList<ReportText>)[
                 lane.Identity,
                 Codes(lane.ClientIds, RunStory.Missing),
@@ -99,7 +103,18 @@ public static class IncidentReport
                 string.Join("; ", lane.Steps.Select(s => s.Granted?.Describe() ?? "no system grant (the step calls no system)").Distinct(StringComparer.Ordinal)),
                 RunStory.Join([.. lane.Steps.SelectMany(s => s.Operations).Distinct(StringComparer.Ordinal)], "none"),
                 Codes([.. lane.Steps.SelectMany(s => s.Records).Distinct(StringComparer.Ordinal)], "none"),
+                .. delegated.Count > 0 ? [ActedFor(lane)] : (ReportText[])[],
             ]));
+        if (delegated.Count > 0)
+        {
+            doc.Heading(3, "Steps made as a person (delegated)", "delegated-heading")
+                .Paragraph("Each of these steps called its system with a token of the person it acted for, obtained by the acting app: the system checked "
+                    + "that person's own rights, the scope guard the step's declared scope.", "delegated-note")
+                .Table("delegated", ["Step", "Kind", "Identity", "Made as", "Subject id", "Acting app (client id)", "Operations", "Records", "Outcome"],
+                    delegated.Select(s => (IReadOnlyList<ReportText>)[
+                        s.StepId, s.Kind, s.Identity, s.ActedFor!.Person, CodeOr(s.ActedFor.SubjectId), CodeOr(s.ActedFor.ActorClientId),
+                        RunStory.Join(s.Operations, "none"), Codes(s.Records, "none"), s.Outcome]));
+        }
 
         doc.Heading(2, "Approvals");
         if (story.Decisions.Count == 0)
@@ -147,9 +162,10 @@ public static class IncidentReport
         }
         else
         {
-            doc.Table("writes", ["System", "Step", "Identity", "Operations", "Records", "Outcome", "At"],
+            var madeAs = writes.Any(w => w.ActedFor is not null);
+            doc.Table("writes", ["System", "Step", "Identity", "Operations", "Records", "Outcome", "At", .. madeAs ? (string[])["Made as"] : []],
                 writes.Select(w => (IReadOnlyList<ReportText>)[StoryText.Or(w.System), w.StepId, w.Identity, RunStory.Join(w.Operations, "none"), Codes(w.Records, "none"), w.Outcome,
-                    StoryText.Time(w.Started ?? w.At)]));
+                    StoryText.Time(w.Started ?? w.At), .. madeAs ? [MadeAs(w)] : (ReportText[])[]]));
         }
 
         var change = story.Requests.LastOrDefault(r => r.Change.Count > 0);
@@ -197,6 +213,16 @@ public static class IncidentReport
 
         return doc;
     }
+
+    /// <summary>Whom a lane's steps acted for: "Name (subject `id`, acting app `client`)", each person once; "its own authority" for a service lane.</summary>
+    private static ReportText ActedFor(StoryLane lane) => lane.Delegated
+        ? ReportText.Join("; ", lane.ActedFor.Select(a => Plain($"{a.Person} (subject ") + CodeOr(a.SubjectId) + Plain(", acting app ") + CodeOr(a.ActorClientId) + Plain(")")))
+        : Plain("its own authority (service identity)");
+
+    /// <summary>Whom a write was made as: the person (delegated through its identity), or its identity's own authority.</summary>
+    private static ReportText MadeAs(StoryStep write) => write.ActedFor is { } a
+        ? Plain($"{a.Person} (delegated through {write.Identity}; subject ") + CodeOr(a.SubjectId) + Plain(")")
+        : Plain($"{write.Identity} (its own authority)");
 
     /// <summary>Ids as code spans, joined; <paramref name="none"/> in prose when there are none.</summary>
     private static ReportText Codes(IReadOnlyList<string> ids, string none) => ids.Count == 0 ? Plain(none) : ReportText.Join(", ", ids.Select(Code));

@@ -6,7 +6,9 @@ namespace DurableAgentOps.Core.Evidence.Story;
 /// <summary>
 /// The report's opening: the run told in sentences, in the order it happened. Who started what and when, what was read,
 /// what the model drafted (quoted as untrusted text, cut short), who was asked, who decided with their words, what was
-/// written where under which identity, and how the run ended. Ids and recorded values are code; the rest is prose.
+/// written where under which identity, and how the run ended. A delegated read or write says whom it was made as
+/// (the person, with the identity it went through, the subject id and the acting app's client id). Ids and recorded
+/// values are code; the rest is prose.
 /// </summary>
 internal static class RunAccount
 {
@@ -22,11 +24,15 @@ internal static class RunAccount
             : Plain(" with input ") + Join(", ", run.Input.Select(f => Plain($"{f.Path} ") + Code(Cut(f.Text))));
         lines.Add(Plain($"{who} started {run.Workflow ?? "a workflow (not recorded)"} {When(run.Started)}") + input + ".");
 
-        foreach (var lane in story.Steps.Where(s => s.Kind == "read").GroupBy(s => s.Identity, StringComparer.Ordinal))
+        // One sentence per identity, and per person for a delegated identity: "As Name (delegated through reader) it read …".
+        foreach (var lane in story.Steps.Where(s => s.Kind == "read").GroupBy(s => s.AsWhom, StringComparer.Ordinal))
         {
             var read = lane.SelectMany(s => s.Records).Distinct(StringComparer.Ordinal).ToList();
-            lines.Add(Plain($"As {lane.Key} it read ") + (read.Count == 0 ? Plain("no named record") : Join(", ", read.Select(r => Code(r))))
-                + Plain($" ({string.Join(", ", lane.SelectMany(s => s.Operations).Distinct(StringComparer.Ordinal))})."));
+            var rights = lane.First().ActedFor is { } acted
+                ? Plain(": the system answered with that person's own rights (subject ") + CodeOr(acted.SubjectId) + Plain(", acting app ") + CodeOr(acted.ActorClientId) + Plain(").")
+                : Plain(".");
+            lines.Add(Plain($"A{lane.Key[1..]} it read ") + (read.Count == 0 ? Plain("no named record") : Join(", ", read.Select(r => Code(r))))
+                + Plain($" ({string.Join(", ", lane.SelectMany(s => s.Operations).Distinct(StringComparer.Ordinal))})") + rights);
         }
 
         foreach (var draft in story.Steps.Where(s => s.Kind == "draft"))
@@ -87,8 +93,11 @@ internal static class RunAccount
             var records = write.Records.Count == 0 ? Plain("no named record") : Join(", ", write.Records.Select(r => Code(r)));
             var returned = write.Returned.Count == 0 ? Plain(string.Empty)
                 : Plain("; the system returned ") + Join(", ", write.Returned.Select(r => Code(r.Text) + Plain($" ({r.Path})")));
-            lines.Add(Plain($"As {write.Identity} (client ") + CodeOr(write.ClientId) + Plain($") the run wrote to {write.System ?? "a system not recorded"}: ")
-                + Plain($"{RunStory.Join(write.Operations, "no operation")} on ") + records + Plain($", {When(write.Started ?? write.At)}: {write.Outcome}") + returned + ".");
+            var writer = write.ActedFor is { } acted
+                ? Plain($"The run wrote to {write.System ?? "a system not recorded"} as {acted.Person} (delegated through {write.Identity}: subject ") + CodeOr(acted.SubjectId)
+                    + Plain(", acting app ") + CodeOr(acted.ActorClientId) + Plain("): ")
+                : Plain($"As {write.Identity} (client ") + CodeOr(write.ClientId) + Plain($") the run wrote to {write.System ?? "a system not recorded"}: ");
+            lines.Add(writer + Plain($"{RunStory.Join(write.Operations, "no operation")} on ") + records + Plain($", {When(write.Started ?? write.At)}: {write.Outcome}") + returned + ".");
         }
 
         if (writes.Count == 0 && run.Ended is not null)

@@ -124,7 +124,9 @@ public sealed record RunStory(
                 case "step":
                     var step = StepOf(record);
                     steps.Add(step);
-                    Event(record, step.Identity, $"{step.Kind} step {step.StepId} as {step.Identity}: {Join(step.Operations, "no operation")} on {Join(step.Records, "no record")} — {step.Outcome}"
+                    Event(record, step.Identity, $"{step.Kind} step {step.StepId} as {step.Identity}"
+                        + (step.ActedFor is { } acted ? $" for {acted.Person} (delegated: subject {StoryText.Or(acted.SubjectId)}, actor {StoryText.Or(acted.ActorClientId)})" : string.Empty)
+                        + $": {Join(step.Operations, "no operation")} on {Join(step.Records, "no record")} — {step.Outcome}"
                         + (step.DurationMs is { } ms ? $" ({ms.ToString(CultureInfo.InvariantCulture)} ms)" : string.Empty));
                     break;
 
@@ -247,6 +249,11 @@ public sealed record RunStory(
             var step = new StoryStep(record.Seq, record.At, Text(d, "stepId") ?? Missing, KindOf(d), Text(d, "identity") ?? Missing, Text(d, "clientId"),
                 declared, granted, Strings(d, "operations"), Strings(d, "records"), Time(d, "startedAt"), Number(d, "durationMs"), Text(d, "outcome") ?? Missing,
                 Text(d, "worker"), Text(d, "outputDigest"));
+            if (Object(d, "actedFor") is { } acted)
+            {
+                step = step with { ActedFor = new StoryActedFor(Text(acted, "subjectId"), Text(acted, "subjectName"), Text(acted, "actorClientId")) };
+            }
+
             var output = Object(Object(Object(d, "call"), "result"), "output");
             return step.Kind switch
             {

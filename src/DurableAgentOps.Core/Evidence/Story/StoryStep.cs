@@ -36,10 +36,36 @@ public sealed record StoryStep(
 
     /// <summary>What a write step's system answered per operation (path: the operation; text: the id in its answer), when recorded.</summary>
     public IReadOnlyList<StoryField> Returned { get; init; } = [];
+
+    /// <summary>The person a delegated step acted for and the app that acted, from the record's <c>actedFor</c>; null for a service identity's step.</summary>
+    public StoryActedFor? ActedFor { get; init; }
+
+    /// <summary>"as Name (delegated through identity)" for a delegated step, else "as identity": who a sentence says acted.</summary>
+    public string AsWhom => ActedFor is { } a ? $"as {a.Person} (delegated through {Identity})" : $"as {Identity}";
+}
+
+/// <summary>
+/// A delegated step's two principals as its record names them: the person it acted for (<see cref="SubjectId"/>, tenant
+/// and object id; <see cref="SubjectName"/>, from their token: untrusted text) and the app that acted
+/// (<see cref="ActorClientId"/>). Null parts are "not recorded".
+/// </summary>
+public sealed record StoryActedFor(string? SubjectId, string? SubjectName, string? ActorClientId)
+{
+    /// <summary>The person's name, else their id.</summary>
+    public string Person => SubjectName is { Length: > 0 } name ? name : StoryText.Or(SubjectId);
 }
 
 /// <summary>One value of a step's output: where in it, and its text.</summary>
 public sealed record StoryField(string Path, string Text);
 
 /// <summary>The steps one identity took, in the order they ran; a lane of the timeline.</summary>
-public sealed record StoryLane(string Identity, IReadOnlyList<string> ClientIds, IReadOnlyList<StoryStep> Steps);
+public sealed record StoryLane(string Identity, IReadOnlyList<string> ClientIds, IReadOnlyList<StoryStep> Steps)
+{
+    /// <summary>The people this lane's steps acted for (delegated steps), each once; empty for a service identity's lane.</summary>
+    public IReadOnlyList<StoryActedFor> ActedFor => [.. Steps.Select(s => s.ActedFor).OfType<StoryActedFor>().Distinct()];
+
+    public bool Delegated => Steps.Any(s => s.ActedFor is not null);
+
+    /// <summary>"as Name" (or "as A, B") for a delegated lane, else null.</summary>
+    public string? AsWhom => Delegated ? "as " + string.Join(", ", ActedFor.Select(a => a.Person).Distinct(StringComparer.Ordinal)) : null;
+}

@@ -4,8 +4,9 @@ using System.Text;
 namespace DurableAgentOps.Core.Evidence.Story;
 
 /// <summary>
-/// The timeline for a terminal (`agentops timeline &lt;run&gt;`): the run, its lanes (one per identity, with client id
-/// and steps), then one line per event with its offset from the start and its lane. Every value is made terminal-safe.
+/// The timeline for a terminal (`agentops timeline &lt;run&gt;`): the run, its lanes (one per identity, with client id,
+/// whom a delegated identity acted for, and steps), then one line per event with its offset from the start and its
+/// lane. Every value is made terminal-safe.
 /// </summary>
 public static class TimelineText
 {
@@ -31,7 +32,7 @@ public static class TimelineText
         Line("lanes:");
         foreach (var lane in story.Lanes)
         {
-            Line($"  {Pad(lane.Identity, width)}  client {RunStory.Join(lane.ClientIds, RunStory.Missing)}; {lane.Steps.Count} step(s): {string.Join(", ", lane.Steps.Select(s => $"{s.StepId} ({s.Kind}, {s.Outcome})"))}");
+            Line($"  {Pad(lane.Identity, width)}  client {RunStory.Join(lane.ClientIds, RunStory.Missing)};{(lane.AsWhom is { } asWhom ? $" {asWhom} (delegated);" : string.Empty)} {lane.Steps.Count} step(s): {string.Join(", ", lane.Steps.Select(s => $"{s.StepId} ({s.Kind}, {s.Outcome})"))}");
         }
 
         Line($"  {Pad(RunStory.GateLane, width)}  {story.Requests.Count} approval request(s), {story.Decisions.Count} decision(s), {story.IgnoredEvents.Count} ignored event(s), {story.Notices.Count} notice(s)");
