@@ -79,6 +79,10 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var verification = (await ivan.GetFromJsonAsync<JsonElement>($"/api/runs/{runId}/evidence")).GetProperty("verification");
         Assert.True(verification.GetProperty("intact").GetBoolean(), verification.ToString());
 
+        // The investigator's report says which changes were made as whom.
+        var report = await ivan.GetStringAsync($"/api/runs/{runId}/report");
+        Assert.Contains("as Alice Martin (delegated through crm-rep-writer", report, StringComparison.Ordinal);
+
         // The session that acted for Alice ended with the run.
         Assert.Empty(await SessionRowsAsync(runId));
     }
