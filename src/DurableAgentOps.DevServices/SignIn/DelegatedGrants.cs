@@ -46,7 +46,7 @@ internal sealed class DelegatedGrants(
         {
             (null, _) => ("invalid_request", "client_id is required"),
             (_, null) => ("invalid_client", $"client_id '{clientId}' is not a delegating app of the dev directory (delegatingApps); only a delegating app may use the {grantName} grant"),
-            _ when form.ContainsKey("client_secret") || form.ContainsKey("assertion") && grantType == RefreshToken =>
+            _ when form.ContainsKey("client_secret") =>
                 ("invalid_client", $"delegating app {app.Name} authenticates with a client assertion (a token of its federated managed identity), never a secret"),
             _ when One("client_assertion_type") != ClientAssertionType => ("invalid_client", $"client_assertion_type must be {ClientAssertionType}"),
             _ when One("client_assertion") is null => ("invalid_client", "client_assertion is required: a managed-identity token for " + TokenExchangeAudience),
