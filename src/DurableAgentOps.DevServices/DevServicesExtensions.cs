@@ -1,4 +1,3 @@
-using DurableAgentOps.DevServices.Delegation;
 using DurableAgentOps.DevServices.Graph;
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
@@ -38,7 +37,7 @@ public static class DevServicesExtensions
         services.TryAddSingleton<PersonTokenIssuer>();
         services.TryAddSingleton<SessionRevocations>();
         services.TryAddSingleton<RefreshTokens>();
-        services.TryAddSingleton<DelegatedGrantLog>();
+        services.TryAddSingleton<TokenRequestCounter>();
         services.TryAddSingleton<DelegatedGrants>();
         return services;
     }

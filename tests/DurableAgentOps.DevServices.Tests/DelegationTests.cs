@@ -150,6 +150,11 @@ public sealed class DelegationTests(DevServicesFixture fixture)
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Contains($"the CRM does not share account ACC-000002 with {Ana}", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
+        var logged = (await fixture.RequestLogAsync("/crm/accounts/ACC-000004/notes")).Last();
+        Assert.Equal("0e000001-0000-4000-8000-000000000003", logged.GetProperty("subject").GetString());
+        Assert.Equal(ApiClientId, logged.GetProperty("actorClientId").GetString());
+        Assert.Equal($"{Ana} via agentops-api", logged.GetProperty("identityName").GetString());
+
         // The token holds notes.create only: reading calls needs calls.read in scp.
         using var read = await fixture.SendAsync(HttpMethod.Get, "/crm/accounts/ACC-000004/calls/latest", token);
         Assert.Equal(HttpStatusCode.Forbidden, read.StatusCode);

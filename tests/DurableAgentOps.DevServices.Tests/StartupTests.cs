@@ -57,7 +57,12 @@ public sealed class StartupTests(DevServicesFixture services)
             ["DevServices:TablePrefix"] = "9-bad",
             ["DevServices:SignIn:TokenLifetime"] = "2.00:00:00",
             ["DevServices:DirectoryReaderClientIds:0"] = " ",
+            ["DevServices:SignIn:DelegatedTokenLifetime"] = "00:00:10",
+            ["DevServices:TlsPort"] = "-1",
         }));
+
+        Assert.Contains(error.Failures, f => f.Contains("DevServices:SignIn:DelegatedTokenLifetime must be between 00:01:00 and 1.00:00:00", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.Contains("DevServices:TlsPort must be 0 (no HTTPS listener) or a port 1-65535, not -1", StringComparison.Ordinal));
 
         Assert.Contains(error.Failures, f => f.Contains("DevServices:TokenLifetime", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("DevServices:SignIn:TokenLifetime", StringComparison.Ordinal));

@@ -24,8 +24,8 @@ internal static class GraphApi
         directory.FindPerson(idOrUserPrincipalName) is { } person ? Results.Json(User(person, withType: false), DevJson.Options) : NotFound(idOrUserPrincipalName);
 
     /// <summary>As Graph: every refresh token and session of the person issued before now stops working; answers {"value": true}.</summary>
-    private static IResult RevokeSignInSessions(string idOrUserPrincipalName, DevDirectory directory, Delegation.SessionRevocations revocations, TimeProvider time, ILoggerFactory loggers) =>
-        Delegation.DelegationEndpoints.Revoke(idOrUserPrincipalName, directory, revocations, time, loggers.CreateLogger(Delegation.DelegationEndpoints.LogCategory), "Graph revokeSignInSessions") is null
+    private static IResult RevokeSignInSessions(string idOrUserPrincipalName, DevDirectory directory, SignIn.SessionRevocations revocations, TimeProvider time, ILoggerFactory loggers) =>
+        SignIn.DelegationEndpoints.Revoke(idOrUserPrincipalName, directory, revocations, time, loggers.CreateLogger(SignIn.DelegationEndpoints.LogCategory), "Graph revokeSignInSessions") is null
             ? NotFound(idOrUserPrincipalName)
             : Results.Json(new Dictionary<string, object> { ["@odata.context"] = "https://graph.microsoft.com/v1.0/$metadata#Edm.Boolean", ["value"] = true }, DevJson.Options);
 

@@ -1,5 +1,4 @@
 using DurableAgentOps.Core.Model;
-using DurableAgentOps.DevServices.Delegation;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
 using Microsoft.Extensions.Options;
@@ -37,16 +36,11 @@ internal static class IdentityEndpoint
             }, DevJson.Options);
         });
         endpoints.MapGet("/.well-known/jwks.json", (SigningKey key) => Results.Text(key.JwksJson, "application/json"));
-        endpoints.MapGet("/_dev/token-requests", (TokenRequestCounter counter, IServiceProvider services) =>
-        {
-            // Workload token counts per (client id, resource), then the delegated grants issued (never a token value).
-            var rows = counter.Snapshot().Cast<object>().Concat(services.GetService<DelegatedGrantLog>()?.Snapshot() ?? []).ToList();
-            return Results.Json(rows, DevJson.Options);
-        });
-        endpoints.MapDelete("/_dev/token-requests", (TokenRequestCounter counter, IServiceProvider services) =>
+        endpoints.MapGet("/_dev/token-requests", (TokenRequestCounter counter) =>
+            Results.Json(counter.Snapshot().Cast<object>().Concat(counter.Grants()).ToList(), DevJson.Options));
+        endpoints.MapDelete("/_dev/token-requests", (TokenRequestCounter counter) =>
         {
             counter.Clear();
-            services.GetService<DelegatedGrantLog>()?.Clear();
             return Results.NoContent();
         });
     }
@@ -75,10 +69,10 @@ internal static class IdentityEndpoint
         var prefix = options.Value.AudiencePrefix;
         var system = resource is not null && resource.StartsWith(prefix, StringComparison.Ordinal) ? resource[prefix.Length..] : null;
         var graph = resource == TokenIssuer.GraphResource;
-        var exchange = resource == DelegatedGrants.TokenExchangeAudience;
+        var exchange = resource == TokenIssuer.TokenExchangeAudience;
         if (!graph && !exchange && (system is null || !directory.IsSystem(system)))
         {
-            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource", $"resource '{resource}' is not a system of the catalogue ({prefix}<system>), {TokenIssuer.GraphResource} or {DelegatedGrants.TokenExchangeAudience}", clientId);
+            return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource", $"resource '{resource}' is not a system of the catalogue ({prefix}<system>), {TokenIssuer.GraphResource} or {TokenIssuer.TokenExchangeAudience}", clientId);
         }
 
         counter.Requested(clientId ?? string.Empty, resource!);
@@ -158,13 +152,13 @@ internal static class IdentityEndpoint
         {
             var trusted = people is null || people.DelegatingApps.Count == 0 ? "none" : string.Join(", ", people.DelegatingApps.Select(a => $"{a.FederatedIdentity} ({a.Name})"));
             return Refuse(logger, StatusCodes.Status400BadRequest, "invalid_resource",
-                $"client id {clientId} may not get tokens for {DelegatedGrants.TokenExchangeAudience}: it is no delegating app's federatedIdentity (directory.yaml delegatingApps: {trusted})", clientId);
+                $"client id {clientId} may not get tokens for {TokenIssuer.TokenExchangeAudience}: it is no delegating app's federatedIdentity (directory.yaml delegatingApps: {trusted})", clientId);
         }
 
         var token = issuer.IssueExchange(app.FederatedIdentity);
-        counter.Issued(app.FederatedIdentity, DelegatedGrants.TokenExchangeAudience);
-        logger.ExchangeTokenIssued(app.FederatedIdentity, DelegatedGrants.TokenExchangeAudience, app.Name);
-        return Answer(token, DelegatedGrants.TokenExchangeAudience, app.FederatedIdentity);
+        counter.Issued(app.FederatedIdentity, TokenIssuer.TokenExchangeAudience);
+        logger.ExchangeTokenIssued(app.FederatedIdentity, TokenIssuer.TokenExchangeAudience, app.Name);
+        return Answer(token, TokenIssuer.TokenExchangeAudience, app.FederatedIdentity);
     }
 
     private static IResult Answer(IssuedToken token, string resource, string clientId) =>

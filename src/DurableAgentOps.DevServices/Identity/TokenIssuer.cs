@@ -16,6 +16,9 @@ internal sealed class TokenIssuer(SigningKey key, IOptions<DevServicesOptions> o
     /// <summary>The Microsoft Graph resource (audience) the Graph-shaped routes accept.</summary>
     public const string GraphResource = "https://graph.microsoft.com";
 
+    /// <summary>The audience of a managed identity's token used as a federated credential (Entra's token exchange).</summary>
+    public const string TokenExchangeAudience = "api://AzureADTokenExchange";
+
     /// <summary>Graph application permissions a directory reader's token carries.</summary>
     public static readonly IReadOnlyList<string> GraphRoles = ["User.Read.All", "GroupMember.Read.All", "User.RevokeSessions.All"];
 
@@ -52,7 +55,7 @@ internal sealed class TokenIssuer(SigningKey key, IOptions<DevServicesOptions> o
 
     /// <summary>A managed identity's token for Entra's token exchange audience, used as a federated client assertion.</summary>
     public IssuedToken IssueExchange(string clientId) =>
-        Mint(clientId, null, Delegation.DelegatedGrants.TokenExchangeAudience, [], time.GetUtcNow(), options.Value.TokenLifetime, _ => { });
+        Mint(clientId, null, TokenExchangeAudience, [], time.GetUtcNow(), options.Value.TokenLifetime, _ => { });
 
     private IssuedToken Mint(
         string clientId, string? identityName, string resource, IReadOnlyList<string> roles, DateTimeOffset issuedAt, TimeSpan lifetime, Action<Utf8JsonWriter> more)

@@ -2,10 +2,14 @@ using System.Collections.Concurrent;
 
 namespace DurableAgentOps.DevServices.Identity;
 
-/// <summary>How many token requests each (client id, resource) made, so tests can prove callers cache tokens.</summary>
+/// <summary>
+/// How many token requests each (client id, resource) made, so tests can prove callers cache tokens; and the delegated
+/// grants the sign-in provider issued.
+/// </summary>
 internal sealed class TokenRequestCounter
 {
     private readonly ConcurrentDictionary<(string ClientId, string Resource), Counts> counts = new();
+    private readonly ConcurrentQueue<object> grants = new();
 
     public void Requested(string clientId, string resource) => Get(clientId, resource).Request();
 
@@ -15,7 +19,17 @@ internal sealed class TokenRequestCounter
         [.. counts.OrderBy(c => c.Key.ClientId, StringComparer.Ordinal).ThenBy(c => c.Key.Resource, StringComparer.Ordinal)
             .Select(c => new TokenRequestCount(c.Key.ClientId, c.Key.Resource, c.Value.Requests, c.Value.Tokens))];
 
-    public void Clear() => counts.Clear();
+    /// <summary>Records a grant of another token endpoint (the sign-in provider's delegated grants): a row without token values.</summary>
+    public void Granted(object row) => grants.Enqueue(row);
+
+    /// <summary>The recorded grants, oldest first.</summary>
+    public IReadOnlyList<object> Grants() => [.. grants];
+
+    public void Clear()
+    {
+        counts.Clear();
+        grants.Clear();
+    }
 
     private Counts Get(string clientId, string resource) => counts.GetOrAdd((clientId, resource), _ => new Counts());
 

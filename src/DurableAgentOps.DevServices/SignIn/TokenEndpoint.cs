@@ -1,4 +1,3 @@
-using DurableAgentOps.DevServices.Delegation;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
 

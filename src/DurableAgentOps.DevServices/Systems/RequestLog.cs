@@ -1,9 +1,15 @@
+using System.Text.Json.Serialization;
+
 namespace DurableAgentOps.DevServices.Systems;
 
-/// <summary>One request to a sample system: who called (token subject and identity), what, and the answer.</summary>
+/// <summary>
+/// One request to a sample system: who called (token subject and identity), what, and the answer. For a delegated
+/// call the subject is the person's object id and <see cref="ActorClientId"/> the acting app (absent otherwise).
+/// </summary>
 internal sealed record RequestLogEntry(
     DateTimeOffset Time, string System, string Method, string Path, string Operation,
-    string? Subject, string? IdentityName, int Status, string? Reason);
+    string? Subject, string? IdentityName, int Status, string? Reason,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ActorClientId = null);
 
 /// <summary>Every sample-system request, in memory, newest last; bounded so a long demo cannot grow it forever.</summary>
 internal sealed class RequestLog

@@ -78,7 +78,7 @@ internal static class ServiceDeskMcp
     internal static void Log(HttpContext http, string tool, CallerToken? caller, int status, string? reason) =>
         http.RequestServices.GetRequiredService<RequestLog>().Add(new RequestLogEntry(
             http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), System, "MCP", tool, $"{System}.{tool}",
-            caller?.Subject, caller?.IdentityName, status, reason));
+            caller?.Subject, caller?.IdentityName, status, reason, caller?.Delegated?.ActorClientId));
 }
 
 /// <summary>The service desk's tools.</summary>

@@ -19,7 +19,7 @@ internal sealed class SystemCallFilter(
         var request = call.Http.Request;
         log.Add(new RequestLogEntry(
             time.GetUtcNow(), call.Operation.System, request.Method, request.Path.Value ?? string.Empty, call.Operation.QualifiedName,
-            call.Caller?.Subject, call.Caller?.IdentityName, status, call.Reason));
+            call.Caller?.Subject, call.Caller?.IdentityName, status, call.Reason, call.Caller?.Delegated?.ActorClientId));
         logger.SystemRequest(call.Operation.System, request.Method, request.Path.Value ?? string.Empty, status, call.Caller?.Subject ?? "(none)", call.Reason ?? string.Empty);
         return result;
     }

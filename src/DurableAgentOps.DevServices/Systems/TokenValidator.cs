@@ -1,5 +1,5 @@
 using System.Text.Json;
-using DurableAgentOps.DevServices.Delegation;
+using DurableAgentOps.DevServices.SignIn;
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;

@@ -3,7 +3,7 @@ using System.Xml;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
 
-namespace DurableAgentOps.DevServices.Delegation;
+namespace DurableAgentOps.DevServices.SignIn;
 
 /// <summary>
 /// Dev-only, no authentication: revoke a person's sessions (<c>POST /_dev/people/{upn}/revoke</c>, as Graph's

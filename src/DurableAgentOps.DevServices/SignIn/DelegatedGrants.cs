@@ -3,11 +3,10 @@ using System.Text;
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
-using DurableAgentOps.DevServices.SignIn;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
-namespace DurableAgentOps.DevServices.Delegation;
+namespace DurableAgentOps.DevServices.SignIn;
 
 /// <summary>
 /// The token endpoint's grants for delegating apps (confidential clients authenticated by a federated managed
@@ -21,7 +20,7 @@ internal sealed class DelegatedGrants(
     [FromKeyedServices(SigningKey.SignInKey)] SigningKey signInKey,
     RefreshTokens refreshTokens,
     SessionRevocations revocations,
-    DelegatedGrantLog grants,
+    TokenRequestCounter grants,
     IOptions<DevServicesOptions> options,
     TimeProvider time,
     ILogger<DelegatedGrants> logger)
@@ -31,7 +30,7 @@ internal sealed class DelegatedGrants(
     public const string ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
     /// <summary>The audience of a managed identity's token used as a federated credential (Entra's token exchange).</summary>
-    public const string TokenExchangeAudience = "api://AzureADTokenExchange";
+    public const string TokenExchangeAudience = TokenIssuer.TokenExchangeAudience;
 
     public static bool Handles(string? grantType) => grantType is JwtBearer or RefreshToken;
 
@@ -47,7 +46,7 @@ internal sealed class DelegatedGrants(
         {
             (null, _) => ("invalid_request", "client_id is required"),
             (_, null) => ("invalid_client", $"client_id '{clientId}' is not a delegating app of the dev directory (delegatingApps); only a delegating app may use the {grantName} grant"),
-            _ when form.ContainsKey("client_secret") || form.ContainsKey("assertion") && grantType == RefreshToken =>
+            _ when form.ContainsKey("client_secret") =>
                 ("invalid_client", $"delegating app {app.Name} authenticates with a client assertion (a token of its federated managed identity), never a secret"),
             _ when One("client_assertion_type") != ClientAssertionType => ("invalid_client", $"client_assertion_type must be {ClientAssertionType}"),
             _ when One("client_assertion") is null => ("invalid_client", "client_assertion is required: a managed-identity token for " + TokenExchangeAudience),
@@ -216,7 +215,7 @@ internal sealed class DelegatedGrants(
             answer["id_token"] = issuer.IdToken(person, app.ClientId, nonce: null, now).Value;
         }
 
-        grants.Add(new DelegatedGrant(grantName, person.UserPrincipalName, person.Id, app.ClientId, resource, permissions, now));
+        grants.Granted(new DelegatedGrant(grantName, person.UserPrincipalName, person.Id, app.ClientId, resource, permissions, now));
         logger.DelegatedTokenIssued(grantName, person.UserPrincipalName, person.Id, app.ClientId, resource, string.Join(' ', permissions));
         return Results.Json(answer, DevJson.Options);
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace DurableAgentOps.DevServices.Delegation;
+namespace DurableAgentOps.DevServices.SignIn;
 
 /// <summary>
 /// Checks a compact JWT against one issuer and its published keys: RS256 signature, issuer, and lifetime by the

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace DurableAgentOps.DevServices.Delegation;
+namespace DurableAgentOps.DevServices.SignIn;
 
 /// <summary>
 /// When each person's sign-in sessions were last revoked (Graph revokeSignInSessions): every refresh token and every

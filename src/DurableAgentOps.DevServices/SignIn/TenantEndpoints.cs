@@ -1,9 +1,8 @@
 using DurableAgentOps.DevServices.Identity;
 using DurableAgentOps.DevServices.People;
 using DurableAgentOps.DevServices.Shared;
-using DurableAgentOps.DevServices.SignIn;
 
-namespace DurableAgentOps.DevServices.Delegation;
+namespace DurableAgentOps.DevServices.SignIn;
 
 /// <summary>
 /// The sign-in provider under an Entra-shaped authority, https://localhost:&lt;TlsPort&gt;/&lt;tenantId&gt;, as MSAL

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.IdentityModel.Tokens;
 
-namespace DurableAgentOps.DevServices.Delegation;
+namespace DurableAgentOps.DevServices.SignIn;
 
 /// <summary>What a refresh token is bound to: the person, the client, and when it was issued and expires.</summary>
 internal sealed record RefreshGrant(string PersonId, string ClientId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
