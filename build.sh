@@ -211,7 +211,10 @@ run_delegation_demo() {
   local api=$API dev=$DEV logs=$LOGS cli="dotnet src/DurableAgentOps.Cli/$BIN/agentops.dll"
   as() { local who=$1; shift; AGENTOPS_HOME=$logs/people/$who $cli "$@"; }
   say "crm-call-note acts for the person who starts it: explain says whose authority each step runs under"
-  $cli explain crm-call-note | grep -E "acts for|made as" | sed 's/^ *//' || true
+  $cli explain crm-call-note --format json | node -e '
+    let text = ""; process.stdin.on("data", d => text += d).on("end", () => {
+      for (const s of JSON.parse(text).steps) console.log(`  ${s.id.padEnd(13)} ${s.identity.padEnd(15)} ${s.delegation ?? "its own identity (a service identity)"}`);
+    });'
   say "alice starts it for ACC-000002: the host exchanges her sign-in for tokens that act for her (MSAL, on-behalf-of)"
   node -e 'fetch(process.argv[1], { method: "DELETE" })' "$dev/_dev/requests"   # the CRM's log from here on is this run's
   as alice run crm-call-note --input accountId=ACC-000002 --host $api | tee $logs/demo-delegated.log &

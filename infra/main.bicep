@@ -42,6 +42,10 @@ param writeIntentKey string
 @secure()
 param pagesClientSecret string = ''
 
+@description('Base64 of exactly 32 random bytes (openssl rand -base64 32): encrypts the on-behalf-of sessions of runs whose steps act for their starter (actsFor: initiator). Empty: the host acts for nobody and refuses such workflows at start.')
+@secure()
+param delegationCacheKey string = ''
+
 @description('More app settings (docs/SETTINGS.md): systems\' base URLs, email, Teams, the model endpoint.')
 param extraSettings object = {}
 
@@ -101,7 +105,13 @@ param logRetentionDays int = 30
 param anchorRetentionDays int = 365
 
 var catalogueFile = loadYamlContent('../workflows/identities.yaml')
-var catalogueIdentities = items(catalogueFile.identities)
+// A managed identity per service identity. An identity that acts for people (actsFor) is no managed identity: its
+// clientIds.azure names the host API's app registration (pagesClientId), which exchanges the person's token for theirs.
+var catalogueIdentities = filter(items(catalogueFile.identities), e => !contains(e.value, 'actsFor'))
+// Several delegated identities name the same app (one setting): union() keeps each setting name once.
+var delegatedSettingNames = union(map(filter(items(catalogueFile.identities), e => contains(e.value, 'actsFor')),
+  e => replace(replace(e.value.clientIds.azure, '\${', ''), '}', '')), [])
+var delegatedSettings = toObject(delegatedSettingNames, name => name, name => pagesClientId)
 // The catalogue says which app each identity is attached to (app: writer, else the main app); the two sets never meet.
 var writerIndexes = filter(range(0, length(catalogueIdentities)), i => (catalogueIdentities[i].value.?app ?? 'main') == 'writer')
 var mainIndexes = filter(range(0, length(catalogueIdentities)), i => !contains(writerIndexes, i))
@@ -177,6 +187,8 @@ module vault 'modules/keyvault.bicep' = {
     evidenceVaultKey: evidenceVaultKey
     pagesClientSecret: pagesClientSecret
     storePagesSecret: !empty(pagesClientSecret)
+    delegationCacheKey: delegationCacheKey
+    storeDelegationKey: !empty(delegationCacheKey)
     purgeProtection: purgeProtection
   }
 }
@@ -229,7 +241,12 @@ module app 'modules/functionapp.bicep' = {
     dotnetVersion: dotnetVersion
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
-    settings: union(extraSettings, empty(pagesClientSecret) ? {} : { AgentOps__Auth__PagesClientSecret: vault.outputs.pagesClientSecretReference }, {
+    // Acting for people: the API app (its federated credential trusts the host identity) exchanges with Entra.
+    settings: union(extraSettings, empty(pagesClientSecret) ? {} : { AgentOps__Auth__PagesClientSecret: vault.outputs.pagesClientSecretReference }, empty(delegationCacheKey) ? {} : union(delegatedSettings, {
+      AgentOps__Delegation__Authority: '${environment().authentication.loginEndpoint}${tenant().tenantId}'
+      AgentOps__Delegation__ManagedIdentityClientId: identities.outputs.hostClientId
+      AgentOps__Delegation__CacheKey: vault.outputs.delegationCacheKeyReference
+    }), {
       AgentOps__Auth__Authority: authority
       AgentOps__Auth__Audience: audience
       AgentOps__Auth__TenantId: tenant().tenantId

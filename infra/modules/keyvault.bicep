@@ -35,6 +35,13 @@ param pagesClientSecret string
 @description('Whether pagesClientSecret is given (a plain flag, so no output depends on the secret itself).')
 param storePagesSecret bool
 
+@description('Base64 of exactly 32 random bytes: encrypts the on-behalf-of sessions of runs that act for their starter (AgentOps:Delegation:CacheKey); empty: none.')
+@secure()
+param delegationCacheKey string = ''
+
+@description('Whether to store delegationCacheKey (a deployment whose host acts for people).')
+param storeDelegationKey bool = false
+
 @description('Purge protection (cannot be turned off once on).')
 param purgeProtection bool
 
@@ -83,6 +90,23 @@ resource pagesSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeP
   parent: vault
   name: 'pages-client-secret'
   properties: { value: pagesClientSecret }
+}
+
+// Only the main app opens the sessions that act for people; the writer acts for nobody.
+resource delegationSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (storeDelegationKey) {
+  parent: vault
+  name: 'delegation-cache-key'
+  properties: { value: delegationCacheKey, contentType: 'base64' }
+}
+
+resource readDelegationSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (storeDelegationKey) {
+  scope: delegationSecret
+  name: guid(delegationSecret.id, hostPrincipalId, keyVaultSecretsUser)
+  properties: {
+    principalId: hostPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsUser)
+  }
 }
 
 resource readPagesSecret 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (storePagesSecret) {
@@ -167,6 +191,9 @@ output signingKeyId string = signingKey.properties.keyUriWithVersion
 output linkSigningKeyReference string = '@Microsoft.KeyVault(SecretUri=${linkSecret.properties.secretUri})'
 output writeIntentKeyReference string = '@Microsoft.KeyVault(SecretUri=${intentSecret.properties.secretUri})'
 output evidenceVaultKeyReference string = '@Microsoft.KeyVault(SecretUri=${sealSecret.properties.secretUri})'
+
+@description('The Key Vault reference of the on-behalf-of session key, or empty when there is none.')
+output delegationCacheKeyReference string = !storeDelegationKey ? '' : '@Microsoft.KeyVault(SecretUri=${delegationSecret!.properties.secretUri})'
 
 @description('The Key Vault reference of the pages\' client secret, or empty when there is none.')
 output pagesClientSecretReference string = !storePagesSecret ? '' : '@Microsoft.KeyVault(SecretUri=${pagesSecret!.properties.secretUri})'

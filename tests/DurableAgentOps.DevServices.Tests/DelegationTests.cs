@@ -83,7 +83,7 @@ public sealed class DelegationTests(DevServicesFixture fixture)
     }
 
     [Fact]
-    public async Task Refresh_TokenUsedTwice_SecondRefusedInvalidGrant()
+    public async Task Refresh_TokenUsedTwice_BothAnsweredAsEntraDoes()
     {
         var (_, first) = await OnBehalfOfAsync(await PersonTokenAsync(Ana), DelegationMsalTests.CallsRead);
         var refresh = first.GetProperty("refresh_token").GetString()!;
@@ -91,10 +91,20 @@ public sealed class DelegationTests(DevServicesFixture fixture)
         var (status, second) = await GrantAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh, ["scope"] = DelegationMsalTests.CallsRead });
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.NotEqual(refresh, second.GetProperty("refresh_token").GetString());
+        // A client that lost the first answer (a host killed before it saved its cache) can use the same token again.
         var (again, replay) = await GrantAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = refresh, ["scope"] = DelegationMsalTests.CallsRead });
 
-        AssertError(again, replay, "invalid_grant", "the refresh token is unknown or already used");
+        Assert.Equal(HttpStatusCode.OK, again);
+        Assert.False(string.IsNullOrEmpty(replay.GetProperty("access_token").GetString()));
         Assert.DoesNotContain(fixture.Host.Logs.Lines, l => l.Contains(refresh, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Refresh_UnknownToken_RefusedInvalidGrant()
+    {
+        var (status, answer) = await GrantAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = "dev-rt.not-one-of-ours", ["scope"] = DelegationMsalTests.CallsRead });
+
+        AssertError(status, answer, "invalid_grant", "the refresh token is unknown to this sign-in provider");
     }
 
     [Fact]

@@ -176,13 +176,12 @@ internal sealed class DelegatedGrants(
             return (null, ("invalid_request", "refresh_token is required"));
         }
 
-        // Spent by any attempt that got this far, right or wrong.
-        var grant = refreshTokens.Redeem(value);
+        var grant = refreshTokens.Find(value);
         var now = time.GetUtcNow();
         var person = grant is null ? null : directory.FindPerson(grant.PersonId);
         var problem = grant switch
         {
-            null => "the refresh token is unknown or already used (each refresh token is used once; the answer carries the next)",
+            null => "the refresh token is unknown to this sign-in provider",
             _ when !string.Equals(grant.ClientId, app.ClientId, StringComparison.OrdinalIgnoreCase) => $"the refresh token was issued to another client, not {app.ClientId}",
             _ when grant.ExpiresAt <= now => $"the refresh token expired at {Time(grant.ExpiresAt)}",
             _ when person is null => $"the person {grant.PersonId} is no longer in the dev directory",

@@ -10,7 +10,8 @@ internal sealed record RefreshGrant(string PersonId, string ClientId, DateTimeOf
 
 /// <summary>
 /// The delegated grants' refresh tokens: opaque random values, kept server side by their SHA-256 only (the value
-/// itself is never stored or logged). Redeeming one spends it; the answer carries the next.
+/// itself is never stored or logged). As Entra ID's, a redeemed refresh token stays valid until it expires or the
+/// person's sessions are revoked (the answer carries a new one as well): a client that lost the answer can try again.
 /// </summary>
 internal sealed class RefreshTokens
 {
@@ -23,8 +24,8 @@ internal sealed class RefreshTokens
         return value;
     }
 
-    /// <summary>The grant of <paramref name="value"/>, which is spent whatever the caller then decides.</summary>
-    public RefreshGrant? Redeem(string value) => grants.TryRemove(Hash(value), out var grant) ? grant : null;
+    /// <summary>The grant of <paramref name="value"/>, or null when it is unknown.</summary>
+    public RefreshGrant? Find(string value) => grants.TryGetValue(Hash(value), out var grant) ? grant : null;
 
     private static string Hash(string value) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 }
