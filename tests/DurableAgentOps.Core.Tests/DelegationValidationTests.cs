@@ -55,6 +55,40 @@ public sealed class DelegationValidationTests
     }
 
     [Fact]
+    public void Validate_RegionReadByAnIdentityNoRegionLimits_ReportsThatNoSystemVouchesForIt()
+    {
+        // The account is read by a service identity that no region limits: the CRM would answer any account, so its
+        // region is only what the record says, and the guard would judge a value nobody enforced.
+        var folder = Directory.CreateTempSubdirectory("agentops-vouch-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(TestFiles.Workflows, "*.yaml", SearchOption.AllDirectories))
+            {
+                var target = Path.Combine(folder, Path.GetRelativePath(TestFiles.Workflows, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+
+            var identities = Path.Combine(folder, WorkflowLoader.CatalogueFileName);
+            File.WriteAllText(identities, TestFiles.Edit(File.ReadAllText(identities),
+                "        operations: [accounts.read, calls.read]\n        records:\n          region: [emea]\n", "        operations: [accounts.read, calls.read]\n"));
+            var workflow = TestFiles.Edit(TestFiles.Read(TestFiles.Workflow("crm-call-note")),
+                "      operations: [crm.accounts.read]\n      records:\n        region: [emea]\n", "      operations: [crm.accounts.read]\n");
+
+            var loaded = WorkflowLoader.Parse(workflow, "crm-call-note.yaml", WorkflowLoader.LoadCatalogue(identities));
+
+            var findings = loaded.Findings.Where(f => f.Code == FindingCodes.DelegatedRecordNotJudged).ToList();
+            Assert.Equal(2, findings.Count); // the delegated read and the delegated write both take account.region
+            Assert.All(findings, f => Assert.Contains("from 'account.region', which no system vouches for: only a read by a service identity limited by 'region' does (no earlier step is one)",
+                f.Message, StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Validate_ServiceReadMovedBeforeTheReadThatProvidesItsRegion_IsLeftToTheSystem()
     {
         // The same order with a service identity is fine: its token's roles let the system refuse a record out of scope.

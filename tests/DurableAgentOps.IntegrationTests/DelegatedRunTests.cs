@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using DurableAgentOps.IntegrationTests.Infrastructure;
 
 namespace DurableAgentOps.IntegrationTests;
@@ -187,15 +188,56 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Start_WithoutAPersonsOwnToken_RefusedWithTheReasonAndNothingStarted()
+    public async Task Start_OnAHostThatActsForNobody_RefusedWithTheReasonAndNothingStarted()
     {
-        var (_, host) = await StartAsync();
+        var dev = await DevServicesProcess.StartAsync(azurite);
+        started.Add(dev);
+        var settings = HostProcess.DefaultSettings(azurite, EngineHost.NewHubName(), dev);
+        foreach (var name in settings.Keys.Where(k => k.StartsWith("AgentOps__Delegation__", StringComparison.Ordinal)).ToList())
+        {
+            settings.Remove(name);
+        }
+
+        var host = await HostProcess.StartHealthyAsync(settings);
+        started.Add(host);
+        using var alice = host.As(await dev.SignInAsync(Alice));
+        var response = await alice.PostAsJsonAsync("/api/workflows/crm-call-note/runs", new { input = new { accountId = "ACC-000002" } });
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("crm-call-note acts for the person who starts it (read-my-call (crm-rep-reader), write-note (crm-rep-writer)), and this host is not set up to act for anyone (AgentOps:Delegation",
+            problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await dev.DelegatedGrantsAsync());
+        Assert.Empty(await dev.RequestsAsync("crm"));
+        Assert.False((await host.GetJsonAsync<JsonElement>("/api/host")).GetProperty("actsForPeople").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Start_WithTheSystemKeyInsteadOfAPerson_Refused()
+    {
+        var (dev, host) = await StartAsync();
 
         using var systemKey = new HttpClient { BaseAddress = host.Anonymous.BaseAddress };
         systemKey.DefaultRequestHeaders.Add("x-functions-key", HostProcess.SystemKey);
         var response = await systemKey.PostAsJsonAsync("/api/workflows/crm-call-note/runs", new { input = new { accountId = "ACC-000002" } });
 
-        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Conflict, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode); // the system key is no person, and no starter
+        Assert.Empty(await dev.DelegatedGrantsAsync());
+    }
+
+    [Fact]
+    public async Task Run_EvidenceOffInDevelopment_DelegatedStepsStillActForThePerson()
+    {
+        // Without evidence the run's chain is closed at its start; that must not end the sessions its steps need.
+        var (dev, host) = await StartAsync(extra: new() { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["AgentOps__Evidence__Enabled"] = "false" });
+
+        var runId = await StartRunAsync(dev, host, Alice, "ACC-000002");
+        await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
+        await ApproveAsync(dev, host, runId, Bob);
+        var done = await WaitFinishedAsync(host, runId);
+
+        Assert.True(done.GetProperty("outcome").GetString() == "completed", done.ToString());
+        Assert.Equal(AliceOid, (await dev.RequestsAsync("crm")).Single(r => r.GetProperty("method").GetString() == "POST").GetProperty("subject").GetString());
     }
 
     [Fact]
@@ -207,8 +249,9 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         var runId = await StartRunAsync(dev, host, Alice, "ACC-000002");
         await WaitAsync(host, runId, s => s.GetProperty("phase").GetString() == "awaiting-approval");
 
-        // While the run waits its session exists, encrypted; nothing in it, nor anywhere else, reads as a token.
-        Assert.Single(await SessionRowsAsync(runId));
+        // While the run waits its sessions exist (one per delegated identity), encrypted: nothing stored reads as a token.
+        Assert.Equal(2, (await SessionRowsAsync(runId)).Count);
+        await AssertNothingReplayableAsync(aliceToken, await StoredAsync(hub), "while the run waits");
         await ApproveAsync(dev, host, runId, Bob);
         await WaitFinishedAsync(host, runId);
         using var ivan = host.As(await dev.SignInAsync(Ivan));
@@ -220,17 +263,29 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         {
             ("evidence", evidence), ("bundle", bundle), ("report", report), ("status", status), ("host log", host.Output), ("DevServices log", dev.Output),
         };
-        texts.AddRange(await StorageScan.TablesAsync(azurite.ConnectionString, hub));
-        texts.AddRange(await StorageScan.BlobsAsync(azurite.ConnectionString, hub));
-        texts.AddRange(await StorageScan.QueuesAsync(azurite.ConnectionString, hub));
+        texts.AddRange(await StoredAsync(hub));
+        await AssertNothingReplayableAsync(aliceToken, texts, "after the run");
+    }
 
+    private async Task<List<(string Where, string Text)>> StoredAsync(string hub) =>
+    [
+        .. await StorageScan.TablesAsync(azurite.ConnectionString, hub),
+        .. await StorageScan.BlobsAsync(azurite.ConnectionString, hub),
+        .. await StorageScan.QueuesAsync(azurite.ConnectionString, hub),
+    ];
+
+    /// <summary>No access token (JWT), no assertion, no refresh token (DevServices' are "dev-rt.…") in any of the texts.</summary>
+    private static Task AssertNothingReplayableAsync(string assertion, IEnumerable<(string Where, string Text)> texts, string when)
+    {
         foreach (var (where, text) in texts)
         {
-            Assert.False(text.Contains(aliceToken, StringComparison.Ordinal), $"Alice's sign-in token (the assertion) is in the {where}");
-            Assert.DoesNotMatch(@"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.", text);
+            Assert.False(text.Contains(assertion, StringComparison.Ordinal), $"Alice's sign-in token (the assertion) is in the {where} {when}");
+            Assert.False(Regex.IsMatch(text, @"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\."), $"a JWT is in the {where} {when}");
+            Assert.False(text.Contains("dev-rt.", StringComparison.Ordinal), $"a refresh token is in the {where} {when}");
             Assert.DoesNotContain("refresh_token", text, StringComparison.OrdinalIgnoreCase);
-            Assert.DoesNotContain("\"secret\"", text, StringComparison.Ordinal);
         }
+
+        return Task.CompletedTask;
     }
 
     private static string CrmReader => "6f1c0a10-0000-4000-8000-000000000001";
@@ -241,7 +296,8 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     /// clock moves in these tests, and a token the host cached by its own clock would look two days old to DevServices.
     /// </summary>
     private async Task<(DevServicesProcess Dev, HostProcess Host)> StartAsync(
-        string? catalogue = null, string? workflowsPath = null, bool shortTokens = false, string? hub = null, bool shortWorkloadTokens = false)
+        string? catalogue = null, string? workflowsPath = null, bool shortTokens = false, string? hub = null, bool shortWorkloadTokens = false,
+        Dictionary<string, string?>? extra = null)
     {
         var dev = await DevServicesProcess.StartAsync(azurite, catalogue, shortTokens ? TimeSpan.FromMinutes(2) : null,
             shortWorkloadTokens ? new Dictionary<string, string?> { ["DevServices__TokenLifetime"] = "00:04:00" } : null);
@@ -250,6 +306,11 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
         if (workflowsPath is not null)
         {
             settings["AgentOps__Workflows__Path"] = workflowsPath;
+        }
+
+        foreach (var (name, value) in extra ?? [])
+        {
+            settings[name] = value;
         }
 
         var host = await HostProcess.StartHealthyAsync(settings);

@@ -15,7 +15,7 @@ namespace DurableAgentOps.IntegrationTests;
 [Collection(AzuriteCollection.Name)]
 public sealed class DelegatedSessionStoreTests(AzuriteFixture azurite)
 {
-    private const string App = "6f1c0a10-0000-4000-8000-0000000000a1";
+    private const string App = "person-reader";
 
     private static readonly byte[] Cache = Encoding.UTF8.GetBytes("{\"RefreshToken\":{\"secret\":\"rt-0123456789-looks-like-a-refresh-token\"}}");
 
@@ -82,7 +82,7 @@ public sealed class DelegatedSessionStoreTests(AzuriteFixture azurite)
     {
         await using var services = Services(Key());
         var store = services.GetRequiredService<DelegatedSessionStore>();
-        const string otherApp = "6f1c0a10-0000-4000-8000-0000000000b2";
+        const string otherApp = "person-writer";
         await store.WriteAsync(DelegatedSessionStore.SessionKey("run-e", App), Cache, CancellationToken.None);
         await store.WriteAsync(DelegatedSessionStore.SessionKey("run-e", otherApp), Cache, CancellationToken.None);
         await store.WriteAsync(DelegatedSessionStore.SessionKey("run-f", App), Cache, CancellationToken.None);

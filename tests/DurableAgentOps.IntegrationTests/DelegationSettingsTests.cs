@@ -55,11 +55,21 @@ public sealed class DelegationSettingsTests
     {
         var token = Jwt("""{"oid":"0E000001-0000-4000-8000-000000000001","tid":"7D3E5C1A-0000-4000-8000-0000000000D0","name":"Alice Martin","azp":"6f1c0a10-0000-4000-8000-0000000000a1","scp":"calls.read"}""");
 
-        var acted = DelegatedTokens.Read(token, "fallback-client");
+        var acted = DelegatedTokens.Read(token, "6F1C0A10-0000-4000-8000-0000000000A1"); // client ids compare as GUIDs, any case
 
         Assert.Equal("7d3e5c1a-0000-4000-8000-0000000000d0/0e000001-0000-4000-8000-000000000001", acted.SubjectId);
         Assert.Equal("Alice Martin", acted.SubjectName);
         Assert.Equal("6f1c0a10-0000-4000-8000-0000000000a1", acted.ActorClientId);
+    }
+
+    [Fact]
+    public void Read_TokenIssuedToAnotherApp_Refused()
+    {
+        var token = Jwt("""{"oid":"0e000001-0000-4000-8000-000000000001","tid":"7d3e5c1a-0000-4000-8000-0000000000d0","azp":"6f1c0a10-0000-4000-8000-0000000000ff"}""");
+
+        var refused = Assert.Throws<DurableAgentOps.Runtime.Shared.StepRefusedException>(() => DelegatedTokens.Read(token, "6f1c0a10-0000-4000-8000-0000000000a1"));
+
+        Assert.Contains("was issued to app 6f1c0a10-0000-4000-8000-0000000000ff, not to 6f1c0a10-0000-4000-8000-0000000000a1", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,7 +35,7 @@ public sealed partial class InfraTests
                 ["[resourceId('Microsoft.Storage/storageAccounts/blobServices/containers', parameters('accountName'), 'default', 'anchors')]"]),
             ["12338af0-0e69-4776-bea7-57ae8d297424"] = ("Key Vault Crypto User", ["[resourceId('Microsoft.KeyVault/vaults/keys', parameters('vaultName'), 'evidence-signing')]"]),
             ["4633458b-17de-408a-b874-0445c86b69e6"] = ("Key Vault Secrets User",
-                [Secret("link-signing-key"), Secret("evidence-vault-key"), Secret("pages-client-secret"), Secret("write-intent-key")]),
+                [Secret("link-signing-key"), Secret("evidence-vault-key"), Secret("pages-client-secret"), Secret("write-intent-key"), Secret("delegation-cache-key")]),
         },
 
         // The writer app: reads the main account; owns its own account (package, runtime data, intent record); reads the

@@ -32,6 +32,8 @@ public sealed record IdentityDefinition(
     public SystemGrant? GrantFor(string system) => Grants.FirstOrDefault(g => g.System == system);
 
     /// <summary>True when the identity acts for a person (on-behalf-of), never under authority of its own.</summary>
+    /// <remarks>Not serialized: snapshots, their hashes and activity inputs hold only what the catalogue says (<see cref="ActsFor"/>).</remarks>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsDelegated => ActsFor != Delegation.None;
 
     public IEnumerable<string> GrantedOperations => Grants.SelectMany(g => g.Operations);

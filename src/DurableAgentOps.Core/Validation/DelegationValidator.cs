@@ -128,15 +128,35 @@ internal static class DelegationValidator
                     continue;
                 }
 
-                if (!before.Contains(source.Split('.')[0], StringComparer.Ordinal))
+                var root = source.Split('.')[0];
+                if (!before.Contains(root, StringComparer.Ordinal))
                 {
                     findings.Add(map.Error(at, FindingCodes.DelegatedRecordNotJudged,
                         $"step '{step.Id}' acts for {Person} and limits records by '{attribute}', but {operation} takes a record's {attribute} from '{source}', which nothing before the call provides "
                         + $"(available before step '{step.Id}': {string.Join(", ", before)}): {WhyJudgedWhole}; read it in an earlier step, or declare another source in {file}"));
                 }
+                else if (VouchedFor(workflow, catalogue, index, attribute) is var vouched && !vouched.Contains(root, StringComparer.Ordinal))
+                {
+                    // The guard judges the value the call carries: it must come from a system that enforced the same limit
+                    // on a token of its own, not from the input, a draft, a route or a read made as the person.
+                    findings.Add(map.Error(at, FindingCodes.DelegatedRecordNotJudged,
+                        $"step '{step.Id}' acts for {Person} and limits records by '{attribute}', but {operation} takes a record's {attribute} from '{source}', which no system vouches for: "
+                        + $"only a read by a service identity limited by '{attribute}' does ({(vouched.Count == 0 ? "no earlier step is one" : "earlier: " + string.Join(", ", vouched))}); "
+                        + $"the input, drafts, routes and reads made as the person could name any value; read the record under such an identity first, or declare another source in {file}"));
+                }
             }
         }
     }
+
+    /// <summary>
+    /// The aliases of earlier read steps whose value of <paramref name="attribute"/> a system vouched for: read under a
+    /// service identity whose grant or scope limits that attribute, so the system refused any record outside it.
+    /// </summary>
+    private static List<string> VouchedFor(WorkflowDefinition workflow, IdentityCatalogue catalogue, int index, string attribute) =>
+        [.. workflow.Steps.Take(index)
+            .Where(s => s.Kind == StepKind.Read && s.System is { } system && catalogue.Find(s.Identity) is { IsDelegated: false } reader
+                && (s.Scope.Records.ContainsKey(attribute) || reader.GrantFor(system)?.Records.ContainsKey(attribute) == true))
+            .Select(StepAliases.Of)];
 
     private const string WhyJudgedWhole =
         "a call made as a person is checked by the system against that person's own rights only, never the declared scope, so the guard judges the record whole before the call, and would refuse every one";

@@ -23,8 +23,9 @@ public sealed class AppendEvidenceActivity(EvidenceLedger ledger, Administrative
         if (input.Final)
         {
             await RecordActionsAsync(input.RunId);
-            // The run has ended: the sessions that acted for its starter go with it (a host that acts for nobody has none).
-            if (delegation.Acts)
+            // The run has ended (its run-end is in this batch: a run without evidence closes its chain at start): the
+            // sessions that acted for its starter go with it. A host that acts for nobody has none.
+            if (delegation.Acts && input.Entries.Any(e => e.Kind == "run-end"))
             {
                 await delegation.EndAsync(input.RunId, CancellationToken.None);
             }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace DurableAgentOps.Runtime.Identity;
 
 /// <summary>
-/// MSAL's token cache for the sessions that act for people, one row per run and acting app, encrypted with
+/// MSAL's token cache for the sessions that act for people, one row per run and delegated identity, encrypted with
 /// AES-256-GCM under <c>AgentOps:Delegation:CacheKey</c> and bound to its row (the row's key is the associated data):
 /// the refresh token inside is what lets a step after a two-day gate act for the person, so it is never stored in
 /// clear, never in the run's durable state, and gone when the run ends.
@@ -29,8 +29,8 @@ public sealed class DelegatedSessionStore(GovernanceStorage storage, IOptions<De
         return client;
     });
 
-    /// <summary>The session key of a run's acting app; MSAL hands it back as the cache key.</summary>
-    public static string SessionKey(string runId, string clientId) => $"{runId}|{clientId.ToLowerInvariant()}";
+    /// <summary>The session key of a run's delegated identity; MSAL hands it back as the cache key.</summary>
+    public static string SessionKey(string runId, string identity) => $"{runId}|{identity}";
 
     public async Task<byte[]?> ReadAsync(string sessionKey, CancellationToken cancellationToken)
     {

@@ -18,7 +18,7 @@ namespace DurableAgentOps.Runtime.Identity;
 /// hands the person's own sign-in token over once, at start (<see cref="BeginAsync"/>); every delegated step after
 /// that, however long its gate waited, gets a fresh token from the session MSAL keeps (<see cref="GetTokenAsync"/>),
 /// without the person and without the token they signed in with. The acting app proves itself with a managed
-/// identity's token (a federated credential), so no client secret exists. What could be replayed (the refresh token
+/// identity's token (a federated credential), not with a secret the host keeps. What could be replayed (the refresh token
 /// in the session) lives only in <see cref="DelegatedSessionStore"/>, encrypted, until the run ends.
 /// </summary>
 public sealed class DelegatedTokens(
@@ -52,9 +52,10 @@ public sealed class DelegatedTokens(
     /// Opens the run's session for one acting app with the person's own token (the assertion), and checks that what
     /// came back acts for that person. Nothing of the assertion is kept but what MSAL keeps in the encrypted session.
     /// </summary>
-    public async Task BeginAsync(string runId, string clientId, IReadOnlyList<string> scopes, string assertion, PrincipalRef initiator, CancellationToken cancellationToken)
+    public async Task BeginAsync(
+        string runId, string identity, string clientId, IReadOnlyList<string> scopes, string assertion, PrincipalRef initiator, CancellationToken cancellationToken)
     {
-        var key = DelegatedSessionStore.SessionKey(runId, clientId);
+        var key = DelegatedSessionStore.SessionKey(runId, identity);
         AuthenticationResult result;
         try
         {
@@ -69,7 +70,7 @@ public sealed class DelegatedTokens(
         var acted = Read(result.AccessToken, clientId);
         if (acted.SubjectId != initiator.Id)
         {
-            await EndAsync(runId, clientId, CancellationToken.None);
+            await EndAsync(runId, identity, clientId, CancellationToken.None);
             throw new DelegationException($"the token app {clientId} got acts for {acted.SubjectId}, not for {initiator.Id} who starts the run");
         }
 
@@ -88,7 +89,10 @@ public sealed class DelegatedTokens(
         AuthenticationResult result;
         try
         {
-            result = await ((ILongRunningWebApi)App(call.ClientId)).AcquireTokenInLongRunningProcess(scopes, DelegatedSessionStore.SessionKey(call.RunId, call.ClientId))
+            // Always from the session's refresh token, never a cached access token: a person revoked while the run waited
+            // is refused at the next delegated step, not an hour later.
+            result = await ((ILongRunningWebApi)App(call.ClientId)).AcquireTokenInLongRunningProcess(scopes, DelegatedSessionStore.SessionKey(call.RunId, call.Identity.Name))
+                .WithForceRefresh(true)
                 .ExecuteAsync(cancellationToken);
         }
         catch (MsalServiceException ex) when (ex.StatusCode >= 500 || ex.StatusCode == 429)
@@ -111,10 +115,10 @@ public sealed class DelegatedTokens(
         return new AccessToken(result.AccessToken, result.ExpiresOn);
     }
 
-    /// <summary>Ends a run's session with one app: MSAL forgets it, and its encrypted row is deleted.</summary>
-    public async Task EndAsync(string runId, string clientId, CancellationToken cancellationToken)
+    /// <summary>Ends a run's session of one identity: MSAL forgets it, and its encrypted row is deleted.</summary>
+    public async Task EndAsync(string runId, string identity, string clientId, CancellationToken cancellationToken)
     {
-        var key = DelegatedSessionStore.SessionKey(runId, clientId);
+        var key = DelegatedSessionStore.SessionKey(runId, identity);
         await ((ILongRunningWebApi)App(clientId)).StopLongRunningProcessInWebApiAsync(key, cancellationToken);
         await sessions.DeleteAsync(key, cancellationToken);
     }
@@ -177,6 +181,11 @@ public sealed class DelegatedTokens(
         var oid = Claim("oid") ?? throw new StepRefusedException("the token acting for the person names no person (oid): nothing is sent");
         var tid = Claim("tid");
         var actor = Claim("azp") ?? Claim("appid") ?? clientId;
+        if (!string.Equals(actor, clientId, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StepRefusedException($"the token acting for the person was issued to app {actor}, not to {clientId} that asked for it: nothing is sent");
+        }
+
         var name = Claim("name") ?? Claim("preferred_username") ?? oid;
         var subject = (string.IsNullOrEmpty(tid) ? oid : $"{tid}/{oid}").ToLowerInvariant();
         return new ActedFor(subject, name.Length <= Caller.MaxDisplayLength ? name : name[..Caller.MaxDisplayLength], actor);

@@ -13,7 +13,7 @@ public sealed class DelegationOptions
 
     /// <summary>
     /// The managed identity whose token is the acting app's client assertion (a federated credential on the app
-    /// registration): no client secret exists to leak.
+    /// registration): the host keeps no client secret for the exchange.
     /// </summary>
     public string? ManagedIdentityClientId { get; set; }
 

@@ -55,17 +55,17 @@ public sealed class RunDelegation(DelegatedTokens tokens, DelegatedSessionStore 
         string assertion, PrincipalRef initiator, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        var opened = new List<string>();
         try
         {
-            foreach (var app in delegated.GroupBy(d => clientIds.Resolve(ClientIdOf(d.Identity, environment)), StringComparer.OrdinalIgnoreCase))
+            // One session per delegated identity, opened with its own grant's permissions: its tokens never carry another
+            // identity's, even where both identities name the same acting app.
+            foreach (var identity in delegated.GroupBy(d => d.Identity.Name, StringComparer.Ordinal))
             {
-                // The session opens with the first delegated step's permissions; later steps ask for theirs from it.
-                var (step, identity) = app.First();
+                var (step, definition) = identity.First();
                 var system = step.System ?? throw new DelegationException($"step '{step.Id}' acts for a person and names no system");
                 var resource = snapshot.Declarations?.FirstOrDefault(d => d.System == system)?.Resource;
-                await tokens.BeginAsync(runId, app.Key, tokens.ScopesFor(identity, system, resource), assertion, initiator, cancellationToken);
-                opened.Add(app.Key);
+                var clientId = clientIds.Resolve(ClientIdOf(definition, environment));
+                await tokens.BeginAsync(runId, definition.Name, clientId, tokens.ScopesFor(definition, system, resource), assertion, initiator, cancellationToken);
             }
         }
         catch (StepRefusedException ex)
@@ -75,11 +75,7 @@ public sealed class RunDelegation(DelegatedTokens tokens, DelegatedSessionStore 
         }
         catch
         {
-            if (opened.Count > 0)
-            {
-                await EndAsync(runId, CancellationToken.None);
-            }
-
+            await EndAsync(runId, CancellationToken.None); // MSAL may have saved a session before the failure
             throw;
         }
     }
@@ -87,6 +83,11 @@ public sealed class RunDelegation(DelegatedTokens tokens, DelegatedSessionStore 
     /// <summary>Deletes every session of the run; a failure is logged, not thrown (the rows stay encrypted, and a later end deletes them).</summary>
     public async Task EndAsync(string runId, CancellationToken cancellationToken)
     {
+        if (!Acts)
+        {
+            return; // a host that acts for nobody opened no session
+        }
+
         try
         {
             var count = await sessions.DeleteRunAsync(runId, cancellationToken);

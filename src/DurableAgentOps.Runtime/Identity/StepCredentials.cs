@@ -47,7 +47,7 @@ public sealed class SystemEndpoint
 /// Tokens for step identities: one <see cref="ManagedIdentityCredential"/> per user-assigned client id, created once
 /// and reused, so Azure.Identity's token cache means one token request per identity and resource per token lifetime.
 /// </summary>
-public sealed class StepCredentials(IOptions<SystemsOptions> systems, DelegatedTokens delegatedTokens)
+public sealed class StepCredentials(IOptions<SystemsOptions> systems, DelegatedTokens? delegatedTokens = null)
 {
     private readonly ConcurrentDictionary<string, TokenCredential> credentials = new(StringComparer.OrdinalIgnoreCase);
 
@@ -69,7 +69,8 @@ public sealed class StepCredentials(IOptions<SystemsOptions> systems, DelegatedT
         }
 
         return delegated is not null
-            ? await delegatedTokens.GetTokenAsync(delegated, system, declaredResource, cancellationToken)
+            ? await (delegatedTokens ?? throw new StepRefusedException($"identity {delegated.Identity.Name} acts for a person, and this process cannot act for anyone: nothing was sent"))
+                .GetTokenAsync(delegated, system, declaredResource, cancellationToken)
             : await For(clientId).GetTokenAsync(new TokenRequestContext([resource + "/.default"]), cancellationToken);
     }
 }

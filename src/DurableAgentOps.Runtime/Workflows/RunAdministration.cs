@@ -87,9 +87,9 @@ public sealed class RunAdministration(DurableTaskClient client, AdminActionStore
 
         var terminated = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Terminated;
         await records.ReconcileEndedAsync(runId, terminated, terminated ? TerminateReason(metadata) : null, cancellationToken);
-        if (terminated)
+        if (delegation.Acts)
         {
-            // A terminated run never reaches its own end: no session acting for its starter may outlive it.
+            // An ended run (terminated, or whose own end could not delete it) keeps no session acting for its starter.
             await delegation.EndAsync(runId, cancellationToken);
         }
     }

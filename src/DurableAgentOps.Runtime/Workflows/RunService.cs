@@ -218,20 +218,14 @@ public sealed class RunService(
             tags[RuntimeTelemetry.TraceParentTag] = span.Id!;
         }
 
-        if (delegated.Count > 0)
-        {
-            try
-            {
-                await delegation.BeginAsync(runId, snapshot, delegated, host.IdentitiesEnvironment, assertion!, initiator, cancellationToken);
-            }
-            catch (DelegationException ex)
-            {
-                throw new RunRequestException(403, "The sign-in authority would not let this run act for you.", ex.Message);
-            }
-        }
-
         try
         {
+            if (delegated.Count > 0)
+            {
+                // Before the start is issued: a run that cannot act for its starter is not started at all.
+                await BeginDelegationAsync(runId, snapshot, delegated, assertion!, initiator, cancellationToken);
+            }
+
             // Issued before it is scheduled: the run's first activity refuses a start this service did not issue.
             await issued.IssueAsync(runId, RunIssue.Digest(request), time.GetUtcNow(), cancellationToken);
             await client.ScheduleNewOrchestrationInstanceAsync(AgentWorkflowOrchestrator.Name, request,
@@ -255,6 +249,25 @@ public sealed class RunService(
 
         RuntimeTelemetry.RunsStarted.Add(1, new KeyValuePair<string, object?>(TelemetryTags.Workflow, definition.Name));
         return runId;
+    }
+
+    private async Task BeginDelegationAsync(
+        string runId, WorkflowSnapshot snapshot, IReadOnlyList<(StepDefinition Step, IdentityDefinition Identity)> delegated, string assertion,
+        PrincipalRef initiator, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await delegation.BeginAsync(runId, snapshot, delegated, host.IdentitiesEnvironment, assertion, initiator, cancellationToken);
+        }
+        catch (DelegationException ex)
+        {
+            throw new RunRequestException(403, "The sign-in authority would not let this run act for you.", ex.Message);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or Azure.Identity.AuthenticationFailedException or Azure.Identity.CredentialUnavailableException)
+        {
+            throw new RunRequestException(503, "The sign-in authority cannot be reached now.",
+                $"this run acts for you, and the host could not open its session ({ex.GetType().Name}); nothing was started, try again later");
+        }
     }
 
     /// <summary>The run's status for a caller who may read it: its initiator, an approver of its gate, or a reader.</summary>
@@ -670,6 +683,11 @@ public sealed class RunService(
                 ? RunAdministration.TerminateReason(ended)
                 : null;
             await administrative.ReconcileEndedAsync(runId, terminated, reason, cancellationToken);
+            if (terminated)
+            {
+                // Terminated by any route (the engine's own included): it never reached its own end, which deletes its sessions.
+                await delegation.EndAsync(runId, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or InvalidOperationException)
         {

@@ -65,6 +65,12 @@ public abstract class StepActivityBase(WorkerInfo worker, CarriedEvidence carrie
     {
         if (!Options.ScopeGuardEnabled)
         {
+            if (Delegated is not null)
+            {
+                // The system checks only the person's rights: without the guard nothing would hold the declared scope.
+                throw new StepRefusedException($"step '{input.Step.Id}' acts for a person, and this host's scope guard is off: a delegated call is never sent unchecked");
+            }
+
             logger.ScopeGuardOff(input.Step.Id, call.Operation);
             return;
         }

@@ -49,6 +49,7 @@ internal static partial class CheckedInRecordings
     public static IReadOnlyDictionary<string, string[]> RedactedValues { get; } = new Dictionary<string, string[]>
     {
         ["crm-followup"] = ["transcript of ACC-000002 call 4"],                       // call.transcript
+        ["crm-call-note"] = ["transcript of ACC-000002 call 4"],                      // call.transcript
         ["invoice-exceptions"] = ["NL861234567B01", "NL91 ABNA 0417 1643 00"],        // invoice.vendorTaxId, invoice.vendorBankAccount
         ["support-routing"] = ["ap@northwind.example", "20 5550 2399"],               // ticket.customerEmail, ticket.customerPhone
     };

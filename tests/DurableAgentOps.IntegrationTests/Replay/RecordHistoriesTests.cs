@@ -70,6 +70,7 @@ public sealed partial class RecordHistoriesTests(AzuriteFixture azurite, Smtp4de
         var scenarios = new Dictionary<string, Func<Task<string>>>
         {
             ["crm-followup"] = CrmFollowupAsync,
+            ["crm-call-note"] = CrmCallNoteAsync,
             ["invoice-exceptions"] = InvoiceExceptionsAsync,
             ["support-routing"] = SupportRoutingAsync,
             ["ticket-escalation"] = TicketEscalationAsync,
@@ -145,6 +146,18 @@ public sealed partial class RecordHistoriesTests(AzuriteFixture azurite, Smtp4de
 
         await WaitAsync(runId, s => s.GetProperty("ignoredEvents").GetInt32() == 2, "the hand-raised event ignored");
         await DecideAsync(runId, Bob, HttpStatusCode.Accepted, "follow-up looks right");
+        return await CompletedAsync(runId, "Bob Manager");
+    }
+
+    /// <summary>
+    /// Alice starts it for ACC-000002, an account the CRM shares with her: her last call there is read as her and the
+    /// note written as her (on-behalf-of); Bob approves at manager-review.
+    /// </summary>
+    private async Task<string> CrmCallNoteAsync()
+    {
+        var runId = await StartAsync(Alice, "crm-call-note", new { accountId = "ACC-000002" });
+        await WaitForGateAsync(runId, "manager-review");
+        await DecideAsync(runId, Bob, HttpStatusCode.Accepted, "note reads well");
         return await CompletedAsync(runId, "Bob Manager");
     }
 
