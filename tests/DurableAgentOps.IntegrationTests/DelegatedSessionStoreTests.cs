@@ -78,6 +78,31 @@ public sealed class DelegatedSessionStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ReadAsync_KeyRotatedWhileTheRunWaits_ReadWithThePreviousKeyAndSealedAgainUnderTheNewOne()
+    {
+        var prefix = "r" + Guid.NewGuid().ToString("N")[..12];
+        var (before, after) = (Key(), Key());
+        var key = DelegatedSessionStore.SessionKey("run-g", App);
+        await using (var old = Services(before, prefix))
+        {
+            await old.GetRequiredService<DelegatedSessionStore>().WriteAsync(key, Cache, CancellationToken.None);
+        }
+
+        await using (var withoutPrevious = Services(after, prefix))
+        {
+            Assert.Null(await withoutPrevious.GetRequiredService<DelegatedSessionStore>().ReadAsync(key, CancellationToken.None));
+        }
+
+        await using var rotated = Services(after, prefix, previousKey: before);
+        var store = rotated.GetRequiredService<DelegatedSessionStore>();
+        Assert.Equal(Cache, await store.ReadAsync(key, CancellationToken.None));
+        await store.WriteAsync(key, Cache, CancellationToken.None); // what MSAL does after the session's next use
+
+        await using var drained = Services(after, prefix); // the previous key removed
+        Assert.Equal(Cache, await drained.GetRequiredService<DelegatedSessionStore>().ReadAsync(key, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task DeleteRunAsync_RunEnds_EverySessionOfThatRunGoesAndNoOther()
     {
         await using var services = Services(Key());
@@ -98,7 +123,7 @@ public sealed class DelegatedSessionStoreTests(AzuriteFixture azurite)
 
     private static string Key() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
-    private ServiceProvider Services(string cacheKey, string? prefix = null)
+    private ServiceProvider Services(string cacheKey, string? prefix = null, string? previousKey = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -109,6 +134,11 @@ public sealed class DelegatedSessionStoreTests(AzuriteFixture azurite)
         if (prefix is not null)
         {
             settings[GovernanceStorage.PrefixSetting] = prefix;
+        }
+
+        if (previousKey is not null)
+        {
+            settings["AgentOps:Delegation:PreviousCacheKey"] = previousKey;
         }
 
         return RuntimeServices.Over(azurite.ConnectionString, settings: settings);

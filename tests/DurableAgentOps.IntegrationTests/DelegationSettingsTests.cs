@@ -51,6 +51,21 @@ public sealed class DelegationSettingsTests
     }
 
     [Fact]
+    public void Validate_PreviousKeyThatIsNoKey_RefusedNamingIt()
+    {
+        var options = new DelegationOptions
+        {
+            Authority = new("https://login.microsoftonline.com/7d3e5c1a-0000-4000-8000-0000000000d0"), ManagedIdentityClientId = Guid.NewGuid().ToString(),
+            CacheKey = GoodKey, PreviousCacheKey = "c2hvcnQ=",
+        };
+
+        var result = new DelegationOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("AgentOps:Delegation:PreviousCacheKey must be base64 of exactly 32 bytes", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Read_TokenActingForAPerson_NamesSubjectAsPrincipalIdsAndTheActor()
     {
         var token = Jwt("""{"oid":"0E000001-0000-4000-8000-000000000001","tid":"7D3E5C1A-0000-4000-8000-0000000000D0","name":"Alice Martin","azp":"6f1c0a10-0000-4000-8000-0000000000a1","scp":"calls.read"}""");

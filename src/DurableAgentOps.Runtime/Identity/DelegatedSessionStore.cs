@@ -42,20 +42,34 @@ public sealed class DelegatedSessionStore(GovernanceStorage storage, IOptions<De
             return null;
         }
 
+        // The current key, then the one it replaced (a rotation while runs wait): MSAL writes the session back after its
+        // next use, sealed under the current key.
+        foreach (var key in new[] { Key, options.Value.PreviousKey }.OfType<byte[]>())
+        {
+            if (Open(key, sessionKey, sealedCache) is { } plain)
+            {
+                return plain;
+            }
+        }
+
+        // Another key, or a row moved from another session: nothing to act with, and the step fails closed.
+        return null;
+    }
+
+    private static byte[]? Open(byte[] key, string sessionKey, byte[] sealedCache)
+    {
         var plain = new byte[sealedCache.Length - NonceBytes - TagBytes];
-        using var aes = new AesGcm(Key, TagBytes);
+        using var aes = new AesGcm(key, TagBytes);
         try
         {
             aes.Decrypt(sealedCache.AsSpan(0, NonceBytes), sealedCache.AsSpan(NonceBytes + TagBytes), sealedCache.AsSpan(NonceBytes, TagBytes), plain,
                 Encoding.UTF8.GetBytes(sessionKey));
+            return plain;
         }
         catch (AuthenticationTagMismatchException)
         {
-            // Another key, or a row moved from another session: nothing to act with, and the step fails closed.
             return null;
         }
-
-        return plain;
     }
 
     public async Task WriteAsync(string sessionKey, byte[] cache, CancellationToken cancellationToken)

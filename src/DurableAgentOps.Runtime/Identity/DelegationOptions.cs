@@ -23,26 +23,33 @@ public sealed class DelegationOptions
     /// </summary>
     public string? CacheKey { get; set; }
 
+    /// <summary>
+    /// The key <see cref="CacheKey"/> replaced, while runs that started under it drain: sessions it sealed are still
+    /// read, and each is sealed again under <see cref="CacheKey"/> at its next use. Unset once no such run is left.
+    /// </summary>
+    public string? PreviousCacheKey { get; set; }
+
     /// <summary>True when everything needed to act for a person is set.</summary>
     public bool Enabled => Authority is not null && !string.IsNullOrWhiteSpace(ManagedIdentityClientId) && Key is not null;
 
-    internal byte[]? Key
-    {
-        get
-        {
-            if (string.IsNullOrWhiteSpace(CacheKey))
-            {
-                return null;
-            }
+    internal byte[]? Key => Decode(CacheKey);
 
-            try
-            {
-                return Convert.FromBase64String(CacheKey) is { Length: 32 } key ? key : null;
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
+    internal byte[]? PreviousKey => Decode(PreviousCacheKey);
+
+    private static byte[]? Decode(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Convert.FromBase64String(text) is { Length: 32 } key ? key : null;
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 }

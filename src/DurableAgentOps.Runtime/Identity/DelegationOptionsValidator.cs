@@ -29,6 +29,11 @@ internal sealed class DelegationOptionsValidator : IValidateOptions<DelegationOp
             failures.Add($"{DelegationOptions.Section}:CacheKey must be base64 of exactly 32 bytes (openssl rand -base64 32); its value is not shown");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.PreviousCacheKey) && options.PreviousKey is null)
+        {
+            failures.Add($"{DelegationOptions.Section}:PreviousCacheKey must be base64 of exactly 32 bytes (the CacheKey it replaced); its value is not shown");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
