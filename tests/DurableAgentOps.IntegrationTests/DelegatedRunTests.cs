@@ -251,7 +251,7 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
 
         // While the run waits its sessions exist (one per delegated identity), encrypted: nothing stored reads as a token.
         Assert.Equal(2, (await SessionRowsAsync(runId)).Count);
-        await AssertNothingReplayableAsync(aliceToken, await StoredAsync(hub), "while the run waits");
+        AssertNothingReplayable(aliceToken, await StoredAsync(hub), "while the run waits");
         await ApproveAsync(dev, host, runId, Bob);
         await WaitFinishedAsync(host, runId);
         using var ivan = host.As(await dev.SignInAsync(Ivan));
@@ -264,7 +264,7 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
             ("evidence", evidence), ("bundle", bundle), ("report", report), ("status", status), ("host log", host.Output), ("DevServices log", dev.Output),
         };
         texts.AddRange(await StoredAsync(hub));
-        await AssertNothingReplayableAsync(aliceToken, texts, "after the run");
+        AssertNothingReplayable(aliceToken, texts, "after the run");
     }
 
     private async Task<List<(string Where, string Text)>> StoredAsync(string hub) =>
@@ -275,7 +275,7 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
     ];
 
     /// <summary>No access token (JWT), no assertion, no refresh token (DevServices' are "dev-rt.…") in any of the texts.</summary>
-    private static Task AssertNothingReplayableAsync(string assertion, IEnumerable<(string Where, string Text)> texts, string when)
+    private static void AssertNothingReplayable(string assertion, IEnumerable<(string Where, string Text)> texts, string when)
     {
         foreach (var (where, text) in texts)
         {
@@ -284,8 +284,6 @@ public sealed class DelegatedRunTests(AzuriteFixture azurite) : IAsyncLifetime
             Assert.False(text.Contains("dev-rt.", StringComparison.Ordinal), $"a refresh token is in the {where} {when}");
             Assert.DoesNotContain("refresh_token", text, StringComparison.OrdinalIgnoreCase);
         }
-
-        return Task.CompletedTask;
     }
 
     private static string CrmReader => "6f1c0a10-0000-4000-8000-000000000001";

@@ -24,8 +24,8 @@ public sealed class AppendEvidenceActivity(EvidenceLedger ledger, Administrative
         {
             await RecordActionsAsync(input.RunId);
             // The run has ended (its run-end is in this batch: a run without evidence closes its chain at start): the
-            // sessions that acted for its starter go with it. A host that acts for nobody has none.
-            if (delegation.Acts && input.Entries.Any(e => e.Kind == "run-end"))
+            // sessions that acted for its starter go with it (on a host that acts for nobody, EndAsync does nothing).
+            if (input.Entries.Any(e => e.Kind == "run-end"))
             {
                 await delegation.EndAsync(input.RunId, CancellationToken.None);
             }

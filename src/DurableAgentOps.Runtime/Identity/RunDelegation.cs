@@ -13,9 +13,6 @@ namespace DurableAgentOps.Runtime.Identity;
 /// </summary>
 public sealed class RunDelegation(DelegatedTokens tokens, DelegatedSessionStore sessions, ClientIdResolver clientIds, ILogger<RunDelegation> logger)
 {
-    /// <summary>Whether this host is set up to act for people at all.</summary>
-    public bool Acts => tokens.Enabled;
-
     /// <summary>The delegated steps of a pinned definition, each with its identity; empty for a workflow that acts for nobody.</summary>
     public static IReadOnlyList<(StepDefinition Step, IdentityDefinition Identity)> StepsActingFor(WorkflowSnapshot snapshot)
     {
@@ -64,7 +61,8 @@ public sealed class RunDelegation(DelegatedTokens tokens, DelegatedSessionStore 
                 var (step, definition) = identity.First();
                 var system = step.System ?? throw new DelegationException($"step '{step.Id}' acts for a person and names no system");
                 var resource = snapshot.Declarations?.FirstOrDefault(d => d.System == system)?.Resource;
-                var clientId = clientIds.Resolve(ClientIdOf(definition, environment));
+                var clientId = clientIds.Resolve(definition.ClientIds.GetValueOrDefault(environment)
+                    ?? throw new DelegationException($"identity '{definition.Name}' has no client id for environment '{environment}'"));
                 await tokens.BeginAsync(runId, definition.Name, clientId, tokens.ScopesFor(definition, system, resource), assertion, initiator, cancellationToken);
             }
         }
@@ -83,7 +81,7 @@ public sealed class RunDelegation(DelegatedTokens tokens, DelegatedSessionStore 
     /// <summary>Deletes every session of the run; a failure is logged, not thrown (the rows stay encrypted, and a later end deletes them).</summary>
     public async Task EndAsync(string runId, CancellationToken cancellationToken)
     {
-        if (!Acts)
+        if (!tokens.Enabled)
         {
             return; // a host that acts for nobody opened no session
         }
@@ -101,9 +99,4 @@ public sealed class RunDelegation(DelegatedTokens tokens, DelegatedSessionStore 
             logger.DelegationEndDeferred(runId, ex.GetType().Name);
         }
     }
-
-    private static string ClientIdOf(IdentityDefinition identity, string environment) =>
-        identity.ClientIds.TryGetValue(environment, out var id)
-            ? id
-            : throw new DelegationException($"identity '{identity.Name}' has no client id for environment '{environment}'");
 }

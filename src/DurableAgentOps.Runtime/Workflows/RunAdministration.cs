@@ -87,11 +87,8 @@ public sealed class RunAdministration(DurableTaskClient client, AdminActionStore
 
         var terminated = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Terminated;
         await records.ReconcileEndedAsync(runId, terminated, terminated ? TerminateReason(metadata) : null, cancellationToken);
-        if (delegation.Acts)
-        {
-            // An ended run (terminated, or whose own end could not delete it) keeps no session acting for its starter.
-            await delegation.EndAsync(runId, cancellationToken);
-        }
+        // An ended run (terminated, or whose own end could not delete it) keeps no session acting for its starter.
+        await delegation.EndAsync(runId, cancellationToken);
     }
 
     private async Task WaitForEndAsync(string runId, CancellationToken cancellationToken)
