@@ -77,6 +77,7 @@ internal sealed class BareSide : IBenchSide
             MaxConcurrentTaskActivityWorkItems = settings.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = settings.MaxConcurrentOrchestrations,
             ExtendedSessionsEnabled = settings.ExtendedSessions,
+            PartitionTableOperationTimeout = settings.PartitionTableOperationTimeout,
             WorkerId = $"bench-bare-{Environment.ProcessId}",
             // As the engine sets it, so neither side waits for an app lease at start.
             UseAppLease = false,

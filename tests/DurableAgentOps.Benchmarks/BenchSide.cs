@@ -48,8 +48,9 @@ internal sealed record EngineSettings(
     int ControlQueueBufferThreshold,
     int MaxConcurrentActivities,
     int MaxConcurrentOrchestrations,
-    bool ExtendedSessions)
+    bool ExtendedSessions,
+    TimeSpan PartitionTableOperationTimeout)
 {
     /// <summary>The figures: 4 partitions, 1 s maximum poll; the rest as the repository's host.json has them.</summary>
-    public static EngineSettings Benchmark { get; } = new(4, TimeSpan.FromSeconds(1), 32, 256, 10, 100, false);
+    public static EngineSettings Benchmark { get; } = new(4, TimeSpan.FromSeconds(1), 32, 256, 10, 100, false, TimeSpan.FromSeconds(10));
 }

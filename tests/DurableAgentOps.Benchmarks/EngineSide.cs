@@ -71,6 +71,7 @@ internal sealed class EngineSide : IBenchSide
             [$"{Section}:storageProvider:maxQueuePollingInterval"] = settings.MaxQueuePollingInterval.ToString("c", CultureInfo.InvariantCulture),
             [$"{Section}:storageProvider:controlQueueBatchSize"] = Invariant(settings.ControlQueueBatchSize),
             [$"{Section}:storageProvider:controlQueueBufferThreshold"] = Invariant(settings.ControlQueueBufferThreshold),
+            [$"{Section}:storageProvider:partitionTableOperationTimeout"] = settings.PartitionTableOperationTimeout.ToString("c", CultureInfo.InvariantCulture),
             [$"{Section}:maxConcurrentActivityFunctions"] = Invariant(settings.MaxConcurrentActivities),
             [$"{Section}:maxConcurrentOrchestratorFunctions"] = Invariant(settings.MaxConcurrentOrchestrations),
             [$"{Section}:extendedSessionsEnabled"] = settings.ExtendedSessions ? "true" : "false",

@@ -22,6 +22,9 @@ public sealed class EngineSettingsTests
         // Recovery in seconds: a dead host's messages reappear after 30 s, not the provider's 5 minutes (HostRecoveryTests).
         Assert.Equal(TimeSpan.FromSeconds(30), options.StorageProvider.WorkItemQueueVisibilityTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), options.StorageProvider.ControlQueueVisibilityTimeout);
+
+        // A slow partition-table read under load is waited for, not cancelled and sent again (bench/results/README.md).
+        Assert.Equal(TimeSpan.FromSeconds(10), options.StorageProvider.PartitionTableOperationTimeout);
     }
 
     [Fact]
@@ -50,12 +53,14 @@ public sealed class EngineSettingsTests
             {
                 ["extensions:durableTask:storageProvider:partitionCount"] = "0",
                 ["extensions:durableTask:storageProvider:workItemQueueVisibilityTimeout"] = "00:00:00",
+                ["extensions:durableTask:storageProvider:partitionTableOperationTimeout"] = "00:00:25",
             })
             .Build();
 
         var error = Assert.Throws<OptionsValidationException>(() => Bind(configuration));
 
-        Assert.Equal(2, error.Failures.Count());
+        Assert.Equal(3, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.Contains("storageProvider.partitionTableOperationTimeout 00:00:25 is out of range: allowed values are 00:00:01 to 00:00:20", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("storageProvider.partitionCount 0", StringComparison.Ordinal));
         Assert.Contains(error.Failures, f => f.Contains("storageProvider.workItemQueueVisibilityTimeout", StringComparison.Ordinal));
     }

@@ -168,6 +168,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable
             ControlQueueBufferThreshold = provider.ControlQueueBufferThreshold,
             ControlQueueVisibilityTimeout = provider.ControlQueueVisibilityTimeout,
             WorkItemQueueVisibilityTimeout = provider.WorkItemQueueVisibilityTimeout,
+            PartitionTableOperationTimeout = provider.PartitionTableOperationTimeout,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivityFunctions,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestratorFunctions,
             ExtendedSessionsEnabled = options.ExtendedSessionsEnabled,

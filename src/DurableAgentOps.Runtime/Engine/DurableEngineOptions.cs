@@ -65,6 +65,13 @@ public sealed class StorageProviderOptions
     /// <summary>How long a dequeued activity message stays hidden; after a crash the activity runs again after this.</summary>
     public TimeSpan WorkItemQueueVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long the table partition manager gives one read-and-write of its partition table before it logs a warning
+    /// and tries again at once (the provider's default is 2 s). It must end well before a partition lease (30 s,
+    /// renewed every 10 s) would lapse.
+    /// </summary>
+    public TimeSpan PartitionTableOperationTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     public string EffectiveConnectionName =>
         string.IsNullOrWhiteSpace(ConnectionStringName) ? ConnectionName : ConnectionStringName;
 }

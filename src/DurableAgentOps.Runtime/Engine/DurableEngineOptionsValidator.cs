@@ -11,6 +11,9 @@ internal sealed partial class DurableEngineOptionsValidator : IValidateOptions<D
 {
     private const string Prefix = "host.json extensions.durableTask.";
 
+    // The provider's partition lease lasts 30 s and is renewed every 10 s: an operation may take the 20 s between.
+    private static readonly TimeSpan MaxPartitionTableOperationTimeout = TimeSpan.FromSeconds(20);
+
     public ValidateOptionsResult Validate(string? name, DurableEngineOptions options)
     {
         var errors = new List<string>();
@@ -54,6 +57,13 @@ internal sealed partial class DurableEngineOptionsValidator : IValidateOptions<D
             {
                 errors.Add($"{Prefix}storageProvider.{setting} {value} is too small: allowed values are 00:00:01 or more (default 00:05:00).");
             }
+        }
+
+        if (storage.PartitionTableOperationTimeout < TimeSpan.FromSeconds(1) || storage.PartitionTableOperationTimeout > MaxPartitionTableOperationTimeout)
+        {
+            errors.Add($"{Prefix}storageProvider.partitionTableOperationTimeout {storage.PartitionTableOperationTimeout} is out of range: " +
+                $"allowed values are 00:00:01 to {MaxPartitionTableOperationTimeout:c} (default 00:00:02), so a partition lease of 30 s, " +
+                "renewed every 10 s, is renewed before it lapses.");
         }
 
         RequirePositive(errors, "storageProvider.controlQueueBatchSize", storage.ControlQueueBatchSize, 32);

@@ -19,7 +19,7 @@ internal sealed partial class ApproverBrowser(string approverEmail) : IDisposabl
     }) { Timeout = TimeSpan.FromSeconds(60) };
 
     private readonly SemaphoreSlim signIn = new(1, 1);
-    private bool signedIn;
+    private volatile bool signedIn;
 
     /// <summary>
     /// Opens the link's page and posts Approve; throws naming the page's answer if it is not accepted. Returns when the
@@ -60,24 +60,30 @@ internal sealed partial class ApproverBrowser(string approverEmail) : IDisposabl
 
     private async Task<string> GetPageAsync(string link, CancellationToken cancellation)
     {
-        var page = await http.GetStringAsync(link, cancellation);
-        if (page.Contains("id=\"decision\"", StringComparison.Ordinal) || !page.Contains("id=\"sign-in\"", StringComparison.Ordinal))
+        if (!signedIn)
         {
-            return page;
-        }
-
-        await signIn.WaitAsync(cancellation);
-        try
-        {
-            if (!signedIn)
+            // The first page is opened alone, sign-in included: pages opened at once before it each set an anti-forgery
+            // cookie of their own, the cookie jar keeps the last, and the other pages' forms are then refused.
+            await signIn.WaitAsync(cancellation);
+            try
             {
-                await SignInAsync(link, cancellation);
-                signedIn = true;
+                if (!signedIn)
+                {
+                    var first = await http.GetStringAsync(link, cancellation);
+                    if (first.Contains("id=\"sign-in\"", StringComparison.Ordinal))
+                    {
+                        await SignInAsync(link, cancellation);
+                        first = await http.GetStringAsync(link, cancellation);
+                    }
+
+                    signedIn = true;
+                    return first;
+                }
             }
-        }
-        finally
-        {
-            signIn.Release();
+            finally
+            {
+                signIn.Release();
+            }
         }
 
         return await http.GetStringAsync(link, cancellation);

@@ -210,7 +210,10 @@ internal static class GovernedBench
         var allFinished = true;
         try
         {
-            finishStall = await WatchAsync(governed, "p-", cancel.Token, options.Parked, (waiting, running) => running == 0, "finished");
+            // An approval that fails stops the load with its reason, instead of leaving the watch to wait for runs
+            // that nobody will approve.
+            finishStall = await WatchAsync(governed, "p-", cancel.Token, options.Parked,
+                (waiting, running) => approvals.IsFaulted ? throw approvals.Exception!.GetBaseException() : running == 0, "finished");
             await approvals;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -236,8 +239,10 @@ internal static class GovernedBench
     private static async Task<double> WatchAsync(GovernedSide side, string prefix, CancellationToken cancellation, int total, Func<int, int, bool> done, string what)
     {
         var lastChange = Stopwatch.StartNew();
+        var watching = Stopwatch.StartNew();
         var longest = 0.0;
-        (int Waiting, int Running) last = (-1, -1);
+        var longestEndedAt = 0.0;
+        (int Waiting, int Running) last = (-1, -1), beforeLongest = (0, 0);
         var shown = Stopwatch.StartNew();
         for (;;)
         {
@@ -245,19 +250,26 @@ internal static class GovernedBench
             var now = (running.Count(r => r.CustomStatus == Shape.WaitingStatus), running.Count);
             if (now != last)
             {
-                longest = Math.Max(longest, lastChange.Elapsed.TotalSeconds);
+                if (lastChange.Elapsed.TotalSeconds > longest)
+                {
+                    (longest, longestEndedAt, beforeLongest) = (lastChange.Elapsed.TotalSeconds, watching.Elapsed.TotalSeconds, last);
+                }
+
                 lastChange.Restart();
                 last = now;
             }
 
             if (shown.Elapsed > TimeSpan.FromSeconds(5))
             {
-                Console.WriteLine($"  {what,-8} waiting at the gate {now.Item1}/{total}, running {now.Count}");
+                Console.WriteLine($"  {what,-8} {watching.Elapsed.TotalSeconds,6:0.0} s  waiting at the gate {now.Item1}/{total}, running {now.Count}");
                 shown.Restart();
             }
 
             if (done(now.Item1, now.Count) && (what != "finished" || now.Count == 0))
             {
+                // Where the longest pause was says what it was: before the first gate, between cohorts, or at the tail.
+                Console.WriteLine($"  {what,-8} longest time nothing moved {longest:0.0} s, ended at {longestEndedAt:0.0} s " +
+                    $"(until then {beforeLongest.Waiting} waiting at the gate, {beforeLongest.Running} running)");
                 return Math.Max(longest, lastChange.Elapsed.TotalSeconds);
             }
 

@@ -60,19 +60,30 @@ internal sealed partial class MailLinks(Uri smtp4dev, string approverEmail) : ID
                     continue;
                 }
 
-                read.Add(id);
                 fresh.Add((id, run.Value));
             }
 
-            // A thousand mails read one by one took minutes: read them several at a time.
+            // A thousand mails read one by one took minutes: read them several at a time. A mail counts as read only
+            // once its link is found: one whose body could not be fetched or held no link yet is read again next time
+            // (marking it read first left its run waiting for a link for good).
+            var found = new ConcurrentBag<string>();
             await Parallel.ForEachAsync(fresh, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellation }, async (mail, ct) =>
             {
-                var text = await http.GetStringAsync($"api/messages/{mail.Id}/plaintext", ct);
-                if (Link().Match(text) is { Success: true } match)
+                try
                 {
-                    linksByRun.TryAdd(mail.RunId, match.Value);
+                    var text = await http.GetStringAsync($"api/messages/{mail.Id}/plaintext", ct);
+                    if (Link().Match(text) is { Success: true } match)
+                    {
+                        linksByRun.TryAdd(mail.RunId, match.Value);
+                        found.Add(mail.Id);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !ct.IsCancellationRequested))
+                {
+                    // Left unread: fetched again at the next refresh.
                 }
             });
+            read.UnionWith(found);
         }
         finally
         {
