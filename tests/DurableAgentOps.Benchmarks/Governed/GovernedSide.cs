@@ -148,6 +148,26 @@ internal sealed class GovernedSide : IBenchSide
         return samples;
     }
 
+    /// <summary>
+    /// When each run reached its gate (the end of its last step before the first write) and when it last changed (its
+    /// end, once completed), by the host's own clock, read from the run's status: pauses measured from these do not
+    /// depend on how long the benchmark's polls take.
+    /// </summary>
+    public async Task<IReadOnlyList<(DateTimeOffset? AtGate, DateTimeOffset LastUpdated)>> HostTimesAsync(IEnumerable<string> instanceIds, CancellationToken cancellation)
+    {
+        var times = new ConcurrentBag<(DateTimeOffset?, DateTimeOffset)>();
+        await Parallel.ForEachAsync(instanceIds, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellation }, async (instanceId, ct) =>
+        {
+            var status = await api.GetFromJsonAsync<JsonObject>($"api/runs/{runIds[instanceId]}", ct);
+            var beforeGate = status?["steps"]?.AsArray().TakeWhile(s => s?["kind"]?.GetValue<string>() != "write").ToList() ?? [];
+            DateTimeOffset? atGate = beforeGate.Count == 0
+                ? null
+                : beforeGate.Max(s => s!["startedAt"]!.GetValue<DateTimeOffset>().AddMilliseconds(s["durationMs"]!.GetValue<double>()));
+            times.Add((atGate, status!["lastUpdatedAt"]!.GetValue<DateTimeOffset>()));
+        });
+        return [.. times];
+    }
+
     /// <summary>The host's run ids for the driver's ids.</summary>
     public IEnumerable<string> RunIdsOf(IEnumerable<string> instanceIds) => instanceIds.Select(id => runIds[id]);
 
