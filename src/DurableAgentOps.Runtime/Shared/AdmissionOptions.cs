@@ -12,9 +12,9 @@ public sealed class AdmissionOptions
 
     /// <summary>
     /// The most runs of this task hub in their stretch before the first gate at once; 0 admits every run at once. The
-    /// default is one host's activity slots (maxConcurrentActivityFunctions, 10): runs admitted together advance
-    /// together, so with no more of them than slots each one's next step starts at once instead of queueing behind the
-    /// others'. Measured on one 2-CPU host with Azurite, 400 runs started at once (bench/results/README.md): with 10
+    /// default, 10, is one host's default activity slots (maxConcurrentActivityFunctions; it does not follow that
+    /// setting): runs admitted together advance together, so with no more of them than slots each one's next step
+    /// starts at once instead of queueing behind the others'. Measured on one 2-CPU host with Azurite, 400 runs started at once (bench/results/README.md): with 10
     /// places all parked in 227 s, the first after 6 s; with 32, in 330–393 s, the first after 15–26 s. A cluster
     /// raises it with its hosts' activity slots.
     /// </summary>

@@ -141,7 +141,7 @@ internal sealed class GovernedSide : IBenchSide
                 continue;
             }
 
-            var ended = write["startedAt"]!.GetValue<DateTimeOffset>().AddMilliseconds(write["durationMs"]!.GetValue<double>());
+            var ended = StepEnd(write);
             samples.Add((ended - posted).TotalMilliseconds);
         }
 
@@ -162,11 +162,15 @@ internal sealed class GovernedSide : IBenchSide
             var beforeGate = status?["steps"]?.AsArray().TakeWhile(s => s?["kind"]?.GetValue<string>() != "write").ToList() ?? [];
             DateTimeOffset? atGate = beforeGate.Count == 0
                 ? null
-                : beforeGate.Max(s => s!["startedAt"]!.GetValue<DateTimeOffset>().AddMilliseconds(s["durationMs"]!.GetValue<double>()));
+                : beforeGate.Max(s => StepEnd(s!));
             times.Add((atGate, status!["lastUpdatedAt"]!.GetValue<DateTimeOffset>()));
         });
         return [.. times];
     }
+
+    /// <summary>A step's end as its run reports it: its start plus its duration, by the host's clock.</summary>
+    private static DateTimeOffset StepEnd(JsonNode step) =>
+        step["startedAt"]!.GetValue<DateTimeOffset>().AddMilliseconds(step["durationMs"]!.GetValue<double>());
 
     /// <summary>The host's run ids for the driver's ids.</summary>
     public IEnumerable<string> RunIdsOf(IEnumerable<string> instanceIds) => instanceIds.Select(id => runIds[id]);
